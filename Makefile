@@ -1,0 +1,109 @@
+# prisma-entrypoint. `make` builds build/prisma-entrypoint; `make test` installs
+# what it needs (as root), builds, and runs every suite; see README.md.
+
+VERSION := 0.1.0
+CC ?= cc
+PKGS := libpq libcurl inih libcrypto
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Isrc -Ientrypoint $(PKG_CFLAGS) \
+	-DPE_VERSION='"$(VERSION)"' -MMD -MP
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+SRC := $(sort $(wildcard src/*.c))
+ENTRY := $(sort $(wildcard entrypoint/*.c))
+UNIT_TESTS := $(sort $(wildcard tests/unit/test-*.c))
+
+# Two flavours of every object: the plain build and the sanitizer build.
+obj = $(patsubst %.c,build/$(1)obj/%.o,$(2))
+PLAIN_OBJ := $(call obj,,$(SRC))
+ASAN_OBJ := $(call obj,asan/,$(SRC))
+UNIT_BINS := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_TESTS))
+ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_TESTS))
+HELPERS := $(patsubst tests/integration/helpers/%.c,build/helpers/%,$(wildcard tests/integration/helpers/*.c))
+
+PYTEST := /usr/bin/python3 -m pytest
+VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+
+.PHONY: all asan test deps unit integration asan-test valgrind-test lint format readme bench clean
+all: build/prisma-entrypoint
+
+build/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/asan/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+build/prisma-entrypoint: $(PLAIN_OBJ) $(call obj,,$(ENTRY))
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/asan/prisma-entrypoint: $(ASAN_OBJ) $(call obj,asan/,$(ENTRY))
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+asan: build/asan/prisma-entrypoint
+
+build/unit/%: tests/unit/%.c $(PLAIN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(PLAIN_OBJ) $(PKG_LIBS) -lcmocka
+
+build/asan/unit/%: tests/unit/%.c $(ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(ASAN_OBJ) $(PKG_LIBS) -lcmocka
+
+# Small programs the integration tests run as apps.
+build/helpers/%: tests/integration/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+deps:
+	tests/install-deps.sh
+
+unit: $(UNIT_BINS) $(ASAN_UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS) $(ASAN_UNIT_BINS); do echo "== $$t"; $$t; done
+
+integration: build/prisma-entrypoint $(HELPERS)
+	PRISMA_ENTRYPOINT_BIN=$(CURDIR)/build/prisma-entrypoint PRISMA_ENTRYPOINT_HELPERS=$(CURDIR)/build/helpers \
+		$(PYTEST) -q tests/integration
+
+asan-test: build/asan/prisma-entrypoint $(HELPERS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	PRISMA_ENTRYPOINT_BIN=$(CURDIR)/build/asan/prisma-entrypoint PRISMA_ENTRYPOINT_HELPERS=$(CURDIR)/build/helpers \
+		$(PYTEST) -q tests/integration -m 'not container'
+
+valgrind-test: build/prisma-entrypoint $(HELPERS)
+	PRISMA_ENTRYPOINT_BIN=$(CURDIR)/build/prisma-entrypoint PRISMA_ENTRYPOINT_HELPERS=$(CURDIR)/build/helpers \
+	PRISMA_ENTRYPOINT_WRAPPER="$(VALGRIND)" \
+		$(PYTEST) -q tests/integration -m 'supervisor and not container'
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
+		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -DPE_VERSION='"x"' -Isrc -Ientrypoint src entrypoint
+	clang-format --dry-run -Werror src/*.[ch] entrypoint/*.[ch] tests/unit/*.c tests/integration/helpers/*.c
+
+format:
+	clang-format -i src/*.[ch] entrypoint/*.[ch] tests/unit/*.c tests/integration/helpers/*.c
+
+# Rewrites the README's generated blocks from the binary's own tables.
+readme: build/prisma-entrypoint
+	/usr/bin/python3 tests/readme_blocks.py --write README.md build/prisma-entrypoint
+
+test: deps
+	$(MAKE) all asan
+	$(MAKE) lint
+	$(MAKE) unit
+	$(MAKE) integration
+	$(MAKE) asan-test
+	$(MAKE) valgrind-test
+
+bench: build/prisma-entrypoint
+	tests/bench/run
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,147 @@
+/* help: the usage text, and the settings and exit-code tables, as text or as
+ * the Markdown the README embeds. */
+#include "cmdline.h"
+#include "command.h"
+#include "config.h"
+#include "exit-codes.h"
+#include "log.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+static void print_overview(void)
+{
+	command_print_usage(stdout);
+	printf("\nRun CMD as a container's init: forward signals, reap zombies, stop with a grace period and\n"
+	       "exit with CMD's own status.\n\ncommands:\n");
+	for (unsigned i = 0; i < command_count; i++)
+		printf("  %-9s %s\n", commands[i]->name, commands[i]->summary);
+	printf("\noptions:\n");
+	cmdline_print_options(stdout);
+	printf("\nEvery option is also a variable " CONFIG_ENV_PREFIX "<NAME> and an INI key: see\n"
+	       "'prisma-entrypoint help settings' and 'prisma-entrypoint help exit-codes'.\n");
+}
+
+static void describe_type(const struct setting *setting, char *out, size_t size)
+{
+	size_t used;
+
+	switch (setting->type) {
+	case SETTING_TYPE_DURATION:
+		snprintf(out, size, "duration");
+		return;
+	case SETTING_TYPE_BOOL:
+		snprintf(out, size, "boolean");
+		return;
+	case SETTING_TYPE_PATH:
+		snprintf(out, size, "path");
+		return;
+	case SETTING_TYPE_SECRET_URL:
+		snprintf(out, size, "URL, secret");
+		return;
+	case SETTING_TYPE_CHOICE:
+		used = 0;
+		for (int i = 0; setting->choices[i] && used < size; i++)
+			used += (size_t)snprintf(out + used, size - used, "%s%s", i ? " | " : "", setting->choices[i]);
+		return;
+	}
+}
+
+static void describe_variables(const struct setting *setting, bool markdown, char *out, size_t size)
+{
+	const char *quote = markdown ? "`" : "";
+	char name[128];
+	size_t used;
+
+	setting_env_name(setting, name, sizeof(name));
+	used = (size_t)snprintf(out, size, "%s%s%s", quote, name, quote);
+	if (setting->env_alias && used < size)
+		used += (size_t)snprintf(out + used, size - used, ", %s%s%s", quote, setting->env_alias, quote);
+	if (setting_is_secret(setting) && used < size)
+		snprintf(out + used, size - used, " (and %s_FILE%s)", markdown ? "`..." : "...", markdown ? "`" : "");
+}
+
+static void print_settings(bool markdown)
+{
+	if (markdown)
+		printf("| Setting | INI | Environment | Flag | Values | Default | Meaning |\n"
+		       "|---|---|---|---|---|---|---|\n");
+	for (int id = 0; id < SETTING_COUNT; id++) {
+		const struct setting *setting = &settings_table[id];
+		char type[128], variables[256], ini[96], flag[64];
+		const char *fallback = id == SETTING_CONFIG ? CONFIG_DEFAULT_FILE " if present" : "unset";
+
+		describe_type(setting, type, sizeof(type));
+		describe_variables(setting, markdown, variables, sizeof(variables));
+		if (setting->section)
+			snprintf(ini, sizeof(ini), markdown ? "`[%s] %s`" : "[%s] %s", setting->section, setting->name);
+		else
+			snprintf(ini, sizeof(ini), "-");
+		if (setting->short_flag)
+			snprintf(flag, sizeof(flag), markdown ? "`--%s`, `-%c`" : "--%s, -%c", setting->name,
+			         setting->short_flag);
+		else
+			snprintf(flag, sizeof(flag), markdown ? "`--%s`" : "--%s", setting->name);
+		if (markdown)
+			printf("| `%s` | %s | %s | %s | %s | %s%s%s | %s |\n", setting->name, ini, variables, flag,
+			       type, setting->default_text ? "`" : "",
+			       setting->default_text ? setting->default_text : fallback,
+			       setting->default_text ? "`" : "", setting->help);
+		else
+			printf("%s (%s; default: %s)\n    INI: %s; environment: %s; flag: %s\n    %s\n\n",
+			       setting->name, type, setting->default_text ? setting->default_text : fallback, ini,
+			       variables, flag, setting->help);
+	}
+}
+
+static void print_exit_codes(bool markdown)
+{
+	if (markdown)
+		printf("| Code | Meaning |\n|---|---|\n");
+	for (unsigned i = 0; i < exit_code_doc_count; i++) {
+		if (markdown)
+			printf("| %s | %s |\n", exit_code_docs[i].code, exit_code_docs[i].meaning);
+		else
+			printf("  %-6s %s\n", exit_code_docs[i].code, exit_code_docs[i].meaning);
+	}
+}
+
+static int help_exec(struct invocation *invocation)
+{
+	bool markdown = false;
+	const char *topic = NULL;
+
+	for (int i = 0; i < invocation->arg_count; i++) {
+		const char *arg = invocation->args[i];
+
+		if (strcmp(arg, "--markdown") == 0) {
+			markdown = true;
+		} else if (!topic && arg[0] != '-') {
+			topic = arg;
+		} else {
+			log_error("help: unexpected argument '%s'", arg);
+			return EXIT_USAGE;
+		}
+	}
+	if (!topic) {
+		print_overview();
+	} else if (strcmp(topic, "settings") == 0) {
+		print_settings(markdown);
+	} else if (strcmp(topic, "exit-codes") == 0) {
+		print_exit_codes(markdown);
+	} else if (command_find(topic)) {
+		printf("usage: prisma-entrypoint %s\n%s\n", command_find(topic)->usage, command_find(topic)->summary);
+	} else {
+		log_error("help: no topic '%s': try 'settings', 'exit-codes' or a command name", topic);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+const struct command command_help = {
+    .name = "help",
+    .usage = "help [--markdown] [settings | exit-codes | COMMAND]",
+    .summary = "this help, the settings table or the exit codes",
+    .exec = help_exec,
+};

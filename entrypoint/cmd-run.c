@@ -1,0 +1,121 @@
+/* run: the phases before the app, then the app itself, supervised or exec'd. */
+#include "command.h"
+#include "exit-codes.h"
+#include "log.h"
+#include "loop.h"
+#include "proc.h"
+#include "supervise.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One line naming CMD and what to do about it; returns the exit code. */
+static int report_exec_failure(const char *cmd, int exec_errno)
+{
+	char path[PATH_MAX];
+
+	if (exec_errno == ENOENT && proc_find_program(cmd, path, sizeof(path)) == 0) {
+		log_error("cannot run '%s': %s exists, but its #! interpreter or dynamic loader was not found", cmd,
+		          path);
+		return EXIT_NOT_FOUND;
+	}
+	if (exec_errno == ENOENT && strchr(cmd, '/')) {
+		log_error("cannot run '%s': file not found", cmd);
+		return EXIT_NOT_FOUND;
+	}
+	if (exec_errno == ENOENT) {
+		const char *search = getenv("PATH");
+
+		log_error("cannot run '%s': command not found in PATH (%s)", cmd, search ? search : "unset");
+		return EXIT_NOT_FOUND;
+	}
+	if (exec_errno == EACCES)
+		log_error("cannot run '%s': permission denied (is it an executable file? chmod +x)", cmd);
+	else if (exec_errno == ENOEXEC)
+		log_error("cannot run '%s': exec format error (a script without a #! line, or a binary for another "
+		          "machine)",
+		          cmd);
+	else
+		log_error("cannot run '%s': %s", cmd, strerror(exec_errno));
+	return EXIT_CANNOT_EXECUTE;
+}
+
+/* A stop request that came before the app started ends the run there. */
+static int pending_stop_signal(void)
+{
+	static const int stops[] = {SIGTERM, SIGINT, SIGQUIT};
+	sigset_t pending;
+
+	if (sigpending(&pending) < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+		if (sigismember(&pending, stops[i]))
+			return stops[i];
+	return 0;
+}
+
+static int run_app(struct invocation *invocation, const char *const *argv)
+{
+	struct supervise_params params = {
+	    .argv = argv,
+	    .signals = invocation->signals,
+	    .stop_timeout_ms = config_duration_ms(&invocation->config, SETTING_STOP_TIMEOUT),
+	    .forward_to_group = config_choice(&invocation->config, SETTING_SIGNAL_TARGET) == CHOICE_SIGNAL_GROUP,
+	};
+	struct supervise_result result;
+	struct loop loop;
+	int stop = pending_stop_signal();
+	char name[32];
+
+	if (stop) {
+		log_info("stopped by %s before %s started", proc_signal_name(stop, name, sizeof(name)), argv[0]);
+		return EXIT_SIGNAL_BASE + stop;
+	}
+	if (config_bool(&invocation->config, SETTING_EXEC)) {
+		log_verbose("exec %s", argv[0]);
+		proc_exec(argv, invocation->signals);
+		return report_exec_failure(argv[0], errno);
+	}
+	if (loop_init(&loop, &invocation->signals->blocked) < 0) {
+		log_error("cannot create the signal descriptor: %s", strerror(errno));
+		return EXIT_OS_ERROR;
+	}
+	params.loop = &loop;
+	supervise_run(&params, &result);
+	loop_release(&loop);
+	switch (result.outcome) {
+	case SUPERVISE_EXITED:
+		return result.status;
+	case SUPERVISE_SIGNALED:
+		return EXIT_SIGNAL_BASE + result.status;
+	case SUPERVISE_SPAWN_FAILED:
+		if (result.failed == PROC_FAILED_EXEC)
+			return report_exec_failure(argv[0], result.status);
+		log_error("cannot start '%s': %s", argv[0], strerror(result.status));
+		return EXIT_OS_ERROR;
+	case SUPERVISE_LOOP_FAILED:
+		break;
+	}
+	log_error("supervising '%s' failed: %s", argv[0], strerror(result.status));
+	return EXIT_OS_ERROR;
+}
+
+static int run_exec(struct invocation *invocation)
+{
+	if (invocation->arg_count == 0) {
+		log_error("no command to run: usage: prisma-entrypoint %s", command_run.usage);
+		return EXIT_USAGE;
+	}
+	return run_app(invocation, (const char *const *)invocation->args);
+}
+
+const struct command command_run = {
+    .name = "run",
+    .usage = "[OPTIONS] [run] [--] CMD [ARGS...]",
+    .summary = "run CMD as the container's init (the default command)",
+    .uses_settings = true,
+    .exec = run_exec,
+};

@@ -1,0 +1,35 @@
+/* The command line: global options (one per setting, from the settings
+ * table, plus -h, -q, -v, --version, --print-config), then an optional
+ * command name, its options, and its arguments. */
+#ifndef PE_CMDLINE_H
+#define PE_CMDLINE_H
+
+#include "command.h"
+#include "config.h"
+
+#include <stddef.h>
+
+#define CMDLINE_MAX_FLAGS 64
+
+struct flag_value {
+	enum setting_id id;
+	const char *text;   /* points into argv or a literal */
+	const char *origin; /* "--stop-timeout", "-q" */
+};
+
+struct cmdline {
+	struct flag_value flags[CMDLINE_MAX_FLAGS]; /* in command-line order */
+	size_t flag_count;
+	const char *config_path; /* --config */
+	const struct command *command;
+	char **args;
+	int arg_count;
+};
+
+/* Fills cmdline; usage errors go to errors (with errors->usage set). */
+void cmdline_parse(int argc, char **argv, struct cmdline *cmdline, struct config_errors *errors);
+
+/* Prints the option list of --help. */
+void cmdline_print_options(FILE *out);
+
+#endif

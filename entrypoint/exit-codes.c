@@ -1,0 +1,18 @@
+#include "exit-codes.h"
+
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
+const struct exit_code_doc exit_code_docs[] = {
+    {"0-255", "the app's own exit status, passed through"},
+    {"128+N", "the app died of signal N (143 SIGTERM, 137 SIGKILL, 130 SIGINT); also prisma-entrypoint "
+              "itself when signal N stopped it before the app started"},
+    {STR(EXIT_USAGE), "usage error: unknown option, no command to run"},
+    {STR(EXIT_OS_ERROR), "the system refused a resource prisma-entrypoint needs (fork, signalfd)"},
+    {STR(EXIT_CONFIG), "configuration error: INI file, environment variable or setting value; every error is "
+                       "listed"},
+    {STR(EXIT_CANNOT_EXECUTE), "the command was found but cannot be executed (permissions, format)"},
+    {STR(EXIT_NOT_FOUND), "the command was not found (or its #! interpreter is missing)"},
+};
+
+const unsigned exit_code_doc_count = sizeof(exit_code_docs) / sizeof(exit_code_docs[0]);

@@ -1,0 +1,23 @@
+/* Every exit code prisma-entrypoint chooses itself. Apart from these, the
+ * app's own status passes through, and 128+N reports that it died of signal N.
+ * The codes avoid those apps commonly use (sysexits.h and the shell's). */
+#ifndef PE_EXIT_CODES_H
+#define PE_EXIT_CODES_H
+
+#define EXIT_USAGE          64  /* bad command line */
+#define EXIT_OS_ERROR       71  /* the system refused: no process, no signalfd */
+#define EXIT_CONFIG         78  /* bad settings: INI file, environment, values */
+#define EXIT_CANNOT_EXECUTE 126 /* CMD found but not executable */
+#define EXIT_NOT_FOUND      127 /* CMD not found */
+#define EXIT_SIGNAL_BASE    128 /* + N: the app, or prisma-entrypoint before it, ended by signal N */
+
+struct exit_code_doc {
+	const char *code;
+	const char *meaning;
+};
+
+/* For `help exit-codes` and the README, in the order shown there. */
+extern const struct exit_code_doc exit_code_docs[];
+extern const unsigned exit_code_doc_count;
+
+#endif

@@ -1,0 +1,548 @@
+#include "config.h"
+
+#include "log.h"
+#include "spell.h"
+#include "value.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ENV_NAME_MAX 128
+
+static char *xstrdup(const char *text)
+{
+	char *copy = strdup(text);
+
+	if (!copy) {
+		log_error("out of memory");
+		abort();
+	}
+	return copy;
+}
+
+void config_errors_add(struct config_errors *errors, bool usage, const char *fmt, ...)
+{
+	va_list ap;
+	char *message = NULL;
+	char **grown;
+
+	va_start(ap, fmt);
+	if (vasprintf(&message, fmt, ap) < 0)
+		message = NULL;
+	va_end(ap);
+	grown = realloc(errors->messages, (errors->count + 1) * sizeof(*grown));
+	if (!message || !grown) {
+		log_error("out of memory");
+		abort();
+	}
+	errors->messages = grown;
+	errors->messages[errors->count++] = message;
+	errors->usage = errors->usage || usage;
+}
+
+void config_errors_release(struct config_errors *errors)
+{
+	for (size_t i = 0; i < errors->count; i++)
+		free(errors->messages[i]);
+	free(errors->messages);
+	*errors = (struct config_errors){0};
+}
+
+void setting_env_name(const struct setting *setting, char *out, size_t out_size)
+{
+	size_t used = (size_t)snprintf(out, out_size, "%s", CONFIG_ENV_PREFIX);
+
+	for (const char *p = setting->name; *p && used + 1 < out_size; p++)
+		out[used++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+	out[used < out_size ? used : out_size - 1] = '\0';
+}
+
+bool setting_is_secret(const struct setting *setting)
+{
+	return setting->type == SETTING_TYPE_SECRET_URL;
+}
+
+static void value_clear(struct setting_value *value)
+{
+	free(value->text);
+	free(value->origin);
+	*value = (struct setting_value){0};
+}
+
+static const char *type_expectation(const struct setting *setting, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	switch (setting->type) {
+	case SETTING_TYPE_DURATION:
+		return "a duration such as 500ms, 2s or 1m";
+	case SETTING_TYPE_BOOL:
+		return "true or false";
+	case SETTING_TYPE_CHOICE:
+		used = (size_t)snprintf(buf, size, "one of");
+		for (int i = 0; setting->choices[i] && used < size; i++)
+			used += (size_t)snprintf(buf + used, size - used, "%s %s", i ? "," : "", setting->choices[i]);
+		return buf;
+	case SETTING_TYPE_PATH:
+		return "a file path";
+	case SETTING_TYPE_SECRET_URL:
+		return "a URL";
+	}
+	return "a value";
+}
+
+int config_set(struct config *config, enum setting_id id, const char *text, enum setting_source source,
+               const char *origin, struct config_errors *errors)
+{
+	const struct setting *setting = &settings_table[id];
+	struct setting_value parsed = {0};
+	int ok = 0;
+
+	switch (setting->type) {
+	case SETTING_TYPE_DURATION:
+		ok = value_parse_duration_ms(text, &parsed.parsed.duration_ms);
+		break;
+	case SETTING_TYPE_BOOL:
+		ok = value_parse_bool(text, &parsed.parsed.flag);
+		break;
+	case SETTING_TYPE_CHOICE:
+		ok = value_parse_choice(text, setting->choices, &parsed.parsed.choice);
+		break;
+	case SETTING_TYPE_PATH:
+	case SETTING_TYPE_SECRET_URL:
+		ok = *text ? 0 : -1;
+		break;
+	}
+	if (ok != 0) {
+		char expectation[160];
+		const char *shown = setting_is_secret(setting) ? "(hidden)" : text;
+
+		config_errors_add(errors, false, "%s: invalid %s '%s': expected %s", origin ? origin : "default",
+		                  setting->name, shown, type_expectation(setting, expectation, sizeof(expectation)));
+		return -1;
+	}
+	value_clear(&config->values[id]);
+	parsed.text = xstrdup(text);
+	parsed.source = source;
+	parsed.origin = origin ? xstrdup(origin) : NULL;
+	config->values[id] = parsed;
+	return 0;
+}
+
+void config_init(struct config *config)
+{
+	struct config_errors ignored = {0};
+
+	*config = (struct config){0};
+	for (int id = 0; id < SETTING_COUNT; id++)
+		if (settings_table[id].default_text)
+			config_set(config, id, settings_table[id].default_text, SOURCE_DEFAULT, NULL, &ignored);
+	/* The table's defaults are tested to be valid; nothing to report. */
+	config_errors_release(&ignored);
+}
+
+void config_release(struct config *config)
+{
+	for (int id = 0; id < SETTING_COUNT; id++)
+		value_clear(&config->values[id]);
+}
+
+/* ---- the INI layer ---- */
+
+struct ini_context {
+	struct config *config;
+	struct config_errors *errors;
+	const char *path;
+	FILE *file;
+	int line;
+	char unknown_section[64]; /* reported once, not for each of its keys */
+};
+
+/* inih's reader: fgets that counts lines, so that errors can name them. A
+ * line longer than inih's fixed buffer is consumed whole and reported. */
+static char *ini_read_line(char *buf, int size, void *stream)
+{
+	struct ini_context *ctx = stream;
+	size_t len;
+
+	if (!fgets(buf, size, ctx->file))
+		return NULL;
+	ctx->line++;
+	len = strlen(buf);
+	if (len > 0 && buf[len - 1] != '\n' && !feof(ctx->file)) {
+		int c;
+
+		while ((c = fgetc(ctx->file)) != EOF && c != '\n')
+			;
+		config_errors_add(ctx->errors, false, "%s:%d: line longer than %d characters", ctx->path, ctx->line,
+		                  size - 2);
+		buf[0] = '\0';
+	}
+	return buf;
+}
+
+static int setting_in_section(const char *section, const char *name)
+{
+	for (int id = 0; id < SETTING_COUNT; id++)
+		if (settings_table[id].section && strcmp(settings_table[id].section, section) == 0 &&
+		    strcmp(settings_table[id].name, name) == 0)
+			return id;
+	return -1;
+}
+
+static int setting_named(const char *name)
+{
+	for (int id = 0; id < SETTING_COUNT; id++)
+		if (strcmp(settings_table[id].name, name) == 0)
+			return id;
+	return -1;
+}
+
+static bool is_section(const char *section)
+{
+	for (int id = 0; id < SETTING_COUNT; id++)
+		if (settings_table[id].section && strcmp(settings_table[id].section, section) == 0)
+			return true;
+	return false;
+}
+
+static void report_unknown_key(struct ini_context *ctx, const char *section, const char *name)
+{
+	const char *keys[SETTING_COUNT] = {0};
+	const char *guess;
+	int elsewhere = setting_named(name);
+
+	if (elsewhere >= 0 && settings_table[elsewhere].section) {
+		config_errors_add(ctx->errors, false, "%s:%d: '%s' belongs in section [%s], not [%s]", ctx->path,
+		                  ctx->line, name, settings_table[elsewhere].section, section);
+		return;
+	}
+	if (elsewhere >= 0) {
+		config_errors_add(ctx->errors, false, "%s:%d: '%s' cannot be set in a config file", ctx->path,
+		                  ctx->line, name);
+		return;
+	}
+	for (int id = 0; id < SETTING_COUNT; id++)
+		keys[id] = settings_table[id].section ? settings_table[id].name : NULL;
+	guess = spell_closest(name, keys, SETTING_COUNT);
+	if (guess && setting_named(guess) >= 0 && strcmp(settings_table[setting_named(guess)].section, section))
+		config_errors_add(ctx->errors, false, "%s:%d: unknown key '%s' in [%s] (did you mean '%s' in [%s]?)",
+		                  ctx->path, ctx->line, name, section, guess,
+		                  settings_table[setting_named(guess)].section);
+	else if (guess)
+		config_errors_add(ctx->errors, false, "%s:%d: unknown key '%s' in [%s] (did you mean '%s'?)", ctx->path,
+		                  ctx->line, name, section, guess);
+	else
+		config_errors_add(ctx->errors, false, "%s:%d: unknown key '%s' in [%s]", ctx->path, ctx->line, name,
+		                  section);
+}
+
+static void report_unknown_section(struct ini_context *ctx, const char *section)
+{
+	const char *sections[SETTING_COUNT] = {0};
+	const char *guess;
+
+	if (strcmp(ctx->unknown_section, section) == 0)
+		return;
+	snprintf(ctx->unknown_section, sizeof(ctx->unknown_section), "%s", section);
+	for (int id = 0; id < SETTING_COUNT; id++)
+		sections[id] = settings_table[id].section;
+	guess = spell_closest(section, sections, SETTING_COUNT);
+	if (guess)
+		config_errors_add(ctx->errors, false, "%s:%d: unknown section [%s] (did you mean [%s]?)", ctx->path,
+		                  ctx->line, section, guess);
+	else
+		config_errors_add(ctx->errors, false, "%s:%d: unknown section [%s]", ctx->path, ctx->line, section);
+}
+
+static int ini_handle_pair(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_context *ctx = user;
+	char origin[4096 + 16];
+	size_t len = strlen(value);
+	char *unquoted;
+	int id;
+
+	if (*section == '\0') {
+		int known = setting_named(name);
+
+		if (known >= 0 && settings_table[known].section)
+			config_errors_add(ctx->errors, false, "%s:%d: '%s' must be inside section [%s]", ctx->path,
+			                  ctx->line, name, settings_table[known].section);
+		else
+			report_unknown_key(ctx, "(no section)", name);
+		return 1;
+	}
+	if (!is_section(section)) {
+		report_unknown_section(ctx, section);
+		return 1;
+	}
+	id = setting_in_section(section, name);
+	if (id < 0) {
+		report_unknown_key(ctx, section, name);
+		return 1;
+	}
+	/* Accept "value" in double quotes, as many INI dialects do. */
+	if (len >= 2 && value[0] == '"' && value[len - 1] == '"')
+		unquoted = strndup(value + 1, len - 2);
+	else
+		unquoted = strdup(value);
+	if (!unquoted) {
+		log_error("out of memory");
+		abort();
+	}
+	snprintf(origin, sizeof(origin), "%s:%d", ctx->path, ctx->line);
+	config_set(ctx->config, id, unquoted, SOURCE_FILE, origin, ctx->errors);
+	free(unquoted);
+	return 1;
+}
+
+static void load_file(struct config *config, const char *path, struct config_errors *errors)
+{
+	struct ini_context ctx = {.config = config, .errors = errors, .path = path};
+	int result;
+
+	ctx.file = fopen(path, "r");
+	if (!ctx.file) {
+		config_errors_add(errors, false, "cannot read config file '%s': %s", path, strerror(errno));
+		return;
+	}
+	result = ini_parse_stream(ini_read_line, &ctx, ini_handle_pair, &ctx);
+	if (result > 0)
+		config_errors_add(errors, false, "%s:%d: not a 'key = value' line or a [section] header", path, result);
+	else if (result != 0 || ferror(ctx.file))
+		config_errors_add(errors, false, "cannot read config file '%s': %s", path, strerror(errno));
+	fclose(ctx.file);
+}
+
+/* ---- the environment layer ---- */
+
+static const char *env_lookup(char *const *envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (char *const *entry = envp; *entry; entry++)
+		if (strncmp(*entry, name, len) == 0 && (*entry)[len] == '=')
+			return *entry + len + 1;
+	return NULL;
+}
+
+/* Reads a Docker-secrets file: its content minus one trailing newline. */
+static char *read_secret_file(const char *path, const char *variable, struct config_errors *errors)
+{
+	FILE *file = fopen(path, "r");
+	char *content = NULL;
+	size_t size = 0;
+	ssize_t len;
+
+	if (!file) {
+		config_errors_add(errors, false, "%s: cannot read '%s': %s", variable, path, strerror(errno));
+		return NULL;
+	}
+	len = getdelim(&content, &size, '\0', file);
+	fclose(file);
+	if (len < 0) {
+		free(content);
+		return xstrdup("");
+	}
+	if (len > 0 && content[len - 1] == '\n')
+		content[--len] = '\0';
+	if (len > 0 && content[len - 1] == '\r')
+		content[--len] = '\0';
+	return content;
+}
+
+/* One variable and its _FILE variant; empty values count as unset, the way
+ * compose files write "VAR=" to mean nothing. */
+static void load_env_variable(struct config *config, enum setting_id id, const char *name, char *const *envp,
+                              struct config_errors *errors)
+{
+	char file_name[ENV_NAME_MAX + sizeof(CONFIG_FILE_SUFFIX)];
+	const char *direct = env_lookup(envp, name);
+	const char *path = NULL;
+
+	if (direct && !*direct)
+		direct = NULL;
+	if (setting_is_secret(&settings_table[id])) {
+		snprintf(file_name, sizeof(file_name), "%s%s", name, CONFIG_FILE_SUFFIX);
+		path = env_lookup(envp, file_name);
+		if (path && !*path)
+			path = NULL;
+	}
+	if (direct && path) {
+		config_errors_add(errors, false, "both %s and %s are set: use one", name, file_name);
+		return;
+	}
+	if (direct) {
+		config_set(config, id, direct, SOURCE_ENV, name, errors);
+	} else if (path) {
+		char origin[ENV_NAME_MAX + 4096];
+		char *content = read_secret_file(path, file_name, errors);
+
+		if (!content)
+			return;
+		snprintf(origin, sizeof(origin), "%s (%s)", file_name, path);
+		config_set(config, id, content, SOURCE_ENV, origin, errors);
+		free(content);
+	}
+}
+
+static bool is_known_variable(const char *name, size_t len)
+{
+	char known[ENV_NAME_MAX];
+
+	for (int id = 0; id < SETTING_COUNT; id++) {
+		setting_env_name(&settings_table[id], known, sizeof(known));
+		if (strlen(known) == len && strncmp(known, name, len) == 0)
+			return true;
+		if (setting_is_secret(&settings_table[id]) && len == strlen(known) + strlen(CONFIG_FILE_SUFFIX) &&
+		    strncmp(known, name, strlen(known)) == 0 &&
+		    strncmp(name + strlen(known), CONFIG_FILE_SUFFIX, strlen(CONFIG_FILE_SUFFIX)) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A mistyped PRISMA_ENTRYPOINT_ variable would silently do nothing: say so. */
+static void check_unknown_variables(char *const *envp, struct config_errors *errors)
+{
+	char names[SETTING_COUNT][ENV_NAME_MAX];
+	const char *candidates[SETTING_COUNT];
+
+	for (int id = 0; id < SETTING_COUNT; id++) {
+		setting_env_name(&settings_table[id], names[id], sizeof(names[id]));
+		candidates[id] = names[id];
+	}
+	for (char *const *entry = envp; *entry; entry++) {
+		const char *eq = strchr(*entry, '=');
+		size_t len = eq ? (size_t)(eq - *entry) : strlen(*entry);
+		char name[ENV_NAME_MAX];
+		const char *guess;
+
+		if (strncmp(*entry, CONFIG_ENV_PREFIX, strlen(CONFIG_ENV_PREFIX)) != 0 ||
+		    is_known_variable(*entry, len))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)len, *entry);
+		guess = spell_closest(name, candidates, SETTING_COUNT);
+		if (guess)
+			config_errors_add(errors, false, "unknown variable %s (did you mean %s?)", name, guess);
+		else
+			config_errors_add(errors, false, "unknown variable %s", name);
+	}
+}
+
+static void load_env(struct config *config, char *const *envp, struct config_errors *errors)
+{
+	char name[ENV_NAME_MAX];
+
+	for (int id = 0; id < SETTING_COUNT; id++) {
+		if (id == SETTING_CONFIG)
+			continue; /* read first, to find the file */
+		/* The alias first, so that the product's own variable wins. */
+		if (settings_table[id].env_alias)
+			load_env_variable(config, id, settings_table[id].env_alias, envp, errors);
+		setting_env_name(&settings_table[id], name, sizeof(name));
+		load_env_variable(config, id, name, envp, errors);
+	}
+	check_unknown_variables(envp, errors);
+}
+
+void config_load(struct config *config, const char *flag_config, char *const *envp, struct config_errors *errors)
+{
+	char name[ENV_NAME_MAX];
+	const char *env_config;
+
+	setting_env_name(&settings_table[SETTING_CONFIG], name, sizeof(name));
+	env_config = env_lookup(envp, name);
+	if (flag_config)
+		config_set(config, SETTING_CONFIG, flag_config, SOURCE_FLAG, "--config", errors);
+	else if (env_config && *env_config)
+		config_set(config, SETTING_CONFIG, env_config, SOURCE_ENV, name, errors);
+	else if (access(CONFIG_DEFAULT_FILE, F_OK) == 0)
+		config_set(config, SETTING_CONFIG, CONFIG_DEFAULT_FILE, SOURCE_DEFAULT, NULL, errors);
+	if (config_text(config, SETTING_CONFIG))
+		load_file(config, config_text(config, SETTING_CONFIG), errors);
+	load_env(config, envp, errors);
+}
+
+const char *config_text(const struct config *config, enum setting_id id)
+{
+	return config->values[id].text;
+}
+
+long long config_duration_ms(const struct config *config, enum setting_id id)
+{
+	return config->values[id].parsed.duration_ms;
+}
+
+bool config_bool(const struct config *config, enum setting_id id)
+{
+	return config->values[id].parsed.flag;
+}
+
+int config_choice(const struct config *config, enum setting_id id)
+{
+	return config->values[id].parsed.choice;
+}
+
+static const char *source_label(const struct setting_value *value)
+{
+	switch (value->source) {
+	case SOURCE_FILE:
+		return "file";
+	case SOURCE_ENV:
+		return "env";
+	case SOURCE_FLAG:
+		return "flag";
+	case SOURCE_DEFAULT:
+		break;
+	}
+	return "default";
+}
+
+static void print_value(const struct setting *setting, const struct setting_value *value, FILE *out)
+{
+	char shown[4096];
+
+	if (!value->text) {
+		fprintf(out, "; %s is not set\n", setting->name);
+		return;
+	}
+	if (setting_is_secret(setting))
+		log_redact_url(value->text, shown, sizeof(shown));
+	else
+		snprintf(shown, sizeof(shown), "%s", value->text);
+	if (value->origin)
+		fprintf(out, "%s = %s ; %s %s\n", setting->name, shown, source_label(value), value->origin);
+	else
+		fprintf(out, "%s = %s ; %s\n", setting->name, shown, source_label(value));
+}
+
+void config_print(const struct config *config, FILE *out)
+{
+	const char *section = NULL;
+	const struct setting_value *file = &config->values[SETTING_CONFIG];
+
+	fprintf(out, "; prisma-entrypoint effective settings; after each value, where it came from\n");
+	if (file->text)
+		fprintf(out, "; config file: %s (%s%s%s)\n", file->text, source_label(file), file->origin ? " " : "",
+		        file->origin ? file->origin : "");
+	else
+		fprintf(out, "; config file: none\n");
+	for (int id = 0; id < SETTING_COUNT; id++) {
+		const struct setting *setting = &settings_table[id];
+
+		if (!setting->section)
+			continue;
+		if (!section || strcmp(section, setting->section) != 0) {
+			section = setting->section;
+			fprintf(out, "\n[%s]\n", section);
+		}
+		print_value(setting, &config->values[id], out);
+	}
+}

@@ -1,0 +1,188 @@
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_PREFIX   "prisma-entrypoint: "
+#define LOG_LINE_MAX 4096
+
+/* The only mutable state: set once by log_setup() from the main thread. */
+static enum log_level current_level = LOG_LEVEL_INFO;
+static enum log_format current_format = LOG_FORMAT_TEXT;
+
+static const char *const severity_names[] = {
+    [LOG_ERROR] = "error",     [LOG_WARNING] = "warning", [LOG_INFO] = "info",
+    [LOG_VERBOSE] = "verbose", [LOG_DEBUG] = "debug",
+};
+
+void log_setup(enum log_level level, enum log_format format)
+{
+	current_level = level;
+	current_format = format;
+}
+
+bool log_enabled(enum log_severity severity)
+{
+	switch (severity) {
+	case LOG_ERROR:
+	case LOG_WARNING:
+		return true;
+	case LOG_INFO:
+		return current_level >= LOG_LEVEL_INFO;
+	case LOG_VERBOSE:
+		return current_level >= LOG_LEVEL_VERBOSE;
+	case LOG_DEBUG:
+		return current_level >= LOG_LEVEL_DEBUG;
+	}
+	return false;
+}
+
+static void write_all(const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(STDERR_FILENO, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Appends text to line[*used..size) as a JSON string body; truncates rather
+ * than overflow, always leaving room for the closing characters. */
+static void append_json_string(char *line, size_t size, size_t *used, const char *text)
+{
+	static const char hex[] = "0123456789abcdef";
+	const size_t reserve = 8; /* room for the escape in progress and `"}\n` */
+
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		char esc[7];
+		size_t esc_len = 0;
+
+		switch (*p) {
+		case '"':
+		case '\\':
+			esc[0] = '\\';
+			esc[1] = (char)*p;
+			esc_len = 2;
+			break;
+		case '\n':
+			memcpy(esc, "\\n", 2);
+			esc_len = 2;
+			break;
+		case '\t':
+			memcpy(esc, "\\t", 2);
+			esc_len = 2;
+			break;
+		default:
+			if (*p < 0x20) {
+				memcpy(esc, "\\u00", 4);
+				esc[4] = hex[*p >> 4];
+				esc[5] = hex[*p & 0xf];
+				esc_len = 6;
+			} else {
+				esc[0] = (char)*p;
+				esc_len = 1;
+			}
+		}
+		if (*used + esc_len + reserve > size)
+			return;
+		memcpy(line + *used, esc, esc_len);
+		*used += esc_len;
+	}
+}
+
+static size_t format_json(char *line, size_t size, enum log_severity severity, const char *message)
+{
+	struct timespec now;
+	struct tm utc;
+	char stamp[40];
+	size_t used;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &utc);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &utc);
+	used = (size_t)snprintf(line, size, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"", stamp,
+	                        now.tv_nsec / 1000000L, severity_names[severity]);
+	append_json_string(line, size, &used, message);
+	memcpy(line + used, "\"}\n", 3);
+	return used + 3;
+}
+
+static size_t format_text(char *line, size_t size, enum log_severity severity, const char *message)
+{
+	const char *label = "";
+	int n;
+
+	if (severity == LOG_ERROR)
+		label = "error: ";
+	else if (severity == LOG_WARNING)
+		label = "warning: ";
+	n = snprintf(line, size, LOG_PREFIX "%s%s", label, message);
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= size - 1)
+		n = (int)size - 2;
+	line[n++] = '\n';
+	return (size_t)n;
+}
+
+void log_vmessage(enum log_severity severity, const char *fmt, va_list ap)
+{
+	char message[LOG_LINE_MAX];
+	char line[LOG_LINE_MAX + 128];
+	size_t len;
+	int saved_errno = errno;
+
+	if (!log_enabled(severity))
+		return;
+	vsnprintf(message, sizeof(message), fmt, ap);
+	if (current_format == LOG_FORMAT_JSON)
+		len = format_json(line, sizeof(line), severity, message);
+	else
+		len = format_text(line, sizeof(line), severity, message);
+	write_all(line, len);
+	errno = saved_errno;
+}
+
+void log_message(enum log_severity severity, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmessage(severity, fmt, ap);
+	va_end(ap);
+}
+
+void log_redact_url(const char *url, char *out, size_t out_size)
+{
+	const char *scheme_end = strstr(url, "://");
+	const char *authority;
+	size_t authority_len;
+	const char *at = NULL;
+	const char *colon;
+
+	if (out_size == 0)
+		return;
+	snprintf(out, out_size, "%s", url);
+	if (!scheme_end)
+		return;
+	authority = scheme_end + 3;
+	authority_len = strcspn(authority, "/?#");
+	/* The last '@' ends the user information: an unencoded '@' in a
+	 * password is common in hand-written URLs. */
+	for (size_t i = 0; i < authority_len; i++)
+		if (authority[i] == '@')
+			at = authority + i;
+	if (!at)
+		return;
+	colon = memchr(authority, ':', (size_t)(at - authority));
+	if (!colon)
+		return;
+	snprintf(out, out_size, "%.*s****%s", (int)(colon + 1 - url), url, at);
+}

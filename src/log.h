@@ -1,0 +1,41 @@
+/* Logging: one line per event on stderr, as text or as JSON lines.
+ *
+ * Every line is assembled in memory and written with a single write(2), so
+ * lines from prisma-entrypoint never interleave with each other and show up in
+ * container logs at once, whatever stdio buffering the process inherited. */
+#ifndef PE_LOG_H
+#define PE_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* How much to say. Warnings and errors are printed at every level. */
+enum log_level { LOG_LEVEL_QUIET, LOG_LEVEL_INFO, LOG_LEVEL_VERBOSE, LOG_LEVEL_DEBUG };
+
+enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
+
+/* The severity of one message. */
+enum log_severity { LOG_ERROR, LOG_WARNING, LOG_INFO, LOG_VERBOSE, LOG_DEBUG };
+
+/* Process-wide, like stderr itself: set once after the settings are known.
+ * Until then messages go out as text at info level. */
+void log_setup(enum log_level level, enum log_format format);
+
+bool log_enabled(enum log_severity severity);
+
+void log_message(enum log_severity severity, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_vmessage(enum log_severity severity, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+#define log_error(...)   log_message(LOG_ERROR, __VA_ARGS__)
+#define log_warning(...) log_message(LOG_WARNING, __VA_ARGS__)
+#define log_info(...)    log_message(LOG_INFO, __VA_ARGS__)
+#define log_verbose(...) log_message(LOG_VERBOSE, __VA_ARGS__)
+#define log_debug(...)   log_message(LOG_DEBUG, __VA_ARGS__)
+
+/* Copies a URL into out (of out_size bytes, always terminated) with the
+ * password of its user information replaced by "****". Text that is not a
+ * URL with user information is copied unchanged. */
+void log_redact_url(const char *url, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,166 @@
+#include "loop.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int64_t loop_now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+int loop_init(struct loop *loop, const sigset_t *signals)
+{
+	memset(loop, 0, sizeof(*loop));
+	loop->signal_fd = signalfd(-1, signals, SFD_CLOEXEC | SFD_NONBLOCK);
+	return loop->signal_fd < 0 ? -1 : 0;
+}
+
+void loop_release(struct loop *loop)
+{
+	if (loop->signal_fd >= 0)
+		close(loop->signal_fd);
+	loop->signal_fd = -1;
+}
+
+void loop_on_signal(struct loop *loop, loop_signal_fn *callback, void *arg)
+{
+	loop->on_signal = callback;
+	loop->signal_arg = arg;
+}
+
+int loop_watch_fd(struct loop *loop, int fd, short events, loop_fd_fn *callback, void *arg)
+{
+	if (loop->watch_count == LOOP_MAX_WATCHES) {
+		errno = ENOSPC;
+		return -1;
+	}
+	loop->watches[loop->watch_count++] = (struct loop_watch){fd, events, callback, arg};
+	return 0;
+}
+
+void loop_unwatch_fd(struct loop *loop, int fd)
+{
+	for (size_t i = 0; i < loop->watch_count; i++) {
+		if (loop->watches[i].fd == fd) {
+			loop->watches[i] = loop->watches[--loop->watch_count];
+			return;
+		}
+	}
+}
+
+int loop_add_timer(struct loop *loop, int64_t delay_ms, loop_timer_fn *callback, void *arg)
+{
+	for (int id = 0; id < LOOP_MAX_TIMERS; id++) {
+		if (loop->timers[id].deadline_ms == 0) {
+			/* +1 keeps a deadline of "now" distinct from a free slot. */
+			loop->timers[id] = (struct loop_timer){loop_now_ms() + delay_ms + 1, callback, arg};
+			return id;
+		}
+	}
+	errno = ENOSPC;
+	return -1;
+}
+
+void loop_cancel_timer(struct loop *loop, int timer_id)
+{
+	if (timer_id >= 0 && timer_id < LOOP_MAX_TIMERS)
+		loop->timers[timer_id].deadline_ms = 0;
+}
+
+void loop_stop(struct loop *loop)
+{
+	loop->stopped = true;
+}
+
+/* Milliseconds until the earliest timer, or -1 (no timer: wait forever). */
+static int next_timeout(const struct loop *loop)
+{
+	int64_t earliest = 0;
+	int64_t now;
+
+	for (int id = 0; id < LOOP_MAX_TIMERS; id++)
+		if (loop->timers[id].deadline_ms && (!earliest || loop->timers[id].deadline_ms < earliest))
+			earliest = loop->timers[id].deadline_ms;
+	if (!earliest)
+		return -1;
+	now = loop_now_ms();
+	if (earliest <= now)
+		return 0;
+	return earliest - now > 60000 ? 60000 : (int)(earliest - now);
+}
+
+static void fire_timers(struct loop *loop)
+{
+	int64_t now = loop_now_ms();
+
+	for (int id = 0; id < LOOP_MAX_TIMERS && !loop->stopped; id++) {
+		struct loop_timer timer = loop->timers[id];
+
+		if (!timer.deadline_ms || timer.deadline_ms > now)
+			continue;
+		loop->timers[id].deadline_ms = 0;
+		timer.callback(loop, timer.arg);
+	}
+}
+
+static int read_signals(struct loop *loop)
+{
+	struct signalfd_siginfo info;
+
+	while (!loop->stopped) {
+		ssize_t n = read(loop->signal_fd, &info, sizeof(info));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n != (ssize_t)sizeof(info))
+			return -1;
+		if (loop->on_signal)
+			loop->on_signal(loop, &info, loop->signal_arg);
+	}
+	return 0;
+}
+
+static bool still_watched(const struct loop *loop, const struct loop_watch *watch)
+{
+	for (size_t i = 0; i < loop->watch_count; i++)
+		if (loop->watches[i].fd == watch->fd && loop->watches[i].callback == watch->callback)
+			return true;
+	return false;
+}
+
+int loop_run(struct loop *loop)
+{
+	loop->stopped = false;
+	while (!loop->stopped) {
+		struct pollfd fds[LOOP_MAX_WATCHES + 1];
+		struct loop_watch watches[LOOP_MAX_WATCHES];
+		size_t count = loop->watch_count;
+		int ready;
+
+		/* Callbacks may add or remove watches: dispatch from a copy. */
+		memcpy(watches, loop->watches, count * sizeof(watches[0]));
+		fds[0] = (struct pollfd){.fd = loop->signal_fd, .events = POLLIN};
+		for (size_t i = 0; i < count; i++)
+			fds[i + 1] = (struct pollfd){.fd = watches[i].fd, .events = watches[i].events};
+		ready = poll(fds, count + 1, next_timeout(loop));
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0)
+			return -1;
+		if ((fds[0].revents & POLLIN) && read_signals(loop) < 0)
+			return -1;
+		for (size_t i = 0; i < count && !loop->stopped; i++)
+			if (fds[i + 1].revents && still_watched(loop, &watches[i]))
+				watches[i].callback(loop, watches[i].fd, fds[i + 1].revents, watches[i].arg);
+		fire_timers(loop);
+	}
+	return 0;
+}

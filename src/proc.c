@@ -1,0 +1,183 @@
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
+
+bool proc_is_fault_signal(int signo)
+{
+	for (size_t i = 0; i < sizeof(fault_signals) / sizeof(fault_signals[0]); i++)
+		if (fault_signals[i] == signo)
+			return true;
+	return false;
+}
+
+int proc_signals_block(struct proc_signals *signals)
+{
+	struct sigaction ignore = {.sa_handler = SIG_IGN};
+
+	sigfillset(&signals->blocked);
+	/* A fault raised by our own code must kill us, not wait in a queue. */
+	for (size_t i = 0; i < sizeof(fault_signals) / sizeof(fault_signals[0]); i++)
+		sigdelset(&signals->blocked, fault_signals[i]);
+	if (sigprocmask(SIG_SETMASK, &signals->blocked, &signals->original_mask) < 0)
+		return -1;
+	/* Ignored and blocked: a blocked signal is still queued (so one sent by
+	 * kill(1) is forwarded), while the terminal driver treats it as ignored
+	 * and lets this process touch the terminal from the background. */
+	if (sigaction(SIGTTIN, &ignore, &signals->original_ttin) < 0 ||
+	    sigaction(SIGTTOU, &ignore, &signals->original_ttou) < 0)
+		return -1;
+	return 0;
+}
+
+void proc_signals_restore(const struct proc_signals *signals)
+{
+	sigaction(SIGTTIN, &signals->original_ttin, NULL);
+	sigaction(SIGTTOU, &signals->original_ttou, NULL);
+	sigprocmask(SIG_SETMASK, &signals->original_mask, NULL);
+}
+
+int proc_find_program(const char *name, char *out, size_t out_size)
+{
+	const char *path = getenv("PATH");
+	bool found_unexecutable = false;
+
+	if (!*name) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (strchr(name, '/')) {
+		if ((size_t)snprintf(out, out_size, "%s", name) >= out_size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		return 0;
+	}
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (path) {
+		const char *end = strchr(path, ':');
+		size_t dir_len = end ? (size_t)(end - path) : strlen(path);
+		struct stat st;
+
+		/* An empty entry means the current directory, as in execvp. */
+		if ((size_t)snprintf(out, out_size, "%.*s%s%s", (int)dir_len, path, dir_len ? "/" : "", name) <
+		        out_size &&
+		    stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(out, X_OK) == 0)
+				return 0;
+			found_unexecutable = true;
+		}
+		path = end ? end + 1 : NULL;
+	}
+	errno = found_unexecutable ? EACCES : ENOENT;
+	return -1;
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void exec_in_child(const struct proc_child *child, const char *program, int error_pipe)
+{
+	int exec_errno;
+
+	if (child->new_process_group)
+		setpgid(0, 0);
+	/* SIGTTOU is still blocked here, so taking the foreground from the
+	 * background cannot stop us. Failure only means no terminal to take. */
+	if (child->take_terminal)
+		tcsetpgrp(STDIN_FILENO, getpid());
+	proc_signals_restore(child->signals);
+	execve(program, (char *const *)child->argv, environ);
+	exec_errno = errno;
+	while (write(error_pipe, &exec_errno, sizeof(exec_errno)) < 0 && errno == EINTR)
+		;
+	_exit(127);
+}
+
+int proc_spawn(struct proc_child *child)
+{
+	char program[PATH_MAX];
+	int error_pipe[2];
+	int exec_errno = 0;
+	ssize_t n;
+
+	child->failed = PROC_FAILED_NONE;
+	child->pid = -1;
+	/* Looked up before fork: getenv and stat need not be safe after it. */
+	if (proc_find_program(child->argv[0], program, sizeof(program)) < 0) {
+		child->failed = PROC_FAILED_EXEC;
+		return -1;
+	}
+	if (pipe2(error_pipe, O_CLOEXEC) < 0) {
+		child->failed = PROC_FAILED_FORK;
+		return -1;
+	}
+	child->pid = fork();
+	if (child->pid < 0) {
+		int fork_errno = errno;
+
+		close(error_pipe[0]);
+		close(error_pipe[1]);
+		child->failed = PROC_FAILED_FORK;
+		errno = fork_errno;
+		return -1;
+	}
+	if (child->pid == 0)
+		exec_in_child(child, program, error_pipe[1]);
+	close(error_pipe[1]);
+	/* Set the group from this side too, so that it exists as soon as
+	 * fork returns here, whichever process runs first. */
+	if (child->new_process_group)
+		setpgid(child->pid, child->pid);
+	do
+		n = read(error_pipe[0], &exec_errno, sizeof(exec_errno));
+	while (n < 0 && errno == EINTR);
+	close(error_pipe[0]);
+	if (n == (ssize_t)sizeof(exec_errno)) {
+		while (waitpid(child->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		child->pid = -1;
+		child->failed = PROC_FAILED_EXEC;
+		errno = exec_errno;
+		return -1;
+	}
+	return 0;
+}
+
+int proc_exec(const char *const *argv, const struct proc_signals *signals)
+{
+	char program[PATH_MAX];
+	int exec_errno;
+
+	if (proc_find_program(argv[0], program, sizeof(program)) < 0)
+		return -1;
+	proc_signals_restore(signals);
+	execve(program, (char *const *)argv, environ);
+	exec_errno = errno;
+	sigprocmask(SIG_SETMASK, &signals->blocked, NULL);
+	errno = exec_errno;
+	return -1;
+}
+
+const char *proc_signal_name(int signo, char *buf, size_t size)
+{
+	const char *abbrev = signo > 0 && signo < SIGRTMIN ? sigabbrev_np(signo) : NULL;
+
+	if (abbrev)
+		snprintf(buf, size, "SIG%s", abbrev);
+	else if (signo >= SIGRTMIN && signo <= SIGRTMAX)
+		snprintf(buf, size, "SIGRTMIN+%d", signo - SIGRTMIN);
+	else
+		snprintf(buf, size, "signal %d", signo);
+	return buf;
+}

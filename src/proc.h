@@ -1,0 +1,71 @@
+/* Spawning, exec'ing and naming processes and signals.
+ *
+ * The rules every container init learns the hard way live here: signals are
+ * blocked before any child exists (or a fast child's SIGCHLD is lost); the
+ * child gets back the mask and dispositions this program was started with
+ * before exec; exec errors travel back to the parent over a close-on-exec
+ * pipe; only async-signal-safe calls run between fork and exec. */
+#ifndef PE_PROC_H
+#define PE_PROC_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The signal state the program was started with, and what it blocks now. */
+struct proc_signals {
+	sigset_t original_mask;
+	struct sigaction original_ttin;
+	struct sigaction original_ttou;
+	sigset_t blocked; /* every catchable signal but the synchronous faults */
+};
+
+/* Call first thing in main, before any thread or child exists: saves the
+ * original state, blocks every signal but the fault signals (SIGSEGV, SIGBUS,
+ * SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS) and ignores SIGTTIN/SIGTTOU, so
+ * that handing the terminal to a child never stops this process. Returns 0,
+ * or -1 with errno. */
+int proc_signals_block(struct proc_signals *signals);
+
+/* Puts back the original mask and SIGTTIN/SIGTTOU dispositions. Only
+ * async-signal-safe calls: usable between fork and exec. */
+void proc_signals_restore(const struct proc_signals *signals);
+
+/* True for the signals left unblocked by proc_signals_block(). */
+bool proc_is_fault_signal(int signo);
+
+enum proc_failure { PROC_FAILED_NONE, PROC_FAILED_FORK, PROC_FAILED_EXEC };
+
+struct proc_child {
+	const char *const *argv;            /* argv[0] is looked up in PATH */
+	const struct proc_signals *signals; /* restored in the child */
+	bool new_process_group;             /* the child leads a group of its own */
+	bool take_terminal;                 /* and becomes the terminal's foreground */
+	pid_t pid;                          /* set by proc_spawn() */
+	enum proc_failure failed;           /* why proc_spawn() returned -1 */
+};
+
+#define PROC_CHILD_INIT                                                                                                \
+	{                                                                                                              \
+		.pid = -1                                                                                              \
+	}
+
+/* Starts child->argv. Returns 0 with child->pid set, or -1 with errno and
+ * child->failed: PROC_FAILED_EXEC when the program is missing or cannot be
+ * executed (errno from execve, e.g. ENOENT, EACCES, ENOEXEC), PROC_FAILED_FORK
+ * when no process could be made. */
+int proc_spawn(struct proc_child *child);
+
+/* Replaces this process with argv after restoring signals. Returns only on
+ * failure: -1 with errno. */
+int proc_exec(const char *const *argv, const struct proc_signals *signals);
+
+/* Finds name the way execvp would. Returns 0 with the path in out, or -1 with
+ * errno ENOENT (nowhere) or EACCES (found, not executable). */
+int proc_find_program(const char *name, char *out, size_t out_size);
+
+/* "SIGTERM", "SIGRTMIN+3", or "signal 99". */
+const char *proc_signal_name(int signo, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,80 @@
+/* One row per setting. Parsing, --help, `help settings` and the README's
+ * settings section are all generated from this table. Rows of one INI section
+ * stay together so that printed configuration groups them. */
+#include "config.h"
+
+#include <stddef.h>
+
+static const char *const log_levels[] = {"quiet", "info", "verbose", "debug", NULL};
+static const char *const log_formats[] = {"text", "json", NULL};
+static const char *const signal_targets[] = {"child", "group", NULL};
+
+const struct setting settings_table[SETTING_COUNT] = {
+    [SETTING_CONFIG] =
+        {
+            .name = "config",
+            .short_flag = 'c',
+            .type = SETTING_TYPE_PATH,
+            .placeholder = "FILE",
+            .help = "INI file to read settings from (default: ./prisma-entrypoint.ini when present)",
+        },
+    [SETTING_LOG_LEVEL] =
+        {
+            .name = "log-level",
+            .section = "log",
+            .type = SETTING_TYPE_CHOICE,
+            .choices = log_levels,
+            .default_text = "info",
+            .placeholder = "LEVEL",
+            .help = "how much to log on stderr; warnings and errors always show (-q quiet, -v verbose, -vv debug)",
+        },
+    [SETTING_LOG_FORMAT] =
+        {
+            .name = "log-format",
+            .section = "log",
+            .type = SETTING_TYPE_CHOICE,
+            .choices = log_formats,
+            .default_text = "text",
+            .placeholder = "FORMAT",
+            .help = "text lines prefixed 'prisma-entrypoint:', or one JSON object per line",
+        },
+    [SETTING_STOP_TIMEOUT] =
+        {
+            .name = "stop-timeout",
+            .section = "run",
+            .type = SETTING_TYPE_DURATION,
+            .default_text = "8s",
+            .placeholder = "DURATION",
+            .help = "grace period after a forwarded SIGTERM, SIGINT or SIGQUIT, and for processes left "
+                    "behind by the app, before SIGKILL",
+        },
+    [SETTING_SIGNAL_TARGET] =
+        {
+            .name = "signal-target",
+            .section = "run",
+            .type = SETTING_TYPE_CHOICE,
+            .choices = signal_targets,
+            .default_text = "child",
+            .placeholder = "TARGET",
+            .help = "forward signals to the app only, or to the app's whole process group",
+        },
+    [SETTING_EXEC] =
+        {
+            .name = "exec",
+            .section = "run",
+            .type = SETTING_TYPE_BOOL,
+            .default_text = "false",
+            .placeholder = "BOOL",
+            .help = "replace prisma-entrypoint with the app instead of supervising it (when another init, "
+                    "such as compose 'init: true', is PID 1)",
+        },
+    [SETTING_DATABASE_URL] =
+        {
+            .name = "database-url",
+            .section = "database",
+            .env_alias = "DATABASE_URL",
+            .type = SETTING_TYPE_SECRET_URL,
+            .placeholder = "URL",
+            .help = "the database URL as Prisma reads it; DATABASE_URL is read too, the prefixed variable wins",
+        },
+};

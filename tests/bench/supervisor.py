@@ -1,0 +1,303 @@
+#!/usr/bin/python3
+"""Side-by-side benchmark of prisma-entrypoint's supervisor against tini and dumb-init.
+
+Measures, in one run on one machine:
+  (a) start-to-exit time of `X -- /bin/true` with hyperfine (and /bin/true alone as the baseline);
+      overhead = mean(X) - mean(/bin/true), and prisma-entrypoint's overhead as a ratio of tini's;
+  (b) memory of the supervisor process while it supervises `sleep 5`: VmHWM (peak RSS), VmRSS and
+      Pss from /proc/<pid>/status and /proc/<pid>/smaps_rollup, sampled once the child is running.
+
+Prints a table and writes build/bench/supervisor.json. The issue's targets (overhead no worse than
+1.2x tini's, peak RSS under 2 MiB) are reported, not enforced. Exit status: 0 when every measurement
+ran, 1 when a run failed (a tool exited wrongly, hyperfine failed), 2 when a tool is missing.
+
+Usage: tests/bench/supervisor.py [--binary PATH] [--runs N] [--warmup N] [--rss-samples N] [--out FILE]
+"""
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+TRUE = "/bin/true"
+SLEEP = "/bin/sleep"
+TARGET_OVERHEAD_RATIO = 1.2  # prisma-entrypoint overhead / tini overhead
+TARGET_PEAK_RSS_KB = 2048  # 2 MiB, as the kernel counts kB (KiB)
+
+
+class BenchError(Exception):
+    def __init__(self, msg, code=1):
+        super().__init__(msg)
+        self.code = code
+
+
+def say(msg=""):
+    print(msg, flush=True)
+
+
+def clean_env():
+    """The environment for every measured command: nothing that would change our binary's settings
+    (or make it wait for a database)."""
+    env = dict(os.environ)
+    for k in list(env):
+        if k.startswith("PRISMA_ENTRYPOINT_") or k.startswith("DATABASE_URL"):
+            del env[k]
+    return env
+
+
+def tool_version(argv, env):
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=10, env=env)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"unknown ({e})"
+    text = (p.stdout + p.stderr).strip()
+    return text.splitlines()[0] if text else f"unknown (exit {p.returncode})"
+
+
+def shared_library_count(path):
+    p = subprocess.run(["ldd", path], capture_output=True, text=True)
+    if p.returncode != 0:
+        return 0  # static: "not a dynamic executable"
+    return sum(1 for line in p.stdout.splitlines() if "=>" in line or line.strip().startswith("/"))
+
+
+def find_tools(binary):
+    tools = [
+        # name, argv prefix (CMD follows), version command
+        ("tini", ["/usr/bin/tini", "-s", "--"], ["/usr/bin/tini", "--version"]),
+        ("dumb-init", ["/usr/bin/dumb-init", "--"], ["/usr/bin/dumb-init", "--version"]),
+        ("prisma-entrypoint", [str(binary), "--"], [str(binary), "--version"]),
+    ]
+    missing = []
+    for exe in [TRUE, SLEEP] + [t[1][0] for t in tools]:
+        if not (os.path.isfile(exe) and os.access(exe, os.X_OK)):
+            missing.append(exe)
+    if shutil.which("hyperfine") is None:
+        missing.append("hyperfine")
+    if missing:
+        hint = "apt-get install -y hyperfine tini dumb-init; `make` builds build/prisma-entrypoint"
+        raise BenchError(f"missing: {', '.join(missing)} ({hint})", code=2)
+    return tools
+
+
+def check_runs(tools, env, cwd):
+    """Each `X -- /bin/true` must run and exit 0, or timing it means nothing."""
+    for name, prefix, _ in tools:
+        p = subprocess.run(prefix + [TRUE], capture_output=True, text=True, env=env, cwd=cwd, timeout=30)
+        if p.returncode != 0:
+            raise BenchError(f"{name}: `{shlex.join(prefix + [TRUE])}` exited {p.returncode}: {p.stderr.strip()}")
+
+
+def run_hyperfine(tools, runs, warmup, env, cwd):
+    commands = [("/bin/true", [TRUE])] + [(name, prefix + [TRUE]) for name, prefix, _ in tools]
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        export = f.name
+    try:
+        argv = ["hyperfine", "-N", "--style", "none", "--warmup", str(warmup), "--runs", str(runs),
+                "--export-json", export]
+        for name, cmd in commands:
+            argv += ["-n", name, shlex.join(cmd)]
+        p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd)
+        if p.returncode != 0:
+            raise BenchError(f"hyperfine failed (exit {p.returncode}):\n{p.stdout}{p.stderr}")
+        data = json.loads(Path(export).read_text())
+    finally:
+        os.unlink(export)
+    out = {}
+    for r in data["results"]:
+        out[r["command"]] = {
+            "command": dict(commands)[r["command"]],
+            "mean_s": r["mean"],
+            "stddev_s": r["stddev"],
+            "median_s": r["median"],
+            "min_s": r["min"],
+            "max_s": r["max"],
+            "runs": len(r["times"]),
+        }
+    return out
+
+
+def children_of(pid):
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        return [int(x) for x in text.split()]
+    except OSError:
+        return []
+
+
+def read_status_kb(pid, keys):
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        k, _, v = line.partition(":")
+        if k in keys:
+            values[k] = int(v.split()[0])
+    return values
+
+
+def read_pss_kb(pid):
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def sample_rss(name, prefix, env, cwd):
+    """Start `X -- sleep 5`, wait until sleep runs, read the supervisor's memory, then stop it."""
+    proc = subprocess.Popen(prefix + [SLEEP, "5"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env, cwd=cwd)
+    try:
+        deadline = time.monotonic() + 3.0
+        while True:
+            kids = [k for k in children_of(proc.pid) if _comm(k) == "sleep"]
+            if kids:
+                break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise BenchError(f"{name}: `sleep 5` did not start under it (exit {proc.poll()})")
+            time.sleep(0.01)
+        time.sleep(0.2)  # let it settle into its wait loop
+        st = read_status_kb(proc.pid, {"VmHWM", "VmRSS"})
+        sample = {"peak_rss_kb": st["VmHWM"], "rss_kb": st["VmRSS"], "pss_kb": read_pss_kb(proc.pid)}
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"{name}: still running 10 s after SIGTERM") from None
+        if code != 128 + signal.SIGTERM:
+            err = proc.stderr.read().decode(errors="replace").strip()
+            raise BenchError(f"{name}: exited {code} after SIGTERM, expected 143 (sleep killed by it): {err}")
+        return sample
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+
+
+def _comm(pid):
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return None
+
+
+def measure_rss(tools, samples, env, cwd):
+    out = {}
+    for name, prefix, _ in tools:
+        got = [sample_rss(name, prefix, env, cwd) for _ in range(samples)]
+        out[name] = {
+            "samples": got,
+            "peak_rss_kb": statistics.median(s["peak_rss_kb"] for s in got),
+            "rss_kb": statistics.median(s["rss_kb"] for s in got),
+            "pss_kb": (statistics.median(s["pss_kb"] for s in got) if all(s["pss_kb"] is not None for s in got)
+                       else None),
+        }
+    return out
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.3f}"
+
+
+def report(meta, timing, rss):
+    base = timing["/bin/true"]["mean_s"]
+    overhead = {name: timing[name]["mean_s"] - base for name in rss}
+    tini_oh = overhead["tini"]
+    tini_rss = rss["tini"]["peak_rss_kb"]
+    ratios = {name: (overhead[name] / tini_oh if tini_oh > 0 else None) for name in rss}
+    rss_ratios = {name: rss[name]["peak_rss_kb"] / tini_rss for name in rss}
+
+    say(f"supervisor benchmark: {meta['runs']} runs after {meta['warmup']} warmup (hyperfine -N), "
+        f"{meta['rss_samples']} memory samples; {meta['cpus']} CPUs, kernel {meta['kernel']}")
+    say(f"{'':<18} {'mean ms':>8} {'± sd':>7} {'overhead':>9} {'x tini':>7} {'peak RSS':>9} "
+        f"{'RSS':>7} {'Pss':>7} {'x tini':>7} {'libs':>5}")
+    row = timing["/bin/true"]
+    say(f"{'/bin/true':<18} {ms(row['mean_s']):>8} {ms(row['stddev_s']):>7} {'-':>9} {'-':>7} {'-':>9} "
+        f"{'-':>7} {'-':>7} {'-':>7} {'-':>5}")
+    for name in rss:
+        row = timing[name]
+        r = ratios[name]
+        pss = rss[name]["pss_kb"]
+        say(f"{name:<18} {ms(row['mean_s']):>8} {ms(row['stddev_s']):>7} {ms(overhead[name]):>9} "
+            f"{(f'{r:.2f}' if r is not None else 'n/a'):>7} {rss[name]['peak_rss_kb']:>6} kB "
+            f"{rss[name]['rss_kb']:>4} kB {(pss if pss is not None else '-'):>4} kB "
+            f"{rss_ratios[name]:>7.2f} {meta['shared_libraries'][name]:>5}")
+
+    pe_ratio = ratios["prisma-entrypoint"]
+    pe_peak = rss["prisma-entrypoint"]["peak_rss_kb"]
+    targets = {
+        "overhead_ratio_vs_tini": {
+            "target_max": TARGET_OVERHEAD_RATIO,
+            "measured": pe_ratio,
+            "met": pe_ratio is not None and pe_ratio <= TARGET_OVERHEAD_RATIO,
+        },
+        "peak_rss_kb": {"target_max": TARGET_PEAK_RSS_KB, "measured": pe_peak, "met": pe_peak < TARGET_PEAK_RSS_KB},
+    }
+    t1, t2 = targets["overhead_ratio_vs_tini"], targets["peak_rss_kb"]
+    say(f"target: overhead <= {TARGET_OVERHEAD_RATIO}x tini's: "
+        f"{'met' if t1['met'] else 'NOT met'} ({'n/a' if pe_ratio is None else f'{pe_ratio:.2f}x'}); "
+        f"peak RSS < {TARGET_PEAK_RSS_KB} kB: {'met' if t2['met'] else 'NOT met'} ({pe_peak} kB)")
+    say("(overhead = mean - mean of /bin/true; peak RSS = VmHWM of the supervisor while it runs sleep 5; "
+        "libs = shared objects ldd lists)")
+    return {"overhead_s": overhead, "overhead_ratio_vs_tini": ratios, "peak_rss_ratio_vs_tini": rss_ratios,
+            "targets": targets}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--binary", default=os.environ.get("PRISMA_ENTRYPOINT_BIN", str(REPO / "build" / "prisma-entrypoint")))
+    ap.add_argument("--runs", type=int, default=1000, help="hyperfine runs per command (default 1000)")
+    ap.add_argument("--warmup", type=int, default=50, help="hyperfine warmup runs (default 50)")
+    ap.add_argument("--rss-samples", type=int, default=3, help="memory samples per tool, median kept (default 3)")
+    ap.add_argument("--out", default=str(REPO / "build" / "bench" / "supervisor.json"))
+    args = ap.parse_args()
+    binary = Path(args.binary).resolve()
+
+    try:
+        tools = find_tools(binary)
+        env = clean_env()
+        with tempfile.TemporaryDirectory(prefix="pe-bench-") as cwd:  # no ./prisma-entrypoint.ini here
+            check_runs(tools, env, cwd)
+            timing = run_hyperfine(tools, args.runs, args.warmup, env, cwd)
+            rss = measure_rss(tools, args.rss_samples, env, cwd)
+        meta = {
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "runs": args.runs,
+            "warmup": args.warmup,
+            "rss_samples": args.rss_samples,
+            "cpus": os.cpu_count(),
+            "kernel": platform.release(),
+            "hyperfine": tool_version(["hyperfine", "--version"], env),
+            "binary": str(binary),
+            "versions": {name: tool_version(vcmd, env) for name, _, vcmd in tools},
+            "shared_libraries": {name: shared_library_count(prefix[0]) for name, prefix, _ in tools},
+        }
+        summary = report(meta, timing, rss)
+    except BenchError as e:
+        print(f"bench: error: {e}", file=sys.stderr)
+        return e.code
+    except (OSError, subprocess.SubprocessError) as e:
+        print(f"bench: error: {e}", file=sys.stderr)
+        return 1
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"meta": meta, "timing": timing, "memory": rss, **summary}, indent=2) + "\n")
+    say(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
