@@ -43,7 +43,7 @@ static void describe_type(const struct setting *setting, char *out, size_t size)
 	case SETTING_TYPE_CHOICE:
 		used = 0;
 		for (int i = 0; setting->choices[i] && used < size; i++)
-			used += (size_t)snprintf(out + used, size - used, "%s%s", i ? " | " : "", setting->choices[i]);
+			used += (size_t)snprintf(out + used, size - used, "%s%s", i ? ", " : "", setting->choices[i]);
 		return;
 	}
 }
@@ -70,7 +70,7 @@ static void print_settings(bool markdown)
 	for (int id = 0; id < SETTING_COUNT; id++) {
 		const struct setting *setting = &settings_table[id];
 		char type[128], variables[256], ini[96], flag[64];
-		const char *fallback = id == SETTING_CONFIG ? CONFIG_DEFAULT_FILE " if present" : "unset";
+		const char *fallback = id == SETTING_CONFIG ? "./" CONFIG_DEFAULT_FILE " if present" : "unset";
 
 		describe_type(setting, type, sizeof(type));
 		describe_variables(setting, markdown, variables, sizeof(variables));
@@ -78,7 +78,9 @@ static void print_settings(bool markdown)
 			snprintf(ini, sizeof(ini), markdown ? "`[%s] %s`" : "[%s] %s", setting->section, setting->name);
 		else
 			snprintf(ini, sizeof(ini), "-");
-		if (setting->short_flag)
+		if (setting->type == SETTING_TYPE_BOOL)
+			snprintf(flag, sizeof(flag), markdown ? "`--[no-]%s`" : "--[no-]%s", setting->name);
+		else if (setting->short_flag)
 			snprintf(flag, sizeof(flag), markdown ? "`--%s`, `-%c`" : "--%s, -%c", setting->name,
 			         setting->short_flag);
 		else

@@ -68,9 +68,10 @@ static int run_app(struct invocation *invocation, const char *const *argv)
 	struct supervise_result result;
 	struct loop loop;
 	int stop = pending_stop_signal();
-	char name[32];
 
 	if (stop) {
+		char name[32];
+
 		log_info("stopped by %s before %s started", proc_signal_name(stop, name, sizeof(name)), argv[0]);
 		return EXIT_SIGNAL_BASE + stop;
 	}

@@ -182,13 +182,20 @@ void cmdline_print_options(FILE *out)
 			snprintf(flag, sizeof(flag), "--[no-]%s", setting->name);
 		else
 			snprintf(flag, sizeof(flag), "--%s %s", setting->name, setting->placeholder);
-		fprintf(out, "  %s%c%s %-26s %s\n", setting->short_flag ? "-" : "  ",
-		        setting->short_flag ? setting->short_flag : ' ', setting->short_flag ? "," : " ", flag,
-		        setting->help);
+		char short_flag[8] = "    ";
+
+		if (setting->short_flag)
+			snprintf(short_flag, sizeof(short_flag), "-%c, ", setting->short_flag);
+		fprintf(out, "  %s%-28s %s\n", short_flag, flag, setting->help);
 	}
-	fprintf(out, "  -q, --quiet                      same as --log-level quiet\n");
-	fprintf(out, "  -v, --verbose                    same as --log-level verbose; twice for debug\n");
-	fprintf(out, "      --print-config               same as the config command\n");
-	fprintf(out, "  -h, --help                       this help\n");
-	fprintf(out, "      --version                    print the version\n");
+	static const char *const extras[][3] = {
+	    {"-q, ", "--quiet", "same as --log-level quiet"},
+	    {"-v, ", "--verbose", "same as --log-level verbose; twice for debug"},
+	    {"    ", "--print-config", "same as the config command"},
+	    {"-h, ", "--help", "this help"},
+	    {"    ", "--version", "print the version"},
+	};
+
+	for (size_t i = 0; i < sizeof(extras) / sizeof(extras[0]); i++)
+		fprintf(out, "  %s%-28s %s\n", extras[i][0], extras[i][1], extras[i][2]);
 }

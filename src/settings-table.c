@@ -16,7 +16,7 @@ const struct setting settings_table[SETTING_COUNT] = {
             .short_flag = 'c',
             .type = SETTING_TYPE_PATH,
             .placeholder = "FILE",
-            .help = "INI file to read settings from (default: ./prisma-entrypoint.ini when present)",
+            .help = "INI file to read settings from",
         },
     [SETTING_LOG_LEVEL] =
         {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building and testing prisma-entrypoint
+# needs, when they are missing. Needs root (or sudo) only when something is.
+set -euo pipefail
+
+packages=(
+	gcc make pkg-config
+	libpq-dev libcurl4-openssl-dev libinih-dev libssl-dev
+	libcmocka-dev python3-pytest python3-pexpect
+	valgrind cppcheck clang-format
+	util-linux procps
+	tini dumb-init hyperfine
+	podman runc
+)
+
+missing=()
+for package in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=()
+elif command -v sudo >/dev/null; then
+	sudo=(sudo)
+else
+	echo "install-deps: missing packages and not root: apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q "${missing[@]}"
