@@ -59,6 +59,9 @@ int main(int argc, char **argv)
 	cmdline_parse(argc, argv, &cmdline, &errors);
 	if (cmdline.command->uses_settings)
 		load_settings(&invocation.config, &cmdline, &errors);
+	/* Even the errors follow the log settings that were valid. */
+	if (cmdline.command->uses_settings)
+		setup_logging(&invocation.config);
 	if (errors.count) {
 		for (size_t i = 0; i < errors.count; i++)
 			log_error("%s", errors.messages[i]);
@@ -69,8 +72,6 @@ int main(int argc, char **argv)
 		config_release(&invocation.config);
 		return status;
 	}
-	if (cmdline.command->uses_settings)
-		setup_logging(&invocation.config);
 	invocation.args = cmdline.args;
 	invocation.arg_count = cmdline.arg_count;
 	status = cmdline.command->exec(&invocation);

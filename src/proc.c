@@ -14,6 +14,10 @@ extern char **environ;
 
 static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
 
+/* Whose dispositions are saved at start and restored in every child. */
+static const int changed_signals[PROC_CHANGED_SIGNALS] = {SIGTTIN, SIGTTOU, SIGSEGV, SIGBUS, SIGFPE,
+                                                          SIGILL,  SIGABRT, SIGTRAP, SIGSYS};
+
 bool proc_is_fault_signal(int signo)
 {
 	for (size_t i = 0; i < sizeof(fault_signals) / sizeof(fault_signals[0]); i++)
@@ -26,6 +30,9 @@ int proc_signals_block(struct proc_signals *signals)
 {
 	struct sigaction ignore = {.sa_handler = SIG_IGN};
 
+	for (size_t i = 0; i < PROC_CHANGED_SIGNALS; i++)
+		if (sigaction(changed_signals[i], NULL, &signals->original_actions[i]) < 0)
+			return -1;
 	sigfillset(&signals->blocked);
 	/* A fault raised by our own code must kill us, not wait in a queue. */
 	for (size_t i = 0; i < sizeof(fault_signals) / sizeof(fault_signals[0]); i++)
@@ -35,16 +42,15 @@ int proc_signals_block(struct proc_signals *signals)
 	/* Ignored and blocked: a blocked signal is still queued (so one sent by
 	 * kill(1) is forwarded), while the terminal driver treats it as ignored
 	 * and lets this process touch the terminal from the background. */
-	if (sigaction(SIGTTIN, &ignore, &signals->original_ttin) < 0 ||
-	    sigaction(SIGTTOU, &ignore, &signals->original_ttou) < 0)
+	if (sigaction(SIGTTIN, &ignore, NULL) < 0 || sigaction(SIGTTOU, &ignore, NULL) < 0)
 		return -1;
 	return 0;
 }
 
 void proc_signals_restore(const struct proc_signals *signals)
 {
-	sigaction(SIGTTIN, &signals->original_ttin, NULL);
-	sigaction(SIGTTOU, &signals->original_ttou, NULL);
+	for (size_t i = 0; i < PROC_CHANGED_SIGNALS; i++)
+		sigaction(changed_signals[i], &signals->original_actions[i], NULL);
 	sigprocmask(SIG_SETMASK, &signals->original_mask, NULL);
 }
 

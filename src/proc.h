@@ -13,11 +13,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* SIGTTIN, SIGTTOU and the seven fault signals: the only signals whose
+ * disposition this program changes. */
+#define PROC_CHANGED_SIGNALS 9
+
 /* The signal state the program was started with, and what it blocks now. */
 struct proc_signals {
 	sigset_t original_mask;
-	struct sigaction original_ttin;
-	struct sigaction original_ttou;
+	struct sigaction original_actions[PROC_CHANGED_SIGNALS];
 	sigset_t blocked; /* every catchable signal but the synchronous faults */
 };
 
@@ -28,7 +31,8 @@ struct proc_signals {
  * or -1 with errno. */
 int proc_signals_block(struct proc_signals *signals);
 
-/* Puts back the original mask and SIGTTIN/SIGTTOU dispositions. Only
+/* Puts back the original mask and the original dispositions of the signals
+ * this program may change (SIGTTIN, SIGTTOU, fault signals). Only
  * async-signal-safe calls: usable between fork and exec. */
 void proc_signals_restore(const struct proc_signals *signals);
 
