@@ -11,13 +11,16 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* One line naming CMD and what to do about it; returns the exit code. */
 static int report_exec_failure(const char *cmd, int exec_errno)
 {
 	char path[PATH_MAX];
 
-	if (exec_errno == ENOENT && proc_find_program(cmd, path, sizeof(path)) == 0) {
+	/* ENOENT from execve for a file that exists means the kernel could
+	 * not find what the file asks to be run by. */
+	if (exec_errno == ENOENT && proc_find_program(cmd, path, sizeof(path)) == 0 && access(path, F_OK) == 0) {
 		log_error("cannot run '%s': %s exists, but its #! interpreter or dynamic loader was not found", cmd,
 		          path);
 		return EXIT_NOT_FOUND;

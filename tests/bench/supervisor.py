@@ -11,7 +11,8 @@ Prints a table and writes build/bench/supervisor.json. The issue's targets (over
 1.2x tini's, peak RSS under 2 MiB) are reported, not enforced. Exit status: 0 when every measurement
 ran, 1 when a run failed (a tool exited wrongly, hyperfine failed), 2 when a tool is missing.
 
-Usage: tests/bench/supervisor.py [--binary PATH] [--runs N] [--warmup N] [--rss-samples N] [--out FILE]
+Usage: tests/bench/supervisor.py [--binary PATH] [--runs N] [--warmup N] [--rounds N] [--rss-samples N]
+                                 [--out FILE]
 """
 
 import argparse
@@ -98,31 +99,42 @@ def check_runs(tools, env, cwd):
             raise BenchError(f"{name}: `{shlex.join(prefix + [TRUE])}` exited {p.returncode}: {p.stderr.strip()}")
 
 
-def run_hyperfine(tools, runs, warmup, env, cwd):
+def run_hyperfine(tools, runs, warmup, rounds, env, cwd):
+    """Time every command with hyperfine in `rounds` rounds, rotating the order each round, so that a
+    drift in machine load spreads over all commands instead of landing on one. The raw times of all
+    rounds are pooled per command."""
     commands = [("/bin/true", [TRUE])] + [(name, prefix + [TRUE]) for name, prefix, _ in tools]
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-        export = f.name
-    try:
-        argv = ["hyperfine", "-N", "--style", "none", "--warmup", str(warmup), "--runs", str(runs),
-                "--export-json", export]
-        for name, cmd in commands:
-            argv += ["-n", name, shlex.join(cmd)]
-        p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd)
-        if p.returncode != 0:
-            raise BenchError(f"hyperfine failed (exit {p.returncode}):\n{p.stdout}{p.stderr}")
-        data = json.loads(Path(export).read_text())
-    finally:
-        os.unlink(export)
+    per_round = max(1, runs // rounds)
+    times = {name: [] for name, _ in commands}
+    for r in range(rounds):
+        k = r % len(commands)
+        order = commands[k:] + commands[:k]
+        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+            export = f.name
+        try:
+            argv = ["hyperfine", "-N", "--style", "none", "--warmup", str(warmup), "--runs", str(per_round),
+                    "--export-json", export]
+            for name, cmd in order:
+                argv += ["-n", name, shlex.join(cmd)]
+            p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd)
+            if p.returncode != 0:
+                raise BenchError(f"hyperfine failed (exit {p.returncode}):\n{p.stdout}{p.stderr}")
+            data = json.loads(Path(export).read_text())
+        finally:
+            os.unlink(export)
+        for res in data["results"]:
+            times[res["command"]].extend(res["times"])
     out = {}
-    for r in data["results"]:
-        out[r["command"]] = {
-            "command": dict(commands)[r["command"]],
-            "mean_s": r["mean"],
-            "stddev_s": r["stddev"],
-            "median_s": r["median"],
-            "min_s": r["min"],
-            "max_s": r["max"],
-            "runs": len(r["times"]),
+    for name, cmd in commands:
+        t = times[name]
+        out[name] = {
+            "command": cmd,
+            "mean_s": statistics.fmean(t),
+            "stddev_s": statistics.stdev(t) if len(t) > 1 else 0.0,
+            "median_s": statistics.median(t),
+            "min_s": min(t),
+            "max_s": max(t),
+            "runs": len(t),
         }
     return out
 
@@ -215,25 +227,32 @@ def report(meta, timing, rss):
     base = timing["/bin/true"]["mean_s"]
     overhead = {name: timing[name]["mean_s"] - base for name in rss}
     tini_oh = overhead["tini"]
-    tini_rss = rss["tini"]["peak_rss_kb"]
     ratios = {name: (overhead[name] / tini_oh if tini_oh > 0 else None) for name in rss}
+    # The same from medians: robust against the odd slow run that other load on the machine causes.
+    mbase = timing["/bin/true"]["median_s"]
+    moverhead = {name: timing[name]["median_s"] - mbase for name in rss}
+    mratios = {name: (moverhead[name] / moverhead["tini"] if moverhead["tini"] > 0 else None) for name in rss}
+    tini_rss = rss["tini"]["peak_rss_kb"]
     rss_ratios = {name: rss[name]["peak_rss_kb"] / tini_rss for name in rss}
 
-    say(f"supervisor benchmark: {meta['runs']} runs after {meta['warmup']} warmup (hyperfine -N), "
-        f"{meta['rss_samples']} memory samples; {meta['cpus']} CPUs, kernel {meta['kernel']}")
-    say(f"{'':<18} {'mean ms':>8} {'± sd':>7} {'overhead':>9} {'x tini':>7} {'peak RSS':>9} "
-        f"{'RSS':>7} {'Pss':>7} {'x tini':>7} {'libs':>5}")
+    def ratio(r):
+        return f"{r:.2f}" if r is not None else "n/a"
+
+    say(f"supervisor benchmark: {meta['runs']} runs per command in {meta['rounds']} rounds (hyperfine -N, "
+        f"{meta['warmup']} warmup each), {meta['rss_samples']} memory samples; {meta['cpus']} CPUs, "
+        f"kernel {meta['kernel']}")
+    say(f"{'':<18} {'mean ms':>8} {'± sd':>6} {'median':>7} {'overhead':>9} {'x tini':>6} {'(med)':>6} "
+        f"{'peak RSS':>9} {'RSS':>7} {'Pss':>7} {'x tini':>6} {'libs':>4}")
     row = timing["/bin/true"]
-    say(f"{'/bin/true':<18} {ms(row['mean_s']):>8} {ms(row['stddev_s']):>7} {'-':>9} {'-':>7} {'-':>9} "
-        f"{'-':>7} {'-':>7} {'-':>7} {'-':>5}")
+    say(f"{'/bin/true':<18} {ms(row['mean_s']):>8} {ms(row['stddev_s']):>6} {ms(row['median_s']):>7} {'-':>9} "
+        f"{'-':>6} {'-':>6} {'-':>9} {'-':>7} {'-':>7} {'-':>6} {'-':>4}")
     for name in rss:
         row = timing[name]
-        r = ratios[name]
         pss = rss[name]["pss_kb"]
-        say(f"{name:<18} {ms(row['mean_s']):>8} {ms(row['stddev_s']):>7} {ms(overhead[name]):>9} "
-            f"{(f'{r:.2f}' if r is not None else 'n/a'):>7} {rss[name]['peak_rss_kb']:>6} kB "
-            f"{rss[name]['rss_kb']:>4} kB {(pss if pss is not None else '-'):>4} kB "
-            f"{rss_ratios[name]:>7.2f} {meta['shared_libraries'][name]:>5}")
+        say(f"{name:<18} {ms(row['mean_s']):>8} {ms(row['stddev_s']):>6} {ms(row['median_s']):>7} "
+            f"{ms(overhead[name]):>9} {ratio(ratios[name]):>6} {ratio(mratios[name]):>6} "
+            f"{rss[name]['peak_rss_kb']:>6} kB {rss[name]['rss_kb']:>4} kB {(pss if pss is not None else '-'):>4} kB "
+            f"{rss_ratios[name]:>6.2f} {meta['shared_libraries'][name]:>4}")
 
     pe_ratio = ratios["prisma-entrypoint"]
     pe_peak = rss["prisma-entrypoint"]["peak_rss_kb"]
@@ -249,9 +268,14 @@ def report(meta, timing, rss):
     say(f"target: overhead <= {TARGET_OVERHEAD_RATIO}x tini's: "
         f"{'met' if t1['met'] else 'NOT met'} ({'n/a' if pe_ratio is None else f'{pe_ratio:.2f}x'}); "
         f"peak RSS < {TARGET_PEAK_RSS_KB} kB: {'met' if t2['met'] else 'NOT met'} ({pe_peak} kB)")
-    say("(overhead = mean - mean of /bin/true; peak RSS = VmHWM of the supervisor while it runs sleep 5; "
-        "libs = shared objects ldd lists)")
-    return {"overhead_s": overhead, "overhead_ratio_vs_tini": ratios, "peak_rss_ratio_vs_tini": rss_ratios,
+    say("(overhead = mean - mean of /bin/true; (med) = the ratio from medians; peak RSS = VmHWM of the "
+        "supervisor while it runs sleep 5; libs = shared objects ldd lists)")
+    noisy = [name for name, row in timing.items() if row["stddev_s"] > 0.5 * row["mean_s"]]
+    if noisy:
+        say(f"warning: noisy timings (sd > half the mean) for {', '.join(noisy)}: other load on this machine? "
+            "Trust the median ratio, or run again.")
+    return {"overhead_s": overhead, "overhead_ratio_vs_tini": ratios, "median_overhead_s": moverhead,
+            "median_overhead_ratio_vs_tini": mratios, "peak_rss_ratio_vs_tini": rss_ratios, "noisy": noisy,
             "targets": targets}
 
 
@@ -259,7 +283,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--binary", default=os.environ.get("PRISMA_ENTRYPOINT_BIN", str(REPO / "build" / "prisma-entrypoint")))
     ap.add_argument("--runs", type=int, default=1000, help="hyperfine runs per command (default 1000)")
-    ap.add_argument("--warmup", type=int, default=50, help="hyperfine warmup runs (default 50)")
+    ap.add_argument("--warmup", type=int, default=20, help="hyperfine warmup runs per round (default 20)")
+    ap.add_argument("--rounds", type=int, default=5, help="hyperfine rounds, order rotated (default 5)")
     ap.add_argument("--rss-samples", type=int, default=3, help="memory samples per tool, median kept (default 3)")
     ap.add_argument("--out", default=str(REPO / "build" / "bench" / "supervisor.json"))
     args = ap.parse_args()
@@ -270,12 +295,13 @@ def main():
         env = clean_env()
         with tempfile.TemporaryDirectory(prefix="pe-bench-") as cwd:  # no ./prisma-entrypoint.ini here
             check_runs(tools, env, cwd)
-            timing = run_hyperfine(tools, args.runs, args.warmup, env, cwd)
+            timing = run_hyperfine(tools, args.runs, args.warmup, max(1, args.rounds), env, cwd)
             rss = measure_rss(tools, args.rss_samples, env, cwd)
         meta = {
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "runs": args.runs,
+            "runs": timing["/bin/true"]["runs"],
             "warmup": args.warmup,
+            "rounds": max(1, args.rounds),
             "rss_samples": args.rss_samples,
             "cpus": os.cpu_count(),
             "kernel": platform.release(),

@@ -15,7 +15,9 @@
  *
  * The ready line reads: "static-app: ready mode=<m> pid=<p> ppid=<pp> pid1=<comm of PID 1>".
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -73,8 +75,7 @@ static void ready(const char *mode)
 {
 	char comm[64];
 	read_comm(1, comm, sizeof comm);
-	say("static-app: ready mode=%s pid=%d ppid=%d pid1=%s", mode, (int)getpid(), (int)getppid(),
-	    comm);
+	say("static-app: ready mode=%s pid=%d ppid=%d pid1=%s", mode, (int)getpid(), (int)getppid(), comm);
 }
 
 static int parse_int(const char *s, int lo, int hi)
@@ -99,12 +100,18 @@ static void nap_ms(long ms)
 static const char *signame(int sig)
 {
 	switch (sig) {
-	case SIGHUP: return "SIGHUP";
-	case SIGINT: return "SIGINT";
-	case SIGTERM: return "SIGTERM";
-	case SIGUSR1: return "SIGUSR1";
-	case SIGUSR2: return "SIGUSR2";
-	default: return "signal";
+	case SIGHUP:
+		return "SIGHUP";
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGUSR1:
+		return "SIGUSR1";
+	case SIGUSR2:
+		return "SIGUSR2";
+	default:
+		return "signal";
 	}
 }
 
