@@ -160,6 +160,8 @@ struct ini_context {
 	const char *path;
 	FILE *file;
 	int line;
+	bool line_indented;
+	char previous_key[64];
 	char unknown_section[64]; /* reported once, not for each of its keys */
 };
 
@@ -173,6 +175,7 @@ static char *ini_read_line(char *buf, int size, void *stream)
 	if (!fgets(buf, size, ctx->file))
 		return NULL;
 	ctx->line++;
+	ctx->line_indented = buf[0] == ' ' || buf[0] == '\t';
 	len = strlen(buf);
 	if (len > 0 && buf[len - 1] != '\n' && !feof(ctx->file)) {
 		int c;
@@ -266,7 +269,19 @@ static int ini_handle_pair(void *user, const char *section, const char *name, co
 	char origin[4096 + 16];
 	size_t len = strlen(value);
 	char *unquoted;
+	bool continuation;
 	int id;
+
+	/* inih reads an indented line after a key as more of that key's value
+	 * (multi-line values); no setting takes one, so say what happened. */
+	continuation = ctx->line_indented && strcmp(ctx->previous_key, name) == 0;
+	snprintf(ctx->previous_key, sizeof(ctx->previous_key), "%s", name);
+	if (continuation) {
+		config_errors_add(ctx->errors, false,
+		                  "%s:%d: indented line read as a continuation of '%s': remove the indentation",
+		                  ctx->path, ctx->line, name);
+		return 1;
+	}
 
 	if (*section == '\0') {
 		int known = setting_named(name);
@@ -414,9 +429,11 @@ static void check_unknown_variables(char *const *envp, struct config_errors *err
 	char names[SETTING_COUNT][ENV_NAME_MAX];
 	const char *candidates[SETTING_COUNT];
 
+	/* Compared without the shared prefix, which would make every name look
+	 * close to every other. */
 	for (int id = 0; id < SETTING_COUNT; id++) {
 		setting_env_name(&settings_table[id], names[id], sizeof(names[id]));
-		candidates[id] = names[id];
+		candidates[id] = names[id] + strlen(CONFIG_ENV_PREFIX);
 	}
 	for (char *const *entry = envp; *entry; entry++) {
 		const char *eq = strchr(*entry, '=');
@@ -428,9 +445,10 @@ static void check_unknown_variables(char *const *envp, struct config_errors *err
 		    is_known_variable(*entry, len))
 			continue;
 		snprintf(name, sizeof(name), "%.*s", (int)len, *entry);
-		guess = spell_closest(name, candidates, SETTING_COUNT);
+		guess = spell_closest(name + strlen(CONFIG_ENV_PREFIX), candidates, SETTING_COUNT);
 		if (guess)
-			config_errors_add(errors, false, "unknown variable %s (did you mean %s?)", name, guess);
+			config_errors_add(errors, false, "unknown variable %s (did you mean %s%s?)", name,
+			                  CONFIG_ENV_PREFIX, guess);
 		else
 			config_errors_add(errors, false, "unknown variable %s", name);
 	}
@@ -513,7 +531,10 @@ static void print_value(const struct setting *setting, const struct setting_valu
 		fprintf(out, "; %s is not set\n", setting->name);
 		return;
 	}
-	if (setting_is_secret(setting))
+	/* A secret that is not a URL has no part that is safe to show. */
+	if (setting_is_secret(setting) && !strstr(value->text, "://"))
+		snprintf(shown, sizeof(shown), "****");
+	else if (setting_is_secret(setting))
 		log_redact_url(value->text, shown, sizeof(shown));
 	else
 		snprintf(shown, sizeof(shown), "%s", value->text);

@@ -159,30 +159,68 @@ void log_message(enum log_severity severity, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Where the user information ends: the last '@' before the query or
+ * fragment that follows the first '@'. Hand-written URLs carry unencoded
+ * '@', '/', '?' and '#' in passwords; this reads them as the user would. */
+static const char *userinfo_end(const char *authority)
+{
+	const char *first_at = strchr(authority, '@');
+	const char *query;
+	const char *at = NULL;
+
+	if (!first_at)
+		return NULL;
+	query = first_at + strcspn(first_at, "?#");
+	for (const char *p = authority; p < query; p++)
+		if (*p == '@')
+			at = p;
+	return at;
+}
+
+/* Appends text to out[*used..size), keeping out terminated. */
+static void append(char *out, size_t size, size_t *used, const char *text, size_t len)
+{
+	if (*used + 1 >= size)
+		return;
+	if (len > size - *used - 1)
+		len = size - *used - 1;
+	memcpy(out + *used, text, len);
+	*used += len;
+	out[*used] = '\0';
+}
+
 void log_redact_url(const char *url, char *out, size_t out_size)
 {
+	static const char hidden[] = "****";
 	const char *scheme_end = strstr(url, "://");
-	const char *authority;
-	size_t authority_len;
-	const char *at = NULL;
-	const char *colon;
+	const char *authority = scheme_end ? scheme_end + 3 : NULL;
+	const char *at = authority ? userinfo_end(authority) : NULL;
+	const char *colon = at ? memchr(authority, ':', (size_t)(at - authority)) : NULL;
+	const char *p = url;
+	size_t used = 0;
 
 	if (out_size == 0)
 		return;
-	snprintf(out, out_size, "%s", url);
-	if (!scheme_end)
-		return;
-	authority = scheme_end + 3;
-	authority_len = strcspn(authority, "/?#");
-	/* The last '@' ends the user information: an unencoded '@' in a
-	 * password is common in hand-written URLs. */
-	for (size_t i = 0; i < authority_len; i++)
-		if (authority[i] == '@')
-			at = authority + i;
-	if (!at)
-		return;
-	colon = memchr(authority, ':', (size_t)(at - authority));
-	if (!colon)
-		return;
-	snprintf(out, out_size, "%.*s****%s", (int)(colon + 1 - url), url, at);
+	out[0] = '\0';
+	if (colon) {
+		append(out, out_size, &used, url, (size_t)(colon + 1 - url));
+		append(out, out_size, &used, hidden, strlen(hidden));
+		p = at;
+	}
+	/* libpq also takes the password as a query parameter. */
+	while (*p) {
+		const char *param = strstr(p, "password=");
+
+		if (!authority || !param || param == url || (param[-1] != '?' && param[-1] != '&')) {
+			size_t skip = param ? (size_t)(param - p) + 1 : strlen(p);
+
+			append(out, out_size, &used, p, skip);
+			p += skip;
+			continue;
+		}
+		append(out, out_size, &used, p, (size_t)(param - p) + strlen("password="));
+		append(out, out_size, &used, hidden, strlen(hidden));
+		p = param + strlen("password=");
+		p += strcspn(p, "&#");
+	}
 }

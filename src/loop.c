@@ -1,6 +1,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
 #include <time.h>
@@ -54,13 +55,20 @@ void loop_unwatch_fd(struct loop *loop, int fd)
 	}
 }
 
+/* A timer id is its slot plus a generation, so that the id of an expired
+ * timer never names the timer that reuses its slot. */
+#define TIMER_ID(slot, generation) ((int)(((generation) % (INT_MAX / LOOP_MAX_TIMERS)) * LOOP_MAX_TIMERS + (slot)))
+
 int loop_add_timer(struct loop *loop, int64_t delay_ms, loop_timer_fn *callback, void *arg)
 {
-	for (int id = 0; id < LOOP_MAX_TIMERS; id++) {
-		if (loop->timers[id].deadline_ms == 0) {
+	for (int slot = 0; slot < LOOP_MAX_TIMERS; slot++) {
+		if (loop->timers[slot].deadline_ms == 0) {
+			unsigned generation = loop->next_generation++;
+
 			/* +1 keeps a deadline of "now" distinct from a free slot. */
-			loop->timers[id] = (struct loop_timer){loop_now_ms() + delay_ms + 1, callback, arg};
-			return id;
+			loop->timers[slot] =
+			    (struct loop_timer){loop_now_ms() + delay_ms + 1, callback, arg, generation};
+			return TIMER_ID(slot, generation);
 		}
 	}
 	errno = ENOSPC;
@@ -69,8 +77,11 @@ int loop_add_timer(struct loop *loop, int64_t delay_ms, loop_timer_fn *callback,
 
 void loop_cancel_timer(struct loop *loop, int timer_id)
 {
-	if (timer_id >= 0 && timer_id < LOOP_MAX_TIMERS)
-		loop->timers[timer_id].deadline_ms = 0;
+	int slot = timer_id % LOOP_MAX_TIMERS;
+
+	if (timer_id >= 0 && loop->timers[slot].deadline_ms &&
+	    TIMER_ID(slot, loop->timers[slot].generation) == timer_id)
+		loop->timers[slot].deadline_ms = 0;
 }
 
 void loop_stop(struct loop *loop)
@@ -95,16 +106,30 @@ static int next_timeout(const struct loop *loop)
 	return earliest - now > 60000 ? 60000 : (int)(earliest - now);
 }
 
+/* The due timer with the earliest deadline, or -1. */
+static int earliest_due(const struct loop *loop, int64_t now)
+{
+	int best = -1;
+
+	for (int slot = 0; slot < LOOP_MAX_TIMERS; slot++) {
+		int64_t deadline = loop->timers[slot].deadline_ms;
+
+		if (deadline && deadline <= now && (best < 0 || deadline < loop->timers[best].deadline_ms))
+			best = slot;
+	}
+	return best;
+}
+
 static void fire_timers(struct loop *loop)
 {
 	int64_t now = loop_now_ms();
+	int slot;
 
-	for (int id = 0; id < LOOP_MAX_TIMERS && !loop->stopped; id++) {
-		struct loop_timer timer = loop->timers[id];
+	/* Timers added by a callback are due no earlier than now + 1. */
+	while (!loop->stopped && (slot = earliest_due(loop, now)) >= 0) {
+		struct loop_timer timer = loop->timers[slot];
 
-		if (!timer.deadline_ms || timer.deadline_ms > now)
-			continue;
-		loop->timers[id].deadline_ms = 0;
+		loop->timers[slot].deadline_ms = 0;
 		timer.callback(loop, timer.arg);
 	}
 }

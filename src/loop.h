@@ -30,6 +30,7 @@ struct loop_timer {
 	int64_t deadline_ms; /* monotonic; 0 when the slot is free */
 	loop_timer_fn *callback;
 	void *arg;
+	unsigned generation; /* tells a reused slot's ids apart */
 };
 
 #define LOOP_MAX_WATCHES 64
@@ -42,6 +43,7 @@ struct loop {
 	struct loop_watch watches[LOOP_MAX_WATCHES];
 	size_t watch_count;
 	struct loop_timer timers[LOOP_MAX_TIMERS];
+	unsigned next_generation;
 	bool stopped;
 };
 
@@ -61,7 +63,7 @@ int loop_watch_fd(struct loop *loop, int fd, short events, loop_fd_fn *callback,
 void loop_unwatch_fd(struct loop *loop, int fd);
 
 /* A one-shot timer delay_ms from now. Returns a timer id >= 0, or -1 with
- * errno = ENOSPC. */
+ * errno = ENOSPC. Due timers fire earliest deadline first. */
 int loop_add_timer(struct loop *loop, int64_t delay_ms, loop_timer_fn *callback, void *arg);
 /* Cancelling an expired or cancelled timer, or -1, does nothing. */
 void loop_cancel_timer(struct loop *loop, int timer_id);

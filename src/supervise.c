@@ -27,6 +27,7 @@ struct supervisor {
 	int child_status;
 	int stop_timer;    /* grace period after a forwarded stop signal */
 	int cleanup_timer; /* grace period for what the app left behind */
+	int kill_wait_timer;
 	bool cleanup_started;
 	bool cleanup_killed;
 };
@@ -129,7 +130,7 @@ static void on_cleanup_timeout(struct loop *loop, void *arg)
 	log_warning("processes left by %s still running %s after SIGTERM: sending SIGKILL", sup->params->argv[0],
 	            grace);
 	kill_everything(sup);
-	loop_add_timer(loop, SUPERVISE_KILL_WAIT_MS, on_kill_wait_over, sup);
+	sup->kill_wait_timer = loop_add_timer(loop, SUPERVISE_KILL_WAIT_MS, on_kill_wait_over, sup);
 }
 
 /* After the app exits: ask what it left in its group to stop, or finish. */
@@ -211,7 +212,8 @@ static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, vo
 
 int supervise_run(const struct supervise_params *params, struct supervise_result *result)
 {
-	struct supervisor sup = {.params = params, .stop_timer = -1, .cleanup_timer = -1};
+	struct supervisor sup = {.params = params, .stop_timer = -1, .cleanup_timer = -1, .kill_wait_timer = -1};
+	sigset_t faults;
 	struct proc_child child = PROC_CHILD_INIT;
 
 	supervise_become_reaper();
@@ -222,12 +224,24 @@ int supervise_run(const struct supervise_params *params, struct supervise_result
 	 * background shell pipeline must not grab it. */
 	child.take_terminal = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 	install_fault_forwarding();
+	/* A fault signal sent by kill() while the app starts waits until its
+	 * pid is known, then is forwarded; a real fault in the meantime still
+	 * kills this process, as the kernel unblocks it. */
+	sigemptyset(&faults);
+	for (int signo = 1; signo < SIGRTMIN; signo++)
+		if (proc_is_fault_signal(signo))
+			sigaddset(&faults, signo);
+	sigprocmask(SIG_BLOCK, &faults, NULL);
 	if (proc_spawn(&child) < 0) {
-		*result = (struct supervise_result){SUPERVISE_SPAWN_FAILED, errno, child.failed};
+		int spawn_errno = errno;
+
+		sigprocmask(SIG_UNBLOCK, &faults, NULL);
+		*result = (struct supervise_result){SUPERVISE_SPAWN_FAILED, spawn_errno, child.failed};
 		return -1;
 	}
 	sup.child = child.pid;
 	fault_forward_target = (sig_atomic_t)(params->forward_to_group ? -child.pid : child.pid);
+	sigprocmask(SIG_UNBLOCK, &faults, NULL);
 	log_info("started %s (pid %d)", params->argv[0], (int)child.pid);
 	loop_on_signal(params->loop, on_signal, &sup);
 	if (loop_run(params->loop) < 0) {
@@ -238,6 +252,7 @@ int supervise_run(const struct supervise_params *params, struct supervise_result
 	loop_on_signal(params->loop, NULL, NULL);
 	loop_cancel_timer(params->loop, sup.stop_timer);
 	loop_cancel_timer(params->loop, sup.cleanup_timer);
+	loop_cancel_timer(params->loop, sup.kill_wait_timer);
 	if (WIFSIGNALED(sup.child_status))
 		*result = (struct supervise_result){SUPERVISE_SIGNALED, WTERMSIG(sup.child_status), PROC_FAILED_NONE};
 	else
