@@ -161,9 +161,12 @@ struct ini_context {
 	FILE *file;
 	int line;
 	bool line_indented;
+	int section_line; /* where the current [section] header is */
 	char previous_key[64];
 	char unknown_section[64]; /* reported once, not for each of its keys */
 };
+
+static void check_section_header(struct ini_context *ctx, const char *name_start);
 
 /* inih's reader: fgets that counts lines, so that errors can name them. A
  * line longer than inih's fixed buffer is consumed whole and reported. */
@@ -176,6 +179,8 @@ static char *ini_read_line(char *buf, int size, void *stream)
 		return NULL;
 	ctx->line++;
 	ctx->line_indented = buf[0] == ' ' || buf[0] == '\t';
+	if (buf[strspn(buf, " \t")] == '[')
+		check_section_header(ctx, buf + strspn(buf, " \t") + 1);
 	len = strlen(buf);
 	if (len > 0 && buf[len - 1] != '\n' && !feof(ctx->file)) {
 		int c;
@@ -258,9 +263,28 @@ static void report_unknown_section(struct ini_context *ctx, const char *section)
 	guess = spell_closest(section, sections, SETTING_COUNT);
 	if (guess)
 		config_errors_add(ctx->errors, false, "%s:%d: unknown section [%s] (did you mean [%s]?)", ctx->path,
-		                  ctx->line, section, guess);
+		                  ctx->section_line, section, guess);
 	else
-		config_errors_add(ctx->errors, false, "%s:%d: unknown section [%s]", ctx->path, ctx->line, section);
+		config_errors_add(ctx->errors, false, "%s:%d: unknown section [%s]", ctx->path, ctx->section_line,
+		                  section);
+}
+
+/* An unknown section is reported at its header, even when it holds no key. */
+static void check_section_header(struct ini_context *ctx, const char *name_start)
+{
+	size_t len = strcspn(name_start, "]\r\n");
+	char name[64];
+
+	ctx->section_line = ctx->line;
+	if (name_start[len] != ']')
+		return; /* inih reports the malformed header */
+	name_start += strspn(name_start, " \t");
+	len = strcspn(name_start, "]\r\n");
+	while (len > 0 && (name_start[len - 1] == ' ' || name_start[len - 1] == '\t'))
+		len--;
+	snprintf(name, sizeof(name), "%.*s", (int)len, name_start);
+	if (!is_section(name))
+		report_unknown_section(ctx, name);
 }
 
 static int ini_handle_pair(void *user, const char *section, const char *name, const char *value)
@@ -470,13 +494,35 @@ static void load_env(struct config *config, char *const *envp, struct config_err
 	check_unknown_variables(envp, errors);
 }
 
+/* Only variables with the product's prefix or a row's alias concern the
+ * settings; filtering once keeps start-up cheap in large environments.
+ * Returns the number kept in relevant (NULL-terminated). */
+static size_t filter_environment(char *const *envp, char **relevant, size_t capacity)
+{
+	size_t count = 0;
+
+	for (char *const *entry = envp; *entry && count + 1 < capacity; entry++) {
+		bool keep = strncmp(*entry, CONFIG_ENV_PREFIX, strlen(CONFIG_ENV_PREFIX)) == 0;
+
+		for (int id = 0; id < SETTING_COUNT && !keep; id++)
+			keep = settings_table[id].env_alias &&
+			       strncmp(*entry, settings_table[id].env_alias, strlen(settings_table[id].env_alias)) == 0;
+		if (keep)
+			relevant[count++] = *entry;
+	}
+	relevant[count] = NULL;
+	return count;
+}
+
 void config_load(struct config *config, const char *flag_config, char *const *envp, struct config_errors *errors)
 {
+	char *relevant[256];
 	char name[ENV_NAME_MAX];
 	const char *env_config;
 
+	filter_environment(envp, relevant, sizeof(relevant) / sizeof(relevant[0]));
 	setting_env_name(&settings_table[SETTING_CONFIG], name, sizeof(name));
-	env_config = env_lookup(envp, name);
+	env_config = env_lookup(relevant, name);
 	if (flag_config)
 		config_set(config, SETTING_CONFIG, flag_config, SOURCE_FLAG, "--config", errors);
 	else if (env_config && *env_config)
@@ -485,7 +531,7 @@ void config_load(struct config *config, const char *flag_config, char *const *en
 		config_set(config, SETTING_CONFIG, CONFIG_DEFAULT_FILE, SOURCE_DEFAULT, NULL, errors);
 	if (config_text(config, SETTING_CONFIG))
 		load_file(config, config_text(config, SETTING_CONFIG), errors);
-	load_env(config, envp, errors);
+	load_env(config, relevant, errors);
 }
 
 const char *config_text(const struct config *config, enum setting_id id)
