@@ -545,12 +545,23 @@ static void test_file_unknown_section(void **state)
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	/* One error per unknown section, not one per key. */
 	assert_error_count(&fx->errors, 2);
-	assert_error(&fx->errors, "a.ini:2", "unknown section", "[rnu]", "did you mean [run]");
-	assert_null(strstr(assert_error(&fx->errors, "a.ini:5", "unknown section", "[servers]"), "did you mean"));
+	/* Reported at the header's line. */
+	assert_error(&fx->errors, "a.ini:1", "unknown section", "[rnu]", "did you mean [run]");
+	assert_null(strstr(assert_error(&fx->errors, "a.ini:4", "unknown section", "[servers]"), "did you mean"));
 	/* Nothing under an unknown section is applied; the rest is. */
 	assert_false(config_bool(&fx->config, SETTING_EXEC));
 	assert_int_equal(config_duration_ms(&fx->config, SETTING_STOP_TIMEOUT), 8000);
 	assert_int_equal(config_choice(&fx->config, SETTING_SIGNAL_TARGET), CHOICE_SIGNAL_GROUP);
+}
+
+static void test_file_empty_unknown_section(void **state)
+{
+	struct fixture *fx = *state;
+
+	write_file("a.ini", "[run]\nexec = yes\n[ lgo ]\n");
+	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
+	assert_error_count(&fx->errors, 1);
+	assert_error(&fx->errors, "a.ini:3", "unknown section", "[lgo]", "did you mean [log]");
 }
 
 static void test_file_unknown_key(void **state)
@@ -712,7 +723,7 @@ static void test_file_several_errors_all_reported(void **state)
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_error_count(&fx->errors, 5);
 	assert_error(&fx->errors, "a.ini:2", "stop-timeout", "soon");
-	assert_error(&fx->errors, "a.ini:5", "[rnu]");
+	assert_error(&fx->errors, "a.ini:4", "[rnu]");
 	assert_error(&fx->errors, "a.ini:7", "log-levl", "log-level");
 	assert_error(&fx->errors, "a.ini:8");
 	assert_error(&fx->errors, "a.ini:9", "log-format", "yaml");
@@ -1222,6 +1233,7 @@ int main(void)
 	    TEST(test_file_with_bom_and_crlf),
 	    TEST(test_file_bad_value),
 	    TEST(test_file_unknown_section),
+	    TEST(test_file_empty_unknown_section),
 	    TEST(test_file_unknown_key),
 	    TEST(test_file_typo_in_wrong_section),
 	    TEST(test_file_key_in_wrong_section),
