@@ -334,7 +334,7 @@ def test_command_not_found_in_container_exits_127(containers):
     name, p = containers.run("/no-such-program")
     out = p.stdout + p.stderr
     assert containers.exit_code(name) == 127, out
-    assert "cannot run '/no-such-program': command not found" in out, out
+    assert "cannot run '/no-such-program': file not found" in out, out
 
 
 def test_command_not_executable_in_container_exits_126(containers):

@@ -1,0 +1,163 @@
+"""Command line: version, help, help topics, `run` implicit and explicit, `--`, no CMD (64), and
+the README blocks generated from `help --markdown` (a drift test)."""
+
+import re
+
+import pytest
+
+from conftest import REPO
+
+SETTINGS = ["config", "log-level", "log-format", "stop-timeout", "signal-target", "exec", "database-url"]
+
+
+# ---------------------------------------------------------------------------------------------
+# version and help
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["--version"], ["version"]], ids=" ".join)
+def test_version(pe_plain, args):
+    res = pe_plain.run(args)
+    assert res.returncode == 0, str(res)
+    lines = res.stdout.splitlines()
+    assert len(lines) == 1 and "prisma-entrypoint" in lines[0] and re.search(r"\d+\.\d+", lines[0]), str(res)
+
+
+def test_version_forms_agree(pe_plain):
+    assert pe_plain.run(["--version"]).stdout == pe_plain.run(["version"]).stdout
+
+
+@pytest.mark.parametrize("args", [["-h"], ["--help"], ["help"]], ids=" ".join)
+def test_help(pe_plain, args):
+    res = pe_plain.run(args)
+    assert res.returncode == 0, str(res)
+    text = res.stdout
+    assert re.search(r"usage", text, re.I), text
+    for word in ["run", "config", "help", "version", "--stop-timeout", "--config"]:
+        assert word in text, f"help does not mention {word}"
+
+
+def test_help_forms_agree(pe_plain):
+    assert pe_plain.run(["-h"]).stdout == pe_plain.run(["--help"]).stdout
+
+
+def test_help_settings(pe_plain):
+    res = pe_plain.run(["help", "settings"])
+    assert res.returncode == 0, str(res)
+    for name in SETTINGS:
+        assert name in res.stdout, f"help settings does not list {name}"
+    for var in ["PRISMA_ENTRYPOINT_STOP_TIMEOUT", "PRISMA_ENTRYPOINT_LOG_LEVEL", "DATABASE_URL"]:
+        assert var in res.stdout
+    assert "8s" in res.stdout, "the stop-timeout default should be shown"
+
+
+def test_help_exit_codes(pe_plain):
+    res = pe_plain.run(["help", "exit-codes"])
+    assert res.returncode == 0, str(res)
+    for code in ["64", "71", "78", "126", "127", "128"]:
+        assert re.search(rf"\b{code}\b", res.stdout), f"help exit-codes does not list {code}"
+
+
+@pytest.mark.parametrize("topic", ["settings", "exit-codes"])
+def test_help_markdown_is_a_table(pe_plain, topic):
+    res = pe_plain.run(["help", "--markdown", topic])
+    assert res.returncode == 0, str(res)
+    rows = [line for line in res.stdout.splitlines() if line.startswith("|")]
+    assert len(rows) >= 3 and re.match(r"\|\s*:?-+", rows[1]), res.stdout
+
+
+def test_help_unknown_topic_is_a_usage_error(pe_plain):
+    res = pe_plain.run(["help", "no-such-topic"])
+    assert res.returncode == 64, str(res)
+    assert "no-such-topic" in res.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# run: implicit, explicit, `--`, options
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.supervisor
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sh", "-c", "exit 3"],
+        ["run", "sh", "-c", "exit 3"],
+        ["run", "--", "sh", "-c", "exit 3"],
+        ["--", "sh", "-c", "exit 3"],
+        ["-q", "sh", "-c", "exit 3"],
+        ["--stop-timeout", "1s", "run", "--", "sh", "-c", "exit 3"],
+        ["run", "--stop-timeout", "1s", "--", "sh", "-c", "exit 3"],
+        ["run", "-q", "sh", "-c", "exit 3"],
+    ],
+    ids=" ".join,
+)
+def test_run_implicit_and_explicit(pe_plain, args):
+    res = pe_plain.run(args)
+    assert res.returncode == 3, str(res)
+
+
+@pytest.mark.supervisor
+def test_options_after_cmd_belong_to_cmd(pe_plain):
+    # the first non-option starts CMD: -c here is sh's, --version and -v are echo's arguments
+    res = pe_plain.run(["-q", "sh", "-c", 'echo "$@"', "x", "--version", "-v", "--", "--stop-timeout"])
+    assert res.returncode == 0, str(res)
+    assert res.stdout == "--version -v -- --stop-timeout\n"
+
+
+@pytest.mark.supervisor
+@pytest.mark.parametrize("name", ["help", "version", "config", "run"])
+def test_double_dash_runs_a_command_named_like_a_subcommand(pe_plain, name):
+    # no such executable in PATH: what counts is that it was tried as CMD
+    res = pe_plain.run(["--", name], env={"PATH": str(pe_plain.cwd)})
+    assert res.returncode == 127, str(res)
+    assert "cannot run" in res.stderr and name in res.stderr, str(res)
+
+
+@pytest.mark.supervisor
+def test_double_dash_runs_a_cmd_named_help_from_path(pe_plain):
+    bindir = pe_plain.path("bin")
+    bindir.mkdir()
+    script = bindir / "help"
+    script.write_text("#!/bin/sh\necho i-am-the-app-called-help\nexit 4\n")
+    script.chmod(0o755)
+    res = pe_plain.run(["-q", "--", "help"], env={"PATH": f"{bindir}:/usr/bin:/bin"})
+    assert res.returncode == 4, str(res)
+    assert res.stdout == "i-am-the-app-called-help\n"
+    res = pe_plain.run(["-q", "run", "--", "help"], env={"PATH": f"{bindir}:/usr/bin:/bin"})
+    assert res.returncode == 4, str(res)
+
+
+@pytest.mark.supervisor
+def test_run_double_dash_then_option_like_cmd(pe_plain):
+    res = pe_plain.run(["run", "--", "--version"])
+    assert res.returncode == 127, str(res)
+    assert "cannot run" in res.stderr and "--version" in res.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["run"], ["--"], ["run", "--"], ["-q"], ["--stop-timeout", "1s"], ["-q", "run", "--"]], ids=lambda a: " ".join(a) or "nothing"
+)
+def test_no_cmd_is_a_usage_error(pe_plain, args):
+    res = pe_plain.run(args)
+    assert res.returncode == 64, str(res)
+    lines = res.stderr_lines()
+    assert len(lines) == 1 and lines[0].startswith("prisma-entrypoint: error:"), str(res)
+    assert res.stdout == ""
+
+
+# ---------------------------------------------------------------------------------------------
+# README drift
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("topic", ["settings", "exit-codes"])
+def test_readme_block_matches_help_markdown(pe_plain, topic):
+    readme = (REPO / "README.md").read_text()
+    m = re.search(rf"<!-- {topic}:begin[^>]*-->\n(.*?)<!-- {topic}:end -->", readme, re.S)
+    assert m, f"README.md has no <!-- {topic}:begin ... --> ... <!-- {topic}:end --> block"
+    res = pe_plain.run(["help", "--markdown", topic])
+    assert res.returncode == 0, str(res)
+    assert m.group(1).strip("\n") == res.stdout.strip("\n"), (
+        f"README.md's {topic} block differs from `prisma-entrypoint help --markdown {topic}`: run `make readme`"
+    )

@@ -1,0 +1,522 @@
+"""The run supervisor: exit status, signal forwarding, reaping, stopping, stdio, environment, tty.
+
+Every test runs twice through the `pe` fixture: as an ordinary process ("plain": the binary must
+register itself as a child subreaper for orphans to come to it) and as PID 1 of a fresh PID
+namespace ("pid1"). See conftest.py for what the fixture checks after each test (processes left
+behind, valgrind logs).
+"""
+
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import (
+    IS_VALGRIND,
+    WRAPPER,
+    helper,
+    pid_alive,
+    proc_stat,
+    read_signals,
+    signame,
+    timeout,
+    wait_until,
+    with_reset_signals,
+)
+
+pytestmark = pytest.mark.supervisor
+
+RTMIN3 = signal.SIGRTMIN + 3
+UNCATCHABLE = {signal.SIGKILL, signal.SIGSTOP}
+# every signal 1..31 the entrypoint must forward (all catchable ones but SIGCHLD), and real-time ones
+FORWARDED = [s for s in range(1, 32) if s not in UNCATCHABLE | {signal.SIGCHLD}] + [RTMIN3, signal.SIGRTMAX]
+
+
+def recorder(*args) -> str:
+    """Shell words running the signal recorder helper (for use inside a sh -c script)."""
+    return shlex.join(helper("sigrecord.py", *args))
+
+
+def without_cont(sigs):
+    """Leftovers may get a SIGCONT with their SIGTERM (so that a stopped one can act on it)."""
+    return [s for s in sigs if s != signal.SIGCONT]
+
+
+# ---------------------------------------------------------------------------------------------
+# exit status
+# ---------------------------------------------------------------------------------------------
+
+
+def test_exit_codes_0_to_255_pass_through(pe):
+    # all 256 normally; under valgrind (which looks for memory errors, not for these statuses, and
+    # takes ~0.4 s a run) a spread of them
+    codes = range(256) if not IS_VALGRIND else sorted({0, 1, 2, 64, 78, 126, 127, 128, 129, 254, 255, *range(3, 256, 17)})
+    got = {code: pe.run(["-q", "--", "sh", "-c", f"exit {code}"]).returncode for code in codes}
+    wrong = {code: status for code, status in got.items() if status != code}
+    assert not wrong, f"exit status not passed through (expected -> got): {wrong}"
+
+
+# signals whose default action terminates the process (sent by the app to itself)
+KILLING = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 24, 25, 26, 27, 29, 30, 31]
+
+
+@pytest.mark.parametrize("sig", KILLING, ids=signame)
+def test_app_killed_by_signal_gives_128_plus_n(pe, sig):
+    res = pe.run(["--", "sh", "-c", f"ulimit -c 0; kill -{sig} $$; exit 99"])
+    assert res.returncode == 128 + sig, str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# exec failures
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cmd", ["no-such-command-pe-test", "/nonexistent/dir/pe-cmd", "./missing-here"], ids=["path-lookup", "absolute", "relative"]
+)
+def test_missing_command_exits_127(pe, cmd):
+    res = pe.run([cmd, "arg"])
+    assert res.returncode == 127, str(res)
+    lines = [line for line in res.stderr_lines() if "cannot run" in line]
+    assert len(lines) == 1, f"expected one 'cannot run' line\n{res}"
+    assert "not found" in lines[0] and cmd in lines[0], str(res)
+    assert lines[0].startswith("prisma-entrypoint:"), str(res)
+
+
+def test_missing_command_message_even_with_quiet(pe):
+    res = pe.run(["-q", "--", "no-such-command-pe-test"])
+    assert res.returncode == 127, str(res)
+    assert "cannot run" in res.stderr and "not found" in res.stderr, str(res)
+
+
+@pytest.mark.parametrize("kind", ["no-exec-bit", "directory"])
+def test_not_executable_exits_126(pe, kind):
+    target = pe.path("script.sh")
+    if kind == "no-exec-bit":
+        target.write_text("#!/bin/sh\ntouch ran\n")
+        target.chmod(0o644)
+    else:
+        target.mkdir()
+    res = pe.run(["./script.sh"])
+    assert res.returncode == 126, str(res)
+    lines = [line for line in res.stderr_lines() if "cannot run" in line]
+    assert len(lines) == 1 and "script.sh" in lines[0], str(res)
+    assert not pe.path("ran").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# signal forwarding
+# ---------------------------------------------------------------------------------------------
+
+
+FORWARD_STATUS = [(signal.SIGTERM, 143), (signal.SIGUSR1, 138), (signal.SIGUSR2, 140), (signal.SIGHUP, 129), (signal.SIGINT, 130)]
+
+
+@pytest.mark.parametrize("sig,status", FORWARD_STATUS, ids=[f"{signame(s)}-{c}" for s, c in FORWARD_STATUS])
+def test_forwarded_signal_kills_app_with_128_plus_n(pe, sig, status):
+    p = pe.start(["--stop-timeout", "30s", "--", "sh", "-c", "touch ready; exec sleep 1000"])
+    pe.wait_file("ready", p)
+    p.signal(sig)
+    res = p.wait()
+    assert res.returncode == status, str(res)
+
+
+@pytest.mark.parametrize("sig", FORWARDED, ids=signame)
+def test_every_catchable_signal_reaches_the_app(pe, sig):
+    if IS_VALGRIND and sig == signal.SIGRTMAX:
+        pytest.skip("valgrind keeps SIGRTMAX for itself")
+    p = pe.start(["--stop-timeout", "30s", "--", *helper("sigrecord.py", "--out", "got", "--ready", "ready", "--until", sig)])
+    pe.wait_file("ready", p)
+    p.signal(sig)
+    res = p.wait()
+    assert read_signals(pe.path("got")) == [sig], f"the app did not get exactly {signame(sig)}\n{res}"
+    assert res.returncode == 0, str(res)
+
+
+def test_sigchld_is_not_forwarded(pe):
+    p = pe.start(["--", *helper("sigrecord.py", "--out", "got", "--ready", "ready", "--until", RTMIN3, "--linger", "0.2")])
+    pe.wait_file("ready", p)
+    p.signal(signal.SIGCHLD)
+    p.signal(RTMIN3)  # standard signals are delivered before real-time ones
+    res = p.wait()
+    assert res.returncode == 0, str(res)
+    assert read_signals(pe.path("got")) == [RTMIN3], str(res)
+
+
+def test_several_signals_in_a_row_all_arrive(pe):
+    sigs = [signal.SIGHUP, signal.SIGUSR1, signal.SIGWINCH, RTMIN3, signal.SIGUSR2, signal.SIGTERM]
+    p = pe.start(["--stop-timeout", "30s", "--", *helper("sigrecord.py", "--out", "got", "--ready", "ready",
+                                                       "--until", ",".join(map(str, sigs)))])
+    pe.wait_file("ready", p)
+    for i, sig in enumerate(sigs):
+        p.signal(sig)
+        wait_until(lambda: len(read_signals(pe.path("got"))) > i, 10, f"{signame(sig)} at the app", p)
+    res = p.wait()
+    assert read_signals(pe.path("got")) == sigs, str(res)
+    assert res.returncode == 0, str(res)
+
+
+def test_sigterm_to_entrypoint_is_honoured_quickly(pe):
+    p = pe.start(["--", "sh", "-c", "touch ready; exec sleep 1000"])
+    pe.wait_file("ready", p)
+    t0 = time.monotonic()
+    p.signal(signal.SIGTERM)
+    res = p.wait()
+    took = time.monotonic() - t0
+    assert res.returncode == 143, str(res)
+    limit = 2.0 if not WRAPPER else timeout(2.0)
+    assert took < limit, f"SIGTERM took {took:.2f} s to end the app (limit {limit} s)\n{res}"
+
+
+def test_tstp_stops_the_app_and_cont_resumes_it(pe):
+    p = pe.start(["--", "sh", "-c", "touch ready; exec sleep 1000"])
+    pe.wait_file("ready", p)
+    app = p.app_pid()
+    wait_until(lambda: proc_stat(app)[0] == "sleep", 10, "the app to exec sleep", p)
+    p.signal(signal.SIGTSTP)
+    wait_until(lambda: proc_stat(app)[1] == "T", 10, "the app to be stopped by the forwarded SIGTSTP", p)
+    assert p.popen.poll() is None, "the entrypoint exited when the app stopped"
+    assert proc_stat(p.epid())[1] != "T", "the entrypoint stopped itself"
+    p.signal(signal.SIGCONT)
+    wait_until(lambda: proc_stat(app)[1] in "SR", 10, "the app to resume after the forwarded SIGCONT", p)
+    p.signal(signal.SIGTERM)
+    res = p.wait()
+    assert res.returncode == 143, str(res)
+
+
+def test_signal_target_group_reaches_a_grandchild(pe):
+    # sh ignores USR1 and waits for its background recorder, which exits 0 on USR1
+    script = f'trap "" USR1; {recorder("--out", "got", "--ready", "ready", "--until", "USR1")} & wait $!'
+    p = pe.start(["--signal-target", "group", "--stop-timeout", "30s", "--", "sh", "-c", script])
+    pe.wait_file("ready", p)
+    p.signal(signal.SIGUSR1)
+    res = p.wait()
+    assert read_signals(pe.path("got")) == [signal.SIGUSR1], f"the grandchild did not get SIGUSR1\n{res}"
+    assert res.returncode == 0, str(res)
+
+
+def test_signal_target_group_from_env_reaches_a_grandchild(pe):
+    script = f'trap "" HUP; {recorder("--out", "got", "--ready", "ready", "--until", "HUP")} & wait $!'
+    p = pe.start(["--", "sh", "-c", script], env={"PRISMA_ENTRYPOINT_SIGNAL_TARGET": "group"})
+    pe.wait_file("ready", p)
+    p.signal(signal.SIGHUP)
+    res = p.wait()
+    assert read_signals(pe.path("got")) == [signal.SIGHUP], str(res)
+    assert res.returncode == 0, str(res)
+
+
+def test_signal_target_child_does_not_reach_a_grandchild(pe):
+    script = f'trap "" USR1; {recorder("--out", "got", "--ready", "ready", "--until", "TERM")} & wait $!'
+    p = pe.start(["--stop-timeout", "30s", "--", "sh", "-c", script])
+    pe.wait_file("ready", p)
+    p.signal(signal.SIGUSR1)  # to sh only: ignored there
+    p.signal(signal.SIGTERM)  # kills sh; the recorder is then a leftover and gets SIGTERM
+    res = p.wait()
+    assert res.returncode == 143, str(res)
+    got = read_signals(pe.path("got"))
+    assert signal.SIGUSR1 not in got, f"SIGUSR1 reached the grandchild with signal-target child\n{res}"
+    assert without_cont(got) == [signal.SIGTERM], str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# stopping: grace period, SIGKILL, leftovers
+# ---------------------------------------------------------------------------------------------
+
+IGNORES_TERM = 'trap "" TERM; sleep 1000 & touch ready; wait'  # sh and its background sleep ignore TERM
+
+
+def test_app_ignoring_sigterm_is_killed_after_grace(pe):
+    p = pe.start(["--stop-timeout", "500ms", "--", "sh", "-c", IGNORES_TERM])
+    pe.wait_file("ready", p)
+    t0 = time.monotonic()
+    p.signal(signal.SIGTERM)
+    res = p.wait()
+    took = time.monotonic() - t0
+    assert res.returncode == 137, str(res)
+    assert "SIGKILL" in res.stderr, str(res)
+    assert took >= 0.45, f"SIGKILL came after {took:.3f} s, before the 500ms stop-timeout\n{res}"
+    assert took < 0.5 + timeout(5), str(res)
+
+
+@pytest.mark.parametrize(
+    "how,value,seconds",
+    [("flag", "600ms", 0.6), ("flag", "1", 1.0), ("env", "400ms", 0.4), ("ini", "0.3s", 0.3)],
+    ids=["flag-ms", "flag-bare-seconds", "env", "ini"],
+)
+def test_stop_timeout_is_honoured(pe, how, value, seconds):
+    args, env = [], {}
+    if how == "flag":
+        args = ["--stop-timeout", value]
+    elif how == "env":
+        env = {"PRISMA_ENTRYPOINT_STOP_TIMEOUT": value}
+    else:
+        pe.path("prisma-entrypoint.ini").write_text(f"[run]\nstop-timeout = {value}\n")
+    p = pe.start([*args, "--", "sh", "-c", IGNORES_TERM], env=env)
+    pe.wait_file("ready", p)
+    t0 = time.monotonic()
+    p.signal(signal.SIGTERM)
+    res = p.wait()
+    took = time.monotonic() - t0
+    assert res.returncode == 137, str(res)
+    assert took >= seconds * 0.95, f"killed after {took:.3f} s, stop-timeout was {value}\n{res}"
+    assert took < seconds + timeout(5), f"killed only after {took:.3f} s, stop-timeout was {value}\n{res}"
+
+
+def test_leftover_in_group_gets_sigterm_when_app_exits(pe):
+    script = f'{recorder("--out", "got", "--ready", "ready", "--until", "TERM")} & ' \
+             'while [ ! -e ready ]; do sleep 0.01; done; exit 5'
+    # a long grace: the leftover must go because of SIGTERM, not because of a SIGKILL much later
+    p = pe.start(["--stop-timeout", "60s", "--", "sh", "-c", script])
+    res = p.wait(seconds=30)
+    assert res.returncode == 5, str(res)
+    assert without_cont(read_signals(pe.path("got"))) == [signal.SIGTERM], f"the leftover did not get SIGTERM\n{res}"
+    if not pe.pid1:
+        leftover = int(pe.path("ready").read_text())
+        assert not pid_alive(leftover), "the leftover is still running"
+
+
+def test_leftover_ignoring_sigterm_is_killed_after_grace(pe):
+    script = f'{recorder("--out", "got", "--ready", "ready")} & ' \
+             'while [ ! -e ready ]; do sleep 0.01; done; exit 6'
+    p = pe.start(["--stop-timeout", "500ms", "--", "sh", "-c", script])
+    res = p.wait(seconds=30)
+    assert res.returncode == 6, str(res)
+    assert without_cont(read_signals(pe.path("got"))) == [signal.SIGTERM], f"the leftover did not get SIGTERM first\n{res}"
+    assert res.elapsed >= 0.45, str(res)
+    if not pe.pid1:
+        leftover = int(pe.path("ready").read_text())
+        assert not pid_alive(leftover), "the leftover is still running"
+
+
+# ---------------------------------------------------------------------------------------------
+# reaping orphans
+# ---------------------------------------------------------------------------------------------
+
+
+def test_100_orphaned_sleeps_are_reaped_app_reports(pe):
+    p = pe.start(["--", *helper("orphans.py", 100, "0.8", 42)])
+    res = p.wait(seconds=60)
+    assert res.returncode == 42, f"the app found orphans not re-parented or not reaped\n{res}"
+    m = re.search(r"reparented=(\d+)", res.stdout)
+    assert m and int(m.group(1)) >= 50, f"too few orphans were re-parented to the entrypoint\n{res}"
+
+
+ORPHANS_SH = r"""
+i=0
+while [ $i -lt 100 ]; do (sleep 0.5 &); i=$((i+1)); done
+count() { cat /proc/[0-9]*/stat 2>/dev/null | awk -v pp="$PPID" -v st="$1" '$2 == "(sleep)" && $4 == pp && (st == "" || $3 == st)' | wc -l; }
+echo "reparented=$(count)" > report
+n=0
+while [ "$(count)" -gt 0 ]; do
+    n=$((n+1))
+    if [ $n -gt 150 ]; then echo "left=$(count) zombies=$(count Z)" >> report; exit 1; fi
+    sleep 0.1
+done
+echo done >> report
+exit 7
+"""
+
+
+def test_100_orphaned_sleeps_from_a_shell_leave_no_zombies(pe):
+    res = pe.run(["--", "sh", "-c", ORPHANS_SH], seconds=60)
+    report = pe.path("report").read_text() if pe.path("report").exists() else ""
+    assert res.returncode == 7, f"{report}\n{res}"
+    m = re.search(r"reparented=(\d+)", report)
+    assert m and int(m.group(1)) >= 50, f"orphans were not re-parented to the entrypoint: {report}"
+    assert "done" in report
+
+
+def test_orphans_left_running_when_app_exits_are_terminated_and_reaped(pe):
+    script = "i=0; while [ $i -lt 100 ]; do (sleep 1000 &); i=$((i+1)); done; exit 3"
+    res = pe.run(["--stop-timeout", "60s", "--", "sh", "-c", script], seconds=30)
+    assert res.returncode == 3, str(res)
+    # plain mode: the fixture fails the test if any of the sleeps is left behind (alive or zombie)
+
+
+# ---------------------------------------------------------------------------------------------
+# what the app inherits: signal mask, ignored signals, stdio, environment
+# ---------------------------------------------------------------------------------------------
+
+SIGSTATUS = ["grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"]
+
+
+def _custom_mask():
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+
+
+def _bits(hexmask: str) -> set:
+    value = int(hexmask, 16)
+    return {n + 1 for n in range(64) if value >> n & 1}
+
+
+@pytest.mark.parametrize("inherited", ["custom", "default"])
+def test_signal_mask_and_ignored_signals_restored_in_grandchild(pe, inherited, forkexec):
+    # CMD is forkexec (forks, execs grep, touches no signal state): grep is the grandchild. The
+    # baseline starts the same forkexec directly, with the same inherited mask and dispositions.
+    preexec = _custom_mask if inherited == "custom" else None
+    prefix = ["unshare", "--pid", "--fork", "--mount-proc"] if pe.pid1 else []
+    baseline = subprocess.run([*prefix, forkexec, *SIGSTATUS], capture_output=True, text=True,
+                              preexec_fn=with_reset_signals(preexec), env=pe.env(), cwd=pe.cwd, timeout=30)
+    assert baseline.returncode == 0, baseline
+    if inherited == "custom":  # the baseline itself must show what we set up
+        blk = re.search(r"SigBlk:\s*(\w+)", baseline.stdout).group(1)
+        ign = re.search(r"SigIgn:\s*(\w+)", baseline.stdout).group(1)
+        assert signal.SIGUSR1 in _bits(blk) and {signal.SIGUSR2, signal.SIGTTOU} <= _bits(ign), baseline.stdout
+    res = pe.run(["-q", "--", forkexec, *SIGSTATUS], preexec_fn=preexec)
+    assert res.returncode == 0, str(res)
+    assert res.stdout == baseline.stdout, (
+        f"the grandchild's signal state differs from a direct start\n"
+        f"direct:\n{baseline.stdout}via prisma-entrypoint:\n{res.stdout}"
+    )
+
+
+def test_stdin_passes_through(pe):
+    data = os.urandom(256 * 1024) + b"\nlast line\n"
+    res = pe.start(["-q", "--", "cat"], input=data).wait()
+    assert res.returncode == 0, str(res)
+    assert res.stdout_bytes == data
+
+
+def test_stdin_lines_reach_a_reading_app(pe):
+    res = pe.run(["-q", "--", "sh", "-c", 'while read -r l; do echo "got:$l"; done'], input="alpha\nbeta\n")
+    assert res.returncode == 0, str(res)
+    assert res.stdout == "got:alpha\ngot:beta\n"
+
+
+def test_stdout_and_stderr_pass_through_and_quiet_is_quiet(pe):
+    res = pe.run(["-q", "--", "sh", "-c", "printf out; printf err >&2; exit 3"])
+    assert res.returncode == 3
+    assert res.stdout == "out"
+    assert res.stderr == "err", "with -q, nothing but the app's own stderr should appear"
+
+
+def test_environment_passes_through_untouched(pe):
+    extra = {
+        "PE_TEST_PLAIN": "value",
+        "PE_TEST_SPACES": "  a b  c ",
+        "PE_TEST_NEWLINE": "line1\nline2",
+        "PE_TEST_EQUALS": "k=v=w",
+        "PE_TEST_EMPTY": "",
+        "PE_TEST_UNICODE": "z\u00fcrich \u2713",
+        "PE_TEST_BYTES": os.fsdecode(b"\xff\xfe raw"),
+        "PRISMA_ENTRYPOINT_STOP_TIMEOUT": "5s",  # our own settings are not stripped either
+        "PWD": str(pe.cwd),  # so that a wrapper script (Debian's valgrind is one) keeps it as it is
+    }
+    res = pe.run(["--", "env", "-0"], env=extra)
+    assert res.returncode == 0, str(res)
+    got = {}
+    for entry in res.stdout_bytes.split(b"\0"):
+        if entry:
+            k, _, v = entry.partition(b"=")
+            got[os.fsdecode(k)] = os.fsdecode(v)
+    expected = pe.env(extra)
+    if IS_VALGRIND:  # what valgrind (and Debian's wrapper script) add for an untraced child
+        vg_added = {"LD_PRELOAD", "LD_LIBRARY_PATH", "GLIBCPP_FORCE_NEW", "GLIBCXX_FORCE_NEW"}
+        for k in list(got):
+            if k not in expected and (k.startswith("VALGRIND") or k in vg_added):
+                del got[k]
+    missing = {k: v for k, v in expected.items() if got.get(k) != v}
+    added = {k: v for k, v in got.items() if k not in expected}
+    assert not missing and not added, f"changed or missing: {missing}\nadded: {added}"
+
+
+# ---------------------------------------------------------------------------------------------
+# terminal: foreground process group, Ctrl-C
+# ---------------------------------------------------------------------------------------------
+
+
+def test_pty_app_gets_the_foreground_and_ctrl_c_gives_130(pe):
+    import pexpect
+
+    child = pe.spawn_pty(["--", *helper("ttyreader.py")])
+    child.expect(r"FG=(\w+)")
+    assert child.match.group(1) == "yes", f"the app is not the terminal's foreground group: {child.before}{child.after}"
+    child.expect_exact("ready> ")
+    child.sendline("hello there")
+    child.expect_exact("got:hello there")
+    child.expect_exact("ready> ")
+    child.send("\x03")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.signalstatus is None and child.exitstatus == 130, (child.exitstatus, child.signalstatus, child.before)
+
+
+def test_pty_interactive_shell_ctrl_c_gives_130(pe):
+    import pexpect
+
+    script = 'echo "pg=$(ps -o pgid= -p $$) tpgid=$(ps -o tpgid= -p $$)"; while read -r l; do echo "got:$l"; done'
+    child = pe.spawn_pty(["--", "sh", "-c", script])
+    child.expect(r"pg=\s*(\d+) tpgid=\s*(\d+)")
+    assert child.match.group(1) == child.match.group(2), "the shell is not in the terminal's foreground group"
+    child.sendline("one")
+    child.expect_exact("got:one")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130, (child.exitstatus, child.signalstatus, child.before)
+
+
+# ---------------------------------------------------------------------------------------------
+# modes and logging
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["flag", "env", "ini"])
+def test_exec_mode_replaces_the_entrypoint(pe, how):
+    args, env = [], {}
+    if how == "flag":
+        args = ["--exec"]
+    elif how == "env":
+        env = {"PRISMA_ENTRYPOINT_EXEC": "true"}
+    else:
+        pe.path("prisma-entrypoint.ini").write_text("[run]\nexec = yes\n")
+    p = pe.start([*args, "--", "sh", "-c", "echo $$; exit 9"], env=env)
+    res = p.wait()
+    assert res.returncode == 9, str(res)
+    expected = "1" if pe.pid1 else str(p.popen.pid)
+    assert res.stdout.strip() == expected, f"CMD did not replace the entrypoint (pid {res.stdout.strip()}, expected {expected})"
+
+
+def test_exec_mode_missing_command_exits_127(pe):
+    res = pe.run(["--exec", "--", "no-such-command-pe-test"])
+    assert res.returncode == 127, str(res)
+    assert "cannot run" in res.stderr and "not found" in res.stderr, str(res)
+
+
+def test_no_exec_supervises(pe):
+    p = pe.start(["--exec=false", "--", "sh", "-c", "echo $$; exit 9"])
+    res = p.wait()
+    assert res.returncode == 9
+    assert res.stdout.strip() not in ("1", str(p.popen.pid)), "--exec=false should supervise"
+
+
+def test_json_log_lines(pe):
+    p = pe.start(["--log-format", "json", "-v", "--stop-timeout", "300ms", "--", "sh", "-c", IGNORES_TERM])
+    pe.wait_file("ready", p)
+    p.signal(signal.SIGTERM)
+    res = p.wait()
+    assert res.returncode == 137, str(res)
+    lines = res.stderr_lines()
+    assert lines, str(res)
+    msgs = []
+    for line in lines:
+        obj = json.loads(line)
+        assert {"time", "level", "msg"} <= set(obj), line
+        msgs.append(obj["msg"])
+    assert any("SIGKILL" in m for m in msgs), msgs
+
+
+def test_text_log_lines_are_prefixed(pe):
+    p = pe.start(["-v", "--stop-timeout", "300ms", "--", "sh", "-c", IGNORES_TERM])
+    pe.wait_file("ready", p)
+    p.signal(signal.SIGTERM)
+    res = p.wait()
+    assert res.returncode == 137
+    assert res.stderr_lines() and all(line.startswith("prisma-entrypoint: ") for line in res.stderr_lines()), str(res)
