@@ -85,10 +85,10 @@ valgrind-test: build/prisma-entrypoint $(HELPERS)
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
 		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -DPE_VERSION='"x"' -Isrc -Ientrypoint src entrypoint
-	clang-format --dry-run -Werror src/*.[ch] entrypoint/*.[ch] tests/unit/*.c tests/integration/helpers/*.c
+	clang-format --dry-run -Werror src/*.[ch] entrypoint/*.[ch] tests/unit/*.[ch] tests/integration/helpers/*.c
 
 format:
-	clang-format -i src/*.[ch] entrypoint/*.[ch] tests/unit/*.c tests/integration/helpers/*.c
+	clang-format -i src/*.[ch] entrypoint/*.[ch] tests/unit/*.[ch] tests/integration/helpers/*.c
 
 # Rewrites the README's generated blocks from the binary's own tables.
 readme: build/prisma-entrypoint

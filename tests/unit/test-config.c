@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include "tree.h"
+
 #include "config.h"
 #include "value.h"
 
@@ -47,14 +49,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
@@ -62,7 +56,7 @@ static int teardown(void **state)
 
 	config_release(&fx->config);
 	config_errors_release(&fx->errors);
-	if (chdir(fx->old_cwd) < 0 || nftw(fx->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
+	if (chdir(fx->old_cwd) < 0 || tree_remove(fx->dir) < 0)
 		rc = -1;
 	free(fx);
 	return rc;

@@ -6,6 +6,8 @@
 
 #include <cmocka.h>
 
+#include "tree.h"
+
 #include "proc.h"
 
 #include <errno.h>
@@ -46,14 +48,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
@@ -65,7 +59,7 @@ static int teardown(void **state)
 	else
 		unsetenv("PATH");
 	free(fx->old_path);
-	if (chdir(fx->old_cwd) < 0 || nftw(fx->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
+	if (chdir(fx->old_cwd) < 0 || tree_remove(fx->dir) < 0)
 		rc = -1;
 	free(fx);
 	return rc;

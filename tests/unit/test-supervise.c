@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "tree.h"
+
 #include "log.h"
 #include "loop.h"
 #include "proc.h"
@@ -53,18 +55,10 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	int rc = nftw(fx->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -1 : 0;
+	int rc = tree_remove(fx->dir);
 
 	free(fx);
 	return rc;

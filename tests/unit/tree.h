@@ -1,0 +1,22 @@
+/* Shared by the unit tests: removing a temporary directory tree. */
+#ifndef PE_TEST_TREE_H
+#define PE_TEST_TREE_H
+
+#include <ftw.h>
+#include <stdio.h>
+
+static int tree_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Removes dir and everything below it. Returns 0, or -1. */
+static inline int tree_remove(const char *dir)
+{
+	return nftw(dir, tree_remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -1 : 0;
+}
+
+#endif
