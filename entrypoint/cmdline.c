@@ -163,6 +163,14 @@ void cmdline_parse(int argc, char **argv, struct cmdline *cmdline, struct config
 		first += next;
 	} else if (named) {
 		first++;
+		/* help and version read their own arguments, but --help and
+		 * --version still work after them, as everywhere. */
+		for (int i = first; i < argc && !requested; i++) {
+			if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+				requested = &command_help;
+			else if (strcmp(argv[i], "--version") == 0)
+				requested = &command_version;
+		}
 	}
 	cmdline->command = requested ? requested : named ? named : &command_run;
 	cmdline->args = argv + first;

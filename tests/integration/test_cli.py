@@ -41,6 +41,23 @@ def test_help_forms_agree(pe_plain):
     assert pe_plain.run(["-h"]).stdout == pe_plain.run(["--help"]).stdout
 
 
+@pytest.mark.parametrize(
+    "args, wanted",
+    [
+        (["run", "--help"], "usage"),
+        (["config", "-h"], "usage"),
+        (["help", "--version"], "prisma-entrypoint "),
+        (["version", "--help"], "usage"),
+        (["--stop-timeout", "1s", "run", "--version"], "prisma-entrypoint "),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else v,
+)
+def test_help_and_version_work_after_every_command(pe_plain, args, wanted):
+    res = pe_plain.run(args)
+    assert res.returncode == 0, str(res)
+    assert res.stdout.startswith(wanted), str(res)
+
+
 def test_help_settings(pe_plain):
     res = pe_plain.run(["help", "settings"])
     assert res.returncode == 0, str(res)
