@@ -42,20 +42,20 @@ build/asan/obj/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
 build/prisma-entrypoint: $(PLAIN_OBJ) $(call obj,,$(ENTRY))
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -pthread -o $@ $^ $(PKG_LIBS)
 
 build/asan/prisma-entrypoint: $(ASAN_OBJ) $(call obj,asan/,$(ENTRY))
-	$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -pthread -o $@ $^ $(PKG_LIBS)
 
 asan: build/asan/prisma-entrypoint
 
 build/unit/%: tests/unit/%.c $(PLAIN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(PLAIN_OBJ) $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -pthread -o $@ $< $(PLAIN_OBJ) $(PKG_LIBS) -lcmocka
 
 build/asan/unit/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(ASAN_OBJ) $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -pthread -o $@ $< $(ASAN_OBJ) $(PKG_LIBS) -lcmocka
 
 # Small programs the integration tests run as apps.
 build/helpers/%: tests/integration/helpers/%.c

@@ -40,6 +40,9 @@ static void describe_type(const struct setting *setting, char *out, size_t size)
 	case SETTING_TYPE_SECRET_URL:
 		snprintf(out, size, "URL, secret");
 		return;
+	case SETTING_TYPE_LIST:
+		snprintf(out, size, "list of URLs");
+		return;
 	case SETTING_TYPE_CHOICE:
 		used = 0;
 		for (int i = 0; setting->choices[i] && used < size; i++)
@@ -78,7 +81,7 @@ static void print_settings(bool markdown)
 			snprintf(ini, sizeof(ini), markdown ? "`[%s] %s`" : "[%s] %s", setting->section, setting->name);
 		else
 			snprintf(ini, sizeof(ini), "-");
-		if (setting->type == SETTING_TYPE_BOOL)
+		if (setting_has_negation(setting))
 			snprintf(flag, sizeof(flag), markdown ? "`--[no-]%s`" : "--[no-]%s", setting->name);
 		else if (setting->short_flag)
 			snprintf(flag, sizeof(flag), markdown ? "`--%s`, `-%c`" : "--%s, -%c", setting->name,

@@ -2,6 +2,7 @@
 #include "command.h"
 #include "exit-codes.h"
 #include "log.h"
+#include "phases.h"
 #include "loop.h"
 #include "proc.h"
 #include "supervise.h"
@@ -60,36 +61,18 @@ static int pending_stop_signal(void)
 	return 0;
 }
 
-static int run_app(struct invocation *invocation, const char *const *argv)
+static int supervise_app(const struct invocation *invocation, const char *const *argv, struct loop *loop)
 {
 	struct supervise_params params = {
 	    .argv = argv,
 	    .signals = invocation->signals,
+	    .loop = loop,
 	    .stop_timeout_ms = config_duration_ms(&invocation->config, SETTING_STOP_TIMEOUT),
 	    .forward_to_group = config_choice(&invocation->config, SETTING_SIGNAL_TARGET) == CHOICE_SIGNAL_GROUP,
 	};
 	struct supervise_result result;
-	struct loop loop;
-	int stop = pending_stop_signal();
 
-	if (stop) {
-		char name[32];
-
-		log_info("stopped by %s before %s started", proc_signal_name(stop, name, sizeof(name)), argv[0]);
-		return EXIT_SIGNAL_BASE + stop;
-	}
-	if (config_bool(&invocation->config, SETTING_EXEC)) {
-		log_verbose("exec %s", argv[0]);
-		proc_exec(argv, invocation->signals);
-		return report_exec_failure(argv[0], errno);
-	}
-	if (loop_init(&loop, &invocation->signals->blocked) < 0) {
-		log_error("cannot create the signal descriptor: %s", strerror(errno));
-		return EXIT_OS_ERROR;
-	}
-	params.loop = &loop;
 	supervise_run(&params, &result);
-	loop_release(&loop);
 	switch (result.outcome) {
 	case SUPERVISE_EXITED:
 		return result.status;
@@ -105,6 +88,45 @@ static int run_app(struct invocation *invocation, const char *const *argv)
 	}
 	log_error("supervising '%s' failed: %s", argv[0], strerror(result.status));
 	return EXIT_OS_ERROR;
+}
+
+/* The phases in order, each on the same loop, then the app. */
+static int run_phases(const struct invocation *invocation, const char *const *argv, struct loop *loop)
+{
+	int status = 0;
+	int stop;
+
+	if (!config_bool(&invocation->config, SETTING_NO_WAIT))
+		status = phase_wait(invocation, loop);
+	if (status != 0)
+		return status;
+	stop = pending_stop_signal();
+	if (stop) {
+		char name[32];
+
+		log_info("stopped by %s before %s started", proc_signal_name(stop, name, sizeof(name)), argv[0]);
+		return EXIT_SIGNAL_BASE + stop;
+	}
+	if (config_bool(&invocation->config, SETTING_EXEC)) {
+		log_verbose("exec %s", argv[0]);
+		proc_exec(argv, invocation->signals);
+		return report_exec_failure(argv[0], errno);
+	}
+	return supervise_app(invocation, argv, loop);
+}
+
+static int run_app(const struct invocation *invocation, const char *const *argv)
+{
+	struct loop loop;
+	int status;
+
+	if (loop_init(&loop, &invocation->signals->blocked) < 0) {
+		log_error("cannot create the signal descriptor: %s", strerror(errno));
+		return EXIT_OS_ERROR;
+	}
+	status = run_phases(invocation, argv, &loop);
+	loop_release(&loop);
+	return status;
 }
 
 static int run_exec(struct invocation *invocation)

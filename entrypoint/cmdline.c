@@ -36,15 +36,16 @@ static void build_options(struct option_set *set)
 	for (int id = 0; id < SETTING_COUNT; id++) {
 		const struct setting *setting = &settings_table[id];
 
-		if (setting->type == SETTING_TYPE_BOOL) {
+		if (setting->type == SETTING_TYPE_BOOL)
 			set->options[count++] =
 			    (struct option){setting->name, optional_argument, NULL, OPT_SETTING + id};
+		else
+			set->options[count++] =
+			    (struct option){setting->name, required_argument, NULL, OPT_SETTING + id};
+		if (setting_has_negation(setting)) {
 			snprintf(set->negated_names[id], NEGATED_NAME_MAX, "no-%s", setting->name);
 			set->options[count++] =
 			    (struct option){set->negated_names[id], no_argument, NULL, OPT_NEGATED + id};
-		} else {
-			set->options[count++] =
-			    (struct option){setting->name, required_argument, NULL, OPT_SETTING + id};
 		}
 		if (setting->short_flag)
 			shorts += (size_t)snprintf(set->short_options + shorts, sizeof(set->short_options) - shorts,
@@ -186,8 +187,10 @@ void cmdline_print_options(FILE *out)
 		const struct setting *setting = &settings_table[id];
 		char flag[96];
 
-		if (setting->type == SETTING_TYPE_BOOL)
+		if (setting_has_negation(setting))
 			snprintf(flag, sizeof(flag), "--[no-]%s", setting->name);
+		else if (setting->type == SETTING_TYPE_BOOL)
+			snprintf(flag, sizeof(flag), "--%s", setting->name);
 		else
 			snprintf(flag, sizeof(flag), "--%s %s", setting->name, setting->placeholder);
 		char short_flag[8] = "    ";

@@ -8,9 +8,13 @@ const struct exit_code_doc exit_code_docs[] = {
     {"128+N", "the app died of signal N (143 SIGTERM, 137 SIGKILL, 130 SIGINT); also prisma-entrypoint "
               "itself when signal N stopped it before the app started"},
     {STR(EXIT_USAGE), "usage error: unknown option, no command to run"},
+    {STR(EXIT_UNAVAILABLE), "a dependency refused for good: wrong password, unknown role, rejected by pg_hba.conf, "
+                            "missing database, TLS refused; the message says what to fix"},
     {STR(EXIT_OS_ERROR), "the system refused a resource prisma-entrypoint needs (fork, signalfd)"},
     {STR(EXIT_CONFIG), "configuration error: INI file, environment variable or setting value; every error is "
                        "listed"},
+    {STR(EXIT_TIMEOUT), "the database or another dependency was not ready within wait-timeout; one line per "
+                        "dependency says what was last seen"},
     {STR(EXIT_CANNOT_EXECUTE), "the command was found but cannot be executed (permissions, format)"},
     {STR(EXIT_NOT_FOUND), "the command was not found (or its #! interpreter is missing)"},
 };

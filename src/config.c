@@ -67,6 +67,11 @@ bool setting_is_secret(const struct setting *setting)
 	return setting->type == SETTING_TYPE_SECRET_URL;
 }
 
+bool setting_has_negation(const struct setting *setting)
+{
+	return setting->type == SETTING_TYPE_BOOL && strncmp(setting->name, "no-", 3) != 0;
+}
+
 static void value_clear(struct setting_value *value)
 {
 	free(value->text);
@@ -92,6 +97,8 @@ static const char *type_expectation(const struct setting *setting, char *buf, si
 		return "a file path";
 	case SETTING_TYPE_SECRET_URL:
 		return "a URL";
+	case SETTING_TYPE_LIST:
+		return "a list of URLs";
 	}
 	return "a value";
 }
@@ -115,6 +122,7 @@ int config_set(struct config *config, enum setting_id id, const char *text, enum
 		break;
 	case SETTING_TYPE_PATH:
 	case SETTING_TYPE_SECRET_URL:
+	case SETTING_TYPE_LIST:
 		ok = *text ? 0 : -1;
 		break;
 	}
@@ -126,12 +134,63 @@ int config_set(struct config *config, enum setting_id id, const char *text, enum
 		                  setting->name, shown, type_expectation(setting, expectation, sizeof(expectation)));
 		return -1;
 	}
+	/* Within one layer a list grows: --wait a --wait b waits for both. */
+	if (setting->type == SETTING_TYPE_LIST && config->values[id].text && config->values[id].source == source &&
+	    source != SOURCE_DEFAULT) {
+		char *joined = NULL;
+
+		if (asprintf(&joined, "%s,%s", config->values[id].text, text) < 0) {
+			log_error("out of memory");
+			abort();
+		}
+		free(config->values[id].text);
+		config->values[id].text = joined;
+		return 0;
+	}
 	value_clear(&config->values[id]);
 	parsed.text = xstrdup(text);
 	parsed.source = source;
 	parsed.origin = origin ? xstrdup(origin) : NULL;
 	config->values[id] = parsed;
 	return 0;
+}
+
+size_t config_list(const struct config *config, enum setting_id id, char ***items)
+{
+	const char *text = config->values[id].text;
+	size_t count = 0;
+
+	*items = NULL;
+	while (text && *text) {
+		size_t skip = strspn(text, ", \t\n");
+		size_t len = strcspn(text + skip, ", \t\n");
+		char **grown;
+
+		text += skip;
+		if (len == 0)
+			break;
+		grown = realloc(*items, (count + 2) * sizeof(*grown));
+		if (!grown) {
+			log_error("out of memory");
+			abort();
+		}
+		*items = grown;
+		(*items)[count] = strndup(text, len);
+		if (!(*items)[count]) {
+			log_error("out of memory");
+			abort();
+		}
+		(*items)[++count] = NULL;
+		text += len;
+	}
+	return count;
+}
+
+void config_list_free(char **items)
+{
+	for (size_t i = 0; items && items[i]; i++)
+		free(items[i]);
+	free(items);
 }
 
 void config_init(struct config *config)

@@ -27,6 +27,11 @@ enum setting_id {
 	SETTING_SIGNAL_TARGET,
 	SETTING_EXEC,
 	SETTING_DATABASE_URL,
+	SETTING_WAIT,
+	SETTING_NO_WAIT,
+	SETTING_WAIT_TIMEOUT,
+	SETTING_ATTEMPT_TIMEOUT,
+	SETTING_BACKOFF_MAX,
 	SETTING_COUNT
 };
 
@@ -36,6 +41,7 @@ enum setting_type {
 	SETTING_TYPE_DURATION,
 	SETTING_TYPE_BOOL,
 	SETTING_TYPE_CHOICE,
+	SETTING_TYPE_LIST, /* comma- or space-separated; a repeated flag or key adds to it */
 };
 
 struct setting {
@@ -60,6 +66,8 @@ enum signal_target_choice { CHOICE_SIGNAL_CHILD, CHOICE_SIGNAL_GROUP };
 /* PRISMA_ENTRYPOINT_STOP_TIMEOUT for stop-timeout. */
 void setting_env_name(const struct setting *setting, char *out, size_t out_size);
 bool setting_is_secret(const struct setting *setting);
+/* Booleans get a --no-NAME flag, unless their name is already a negation. */
+bool setting_has_negation(const struct setting *setting);
 
 enum setting_source { SOURCE_DEFAULT, SOURCE_FILE, SOURCE_ENV, SOURCE_FLAG };
 
@@ -106,6 +114,11 @@ const char *config_text(const struct config *config, enum setting_id id);
 long long config_duration_ms(const struct config *config, enum setting_id id);
 bool config_bool(const struct config *config, enum setting_id id);
 int config_choice(const struct config *config, enum setting_id id);
+
+/* Splits a list setting into items (NULL-terminated, owned by the caller:
+ * config_list_free()). Returns the count. */
+size_t config_list(const struct config *config, enum setting_id id, char ***items);
+void config_list_free(char **items);
 
 /* Writes the effective settings as an INI file, each value followed by a
  * comment naming where it came from; secrets redacted. */

@@ -189,6 +189,16 @@ static void append(char *out, size_t size, size_t *used, const char *text, size_
 	out[*used] = '\0';
 }
 
+/* Whether the "password=" at found ends the name of a query parameter. */
+static bool is_password_parameter(const char *url, const char *found)
+{
+	const char *start = found;
+
+	while (start > url && strchr("?&=#/", start[-1]) == NULL)
+		start--;
+	return start > url && (start[-1] == '?' || start[-1] == '&');
+}
+
 void log_redact_url(const char *url, char *out, size_t out_size)
 {
 	static const char hidden[] = "****";
@@ -207,11 +217,12 @@ void log_redact_url(const char *url, char *out, size_t out_size)
 		append(out, out_size, &used, hidden, strlen(hidden));
 		p = at;
 	}
-	/* libpq also takes the password as a query parameter. */
+	/* libpq also takes the password as a query parameter, and Prisma has
+	 * sslpassword: any parameter whose name ends in "password" is hidden. */
 	while (*p) {
 		const char *param = strstr(p, "password=");
 
-		if (!authority || !param || param == url || (param[-1] != '?' && param[-1] != '&')) {
+		if (!authority || !param || !is_password_parameter(url, param)) {
 			size_t skip = param ? (size_t)(param - p) + 1 : strlen(p);
 
 			append(out, out_size, &used, p, skip);

@@ -77,4 +77,50 @@ const struct setting settings_table[SETTING_COUNT] = {
             .placeholder = "URL",
             .help = "the database URL as Prisma reads it; DATABASE_URL is read too, the prefixed variable wins",
         },
+    [SETTING_WAIT] =
+        {
+            .name = "wait",
+            .section = "wait",
+            .type = SETTING_TYPE_LIST,
+            .placeholder = "URL",
+            .help = "also wait for these before the app starts: tcp://host:port, unix:///path, file:///path "
+                    "(repeat the flag, or a comma-separated list)",
+        },
+    [SETTING_NO_WAIT] =
+        {
+            .name = "no-wait",
+            .section = "wait",
+            .type = SETTING_TYPE_BOOL,
+            .default_text = "false",
+            .placeholder = "BOOL",
+            .help = "run the app without waiting for the database or anything else",
+        },
+    [SETTING_WAIT_TIMEOUT] =
+        {
+            .name = "wait-timeout",
+            .section = "wait",
+            .type = SETTING_TYPE_DURATION,
+            .default_text = "60s",
+            .placeholder = "DURATION",
+            .help = "one deadline for all dependencies together; 0 waits forever",
+        },
+    [SETTING_ATTEMPT_TIMEOUT] =
+        {
+            .name = "attempt-timeout",
+            .section = "wait",
+            .type = SETTING_TYPE_DURATION,
+            .default_text = "5s",
+            .placeholder = "DURATION",
+            .help = "how long one connection attempt may take before it counts as no response",
+        },
+    [SETTING_BACKOFF_MAX] =
+        {
+            .name = "backoff-max",
+            .section = "wait",
+            .type = SETTING_TYPE_DURATION,
+            .default_text = "60ms",
+            .placeholder = "DURATION",
+            .help = "the longest pause between attempts; pauses start at 10ms and grow by half each time, "
+                    "with 20% jitter",
+        },
 };

@@ -8,7 +8,7 @@ packages=(
 	libpq-dev libcurl4-openssl-dev libinih-dev libssl-dev
 	libcmocka-dev python3-pytest python3-pexpect
 	valgrind cppcheck clang-format
-	util-linux procps
+	util-linux procps postgresql postgresql-client openssl
 	tini dumb-init hyperfine
 	podman runc
 )

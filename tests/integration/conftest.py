@@ -577,3 +577,82 @@ def pe(request, tmp_path):
 @pytest.fixture
 def pe_plain(tmp_path):
     yield from _runner_fixture(tmp_path, "plain")
+
+
+# --------------------------------------------------------------------------------------------
+# PostgreSQL (pg.py) and the fake server (helpers/fake_pg.py), for the wait phase
+# --------------------------------------------------------------------------------------------
+#
+# pg_factory  one per session: initdb once, then each cluster is a copy of the template data dir;
+#             every server it started is stopped at the end (finalizer and atexit). Skips the
+#             tests that use it when PostgreSQL 15 cannot run here.
+# pg          a running cluster shared by the session, without TLS, started by the first test that
+#             asks for it. Tests must not stop it or change it: use pg_fresh for that.
+# pg_tls      the same with ssl = on (a self-signed certificate made with openssl).
+# pg_fresh    a cluster of the test's own, configured but NOT started (start-later and restart
+#             scenarios); stopped and removed after the test.
+# fake_pg     a factory: fake_pg(sqlstate="57P03", count=None, after="close") starts a FakePg in a
+#             thread of pytest (so it is no stray process); all are stopped after the test.
+
+
+@pytest.fixture(scope="session")
+def pg_factory():
+    import pg as pgmod
+
+    try:
+        factory = pgmod.PgFactory()
+    except pgmod.PgUnavailable as e:
+        pytest.skip(str(e))
+    try:
+        yield factory
+    finally:
+        factory.close()
+
+
+@pytest.fixture(scope="session")
+def pg(pg_factory):
+    return pg_factory.cluster("pg", tls=False)
+
+
+@pytest.fixture(scope="session")
+def pg_tls(pg_factory):
+    return pg_factory.cluster("pgtls", tls=True)
+
+
+@pytest.fixture
+def pg_fresh(pg_factory):
+    cluster = pg_factory.cluster("fresh", start=False)
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+def _load_helper_module(name: str):
+    import importlib.util
+
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, HELPERS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def fake_pg():
+    fake = _load_helper_module("fake_pg")
+    servers = []
+
+    def start(sqlstate: str = "57P03", message: str | None = None, count: int | None = None,
+              after: str = "close", host: str = "127.0.0.1"):
+        srv = fake.FakePg(sqlstate, message, count, after, host).start()
+        servers.append(srv)
+        return srv
+
+    try:
+        yield start
+    finally:
+        for srv in servers:
+            srv.stop()

@@ -426,7 +426,7 @@ def test_password_not_printed_even_in_debug(pe_plain):
     env = db_env(pe_plain, ["DATABASE_URL"])
     res = pe_plain.run(["-vv", "config"], env=env)
     assert res.returncode == 0 and PASSWORD not in res.stdout + res.stderr, str(res)
-    res = pe_plain.run(["-vv", "--", "true"], env=env)
+    res = pe_plain.run(["-vv", "--no-wait", "--", "true"], env=env)
     assert res.returncode == 0 and PASSWORD not in res.stdout + res.stderr, str(res)
 
 

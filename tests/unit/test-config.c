@@ -255,6 +255,11 @@ static void test_env_names(void **state)
 	    {SETTING_SIGNAL_TARGET, "PRISMA_ENTRYPOINT_SIGNAL_TARGET"},
 	    {SETTING_EXEC, "PRISMA_ENTRYPOINT_EXEC"},
 	    {SETTING_DATABASE_URL, "PRISMA_ENTRYPOINT_DATABASE_URL"},
+	    {SETTING_WAIT, "PRISMA_ENTRYPOINT_WAIT"},
+	    {SETTING_NO_WAIT, "PRISMA_ENTRYPOINT_NO_WAIT"},
+	    {SETTING_WAIT_TIMEOUT, "PRISMA_ENTRYPOINT_WAIT_TIMEOUT"},
+	    {SETTING_ATTEMPT_TIMEOUT, "PRISMA_ENTRYPOINT_ATTEMPT_TIMEOUT"},
+	    {SETTING_BACKOFF_MAX, "PRISMA_ENTRYPOINT_BACKOFF_MAX"},
 	};
 
 	(void)state;
@@ -1039,6 +1044,38 @@ static void test_env_known_names_are_not_unknown(void **state)
 
 /* ---- precedence ---- */
 
+/* A list grows within one layer and is replaced by a higher one. */
+static void test_list_grows_within_a_layer(void **state)
+{
+	struct fixture *fx = *state;
+	char **items;
+
+	write_file("a.ini", "[wait]\nwait = tcp://a:1, unix:///s\nwait = file:///f\n");
+	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
+	assert_int_equal(fx->errors.count, 0);
+	assert_int_equal(config_list(&fx->config, SETTING_WAIT, &items), 3);
+	assert_string_equal(items[0], "tcp://a:1");
+	assert_string_equal(items[1], "unix:///s");
+	assert_string_equal(items[2], "file:///f");
+	assert_null(items[3]);
+	config_list_free(items);
+	assert_int_equal(config_set(&fx->config, SETTING_WAIT, "tcp://b:2", SOURCE_FLAG, "--wait", &fx->errors), 0);
+	assert_int_equal(config_set(&fx->config, SETTING_WAIT, "tcp://c:3", SOURCE_FLAG, "--wait", &fx->errors), 0);
+	assert_int_equal(config_list(&fx->config, SETTING_WAIT, &items), 2);
+	assert_string_equal(items[0], "tcp://b:2");
+	assert_string_equal(items[1], "tcp://c:3");
+	config_list_free(items);
+}
+
+static void test_list_unset_is_empty(void **state)
+{
+	struct fixture *fx = *state;
+	char **items;
+
+	assert_int_equal(config_list(&fx->config, SETTING_WAIT, &items), 0);
+	config_list_free(items);
+}
+
 static void test_precedence(void **state)
 {
 	struct fixture *fx = *state;
@@ -1206,6 +1243,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    TEST(test_table_rows),
+	    TEST(test_list_grows_within_a_layer),
+	    TEST(test_list_unset_is_empty),
 	    TEST(test_choice_enums_match_table),
 	    TEST(test_every_default_parses),
 	    TEST(test_init_gives_defaults),

@@ -125,6 +125,9 @@ static void test_redact_url_table(void **state)
 	    /* libpq's password query parameter is hidden too */
 	    {"postgres://user@host/db?password=x@y", "postgres://user@host/db?password=****"},
 	    {"postgres://h/db?sslmode=require&password=abc&x=1", "postgres://h/db?sslmode=require&password=****&x=1"},
+	    /* Prisma's sslpassword (the client certificate's) too */
+	    {"postgres://u:p@h/db?sslidentity=id.p12&sslpassword=pw&x=1",
+	     "postgres://u:****@h/db?sslidentity=id.p12&sslpassword=****&x=1"},
 	    /* unencoded '/', '?', '#' in the password still hide it */
 	    {"postgres://user:pa/ss@host/db", "postgres://user:****@host/db"},
 	    {"postgres://user:pa?ss@host/db", "postgres://user:****@host/db"},

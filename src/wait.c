@@ -1,0 +1,732 @@
+#include "wait.h"
+
+#include "log.h"
+#include "pgconn.h"
+#include "resolve.h"
+#include "url.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FIRST_PAUSE_MS 10
+#define MESSAGE_MAX    512
+#define MAX_ENDPOINTS  16
+/* setup_database(): a well-formed URL for a database nobody here speaks to. */
+#define UNSUPPORTED_SCHEME (-2)
+
+enum dep_kind {
+	DEP_POSTGRES,  /* a real connection, authenticated, answering SELECT 1 */
+	DEP_TCP,       /* a TCP port that accepts */
+	DEP_UNIX,      /* a unix socket that accepts */
+	DEP_FILE,      /* a path that exists */
+	DEP_DIRECTORY, /* a directory that exists and is writable (SQLite's) */
+};
+
+struct waiter;
+
+struct dep {
+	struct waiter *waiter;
+	enum dep_kind kind;
+	char *label; /* "postgres at db:5432", "tcp://api:8080"; never a password */
+	char *host;  /* DEP_TCP */
+	char *port;
+	char *path; /* DEP_UNIX, DEP_FILE, DEP_DIRECTORY */
+	struct pg_target target;
+	bool has_target;
+
+	bool ready;
+	int attempts;
+	int64_t pause_ms;
+	int attempt_timer;
+	int retry_timer;
+	int watched_fd; /* -1 when none */
+	struct resolve_request *resolving;
+	const struct addrinfo *next_address;
+	struct resolve_request *addresses; /* owns next_address's list */
+	int socket_fd;
+	char address_text[64];
+	/* PostgreSQL: hosts resolved so far, then the probe over all of them */
+	size_t host_index;
+	struct pg_endpoint endpoints[MAX_ENDPOINTS];
+	char endpoint_addresses[MAX_ENDPOINTS][64];
+	size_t endpoint_count;
+	struct pg_probe *probe;
+
+	char attempt_error[MESSAGE_MAX]; /* the current attempt's latest failure */
+	char last_error[MESSAGE_MAX];    /* why the last finished attempt failed */
+};
+
+struct waiter {
+	const struct wait_params *params;
+	struct dep *deps;
+	size_t count;
+	size_t ready_count;
+	int64_t started_ms;
+	enum wait_outcome outcome;
+	int signal;
+	bool finished;
+	int progress_timer;
+};
+
+static void start_attempt(struct dep *dep);
+
+static double seconds_since(const struct waiter *waiter)
+{
+	return (double)(loop_now_ms() - waiter->started_ms) / 1000.0;
+}
+
+static void finish(struct waiter *waiter, enum wait_outcome outcome)
+{
+	if (waiter->finished)
+		return;
+	waiter->finished = true;
+	waiter->outcome = outcome;
+	loop_stop(waiter->params->loop);
+}
+
+static void unwatch(struct dep *dep)
+{
+	if (dep->watched_fd >= 0)
+		loop_unwatch_fd(dep->waiter->params->loop, dep->watched_fd);
+	dep->watched_fd = -1;
+}
+
+static void watch(struct dep *dep, int fd, short events, loop_fd_fn *callback)
+{
+	unwatch(dep);
+	if (loop_watch_fd(dep->waiter->params->loop, fd, events, callback, dep) == 0)
+		dep->watched_fd = fd;
+}
+
+/* Ends whatever the current attempt holds: descriptors, lookups, probe. */
+static void abort_attempt(struct dep *dep)
+{
+	unwatch(dep);
+	loop_cancel_timer(dep->waiter->params->loop, dep->attempt_timer);
+	dep->attempt_timer = -1;
+	resolve_release(dep->resolving);
+	dep->resolving = NULL;
+	resolve_release(dep->addresses);
+	dep->addresses = NULL;
+	dep->next_address = NULL;
+	if (dep->socket_fd >= 0)
+		close(dep->socket_fd);
+	dep->socket_fd = -1;
+	if (dep->probe)
+		pgconn_probe_free(dep->probe);
+	dep->probe = NULL;
+}
+
+static void on_retry(struct loop *loop, void *arg)
+{
+	struct dep *dep = arg;
+
+	(void)loop;
+	dep->retry_timer = -1;
+	start_attempt(dep);
+}
+
+/* The next pause: grows by half up to backoff_max, with 20% jitter either
+ * way so that replicas started together do not knock in step. */
+static int64_t next_pause(struct dep *dep)
+{
+	int64_t cap = dep->waiter->params->backoff_max_ms;
+	int64_t base = dep->pause_ms ? dep->pause_ms + dep->pause_ms / 2 : FIRST_PAUSE_MS;
+	int64_t jitter;
+
+	if (base > cap)
+		base = cap;
+	dep->pause_ms = base;
+	jitter = base / 5 ? (int64_t)(random() % (2 * (base / 5) + 1)) - base / 5 : 0;
+	return base + jitter > 0 ? base + jitter : 1;
+}
+
+static void attempt_failed(struct dep *dep, bool permanent, const char *message, const char *advice)
+{
+	abort_attempt(dep);
+	snprintf(dep->last_error, sizeof(dep->last_error), "%s", message);
+	if (permanent) {
+		if (advice && *advice)
+			log_error("%s: %s: %s", dep->label, message, advice);
+		else
+			log_error("%s: %s", dep->label, message);
+		finish(dep->waiter, WAIT_REFUSED);
+		return;
+	}
+	log_debug("%s: attempt %d: %s", dep->label, dep->attempts, message);
+	dep->retry_timer = loop_add_timer(dep->waiter->params->loop, next_pause(dep), on_retry, dep);
+}
+
+static void attempt_succeeded(struct dep *dep)
+{
+	struct waiter *waiter = dep->waiter;
+
+	abort_attempt(dep);
+	dep->ready = true;
+	waiter->ready_count++;
+	log_info("%s ready after %.2f s, %d attempt%s", dep->label, seconds_since(waiter), dep->attempts,
+	         dep->attempts == 1 ? "" : "s");
+	if (waiter->ready_count == waiter->count)
+		finish(waiter, WAIT_READY);
+}
+
+static void on_attempt_timeout(struct loop *loop, void *arg)
+{
+	struct dep *dep = arg;
+	char message[MESSAGE_MAX];
+
+	(void)loop;
+	dep->attempt_timer = -1;
+	if (dep->address_text[0])
+		snprintf(message, sizeof(message), "no response within %lld ms (%s)",
+		         (long long)dep->waiter->params->attempt_timeout_ms, dep->address_text);
+	else
+		snprintf(message, sizeof(message), "no response within %lld ms",
+		         (long long)dep->waiter->params->attempt_timeout_ms);
+	attempt_failed(dep, false, message, NULL);
+}
+
+/* ---- TCP ---- */
+
+static void try_next_address(struct dep *dep);
+
+static void on_connected(struct loop *loop, int fd, short revents, void *arg)
+{
+	struct dep *dep = arg;
+	int error = 0;
+	socklen_t len = sizeof(error);
+
+	(void)loop;
+	(void)revents;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
+		error = errno;
+	if (error == 0) {
+		attempt_succeeded(dep);
+		return;
+	}
+	unwatch(dep);
+	close(dep->socket_fd);
+	dep->socket_fd = -1;
+	snprintf(dep->attempt_error, sizeof(dep->attempt_error), "%s (%s)", strerror(error), dep->address_text);
+	dep->next_address = dep->next_address->ai_next;
+	try_next_address(dep);
+}
+
+/* Every address of a name is tried in turn: localhost may be ::1 first. */
+static void try_next_address(struct dep *dep)
+{
+	while (dep->next_address) {
+		const struct addrinfo *address = dep->next_address;
+
+		resolve_numeric(address, dep->address_text, sizeof(dep->address_text));
+		dep->socket_fd = socket(address->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (dep->socket_fd >= 0) {
+			if (connect(dep->socket_fd, address->ai_addr, address->ai_addrlen) == 0) {
+				attempt_succeeded(dep);
+				return;
+			}
+			if (errno == EINPROGRESS) {
+				watch(dep, dep->socket_fd, POLLOUT, on_connected);
+				return;
+			}
+			snprintf(dep->attempt_error, sizeof(dep->attempt_error), "%s (%s)", strerror(errno),
+			         dep->address_text);
+			close(dep->socket_fd);
+			dep->socket_fd = -1;
+		}
+		dep->next_address = address->ai_next;
+	}
+	{
+		char message[MESSAGE_MAX];
+
+		snprintf(message, sizeof(message), "%s", dep->attempt_error);
+		attempt_failed(dep, false, message, NULL);
+	}
+}
+
+static void on_tcp_resolved(struct loop *loop, int fd, short revents, void *arg)
+{
+	struct dep *dep = arg;
+	const struct addrinfo *addresses;
+	const char *error;
+
+	(void)loop;
+	(void)fd;
+	(void)revents;
+	unwatch(dep);
+	dep->addresses = dep->resolving;
+	dep->resolving = NULL;
+	if (resolve_result(dep->addresses, &addresses, &error) < 0) {
+		char message[MESSAGE_MAX];
+
+		snprintf(message, sizeof(message), "'%s': %s", dep->host, error);
+		attempt_failed(dep, false, message, NULL);
+		return;
+	}
+	dep->next_address = addresses;
+	snprintf(dep->attempt_error, sizeof(dep->attempt_error), "no address");
+	try_next_address(dep);
+}
+
+static int start_resolving(struct dep *dep, const char *host, const char *port, loop_fd_fn *callback)
+{
+	dep->resolving = resolve_start(host, port);
+	if (!dep->resolving) {
+		log_error("cannot start resolving '%s': %s", host, strerror(errno));
+		finish(dep->waiter, WAIT_FAILED);
+		return -1;
+	}
+	watch(dep, resolve_fd(dep->resolving), POLLIN, callback);
+	return 0;
+}
+
+/* ---- PostgreSQL ---- */
+
+static void on_probe_ready(struct loop *loop, int fd, short revents, void *arg);
+
+static void advance_probe(struct dep *dep)
+{
+	enum pg_probe_state state = pgconn_probe_advance(dep->probe);
+	char message[MESSAGE_MAX];
+
+	switch (state) {
+	case PG_PROBE_RUNNING:
+		watch(dep, pgconn_probe_fd(dep->probe), pgconn_probe_events(dep->probe), on_probe_ready);
+		return;
+	case PG_PROBE_READY:
+		attempt_succeeded(dep);
+		return;
+	case PG_PROBE_TRANSIENT:
+	case PG_PROBE_PERMANENT:
+		snprintf(message, sizeof(message), "%s", pgconn_probe_message(dep->probe));
+		{
+			char advice[MESSAGE_MAX];
+
+			snprintf(advice, sizeof(advice), "%s", pgconn_probe_advice(dep->probe));
+			attempt_failed(dep, state == PG_PROBE_PERMANENT, message, advice);
+		}
+		return;
+	}
+}
+
+static void on_probe_ready(struct loop *loop, int fd, short revents, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)revents;
+	advance_probe(arg);
+}
+
+static void resolve_next_host(struct dep *dep);
+
+static void on_pg_resolved(struct loop *loop, int fd, short revents, void *arg)
+{
+	struct dep *dep = arg;
+	const struct pg_host *host = &dep->target.hosts[dep->host_index];
+	const struct addrinfo *addresses;
+	const char *error;
+
+	(void)loop;
+	(void)fd;
+	(void)revents;
+	unwatch(dep);
+	if (resolve_result(dep->resolving, &addresses, &error) < 0) {
+		snprintf(dep->attempt_error, sizeof(dep->attempt_error), "'%s': %s", host->name, error);
+	} else {
+		for (; addresses && dep->endpoint_count < MAX_ENDPOINTS; addresses = addresses->ai_next) {
+			size_t i = dep->endpoint_count++;
+
+			resolve_numeric(addresses, dep->endpoint_addresses[i], sizeof(dep->endpoint_addresses[i]));
+			dep->endpoints[i] = (struct pg_endpoint){host->name, dep->endpoint_addresses[i], host->port};
+		}
+	}
+	resolve_release(dep->resolving);
+	dep->resolving = NULL;
+	dep->host_index++;
+	resolve_next_host(dep);
+}
+
+/* Names are resolved here, without blocking, and libpq gets numeric
+ * addresses: its own lookup would block the loop. */
+static void resolve_next_host(struct dep *dep)
+{
+	while (dep->host_index < dep->target.host_count) {
+		const struct pg_host *host = &dep->target.hosts[dep->host_index];
+
+		if (!host->is_socket) {
+			start_resolving(dep, host->name, host->port, on_pg_resolved);
+			return;
+		}
+		if (dep->endpoint_count < MAX_ENDPOINTS)
+			dep->endpoints[dep->endpoint_count++] = (struct pg_endpoint){host->name, NULL, host->port};
+		dep->host_index++;
+	}
+	if (dep->endpoint_count == 0) {
+		char message[MESSAGE_MAX];
+
+		snprintf(message, sizeof(message), "%s", dep->attempt_error);
+		attempt_failed(dep, false, message, NULL);
+		return;
+	}
+	dep->probe = pgconn_probe_start(&dep->target, dep->endpoints, dep->endpoint_count);
+	if (!dep->probe) {
+		attempt_failed(dep, false, "cannot start a connection (out of memory?)", NULL);
+		return;
+	}
+	advance_probe(dep);
+}
+
+/* ---- local paths ---- */
+
+static void check_path(struct dep *dep)
+{
+	struct stat st;
+	char message[MESSAGE_MAX];
+
+	if (dep->kind == DEP_FILE) {
+		if (stat(dep->path, &st) == 0) {
+			attempt_succeeded(dep);
+			return;
+		}
+		snprintf(message, sizeof(message), "%s", strerror(errno));
+	} else {
+		if (stat(dep->path, &st) == 0 && S_ISDIR(st.st_mode) && access(dep->path, W_OK) == 0) {
+			attempt_succeeded(dep);
+			return;
+		}
+		snprintf(message, sizeof(message), "directory %s: %s", dep->path,
+		         errno ? strerror(errno) : "not a writable directory");
+	}
+	attempt_failed(dep, false, message, NULL);
+}
+
+static void check_unix_socket(struct dep *dep)
+{
+	struct sockaddr_un address = {.sun_family = AF_UNIX};
+	char message[MESSAGE_MAX];
+
+	snprintf(address.sun_path, sizeof(address.sun_path), "%s", dep->path);
+	dep->socket_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (dep->socket_fd >= 0 && connect(dep->socket_fd, (struct sockaddr *)&address, sizeof(address)) == 0) {
+		attempt_succeeded(dep);
+		return;
+	}
+	snprintf(message, sizeof(message), "%s", strerror(errno));
+	attempt_failed(dep, false, message, NULL);
+}
+
+static void start_attempt(struct dep *dep)
+{
+	struct waiter *waiter = dep->waiter;
+
+	if (waiter->finished)
+		return;
+	dep->attempts++;
+	dep->address_text[0] = '\0';
+	errno = 0;
+	switch (dep->kind) {
+	case DEP_FILE:
+	case DEP_DIRECTORY:
+		check_path(dep);
+		return;
+	case DEP_UNIX:
+		check_unix_socket(dep);
+		return;
+	case DEP_TCP:
+	case DEP_POSTGRES:
+		break;
+	}
+	dep->attempt_timer =
+	    loop_add_timer(waiter->params->loop, waiter->params->attempt_timeout_ms, on_attempt_timeout, dep);
+	if (dep->kind == DEP_TCP) {
+		start_resolving(dep, dep->host, dep->port, on_tcp_resolved);
+		return;
+	}
+	dep->host_index = 0;
+	dep->endpoint_count = 0;
+	snprintf(dep->attempt_error, sizeof(dep->attempt_error), "no address");
+	resolve_next_host(dep);
+}
+
+/* ---- set-up from URLs ---- */
+
+static char *xstrdup(const char *text)
+{
+	char *copy = strdup(text ? text : "");
+
+	if (!copy) {
+		log_error("out of memory");
+		abort();
+	}
+	return copy;
+}
+
+static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *format(const char *fmt, ...)
+{
+	va_list ap;
+	char *text = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0) {
+		log_error("out of memory");
+		abort();
+	}
+	va_end(ap);
+	return text;
+}
+
+static bool has_scheme(const char *url, const char *scheme)
+{
+	size_t len = strlen(scheme);
+
+	return strncasecmp(url, scheme, len) == 0 && url[len] == ':';
+}
+
+/* mysql:// and sqlserver:// are not spoken here: their port is checked. */
+static int setup_port_only(struct dep *dep, const char *url, const char *name, const char *default_port, char *error,
+                           size_t error_size)
+{
+	struct url parsed;
+	char *copy = xstrdup(url);
+
+	/* sqlserver://host:port;database=...: the parameters follow ';'. */
+	copy[strcspn(copy, ";")] = '\0';
+	if (url_parse(copy, &parsed, error, error_size) < 0) {
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	if (parsed.host_count == 0) {
+		url_release(&parsed);
+		snprintf(error, error_size, "%s URL has no host", name);
+		return -1;
+	}
+	dep->kind = DEP_TCP;
+	dep->host = xstrdup(parsed.hosts[0].name);
+	dep->port = parsed.hosts[0].port ? format("%u", parsed.hosts[0].port) : xstrdup(default_port);
+	dep->label = format("%s at %s:%s (only its TCP port is checked)", name, dep->host, dep->port);
+	url_release(&parsed);
+	return 0;
+}
+
+static int setup_database(struct dep *dep, const char *url, char *error, size_t error_size)
+{
+	if (has_scheme(url, "postgresql") || has_scheme(url, "postgres")) {
+		if (pgconn_target_from_url(url, &dep->target, error, error_size) < 0)
+			return -1;
+		dep->has_target = true;
+		dep->kind = DEP_POSTGRES;
+		dep->label = format("postgres at %s", dep->target.display);
+		return 0;
+	}
+	if (has_scheme(url, "mysql"))
+		return setup_port_only(dep, url, "mysql", "3306", error, error_size);
+	if (has_scheme(url, "sqlserver"))
+		return setup_port_only(dep, url, "sqlserver", "1433", error, error_size);
+	if (has_scheme(url, "file")) {
+		/* SQLite creates the file; its directory must exist and be
+		 * writable. "file:./dev.db" and "file:/data/dev.db" alike. */
+		char *path = xstrdup(url + strlen("file:"));
+
+		path[strcspn(path, "?")] = '\0';
+		dep->kind = DEP_DIRECTORY;
+		dep->path = xstrdup(dirname(path));
+		dep->label = format("sqlite directory %s", dep->path);
+		free(path);
+		return 0;
+	}
+	snprintf(error, error_size,
+	         "unsupported database URL scheme in '%.*s...': expected postgresql://, postgres://, mysql://, "
+	         "sqlserver:// or file:",
+	         (int)strcspn(url, ":"), url);
+	return UNSUPPORTED_SCHEME;
+}
+
+static int setup_dependency(struct dep *dep, const char *url, char *error, size_t error_size)
+{
+	struct url parsed;
+
+	if (url_parse(url, &parsed, error, error_size) < 0)
+		return -1;
+	if (strcmp(parsed.scheme, "tcp") == 0 && parsed.host_count == 1 && parsed.hosts[0].port) {
+		dep->kind = DEP_TCP;
+		dep->host = xstrdup(parsed.hosts[0].name);
+		dep->port = format("%u", parsed.hosts[0].port);
+		dep->label = format("tcp://%s%s%s:%s", strchr(dep->host, ':') ? "[" : "", dep->host,
+		                    strchr(dep->host, ':') ? "]" : "", dep->port);
+	} else if (strcmp(parsed.scheme, "tcp") == 0) {
+		snprintf(error, error_size, "'%s': tcp:// needs one host and a port, as in tcp://db:5432", url);
+		url_release(&parsed);
+		return -1;
+	} else if ((strcmp(parsed.scheme, "unix") == 0 || strcmp(parsed.scheme, "file") == 0) && parsed.path &&
+	           parsed.path[0] == '/' && parsed.host_count == 0) {
+		dep->kind = strcmp(parsed.scheme, "unix") == 0 ? DEP_UNIX : DEP_FILE;
+		dep->path = xstrdup(parsed.path);
+		dep->label = format("%s://%s", parsed.scheme, dep->path);
+	} else if (strcmp(parsed.scheme, "unix") == 0 || strcmp(parsed.scheme, "file") == 0) {
+		snprintf(error, error_size, "'%s': %s:// needs an absolute path, as in %s:///run/app.sock", url,
+		         parsed.scheme, parsed.scheme);
+		url_release(&parsed);
+		return -1;
+	} else {
+		snprintf(error, error_size, "'%s': unsupported scheme %s://: use tcp://, unix:// or file://", url,
+		         parsed.scheme);
+		url_release(&parsed);
+		return -1;
+	}
+	url_release(&parsed);
+	return 0;
+}
+
+static void release_dep(struct dep *dep)
+{
+	abort_attempt(dep);
+	loop_cancel_timer(dep->waiter->params->loop, dep->retry_timer);
+	if (dep->has_target)
+		pgconn_target_release(&dep->target);
+	free(dep->label);
+	free(dep->host);
+	free(dep->port);
+	free(dep->path);
+}
+
+/* ---- the wait as a whole ---- */
+
+static void on_deadline(struct loop *loop, void *arg)
+{
+	struct waiter *waiter = arg;
+
+	(void)loop;
+	for (size_t i = 0; i < waiter->count; i++)
+		if (!waiter->deps[i].ready)
+			log_error("%s not ready after %.1f s: %s", waiter->deps[i].label, seconds_since(waiter),
+			          waiter->deps[i].last_error[0]
+			              ? waiter->deps[i].last_error
+			              : "no response yet: the first attempt is still running");
+	finish(waiter, WAIT_TIMED_OUT);
+}
+
+static void on_progress(struct loop *loop, void *arg)
+{
+	struct waiter *waiter = arg;
+
+	for (size_t i = 0; i < waiter->count; i++)
+		if (!waiter->deps[i].ready)
+			log_info("still waiting for %s after %.1f s: %s", waiter->deps[i].label, seconds_since(waiter),
+			         waiter->deps[i].last_error[0] ? waiter->deps[i].last_error : "first attempt running");
+	waiter->progress_timer = loop_add_timer(loop, waiter->params->progress_interval_ms, on_progress, waiter);
+}
+
+static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, void *arg)
+{
+	struct waiter *waiter = arg;
+	int signo = (int)info->ssi_signo;
+
+	(void)loop;
+	if (signo == SIGTERM || signo == SIGINT || signo == SIGQUIT) {
+		waiter->signal = signo;
+		finish(waiter, WAIT_STOPPED);
+	} else if (signo == SIGCHLD) {
+		/* As PID 1, orphans of the container may already come to us. */
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+}
+
+static void describe_start(const struct waiter *waiter)
+{
+	char text[2048];
+	size_t used = 0;
+
+	for (size_t i = 0; i < waiter->count && used < sizeof(text); i++) {
+		const struct dep *dep = &waiter->deps[i];
+
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s", i ? ", " : "", dep->label);
+		if (dep->kind == DEP_POSTGRES && used < sizeof(text))
+			used +=
+			    (size_t)snprintf(text + used, sizeof(text) - used, " (database %s)", dep->target.dbname);
+	}
+	if (waiter->params->timeout_ms)
+		log_info("waiting for %s (timeout %.1f s)", text, (double)waiter->params->timeout_ms / 1000.0);
+	else
+		log_info("waiting for %s (no timeout)", text);
+}
+
+int wait_run(const struct wait_params *params, struct wait_result *result)
+{
+	struct waiter waiter = {.params = params, .started_ms = loop_now_ms()};
+	size_t wanted = params->url_count + (params->database_url ? 1 : 0);
+	char error[MESSAGE_MAX];
+
+	*result = (struct wait_result){WAIT_READY, 0};
+	if (wanted == 0) {
+		log_verbose("nothing to wait for: no database URL and no --wait");
+		return 0;
+	}
+	waiter.deps = calloc(wanted, sizeof(*waiter.deps));
+	if (!waiter.deps) {
+		log_error("out of memory");
+		abort();
+	}
+	for (size_t i = 0; i < wanted; i++) {
+		struct dep *dep = &waiter.deps[waiter.count];
+		int status;
+
+		*dep = (struct dep){
+		    .waiter = &waiter, .attempt_timer = -1, .retry_timer = -1, .watched_fd = -1, .socket_fd = -1};
+		if (params->database_url && i == 0)
+			status = setup_database(dep, params->database_url, error, sizeof(error));
+		else
+			status = setup_dependency(dep, params->urls[i - (params->database_url ? 1 : 0)], error,
+			                          sizeof(error));
+		if (status < 0) {
+			log_error("%s", error);
+			waiter.outcome = status == UNSUPPORTED_SCHEME ? WAIT_REFUSED : WAIT_BAD_URL;
+			waiter.finished = true;
+			release_dep(dep);
+			continue;
+		}
+		waiter.count++;
+	}
+	if (!waiter.finished) {
+		int deadline = -1;
+
+		srandom((unsigned)(getpid() ^ waiter.started_ms));
+		describe_start(&waiter);
+		loop_on_signal(params->loop, on_signal, &waiter);
+		if (params->timeout_ms)
+			deadline = loop_add_timer(params->loop, params->timeout_ms, on_deadline, &waiter);
+		waiter.progress_timer =
+		    loop_add_timer(params->loop, params->progress_interval_ms, on_progress, &waiter);
+		for (size_t i = 0; i < waiter.count; i++)
+			start_attempt(&waiter.deps[i]);
+		if (!waiter.finished && loop_run(params->loop) < 0) {
+			log_error("waiting failed: %s", strerror(errno));
+			waiter.outcome = WAIT_FAILED;
+		}
+		loop_on_signal(params->loop, NULL, NULL);
+		loop_cancel_timer(params->loop, deadline);
+		loop_cancel_timer(params->loop, waiter.progress_timer);
+	}
+	for (size_t i = 0; i < waiter.count; i++)
+		release_dep(&waiter.deps[i]);
+	free(waiter.deps);
+	*result = (struct wait_result){waiter.outcome, waiter.signal};
+	return waiter.outcome == WAIT_READY ? 0 : -1;
+}

@@ -1,0 +1,45 @@
+/* Waiting until the database and other dependencies are usable.
+ *
+ * Every dependency is a small state machine on the event loop: an attempt
+ * (resolve, connect, for PostgreSQL authenticate and SELECT 1), bounded by
+ * its own timeout, then a pause that grows from 10 ms to backoff_max with
+ * jitter, until it is ready, fails for good, or the one deadline passes.
+ * All dependencies are waited for at once. Progress and the diagnosis are
+ * logged here; the caller only maps the outcome to an exit code. */
+#ifndef PE_WAIT_H
+#define PE_WAIT_H
+
+#include "loop.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct wait_params {
+	struct loop *loop;
+	const char *database_url; /* DATABASE_URL as Prisma reads it; NULL when unset */
+	char *const *urls;        /* further dependencies: tcp://, unix://, file:// */
+	size_t url_count;
+	int64_t timeout_ms; /* 0: no deadline */
+	int64_t attempt_timeout_ms;
+	int64_t backoff_max_ms;
+	int64_t progress_interval_ms; /* how often "still waiting" is logged */
+};
+
+enum wait_outcome {
+	WAIT_READY,     /* everything is ready (or there was nothing to wait for) */
+	WAIT_TIMED_OUT, /* the deadline passed; each dependency's last state was logged */
+	WAIT_REFUSED,   /* a dependency failed for good (wrong password, ...) */
+	WAIT_STOPPED,   /* a stop signal arrived: signal says which */
+	WAIT_BAD_URL,   /* a URL could not be understood */
+	WAIT_FAILED,    /* the system refused something (threads, sockets, poll) */
+};
+
+struct wait_result {
+	enum wait_outcome outcome;
+	int signal;
+};
+
+/* Waits; returns 0 when everything is ready, -1 otherwise (result says why). */
+int wait_run(const struct wait_params *params, struct wait_result *result);
+
+#endif

@@ -1,0 +1,842 @@
+"""The wait phase (contract: issue 3): `prisma-entrypoint wait` and the wait before `run`'s CMD.
+
+Everything goes through the real binary against real servers on loopback: throwaway PostgreSQL 15
+clusters (pg.py; fixtures pg, pg_tls, pg_fresh in conftest.py), plain TCP and unix listeners in
+this process, and files that appear. The fake PostgreSQL (helpers/fake_pg.py, fixture fake_pg) is
+used only for what a real server cannot be made to do on demand: 57P03 "starting up" and 53300
+"too many clients" for as long as a test likes.
+
+Exit codes: 0 all ready, 124 timeout, 69 permanent error, 78 bad URL/config, 143 SIGTERM.
+Every run is checked for passwords in any output line (stdout and stderr, text and JSON), and
+test_passwords_never_appear_in_any_output runs the main scenarios at -vv as well.
+
+Network rules: only 127.0.0.1 and ::1. A silent server is a loopback listener that accepts and never
+answers; a refusing one is a closed loopback port. Name resolution (a host that resolves only later)
+is not tested: it would send queries to the non-loopback resolver.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+import pg as pgm
+from conftest import WRAPPER, timeout, wait_until
+
+WRONG_PASSWORD = "Wr0ngPw-z81q"
+MALFORMED_SECRET = "S3crMalf-7yq"
+SQLSERVER_SECRET = "SqlSrvPw-4kd"
+RAW_AT_SECRET = "RawAt@Pw-3jd"  # a raw '@' in the password (a common mistake; Prisma splits at the last '@')
+RAW_SLASH_SECRET = "Sl/ashPw-6hc"  # a raw '/' in the password: malformed
+QUERY_SECRET = "QryPw-8ntv"  # ?password=... (libpq reads it)
+SSLPASSWORD_SECRET = "SslIdPw-5mz"  # Prisma's ?sslpassword= (the PKCS#12 identity's password)
+# Every secret, in the forms it could leak in: raw, percent-encoded, JSON-escaped, and distinctive
+# fragments (a leak of half a password is still a leak).
+SECRETS = sorted({
+    *pgm.ALL_PASSWORDS, WRONG_PASSWORD, MALFORMED_SECRET, SQLSERVER_SECRET, RAW_AT_SECRET, RAW_SLASH_SECRET,
+    QUERY_SECRET, SSLPASSWORD_SECRET,
+    *(quote(p, safe="") for p in (*pgm.ALL_PASSWORDS, WRONG_PASSWORD)),
+    *(json.dumps(p)[1:-1] for p in pgm.ALL_PASSWORDS),
+    "Pw4app", "9f3kQz", "Od@d:pw", "Od%40d", "pw/%41", "pw%2F", "Wr0ngPw", "S3crMalf", "SqlSrvPw",
+    "RawAt", "Pw-3jd", "Sl/ash", "ashPw-6hc", "QryPw", "SslIdPw",
+})
+
+NUM = r"(\d+(?:\.\d+)?)"
+SLOW_RUN = bool(WRAPPER)
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def assert_no_secrets(res):
+    """No password (or a fragment of one) in any line of stdout or stderr, JSON-decoded or not."""
+    for stream, text in (("stdout", res.stdout), ("stderr", res.stderr)):
+        for line in text.splitlines():
+            candidates = [line]
+            try:
+                obj = json.loads(line)
+                candidates.append(json.dumps(obj, ensure_ascii=False))
+                if isinstance(obj, dict):
+                    candidates += [str(v) for v in obj.values()]
+            except ValueError:
+                pass
+            for c in candidates:
+                for secret in SECRETS:
+                    assert secret not in c, f"a password ({secret!r}) appears on {stream}: {line!r}\n{res}"
+
+
+def wait(runner, *args, url: str | None = None, env: dict | None = None, seconds: float = 30):
+    """`prisma-entrypoint wait ARGS` with DATABASE_URL=url (when given); checks for secrets."""
+    env = dict(env or {})
+    if url is not None:
+        env["DATABASE_URL"] = url
+    res = runner.run(["wait", *args], env=env, seconds=seconds)
+    assert_no_secrets(res)
+    return res
+
+
+def lines(res, *needles: str, pattern: str | None = None) -> list[str]:
+    """stderr lines containing every needle (case-insensitive) and matching pattern (if given)."""
+    out = []
+    for line in res.stderr_lines():
+        low = line.lower()
+        if all(n.lower() in low for n in needles) and (pattern is None or re.search(pattern, line, re.I)):
+            out.append(line)
+    return out
+
+
+def one_line(res, *needles: str, pattern: str | None = None, what: str = "") -> str:
+    found = lines(res, *needles, pattern=pattern)
+    assert found, f"no stderr line {what or ''} with {needles} {pattern or ''}\n{res}"
+    return found[0]
+
+
+def ready_line(res, target: str):
+    """(seconds, attempts) from "... at TARGET ready after 1.42 s, 9 attempts"."""
+    line = one_line(res, target, pattern=rf"ready after {NUM} ?s\b", what="saying it is ready")
+    m = re.search(rf"ready after {NUM} ?s\b", line)
+    a = re.search(r"(\d+) attempts?\b", line)
+    assert a, f"the ready line does not count the attempts: {line!r}\n{res}"
+    return float(m.group(1)), int(a.group(1))
+
+
+def not_ready_lines(res) -> list[str]:
+    return lines(res, pattern=r"not ready after")
+
+
+def limit(seconds: float) -> float:
+    """A timing bound: as stated for the plain or sanitized binary, scaled under a wrapper."""
+    return timeout(seconds) if SLOW_RUN else seconds
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (connect: refused)."""
+    return pgm.free_port()
+
+
+class TcpListener:
+    """A loopback TCP socket bound at once; listening now or when listen() is called. Accepted
+    connections are held open and never answered (mode "hold") or closed at once (mode "close").
+    A bound socket that does not listen refuses connections, so the port cannot be taken meanwhile."""
+
+    def __init__(self, host: str = "127.0.0.1", listen: bool = True, mode: str = "hold"):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.bind((host, 0))
+        self.host, self.port = host, self.sock.getsockname()[1]
+        self.mode = mode
+        self.accepted = 0
+        self.held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = None
+        if listen:
+            self.listen()
+
+    def listen(self):
+        self.sock.listen(64)
+        self.sock.settimeout(0.05)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            if self.mode == "hold":
+                self.held.append(conn)
+            else:
+                conn.close()
+
+    def close(self):
+        self._stop.set()
+        if self._thread:
+            self._thread.join(2)
+        for c in self.held:
+            c.close()
+        self.sock.close()
+
+
+class UnixListener(TcpListener):
+    def __init__(self, path: Path, listen: bool = True, mode: str = "close"):
+        self.path = Path(path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(str(self.path))
+        self.mode = mode
+        self.accepted = 0
+        self.held = []
+        self._stop = threading.Event()
+        self._thread = None
+        if listen:
+            self.listen()
+
+
+@pytest.fixture
+def listeners():
+    made = []
+
+    def make(kind="tcp", **kw):
+        lst = UnixListener(**kw) if kind == "unix" else TcpListener(**kw)
+        made.append(lst)
+        return lst
+
+    yield make
+    for lst in made:
+        lst.close()
+
+
+@pytest.fixture
+def short_tmp():
+    """A short directory path (unix socket paths are limited to 107 bytes)."""
+    d = Path(tempfile.mkdtemp(prefix="pe-w-", dir="/tmp"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def later():
+    """later(delay, fn): run fn in a thread after delay seconds; an exception there fails the test."""
+    timers, errors = [], []
+
+    def schedule(delay: float, fn):
+        def run():
+            try:
+                fn()
+            except BaseException as e:  # noqa: BLE001 - reported at teardown
+                errors.append(e)
+
+        t = threading.Timer(delay, run)
+        t.start()
+        timers.append(t)
+        return t
+
+    yield schedule
+    for t in timers:
+        t.join(60)
+    if errors:
+        raise errors[0]
+
+
+def touch(path: Path):
+    def f():
+        path.write_text("ready\n")
+
+    return f
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL ready
+# ---------------------------------------------------------------------------------------------
+
+
+def test_database_already_up_is_ready_at_once(pe_plain, pg):
+    res = wait(pe_plain, "--wait-timeout", "10s", url=pg.url())
+    assert res.returncode == 0, str(res)
+    assert res.elapsed < limit(1.0), f"an up database took {res.elapsed:.2f} s\n{res}"
+    secs, attempts = ready_line(res, f"127.0.0.1:{pg.port}")
+    assert attempts == 1 and secs < 1.0, str(res)
+
+
+def test_database_url_from_flag_is_used(pe_plain, pg):
+    res = wait(pe_plain, "--database-url", pg.url(), "--wait-timeout", "10s")
+    assert res.returncode == 0, str(res)
+    ready_line(res, f"127.0.0.1:{pg.port}")
+
+
+def test_postgres_scheme_alias_is_ready(pe_plain, pg):
+    res = wait(pe_plain, "--wait-timeout", "10s", url=pg.url(scheme="postgres"))
+    assert res.returncode == 0, str(res)
+
+
+def test_database_started_two_seconds_into_the_wait(pe_plain, pg_fresh, later):
+    started = {}
+
+    def start():
+        pg_fresh.start()
+        started["at"] = time.monotonic()
+
+    p = pe_plain.start(["wait", "--wait-timeout", "20s"], env={"DATABASE_URL": pg_fresh.url()})
+    timer = later(2.0, start)
+    res = p.wait(40)
+    timer.join(30)  # the wait may end before pg_ctl -w has noticed the server is up
+    assert_no_secrets(res)
+    assert res.returncode == 0, str(res)
+    start_line = one_line(res, "waiting for postgres", f"127.0.0.1:{pg_fresh.port}", what="announcing the wait")
+    assert "appdb" in start_line and re.search(r"\(timeout 20(\.0)? ?s\)", start_line), start_line
+    secs, attempts = ready_line(res, f"127.0.0.1:{pg_fresh.port}")
+    assert secs >= 1.9, f"ready after {secs} s although the server started 2 s in\n{res}"
+    # the retry interval is capped at 60 ms by default: a 2 s wait is dozens of attempts, not 2 or 3
+    assert attempts >= 15, f"only {attempts} attempts in {secs} s: the backoff does not look capped\n{res}"
+    assert "at" in started, "the server was not started"
+    late = p.started + res.elapsed - started["at"]
+    assert late < limit(0.6), f"the wait ended {late:.2f} s after pg_ctl reported the server up\n{res}"
+
+
+def test_backoff_max_caps_the_retry_interval_from_above(pe_plain, pg_fresh, later):
+    p = pe_plain.start(["wait", "--wait-timeout", "20s", "--backoff-max", "500ms"],
+                       env={"DATABASE_URL": pg_fresh.url()})
+    later(1.5, pg_fresh.start)
+    res = p.wait(40)
+    assert res.returncode == 0, str(res)
+    secs, attempts = ready_line(res, f"127.0.0.1:{pg_fresh.port}")
+    # 10 ms growing x1.5 to 500 ms (+-20%) is about 11 attempts in 1.6 s; 60 ms steps would be ~30
+    assert 4 <= attempts <= 16, f"{attempts} attempts in {secs} s with --backoff-max 500ms\n{res}"
+
+
+def test_database_stopped_and_restarted_during_the_wait(pe_plain, pg_fresh):
+    """A real server in smart shutdown refuses new connections with 57P03 "the database system is
+    shutting down" while a session is open; it then stops (refused) and is started again."""
+    pg_fresh.start()
+    session = pg_fresh.open_session()
+    try:
+        pg_fresh.stop(mode="smart", wait=False)
+        time.sleep(0.2)
+        p = pe_plain.start(["wait", "--wait-timeout", "20s"], env={"DATABASE_URL": pg_fresh.url()})
+        time.sleep(0.8)
+        assert p.popen.poll() is None, f"the wait ended while the server was shutting down\n{p.wait()}"
+    finally:
+        pgm.close_session(session)
+    pg_fresh.wait_stopped()
+    time.sleep(0.3)
+    assert p.popen.poll() is None, f"the wait ended while the server was down\n{p.wait()}"
+    pg_fresh.start()
+    res = p.wait(40)
+    assert_no_secrets(res)
+    assert res.returncode == 0, str(res)
+    secs, attempts = ready_line(res, f"127.0.0.1:{pg_fresh.port}")
+    assert secs >= 1.0 and attempts >= 3, str(res)
+
+
+def test_server_shutting_down_for_the_whole_wait_times_out_saying_so(pe_plain, pg_fresh):
+    pg_fresh.start()
+    session = pg_fresh.open_session()
+    try:
+        pg_fresh.stop(mode="smart", wait=False)
+        time.sleep(0.2)
+        res = wait(pe_plain, "--wait-timeout", "1s", "--attempt-timeout", "500ms", url=pg_fresh.url())
+    finally:
+        pgm.close_session(session)
+    assert res.returncode == 124, str(res)
+    line = one_line(res, f"127.0.0.1:{pg_fresh.port}", pattern=r"not ready after")
+    assert "shutting down" in line.lower(), f"the timeout line does not say what was last seen: {line!r}"
+
+
+def test_unix_socket_url_with_host_parameter(pe_plain, pg):
+    res = wait(pe_plain, "--wait-timeout", "10s", url=pg.socket_url())
+    assert res.returncode == 0, str(res)
+    assert lines(res, pattern=rf"ready after {NUM} ?s"), str(res)
+
+
+def test_ipv6_loopback_in_brackets(pe_plain, pg):
+    if not pg.ipv6:
+        pytest.skip("::1 is not usable here")
+    res = wait(pe_plain, "--wait-timeout", "10s", url=pg.url(host="::1"))
+    assert res.returncode == 0, str(res)
+    ready_line(res, "::1")
+
+
+def test_percent_encoded_password_with_at_colon_slash(pe_plain, pg):
+    url = pg.url(user=pgm.ODD_USER, password=pgm.ODD_PASSWORD)
+    assert "%40" in url and "%3A" in url and "%2F" in url and "%25" in url, url
+    res = wait(pe_plain, "--wait-timeout", "10s", url=url)
+    assert res.returncode == 0, str(res)
+    ready_line(res, f"127.0.0.1:{pg.port}")
+
+
+PRISMA_PARAMS = {
+    "schema": "public",
+    "connection_limit": "5",
+    "pool_timeout": "10",
+    "pgbouncer": "true",
+    "statement_cache_size": "0",
+    "socket_timeout": "5",
+    "sslaccept": "accept_invalid_certs",
+    "connect_timeout": "5",
+}
+
+
+def test_every_prisma_query_parameter_at_once_is_accepted(pe_plain, pg):
+    res = wait(pe_plain, "--wait-timeout", "10s", url=pg.url(params=PRISMA_PARAMS))
+    assert res.returncode == 0, str(res)
+
+
+@pytest.mark.parametrize("param", list(PRISMA_PARAMS))
+def test_prisma_query_parameter_is_accepted(pe_plain, pg, param):
+    res = wait(pe_plain, "--wait-timeout", "10s", url=pg.url(params={param: PRISMA_PARAMS[param]}))
+    assert res.returncode == 0, str(res)
+
+
+def test_tls_required_against_a_tls_server(pe_plain, pg_tls):
+    res = wait(pe_plain, "--wait-timeout", "10s", url=pg_tls.url(params="sslmode=require"))
+    assert res.returncode == 0, str(res)
+    ready_line(res, f"127.0.0.1:{pg_tls.port}")
+
+
+def test_tls_required_with_prisma_sslaccept_against_a_tls_server(pe_plain, pg_tls):
+    res = wait(pe_plain, "--wait-timeout", "10s",
+               url=pg_tls.url(params="sslmode=require&sslaccept=accept_invalid_certs"))
+    assert res.returncode == 0, str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL permanent errors: 69 at once, one line that says what and what to do
+# ---------------------------------------------------------------------------------------------
+
+
+def permanent(runner, url: str, port: int):
+    res = wait(runner, "--wait-timeout", "5s", url=url)
+    assert res.returncode == 69, str(res)
+    assert res.elapsed < limit(1.0), f"a permanent error took {res.elapsed:.2f} s to be reported\n{res}"
+    return res
+
+
+def test_wrong_password_fails_at_once(pe_plain, pg):
+    res = permanent(pe_plain, pg.url(password=WRONG_PASSWORD), pg.port)
+    assert res.elapsed < limit(0.75), f"a wrong password took {res.elapsed:.2f} s\n{res}"
+    line = one_line(res, f"127.0.0.1:{pg.port}", "password authentication failed", what="naming the problem")
+    assert "28P01" in line, line
+    assert re.search(r"check|DATABASE_URL", line), f"the line does not say what to do: {line!r}"
+
+
+def test_missing_role_over_tcp_fails_at_once(pe_plain, pg):
+    # with password authentication the server hides that the role is missing: 28P01 on the wire
+    res = permanent(pe_plain, pg.url(user=pgm.MISSING_USER), pg.port)
+    one_line(res, f"127.0.0.1:{pg.port}", pgm.MISSING_USER, pattern=r"28P01|28000")
+
+
+def test_missing_role_over_unix_socket_fails_at_once(pe_plain, pg):
+    # trust on the socket: the server says 28000 role "ghost" does not exist
+    res = permanent(pe_plain, pg.socket_url(user=pgm.MISSING_USER), pg.port)
+    line = one_line(res, pgm.MISSING_USER, "28000")
+    assert "does not exist" in line, line
+
+
+def test_missing_database_fails_at_once(pe_plain, pg):
+    # permanent until the migrate phase exists (it will create the database)
+    res = permanent(pe_plain, pg.url(database=pgm.MISSING_DB), pg.port)
+    line = one_line(res, f"127.0.0.1:{pg.port}", pgm.MISSING_DB, "3D000")
+    assert "does not exist" in line, line
+
+
+def test_pg_hba_rejection_fails_at_once(pe_plain, pg):
+    res = permanent(pe_plain, pg.url(user=pgm.REJECTED_USER), pg.port)
+    line = one_line(res, f"127.0.0.1:{pg.port}", "28000")
+    assert "pg_hba" in line, line
+
+
+def test_tls_required_against_a_server_without_tls_fails_at_once(pe_plain, pg):
+    res = permanent(pe_plain, pg.url(params="sslmode=require"), pg.port)
+    one_line(res, f"127.0.0.1:{pg.port}", pattern=r"SSL|TLS")
+
+
+def test_tls_required_by_the_server_and_disabled_in_the_url_fails_at_once(pe_plain, pg_tls):
+    res = permanent(pe_plain, pg_tls.url(user=pgm.TLSONLY_USER, params="sslmode=disable"), pg_tls.port)
+    one_line(res, f"127.0.0.1:{pg_tls.port}", "28000")
+
+
+def test_unsupported_database_scheme_fails(pe_plain):
+    res = wait(pe_plain, "--wait-timeout", "2s", url=f"redis://app:{MALFORMED_SECRET}@127.0.0.1:6379/0")
+    assert res.returncode == 69, str(res)
+    one_line(res, "redis")
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL transient conditions until the deadline: 124 with what was last seen
+# ---------------------------------------------------------------------------------------------
+
+
+def test_silent_listener_times_out_each_attempt_and_the_wait_ends_on_time(pe_plain, listeners):
+    silent = listeners("tcp", mode="hold")  # accepts, never answers
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{silent.port}/appdb"
+    res = wait(pe_plain, "--attempt-timeout", "300ms", "--wait-timeout", "2s", url=url)
+    assert res.returncode == 124, str(res)
+    assert 1.9 <= res.elapsed < limit(2.6), f"a 2 s wait took {res.elapsed:.2f} s\n{res}"
+    assert silent.accepted >= 3, (
+        f"only {silent.accepted} connection(s) in 2 s with a 300 ms attempt timeout: an attempt was not "
+        f"cut at 300 ms\n{res}"
+    )
+    line = one_line(res, f"127.0.0.1:{silent.port}", pattern=r"not ready after")
+    assert re.search(r"no response|time", line, re.I), line
+
+
+def test_the_wait_deadline_cuts_an_attempt_in_progress(pe_plain, listeners):
+    """An attempt timeout longer than the whole wait: the one deadline still ends the wait on time,
+    and the timeout line says what the attempt in progress saw (no response), not a placeholder."""
+    silent = listeners("tcp", mode="hold")
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{silent.port}/appdb"
+    res = wait(pe_plain, "--attempt-timeout", "10s", "--wait-timeout", "1s", url=url)
+    assert res.returncode == 124, str(res)
+    assert 0.9 <= res.elapsed < limit(1.5), f"a 1 s wait took {res.elapsed:.2f} s\n{res}"
+    line = one_line(res, f"127.0.0.1:{silent.port}", pattern=r"not ready after")
+    assert re.search(r"no response|time", line, re.I), line
+
+
+def test_closed_port_times_out_saying_connection_refused(pe_plain):
+    port = closed_port()
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{port}/appdb"
+    res = wait(pe_plain, "--wait-timeout", "5500ms", url=url)
+    assert res.returncode == 124, str(res)
+    assert 5.4 <= res.elapsed < limit(6.3), str(res)
+    start = one_line(res, "waiting for postgres", f"127.0.0.1:{port}")
+    assert "appdb" in start, start
+    still = one_line(res, "still waiting", f"127.0.0.1:{port}", what="of progress after ~5 s")
+    assert "connection refused" in still.lower(), still
+    line = one_line(res, f"127.0.0.1:{port}", pattern=r"not ready after")
+    assert "connection refused" in line.lower(), line
+    assert len(not_ready_lines(res)) == 1, str(res)
+
+
+def test_server_starting_up_forever_times_out_saying_starting_up(pe_plain, fake_pg):
+    fake = fake_pg("57P03")  # FAKE: a real server cannot be held in "starting up"
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{fake.port}/appdb"
+    res = wait(pe_plain, "--wait-timeout", "1s", url=url)
+    assert res.returncode == 124, str(res)
+    assert fake.connections >= 3, f"57P03 was not retried ({fake.connections} connections)\n{res}"
+    line = one_line(res, f"127.0.0.1:{fake.port}", pattern=r"not ready after")
+    assert "starting up" in line.lower(), line
+
+
+def test_too_many_clients_forever_times_out_saying_too_many(pe_plain, fake_pg):
+    fake = fake_pg("53300")  # FAKE: a real server cannot be held at max_connections cheaply
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{fake.port}/appdb"
+    res = wait(pe_plain, "--wait-timeout", "1s", url=url)
+    assert res.returncode == 124, str(res)
+    assert fake.connections >= 3, f"53300 was not retried ({fake.connections} connections)\n{res}"
+    line = one_line(res, f"127.0.0.1:{fake.port}", pattern=r"not ready after")
+    assert "too many" in line.lower(), line
+
+
+def test_starting_up_then_refused_is_still_transient(pe_plain, fake_pg):
+    fake = fake_pg("57P03", count=3, after="refuse")  # FAKE
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{fake.port}/appdb"
+    res = wait(pe_plain, "--wait-timeout", "1s", url=url)
+    assert res.returncode == 124, str(res)
+    line = one_line(res, f"127.0.0.1:{fake.port}", pattern=r"not ready after")
+    assert "refused" in line.lower(), f"the timeout line should show the last thing seen: {line!r}"
+
+
+# ---------------------------------------------------------------------------------------------
+# other dependencies: tcp://, unix://, file://, several at once
+# ---------------------------------------------------------------------------------------------
+
+
+def test_tcp_dependency_is_ready_once_a_listener_exists(pe_plain, listeners, later):
+    lst = listeners("tcp", listen=False)  # bound, not listening: refused
+    p = pe_plain.start(["wait", "--wait", f"tcp://127.0.0.1:{lst.port}", "--wait-timeout", "10s"])
+    later(0.5, lst.listen)
+    res = p.wait(20)
+    assert res.returncode == 0, str(res)
+    assert res.elapsed >= 0.5, f"ready before anything listened\n{res}"
+    assert res.elapsed < limit(1.5), str(res)
+    one_line(res, f"127.0.0.1:{lst.port}", pattern=r"ready after")
+
+
+def test_file_dependency_is_ready_when_the_file_appears(pe_plain, later):
+    flag = pe_plain.path("flag")
+    p = pe_plain.start(["wait", "--wait", f"file://{flag}", "--wait-timeout", "10s"])
+    later(0.5, touch(flag))
+    res = p.wait(20)
+    assert res.returncode == 0, str(res)
+    assert 0.5 <= res.elapsed < limit(1.5), str(res)
+    one_line(res, str(flag), pattern=r"ready after")
+
+
+def test_unix_dependency_is_ready_when_the_socket_accepts(pe_plain, listeners, short_tmp, later):
+    path = short_tmp / "app.sock"
+    lst = listeners("unix", path=path, listen=False)  # the socket file exists but refuses
+    p = pe_plain.start(["wait", "--wait", f"unix://{path}", "--wait-timeout", "10s"])
+    later(0.5, lst.listen)
+    res = p.wait(20)
+    assert res.returncode == 0, str(res)
+    assert 0.5 <= res.elapsed < limit(1.5), f"ready before the socket accepted\n{res}"
+    one_line(res, str(path), pattern=r"ready after")
+
+
+def test_unix_dependency_whose_socket_appears_later(pe_plain, listeners, short_tmp, later):
+    path = short_tmp / "late.sock"
+    p = pe_plain.start(["wait", "--wait", f"unix://{path}", "--wait-timeout", "10s"])
+    later(0.5, lambda: listeners("unix", path=path))
+    res = p.wait(20)
+    assert res.returncode == 0, str(res)
+    assert 0.5 <= res.elapsed < limit(1.5), str(res)
+
+
+def test_several_dependencies_time_out_with_one_line_each(pe_plain, short_tmp):
+    db_port, tcp_port = closed_port(), closed_port()
+    flag, sock = short_tmp / "missing.flag", short_tmp / "missing.sock"
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{db_port}/appdb"
+    res = wait(pe_plain, "--wait", f"tcp://127.0.0.1:{tcp_port}", "--wait", f"file://{flag}",
+               "--wait", f"unix://{sock}", "--wait-timeout", "1s", url=url)
+    assert res.returncode == 124, str(res)
+    assert res.elapsed < limit(1.6), f"one overall deadline of 1 s, not one per dependency\n{res}"
+    start = one_line(res, "waiting for")
+    for what in (f"127.0.0.1:{db_port}", f"127.0.0.1:{tcp_port}", str(flag), str(sock)):
+        assert what in start, f"the start line does not name {what}: {start!r}"
+    nr = not_ready_lines(res)
+    assert len(nr) == 4, f"expected one 'not ready' line per dependency\n{res}"
+    for what in (f"127.0.0.1:{db_port}", f"127.0.0.1:{tcp_port}", str(flag), str(sock)):
+        assert sum(what in line for line in nr) == 1, f"no single 'not ready' line for {what}\n{res}"
+
+
+def test_only_the_dependencies_not_ready_are_reported(pe_plain, pg, listeners, short_tmp):
+    lst = listeners("tcp", mode="close")
+    flag, sock = short_tmp / "missing.flag", short_tmp / "missing.sock"
+    res = wait(pe_plain, "--wait", f"tcp://127.0.0.1:{lst.port}", "--wait", f"file://{flag}",
+               "--wait", f"unix://{sock}", "--wait-timeout", "1s", url=pg.url())
+    assert res.returncode == 124, str(res)
+    nr = not_ready_lines(res)
+    assert len(nr) == 2, str(res)
+    assert any(str(flag) in line for line in nr) and any(str(sock) in line for line in nr), str(res)
+    assert not any(f":{pg.port}" in line or f":{lst.port}" in line for line in nr), str(res)
+
+
+@pytest.mark.parametrize("how", ["flags", "env", "ini"])
+def test_several_dependencies_all_ready(pe_plain, pg, listeners, short_tmp, later, how):
+    lst = listeners("tcp", mode="close")
+    flag, sock = short_tmp / "ready.flag", short_tmp / "ready.sock"
+    ulst = listeners("unix", path=sock, listen=False)
+    urls = [f"tcp://127.0.0.1:{lst.port}", f"file://{flag}", f"unix://{sock}"]
+    args, env = ["--wait-timeout", "10s"], {"DATABASE_URL": pg.url()}
+    if how == "flags":
+        for u in urls:
+            args += ["--wait", u]
+    elif how == "env":
+        env["PRISMA_ENTRYPOINT_WAIT"] = f"{urls[0]}, {urls[1]} {urls[2]}"  # commas and spaces
+    else:
+        pe_plain.path("prisma-entrypoint.ini").write_text("[wait]\nwait = " + ", ".join(urls) + "\n")
+    p = pe_plain.start(["wait", *args], env=env)
+    later(0.3, touch(flag))
+    later(0.5, ulst.listen)
+    res = p.wait(20)
+    assert_no_secrets(res)
+    assert res.returncode == 0, str(res)
+    assert 0.5 <= res.elapsed < limit(1.5), str(res)
+    for what in (f"127.0.0.1:{pg.port}", f"127.0.0.1:{lst.port}", str(flag), str(sock)):
+        one_line(res, what, pattern=r"ready after", what=f"saying {what} is ready")
+
+
+def test_mysql_url_waits_for_the_tcp_port_only(pe_plain, listeners):
+    lst = listeners("tcp", mode="close")
+    res = wait(pe_plain, "--wait-timeout", "5s", url=f"mysql://app:{MALFORMED_SECRET}@127.0.0.1:{lst.port}/appdb")
+    assert res.returncode == 0, str(res)
+    assert lines(res, str(lst.port), pattern=r"port|tcp"), f"it should say only the port is checked\n{res}"
+
+
+def test_sqlserver_url_waits_for_the_tcp_port_and_hides_its_password(pe_plain, listeners):
+    lst = listeners("tcp", mode="close")
+    url = f"sqlserver://127.0.0.1:{lst.port};database=appdb;user=sa;password={SQLSERVER_SECRET};encrypt=true"
+    res = wait(pe_plain, "-vv", "--wait-timeout", "5s", url=url)
+    assert res.returncode == 0, str(res)
+    assert lines(res, str(lst.port)), str(res)
+
+
+def test_sqlite_file_url_is_ready_when_its_directory_is_writable(pe_plain):
+    res = wait(pe_plain, "--wait-timeout", "5s", url="file:./dev.db")
+    assert res.returncode == 0, str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# nothing to wait for, bad URLs, signals
+# ---------------------------------------------------------------------------------------------
+
+
+def test_nothing_to_wait_for_exits_0_at_once(pe_plain):
+    res = wait(pe_plain)
+    assert res.returncode == 0, str(res)
+    assert res.elapsed < limit(0.5), str(res)
+    assert not [l for l in res.stderr_lines() if re.search(r"error|warning", l, re.I)], str(res)
+    verbose = wait(pe_plain, "-v")
+    assert verbose.returncode == 0, str(verbose)
+    assert len(verbose.stderr_lines()) >= 1, f"-v should say there is nothing to wait for\n{verbose}"
+
+
+MALFORMED = [
+    f"postgresql://app:{MALFORMED_SECRET}@127.0.0.1:notaport/appdb",
+    f"postgresql://app:{MALFORMED_SECRET}@127.0.0.1:99999/appdb",
+    f"postgresql://app:{MALFORMED_SECRET}@[::1/appdb",
+]
+# A '%' not followed by two hex digits is kept as it is, as Prisma's URL parser (WHATWG rules) keeps it:
+# "app%zzdb" is a database name Prisma would ask for, so it is not a malformed URL here either.
+
+
+@pytest.mark.parametrize("url", MALFORMED, ids=["port-not-a-number", "port-out-of-range", "unclosed-bracket"])
+def test_malformed_database_url_is_a_config_error_with_the_password_redacted(pe_plain, url):
+    res = wait(pe_plain, "--wait-timeout", "2s", url=url)
+    assert res.returncode == 78, str(res)
+    assert res.elapsed < limit(0.5), str(res)
+    assert re.search(r"postgresql://app:[^@\s]*@", res.stderr), f"the URL should be shown, redacted\n{res}"
+
+
+@pytest.mark.parametrize("url", ["tcp://127.0.0.1", "tcp://127.0.0.1:notaport", "tcp://:80"])
+def test_malformed_wait_url_is_a_config_error(pe_plain, url):
+    res = wait(pe_plain, "--wait", url, "--wait-timeout", "2s")
+    assert res.returncode == 78, str(res)
+    assert url in res.stderr, str(res)
+
+
+def sigterm_during_wait(pe, fake_pg, args):
+    fake = fake_pg("57P03")  # keeps the wait going; its connection count shows the wait has begun
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{fake.port}/appdb"
+    p = pe.start([*args, "--wait-timeout", "30s"], env={"DATABASE_URL": url})
+    wait_until(lambda: fake.connections >= 1, 10, "the first connection attempt", p)
+    t0 = time.monotonic()
+    p.signal(signal.SIGTERM)
+    res = p.wait(20)
+    took = time.monotonic() - t0
+    assert_no_secrets(res)
+    assert res.returncode == 143, str(res)
+    assert took < limit(1.0), f"SIGTERM took {took:.2f} s to end the wait\n{res}"
+    return res
+
+
+def test_sigterm_during_the_wait_exits_143_at_once(pe, fake_pg):
+    sigterm_during_wait(pe, fake_pg, ["wait"])
+
+
+def test_sigterm_during_the_wait_before_run_exits_143_without_running_the_command(pe, fake_pg):
+    sigterm_during_wait(pe, fake_pg, ["run", "--", "sh", "-c", "touch ran"])
+    assert not pe.path("ran").exists(), "the command ran after SIGTERM during the wait"
+
+
+# ---------------------------------------------------------------------------------------------
+# run
+# ---------------------------------------------------------------------------------------------
+
+
+def test_run_waits_then_runs_the_command(pe, pg, later):
+    flag = pe.path("flag")
+    p = pe.start(["run", "--wait", f"file://{flag}", "--wait-timeout", "10s", "--",
+                  "sh", "-c", 'test -e flag || exit 99; echo ran; exit 7'],
+                 env={"DATABASE_URL": pg.url()})
+    later(0.5, touch(flag))
+    res = p.wait(20)
+    assert_no_secrets(res)
+    assert res.returncode == 7, f"the command ran before the wait was over (99) or not at all\n{res}"
+    assert res.stdout.strip() == "ran", str(res)
+    assert res.elapsed >= 0.5, str(res)
+    ready_line(res, f"127.0.0.1:{pg.port}")
+
+
+@pytest.mark.parametrize("cmd", [["run", "--"], ["--"], []], ids=["run", "implicit-run-dashdash", "implicit-run"])
+def test_run_does_not_start_the_command_when_the_wait_fails(pe_plain, pg, cmd):
+    res = pe_plain.run([*cmd, "sh", "-c", "touch ran"], env={"DATABASE_URL": pg.url(password=WRONG_PASSWORD)})
+    assert_no_secrets(res)
+    assert res.returncode == 69, str(res)
+    assert not pe_plain.path("ran").exists(), "the command ran although the wait failed"
+
+
+def test_run_does_not_start_the_command_after_a_timeout(pe_plain):
+    res = pe_plain.run(["run", "--wait", f"tcp://127.0.0.1:{closed_port()}", "--wait-timeout", "500ms",
+                        "--", "sh", "-c", "touch ran"])
+    assert res.returncode == 124, str(res)
+    assert not pe_plain.path("ran").exists(), "the command ran although the wait timed out"
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_run_no_wait_runs_the_command_at_once_with_the_database_down(pe_plain, how):
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{closed_port()}/appdb"
+    args, env = ["run"], {"DATABASE_URL": url}
+    if how == "flag":
+        args.append("--no-wait")
+    else:
+        env["PRISMA_ENTRYPOINT_NO_WAIT"] = "true"
+    res = pe_plain.run([*args, "--wait-timeout", "10s", "--", "sh", "-c", "exit 5"], env=env)
+    assert_no_secrets(res)
+    assert res.returncode == 5, str(res)
+    assert res.elapsed < limit(1.0), str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# passwords never appear, at any log level
+# ---------------------------------------------------------------------------------------------
+
+SCENARIOS = {
+    "ready": lambda c: (c["pg"].url(), [], 0),
+    "odd-password-ready": lambda c: (c["pg"].url(user=pgm.ODD_USER, password=pgm.ODD_PASSWORD), [], 0),
+    "socket-ready": lambda c: (c["pg"].socket_url(), [], 0),
+    "wrong-password": lambda c: (c["pg"].url(password=WRONG_PASSWORD), [], 69),
+    "odd-user-wrong-password": lambda c: (c["pg"].url(user=pgm.ODD_USER, password=WRONG_PASSWORD), [], 69),
+    "missing-database": lambda c: (c["pg"].url(database=pgm.MISSING_DB), [], 69),
+    "pg-hba-reject": lambda c: (c["pg"].url(user=pgm.REJECTED_USER), [], 69),
+    "tls-refused": lambda c: (c["pg"].url(params="sslmode=require"), [], 69),
+    "starting-up": lambda c: (f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{c['fake'].port}/appdb",
+                              ["--wait-timeout", "300ms"], 124),
+    "refused": lambda c: (f"postgresql://odd:{quote(pgm.ODD_PASSWORD, safe='')}@127.0.0.1:{closed_port()}/appdb",
+                          ["--wait-timeout", "300ms"], 124),
+    "malformed": lambda c: (f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:notaport/appdb", [], 78),
+    "malformed-encoded-password": lambda c: (
+        f"postgresql://odd:{quote(pgm.ODD_PASSWORD, safe='')}@127.0.0.1:notaport/appdb", [], 78),
+    "malformed-raw-slash-in-password": lambda c: (f"postgresql://app:{RAW_SLASH_SECRET}@127.0.0.1:5432/appdb", [], 78),
+    "malformed-with-sslpassword": lambda c: (
+        f"postgresql://app:{MALFORMED_SECRET}@127.0.0.1:notaport/appdb?sslidentity=id.p12"
+        f"&sslpassword={SSLPASSWORD_SECRET}", [], 78),
+    "malformed-with-query-password": lambda c: (
+        f"postgresql://app@127.0.0.1:notaport/appdb?password={QUERY_SECRET}", [], 78),
+    "raw-at-in-password-refused": lambda c: (f"postgresql://app:{RAW_AT_SECRET}@127.0.0.1:{closed_port()}/appdb",
+                                             ["--wait-timeout", "300ms"], 124),
+    "query-password-refused": lambda c: (
+        f"postgresql://app@127.0.0.1:{closed_port()}/appdb?password={QUERY_SECRET}&sslpassword={SSLPASSWORD_SECRET}",
+        ["--wait-timeout", "300ms"], 124),
+}
+LEVELS = {"debug": ["-vv"], "debug-json": ["--log-format", "json", "-vv"], "quiet": ["-q"]}
+
+
+@pytest.mark.parametrize("level", list(LEVELS))
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_passwords_never_appear_in_any_output(pe_plain, pg, fake_pg, scenario, level):
+    url, extra, status = SCENARIOS[scenario]({"pg": pg, "fake": fake_pg("57P03")})
+    if "--wait-timeout" not in extra:
+        extra = [*extra, "--wait-timeout", "5s"]
+    res = wait(pe_plain, *LEVELS[level], *extra, url=url)  # wait() checks every line
+    assert res.returncode == status, str(res)
+    if level.startswith("debug"):
+        assert res.stderr_lines(), f"-vv printed nothing\n{res}"
+    if level == "debug-json":
+        for line in res.stderr_lines():
+            json.loads(line)
+
+
+def test_password_from_database_url_file_never_appears(pe_plain, pg):
+    secret_file = pe_plain.path("db-url")
+    secret_file.write_text(pg.url(password=WRONG_PASSWORD) + "\n")
+    res = wait(pe_plain, "-vv", "--wait-timeout", "5s", env={"DATABASE_URL_FILE": str(secret_file)})
+    assert res.returncode == 69, str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# the settings and the command are documented by the binary
+# ---------------------------------------------------------------------------------------------
+
+
+def test_help_lists_the_wait_command_and_its_exit_codes(pe_plain):
+    res = pe_plain.run(["help"])
+    assert res.returncode == 0 and re.search(r"^\s+wait\b", res.stdout, re.M), str(res)
+    codes = pe_plain.run(["help", "exit-codes"])
+    for code in ("69", "124"):
+        assert re.search(rf"\b{code}\b", codes.stdout), f"help exit-codes does not list {code}\n{codes}"
+
+
+def test_config_shows_the_wait_settings_and_their_defaults(pe_plain):
+    res = pe_plain.run(["config"])
+    assert res.returncode == 0, str(res)
+    assert re.search(r"^\[wait\]", res.stdout, re.M), res.stdout
+    for key, value in (("no-wait", "false"), ("wait-timeout", "60s"), ("attempt-timeout", "5s"),
+                       ("backoff-max", "60ms")):
+        assert re.search(rf"^{key} = {value}\b", res.stdout, re.M), f"{key} should default to {value}\n{res.stdout}"
