@@ -6,8 +6,9 @@ CC ?= cc
 PKGS := libpq libcurl inih libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # inih is linked statically: one shared library less to load on every
-# container start (Debian ships libinih.a).
-PKG_LIBS = $(shell pkg-config --libs $(filter-out inih,$(PKGS)) 2>/dev/null) -Wl,-Bstatic -linih -Wl,-Bdynamic
+# container start (Debian ships libinih.a). libpq and libcurl are loaded on
+# first use (src/dynlib.h): their headers are needed here, not their links.
+PKG_LIBS = $(shell pkg-config --libs $(filter-out inih libpq libcurl,$(PKGS)) 2>/dev/null) -Wl,-Bstatic -linih -Wl,-Bdynamic
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CFLAGS ?= -O2 -g

@@ -1,5 +1,6 @@
 #include "pgconn.h"
 
+#include "dynlib.h"
 #include "log.h"
 #include "url.h"
 
@@ -12,6 +13,53 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+
+/* libpq, loaded on first use (see dynlib.h): one slot per function used. */
+/* clang-format off */
+#define PQ_FUNCTIONS(X) \
+	X(PQclear) \
+	X(PQconndefaults) \
+	X(PQconnectPoll) \
+	X(PQconnectStartParams) \
+	X(PQconninfoFree) \
+	X(PQconninfoParse) \
+	X(PQconsumeInput) \
+	X(PQerrorMessage) \
+	X(PQfinish) \
+	X(PQflush) \
+	X(PQfreemem) \
+	X(PQgetResult) \
+	X(PQisBusy) \
+	X(PQlibVersion) \
+	X(PQntuples) \
+	X(PQresultErrorField) \
+	X(PQresultErrorMessage) \
+	X(PQresultStatus) \
+	X(PQsendQuery) \
+	X(PQsetErrorVerbosity) \
+	X(PQsetnonblocking) \
+	X(PQsocket) \
+	X(PQstatus)
+/* clang-format on */
+static struct {
+#define PQ_SLOT(name) __typeof__(&name) name;
+	PQ_FUNCTIONS(PQ_SLOT)
+#undef PQ_SLOT
+} pq;
+
+/* Loads libpq once; returns 0, or -1 with the reason in error. */
+static int pq_load(char *error, size_t error_size)
+{
+#define PQ_NAME(name) #name,
+	static const char *const names[] = {PQ_FUNCTIONS(PQ_NAME)};
+#undef PQ_NAME
+	static bool loaded;
+
+	if (!loaded)
+		loaded = dynlib_load("libpq.so.5", names, (void **)&pq, sizeof(names) / sizeof(names[0]), error,
+		                     error_size) == 0;
+	return loaded ? 0 : -1;
+}
 
 #define DEFAULT_PORT     "5432"
 #define DEFAULT_DBNAME   "postgres" /* Prisma's, where libpq would take the user name */
@@ -178,7 +226,7 @@ static int pairs_set(struct pairs *pairs, const char *keyword, const char *value
 
 static bool libpq_knows(const char *keyword)
 {
-	PQconninfoOption *options = PQconndefaults();
+	PQconninfoOption *options = pq.PQconndefaults();
 	bool known = false;
 
 	if (!options)
@@ -186,7 +234,7 @@ static bool libpq_knows(const char *keyword)
 	for (const PQconninfoOption *option = options; option->keyword; option++)
 		if (strcmp(option->keyword, keyword) == 0)
 			known = true;
-	PQconninfoFree(options);
+	pq.PQconninfoFree(options);
 	return known;
 }
 
@@ -281,7 +329,7 @@ static int apply_tls(struct build *build)
 	if (strict && mode && (strcmp(mode, "require") == 0 || strcmp(mode, "verify-ca") == 0)) {
 		if (root) {
 			mode = "verify-full";
-		} else if (PQlibVersion() >= 160000) {
+		} else if (pq.PQlibVersion() >= 160000) {
 			mode = "verify-full";
 			root = "system";
 		}
@@ -343,16 +391,16 @@ static int check_with_libpq(struct build *build)
 		free(conninfo);
 		return build_fail(build, "out of memory");
 	}
-	parsed = PQconninfoParse(conninfo, &message);
+	parsed = pq.PQconninfoParse(conninfo, &message);
 	free(conninfo);
 	if (!parsed) {
 		if (message)
 			message[strcspn(message, "\n")] = '\0';
 		build_fail(build, "libpq rejects it: %s", message ? message : "out of memory");
-		PQfreemem(message);
+		pq.PQfreemem(message);
 		return -1;
 	}
-	PQconninfoFree(parsed);
+	pq.PQconninfoFree(parsed);
 	return 0;
 }
 
@@ -481,6 +529,8 @@ int pgconn_target_from_url(const char *text, struct pg_target *target, char *err
 	const char *dbname;
 
 	*target = (struct pg_target){0};
+	if (pq_load(error, error_size) < 0)
+		return -1;
 	/* Only the scheme is shown: other URL forms, such as sqlserver://'s
 	 * ";password=", are not the redactor's to know. */
 	if (!has_scheme(text, "postgresql") && !has_scheme(text, "postgres")) {
@@ -593,7 +643,9 @@ struct pg_probe {
 	bool flushing;                     /* the query is not all sent yet */
 	bool answered;                     /* SELECT 1 gave its row */
 	bool identity_dropped;
-	char *password; /* to keep it out of messages, whatever libpq says */
+	bool tls_refused_too; /* pg_hba.conf also rejected the attempt with TLS */
+	bool tls_off;         /* sslmode disable or allow: TLS is not tried first */
+	char *password;       /* to keep it out of messages, whatever libpq says */
 	char message[MESSAGE_SIZE];
 	char sqlstate[6];
 	const char *advice;
@@ -733,6 +785,8 @@ static void take_error(struct pg_probe *probe, const char *text, const char *sql
 
 			if (memmem(body, body_len, "SSL error", 9) || memmem(body, body_len, "certificate", 11))
 				tls_failure = body;
+			if (memmem(body, body_len, "SSL encryption", 14))
+				probe->tls_refused_too = true;
 		}
 		last = p;
 	}
@@ -806,11 +860,21 @@ static enum pg_probe_state classify(struct pg_probe *probe)
 				    probe, PG_PROBE_PERMANENT,
 				    "the server's certificate was not accepted and the server requires TLS: check "
 				    "sslcert and sslaccept in DATABASE_URL");
+			/* With sslmode=prefer both tries may be refused: then
+			 * TLS is not what is missing. */
+			/* Refused without TLS: TLS is the fix only when it was not
+			 * tried (sslmode disable or allow). With prefer, libpq tries
+			 * TLS first when the server has it, so a lone "no
+			 * encryption" refusal means the server has no TLS. */
+			if (contains(text, "no encryption") && probe->tls_off)
+				return finish(probe, PG_PROBE_PERMANENT,
+				              "the server's pg_hba.conf admits this connection only with TLS: set "
+				              "sslmode=require in DATABASE_URL");
 			if (contains(text, "no encryption"))
 				return finish(
 				    probe, PG_PROBE_PERMANENT,
-				    "the server accepts only encrypted connections from here: set sslmode=require "
-				    "in DATABASE_URL");
+				    "the server's pg_hba.conf admits no such connection: change pg_hba.conf, or "
+				    "the user or database in DATABASE_URL");
 			if (contains(text, "pg_hba.conf") && contains(text, "encryption"))
 				return finish(
 				    probe, PG_PROBE_PERMANENT,
@@ -882,7 +946,7 @@ static enum pg_probe_state classify(struct pg_probe *probe)
 
 static enum pg_probe_state fail_from_conn(struct pg_probe *probe)
 {
-	take_error(probe, PQerrorMessage(probe->conn), NULL);
+	take_error(probe, pq.PQerrorMessage(probe->conn), NULL);
 	return classify(probe);
 }
 
@@ -904,12 +968,25 @@ struct pg_probe *pgconn_probe_start(const struct pg_target *target, const struct
 	char *ports = NULL;
 	const char *password;
 
+	char load_error[256];
+
 	if (!probe)
 		return NULL;
+	if (pq_load(load_error, sizeof(load_error)) < 0) {
+		probe->advice = "";
+		take_error(probe, load_error, NULL);
+		finish(probe, PG_PROBE_PERMANENT, "install libpq (Debian: libpq5)");
+		return probe;
+	}
 	probe->state = PG_PROBE_RUNNING;
 	probe->advice = "";
 	probe->polling = PGRES_POLLING_WRITING;
 	probe->identity_dropped = target->identity_dropped;
+	{
+		const char *sslmode = pgconn_target_value(target, "sslmode");
+
+		probe->tls_off = sslmode && (strcmp(sslmode, "disable") == 0 || strcmp(sslmode, "allow") == 0);
+	}
 	password = pgconn_target_value(target, "password");
 	if (password && !(probe->password = strdup(password)))
 		goto oom;
@@ -935,21 +1012,22 @@ struct pg_probe *pgconn_probe_start(const struct pg_target *target, const struct
 	if (pairs_set(&pairs, "host", hosts) < 0 || (any_address && pairs_set(&pairs, "hostaddr", addresses) < 0) ||
 	    pairs_set(&pairs, "port", ports) < 0)
 		goto oom;
-	probe->conn = PQconnectStartParams((const char *const *)pairs.keywords, (const char *const *)pairs.values, 0);
+	probe->conn =
+	    pq.PQconnectStartParams((const char *const *)pairs.keywords, (const char *const *)pairs.values, 0);
 	if (!probe->conn)
 		goto oom;
 	/* Verbose puts the code first in every server message ("FATAL:
 	 * 28P01: password authentication failed ..."); PQERRORS_SQLSTATE would
 	 * leave the code alone, without the words. */
-	PQsetErrorVerbosity(probe->conn, PQERRORS_VERBOSE);
+	pq.PQsetErrorVerbosity(probe->conn, PQERRORS_VERBOSE);
 	/* libpq rejects bad parameters here, and a missing socket file too:
 	 * connect(2) on a unix socket fails at once. Only the latter names a
 	 * server. */
-	if (PQstatus(probe->conn) == CONNECTION_BAD) {
-		if (strstr(PQerrorMessage(probe->conn), "connection to server "))
+	if (pq.PQstatus(probe->conn) == CONNECTION_BAD) {
+		if (strstr(pq.PQerrorMessage(probe->conn), "connection to server "))
 			probe->state = fail_from_conn(probe);
 		else
-			fail_at_start(probe, PQerrorMessage(probe->conn));
+			fail_at_start(probe, pq.PQerrorMessage(probe->conn));
 	}
 out:
 	pairs_release(&pairs);
@@ -971,7 +1049,7 @@ int pgconn_probe_fd(const struct pg_probe *probe)
 {
 	if (probe->step == STEP_DONE || !probe->conn)
 		return -1;
-	return PQsocket(probe->conn);
+	return pq.PQsocket(probe->conn);
 }
 
 short pgconn_probe_events(const struct pg_probe *probe)
@@ -992,9 +1070,9 @@ static enum pg_probe_state start_query(struct pg_probe *probe)
 	int flushed;
 
 	probe->step = STEP_QUERYING;
-	if (PQsetnonblocking(probe->conn, 1) != 0 || !PQsendQuery(probe->conn, "SELECT 1"))
+	if (pq.PQsetnonblocking(probe->conn, 1) != 0 || !pq.PQsendQuery(probe->conn, "SELECT 1"))
 		return fail_from_conn(probe);
-	flushed = PQflush(probe->conn);
+	flushed = pq.PQflush(probe->conn);
 	if (flushed < 0)
 		return fail_from_conn(probe);
 	probe->flushing = flushed == 1;
@@ -1005,16 +1083,16 @@ static enum pg_probe_state start_query(struct pg_probe *probe)
 static enum pg_probe_state continue_query(struct pg_probe *probe)
 {
 	if (probe->flushing) {
-		int flushed = PQflush(probe->conn);
+		int flushed = pq.PQflush(probe->conn);
 
 		if (flushed < 0)
 			return fail_from_conn(probe);
 		probe->flushing = flushed == 1;
 	}
-	if (!PQconsumeInput(probe->conn))
+	if (!pq.PQconsumeInput(probe->conn))
 		return fail_from_conn(probe);
-	while (!PQisBusy(probe->conn)) {
-		PGresult *result = PQgetResult(probe->conn);
+	while (!pq.PQisBusy(probe->conn)) {
+		PGresult *result = pq.PQgetResult(probe->conn);
 
 		if (!result) {
 			if (probe->answered)
@@ -1023,16 +1101,16 @@ static enum pg_probe_state continue_query(struct pg_probe *probe)
 				take_error(probe, "SELECT 1 returned no row", NULL);
 			return classify(probe);
 		}
-		if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1) {
+		if (pq.PQresultStatus(result) == PGRES_TUPLES_OK && pq.PQntuples(result) == 1) {
 			probe->answered = true;
 		} else if (!probe->message[0]) {
-			const char *primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+			const char *primary = pq.PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
 
-			take_error(probe, primary ? primary : PQresultErrorMessage(result),
-			           PQresultErrorField(result, PG_DIAG_SQLSTATE));
+			take_error(probe, primary ? primary : pq.PQresultErrorMessage(result),
+			           pq.PQresultErrorField(result, PG_DIAG_SQLSTATE));
 			probe->answered = false;
 		}
-		PQclear(result);
+		pq.PQclear(result);
 	}
 	return PG_PROBE_RUNNING;
 }
@@ -1055,7 +1133,7 @@ enum pg_probe_state pgconn_probe_advance(struct pg_probe *probe)
 		 * connection made. */
 		if (!socket_ready(probe))
 			break;
-		probe->polling = PQconnectPoll(probe->conn);
+		probe->polling = pq.PQconnectPoll(probe->conn);
 		if (probe->polling == PGRES_POLLING_FAILED)
 			state = fail_from_conn(probe);
 		else if (probe->polling == PGRES_POLLING_OK)
@@ -1098,7 +1176,7 @@ void pgconn_probe_free(struct pg_probe *probe)
 	if (!probe)
 		return;
 	if (probe->conn)
-		PQfinish(probe->conn);
+		pq.PQfinish(probe->conn);
 	if (probe->password) {
 		explicit_bzero(probe->password, strlen(probe->password));
 		free(probe->password);

@@ -1,5 +1,6 @@
 #include "url.h"
 
+#include "dynlib.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -9,6 +10,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* libcurl, loaded on first use (see dynlib.h): one slot per function used. */
+/* clang-format off */
+#define CURL_FUNCTIONS(X) \
+	X(curl_free) \
+	X(curl_url) \
+	X(curl_url_cleanup) \
+	X(curl_url_get) \
+	X(curl_url_set)
+/* clang-format on */
+static struct {
+#define CURL_SLOT(name) __typeof__(&name) name;
+	CURL_FUNCTIONS(CURL_SLOT)
+#undef CURL_SLOT
+} cu;
+
+/* Loads libcurl once; returns 0, or -1 with the reason in error. */
+static int curl_load(char *error, size_t error_size)
+{
+#define CURL_NAME(name) #name,
+	static const char *const names[] = {CURL_FUNCTIONS(CURL_NAME)};
+#undef CURL_NAME
+	static bool loaded;
+
+	if (!loaded)
+		loaded = dynlib_load("libcurl.so.4", names, (void **)&cu, sizeof(names) / sizeof(names[0]), error,
+		                     error_size) == 0;
+	return loaded ? 0 : -1;
+}
 
 /* curl_url is given neutral schemes, so that none of its scheme-specific
  * rules (default ports, file:// paths) applies, and a placeholder host for the
@@ -161,19 +191,19 @@ static int add_host(struct parse *parse, struct url *url, const char *item, size
 		return fail(parse, "an IPv6 address needs brackets, as in [::1]:5432");
 	if (item[0] == ':')
 		return fail(parse, "port without a host");
-	handle = curl_url();
+	handle = cu.curl_url();
 	if (!handle || asprintf(&text, HOST_PREFIX "%.*s/", (int)len, item) < 0) {
-		curl_url_cleanup(handle);
+		cu.curl_url_cleanup(handle);
 		return fail(parse, "out of memory");
 	}
-	code = curl_url_set(handle, CURLUPART_URL, text, CURL_FLAGS);
+	code = cu.curl_url_set(handle, CURLUPART_URL, text, CURL_FLAGS);
 	if (code == CURLUE_OK)
-		code = curl_url_get(handle, CURLUPART_HOST, &name, CURLU_URLDECODE);
+		code = cu.curl_url_get(handle, CURLUPART_HOST, &name, CURLU_URLDECODE);
 	if (code != CURLUE_OK) {
 		fail(parse, "%s", curl_reason(code));
 		goto out;
 	}
-	code = curl_url_get(handle, CURLUPART_PORT, &port, 0);
+	code = cu.curl_url_get(handle, CURLUPART_PORT, &port, 0);
 	if (code == CURLUE_OK) {
 		char *end;
 		unsigned long value = strtoul(port, &end, 10);
@@ -193,7 +223,7 @@ static int add_host(struct parse *parse, struct url *url, const char *item, size
 		host.ipv6 = true;
 		memmove(name, name + 1, name_len - 1);
 		name[name_len - 2] = '\0';
-		if (curl_url_get(handle, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK) {
+		if (cu.curl_url_get(handle, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK) {
 			if (asprintf(&host.name, "%s%%%s", name, zone) < 0)
 				host.name = NULL;
 		} else {
@@ -212,11 +242,11 @@ static int add_host(struct parse *parse, struct url *url, const char *item, size
 	url->hosts[url->host_count++] = host;
 	rc = 0;
 out:
-	curl_free(name);
-	curl_free(port);
-	curl_free(zone);
+	cu.curl_free(name);
+	cu.curl_free(port);
+	cu.curl_free(zone);
 	free(text);
-	curl_url_cleanup(handle);
+	cu.curl_url_cleanup(handle);
 	return rc;
 }
 
@@ -327,29 +357,30 @@ static int parse_rest(struct parse *parse, struct url *url, const char *userinfo
 	}
 	fputs(PLACEHOLDER, stream);
 	fputs(rest, stream);
-	if (fclose(stream) != 0 || !(handle = curl_url())) {
+	if (fclose(stream) != 0 || !(handle = cu.curl_url())) {
 		free(text);
 		return fail(parse, "out of memory");
 	}
-	code = curl_url_set(handle, CURLUPART_URL, text, CURL_FLAGS);
+	code = cu.curl_url_set(handle, CURLUPART_URL, text, CURL_FLAGS);
 	if (code != CURLUE_OK) {
 		fail(parse, "%s", curl_reason(code));
 		goto out;
 	}
 	if (userinfo) {
-		code = curl_url_get(handle, CURLUPART_USER, &user, 0);
+		code = cu.curl_url_get(handle, CURLUPART_USER, &user, 0);
 		if (code != CURLUE_OK && code != CURLUE_NO_USER) {
 			fail(parse, "%s", curl_reason(code));
 			goto out;
 		}
-		code = curl_url_get(handle, CURLUPART_PASSWORD, &password, 0);
+		code = cu.curl_url_get(handle, CURLUPART_PASSWORD, &password, 0);
 		if (code != CURLUE_OK && code != CURLUE_NO_PASSWORD) {
 			fail(parse, "%s", curl_reason(code));
 			goto out;
 		}
 	}
-	if (curl_url_get(handle, CURLUPART_PATH, &path, 0) != CURLUE_OK ||
-	    (code = curl_url_get(handle, CURLUPART_QUERY, &query, 0), code != CURLUE_OK && code != CURLUE_NO_QUERY)) {
+	if (cu.curl_url_get(handle, CURLUPART_PATH, &path, 0) != CURLUE_OK ||
+	    (code = cu.curl_url_get(handle, CURLUPART_QUERY, &query, 0),
+	     code != CURLUE_OK && code != CURLUE_NO_QUERY)) {
 		fail(parse, "malformed URL");
 		goto out;
 	}
@@ -361,11 +392,11 @@ static int parse_rest(struct parse *parse, struct url *url, const char *userinfo
 		goto out;
 	rc = 0;
 out:
-	curl_free(user);
-	curl_free(password);
-	curl_free(path);
-	curl_free(query);
-	curl_url_cleanup(handle);
+	cu.curl_free(user);
+	cu.curl_free(password);
+	cu.curl_free(path);
+	cu.curl_free(query);
+	cu.curl_url_cleanup(handle);
 	free(text);
 	return rc;
 }
@@ -379,6 +410,8 @@ int url_parse(const char *text, struct url *url, char *error, size_t error_size)
 	const char *hosts;
 
 	*url = (struct url){0};
+	if (curl_load(error, error_size) < 0)
+		return -1;
 	if (scheme_len == 0 || !isalpha((unsigned char)text[0]) ||
 	    strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.") != scheme_len)
 		return fail(&parse, "not a URL of the form scheme://host/...");

@@ -18,7 +18,6 @@ is not tested: it would send queries to the non-loopback resolver.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import signal
@@ -439,6 +438,16 @@ def test_pg_hba_rejection_fails_at_once(pe_plain, pg):
     res = permanent(pe_plain, pg.url(user=pgm.REJECTED_USER), pg.port)
     line = one_line(res, f"127.0.0.1:{pg.port}", "28000")
     assert "pg_hba" in line, line
+    # this server has no TLS at all: telling the user to require TLS sends them the wrong way
+    assert "sslmode=require" not in line, f"misleading advice for a pg_hba reject line: {line!r}"
+
+
+def test_pg_hba_rejection_on_a_tls_server_does_not_blame_encryption(pe_plain, pg_tls):
+    # sslmode=prefer: the connection was tried with TLS and rejected, then without TLS and rejected
+    res = permanent(pe_plain, pg_tls.url(user=pgm.REJECTED_USER), pg_tls.port)
+    line = one_line(res, f"127.0.0.1:{pg_tls.port}", "28000")
+    assert "pg_hba" in line, line
+    assert "sslmode=require" not in line, f"misleading advice: TLS was tried and rejected too: {line!r}"
 
 
 def test_tls_required_against_a_server_without_tls_fails_at_once(pe_plain, pg):
@@ -448,7 +457,10 @@ def test_tls_required_against_a_server_without_tls_fails_at_once(pe_plain, pg):
 
 def test_tls_required_by_the_server_and_disabled_in_the_url_fails_at_once(pe_plain, pg_tls):
     res = permanent(pe_plain, pg_tls.url(user=pgm.TLSONLY_USER, params="sslmode=disable"), pg_tls.port)
-    one_line(res, f"127.0.0.1:{pg_tls.port}", "28000")
+    line = one_line(res, f"127.0.0.1:{pg_tls.port}", "28000")
+    # the URL itself turned TLS off (sslmode=disable) and the server says "no encryption": the advice
+    # should at least mention TLS/sslmode as a way out, next to pg_hba.conf
+    assert "sslmode" in line, f"TLS was disabled by the URL: the advice should mention sslmode: {line!r}"
 
 
 def test_unsupported_database_scheme_fails(pe_plain):
@@ -650,6 +662,24 @@ def test_sqlserver_url_waits_for_the_tcp_port_and_hides_its_password(pe_plain, l
 def test_sqlite_file_url_is_ready_when_its_directory_is_writable(pe_plain):
     res = wait(pe_plain, "--wait-timeout", "5s", url="file:./dev.db")
     assert res.returncode == 0, str(res)
+
+
+def test_sqlite_file_url_waits_for_its_directory_to_appear(pe_plain, short_tmp, later):
+    directory = short_tmp / "data"
+    p = pe_plain.start(["wait", "--wait-timeout", "10s"], env={"DATABASE_URL": f"file:{directory}/dev.db"})
+    later(0.5, directory.mkdir)
+    res = p.wait(20)
+    assert res.returncode == 0, str(res)
+    assert 0.5 <= res.elapsed < limit(1.5), str(res)
+
+
+def test_wait_timeout_0_waits_until_ready(pe_plain, later):
+    flag = pe_plain.path("flag")
+    p = pe_plain.start(["wait", "--wait", f"file://{flag}", "--wait-timeout", "0"])
+    later(0.7, touch(flag))
+    res = p.wait(20)
+    assert res.returncode == 0, str(res)
+    assert res.elapsed >= 0.7, str(res)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -793,7 +793,8 @@ static const struct {
     {"28000", "no pg_hba.conf entry for host \"10.0.0.9\", user \"app\", database \"app\", no encryption",
      PG_PROBE_PERMANENT,
      "no pg_hba.conf entry for host \"10.0.0.9\", user \"app\", database \"app\", no encryption (28000)",
-     "sslmode=require"},
+     /* sslmode=prefer against a server without TLS: TLS is not the fix */
+     "pg_hba.conf"},
     {"28000", "no pg_hba.conf entry for host \"10.0.0.9\", user \"app\", database \"app\", SSL encryption",
      PG_PROBE_PERMANENT,
      "no pg_hba.conf entry for host \"10.0.0.9\", user \"app\", database \"app\", SSL encryption (28000)",
