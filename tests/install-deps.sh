@@ -9,7 +9,7 @@ packages=(
 	libcmocka-dev python3-pytest python3-pexpect
 	valgrind cppcheck clang-format
 	util-linux procps postgresql postgresql-client openssl
-	tini dumb-init hyperfine
+	tini dumb-init hyperfine wait-for-it
 	podman runc
 )
 
