@@ -870,3 +870,28 @@ def test_config_shows_the_wait_settings_and_their_defaults(pe_plain):
     for key, value in (("no-wait", "false"), ("wait-timeout", "60s"), ("attempt-timeout", "5s"),
                        ("backoff-max", "60ms")):
         assert re.search(rf"^{key} = {value}\b", res.stdout, re.M), f"{key} should default to {value}\n{res.stdout}"
+
+
+# ---------------------------------------------------------------------------------------------
+# A name that does not resolve yet (a compose service that does not exist yet)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_name_that_resolves_only_later_is_waited_for(pe_plain, pg, tmp_path, later):
+    # A private mount namespace with its own /etc/hosts; name lookups use files only (nsswitch), so
+    # no query ever leaves the machine. The name appears 1.5 s into the wait, as a compose service's
+    # name does once its container exists.
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n")
+    nsswitch = tmp_path / "nsswitch.conf"
+    nsswitch.write_text("hosts: files\n")
+    mounts = (f"mount --bind {hosts} /etc/hosts && mount --bind {nsswitch} /etc/nsswitch.conf && "
+              'exec "$@"')
+    argv = ["unshare", "--mount", "sh", "-c", mounts, "sh", *pe_plain.argv(["-vv", "wait", "--wait-timeout", "20s"])]
+    proc = pe_plain.start([], env={"DATABASE_URL": pg.url(host="db-later.test")}, argv=argv)
+    later(1.5, lambda: hosts.write_text("127.0.0.1 localhost\n127.0.0.1 db-later.test\n"))
+    res = proc.wait(30)
+    assert_no_secrets(res)
+    assert res.returncode == 0, str(res)
+    assert lines(res, "db-later.test", "does not resolve"), f"no attempt saw the name missing\n{res}"
+    one_line(res, "db-later.test", pattern=r"ready after [1-9]")
