@@ -41,7 +41,7 @@ static void describe_type(const struct setting *setting, char *out, size_t size)
 		snprintf(out, size, "URL, secret");
 		return;
 	case SETTING_TYPE_LIST:
-		snprintf(out, size, "list of URLs");
+		snprintf(out, size, "list");
 		return;
 	case SETTING_TYPE_CHOICE:
 		used = 0;

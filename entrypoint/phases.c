@@ -4,7 +4,33 @@
 #include "log.h"
 #include "wait.h"
 
+#include <stdlib.h>
+
 #define PROGRESS_INTERVAL_MS 5000
+
+/* http-status as numbers; an error names the bad item. */
+static int http_statuses(const struct config *config, int *statuses, size_t capacity, size_t *count)
+{
+	char **items;
+	size_t n = config_list(config, SETTING_HTTP_STATUS, &items);
+	int status = 0;
+
+	*count = 0;
+	for (size_t i = 0; i < n && status == 0; i++) {
+		char *end;
+		long code = strtol(items[i], &end, 10);
+
+		if (*end || code < 100 || code > 599 || *count == capacity) {
+			log_error("invalid http-status '%s': expected HTTP status codes from 100 to 599, e.g. 200,204",
+			          items[i]);
+			status = -1;
+		} else {
+			statuses[(*count)++] = (int)code;
+		}
+	}
+	config_list_free(items);
+	return status;
+}
 
 int phase_wait(const struct invocation *invocation, struct loop *loop)
 {
@@ -18,8 +44,14 @@ int phase_wait(const struct invocation *invocation, struct loop *loop)
 	    .progress_interval_ms = PROGRESS_INTERVAL_MS,
 	};
 	struct wait_result result;
+	int statuses[64];
 	char **urls;
 
+	if (http_statuses(config, statuses, sizeof(statuses) / sizeof(statuses[0]), &params.http_status_count) < 0)
+		return EXIT_CONFIG;
+	params.http_statuses = statuses;
+	params.http_ca_file = config_text(config, SETTING_HTTP_CA_FILE);
+	params.http_insecure = config_bool(config, SETTING_HTTP_INSECURE);
 	params.url_count = config_list(config, SETTING_WAIT, &urls);
 	params.urls = urls;
 	wait_run(&params, &result);

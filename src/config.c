@@ -98,7 +98,7 @@ static const char *type_expectation(const struct setting *setting, char *buf, si
 	case SETTING_TYPE_SECRET_URL:
 		return "a URL";
 	case SETTING_TYPE_LIST:
-		return "a list of URLs";
+		return "a comma-separated list";
 	}
 	return "a value";
 }

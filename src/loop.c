@@ -41,7 +41,7 @@ int loop_watch_fd(struct loop *loop, int fd, short events, loop_fd_fn *callback,
 		errno = ENOSPC;
 		return -1;
 	}
-	loop->watches[loop->watch_count++] = (struct loop_watch){fd, events, callback, arg};
+	loop->watches[loop->watch_count++] = (struct loop_watch){fd, events, callback, arg, loop->next_watch_id++};
 	return 0;
 }
 
@@ -156,7 +156,7 @@ static int read_signals(struct loop *loop)
 static bool still_watched(const struct loop *loop, const struct loop_watch *watch)
 {
 	for (size_t i = 0; i < loop->watch_count; i++)
-		if (loop->watches[i].fd == watch->fd && loop->watches[i].callback == watch->callback)
+		if (loop->watches[i].id == watch->id)
 			return true;
 	return false;
 }

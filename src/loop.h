@@ -24,6 +24,7 @@ struct loop_watch {
 	short events;
 	loop_fd_fn *callback;
 	void *arg;
+	unsigned id; /* tells a watch from a later one on a reused fd number */
 };
 
 struct loop_timer {
@@ -44,6 +45,7 @@ struct loop {
 	size_t watch_count;
 	struct loop_timer timers[LOOP_MAX_TIMERS];
 	unsigned next_generation;
+	unsigned next_watch_id;
 	bool stopped;
 };
 

@@ -83,8 +83,8 @@ const struct setting settings_table[SETTING_COUNT] = {
             .section = "wait",
             .type = SETTING_TYPE_LIST,
             .placeholder = "URL",
-            .help = "also wait for these before the app starts: tcp://host:port, unix:///path, file:///path "
-                    "(repeat the flag, or a comma-separated list)",
+            .help = "also wait for these before the app starts: tcp://host:port, http(s)://..., unix:///path, "
+                    "file:///path (repeat the flag, or a comma-separated list)",
         },
     [SETTING_NO_WAIT] =
         {
@@ -122,5 +122,30 @@ const struct setting settings_table[SETTING_COUNT] = {
             .placeholder = "DURATION",
             .help = "the longest pause between attempts; pauses start at 10ms and grow by half each time, "
                     "with 20% jitter",
+        },
+    [SETTING_HTTP_STATUS] =
+        {
+            .name = "http-status",
+            .section = "wait",
+            .type = SETTING_TYPE_LIST,
+            .placeholder = "CODES",
+            .help = "HTTP statuses that count as ready for http:// and https:// waits (default: any 2xx)",
+        },
+    [SETTING_HTTP_CA_FILE] =
+        {
+            .name = "http-ca-file",
+            .section = "wait",
+            .type = SETTING_TYPE_PATH,
+            .placeholder = "FILE",
+            .help = "CA certificates (PEM) to verify https:// waits with, instead of the system's",
+        },
+    [SETTING_HTTP_INSECURE] =
+        {
+            .name = "http-insecure",
+            .section = "wait",
+            .type = SETTING_TYPE_BOOL,
+            .default_text = "false",
+            .placeholder = "BOOL",
+            .help = "do not verify certificates of https:// waits",
         },
 };

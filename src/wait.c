@@ -1,5 +1,6 @@
 #include "wait.h"
 
+#include "http.h"
 #include "log.h"
 #include "pgconn.h"
 #include "resolve.h"
@@ -32,6 +33,7 @@
 enum dep_kind {
 	DEP_POSTGRES,  /* a real connection, authenticated, answering SELECT 1 */
 	DEP_TCP,       /* a TCP port that accepts */
+	DEP_HTTP,      /* an HTTP(S) URL that answers with an accepted status */
 	DEP_UNIX,      /* a unix socket that accepts */
 	DEP_FILE,      /* a path that exists */
 	DEP_DIRECTORY, /* a directory that exists and is writable (SQLite's) */
@@ -46,6 +48,8 @@ struct dep {
 	char *host;  /* DEP_TCP */
 	char *port;
 	char *path; /* DEP_UNIX, DEP_FILE, DEP_DIRECTORY */
+	char *url;  /* DEP_HTTP */
+	struct http_probe *http;
 	struct pg_target target;
 	bool has_target;
 
@@ -130,6 +134,8 @@ static void abort_attempt(struct dep *dep)
 	if (dep->probe)
 		pgconn_probe_free(dep->probe);
 	dep->probe = NULL;
+	http_probe_free(dep->http);
+	dep->http = NULL;
 }
 
 static void on_retry(struct loop *loop, void *arg)
@@ -391,6 +397,39 @@ static void resolve_next_host(struct dep *dep)
 	advance_probe(dep);
 }
 
+/* ---- HTTP ---- */
+
+static void on_http_done(struct http_probe *probe, void *arg)
+{
+	struct dep *dep = arg;
+	char message[MESSAGE_MAX];
+	char advice[MESSAGE_MAX];
+
+	if (http_probe_outcome(probe) == HTTP_READY) {
+		attempt_succeeded(dep);
+		return;
+	}
+	snprintf(message, sizeof(message), "%s", http_probe_message(probe));
+	snprintf(advice, sizeof(advice), "%s", http_probe_advice(probe));
+	attempt_failed(dep, http_probe_outcome(probe) == HTTP_PERMANENT, message, advice);
+}
+
+static void start_http(struct dep *dep)
+{
+	const struct wait_params *params = dep->waiter->params;
+	struct http_options options = {
+	    .ca_file = params->http_ca_file,
+	    .insecure = params->http_insecure,
+	    .accepted_statuses = params->http_statuses,
+	    .accepted_count = params->http_status_count,
+	    .timeout_ms = (long)params->attempt_timeout_ms,
+	};
+
+	dep->http = http_probe_start(params->loop, dep->url, &options, on_http_done, dep);
+	if (!dep->http)
+		attempt_failed(dep, false, "cannot start an HTTP request (out of memory?)", NULL);
+}
+
 /* ---- local paths ---- */
 
 static void check_path(struct dep *dep)
@@ -448,6 +487,7 @@ static void start_attempt(struct dep *dep)
 		check_unix_socket(dep);
 		return;
 	case DEP_TCP:
+	case DEP_HTTP:
 	case DEP_POSTGRES:
 		break;
 	}
@@ -455,6 +495,10 @@ static void start_attempt(struct dep *dep)
 	    loop_add_timer(waiter->params->loop, waiter->params->attempt_timeout_ms, on_attempt_timeout, dep);
 	if (dep->kind == DEP_TCP) {
 		start_resolving(dep, dep->host, dep->port, on_tcp_resolved);
+		return;
+	}
+	if (dep->kind == DEP_HTTP) {
+		start_http(dep);
 		return;
 	}
 	dep->host_index = 0;
@@ -564,6 +608,16 @@ static int setup_dependency(struct dep *dep, const char *url, char *error, size_
 
 	if (url_parse(url, &parsed, error, error_size) < 0)
 		return -1;
+	if ((strcmp(parsed.scheme, "http") == 0 || strcmp(parsed.scheme, "https") == 0) && parsed.host_count == 1) {
+		char shown[MESSAGE_MAX];
+
+		url_release(&parsed);
+		dep->kind = DEP_HTTP;
+		dep->url = xstrdup(url);
+		log_redact_url(url, shown, sizeof(shown));
+		dep->label = xstrdup(shown);
+		return 0;
+	}
 	if (strcmp(parsed.scheme, "tcp") == 0 && parsed.host_count == 1 && parsed.hosts[0].port) {
 		dep->kind = DEP_TCP;
 		dep->host = xstrdup(parsed.hosts[0].name);
@@ -585,7 +639,8 @@ static int setup_dependency(struct dep *dep, const char *url, char *error, size_
 		url_release(&parsed);
 		return -1;
 	} else {
-		snprintf(error, error_size, "'%s': unsupported scheme %s://: use tcp://, unix:// or file://", url,
+		snprintf(error, error_size,
+		         "'%s': unsupported scheme %s://: use tcp://, http://, https://, unix:// or file://", url,
 		         parsed.scheme);
 		url_release(&parsed);
 		return -1;
@@ -604,6 +659,7 @@ static void release_dep(struct dep *dep)
 	free(dep->host);
 	free(dep->port);
 	free(dep->path);
+	free(dep->url);
 }
 
 /* ---- the wait as a whole ---- */

@@ -11,18 +11,23 @@
 
 #include "loop.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct wait_params {
 	struct loop *loop;
 	const char *database_url; /* DATABASE_URL as Prisma reads it; NULL when unset */
-	char *const *urls;        /* further dependencies: tcp://, unix://, file:// */
+	char *const *urls;        /* further dependencies: tcp://, http(s)://, unix://, file:// */
 	size_t url_count;
 	int64_t timeout_ms; /* 0: no deadline */
 	int64_t attempt_timeout_ms;
 	int64_t backoff_max_ms;
 	int64_t progress_interval_ms; /* how often "still waiting" is logged */
+	const int *http_statuses;     /* statuses that mean ready; none: any 2xx */
+	size_t http_status_count;
+	const char *http_ca_file; /* NULL: the system's CA store */
+	bool http_insecure;
 };
 
 enum wait_outcome {

@@ -895,3 +895,73 @@ def test_name_that_resolves_only_later_is_waited_for(pe_plain, pg, tmp_path, lat
     assert res.returncode == 0, str(res)
     assert lines(res, "db-later.test", "does not resolve"), f"no attempt saw the name missing\n{res}"
     one_line(res, "db-later.test", pattern=r"ready after [1-9]")
+
+
+# ---------------------------------------------------------------------------------------------
+# http:// dependencies
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def http_server():
+    """http_server(statuses): a loopback HTTP server answering GET with statuses in turn (the last one
+    repeats); .gets counts the requests."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    servers = []
+
+    def make(statuses):
+        state = {"gets": 0}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the http.server API
+                state["gets"] += 1
+                code = statuses[min(state["gets"], len(statuses)) - 1]
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        srv.state = state
+        srv.url = f"http://127.0.0.1:{srv.server_address[1]}/health"
+        servers.append(srv)
+        return srv
+
+    yield make
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_http_dependency_ready_after_503s(pe_plain, http_server):
+    srv = http_server([503, 503, 503, 200])
+    res = wait(pe_plain, "--wait", srv.url, "--wait-timeout", "10s")
+    assert res.returncode == 0, str(res)
+    assert srv.state["gets"] == 4, f"{srv.state['gets']} requests for three 503s and a 200\n{res}"
+    one_line(res, srv.url, pattern=r"ready after .*4 attempts")
+
+
+def test_http_dependency_503_until_the_deadline_names_the_status(pe_plain, http_server):
+    srv = http_server([503])
+    res = wait(pe_plain, "--wait", srv.url, "--wait-timeout", "1s")
+    assert res.returncode == 124, str(res)
+    line = one_line(res, srv.url, pattern=r"not ready after")
+    assert "HTTP 503" in line, line
+
+
+def test_http_status_list_decides_what_is_ready(pe_plain, http_server):
+    srv = http_server([503])
+    res = wait(pe_plain, "--wait", srv.url, "--http-status", "200,503", "--wait-timeout", "5s")
+    assert res.returncode == 0, str(res)
+
+
+def test_http_status_list_that_is_not_numbers_is_a_config_error(pe_plain, http_server):
+    srv = http_server([200])
+    res = wait(pe_plain, "--wait", srv.url, "--http-status", "2xx")
+    assert res.returncode == 78, str(res)
+    one_line(res, "http-status", "2xx")
+    assert srv.state["gets"] == 0, "nothing should be requested with bad settings"

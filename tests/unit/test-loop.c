@@ -512,6 +512,69 @@ static void test_callback_may_unwatch_others(void **state)
 	loop_release(&loop);
 }
 
+/* A callback that replaces another watch on a reused fd number: the old
+ * watch's pending event must not reach the new watch's argument. */
+struct reuse {
+	int victim_read, victim_write;
+	int fresh[2];
+	int calls_for_fresh;
+	int calls_for_victim;
+};
+
+static void on_reuse_event(struct loop *loop, int fd, short revents, void *arg);
+
+static void replace_victim(struct loop *loop, int fd, short revents, void *arg)
+{
+	struct reuse *r = arg;
+
+	(void)fd;
+	(void)revents;
+	loop_unwatch_fd(loop, fd);
+	loop_unwatch_fd(loop, r->victim_read);
+	close(r->victim_read);
+	/* The lowest free number: the victim's, now reused. */
+	assert_int_equal(pipe(r->fresh), 0);
+	assert_int_equal(r->fresh[0], r->victim_read);
+	assert_int_equal(loop_watch_fd(loop, r->fresh[0], POLLIN, on_reuse_event, &r->calls_for_fresh), 0);
+}
+
+static void on_reuse_event(struct loop *loop, int fd, short revents, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)revents;
+	(*(int *)arg)++;
+}
+
+static void test_reused_fd_number_gets_no_stale_event(void **state)
+{
+	struct reuse r = {0};
+	struct loop loop;
+	int first[2], victim[2];
+
+	(void)state;
+	init_loop(&loop);
+	assert_int_equal(pipe(first), 0);
+	assert_int_equal(pipe(victim), 0);
+	r.victim_read = victim[0];
+	r.victim_write = victim[1];
+	assert_int_equal(loop_watch_fd(&loop, first[0], POLLIN, replace_victim, &r), 0);
+	assert_int_equal(loop_watch_fd(&loop, victim[0], POLLIN, on_reuse_event, &r.calls_for_victim), 0);
+	assert_int_equal(write(first[1], "x", 1), 1);
+	assert_int_equal(write(victim[1], "x", 1), 1);
+	assert_true(loop_add_timer(&loop, 30, stop_now, NULL) >= 0);
+	assert_int_equal(loop_run(&loop), 0);
+	/* The fresh pipe is empty: nothing may have reached its watch. */
+	assert_int_equal(r.calls_for_fresh, 0);
+	assert_int_equal(r.calls_for_victim, 0);
+	close(first[0]);
+	close(first[1]);
+	close(victim[1]);
+	close(r.fresh[0]);
+	close(r.fresh[1]);
+	loop_release(&loop);
+}
+
 static void test_watch_table_full(void **state)
 {
 	struct fd_log log = {0};
@@ -686,6 +749,7 @@ int main(void)
 	    TEST(test_watched_pipe_hangup),
 	    TEST(test_unwatched_fd_does_not_fire),
 	    TEST(test_callback_may_unwatch_others),
+	    TEST(test_reused_fd_number_gets_no_stale_event),
 	    TEST(test_watch_table_full),
 	    TEST(test_signal_reaches_callback),
 	    TEST(test_several_signals),
