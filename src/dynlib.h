@@ -9,6 +9,7 @@
 #ifndef PE_DYNLIB_H
 #define PE_DYNLIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Loads soname once and fills slots[i] with the address of names[i].
@@ -16,5 +17,27 @@
  * ..."); a failed load is retried on the next call. */
 int dynlib_load(const char *soname, const char *const *names, void **slots, size_t count, char *error,
                 size_t error_size);
+
+/* Defines, for the functions listed by LIST(X) (X(name) for each), a table
+ * `static struct {...} var` with one pointer per function, typed like the
+ * function, and `static int load(char *error, size_t error_size)` that
+ * fills it from soname on its first successful call; 0, or -1 with the
+ * reason. Calls then go through var.name(...). */
+#define DYNLIB_DEFINE(var, load, soname, LIST)                                                                         \
+	static struct {                                                                                                \
+		LIST(DYNLIB_SLOT_)                                                                                     \
+	} var;                                                                                                         \
+	static int load(char *error, size_t error_size)                                                                \
+	{                                                                                                              \
+		static const char *const names[] = {LIST(DYNLIB_NAME_)};                                               \
+		static bool loaded;                                                                                    \
+                                                                                                                       \
+		if (!loaded)                                                                                           \
+			loaded = dynlib_load(soname, names, (void **)&var, sizeof(names) / sizeof(names[0]), error,    \
+			                     error_size) == 0;                                                         \
+		return loaded ? 0 : -1;                                                                                \
+	}
+#define DYNLIB_SLOT_(name) __typeof__(&name) name;
+#define DYNLIB_NAME_(name) #name,
 
 #endif

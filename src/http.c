@@ -38,31 +38,22 @@
 	X(curl_multi_socket_action) \
 	X(curl_multi_info_read)
 /* clang-format on */
-static struct {
-#define CURL_SLOT(name) __typeof__(&name) name;
-	CURL_FUNCTIONS(CURL_SLOT)
-#undef CURL_SLOT
-} cu;
+DYNLIB_DEFINE(cu, curl_load_functions, "libcurl.so.4", CURL_FUNCTIONS)
 
 /* Loads libcurl and initialises it once; returns 0, or -1 with the reason
  * in error. */
 static int curl_load(char *error, size_t error_size)
 {
-#define CURL_NAME(name) #name,
-	static const char *const names[] = {CURL_FUNCTIONS(CURL_NAME)};
-#undef CURL_NAME
-	static bool loaded;
+	static bool initialised;
 
-	if (loaded)
-		return 0;
-	if (dynlib_load("libcurl.so.4", names, (void **)&cu, sizeof(names) / sizeof(names[0]), error, error_size) < 0)
+	if (curl_load_functions(error, error_size) < 0)
 		return -1;
 	/* Never cleaned up: libcurl stays until the process ends. */
-	if (cu.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (!initialised && cu.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(error, error_size, "cannot initialise libcurl");
 		return -1;
 	}
-	loaded = true;
+	initialised = true;
 	return 0;
 }
 

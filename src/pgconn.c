@@ -41,25 +41,7 @@
 	X(PQsocket) \
 	X(PQstatus)
 /* clang-format on */
-static struct {
-#define PQ_SLOT(name) __typeof__(&name) name;
-	PQ_FUNCTIONS(PQ_SLOT)
-#undef PQ_SLOT
-} pq;
-
-/* Loads libpq once; returns 0, or -1 with the reason in error. */
-static int pq_load(char *error, size_t error_size)
-{
-#define PQ_NAME(name) #name,
-	static const char *const names[] = {PQ_FUNCTIONS(PQ_NAME)};
-#undef PQ_NAME
-	static bool loaded;
-
-	if (!loaded)
-		loaded = dynlib_load("libpq.so.5", names, (void **)&pq, sizeof(names) / sizeof(names[0]), error,
-		                     error_size) == 0;
-	return loaded ? 0 : -1;
-}
+DYNLIB_DEFINE(pq, pq_load, "libpq.so.5", PQ_FUNCTIONS)
 
 #define DEFAULT_PORT     "5432"
 #define DEFAULT_DBNAME   "postgres" /* Prisma's, where libpq would take the user name */

@@ -20,25 +20,7 @@
 	X(curl_url_get) \
 	X(curl_url_set)
 /* clang-format on */
-static struct {
-#define CURL_SLOT(name) __typeof__(&name) name;
-	CURL_FUNCTIONS(CURL_SLOT)
-#undef CURL_SLOT
-} cu;
-
-/* Loads libcurl once; returns 0, or -1 with the reason in error. */
-static int curl_load(char *error, size_t error_size)
-{
-#define CURL_NAME(name) #name,
-	static const char *const names[] = {CURL_FUNCTIONS(CURL_NAME)};
-#undef CURL_NAME
-	static bool loaded;
-
-	if (!loaded)
-		loaded = dynlib_load("libcurl.so.4", names, (void **)&cu, sizeof(names) / sizeof(names[0]), error,
-		                     error_size) == 0;
-	return loaded ? 0 : -1;
-}
+DYNLIB_DEFINE(cu, curl_load, "libcurl.so.4", CURL_FUNCTIONS)
 
 /* curl_url is given neutral schemes, so that none of its scheme-specific
  * rules (default ports, file:// paths) applies, and a placeholder host for the
