@@ -965,3 +965,32 @@ def test_http_status_list_that_is_not_numbers_is_a_config_error(pe_plain, http_s
     assert res.returncode == 78, str(res)
     one_line(res, "http-status", "2xx")
     assert srv.state["gets"] == 0, "nothing should be requested with bad settings"
+
+
+def test_sigterm_while_a_name_lookup_hangs_exits_143_at_once(pe_plain, tmp_path):
+    # A DNS server that never answers, on a loopback address, as the only name source of a private
+    # mount namespace: getaddrinfo() blocks for seconds. The lookup runs off the event loop, so a
+    # SIGTERM still ends the wait at once.
+    silent_dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent_dns.bind(("127.0.0.2", 53))
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("nameserver 127.0.0.2\noptions timeout:10 attempts:1\n")
+    nsswitch = tmp_path / "nsswitch.conf"
+    nsswitch.write_text("hosts: dns\n")
+    mounts = (f"mount --bind {resolv} /etc/resolv.conf && mount --bind {nsswitch} /etc/nsswitch.conf && "
+              'exec "$@"')
+    argv = ["unshare", "--mount", "sh", "-c", mounts, "sh", *pe_plain.argv(["wait", "--wait-timeout", "60s"])]
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@db.never.example:5432/appdb"
+    try:
+        p = pe_plain.start([], env={"DATABASE_URL": url}, argv=argv)
+        silent_dns.settimeout(timeout(10))
+        silent_dns.recvfrom(512)  # the lookup has begun and will hang
+        t0 = time.monotonic()
+        p.signal(signal.SIGTERM)
+        res = p.wait(30)
+        took = time.monotonic() - t0
+    finally:
+        silent_dns.close()
+    assert_no_secrets(res)
+    assert res.returncode == 143, str(res)
+    assert took < limit(1.0), f"SIGTERM took {took:.2f} s while a lookup hung\n{res}"
