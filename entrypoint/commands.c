@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-const struct command *const commands[] = {&command_run, &command_wait, &command_config, &command_help,
-                                          &command_version};
+const struct command *const commands[] = {&command_run,    &command_wait, &command_hash,
+                                          &command_config, &command_help, &command_version};
 const unsigned command_count = sizeof(commands) / sizeof(commands[0]);
 
 const struct command *command_find(const char *name)

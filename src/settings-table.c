@@ -148,4 +148,13 @@ const struct setting settings_table[SETTING_COUNT] = {
             .placeholder = "BOOL",
             .help = "do not verify certificates of https:// waits",
         },
+    [SETTING_SCHEMA] =
+        {
+            .name = "schema",
+            .section = "prisma",
+            .type = SETTING_TYPE_PATH,
+            .placeholder = "PATH",
+            .help = "the Prisma schema file or folder; default: found as Prisma finds it (prisma.config.*, "
+                    "package.json, ./schema.prisma, ./prisma/schema.prisma)",
+        },
 };

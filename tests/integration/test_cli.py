@@ -8,7 +8,8 @@ import pytest
 from conftest import REPO
 
 SETTINGS = ["config", "log-level", "log-format", "stop-timeout", "signal-target", "exec", "database-url", "wait",
-            "no-wait", "wait-timeout", "attempt-timeout", "backoff-max", "http-status", "http-ca-file", "http-insecure"]
+            "no-wait", "wait-timeout", "attempt-timeout", "backoff-max", "http-status", "http-ca-file", "http-insecure",
+            "schema"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,63 @@
+/* hash: the digest of everything that changes the generated Prisma client,
+ * and the files it covers. */
+#include "command.h"
+#include "exit-codes.h"
+#include "log.h"
+#include "schema.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int hash_exec(struct invocation *invocation)
+{
+	struct schema_inputs inputs;
+	char error[1024];
+	char cwd[4096];
+	char digest[65];
+	int found;
+
+	if (invocation->arg_count > 0) {
+		log_error("hash takes no arguments, got '%s': set the schema with --schema PATH", invocation->args[0]);
+		return EXIT_USAGE;
+	}
+	if (!getcwd(cwd, sizeof(cwd))) {
+		log_error("cannot read the working directory: %s", strerror(errno));
+		return EXIT_OS_ERROR;
+	}
+	found = schema_find(cwd, config_text(&invocation->config, SETTING_SCHEMA), &inputs, error, sizeof(error));
+	if (found < 0) {
+		log_error("%s", error);
+		return EXIT_CONFIG;
+	}
+	if (found == 0) {
+		log_error("no Prisma schema here: looked for prisma.config.*, package.json \"prisma.schema\", "
+		          "./schema.prisma and ./prisma/schema.prisma; set --schema PATH");
+		return EXIT_CONFIG;
+	}
+	if (schema_digest(&inputs, digest, error, sizeof(error)) < 0) {
+		log_error("%s", error);
+		schema_inputs_release(&inputs);
+		return EXIT_CONFIG;
+	}
+	printf("%s\n", digest);
+	printf("schema %s (found by %s)\n", inputs.schema_path, schema_rule_name(inputs.rule));
+	for (size_t i = 0; i < inputs.file_count; i++)
+		printf("file %s\n", inputs.files[i]);
+	printf("config %s\n", inputs.config_file ? inputs.config_file : "(none)");
+	printf("prisma %s\n", inputs.prisma_version ? inputs.prisma_version : "(not installed)");
+	printf("@prisma/client %s\n", inputs.client_version ? inputs.client_version : "(not installed)");
+	printf("client output %s\n", inputs.generator_output ? inputs.generator_output : "(no client generator)");
+	schema_inputs_release(&inputs);
+	return 0;
+}
+
+const struct command command_hash = {
+    .name = "hash",
+    .usage = "[OPTIONS] hash",
+    .summary = "print the digest of the Prisma client's inputs (schema files, config, versions) and the "
+               "files it covers",
+    .uses_settings = true,
+    .exec = hash_exec,
+};

@@ -1,0 +1,1180 @@
+#include "schema.h"
+
+#include "dynlib.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* libcrypto, loaded on first use (see dynlib.h). */
+/* clang-format off */
+#define EVP_FUNCTIONS(X) \
+	X(EVP_MD_CTX_new) \
+	X(EVP_MD_CTX_free) \
+	X(EVP_sha256) \
+	X(EVP_DigestInit_ex) \
+	X(EVP_DigestUpdate) \
+	X(EVP_DigestFinal_ex)
+/* clang-format on */
+DYNLIB_DEFINE(evp, evp_load, "libcrypto.so.3", EVP_FUNCTIONS)
+
+#define DEFAULT_CLIENT_OUTPUT "node_modules/.prisma/client"
+#define JSON_MAX_DEPTH        512
+#define DIGEST_FORMAT         "prisma-entrypoint schema digest 1"
+
+static const char *const config_names[] = {
+    "prisma.config.ts",   "prisma.config.js",   "prisma.config.mjs",  "prisma.config.cjs",
+    "prisma.config.mts",  "prisma.config.cts",  ".config/prisma.ts",  ".config/prisma.js",
+    ".config/prisma.mjs", ".config/prisma.cjs", ".config/prisma.mts", ".config/prisma.cts",
+};
+
+const char *schema_rule_name(enum schema_rule rule)
+{
+	switch (rule) {
+	case SCHEMA_FROM_SETTING:
+		return "the schema setting";
+	case SCHEMA_FROM_CONFIG_FILE:
+		return "prisma.config.ts";
+	case SCHEMA_FROM_PACKAGE_JSON:
+		return "package.json prisma.schema";
+	case SCHEMA_DEFAULT_ROOT:
+		return "./schema.prisma";
+	case SCHEMA_DEFAULT_PRISMA_DIR:
+		return "./prisma/schema.prisma";
+	}
+	return "?";
+}
+
+void schema_inputs_release(struct schema_inputs *inputs)
+{
+	free(inputs->base_dir);
+	free(inputs->schema_path);
+	free(inputs->config_file);
+	for (size_t i = 0; i < inputs->file_count; i++)
+		free(inputs->files[i]);
+	free(inputs->files);
+	free(inputs->prisma_version);
+	free(inputs->client_version);
+	free(inputs->generator_output);
+	memset(inputs, 0, sizeof(*inputs));
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static char *copy_text(const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (copy) {
+		memcpy(copy, text, len);
+		copy[len] = '\0';
+	}
+	return copy;
+}
+
+static void set_oom(char *error, size_t error_size)
+{
+	snprintf(error, error_size, "out of memory");
+}
+
+/* The lexical normalization of dir/rel (rel alone when absolute or dir is
+ * empty), as Node's path.resolve() does it: no "." components, "x/.." pairs
+ * removed, no trailing slash; "." for nothing. Leading ".." components of a
+ * relative path stay; ".." at the root of an absolute path is dropped. */
+static char *path_resolve(const char *dir, const char *rel)
+{
+	size_t dir_len = rel[0] == '/' ? 0 : strlen(dir);
+	size_t total = dir_len + 1 + strlen(rel);
+	char *joined = malloc(total + 1);
+	char *out = malloc(total + 2);
+
+	if (!joined || !out) {
+		free(joined);
+		free(out);
+		return NULL;
+	}
+	snprintf(joined, total + 1, "%.*s%s%s", (int)dir_len, dir, dir_len ? "/" : "", rel);
+
+	bool absolute = joined[0] == '/';
+	size_t len = 0, fixed = 0; /* fixed: the prefix of leading ".." that cannot be removed */
+	if (absolute)
+		out[len++] = '/', fixed = 1;
+	for (const char *p = joined; *p;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			/* empty or "." */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (len > fixed) {
+				while (len > fixed && out[len - 1] != '/')
+					len--;
+				if (len > fixed)
+					len--; /* the slash before the removed component */
+				else if (len == fixed && absolute)
+					len = 1;
+			} else if (!absolute) {
+				if (len)
+					out[len++] = '/';
+				memcpy(out + len, "..", 2);
+				len += 2;
+				fixed = len;
+			}
+		} else {
+			if (len && out[len - 1] != '/')
+				out[len++] = '/';
+			memcpy(out + len, p, n);
+			len += n;
+		}
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	if (len == 0)
+		out[len++] = '.';
+	out[len] = '\0';
+	free(joined);
+	return out;
+}
+
+/* The folder part of a relative or absolute path: "" for "schema.prisma". */
+static char *path_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return copy_text("", 0);
+	if (slash == path)
+		return copy_text("/", 1);
+	return copy_text(path, (size_t)(slash - path));
+}
+
+struct buffer {
+	char *data;
+	size_t len, cap;
+};
+
+/* Reads the file at path (relative to dirfd) into buf, replacing its
+ * contents: the size fstat() reports, in one read(2) for a regular file
+ * (bytes appended meanwhile are not read), or up to the end for a file that
+ * reports no size. A NUL follows the bytes. Returns 0, or -1 with errno. */
+static int read_file_at(int dirfd, const char *path, struct buffer *buf)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	buf->len = 0;
+	size_t want = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	for (;;) {
+		if (buf->cap < buf->len + want) {
+			size_t cap = buf->len + want;
+			char *data = realloc(buf->data, cap);
+
+			if (!data) {
+				errno = ENOMEM;
+				goto fail;
+			}
+			buf->data = data;
+			buf->cap = cap;
+		}
+		ssize_t n = read(fd, buf->data + buf->len, buf->cap - buf->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		buf->len += (size_t)n;
+		if (n == 0 || (st.st_size > 0 && buf->len == (size_t)st.st_size))
+			break;
+		want = buf->cap - buf->len < 2 ? buf->cap : 0; /* full: double the buffer */
+	}
+	buf->data[buf->len] = '\0';
+	close(fd);
+	return 0;
+fail:;
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* 1 when path exists (following links) and fills st; 0 when it does not;
+ * -1 on another error, with errno. */
+static int stat_at(int dirfd, const char *path, struct stat *st)
+{
+	if (fstatat(dirfd, path, st, 0) == 0)
+		return 1;
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+}
+
+/* ---- package.json: a validating scan ------------------------------------ */
+
+static const char *json_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* p at '"'; returns the position after the closing quote, or NULL. */
+static const char *json_skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"')
+			return p + 1;
+		if (c < 0x20)
+			return NULL;
+		if (c == '\\') {
+			if (++p >= end)
+				return NULL;
+			if (*p == 'u') {
+				if (end - p < 5 || !is_hex(p[1]) || !is_hex(p[2]) || !is_hex(p[3]) || !is_hex(p[4]))
+					return NULL;
+				p += 4;
+			} else if (!strchr("\"\\/bfnrt", *p) || *p == '\0') {
+				return NULL;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* p at a value (no leading space); returns the position after it, or NULL
+ * when it is not valid JSON. */
+static const char *json_skip_value(const char *p, const char *end, int depth)
+{
+	if (p >= end || depth > JSON_MAX_DEPTH)
+		return NULL;
+	if (*p == '"')
+		return json_skip_string(p, end);
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+
+		p = json_ws(p + 1, end);
+		if (p < end && *p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				if (p >= end || *p != '"' || !(p = json_skip_string(p, end)))
+					return NULL;
+				p = json_ws(p, end);
+				if (p >= end || *p != ':')
+					return NULL;
+				p = json_ws(p + 1, end);
+			}
+			if (!(p = json_skip_value(p, end, depth + 1)))
+				return NULL;
+			p = json_ws(p, end);
+			if (p < end && *p == close)
+				return p + 1;
+			if (p >= end || *p != ',')
+				return NULL;
+			p = json_ws(p + 1, end);
+		}
+	}
+	static const char *const words[] = {"true", "false", "null"};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t n = strlen(words[i]);
+
+		if ((size_t)(end - p) >= n && memcmp(p, words[i], n) == 0)
+			return p + n;
+	}
+	/* A number: -?digits(.digits)?([eE][+-]?digits)? */
+	const char *start = p;
+	if (p < end && *p == '-')
+		p++;
+	const char *digits = p;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (p == digits)
+		return NULL;
+	if (p < end && *p == '.') {
+		digits = ++p;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == digits)
+			return NULL;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		digits = p;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == digits)
+			return NULL;
+	}
+	return p > start ? p : NULL;
+}
+
+static void put_utf8(char **out, unsigned long cp)
+{
+	char *o = *out;
+
+	if (cp < 0x80) {
+		*o++ = (char)cp;
+	} else if (cp < 0x800) {
+		*o++ = (char)(0xc0 | (cp >> 6));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*o++ = (char)(0xe0 | (cp >> 12));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*o++ = (char)(0xf0 | (cp >> 18));
+		*o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	}
+	*out = o;
+}
+
+/* Decodes the (already validated) JSON string at p; malloc'd, or NULL when
+ * out of memory. A \u0000 ends the string early; lone surrogates become
+ * U+FFFD. */
+static char *json_decode_string(const char *p, const char *end)
+{
+	const char *close = json_skip_string(p, end);
+	char *text = malloc((size_t)(close - p) + 1); /* UTF-8 never outgrows its escapes */
+	char *o = text;
+
+	if (!text)
+		return NULL;
+	for (p++; p < close - 1; p++) {
+		if (*p != '\\') {
+			*o++ = *p;
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'b':
+			*o++ = '\b';
+			break;
+		case 'f':
+			*o++ = '\f';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
+		case 'u': {
+			unsigned long cp = strtoul((char[]){p[1], p[2], p[3], p[4], '\0'}, NULL, 16);
+
+			p += 4;
+			if (cp >= 0xd800 && cp < 0xdc00 && close - p > 6 && p[1] == '\\' && p[2] == 'u') {
+				unsigned long low = strtoul((char[]){p[3], p[4], p[5], p[6], '\0'}, NULL, 16);
+
+				if (low >= 0xdc00 && low < 0xe000) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+					p += 6;
+				}
+			}
+			if (cp >= 0xd800 && cp < 0xe000)
+				cp = 0xfffd;
+			put_utf8(&o, cp);
+			break;
+		}
+		default: /* " \ / */
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return text;
+}
+
+/* obj at '{' of a valid object: the value of its member key (the last one,
+ * as JSON.parse keeps), or NULL. *oom is set when memory ran out. */
+static const char *json_member(const char *obj, const char *end, const char *key, bool *oom)
+{
+	const char *found = NULL;
+	const char *p = json_ws(obj + 1, end);
+
+	while (p < end && *p == '"') {
+		char *name = json_decode_string(p, end);
+
+		if (!name) {
+			*oom = true;
+			return NULL;
+		}
+		p = json_ws(json_skip_string(p, end), end);
+		p = json_ws(p + 1, end); /* ':' */
+		if (strcmp(name, key) == 0)
+			found = p;
+		free(name);
+		p = json_ws(json_skip_value(p, end, 0), end);
+		if (*p == ',')
+			p = json_ws(p + 1, end);
+	}
+	return found;
+}
+
+/* The string value of path[0] (. path[1] ...) of the document, malloc'd into
+ * *value, or NULL when absent or not a string. Returns 0, or -1 with error
+ * when the document is not valid JSON or memory ran out. */
+static int json_get_string(const char *name, const struct buffer *doc, const char *const *path, size_t depth,
+                           char **value, char *error, size_t error_size)
+{
+	const char *end = doc->data + doc->len;
+	const char *p = json_ws(doc->data, end);
+	const char *after = json_skip_value(p, end, 0);
+	bool oom = false;
+
+	*value = NULL;
+	if (!after || json_ws(after, end) != end) {
+		snprintf(error, error_size, "%s is not valid JSON", name);
+		return -1;
+	}
+	for (size_t i = 0; i < depth && p; i++) {
+		if (*p != '{')
+			return 0;
+		p = json_member(p, end, path[i], &oom);
+	}
+	if (oom || (p && *p == '"' && !(*value = json_decode_string(p, end)))) {
+		set_oom(error, error_size);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the Prisma config file: a token scan ------------------------------ */
+
+/* Whether the two characters of pair start at p, before end. */
+static bool at_pair(const char *p, const char *end, const char pair[2])
+{
+	return end - p >= 2 && p[0] == pair[0] && p[1] == pair[1];
+}
+
+enum js_token { JS_END, JS_WORD, JS_STRING, JS_TEMPLATE, JS_PUNCT };
+
+struct js_lexer {
+	const char *p, *end;
+	const char *start; /* of the last token */
+	size_t len;
+};
+
+/* The next token, skipping spaces and comments. A string token's text
+ * includes its quotes. */
+static enum js_token js_next(struct js_lexer *lex)
+{
+	const char *p = lex->p, *end = lex->end;
+
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v'))
+			p++;
+		if (at_pair(p, end, "//")) {
+			while (p < end && *p != '\n')
+				p++;
+		} else if (at_pair(p, end, "/*")) {
+			const char *close = memmem(p + 2, (size_t)(end - p - 2), "*/", 2);
+			p = close ? close + 2 : end;
+		} else {
+			break;
+		}
+	}
+	lex->start = p;
+	if (p >= end) {
+		lex->p = p;
+		lex->len = 0;
+		return JS_END;
+	}
+	enum js_token kind;
+	if (*p == '"' || *p == '\'' || *p == '`') {
+		char quote = *p;
+
+		for (p++; p < end && *p != quote; p++) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == '\n' && quote != '`')
+				break;
+		}
+		if (p < end)
+			p++;
+		kind = quote == '`' ? JS_TEMPLATE : JS_STRING;
+	} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+	           *p == '$' || (unsigned char)*p >= 0x80) {
+		while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		                   *p == '_' || *p == '$' || (unsigned char)*p >= 0x80))
+			p++;
+		kind = JS_WORD;
+	} else {
+		p++;
+		kind = JS_PUNCT;
+	}
+	lex->p = p;
+	lex->len = (size_t)(p - lex->start);
+	return kind;
+}
+
+static bool js_is(const struct js_lexer *lex, enum js_token kind, enum js_token want, const char *text)
+{
+	return kind == want && lex->len == strlen(text) && memcmp(lex->start, text, lex->len) == 0;
+}
+
+/* The value of a string literal token (quotes included, len >= 1) when it
+ * is plain: terminated, no ${} in a template, only the escapes \\ \' \" \`
+ * \/ and no line break. Malloc'd; NULL when not plain (or no memory). */
+static char *js_plain_string(const char *text, size_t len)
+{
+	char quote = text[0];
+	char *value;
+	char *o;
+
+	if (len < 2 || text[len - 1] != quote)
+		return NULL;
+	if (!(value = malloc(len)))
+		return NULL;
+	o = value;
+	for (size_t i = 1; i < len - 1; i++) {
+		char c = text[i];
+
+		if (c == '\n' || c == '\r' || (c == '$' && quote == '`' && text[i + 1] == '{'))
+			goto not_plain;
+		if (c == '\\') {
+			c = text[++i];
+			if (!strchr("\\'\"`/", c) || c == '\0')
+				goto not_plain;
+		}
+		*o++ = c;
+	}
+	*o = '\0';
+	return value;
+not_plain:
+	free(value);
+	return NULL;
+}
+
+/* Looks for the key `schema` in a config file's text: an identifier or a
+ * quoted "schema" after '{' or ',' and followed by ':'. Shorthand { schema }
+ * counts as a key without a plain value. Returns 1 with *value (malloc'd),
+ * 0 when there is no such key, -1 when its value is not a plain string
+ * literal. */
+static int config_schema_value(const struct buffer *text, char **value)
+{
+	struct js_lexer lex = {.p = text->data, .end = text->data + text->len};
+	bool after_open = false; /* the previous token is '{' or ',' */
+	enum js_token kind;
+
+	*value = NULL;
+	while ((kind = js_next(&lex)) != JS_END) {
+		bool key =
+		    after_open && (js_is(&lex, kind, JS_WORD, "schema") ||
+		                   (kind == JS_STRING && lex.len == 8 && memcmp(lex.start + 1, "schema", 6) == 0));
+
+		after_open = js_is(&lex, kind, JS_PUNCT, "{") || js_is(&lex, kind, JS_PUNCT, ",");
+		if (!key)
+			continue;
+		struct js_lexer ahead = lex;
+		enum js_token next = js_next(&ahead);
+		bool shorthand = js_is(&ahead, next, JS_PUNCT, ",") || js_is(&ahead, next, JS_PUNCT, "}");
+		if (shorthand && kind == JS_WORD)
+			return -1; /* { schema }: a variable */
+		if (!js_is(&ahead, next, JS_PUNCT, ":"))
+			continue; /* "schema" in a list, say */
+		next = js_next(&ahead);
+		if (next != JS_STRING && next != JS_TEMPLATE)
+			return -1;
+		const char *literal = ahead.start;
+		size_t literal_len = ahead.len;
+		/* "a" + b, "a".trim(), "a" as X: not a plain literal. */
+		enum js_token after = js_next(&ahead);
+		if (!(after == JS_END || js_is(&ahead, after, JS_PUNCT, ",") || js_is(&ahead, after, JS_PUNCT, "}")))
+			return -1;
+		*value = js_plain_string(literal, literal_len);
+		return *value ? 1 : -1;
+	}
+	return 0;
+}
+
+/* ---- folders ------------------------------------------------------------ */
+
+struct file_list {
+	char **items;
+	size_t count, cap;
+};
+
+static int list_add(struct file_list *list, char *item)
+{
+	if (!item)
+		return -1;
+	if (list->count == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 16;
+		char **items = realloc(list->items, cap * sizeof(*items));
+
+		if (!items) {
+			free(item);
+			return -1;
+		}
+		list->items = items;
+		list->cap = cap;
+	}
+	list->items[list->count++] = item;
+	return 0;
+}
+
+struct dir_id {
+	dev_t dev;
+	ino_t ino;
+	const struct dir_id *parent;
+};
+
+/* A name Prisma takes: path.extname(name) is ".prisma" (not ".prisma" alone,
+ * whose leading dot is no extension). */
+static bool is_prisma_file_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 7 && strcmp(name + len - 7, ".prisma") == 0;
+}
+
+/* Adds every .prisma file under folder (relative to base) to list. */
+static int walk_folder(int base, const char *folder, const struct dir_id *parent, struct file_list *list, char *error,
+                       size_t error_size)
+{
+	int fd = openat(base, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	DIR *dir;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(error, error_size, "cannot read the folder %s: %s", folder, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (const struct dir_id *d = parent; d; d = d->parent) {
+		if (d->dev == st.st_dev && d->ino == st.st_ino) {
+			close(fd);
+			return 0; /* a link back up: walked already */
+		}
+	}
+	struct dir_id self = {.dev = st.st_dev, .ino = st.st_ino, .parent = parent};
+	if (!(dir = fdopendir(fd))) {
+		snprintf(error, error_size, "cannot read the folder %s: %s", folder, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	int status = 0;
+	const struct dirent *entry;
+	bool root = strcmp(folder, ".") == 0;
+	while (status == 0 && (errno = 0, entry = readdir(dir))) {
+		const char *name = entry->d_name;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(dir), name, &st, 0) < 0)
+			continue; /* a dangling link: Prisma skips it too */
+		bool is_dir = S_ISDIR(st.st_mode);
+		if (!is_dir && !(S_ISREG(st.st_mode) && is_prisma_file_name(name)))
+			continue;
+		size_t size = strlen(folder) + strlen(name) + 2;
+		char *path = malloc(size);
+		if (!path) {
+			set_oom(error, error_size);
+			status = -1;
+			break;
+		}
+		snprintf(path, size, "%s%s%s", root ? "" : folder, root ? "" : "/", name);
+		if (is_dir) {
+			status = walk_folder(base, path, &self, list, error, error_size);
+			free(path);
+		} else if (list_add(list, path) < 0) {
+			set_oom(error, error_size);
+			status = -1;
+		}
+	}
+	if (status == 0 && errno != 0) {
+		snprintf(error, error_size, "cannot read the folder %s: %s", folder, strerror(errno));
+		status = -1;
+	}
+	closedir(dir);
+	return status;
+}
+
+static int compare_paths(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ---- generator blocks ----------------------------------------------------- */
+
+enum psl_token { PSL_END, PSL_WORD, PSL_STRING, PSL_PUNCT };
+
+/* The next token of a Prisma schema, skipping spaces and // comments. */
+static enum psl_token psl_next(const char **pp, const char *end, const char **start, size_t *len)
+{
+	const char *p = *pp;
+
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+			p++;
+		if (at_pair(p, end, "//")) {
+			while (p < end && *p != '\n')
+				p++;
+			continue;
+		}
+		break;
+	}
+	*start = p;
+	enum psl_token kind = PSL_PUNCT;
+	if (p >= end) {
+		kind = PSL_END;
+	} else if (*p == '"') {
+		for (p++; p < end && *p != '"' && *p != '\n'; p++) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+		}
+		if (p < end && *p == '"')
+			p++;
+		kind = PSL_STRING;
+	} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+	           *p == '-') {
+		while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		                   *p == '_' || *p == '-'))
+			p++;
+		kind = PSL_WORD;
+	} else {
+		p++;
+	}
+	*len = (size_t)(p - *start);
+	*pp = p;
+	return kind;
+}
+
+static bool psl_is(const char *start, size_t len, const char *text)
+{
+	return len == strlen(text) && memcmp(start, text, len) == 0;
+}
+
+/* The contents of a string token, \" and \\ unescaped; malloc'd. */
+static char *psl_string(const char *start, size_t len)
+{
+	char *value = malloc(len + 1);
+	char *o = value;
+
+	if (!value)
+		return NULL;
+	for (size_t i = 1; i < len && start[i] != '"'; i++) {
+		if (start[i] == '\\' && i + 1 < len)
+			i++;
+		*o++ = start[i];
+	}
+	*o = '\0';
+	return value;
+}
+
+/* Looks through one schema file (text, at path file) for a client
+ * generator. Returns 1 when it has one, with *output set to its location
+ * (malloc'd; NULL when it has no plain output and needs one); 0 when the
+ * file has none; -1 when out of memory. */
+static int find_client_generator(const struct buffer *text, const char *file, char **output)
+{
+	const char *p = text->data, *end = text->data + text->len;
+	const char *start, *prev_start[2] = {"", ""};
+	size_t len, prev_len[2] = {0, 0};
+	enum psl_token kind, prev[2] = {PSL_END, PSL_END};
+	int depth = 0;
+	bool in_generator = false, client = false, client_js = false, output_plain = false, output_other = false;
+	const char *output_start = NULL;
+	size_t output_len = 0;
+
+	*output = NULL;
+	while ((kind = psl_next(&p, end, &start, &len)) != PSL_END) {
+		bool assigned =
+		    in_generator && depth == 1 && prev[0] == PSL_PUNCT && *prev_start[0] == '=' && prev[1] == PSL_WORD;
+
+		if (assigned && psl_is(prev_start[1], prev_len[1], "provider")) {
+			client = kind == PSL_STRING && psl_is(start, len, "\"prisma-client\"");
+			client_js = kind == PSL_STRING && psl_is(start, len, "\"prisma-client-js\"");
+		} else if (assigned && psl_is(prev_start[1], prev_len[1], "output")) {
+			output_plain = kind == PSL_STRING;
+			output_other = !output_plain;
+			output_start = start;
+			output_len = len;
+		}
+		if (kind == PSL_PUNCT && (*start == '{' || *start == '(' || *start == '[')) {
+			if (*start == '{' && depth == 0 && prev[0] == PSL_WORD && prev[1] == PSL_WORD &&
+			    psl_is(prev_start[1], prev_len[1], "generator")) {
+				in_generator = true;
+				client = client_js = output_plain = output_other = false;
+			}
+			depth++;
+		} else if (kind == PSL_PUNCT && (*start == '}' || *start == ')' || *start == ']')) {
+			if (depth > 0)
+				depth--;
+			if (in_generator && depth == 0) {
+				in_generator = false;
+				if (client || client_js)
+					break;
+			}
+		}
+		prev[1] = prev[0], prev_start[1] = prev_start[0], prev_len[1] = prev_len[0];
+		prev[0] = kind, prev_start[0] = start, prev_len[0] = len;
+	}
+	if (!client && !client_js)
+		return 0;
+	if (output_plain) {
+		char *value = psl_string(output_start, output_len);
+		char *dir = path_dirname(file);
+
+		if (value && dir)
+			*output = path_resolve(dir, value);
+		free(value);
+		free(dir);
+		return *output ? 1 : -1;
+	}
+	if (client_js && !output_other)
+		return (*output = copy_text(DEFAULT_CLIENT_OUTPUT, strlen(DEFAULT_CLIENT_OUTPUT))) ? 1 : -1;
+	return 1;
+}
+
+/* ---- finding ------------------------------------------------------------ */
+
+/* The "version" of a package.json under node_modules, or NULL. */
+static int read_version(int base, const char *path, char **version, struct buffer *buf, char *error, size_t error_size)
+{
+	static const char *const key[] = {"version"};
+
+	*version = NULL;
+	if (read_file_at(base, path, buf) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return json_get_string(path, buf, key, 1, version, error, error_size);
+}
+
+static int major_version(const char *version)
+{
+	return version && *version >= '0' && *version <= '9' ? atoi(version) : -1;
+}
+
+/* Fills inputs->files from inputs->schema_path (a file or a folder) and
+ * inputs->generator_output from their generator blocks. */
+static int collect_files(int base, struct schema_inputs *inputs, const struct stat *st, struct buffer *buf, char *error,
+                         size_t error_size)
+{
+	struct file_list list = {0};
+	const char *path = inputs->schema_path;
+
+	if (S_ISDIR(st->st_mode)) {
+		if (walk_folder(base, path, NULL, &list, error, error_size) < 0)
+			goto fail;
+		if (list.count == 0) {
+			snprintf(error, error_size, "the schema folder %s (from %s) holds no .prisma file", path,
+			         inputs->rule == SCHEMA_FROM_CONFIG_FILE ? inputs->config_file
+			                                                 : schema_rule_name(inputs->rule));
+			goto fail;
+		}
+		qsort(list.items, list.count, sizeof(list.items[0]), compare_paths);
+	} else if (list_add(&list, copy_text(path, strlen(path))) < 0) {
+		set_oom(error, error_size);
+		goto fail;
+	}
+	inputs->files = list.items;
+	inputs->file_count = list.count;
+
+	for (size_t i = 0; i < list.count; i++) {
+		if (read_file_at(base, list.items[i], buf) < 0) {
+			snprintf(error, error_size, "cannot read %s: %s", list.items[i], strerror(errno));
+			return -1;
+		}
+		int found = find_client_generator(buf, list.items[i], &inputs->generator_output);
+		if (found < 0) {
+			set_oom(error, error_size);
+			return -1;
+		}
+		if (found)
+			break;
+	}
+	return 0;
+fail:
+	for (size_t i = 0; i < list.count; i++)
+		free(list.items[i]);
+	free(list.items);
+	return -1;
+}
+
+/* Takes path (malloc'd, from rule) as the schema when it exists: a file or,
+ * for rules other than the defaults, a folder. Returns 1 taken, 0 absent
+ * (path freed), -1 with error. */
+static int take_schema(int base, struct schema_inputs *inputs, char *path, enum schema_rule rule, struct buffer *buf,
+                       char *error, size_t error_size)
+{
+	bool is_default = rule == SCHEMA_DEFAULT_ROOT || rule == SCHEMA_DEFAULT_PRISMA_DIR;
+	struct stat st;
+	int found;
+
+	if (!path) {
+		set_oom(error, error_size);
+		return -1;
+	}
+	found = stat_at(base, path, &st);
+	if (found > 0 && !S_ISREG(st.st_mode) && (is_default || !S_ISDIR(st.st_mode)))
+		found = is_default ? 0 : -2;
+	if (found == 1) {
+		inputs->schema_path = path;
+		inputs->rule = rule;
+		return collect_files(base, inputs, &st, buf, error, error_size) < 0 ? -1 : 1;
+	}
+	if (found == 0 && is_default) {
+		free(path);
+		return 0;
+	}
+	const char *from = rule == SCHEMA_FROM_CONFIG_FILE ? inputs->config_file : schema_rule_name(rule);
+	if (found == 0)
+		snprintf(error, error_size, "the schema %s (from %s) does not exist", path, from);
+	else if (found == -2)
+		snprintf(error, error_size, "the schema %s (from %s) is neither a file nor a folder", path, from);
+	else
+		snprintf(error, error_size, "cannot read the schema %s (from %s): %s", path, from, strerror(errno));
+	free(path);
+	return -1;
+}
+
+/* The Prisma config file: sets inputs->config_file, and *schema to its
+ * `schema` when it has one. */
+static int read_config_file(int base, struct schema_inputs *inputs, char **schema, struct buffer *buf, char *error,
+                            size_t error_size)
+{
+	bool need_schema = schema != NULL;
+
+	struct stat st;
+
+	if (need_schema)
+		*schema = NULL;
+	for (size_t i = 0; i < sizeof(config_names) / sizeof(config_names[0]); i++) {
+		int found = stat_at(base, config_names[i], &st);
+
+		if (found == 0 || (found > 0 && !S_ISREG(st.st_mode)))
+			continue;
+		if (found < 0 || read_file_at(base, config_names[i], buf) < 0) {
+			snprintf(error, error_size, "cannot read %s: %s", config_names[i], strerror(errno));
+			return -1;
+		}
+		if (!(inputs->config_file = copy_text(config_names[i], strlen(config_names[i])))) {
+			set_oom(error, error_size);
+			return -1;
+		}
+		if (!need_schema)
+			return 0;
+		char *value;
+		int status = config_schema_value(buf, &value);
+		if (status < 0) {
+			snprintf(error, error_size,
+			         "%s: `schema` is not a plain string literal, which prisma-entrypoint cannot "
+			         "evaluate; set the schema setting to the schema's path",
+			         config_names[i]);
+			return -1;
+		}
+		if (status > 0) {
+			char *dir = path_dirname(config_names[i]);
+
+			*schema = dir ? path_resolve(dir, value) : NULL;
+			free(dir);
+			free(value);
+			if (!*schema) {
+				set_oom(error, error_size);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* package.json "prisma"."schema", or NULL. */
+static int read_package_schema(int base, char **schema, struct buffer *buf, char *error, size_t error_size)
+{
+	static const char *const key[] = {"prisma", "schema"};
+	char *value;
+
+	*schema = NULL;
+	if (read_file_at(base, "package.json", buf) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		snprintf(error, error_size, "cannot read package.json: %s", strerror(errno));
+		return -1;
+	}
+	if (json_get_string("package.json", buf, key, 2, &value, error, error_size) < 0)
+		return -1;
+	if (value) {
+		*schema = path_resolve("", value);
+		free(value);
+		if (!*schema) {
+			set_oom(error, error_size);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int find_in(int base, const char *configured, struct schema_inputs *inputs, struct buffer *buf, char *error,
+                   size_t error_size)
+{
+	char *path = NULL;
+	int found;
+
+	if (read_version(base, "node_modules/prisma/package.json", &inputs->prisma_version, buf, error, error_size) <
+	        0 ||
+	    read_version(base, "node_modules/@prisma/client/package.json", &inputs->client_version, buf, error,
+	                 error_size) < 0)
+		return -1;
+	/* The config file counts in the digest even when the schema comes from
+	 * the setting, so it is always looked for; its `schema` is then unused. */
+	if (configured && !*configured)
+		configured = NULL;
+	if (read_config_file(base, inputs, configured ? NULL : &path, buf, error, error_size) < 0)
+		return -1;
+	if (configured) {
+		return take_schema(base, inputs, path_resolve("", configured), SCHEMA_FROM_SETTING, buf, error,
+		                   error_size);
+	}
+	if (path)
+		return take_schema(base, inputs, path, SCHEMA_FROM_CONFIG_FILE, buf, error, error_size);
+	if (major_version(inputs->prisma_version) < 7) {
+		if (read_package_schema(base, &path, buf, error, error_size) < 0)
+			return -1;
+		if (path)
+			return take_schema(base, inputs, path, SCHEMA_FROM_PACKAGE_JSON, buf, error, error_size);
+	}
+	found = take_schema(base, inputs, copy_text("schema.prisma", 13), SCHEMA_DEFAULT_ROOT, buf, error, error_size);
+	if (found != 0)
+		return found;
+	return take_schema(base, inputs, copy_text("prisma/schema.prisma", 20), SCHEMA_DEFAULT_PRISMA_DIR, buf, error,
+	                   error_size);
+}
+
+int schema_find(const char *base_dir, const char *configured, struct schema_inputs *inputs, char *error,
+                size_t error_size)
+{
+	struct buffer buf = {0};
+	int base, found;
+
+	memset(inputs, 0, sizeof(*inputs));
+	base = open(base_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (base < 0) {
+		snprintf(error, error_size, "cannot open the working directory %s: %s", base_dir, strerror(errno));
+		return -1;
+	}
+	found = find_in(base, configured, inputs, &buf, error, error_size);
+	close(base);
+	free(buf.data);
+	if (found == 1 && !(inputs->base_dir = copy_text(base_dir, strlen(base_dir)))) {
+		set_oom(error, error_size);
+		found = -1;
+	}
+	if (found != 1)
+		schema_inputs_release(inputs);
+	return found;
+}
+
+/* ---- the digest ------------------------------------------------------------ */
+
+/* One field: a tag byte, the length as 8 bytes big-endian (all ones for an
+ * absent value), the bytes. */
+static int digest_field(EVP_MD_CTX *ctx, char tag, const void *data, size_t len)
+{
+	unsigned char head[9];
+	uint64_t n = data ? (uint64_t)len : UINT64_MAX;
+
+	head[0] = (unsigned char)tag;
+	for (int i = 0; i < 8; i++)
+		head[1 + i] = (unsigned char)(n >> (56 - 8 * i));
+	if (evp.EVP_DigestUpdate(ctx, head, sizeof(head)) != 1)
+		return -1;
+	return data && len ? (evp.EVP_DigestUpdate(ctx, data, len) == 1 ? 0 : -1) : 0;
+}
+
+static int digest_text(EVP_MD_CTX *ctx, char tag, const char *text)
+{
+	return digest_field(ctx, tag, text, text ? strlen(text) : 0);
+}
+
+static int digest_file(EVP_MD_CTX *ctx, int base, char path_tag, char data_tag, const char *path, struct buffer *buf,
+                       char *error, size_t error_size)
+{
+	if (read_file_at(base, path, buf) < 0) {
+		snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (digest_text(ctx, path_tag, path) < 0 || digest_field(ctx, data_tag, buf->data, buf->len) < 0) {
+		snprintf(error, error_size, "SHA-256 failed");
+		return -1;
+	}
+	return 0;
+}
+
+int schema_digest(const struct schema_inputs *inputs, char hex[65], char *error, size_t error_size)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	struct buffer buf = {0};
+	EVP_MD_CTX *ctx;
+	int base, status = -1;
+
+	hex[0] = '\0';
+	if (evp_load(error, error_size) < 0)
+		return -1;
+	base = open(inputs->base_dir ? inputs->base_dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (base < 0) {
+		snprintf(error, error_size, "cannot open the working directory %s: %s",
+		         inputs->base_dir ? inputs->base_dir : ".", strerror(errno));
+		return -1;
+	}
+	if (!(ctx = evp.EVP_MD_CTX_new()) || evp.EVP_DigestInit_ex(ctx, evp.EVP_sha256(), NULL) != 1 ||
+	    digest_text(ctx, 'H', DIGEST_FORMAT) < 0) {
+		snprintf(error, error_size, "SHA-256 is not available");
+		goto done;
+	}
+	for (size_t i = 0; i < inputs->file_count; i++) {
+		if (digest_file(ctx, base, 'P', 'F', inputs->files[i], &buf, error, error_size) < 0)
+			goto done;
+	}
+	if (inputs->config_file) {
+		if (digest_file(ctx, base, 'C', 'c', inputs->config_file, &buf, error, error_size) < 0)
+			goto done;
+	} else if (digest_text(ctx, 'C', NULL) < 0) {
+		goto hash_failed;
+	}
+	if (digest_text(ctx, 'V', inputs->prisma_version) < 0 || digest_text(ctx, 'v', inputs->client_version) < 0 ||
+	    evp.EVP_DigestFinal_ex(ctx, md, &md_len) != 1 || md_len != 32)
+		goto hash_failed;
+	for (unsigned int i = 0; i < md_len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	status = 0;
+	goto done;
+hash_failed:
+	snprintf(error, error_size, "SHA-256 failed");
+done:
+	evp.EVP_MD_CTX_free(ctx);
+	close(base);
+	free(buf.data);
+	return status;
+}
