@@ -50,14 +50,13 @@ static int report_exec_failure(const char *cmd, int exec_errno)
 /* A stop request that came before the app started ends the run there. */
 static int pending_stop_signal(void)
 {
-	static const int stops[] = {SIGTERM, SIGINT, SIGQUIT};
 	sigset_t pending;
 
 	if (sigpending(&pending) < 0)
 		return 0;
-	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
-		if (sigismember(&pending, stops[i]))
-			return stops[i];
+	for (int signo = 1; signo < SIGRTMIN; signo++)
+		if (proc_is_stop_signal(signo) && sigismember(&pending, signo))
+			return signo;
 	return 0;
 }
 

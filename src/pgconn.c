@@ -143,10 +143,7 @@ static int build_fail(struct build *build, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	log_redact_url(build->url, redacted, sizeof(redacted));
-	for (char *p = redacted; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	url_for_message(build->url, redacted, sizeof(redacted));
 	snprintf(build->error, build->error_size, "invalid URL '%s': %s", redacted, reason);
 	return -1;
 }
@@ -497,13 +494,6 @@ void pgconn_target_release(struct pg_target *target)
 	*target = (struct pg_target){0};
 }
 
-static bool has_scheme(const char *url, const char *scheme)
-{
-	size_t len = strlen(scheme);
-
-	return strncasecmp(url, scheme, len) == 0 && strncmp(url + len, "://", 3) == 0;
-}
-
 int pgconn_target_from_url(const char *text, struct pg_target *target, char *error, size_t error_size)
 {
 	struct build build = {.url = text, .error = error, .error_size = error_size};
@@ -515,7 +505,8 @@ int pgconn_target_from_url(const char *text, struct pg_target *target, char *err
 		return -1;
 	/* Only the scheme is shown: other URL forms, such as sqlserver://'s
 	 * ";password=", are not the redactor's to know. */
-	if (!has_scheme(text, "postgresql") && !has_scheme(text, "postgres")) {
+	if ((!url_has_scheme(text, "postgresql") && !url_has_scheme(text, "postgres")) ||
+	    strncmp(text + strcspn(text, ":"), "://", 3) != 0) {
 		size_t len = strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
 
 		if (text[len] == ':' && len > 0 && len <= 20)

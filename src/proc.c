@@ -18,6 +18,11 @@ static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SI
 static const int changed_signals[PROC_CHANGED_SIGNALS] = {SIGTTIN, SIGTTOU, SIGSEGV, SIGBUS, SIGFPE,
                                                           SIGILL,  SIGABRT, SIGTRAP, SIGSYS};
 
+bool proc_is_stop_signal(int signo)
+{
+	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
+}
+
 bool proc_is_fault_signal(int signo)
 {
 	for (size_t i = 0; i < sizeof(fault_signals) / sizeof(fault_signals[0]); i++)

@@ -36,6 +36,9 @@ int proc_signals_block(struct proc_signals *signals);
  * async-signal-safe calls: usable between fork and exec. */
 void proc_signals_restore(const struct proc_signals *signals);
 
+/* SIGTERM, SIGINT and SIGQUIT: the signals that ask a phase, or the app, to stop. */
+bool proc_is_stop_signal(int signo);
+
 /* True for the signals left unblocked by proc_signals_block(). */
 bool proc_is_fault_signal(int signo);
 

@@ -80,11 +80,6 @@ static pid_t forward_target(const struct supervisor *sup)
 	return sup->params->forward_to_group ? -sup->child : sup->child;
 }
 
-static bool is_stop_signal(int signo)
-{
-	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
-}
-
 static bool group_alive(const struct supervisor *sup)
 {
 	return kill(-sup->child, 0) == 0 || errno == EPERM;
@@ -198,7 +193,7 @@ static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, vo
 	}
 	if (sup->child_exited) {
 		/* Only leftovers remain: a stop request is passed to them. */
-		if (is_stop_signal(signo))
+		if (proc_is_stop_signal(signo))
 			kill(-sup->child, signo);
 		return;
 	}
@@ -206,7 +201,7 @@ static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, vo
 	            sup->params->forward_to_group ? "process group" : "pid", (int)sup->child);
 	if (kill(forward_target(sup), signo) < 0 && errno != ESRCH)
 		log_warning("cannot forward %s to %d: %s", name, (int)sup->child, strerror(errno));
-	if (is_stop_signal(signo) && sup->stop_timer < 0)
+	if (proc_is_stop_signal(signo) && sup->stop_timer < 0)
 		sup->stop_timer = loop_add_timer(loop, sup->params->stop_timeout_ms, on_stop_timeout, sup);
 }
 

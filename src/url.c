@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* libcurl, loaded on first use (see dynlib.h): one slot per function used. */
 /* clang-format off */
@@ -105,6 +106,22 @@ struct parse {
 	size_t authority_len;
 };
 
+bool url_has_scheme(const char *text, const char *scheme)
+{
+	size_t len = strlen(scheme);
+
+	return strncasecmp(text, scheme, len) == 0 && text[len] == ':';
+}
+
+void url_for_message(const char *text, char *out, size_t out_size)
+{
+	log_redact_url(text, out, out_size);
+	/* One line, whatever the URL holds. */
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
 static int fail(struct parse *parse, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int fail(struct parse *parse, const char *fmt, ...)
@@ -117,11 +134,7 @@ static int fail(struct parse *parse, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	log_redact_url(parse->text, redacted, sizeof(redacted));
-	/* One line, whatever the URL holds. */
-	for (char *p = redacted; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	url_for_message(parse->text, redacted, sizeof(redacted));
 	/* An '@' after the end of the authority is most often a password with
 	 * an unencoded '/', '?' or '#' that ended the authority early. */
 	at_later = parse->authority && strchr(parse->authority + parse->authority_len, '@');

@@ -47,6 +47,13 @@ struct url {
  * is not a number from 1 to 65535". Only "scheme://..." URLs are accepted. */
 int url_parse(const char *text, struct url *url, char *error, size_t error_size);
 
+/* Whether text starts with scheme (case-insensitive) followed by ':'. */
+bool url_has_scheme(const char *text, const char *scheme);
+
+/* text with its password redacted and control characters replaced, for a
+ * one-line message; always terminated. */
+void url_for_message(const char *text, char *out, size_t out_size);
+
 /* Frees every string of url and clears it; a cleared url may be released again. */
 void url_release(struct url *url);
 

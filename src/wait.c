@@ -3,6 +3,7 @@
 #include "http.h"
 #include "log.h"
 #include "pgconn.h"
+#include "proc.h"
 #include "resolve.h"
 #include "url.h"
 
@@ -162,6 +163,8 @@ static int64_t next_pause(struct dep *dep)
 	return base + jitter > 0 ? base + jitter : 1;
 }
 
+/* message and advice may point into dep->attempt_error, which
+ * abort_attempt() leaves alone, but not into the probes it frees. */
 static void attempt_failed(struct dep *dep, bool permanent, const char *message, const char *advice)
 {
 	abort_attempt(dep);
@@ -257,12 +260,7 @@ static void try_next_address(struct dep *dep)
 		}
 		dep->next_address = address->ai_next;
 	}
-	{
-		char message[MESSAGE_MAX];
-
-		snprintf(message, sizeof(message), "%s", dep->attempt_error);
-		attempt_failed(dep, false, message, NULL);
-	}
+	attempt_failed(dep, false, dep->attempt_error, NULL);
 }
 
 static void on_tcp_resolved(struct loop *loop, int fd, short revents, void *arg)
@@ -383,10 +381,7 @@ static void resolve_next_host(struct dep *dep)
 		dep->host_index++;
 	}
 	if (dep->endpoint_count == 0) {
-		char message[MESSAGE_MAX];
-
-		snprintf(message, sizeof(message), "%s", dep->attempt_error);
-		attempt_failed(dep, false, message, NULL);
+		attempt_failed(dep, false, dep->attempt_error, NULL);
 		return;
 	}
 	dep->probe = pgconn_probe_start(&dep->target, dep->endpoints, dep->endpoint_count);
@@ -535,13 +530,6 @@ static char *format(const char *fmt, ...)
 	return text;
 }
 
-static bool has_scheme(const char *url, const char *scheme)
-{
-	size_t len = strlen(scheme);
-
-	return strncasecmp(url, scheme, len) == 0 && url[len] == ':';
-}
-
 /* mysql:// and sqlserver:// are not spoken here: their port is checked. */
 static int setup_port_only(struct dep *dep, const char *url, const char *name, const char *default_port, char *error,
                            size_t error_size)
@@ -571,7 +559,7 @@ static int setup_port_only(struct dep *dep, const char *url, const char *name, c
 
 static int setup_database(struct dep *dep, const char *url, char *error, size_t error_size)
 {
-	if (has_scheme(url, "postgresql") || has_scheme(url, "postgres")) {
+	if (url_has_scheme(url, "postgresql") || url_has_scheme(url, "postgres")) {
 		if (pgconn_target_from_url(url, &dep->target, error, error_size) < 0)
 			return -1;
 		dep->has_target = true;
@@ -579,11 +567,11 @@ static int setup_database(struct dep *dep, const char *url, char *error, size_t 
 		dep->label = format("postgres at %s", dep->target.display);
 		return 0;
 	}
-	if (has_scheme(url, "mysql"))
+	if (url_has_scheme(url, "mysql"))
 		return setup_port_only(dep, url, "mysql", "3306", error, error_size);
-	if (has_scheme(url, "sqlserver"))
+	if (url_has_scheme(url, "sqlserver"))
 		return setup_port_only(dep, url, "sqlserver", "1433", error, error_size);
-	if (has_scheme(url, "file")) {
+	if (url_has_scheme(url, "file")) {
 		/* SQLite creates the file; its directory must exist and be
 		 * writable. "file:./dev.db" and "file:/data/dev.db" alike. */
 		char *path = xstrdup(url + strlen("file:"));
@@ -695,7 +683,7 @@ static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, vo
 	int signo = (int)info->ssi_signo;
 
 	(void)loop;
-	if (signo == SIGTERM || signo == SIGINT || signo == SIGQUIT) {
+	if (proc_is_stop_signal(signo)) {
 		waiter->signal = signo;
 		finish(waiter, WAIT_STOPPED);
 	} else if (signo == SIGCHLD) {

@@ -520,3 +520,15 @@ def test_text_log_lines_are_prefixed(pe):
     res = p.wait()
     assert res.returncode == 137
     assert res.stderr_lines() and all(line.startswith("prisma-entrypoint: ") for line in res.stderr_lines()), str(res)
+
+
+@pytest.mark.supervisor
+def test_plain_supervisor_loads_no_database_or_tls_library(pe_plain):
+    # libpq, libcurl and libcrypto (with the thirty libraries behind them) are loaded on first use:
+    # a start with nothing to wait for must not map them. The app reads its parent's memory map.
+    res = pe_plain.run(["--", "sh", "-c", "cat /proc/$PPID/maps"])
+    assert res.returncode == 0, str(res)
+    maps = res.stdout
+    assert "libc.so" in maps or "libc-" in maps or "prisma-entrypoint" in maps, "no map read"
+    for library in ("libpq.so", "libcurl.so", "libcrypto.so", "libssl.so", "libgssapi"):
+        assert library not in maps, f"{library} is mapped by a supervisor that did not need it"
