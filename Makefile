@@ -6,9 +6,11 @@ CC ?= cc
 PKGS := libpq libcurl inih libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # inih is linked statically: one shared library less to load on every
-# container start (Debian ships libinih.a). libpq and libcurl are loaded on
-# first use (src/dynlib.h): their headers are needed here, not their links.
-PKG_LIBS = $(shell pkg-config --libs $(filter-out inih libpq libcurl,$(PKGS)) 2>/dev/null) -Wl,-Bstatic -linih -Wl,-Bdynamic
+# container start (Debian ships libinih.a). libpq, libcurl and libcrypto are
+# loaded on first use (src/dynlib.h): only their headers are needed here.
+# The unit tests link libcrypto to compute expected digests themselves.
+PKG_LIBS = -Wl,-Bstatic -linih -Wl,-Bdynamic
+TEST_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null) -lcmocka
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CFLAGS ?= -O2 -g
@@ -52,11 +54,11 @@ asan: build/asan/prisma-entrypoint
 
 build/unit/%: tests/unit/%.c $(PLAIN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -pthread -o $@ $< $(PLAIN_OBJ) $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -pthread -o $@ $< $(PLAIN_OBJ) $(PKG_LIBS) $(TEST_LIBS)
 
 build/asan/unit/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -pthread -o $@ $< $(ASAN_OBJ) $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -pthread -o $@ $< $(ASAN_OBJ) $(PKG_LIBS) $(TEST_LIBS)
 
 # Small programs the integration tests run as apps.
 build/helpers/%: tests/integration/helpers/%.c
