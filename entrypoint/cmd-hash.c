@@ -3,12 +3,39 @@
 #include "command.h"
 #include "exit-codes.h"
 #include "log.h"
+#include "phases.h"
 #include "schema.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#define FLAG_CHECK (1u << 0)
+
+/* --check: 0 when the generated client is current, 1 when not. */
+static int check_exec(struct invocation *invocation)
+{
+	struct client_check check;
+	char reason[4200];
+	int status = client_check(&invocation->config, &check);
+
+	if (status == -1) {
+		log_error("no Prisma schema here: looked for prisma.config.*, package.json \"prisma.schema\", "
+		          "./schema.prisma and ./prisma/schema.prisma; set --schema PATH");
+		return EXIT_CONFIG;
+	}
+	if (status != 0)
+		return status;
+	client_state_describe(&check, reason, sizeof(reason));
+	if (check.state == CLIENT_CURRENT)
+		printf("current %s\n", check.digest);
+	else
+		printf("stale: %s\n", reason);
+	status = check.state == CLIENT_CURRENT ? 0 : 1;
+	client_check_release(&check);
+	return status;
+}
 
 static int hash_exec(struct invocation *invocation)
 {
@@ -22,6 +49,8 @@ static int hash_exec(struct invocation *invocation)
 		log_error("hash takes no arguments, got '%s': set the schema with --schema PATH", invocation->args[0]);
 		return EXIT_USAGE;
 	}
+	if (invocation->own_flags & FLAG_CHECK)
+		return check_exec(invocation);
 	if (!getcwd(cwd, sizeof(cwd))) {
 		log_error("cannot read the working directory: %s", strerror(errno));
 		return EXIT_OS_ERROR;
@@ -53,11 +82,17 @@ static int hash_exec(struct invocation *invocation)
 	return 0;
 }
 
+static const char *const hash_flags[][2] = {
+    {"check", "exit 0 when the generated client is current, 1 when it is stale or missing (prints which)"},
+    {NULL, NULL},
+};
+
 const struct command command_hash = {
     .name = "hash",
-    .usage = "[OPTIONS] hash",
+    .usage = "[OPTIONS] hash [--check]",
     .summary = "print the digest of the Prisma client's inputs (schema files, config, versions) and the "
                "files it covers",
     .uses_settings = true,
+    .own_flags = hash_flags,
     .exec = hash_exec,
 };

@@ -23,6 +23,17 @@ static void print_overview(void)
 	       "'prisma-entrypoint help settings' and 'prisma-entrypoint help exit-codes'.\n");
 }
 
+static void print_command(const struct command *command)
+{
+	printf("usage: prisma-entrypoint %s\n%s\n", command->usage, command->summary);
+	for (int i = 0; command->own_flags && command->own_flags[i][0]; i++) {
+		char flag[64];
+
+		snprintf(flag, sizeof(flag), "--%s", command->own_flags[i][0]);
+		printf("%s  %-32s %s\n", i == 0 ? "\noptions of this command:\n" : "", flag, command->own_flags[i][1]);
+	}
+}
+
 static void describe_type(const struct setting *setting, char *out, size_t size)
 {
 	size_t used;
@@ -36,6 +47,9 @@ static void describe_type(const struct setting *setting, char *out, size_t size)
 		return;
 	case SETTING_TYPE_PATH:
 		snprintf(out, size, "path");
+		return;
+	case SETTING_TYPE_TEXT:
+		snprintf(out, size, "text");
 		return;
 	case SETTING_TYPE_SECRET_URL:
 		snprintf(out, size, "URL, secret");
@@ -136,7 +150,7 @@ static int help_exec(struct invocation *invocation)
 	} else if (strcmp(topic, "exit-codes") == 0) {
 		print_exit_codes(markdown);
 	} else if (command_find(topic)) {
-		printf("usage: prisma-entrypoint %s\n%s\n", command_find(topic)->usage, command_find(topic)->summary);
+		print_command(command_find(topic));
 	} else {
 		log_error("help: no topic '%s': try 'settings', 'exit-codes' or a command name", topic);
 		return EXIT_USAGE;

@@ -60,6 +60,18 @@ static int pending_stop_signal(void)
 	return 0;
 }
 
+/* 0, or 128+N when stop signal N is pending. */
+static int stopped_before(const char *app)
+{
+	int stop = pending_stop_signal();
+	char name[32];
+
+	if (!stop)
+		return 0;
+	log_info("stopped by %s before %s started", proc_signal_name(stop, name, sizeof(name)), app);
+	return EXIT_SIGNAL_BASE + stop;
+}
+
 static int supervise_app(const struct invocation *invocation, const char *const *argv, struct loop *loop)
 {
 	struct supervise_params params = {
@@ -89,23 +101,22 @@ static int supervise_app(const struct invocation *invocation, const char *const 
 	return EXIT_OS_ERROR;
 }
 
-/* The phases in order, each on the same loop, then the app. */
+/* The phases in order, each on the same loop, then the app. A stop request
+ * that came while no phase was reading signals ends the run before the next. */
 static int run_phases(const struct invocation *invocation, const char *const *argv, struct loop *loop)
 {
 	int status = 0;
-	int stop;
 
 	if (!config_bool(&invocation->config, SETTING_NO_WAIT))
 		status = phase_wait(invocation, loop);
+	if (status == 0)
+		status = stopped_before(argv[0]);
+	if (status == 0)
+		status = phase_generate(invocation, loop);
+	if (status == 0)
+		status = stopped_before(argv[0]);
 	if (status != 0)
 		return status;
-	stop = pending_stop_signal();
-	if (stop) {
-		char name[32];
-
-		log_info("stopped by %s before %s started", proc_signal_name(stop, name, sizeof(name)), argv[0]);
-		return EXIT_SIGNAL_BASE + stop;
-	}
 	if (config_bool(&invocation->config, SETTING_EXEC)) {
 		log_verbose("exec %s", argv[0]);
 		proc_exec(argv, invocation->signals);

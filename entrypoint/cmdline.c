@@ -13,6 +13,7 @@ enum {
 	OPT_SETTING = 1000,
 	OPT_NEGATED = 2000,
 	OPT_PRINT_CONFIG = 3000,
+	OPT_OWN_FLAG = 4000, /* + index in the command's own_flags */
 	OPT_VERSION,
 	OPT_HELP = 'h',
 	OPT_QUIET = 'q',
@@ -20,7 +21,8 @@ enum {
 };
 
 #define NEGATED_NAME_MAX 64
-#define MAX_OPTIONS      (2 * SETTING_COUNT + 8)
+#define MAX_OWN_FLAGS    8
+#define MAX_OPTIONS      (2 * SETTING_COUNT + 8 + MAX_OWN_FLAGS)
 
 struct option_set {
 	struct option options[MAX_OPTIONS];
@@ -28,7 +30,7 @@ struct option_set {
 	char short_options[64];
 };
 
-static void build_options(struct option_set *set)
+static void build_options(struct option_set *set, const struct command *command)
 {
 	size_t count = 0;
 	size_t shorts = (size_t)snprintf(set->short_options, sizeof(set->short_options), "+:hqv");
@@ -56,6 +58,8 @@ static void build_options(struct option_set *set)
 	set->options[count++] = (struct option){"verbose", no_argument, NULL, OPT_VERBOSE};
 	set->options[count++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
 	set->options[count++] = (struct option){"print-config", no_argument, NULL, OPT_PRINT_CONFIG};
+	for (int i = 0; command && command->own_flags && command->own_flags[i][0] && i < MAX_OWN_FLAGS; i++)
+		set->options[count++] = (struct option){command->own_flags[i][0], no_argument, NULL, OPT_OWN_FLAG + i};
 	set->options[count] = (struct option){0};
 }
 
@@ -133,6 +137,8 @@ static int parse_options(int argc, char **argv, struct cmdline *cmdline, const s
 			*requested = &command_version;
 		} else if (c == OPT_PRINT_CONFIG) {
 			*requested = &command_config;
+		} else if (c >= OPT_OWN_FLAG && c < OPT_OWN_FLAG + MAX_OWN_FLAGS) {
+			cmdline->own_flags |= 1u << (c - OPT_OWN_FLAG);
 		} else if (c == ':') {
 			config_errors_add(errors, true, "option '%s' needs a value", arg);
 		} else {
@@ -152,14 +158,17 @@ void cmdline_parse(int argc, char **argv, struct cmdline *cmdline, struct config
 	int first;
 
 	*cmdline = (struct cmdline){0};
-	build_options(&set);
+	build_options(&set, NULL);
 	first = parse_options(argc, argv, cmdline, &set, &requested, errors, &after_dashdash);
 	if (first < argc && !after_dashdash)
 		named = command_find(argv[first]);
 	if (named && named->uses_settings) {
-		/* The command's name stands in for argv[0] in a second pass. */
-		int next =
-		    parse_options(argc - first, argv + first, cmdline, &set, &requested, errors, &after_dashdash);
+		/* The command's name stands in for argv[0] in a second pass,
+		 * which also knows the command's own flags. */
+		int next;
+
+		build_options(&set, named);
+		next = parse_options(argc - first, argv + first, cmdline, &set, &requested, errors, &after_dashdash);
 
 		first += next;
 	} else if (named) {

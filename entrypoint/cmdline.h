@@ -22,6 +22,7 @@ struct cmdline {
 	size_t flag_count;
 	const char *config_path; /* --config */
 	const struct command *command;
+	unsigned own_flags; /* see struct invocation */
 	char **args;
 	int arg_count;
 };

@@ -14,6 +14,7 @@ struct invocation {
 	const struct proc_signals *signals;
 	char **args; /* the arguments after the command and its options */
 	int arg_count;
+	unsigned own_flags; /* bit i: the command's own_flags[i] was given */
 };
 
 struct command {
@@ -23,6 +24,9 @@ struct command {
 	/* false: the command reads its own arguments and needs no settings
 	 * (help and version work whatever the configuration says). */
 	bool uses_settings;
+	/* Flags only this command takes (without a value, after its name):
+	 * NULL-terminated pairs of name and help, e.g. {"check", "..."}. */
+	const char *const (*own_flags)[2];
 	int (*exec)(struct invocation *invocation);
 };
 

@@ -74,6 +74,7 @@ int main(int argc, char **argv)
 	}
 	invocation.args = cmdline.args;
 	invocation.arg_count = cmdline.arg_count;
+	invocation.own_flags = cmdline.own_flags;
 	status = cmdline.command->exec(&invocation);
 	config_release(&invocation.config);
 	return status;

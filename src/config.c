@@ -95,6 +95,8 @@ static const char *type_expectation(const struct setting *setting, char *buf, si
 		return buf;
 	case SETTING_TYPE_PATH:
 		return "a file path";
+	case SETTING_TYPE_TEXT:
+		return "some text";
 	case SETTING_TYPE_SECRET_URL:
 		return "a URL";
 	case SETTING_TYPE_LIST:
@@ -121,6 +123,7 @@ int config_set(struct config *config, enum setting_id id, const char *text, enum
 		ok = value_parse_choice(text, setting->choices, &parsed.parsed.choice);
 		break;
 	case SETTING_TYPE_PATH:
+	case SETTING_TYPE_TEXT:
 	case SETTING_TYPE_SECRET_URL:
 	case SETTING_TYPE_LIST:
 		ok = *text ? 0 : -1;

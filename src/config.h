@@ -36,11 +36,18 @@ enum setting_id {
 	SETTING_HTTP_CA_FILE,
 	SETTING_HTTP_INSECURE,
 	SETTING_SCHEMA,
+	SETTING_PRISMA_CLI,
+	SETTING_PRISMA_OUTPUT_PREFIX,
+	SETTING_NO_GENERATE,
+	SETTING_FORCE_GENERATE,
+	SETTING_GENERATE_RECORD,
+	SETTING_GENERATE_FAILURE,
 	SETTING_COUNT
 };
 
 enum setting_type {
 	SETTING_TYPE_PATH,
+	SETTING_TYPE_TEXT,
 	SETTING_TYPE_SECRET_URL, /* printed with its password redacted */
 	SETTING_TYPE_DURATION,
 	SETTING_TYPE_BOOL,
@@ -66,6 +73,7 @@ extern const struct setting settings_table[SETTING_COUNT];
 enum log_level_choice { CHOICE_LOG_QUIET, CHOICE_LOG_INFO, CHOICE_LOG_VERBOSE, CHOICE_LOG_DEBUG };
 enum log_format_choice { CHOICE_LOG_TEXT, CHOICE_LOG_JSON };
 enum signal_target_choice { CHOICE_SIGNAL_CHILD, CHOICE_SIGNAL_GROUP };
+enum generate_failure_choice { CHOICE_GENERATE_FAILURE_EXIT, CHOICE_GENERATE_FAILURE_WARN };
 
 /* PRISMA_ENTRYPOINT_STOP_TIMEOUT for stop-timeout. */
 void setting_env_name(const struct setting *setting, char *out, size_t out_size);

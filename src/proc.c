@@ -107,9 +107,15 @@ static void exec_in_child(const struct proc_child *child, const char *program, i
 	 * background cannot stop us. Failure only means no terminal to take. */
 	if (child->take_terminal)
 		tcsetpgrp(STDIN_FILENO, getpid());
-	proc_signals_restore(child->signals);
-	execve(program, (char *const *)child->argv, environ);
-	exec_errno = errno;
+	/* The given descriptors are close-on-exec; their dup2 copies are not. */
+	if ((child->stdout_fd >= 0 && dup2(child->stdout_fd, STDOUT_FILENO) < 0) ||
+	    (child->stderr_fd >= 0 && dup2(child->stderr_fd, STDERR_FILENO) < 0))
+		exec_errno = errno;
+	else {
+		proc_signals_restore(child->signals);
+		execve(program, (char *const *)child->argv, child->envp ? child->envp : environ);
+		exec_errno = errno;
+	}
 	while (write(error_pipe, &exec_errno, sizeof(exec_errno)) < 0 && errno == EINTR)
 		;
 	_exit(127);

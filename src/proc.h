@@ -49,13 +49,16 @@ struct proc_child {
 	const struct proc_signals *signals; /* restored in the child */
 	bool new_process_group;             /* the child leads a group of its own */
 	bool take_terminal;                 /* and becomes the terminal's foreground */
+	char *const *envp;                  /* NULL: this process's environment */
+	int stdout_fd;                      /* -1: inherited; else becomes the child's stdout */
+	int stderr_fd;                      /* -1: inherited; else becomes the child's stderr */
 	pid_t pid;                          /* set by proc_spawn() */
 	enum proc_failure failed;           /* why proc_spawn() returned -1 */
 };
 
 #define PROC_CHILD_INIT                                                                                                \
 	{                                                                                                              \
-		.pid = -1                                                                                              \
+		.stdout_fd = -1, .stderr_fd = -1, .pid = -1                                                            \
 	}
 
 /* Starts child->argv. Returns 0 with child->pid set, or -1 with errno and

@@ -8,6 +8,7 @@
 static const char *const log_levels[] = {"quiet", "info", "verbose", "debug", NULL};
 static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const signal_targets[] = {"child", "group", NULL};
+static const char *const generate_failures[] = {"exit", "warn", NULL};
 
 const struct setting settings_table[SETTING_COUNT] = {
     [SETTING_CONFIG] =
@@ -156,5 +157,62 @@ const struct setting settings_table[SETTING_COUNT] = {
             .placeholder = "PATH",
             .help = "the Prisma schema file or folder; default: found as Prisma finds it (prisma.config.*, "
                     "package.json, ./schema.prisma, ./prisma/schema.prisma)",
+        },
+    [SETTING_PRISMA_CLI] =
+        {
+            .name = "prisma-cli",
+            .section = "prisma",
+            .type = SETTING_TYPE_PATH,
+            .placeholder = "PATH",
+            .help = "the Prisma CLI to run; default: ./node_modules/.bin/prisma, else prisma in PATH, else "
+                    "one under $NVM_DIR",
+        },
+    [SETTING_PRISMA_OUTPUT_PREFIX] =
+        {
+            .name = "prisma-output-prefix",
+            .section = "prisma",
+            .type = SETTING_TYPE_TEXT,
+            .placeholder = "TEXT",
+            .help = "put TEXT before every line the Prisma CLI prints (default: its output passes through as it "
+                    "is)",
+        },
+    [SETTING_NO_GENERATE] =
+        {
+            .name = "no-generate",
+            .section = "generate",
+            .type = SETTING_TYPE_BOOL,
+            .default_text = "false",
+            .placeholder = "BOOL",
+            .help = "never run prisma generate (the client is generated some other way)",
+        },
+    [SETTING_FORCE_GENERATE] =
+        {
+            .name = "force-generate",
+            .section = "generate",
+            .type = SETTING_TYPE_BOOL,
+            .default_text = "false",
+            .placeholder = "BOOL",
+            .help = "run prisma generate even when the client is current",
+        },
+    [SETTING_GENERATE_RECORD] =
+        {
+            .name = "generate-record",
+            .section = "generate",
+            .type = SETTING_TYPE_PATH,
+            .default_text = "node_modules/.cache/prisma-entrypoint/generate-record",
+            .placeholder = "FILE",
+            .help = "where the digest of the last successful generate is kept (FILE.lock next to it), relative "
+                    "to the working directory",
+        },
+    [SETTING_GENERATE_FAILURE] =
+        {
+            .name = "generate-failure",
+            .section = "generate",
+            .type = SETTING_TYPE_CHOICE,
+            .choices = generate_failures,
+            .default_text = "exit",
+            .placeholder = "ACTION",
+            .help = "when prisma generate fails: exit without starting the app, or warn loudly and start it "
+                    "anyway (development only)",
         },
 };

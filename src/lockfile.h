@@ -1,0 +1,42 @@
+/* A lock file that lets one process at a time do something, across
+ * containers: two containers started from one bind-mounted project share the
+ * file, and flock() locks are kept by the kernel they share. A lock goes away
+ * with its holder, however that ends, so a crashed holder never blocks the
+ * next start. The file itself stays (deleting it would race with a waiter). */
+#ifndef PE_LOCKFILE_H
+#define PE_LOCKFILE_H
+
+#include "loop.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lockfile {
+	int fd; /* -1 when closed */
+	bool held;
+};
+
+#define LOCKFILE_INIT                                                                                                  \
+	{                                                                                                              \
+		.fd = -1                                                                                               \
+	}
+
+/* Opens (creating) the lock file at path, and the folders leading to it.
+ * Returns 0, or -1 with errno and a one-line error naming what could not be
+ * created. */
+int lockfile_open(struct lockfile *lock, const char *path, char *error, size_t error_size);
+
+/* Takes the lock without waiting. Returns 1 taken, 0 held by another
+ * process, -1 with errno. */
+int lockfile_try(struct lockfile *lock);
+
+/* Waits on loop for the lock, trying again every poll_ms (flock cannot be
+ * polled). A SIGTERM, SIGINT or SIGQUIT ends the wait; other signals are
+ * ignored. Returns 1 taken, 0 stopped (*stop_signal set), -1 with errno. */
+int lockfile_wait(struct lockfile *lock, struct loop *loop, int64_t poll_ms, int *stop_signal);
+
+/* Releases the lock, if held, and closes the file; safe when never opened. */
+void lockfile_release(struct lockfile *lock);
+
+#endif

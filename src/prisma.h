@@ -1,0 +1,68 @@
+/* The Prisma CLI: finding it, and running one of its commands as a child of
+ * a phase (prisma generate now, migrate deploy later).
+ *
+ * The CLI runs in a process group of its own, so that a stop request reaches
+ * everything it started (Node, its workers) and nothing it left behind
+ * outlives the phase. Its output goes straight to ours, or through a relay
+ * when a prefix is asked for. */
+#ifndef PE_PRISMA_H
+#define PE_PRISMA_H
+
+#include "loop.h"
+#include "proc.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct prisma_cli {
+	char program[PATH_MAX]; /* what to run: a path, absolute or relative to the working directory */
+	const char *found_by;   /* "the prisma-cli setting", "./node_modules/.bin/prisma", "PATH", "$NVM_DIR" */
+	/* A folder to put first in the CLI's PATH, or "": the `node` of an NVM
+	 * installation, for a `#!/usr/bin/env node` CLI when no node is in PATH. */
+	char node_dir[PATH_MAX];
+};
+
+/* Finds the CLI: configured (the prisma-cli setting: a path, or a name looked
+ * up in PATH) when not NULL; else ./node_modules/.bin/prisma; else prisma in
+ * PATH; else $NVM_DIR/versions/node/<version>/bin/prisma. Versions under
+ * $NVM_DIR are tried in the order nvm would pick them: the alias/default
+ * version (or version prefix) first, then the highest. When the CLI found is
+ * a `#!/usr/bin/env node` script and PATH has no node, node_dir names an NVM
+ * node's folder. Returns 0, or -1 with a one-line error that lists where it
+ * looked and what to do. */
+int prisma_locate(const char *configured, struct prisma_cli *cli, char *error, size_t error_size);
+
+struct prisma_run_params {
+	struct loop *loop;
+	const struct proc_signals *signals; /* restored in the CLI */
+	const struct prisma_cli *cli;
+	const char *const *args;   /* after the program, NULL-terminated: {"generate", ...} */
+	const char *database_url;  /* exported as DATABASE_URL when not NULL */
+	const char *output_prefix; /* NULL: output passes through untouched */
+	int64_t stop_timeout_ms;   /* after a stop signal, before SIGKILL */
+};
+
+enum prisma_outcome {
+	PRISMA_EXITED,       /* status: its exit status */
+	PRISMA_SIGNALED,     /* status: the signal that killed it (sent by someone else) */
+	PRISMA_STOPPED,      /* status: the stop signal this process received and passed on */
+	PRISMA_SPAWN_FAILED, /* status: errno; failed: where */
+	PRISMA_LOOP_FAILED,  /* status: errno */
+};
+
+struct prisma_result {
+	enum prisma_outcome outcome;
+	int status;
+	enum proc_failure failed;
+	int64_t elapsed_ms;
+};
+
+/* Runs the CLI with args to its end, with CHECKPOINT_DISABLE=1 and
+ * PRISMA_HIDE_UPDATE_MESSAGE=1 in its environment unless they are set. A
+ * SIGTERM, SIGINT or SIGQUIT received meanwhile is passed to its process
+ * group, SIGKILL follows after stop_timeout_ms; other signals are ignored.
+ * Returns 0 when it ran (result says how it ended), -1 otherwise. */
+int prisma_run(const struct prisma_run_params *params, struct prisma_result *result);
+
+#endif

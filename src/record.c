@@ -1,0 +1,141 @@
+#include "record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DIGEST_HEX_LEN 64
+#define DIGEST_KEY     "digest "
+
+static bool is_digest(const char *text, size_t len)
+{
+	if (len != DIGEST_HEX_LEN)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\0' || !strchr("0123456789abcdef", text[i]))
+			return false;
+	return true;
+}
+
+int record_read(const char *path, char hex[65], char *error, size_t error_size)
+{
+	FILE *file = fopen(path, "re");
+	char line[512];
+	int found = 0;
+
+	if (!file) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		snprintf(error, error_size, "cannot read the generate record %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (!found && fgets(line, sizeof(line), file)) {
+		size_t len = strcspn(line, "\r\n");
+
+		if (strncmp(line, DIGEST_KEY, strlen(DIGEST_KEY)) == 0 &&
+		    is_digest(line + strlen(DIGEST_KEY), len - strlen(DIGEST_KEY))) {
+			memcpy(hex, line + strlen(DIGEST_KEY), DIGEST_HEX_LEN);
+			hex[DIGEST_HEX_LEN] = '\0';
+			found = 1;
+		}
+	}
+	if (!found && ferror(file)) {
+		snprintf(error, error_size, "cannot read the generate record %s: %s", path, strerror(errno));
+		fclose(file);
+		return -1;
+	}
+	fclose(file);
+	return found;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* After a rename, the new name is only durable once the folder is synced. */
+static int sync_folder(const char *path)
+{
+	char copy[PATH_MAX];
+	int fd;
+	int status;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	status = fsync(fd);
+	close(fd);
+	return status;
+}
+
+int record_write(const char *path, const char *hex, const char *schema_path, char *error, size_t error_size)
+{
+	char temp[PATH_MAX];
+	char content[PATH_MAX + 256];
+	int content_len;
+	int fd;
+	const char *step;
+
+	if ((size_t)snprintf(temp, sizeof(temp), "%s.tmp-XXXXXX", path) >= sizeof(temp)) {
+		snprintf(error, error_size, "cannot write the generate record %s: path too long", path);
+		return -1;
+	}
+	content_len = snprintf(content, sizeof(content),
+	                       "# prisma-entrypoint: inputs of the last successful prisma generate\n"
+	                       "digest %s\nschema %s\n",
+	                       hex, schema_path);
+	if (content_len < 0 || (size_t)content_len >= sizeof(content)) {
+		snprintf(error, error_size, "cannot write the generate record %s: schema path too long", path);
+		return -1;
+	}
+	fd = mkostemp(temp, O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(error, error_size, "cannot write the generate record %s: cannot create a file there: %s", path,
+		         strerror(errno));
+		return -1;
+	}
+	/* mkostemp makes it 0600; a record is not a secret, and another user
+	 * (the app's) may need to read it. */
+	if (fchmod(fd, 0644) < 0)
+		step = "chmod";
+	else if (write_all(fd, content, (size_t)content_len) < 0)
+		step = "write";
+	else if (fsync(fd) < 0)
+		step = "fsync";
+	else
+		step = NULL;
+	if (close(fd) < 0 && !step)
+		step = "close";
+	if (!step && rename(temp, path) < 0)
+		step = "rename";
+	if (step) {
+		int saved = errno;
+
+		unlink(temp);
+		snprintf(error, error_size, "cannot write the generate record %s: %s failed: %s", path, step,
+		         strerror(saved));
+		return -1;
+	}
+	/* The record is in place; a failed folder sync only weakens durability
+	 * across a power cut, which regenerating on the next start would fix. */
+	sync_folder(path);
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* The generate record: the digest of the inputs of the last successful
+ * `prisma generate`, kept in a small text file so that the next start can
+ * tell whether the generated client still matches its schema.
+ *
+ *   # prisma-entrypoint: inputs of the last successful prisma generate
+ *   digest 3f5c...(64 hex digits)
+ *   schema prisma/schema.prisma
+ *
+ * Only the digest line decides; the rest is for people. The file is replaced
+ * atomically, so a reader sees the old record or the new one, never a part. */
+#ifndef PE_RECORD_H
+#define PE_RECORD_H
+
+#include <stddef.h>
+
+/* Reads the digest recorded at path into hex (64 lowercase hex digits and a
+ * NUL). Returns 1 found; 0 no record (no file, or a file without a valid
+ * digest line: both mean "generate"); -1 with a one-line error when the file
+ * exists but cannot be read. */
+int record_read(const char *path, char hex[65], char *error, size_t error_size);
+
+/* Replaces the record at path: a temporary file in the same folder (which
+ * must exist), written, fsync'd, renamed over path, then the folder fsync'd.
+ * Returns 0, or -1 with a one-line error; on failure the old record (if any)
+ * is left as it was and no temporary file remains. */
+int record_write(const char *path, const char *hex, const char *schema_path, char *error, size_t error_size);
+
+#endif
