@@ -208,6 +208,11 @@ static int locate_configured(const char *configured, struct prisma_cli *cli, cha
 	const char *search = getenv("PATH");
 
 	cli->found_by = "the prisma-cli setting";
+	/* A path is taken as it is by proc_find_program(): check it exists. */
+	if (strchr(configured, '/') && access(configured, F_OK) < 0) {
+		snprintf(error, error_size, "prisma-cli '%s' not found: %s", configured, strerror(errno));
+		return -1;
+	}
 	if (proc_find_program(configured, cli->program, sizeof(cli->program)) < 0) {
 		if (strchr(configured, '/'))
 			snprintf(error, error_size, "prisma-cli '%s' not found: %s", configured, strerror(errno));

@@ -37,7 +37,7 @@ struct prisma_run_params {
 	struct loop *loop;
 	const struct proc_signals *signals; /* restored in the CLI */
 	const struct prisma_cli *cli;
-	const char *const *args;   /* after the program, NULL-terminated: {"generate", ...} */
+	const char *const *args;   /* after the program, NULL-terminated, at most 14 */
 	const char *database_url;  /* exported as DATABASE_URL when not NULL */
 	const char *output_prefix; /* NULL: output passes through untouched */
 	int64_t stop_timeout_ms;   /* after a stop signal, before SIGKILL */

@@ -27,7 +27,9 @@ static bool is_digest(const char *text, size_t len)
 int record_read(const char *path, char hex[65], char *error, size_t error_size)
 {
 	FILE *file = fopen(path, "re");
-	char line[512];
+	char *line = NULL;
+	size_t capacity = 0;
+	ssize_t len;
 	int found = 0;
 
 	if (!file) {
@@ -36,16 +38,17 @@ int record_read(const char *path, char hex[65], char *error, size_t error_size)
 		snprintf(error, error_size, "cannot read the generate record %s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (!found && fgets(line, sizeof(line), file)) {
-		size_t len = strcspn(line, "\r\n");
+	while (!found && (len = getline(&line, &capacity, file)) >= 0) {
+		size_t content = strcspn(line, "\r\n");
 
 		if (strncmp(line, DIGEST_KEY, strlen(DIGEST_KEY)) == 0 &&
-		    is_digest(line + strlen(DIGEST_KEY), len - strlen(DIGEST_KEY))) {
+		    is_digest(line + strlen(DIGEST_KEY), content - strlen(DIGEST_KEY))) {
 			memcpy(hex, line + strlen(DIGEST_KEY), DIGEST_HEX_LEN);
 			hex[DIGEST_HEX_LEN] = '\0';
 			found = 1;
 		}
 	}
+	free(line);
 	if (!found && ferror(file)) {
 		snprintf(error, error_size, "cannot read the generate record %s: %s", path, strerror(errno));
 		fclose(file);

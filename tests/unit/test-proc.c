@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- fixture: a temporary directory, PATH and cwd put back afterwards ---- */
@@ -534,6 +535,264 @@ static void test_spawn_new_group_seen_by_child(void **state)
 	assert_int_equal(pgid, child.pid);
 }
 
+/* ---- proc_spawn: envp, stdout_fd, stderr_fd ---- */
+
+/* Everything from fd up to end of file (fd closed), or fails the test. */
+static void read_to_end(int fd, char *out, size_t size)
+{
+	size_t used = 0;
+	ssize_t n;
+
+	while ((n = read(fd, out + used, size - 1 - used)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			used += (size_t)n;
+	assert_int_equal(n, 0);
+	out[used] = '\0';
+	close(fd);
+}
+
+/* Runs argv with envp and its stdout on a pipe (stdout_fd); returns the
+ * output and the wait status. */
+static int spawn_with_output_fd(const char *const *argv, char *const *envp, char *out, size_t size)
+{
+	struct proc_signals signals;
+	struct proc_child child = PROC_CHILD_INIT;
+	int fds[2];
+
+	current_signals(&signals);
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	child.argv = argv;
+	child.signals = &signals;
+	child.envp = envp;
+	child.stdout_fd = fds[1];
+	assert_int_equal(proc_spawn(&child), 0);
+	close(fds[1]);
+	read_to_end(fds[0], out, size);
+	return wait_status(child.pid);
+}
+
+static void test_spawn_envp_is_the_whole_environment(void **state)
+{
+	static const char *const argv[] = {"/usr/bin/env", NULL};
+	char *const envp[] = {"A=1", "B=two words", "EMPTY=", NULL};
+	char out[256];
+	int status;
+
+	(void)state;
+	assert_int_equal(setenv("PE_TEST_VARIABLE", "from the parent", 1), 0);
+	status = spawn_with_output_fd(argv, envp, out, sizeof(out));
+	unsetenv("PE_TEST_VARIABLE");
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out, "A=1\nB=two words\nEMPTY=\n");
+}
+
+static void test_spawn_envp_empty(void **state)
+{
+	static const char *const argv[] = {"/usr/bin/env", NULL};
+	char *const envp[] = {NULL};
+	char out[256];
+	int status;
+
+	(void)state;
+	status = spawn_with_output_fd(argv, envp, out, sizeof(out));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out, "");
+}
+
+/* The program is looked up in this process's PATH, as execvpe does, not in
+ * the PATH of envp (here: none). */
+static void test_spawn_envp_lookup_uses_own_path(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const argv[] = {"pe-hello", NULL};
+	char *const envp[] = {"ONLY=this", NULL};
+	char file[PATH_MAX], out[256];
+	int status;
+
+	make_file(fx->dir, "pe-hello", "#!/bin/sh\necho \"$ONLY|${PATH-unset}\"\n", 0755, file, sizeof(file));
+	assert_int_equal(setenv("PATH", fx->dir, 1), 0);
+	status = spawn_with_output_fd(argv, envp, out, sizeof(out));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* sh sets a default PATH of its own when none is given; what matters
+	 * is that it is not this process's. */
+	assert_non_null(strstr(out, "this|"));
+	assert_null(strstr(out, fx->dir));
+}
+
+static void test_spawn_stdout_and_stderr_fds(void **state)
+{
+	static const char *const argv[] = {"sh", "-c", "echo out; echo err >&2; echo out2", NULL};
+	struct proc_signals signals;
+	struct proc_child child = PROC_CHILD_INIT;
+	int out_fds[2], err_fds[2], status;
+	char out[64], err[64];
+
+	(void)state;
+	current_signals(&signals);
+	assert_int_equal(pipe2(out_fds, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(err_fds, O_CLOEXEC), 0);
+	child.argv = argv;
+	child.signals = &signals;
+	child.stdout_fd = out_fds[1];
+	child.stderr_fd = err_fds[1];
+	assert_int_equal(proc_spawn(&child), 0);
+	/* The caller's descriptors stay the caller's, close-on-exec as given. */
+	assert_true(fcntl(out_fds[1], F_GETFD) & FD_CLOEXEC);
+	close(out_fds[1]);
+	close(err_fds[1]);
+	read_to_end(out_fds[0], out, sizeof(out));
+	read_to_end(err_fds[0], err, sizeof(err));
+	status = wait_status(child.pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out, "out\nout2\n");
+	assert_string_equal(err, "err\n");
+}
+
+/* One descriptor for both, as 2>&1 would. */
+static void test_spawn_stdout_and_stderr_same_fd(void **state)
+{
+	static const char *const argv[] = {"sh", "-c", "echo out; echo err >&2; echo out2", NULL};
+	struct proc_signals signals;
+	struct proc_child child = PROC_CHILD_INIT;
+	int fds[2];
+	char out[64];
+
+	(void)state;
+	current_signals(&signals);
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	child.argv = argv;
+	child.signals = &signals;
+	child.stdout_fd = fds[1];
+	child.stderr_fd = fds[1];
+	assert_int_equal(proc_spawn(&child), 0);
+	close(fds[1]);
+	read_to_end(fds[0], out, sizeof(out));
+	wait_status(child.pid);
+	assert_string_equal(out, "out\nerr\nout2\n");
+}
+
+/* The given descriptors are close-on-exec: in the child they exist only as
+ * its stdout and stderr, not under their own numbers too. */
+static void test_spawn_output_fds_not_leaked(void **state)
+{
+	static const char script[] =
+	    "for fd in \"$@\"; do if [ -e /proc/$$/fd/$fd ]; then echo \"leaked $fd\"; fi; done; "
+	    "echo checked";
+	struct proc_signals signals;
+	struct proc_child child = PROC_CHILD_INIT;
+	int out_fds[2], err_fds[2];
+	char out_num[16], err_num[16], out[256], err[64];
+	const char *argv[] = {"sh", "-c", script, "sh", out_num, err_num, NULL};
+
+	(void)state;
+	current_signals(&signals);
+	assert_int_equal(pipe2(out_fds, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(err_fds, O_CLOEXEC), 0);
+	snprintf(out_num, sizeof(out_num), "%d", out_fds[1]);
+	snprintf(err_num, sizeof(err_num), "%d", err_fds[1]);
+	child.argv = argv;
+	child.signals = &signals;
+	child.stdout_fd = out_fds[1];
+	child.stderr_fd = err_fds[1];
+	assert_int_equal(proc_spawn(&child), 0);
+	close(out_fds[1]);
+	close(err_fds[1]);
+	read_to_end(out_fds[0], out, sizeof(out));
+	read_to_end(err_fds[0], err, sizeof(err));
+	wait_status(child.pid);
+	assert_string_equal(err, "");
+	/* Not a count of /proc/self/fd: what the test runner leaks (make's
+	 * jobserver pipe, say) would be counted too. */
+	assert_string_equal(out, "checked\n");
+}
+
+/* The reader of the child's output sees the end of it as soon as the child
+ * (and whatever it starts with its output elsewhere) is done: no copy of the
+ * pipe's write end lingers in a grandchild. */
+static void test_spawn_output_pipe_ends_with_child(void **state)
+{
+	static const char *const argv[] = {"sh", "-c", "echo hi; sleep 3 >/dev/null 2>&1 &", NULL};
+	struct proc_signals signals;
+	struct proc_child child = PROC_CHILD_INIT;
+	int fds[2];
+	char out[64];
+	struct timespec start, end;
+	long elapsed_ms;
+
+	(void)state;
+	current_signals(&signals);
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	child.argv = argv;
+	child.signals = &signals;
+	child.stdout_fd = fds[1];
+	child.stderr_fd = fds[1];
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	assert_int_equal(proc_spawn(&child), 0);
+	close(fds[1]);
+	read_to_end(fds[0], out, sizeof(out));
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	wait_status(child.pid);
+	elapsed_ms = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000;
+	assert_string_equal(out, "hi\n");
+	assert_true(elapsed_ms < 2000);
+}
+
+/* A descriptor that cannot be made the child's stdout: reported like an
+ * exec error, and nothing runs. */
+static void test_spawn_bad_output_fd(void **state)
+{
+	static const char *const argv[] = {"sh", "-c", "exit 0", NULL};
+	struct proc_signals signals;
+	struct proc_child child = PROC_CHILD_INIT;
+
+	(void)state;
+	current_signals(&signals);
+	child.argv = argv;
+	child.signals = &signals;
+	child.stdout_fd = 999;
+	assert_int_equal(fcntl(999, F_GETFD), -1);
+	errno = 0;
+	assert_int_equal(proc_spawn(&child), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(child.failed, PROC_FAILED_EXEC);
+	assert_int_equal(child.pid, -1);
+
+	child.stdout_fd = -1;
+	child.stderr_fd = 999;
+	errno = 0;
+	assert_int_equal(proc_spawn(&child), -1);
+	assert_int_equal(errno, EBADF);
+}
+
+/* An exec failure leaves the caller's descriptor open: it is the caller's. */
+static void test_spawn_exec_failure_keeps_output_fd(void **state)
+{
+	static const char *const argv[] = {"/nonexistent-dir/program", NULL};
+	struct proc_signals signals;
+	struct proc_child child = PROC_CHILD_INIT;
+	int fds[2];
+	char out[16];
+
+	(void)state;
+	current_signals(&signals);
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	child.argv = argv;
+	child.signals = &signals;
+	child.stdout_fd = fds[1];
+	errno = 0;
+	assert_int_equal(proc_spawn(&child), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(child.failed, PROC_FAILED_EXEC);
+	assert_true(fcntl(fds[1], F_GETFD) >= 0);
+	close(fds[1]);
+	read_to_end(fds[0], out, sizeof(out));
+	assert_string_equal(out, "");
+}
+
 /* SigBlk and SigIgn of a status file, as text. */
 static int status_fields(const char *status, char *blk, char *ign, size_t size)
 {
@@ -827,6 +1086,15 @@ int main(void)
 	    TEST(test_spawn_new_process_group),
 	    TEST(test_spawn_same_process_group),
 	    TEST(test_spawn_new_group_seen_by_child),
+	    TEST(test_spawn_envp_is_the_whole_environment),
+	    TEST(test_spawn_envp_empty),
+	    TEST(test_spawn_envp_lookup_uses_own_path),
+	    TEST(test_spawn_stdout_and_stderr_fds),
+	    TEST(test_spawn_stdout_and_stderr_same_fd),
+	    TEST(test_spawn_output_fds_not_leaked),
+	    TEST(test_spawn_output_pipe_ends_with_child),
+	    TEST(test_spawn_bad_output_fd),
+	    TEST(test_spawn_exec_failure_keeps_output_fd),
 	    TEST(test_spawn_restores_original_signals),
 	    TEST(test_spawn_take_terminal_without_terminal),
 	    TEST(test_block_and_restore),
