@@ -134,6 +134,9 @@ static int run_app(const struct invocation *invocation, const char *const *argv)
 		log_error("cannot create the signal descriptor: %s", strerror(errno));
 		return EXIT_OS_ERROR;
 	}
+	/* From the first phase on: what the Prisma CLI leaves behind is
+	 * re-parented here and reaped, as the app's orphans will be. */
+	supervise_become_reaper();
 	status = run_phases(invocation, argv, &loop);
 	loop_release(&loop);
 	return status;

@@ -18,6 +18,9 @@
 extern char **environ;
 
 #define LOCAL_CLI     "node_modules/.bin/prisma"
+/* After SIGKILL, how long the processes left in the CLI's group may take to
+ * vanish: only one in uninterruptible sleep takes that long. */
+#define CLEANUP_WAIT_MS 2000
 #define MAX_VERSIONS  64
 #define VERSION_CHARS 32
 
@@ -276,6 +279,20 @@ static bool names(const char *var, const char *name)
 	return strncmp(var, name, len) == 0 && var[len] == '=';
 }
 
+/* Prisma reads these as on when non-empty: an empty one is as good as unset
+ * (and with CHECKPOINT_DISABLE= it would fork a telemetry process). */
+static bool is_empty(const char *var, const char *name)
+{
+	return names(var, name) && var[strlen(name) + 1] == '\0';
+}
+
+static bool is_set(const char *name)
+{
+	const char *value = getenv(name);
+
+	return value && *value;
+}
+
 static void child_env_release(struct child_env *env)
 {
 	free(env->vars);
@@ -308,16 +325,17 @@ static int child_env_build(const struct prisma_run_params *params, struct child_
 	}
 	for (size_t i = 0; i < count; i++) {
 		if ((env->owned[0] && names(environ[i], "DATABASE_URL")) ||
-		    (env->owned[1] && names(environ[i], "PATH")))
+		    (env->owned[1] && names(environ[i], "PATH")) || is_empty(environ[i], "CHECKPOINT_DISABLE") ||
+		    is_empty(environ[i], "PRISMA_HIDE_UPDATE_MESSAGE"))
 			continue;
 		env->vars[used++] = environ[i];
 	}
 	for (size_t i = 0; i < 2; i++)
 		if (env->owned[i])
 			env->vars[used++] = env->owned[i];
-	if (!getenv("CHECKPOINT_DISABLE"))
+	if (!is_set("CHECKPOINT_DISABLE"))
 		env->vars[used++] = (char *)"CHECKPOINT_DISABLE=1";
-	if (!getenv("PRISMA_HIDE_UPDATE_MESSAGE"))
+	if (!is_set("PRISMA_HIDE_UPDATE_MESSAGE"))
 		env->vars[used++] = (char *)"PRISMA_HIDE_UPDATE_MESSAGE=1";
 	env->vars[used] = NULL;
 	return 0;
@@ -329,6 +347,8 @@ struct cli_run {
 	int status;
 	int stop_signal; /* the first stop signal received, or 0 */
 	int kill_timer;
+	bool exited;
+	int cleanup_timer; /* bounds the wait for what it left in its group */
 };
 
 static void on_stop_timeout(struct loop *loop, void *arg)
@@ -341,7 +361,7 @@ static void on_stop_timeout(struct loop *loop, void *arg)
 	kill(-run->pid, SIGKILL);
 }
 
-static void reap(struct loop *loop, struct cli_run *run)
+static void reap(struct cli_run *run)
 {
 	for (;;) {
 		int status;
@@ -353,11 +373,40 @@ static void reap(struct loop *loop, struct cli_run *run)
 			return;
 		if (pid == run->pid) {
 			run->status = status;
-			loop_stop(loop);
+			run->exited = true;
 		} else {
 			log_debug("reaped process %d", (int)pid);
 		}
 	}
+}
+
+static void on_cleanup_timeout(struct loop *loop, void *arg)
+{
+	struct cli_run *run = arg;
+
+	run->cleanup_timer = -1;
+	log_warning("processes left by the prisma CLI survived SIGKILL for %d ms: going on without them",
+	            CLEANUP_WAIT_MS);
+	loop_stop(loop);
+}
+
+/* Once the CLI has exited, what it left in its group is killed, and reaped
+ * as it comes back here (this process is their subreaper or init). */
+static void after_exit(struct loop *loop, struct cli_run *run)
+{
+	if (kill(-run->pid, 0) < 0 && errno == ESRCH) {
+		loop_stop(loop);
+		return;
+	}
+	if (run->cleanup_timer >= 0)
+		return;
+	log_verbose("the prisma CLI left processes in its group: sending them SIGKILL");
+	kill(-run->pid, SIGKILL);
+	loop_cancel_timer(loop, run->kill_timer);
+	run->kill_timer = -1;
+	run->cleanup_timer = loop_add_timer(loop, CLEANUP_WAIT_MS, on_cleanup_timeout, run);
+	if (run->cleanup_timer < 0)
+		loop_stop(loop);
 }
 
 static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, void *arg)
@@ -367,9 +416,13 @@ static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, vo
 	char name[32];
 
 	if (signo == SIGCHLD) {
-		reap(loop, run);
+		reap(run);
+		if (run->exited)
+			after_exit(loop, run);
 		return;
 	}
+	if (run->exited)
+		return;
 	if (!proc_is_stop_signal(signo)) {
 		log_debug("ignoring %s while the prisma CLI runs", proc_signal_name(signo, name, sizeof(name)));
 		return;
@@ -395,7 +448,7 @@ static void close_pair(int fds[2])
 
 int prisma_run(const struct prisma_run_params *params, struct prisma_result *result)
 {
-	struct cli_run run = {.params = params, .kill_timer = -1};
+	struct cli_run run = {.params = params, .kill_timer = -1, .cleanup_timer = -1};
 	struct proc_child child = PROC_CHILD_INIT;
 	struct relay relays[2] = {{.fd = -1}, {.fd = -1}};
 	int pipes[2][2] = {{-1, -1}, {-1, -1}};
@@ -457,11 +510,7 @@ int prisma_run(const struct prisma_run_params *params, struct prisma_result *res
 	loop_cancel_timer(params->loop, run.kill_timer);
 	for (int i = 0; i < 2; i++)
 		relay_finish(&relays[i], params->loop);
-	/* Whatever it left in its group does not outlive the phase. */
-	if (kill(-run.pid, 0) == 0) {
-		log_verbose("the prisma CLI left processes in its group: sending them SIGKILL");
-		kill(-run.pid, SIGKILL);
-	}
+	loop_cancel_timer(params->loop, run.cleanup_timer);
 	if (loop_status < 0) {
 		*result = (struct prisma_result){.outcome = PRISMA_LOOP_FAILED, .status = errno};
 		return -1;

@@ -1111,7 +1111,8 @@ static void test_run_environment_user_values_kept(void **state)
 	run_cli(fx, &run);
 	EXPECT(&run, run.rc == 0 && run.result.outcome == PRISMA_EXITED && run.result.status == 0);
 	expect_env(run.out, "CHECKPOINT_DISABLE", "0");
-	expect_env(run.out, "PRISMA_HIDE_UPDATE_MESSAGE", "");
+	/* Empty is off to Prisma, so it counts as unset: replaced, not doubled. */
+	expect_env(run.out, "PRISMA_HIDE_UPDATE_MESSAGE", "1");
 	/* No database_url given: the user's passes as it is. */
 	expect_env(run.out, "DATABASE_URL", "postgresql://user@db/app");
 	run_release(&run);

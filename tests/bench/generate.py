@@ -1,0 +1,352 @@
+#!/usr/bin/python3
+"""What the generate phase costs when there is nothing to generate, against running `prisma generate`
+on every start, and how long the digest of a big schema takes.
+
+Measures, in one run on one machine:
+  (a) start-to-exit time, with hyperfine -N side by side, in a copy of tests/fixtures/app (installed
+      with npm, tests/integration/npm_app.py's cache) whose client is current (the entrypoint ran
+      once and generated it):
+        prisma-entrypoint run --no-wait -- /bin/true      (digest, record matches: skip, run the app)
+        sh -c 'npx prisma generate && /bin/true'          (what an entrypoint script does on every start)
+      both with DATABASE_URL (a dummy: generate never connects), CHECKPOINT_DISABLE=1 and
+      PRISMA_HIDE_UPDATE_MESSAGE=1. Ratio = mean(npx) / mean(prisma-entrypoint). The record's bytes
+      and mtime are compared before and after, so a run that generated instead of skipping is an
+      error, not a fast number;
+  (b) `prisma-entrypoint hash --schema FOLDER` on a generated multi-file schema of about 2 MB
+      (--schema-files files of models) against `hash --schema FILE` on the fixture's small
+      schema, in the same empty folder: digest time = the difference of the means.
+
+Prints a table and writes build/bench/generate.json. The issue's targets (the skip at least 100x
+faster than npx prisma generate; the 2 MB digest under 20 ms) are reported, not enforced. Exit
+status: 0 when every measurement ran, 1 when one failed (a command exited non-zero, the client was
+generated during the measurement, the npm install failed), 2 when a tool is missing.
+
+Usage: tests/bench/generate.py [--binary PATH] [--runs N] [--warmup N] [--schema-files N]
+                               [--schema-kib N] [--out FILE]
+"""
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+import npm_app  # noqa: E402  (tests/integration/npm_app.py: the fixture app installed with npm, cached)
+
+TRUE = "/bin/true"
+TARGET_RATIO_MIN = 100  # npx prisma generate mean / prisma-entrypoint mean
+TARGET_DIGEST_MS = 20  # digest of a ~2 MB schema
+SKIPPED = "prisma client is current"
+GENERATED = "prisma client generated"
+
+
+class BenchError(Exception):
+    def __init__(self, msg, code=1):
+        super().__init__(msg)
+        self.code = code
+
+
+def say(msg=""):
+    print(msg, flush=True)
+
+
+def clean_env():
+    """Nothing of ours from the caller's environment; what prisma needs, and no npm chatter."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PRISMA_ENTRYPOINT_", "DATABASE_URL")) and k not in ("NODE_OPTIONS", "NVM_DIR")}
+    env.update(npm_app.PRISMA_ENV)
+    env.update({"npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_audit": "false",
+                "LC_ALL": "C"})
+    return env
+
+
+def tool_version(argv, env=None, cwd=None):
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=env, cwd=cwd)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"unknown ({e})"
+    text = (p.stdout + p.stderr).strip()
+    return text.splitlines()[0] if text else f"unknown (exit {p.returncode})"
+
+
+def check_tools(binary):
+    missing = []
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        missing.append(f"{binary} (run `make`)")
+    if shutil.which("hyperfine") is None:
+        missing.append("hyperfine (apt-get install -y hyperfine)")
+    for tool in ("node", "npm", "npx"):
+        if shutil.which(tool) is None:
+            missing.append(f"{tool} (apt-get install -y nodejs npm)")
+    if missing:
+        raise BenchError("missing: " + "; ".join(missing), code=2)
+
+
+def run_checked(argv, env, cwd, what, timeout=120):
+    p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout,
+                       stdin=subprocess.DEVNULL)
+    if p.returncode != 0:
+        raise BenchError(f"{what}: `{shlex.join(argv)}` exited {p.returncode}:\n{(p.stdout + p.stderr).strip()[-3000:]}")
+    return p
+
+
+def hyperfine(commands, env, cwd, runs, warmup):
+    """commands: [(name, argv)]. hyperfine -N, one invocation, so that they run side by side. Without
+    --runs hyperfine runs each command for at least 3 s and at least 10 times."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        export = f.name
+    try:
+        argv = ["hyperfine", "-N", "--style", "none", "--warmup", str(warmup), "--export-json", export]
+        if runs:
+            argv += ["--runs", str(runs)]
+        for name, cmd in commands:
+            argv += ["-n", name, shlex.join(cmd)]
+        p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd)
+        if p.returncode != 0:
+            raise BenchError(f"hyperfine failed (exit {p.returncode}):\n{p.stdout}{p.stderr}")
+        data = json.loads(Path(export).read_text())
+    finally:
+        os.unlink(export)
+    out = {}
+    for res in data["results"]:
+        t = res["times"]
+        out[res["command"]] = {
+            "command": dict(commands)[res["command"]],
+            "mean_s": statistics.fmean(t),
+            "stddev_s": statistics.stdev(t) if len(t) > 1 else 0.0,
+            "median_s": statistics.median(t),
+            "min_s": min(t),
+            "max_s": max(t),
+            "runs": len(t),
+        }
+    return out
+
+
+def snapshot(path):
+    st = path.stat()
+    return path.read_bytes(), st.st_mtime_ns
+
+
+# ------------------------------------------------------------------------------------------------
+# (a) skip vs npx prisma generate
+# ------------------------------------------------------------------------------------------------
+
+
+def measure_skip(binary, env, work, runs, warmup):
+    say("installing the fixture app (npm ci, cached between runs) ...")
+    try:
+        node_modules = npm_app.installed_node_modules(say=say)
+    except npm_app.NpmAppError as e:
+        raise BenchError(str(e)) from e
+    app = npm_app.copy_app(work / "app", node_modules)
+    pe_run = [str(binary), "run", "--no-wait", "--", TRUE]
+    first = run_checked(pe_run, env, app, "the first start (generate)")
+    if GENERATED not in first.stderr:
+        raise BenchError(f"the first start did not generate the client (no '{GENERATED}' line): is the generate "
+                         f"phase built in?\n{first.stderr.strip()[-2000:]}")
+    second = run_checked(pe_run, env, app, "the second start (skip)")
+    if SKIPPED not in second.stderr:
+        raise BenchError(f"the second start did not skip (no '{SKIPPED}' line):\n{second.stderr.strip()[-2000:]}")
+    record = app / npm_app.RECORD
+    before = snapshot(record)
+    npx = ["/bin/sh", "-c", f"npx prisma generate && {TRUE}"]
+    run_checked(npx, env, app, "npx prisma generate")
+    commands = [("prisma-entrypoint (client current)", pe_run), ("npx prisma generate", npx)]
+    say(f"hyperfine: {' vs '.join(shlex.join(c) for _, c in commands)} in {app}")
+    timing = hyperfine(commands, env, app, runs, warmup)
+    after = snapshot(record)
+    if after != before:
+        raise BenchError(f"{record} changed during the measurement: prisma-entrypoint generated instead of skipping")
+    third = run_checked(pe_run, env, app, "the start after the measurement")
+    if SKIPPED not in third.stderr:
+        raise BenchError(f"the start after the measurement did not skip:\n{third.stderr.strip()[-2000:]}")
+    versions = {
+        "node": tool_version(["node", "--version"], env),
+        "npm": tool_version(["npm", "--version"], env),
+        "prisma": json.loads((app / "node_modules" / "prisma" / "package.json").read_text())["version"],
+    }
+    npm_app.remove_node_modules(app)
+    return timing, versions, str(node_modules)
+
+
+# ------------------------------------------------------------------------------------------------
+# (b) the digest of a big schema
+# ------------------------------------------------------------------------------------------------
+
+HEADER = """generator client {
+  provider        = "prisma-client-js"
+  previewFeatures = ["driverAdapters"]
+  engineType      = "client"
+}
+
+datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+"""
+
+
+def model_text(name, fields):
+    lines = [f"model {name} {{", "  id        Int      @id @default(autoincrement())"]
+    for i in range(fields):
+        kind = ("String?", "Int?", "DateTime?", "Boolean?", "Float?")[i % 5]
+        lines.append(f"  field{i:03d}_{name.lower():<20} {kind:<9} // generated for the benchmark")
+    lines.append("}")
+    return "\n".join(lines) + "\n\n"
+
+
+def write_big_schema(folder, files, kib):
+    """A valid multi-file schema: main.prisma (generator, datasource) and models/NNN.prisma, about
+    `kib` KiB in all. Returns (file count, bytes)."""
+    (folder / "models").mkdir(parents=True)
+    (folder / "main.prisma").write_text(HEADER)
+    total = len(HEADER)
+    for f in range(files):
+        want = (kib * 1024 - total) / (files - f)  # what is left, spread over the files left
+        parts, size, m = [], 0, 0
+        while True:
+            text = model_text(f"M{f:03d}x{m:02d}", 20)
+            if parts and size + len(text) / 2 > want:  # the nearest whole number of models
+                break
+            parts.append(text)
+            size += len(text)
+            m += 1
+        data = "".join(parts)
+        (folder / "models" / f"{f:03d}.prisma").write_text(data)
+        total += len(data)
+    return files + 1, total
+
+
+def measure_digest(binary, env, work, runs, warmup, files, kib):
+    big = work / "big-schema"
+    count, size = write_big_schema(big, files, kib)
+    small = npm_app.FIXTURE / "prisma" / "schema.prisma"
+    empty = work / "empty"  # no prisma.config.ts, no node_modules: only the schema is read
+    empty.mkdir()
+    cmd_big = [str(binary), "hash", "--schema", str(big)]
+    cmd_small = [str(binary), "hash", "--schema", str(small)]
+    out = run_checked(cmd_big, env, empty, "hash of the big schema").stdout
+    listed = sum(1 for line in out.splitlines() if line.startswith("file "))
+    if listed != count:
+        raise BenchError(f"`hash` of the big schema lists {listed} files, {count} were written:\n{out[-2000:]}")
+    run_checked(cmd_small, env, empty, "hash of the fixture schema")
+    commands = [(f"hash, {size / 1e6:.1f} MB in {count} files", cmd_big),
+                (f"hash, fixture schema ({small.stat().st_size} bytes)", cmd_small)]
+    say(f"hyperfine: {' vs '.join(shlex.join(c) for _, c in commands)}")
+    timing = hyperfine(commands, env, empty, runs, warmup)
+    return timing, {"files": count, "bytes": size, "folder_layout": "main.prisma + models/NNN.prisma"}
+
+
+# ------------------------------------------------------------------------------------------------
+# report
+# ------------------------------------------------------------------------------------------------
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.2f}"
+
+
+def report(meta, skip, digest, schema):
+    say(f"generate benchmark: hyperfine -N, {meta['warmup']} warmup, "
+        f"{'%d runs' % meta['runs'] if meta['runs'] else 'at least 10 runs and 3 s'} per command; {meta['cpus']} CPUs, "
+        f"kernel {meta['kernel']}, node {meta['versions']['node']}, prisma {meta['versions']['prisma']}")
+    say(f"{'':<44} {'mean ms':>9} {'± sd':>8} {'median':>9} {'min':>9} {'max':>9} {'runs':>5}")
+    for table in (skip, digest):
+        for name, row in table.items():
+            say(f"{name:<44} {ms(row['mean_s']):>9} {ms(row['stddev_s']):>8} {ms(row['median_s']):>9} "
+                f"{ms(row['min_s']):>9} {ms(row['max_s']):>9} {row['runs']:>5}")
+    (pe_name, pe), (npx_name, npx) = list(skip.items())
+    ratio = npx["mean_s"] / pe["mean_s"] if pe["mean_s"] > 0 else None
+    mratio = npx["median_s"] / pe["median_s"] if pe["median_s"] > 0 else None
+    (big_name, big), (small_name, small) = list(digest.items())
+    digest_s = big["mean_s"] - small["mean_s"]
+    digest_med_s = big["median_s"] - small["median_s"]
+    targets = {
+        "skip_vs_npx_ratio": {"target_min": TARGET_RATIO_MIN, "measured": ratio,
+                              "met": ratio is not None and ratio >= TARGET_RATIO_MIN},
+        "digest_2mb_ms": {"target_max": TARGET_DIGEST_MS, "measured": round(digest_s * 1000, 3),
+                          "met": digest_s * 1000 < TARGET_DIGEST_MS},
+    }
+
+    def met(t):
+        return "met" if t["met"] else "NOT met"
+
+    t1, t2 = targets["skip_vs_npx_ratio"], targets["digest_2mb_ms"]
+    say(f"start with a current client: {ms(pe['mean_s'])} ms vs npx prisma generate {ms(npx['mean_s'])} ms: "
+        f"{'n/a' if ratio is None else f'{ratio:.0f}x'} faster (medians: "
+        f"{'n/a' if mratio is None else f'{mratio:.0f}x'})")
+    say(f"digest of {schema['bytes'] / 1e6:.1f} MB in {schema['files']} files: {ms(digest_s)} ms "
+        f"(mean of the big hash {ms(big['mean_s'])} ms - small {ms(small['mean_s'])} ms; medians: "
+        f"{ms(digest_med_s)} ms)")
+    say(f"target: >= {TARGET_RATIO_MIN}x faster than npx prisma generate: {met(t1)} "
+        f"({'n/a' if ratio is None else f'{ratio:.0f}x'}); 2 MB digest < {TARGET_DIGEST_MS} ms: {met(t2)} "
+        f"({digest_s * 1000:.2f} ms; the whole `hash` run {ms(big['mean_s'])} ms)")
+    noisy = [name for table in (skip, digest) for name, row in table.items() if row["stddev_s"] > 0.5 * row["mean_s"]]
+    if noisy:
+        say(f"warning: noisy timings (sd > half the mean) for {', '.join(noisy)}: other load on this machine? "
+            "Trust the medians, or run again.")
+    return {"skip_vs_npx_ratio": ratio, "skip_vs_npx_median_ratio": mratio, "digest_s": digest_s,
+            "digest_median_s": digest_med_s, "noisy": noisy, "targets": targets}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--binary", default=os.environ.get("PRISMA_ENTRYPOINT_BIN", str(REPO / "build" / "prisma-entrypoint")))
+    ap.add_argument("--runs", type=int, default=0,
+                    help="hyperfine runs per command (default: hyperfine's own, at least 10 runs and 3 s)")
+    ap.add_argument("--warmup", type=int, default=2, help="hyperfine warmup runs per command (default 2)")
+    ap.add_argument("--schema-files", type=int, default=200, help="model files of the big schema (default 200)")
+    ap.add_argument("--schema-kib", type=int, default=2048, help="size of the big schema in KiB (default 2048)")
+    ap.add_argument("--out", default=str(REPO / "build" / "bench" / "generate.json"))
+    args = ap.parse_args()
+    if args.runs < 0 or args.warmup < 0 or args.schema_files < 1 or args.schema_kib < 1:
+        ap.error("need --runs >= 0, --warmup >= 0, --schema-files >= 1, --schema-kib >= 1")
+    binary = Path(args.binary).resolve()
+
+    try:
+        check_tools(binary)
+        env = clean_env()
+        with tempfile.TemporaryDirectory(prefix="pe-bench-generate-") as tmp:
+            work = Path(tmp)
+            skip, versions, cache = measure_skip(binary, env, work, args.runs, args.warmup)
+            digest, schema = measure_digest(binary, env, work, args.runs, args.warmup, args.schema_files,
+                                            args.schema_kib)
+        meta = {
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "runs": args.runs,
+            "warmup": args.warmup,
+            "cpus": os.cpu_count(),
+            "kernel": platform.release(),
+            "hyperfine": tool_version(["hyperfine", "--version"], env),
+            "binary": str(binary),
+            "npm_cache": cache,
+            "env": {k: npm_app.PRISMA_ENV[k] for k in sorted(npm_app.PRISMA_ENV)},
+            "versions": {"prisma-entrypoint": tool_version([str(binary), "--version"], env), **versions},
+            "big_schema": schema,
+        }
+        summary = report(meta, skip, digest, schema)
+    except BenchError as e:
+        print(f"bench: error: {e}", file=sys.stderr)
+        return e.code
+    except (OSError, subprocess.SubprocessError, ValueError) as e:
+        print(f"bench: error: {e}", file=sys.stderr)
+        return 1
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"meta": meta, "skip": skip, "digest": digest, **summary}, indent=2) + "\n")
+    say(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

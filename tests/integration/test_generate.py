@@ -1,0 +1,681 @@
+"""The generate phase of `run` (wait -> generate -> app), against the real Prisma 6.19 CLI.
+
+Each test works in a copy of tests/fixtures/app with a real copy of node_modules installed by npm
+once per lock file (npm_app.py: a session fixture, cached outside the repository between runs; a
+missing npm or a failed install fails these tests). Whether prisma ran is proven by a call-recording
+wrapper put in place of node_modules/.bin/prisma: it logs every call (arguments, cwd and the
+variables the entrypoint sets for the child) and then execs node on the real CLI.
+
+The app is `/bin/sh -c 'echo ran >> MARKER'`, so each test can tell whether the app was started.
+Every run has DATABASE_URL set to a dummy URL (prisma needs one even for generate) and --no-wait.
+One real `prisma generate` takes about 1-1.5 s; tests share generates where it is natural.
+"""
+
+import os
+import random
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import SANITIZER_REPORT, all_pids, pid_alive, proc_cmdline, wait_until
+from npm_app import (
+    CLIENT_DIR,
+    DUMMY_DATABASE_URL,
+    RECORD,
+    copy_app,
+    install_wrapper,
+    node_modules_or_fail,
+    read_calls,
+    read_record,
+    real_cli,
+    remove_node_modules,
+    write_wrapper,
+)
+
+# The entrypoint must set CHECKPOINT_DISABLE and PRISMA_HIDE_UPDATE_MESSAGE itself, and nothing of
+# the caller's nvm setup may leak in: removed unless a test sets them.
+BASE_ENV = {
+    "DATABASE_URL": DUMMY_DATABASE_URL,
+    "CHECKPOINT_DISABLE": None,
+    "PRISMA_HIDE_UPDATE_MESSAGE": None,
+    "NVM_DIR": None,
+    "NODE_OPTIONS": None,
+}
+OTHER_DATABASE_URL = "postgresql://other:pw@127.0.0.1:1/otherdb"
+
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+GENERATED = re.compile(r"prisma client generated in .+? \(inputs ([0-9a-f]{12})\)")
+SCHEMA = "prisma/schema.prisma"
+USER_FIELD = "name  String?"  # the last field of the fixture's User model
+POST_MODEL = """// a second schema file, in a subfolder
+model Post {
+  id    Int    @id @default(autoincrement())
+  title String
+}
+"""
+
+
+def snapshot(path: Path):
+    """Bytes and mtime of a file (None when absent), to prove it was not written."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return path.read_bytes(), st.st_mtime_ns
+
+
+def folder_state(folder: Path) -> dict:
+    """name -> (size, mtime_ns) of every entry of a folder ({} when absent)."""
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for entry in folder.iterdir():
+        st = entry.lstat()
+        out[entry.name] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def same_path(a, b) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+class App:
+    """A copy of the fixture app as the runner's working directory, and what a test asks of it."""
+
+    def __init__(self, runner, root: Path):
+        self.pe = runner
+        self.root = root
+        self.calls_log = runner.tmp / "prisma-calls.log"
+        self.marker = runner.tmp / "app-ran"
+        self.record = root / RECORD
+        self.client = root / CLIENT_DIR
+
+    # -- files -------------------------------------------------------------------------------
+
+    def edit(self, rel: str, old: str, new: str):
+        path = self.root / rel
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {path}"
+        path.write_text(text.replace(old, new, 1))
+
+    def set_config_schema(self, schema: str):
+        self.edit("prisma.config.ts", 'schema: "prisma/schema.prisma"', f'schema: "{schema}"')
+
+    def set_version(self, package: str, version: str):
+        pj = self.root / "node_modules" / package / "package.json"
+        text = pj.read_text()
+        new = re.sub(r'("version"\s*:\s*")[^"]*(")', rf"\g<1>{version}\g<2>", text, count=1)
+        assert new != text, f"no version changed in {pj}"
+        pj.write_text(new)
+
+    def dts(self) -> str:
+        return (self.client / "index.d.ts").read_text()
+
+    def has_model(self, name: str) -> bool:
+        return f"export type {name} = " in self.dts()
+
+    # -- the wrapper -------------------------------------------------------------------------
+
+    def wrap(self, before_exec: str = "", node_args=()):
+        install_wrapper(self.root, self.calls_log, before_exec, node_args)
+
+    def calls(self) -> list:
+        return read_calls(self.calls_log)
+
+    # -- running -----------------------------------------------------------------------------
+
+    def args(self, *opts, status: int = 0) -> list:
+        return ["--no-wait", *opts, "--", "/bin/sh", "-c", f'echo ran >> "$0"; exit {status}', str(self.marker)]
+
+    @staticmethod
+    def env(extra=None) -> dict:
+        return {**BASE_ENV, **(extra or {})}
+
+    def run(self, *opts, env=None, status: int = 0, seconds: float = 60):
+        self.marker.unlink(missing_ok=True)
+        return self.pe.run(self.args(*opts, status=status), env=self.env(env), seconds=seconds)
+
+    def start(self, *opts, env=None, argv=None):
+        self.marker.unlink(missing_ok=True)
+        args = self.args(*opts)
+        return self.pe.start(args, env=self.env(env), argv=argv(self.pe.argv(args)) if argv else None)
+
+    @property
+    def app_ran(self) -> bool:
+        return self.marker.exists()
+
+    def hash(self, *opts) -> str:
+        res = self.pe.run(["hash", *opts], env=self.env())
+        assert res.returncode == 0, str(res)
+        digest = res.stdout.splitlines()[0]
+        assert HEX64.match(digest), str(res)
+        return digest
+
+    def check(self, *opts):
+        return self.pe.run(["hash", "--check", *opts], env=self.env())
+
+    def record_digest(self) -> str:
+        digest = read_record(self.record).get("digest", "")
+        assert HEX64.match(digest), f"no `digest <64 hex>` line in {self.record}: {self.record.read_text()!r}"
+        return digest
+
+    # -- what a run must have shown ----------------------------------------------------------
+
+    def assert_generated(self, res, calls: int):
+        """prisma ran (the wrapper's call count is now `calls`), the app ran, the record holds the
+        digest `hash` prints and the success line names it. Returns the digest."""
+        assert res.returncode == 0, str(res)
+        assert len(self.calls()) == calls, f"expected {calls} prisma call(s), got {self.calls()}\n{res}"
+        assert (self.client / "index.js").is_file(), f"no generated client in {self.client}\n{res}"
+        digest = self.hash()
+        assert self.record_digest() == digest, f"record {self.record.read_text()!r} vs hash {digest}\n{res}"
+        m = GENERATED.search(res.stderr)
+        assert m, f"no 'prisma client generated in ... (inputs ...)' line\n{res}"
+        assert m.group(1) == digest[:12], str(res)
+        assert self.app_ran, f"the app did not run\n{res}"
+        self.assert_no_temp_files(res)
+        return digest
+
+    def assert_skipped(self, res, digest: str, calls: int):
+        assert res.returncode == 0, str(res)
+        assert f"prisma client is current (inputs {digest[:12]}): generate skipped" in res.stderr, str(res)
+        assert len(self.calls()) == calls, f"prisma ran although the client is current: {self.calls()}\n{res}"
+        assert not GENERATED.search(res.stderr), str(res)
+        assert self.app_ran, f"the app did not run\n{res}"
+
+    def assert_no_temp_files(self, res=None, folder: Path | None = None):
+        folder = folder or self.record.parent
+        left = set(folder_state(folder)) - {self.record.name, self.record.name + ".lock"}
+        assert not left, f"files left next to the generate record in {folder}: {sorted(left)}\n{res or ''}"
+
+
+@pytest.fixture(scope="session")
+def npm_node_modules():
+    """The fixture app's node_modules, installed with npm once per lock file and cached between
+    runs (npm_app.py). No npm, or a failed install, fails the tests: it never skips them."""
+    return node_modules_or_fail()
+
+
+def make_app(runner, node_modules):
+    root = copy_app(runner.cwd, node_modules)
+    return App(runner, root)
+
+
+@pytest.fixture
+def app(pe_plain, npm_node_modules):
+    a = make_app(pe_plain, npm_node_modules)
+    yield a
+    remove_node_modules(a.root)
+
+
+@pytest.fixture
+def app_pe(pe, npm_node_modules):
+    """The same, for tests that run in both modes (plain and PID 1)."""
+    a = make_app(pe, npm_node_modules)
+    yield a
+    remove_node_modules(a.root)
+
+
+def schema_arg(call) -> str:
+    args = call["args"]
+    assert args[:1] == ["generate"] and "--schema" in args, f"not `generate --schema PATH`: {args}"
+    path = args[args.index("--schema") + 1]
+    return os.path.join(call["cwd"], path)
+
+
+# ---------------------------------------------------------------------------------------------
+# generate when needed, skip when current
+# ---------------------------------------------------------------------------------------------
+
+
+def test_first_start_generates_and_the_next_one_skips(app):
+    app.wrap()
+    assert not app.client.exists() and not app.record.exists()
+    res = app.run()
+    digest = app.assert_generated(res, calls=1)
+    call = app.calls()[0]
+    assert same_path(schema_arg(call), app.root / SCHEMA), call
+    assert same_path(call["cwd"], app.root), call
+    # not set by the test: set by the entrypoint for prisma
+    assert call["CHECKPOINT_DISABLE"] == "1" and call["PRISMA_HIDE_UPDATE_MESSAGE"] == "1", call
+    assert call["DATABASE_URL"] == DUMMY_DATABASE_URL, call
+    assert "Generated Prisma Client" in res.stdout, f"prisma's own output should pass through\n{res}"
+
+    record, folder = snapshot(app.record), folder_state(app.record.parent)
+    res = app.run()
+    app.assert_skipped(res, digest, calls=1)
+    assert snapshot(app.record) == record, "the skip path rewrote the record"
+    assert folder_state(app.record.parent) == folder, "the skip path wrote next to the record"
+    assert "Generated Prisma Client" not in res.stdout, str(res)
+
+
+def test_prisma_sees_variables_already_set_and_the_effective_database_url(app):
+    app.wrap()
+    res = app.run(env={"CHECKPOINT_DISABLE": "0", "PRISMA_HIDE_UPDATE_MESSAGE": "0",
+                       "PRISMA_ENTRYPOINT_DATABASE_URL": OTHER_DATABASE_URL})
+    app.assert_generated(res, calls=1)
+    call = app.calls()[0]
+    assert call["CHECKPOINT_DISABLE"] == "0" and call["PRISMA_HIDE_UPDATE_MESSAGE"] == "0", call
+    # the prefixed variable wins over DATABASE_URL, and prisma gets the effective one
+    assert call["DATABASE_URL"] == OTHER_DATABASE_URL, call
+
+
+def test_schema_edit_regenerates_with_the_new_field(app):
+    app.wrap()
+    first = app.assert_generated(app.run(), calls=1)
+    assert not re.search(r"\bhostname\b", app.dts())
+    app.edit(SCHEMA, USER_FIELD, USER_FIELD + "\n  hostname String?")
+    res = app.run()
+    second = app.assert_generated(res, calls=2)
+    assert second != first
+    assert re.search(r"\bhostname\b", app.dts()), "the new field is not in the generated client"
+
+
+def test_multi_file_schema_folder(app):
+    folder = app.root / "prisma" / "schema"
+    (folder / "models").mkdir(parents=True)
+    shutil.move(str(app.root / SCHEMA), folder / "schema.prisma")
+    (folder / "models" / "post.prisma").write_text(POST_MODEL)
+    app.set_config_schema("prisma/schema")
+    app.wrap()
+    first = app.assert_generated(app.run(), calls=1)
+    assert same_path(schema_arg(app.calls()[0]), folder)
+    assert app.has_model("Post") and app.has_model("User")
+    assert not re.search(r"\bsubtitle\b", app.dts())
+
+    app.edit("prisma/schema/models/post.prisma", "title String", "title String\n  subtitle String?")
+    second = app.assert_generated(app.run(), calls=2)
+    assert second != first
+    assert re.search(r"\bsubtitle\b", app.dts()), "the edit of the second file is not in the client"
+    app.assert_skipped(app.run(), second, calls=2)
+
+
+def test_config_file_names_a_schema_elsewhere(app):
+    (app.root / "db").mkdir()
+    shutil.move(str(app.root / SCHEMA), app.root / "db" / "main.prisma")
+    shutil.rmtree(app.root / "prisma")  # nothing at the default places
+    with open(app.root / "db" / "main.prisma", "a") as f:
+        f.write("\nmodel Tenant {\n  id   Int    @id\n  slug String @unique\n}\n")
+    app.set_config_schema("db/main.prisma")
+    app.wrap()
+    app.assert_generated(app.run(), calls=1)
+    assert same_path(schema_arg(app.calls()[0]), app.root / "db" / "main.prisma")
+    assert app.has_model("Tenant") and app.has_model("User")
+
+
+def test_regenerates_when_the_client_is_gone_or_prisma_changes(app):
+    app.wrap()
+    first = app.assert_generated(app.run(), calls=1)
+    record = snapshot(app.record)
+
+    # the record still matches, but the client is gone (an `npm ci` wiped it)
+    shutil.rmtree(app.root / "node_modules" / ".prisma")
+    res = app.run()
+    assert app.assert_generated(res, calls=2) == first
+    assert "prisma client is current" not in res.stderr, str(res)
+
+    # an empty client folder is no client either
+    shutil.rmtree(app.client)
+    app.client.mkdir()
+    assert app.assert_generated(app.run(), calls=3) == first
+
+    # a prisma upgrade (only its installed package.json changes)
+    app.set_version("prisma", "6.19.4")
+    res = app.run()
+    bumped = app.assert_generated(res, calls=4)
+    assert bumped != first and snapshot(app.record) != record
+    app.assert_skipped(app.run(), bumped, calls=4)
+
+
+def test_no_generate_skips_the_phase_and_force_generate_runs_it(app):
+    app.wrap()
+    for opts, env in [(["--no-generate"], None), ([], {"PRISMA_ENTRYPOINT_NO_GENERATE": "true"})]:
+        res = app.run(*opts, env=env)
+        assert res.returncode == 0, str(res)
+        assert app.app_ran, str(res)
+        assert app.calls() == [], f"prisma ran with no-generate\n{res}"
+        assert not app.record.exists() and not (app.root / "node_modules" / ".cache").exists(), str(res)
+        assert not app.client.exists(), str(res)
+
+    digest = app.assert_generated(app.run(), calls=1)
+    res = app.run("--force-generate")
+    assert app.assert_generated(res, calls=2) == digest
+    assert "prisma client is current" not in res.stderr, str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# prisma fails
+# ---------------------------------------------------------------------------------------------
+
+# An unknown field type: prisma reports a validation error (P1012). (A schema that does not parse
+# at all makes prisma 6.19 fall back to the native engine and try to download it first, so its
+# message depends on the network; the exit status is 1 either way.)
+BAD_FIELD = "hostname Strng?"
+
+
+def test_failed_generate_is_exit_80_and_warn_starts_the_app(app):
+    app.wrap()
+    digest = app.assert_generated(app.run(), calls=1)
+    record = snapshot(app.record)
+    app.edit(SCHEMA, USER_FIELD, USER_FIELD + "\n  " + BAD_FIELD)
+
+    res = app.run()
+    assert res.returncode == 80, str(res)
+    assert "prisma generate failed" in res.stderr, str(res)
+    both = res.stdout + res.stderr
+    assert "Strng" in both and "P1012" in both, f"prisma's own error should be visible\n{res}"
+    assert not app.app_ran, f"the app ran although generate failed\n{res}"
+    assert len(app.calls()) == 2
+    assert snapshot(app.record) == record, "a failed generate changed the record"
+    app.assert_no_temp_files(res)
+
+    res = app.run("--generate-failure", "warn")
+    assert res.returncode == 0, str(res)
+    assert "WARNING" in res.stderr and "Strng" in res.stdout + res.stderr, str(res)
+    assert app.app_ran, f"the app did not run with --generate-failure warn\n{res}"
+    assert snapshot(app.record) == record, "a failed generate changed the record"
+
+    res = app.run(env={"PRISMA_ENTRYPOINT_GENERATE_FAILURE": "warn"}, status=7)
+    assert res.returncode == 7, f"with warn the exit status is the app's\n{res}"
+    assert "WARNING" in res.stderr and app.app_ran, str(res)
+    assert len(app.calls()) == 4
+
+    # the failed runs left the old record alone: with the schema restored the client is current
+    app.edit(SCHEMA, "\n  " + BAD_FIELD, "")
+    app.assert_skipped(app.run(), digest, calls=4)
+
+
+def test_no_cli_anywhere_is_exit_78_naming_where_it_looked(app):
+    (app.root / "node_modules" / ".bin" / "prisma").unlink()
+    empty = app.pe.tmp / "empty-bin"
+    empty.mkdir()
+    res = app.run(env={"PATH": str(empty)})
+    assert res.returncode == 78, str(res)
+    lines = [line for line in res.stderr_lines() if "prisma CLI not found:" in line]
+    assert len(lines) == 1, str(res)
+    assert "node_modules/.bin/prisma" in lines[0], str(res)
+    assert "PATH" in lines[0] or str(empty) in lines[0], f"the line should say PATH was searched\n{res}"
+    assert not app.app_ran and not app.record.exists(), str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# where the CLI and node come from
+# ---------------------------------------------------------------------------------------------
+
+
+def test_cli_from_path_and_from_the_prisma_cli_setting(app):
+    (app.root / "node_modules" / ".bin" / "prisma").unlink()
+    bindir = app.pe.tmp / "bin"
+    write_wrapper(bindir / "prisma", app.calls_log, real_cli(app.root))
+    res = app.run(env={"PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}"})
+    app.assert_generated(res, calls=1)
+
+    # the setting wins over PATH
+    own_log = app.pe.tmp / "own-cli-calls.log"
+    own = write_wrapper(app.pe.tmp / "tools" / "my-prisma", own_log, real_cli(app.root))
+    res = app.run("--prisma-cli", str(own), "--force-generate",
+                  env={"PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}"})
+    assert res.returncode == 0, str(res)
+    assert len(read_calls(own_log)) == 1, f"the --prisma-cli program was not run\n{res}"
+    assert len(app.calls()) == 1, f"prisma from PATH ran although --prisma-cli was given\n{res}"
+    assert GENERATED.search(res.stderr) and app.app_ran, str(res)
+
+
+def fake_nvm(tmp: Path) -> Path:
+    """$NVM_DIR with two node versions: v20.20.2 (the real node) and v9.0.0, a node that fails.
+    v9 sorts after v20 as text: the entrypoint must take the highest version, not the last name."""
+    nvm = tmp / "nvm"
+    good = nvm / "versions" / "node" / "v20.20.2" / "bin"
+    bad = nvm / "versions" / "node" / "v9.0.0" / "bin"
+    good.mkdir(parents=True)
+    bad.mkdir(parents=True)
+    (good / "node").symlink_to(os.path.realpath(shutil.which("node") or "/usr/bin/node"))
+    (bad / "node").write_text("#!/bin/sh\necho 'fake node v9.0.0 from NVM_DIR was run' >&2\nexit 3\n")
+    (bad / "node").chmod(0o755)
+    return nvm
+
+
+def test_node_and_the_cli_from_nvm_when_path_has_neither(app):
+    nvm = fake_nvm(app.pe.tmp)
+    env = {"PATH": "/nonexistent-bin", "NVM_DIR": str(nvm)}
+    # npm's node_modules/.bin/prisma (#!/usr/bin/env node) with no node on PATH
+    res = app.run(env=env)
+    assert res.returncode == 0, str(res)
+    assert "fake node v9.0.0" not in res.stderr, f"the lower nvm version was used\n{res}"
+    assert GENERATED.search(res.stderr) and (app.client / "index.js").is_file(), str(res)
+    assert app.record_digest() == app.hash() and app.app_ran, str(res)
+
+    # a CLI installed globally with nvm (`npm i -g prisma`) and none in the project
+    (app.root / "node_modules" / ".bin" / "prisma").unlink()
+    (nvm / "versions" / "node" / "v20.20.2" / "bin" / "prisma").symlink_to(real_cli(app.root))
+    shutil.rmtree(app.root / "node_modules" / ".prisma")
+    res = app.run(env=env)
+    assert res.returncode == 0, str(res)
+    assert GENERATED.search(res.stderr) and (app.client / "index.js").is_file(), str(res)
+    assert app.app_ran, str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# stopping during generate
+# ---------------------------------------------------------------------------------------------
+
+HANG_JS = "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300000);\n"
+
+
+def sleepers(token: str) -> list:
+    return [p for p in all_pids() if proc_cmdline(p) == f"sleep {token}" and pid_alive(p)]
+
+
+@pytest.mark.supervisor
+@pytest.mark.parametrize("ignore_term", [False, True], ids=["term", "ignores-term"])
+def test_sigterm_during_generate_stops_prisma_and_its_group(app_pe, ignore_term):
+    app = app_pe
+    started = app.pe.tmp / "prisma-started"
+    hang = app.pe.tmp / "hang.js"
+    hang.write_text(HANG_JS)  # keeps the real CLI's node process busy before prisma does anything
+    token = f"{random.randint(100000, 999999)}.{random.randint(1, 9)}"
+    before = "trap '' TERM\n" if ignore_term else ""  # then only SIGKILL ends the background sleep
+    before += f"sleep {token} &\n: > {shlex.quote(str(started))}\n"
+    app.wrap(before_exec=before, node_args=["--require", str(hang)])
+    p = app.start("--stop-timeout", "1s")
+    wait_until(started.exists, 30, "prisma to start", p)
+    p.signal(signal.SIGTERM)
+    res = p.wait()
+    assert res.returncode == 143, str(res)
+    assert len(app.calls()) == 1, str(res)
+    assert not app.app_ran, f"the app started after SIGTERM\n{res}"
+    assert not app.record.exists(), f"a record was written for an interrupted generate\n{res}"
+    app.assert_no_temp_files(res)
+    assert not sleepers(token), f"prisma's background process survived\n{res}"
+
+
+# ---------------------------------------------------------------------------------------------
+# two starts at once
+# ---------------------------------------------------------------------------------------------
+
+
+def test_concurrent_starts_generate_once(app):
+    started = app.pe.tmp / "prisma-started"
+    go = app.pe.tmp / "go"
+    # prisma waits for `go`, so that the second start certainly finds the lock taken
+    q = shlex.quote
+    app.wrap(before_exec=f": > {q(str(started))}\nwhile [ ! -e {q(str(go))} ]; do sleep 0.02; done\n")
+    logs = [app.pe.tmp / "a.stderr", app.pe.tmp / "b.stderr"]
+
+    def to(log):
+        return lambda argv: ["/bin/sh", "-c", 'exec "$@" 2>"$0"', str(log), *argv]
+
+    procs = [app.start(argv=to(log)) for log in logs]
+    wait_until(started.exists, 30, "one of the starts to run prisma", procs[0])
+    wait_until(lambda: any("waiting" in log.read_text() for log in logs if log.exists()), 30,
+               "the other start to say it is waiting for the lock")
+    go.touch()
+    results = [p.wait(60) for p in procs]
+    errs = [log.read_text() for log in logs]
+    detail = "\n".join(f"{r}\nstderr file: {e!r}" for r, e in zip(results, errs))
+    for e in errs:
+        assert not SANITIZER_REPORT.search(e), detail
+    assert [r.returncode for r in results] == [0, 0], detail
+    assert len(app.calls()) == 1, f"prisma ran {len(app.calls())} times\n{detail}"
+    waiter = [e for e in errs if "generated by another process" in e]
+    assert len(waiter) == 1, f"one start should report 'generated by another process'\n{detail}"
+    assert "waiting" in waiter[0], detail
+    assert len([e for e in errs if GENERATED.search(e)]) == 1, detail
+    assert app.record_digest() == app.hash()
+    app.assert_no_temp_files(detail)
+
+
+# ---------------------------------------------------------------------------------------------
+# the record cannot be written
+# ---------------------------------------------------------------------------------------------
+
+_mount_ns_ok = None
+
+
+def mount_ns_works() -> bool:
+    global _mount_ns_ok
+    if _mount_ns_ok is None:
+        try:
+            p = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True,
+                               timeout=30)
+            _mount_ns_ok = p.returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            _mount_ns_ok = False
+    return _mount_ns_ok
+
+
+def read_only(folder: Path, writable_file: tuple | None = None):
+    """argv transformer: run the binary in a private mount namespace where `folder` is a read-only
+    bind mount of itself, and optionally (source, target) a writable file bind-mounted inside it."""
+    script = 'mount --bind -o ro "$0" "$0" || exit 90\n'
+    extra = []
+    if writable_file:
+        script += 'mount --bind "$1" "$2" || exit 91\nshift 2\n'
+        extra = [str(writable_file[0]), str(writable_file[1])]
+    script += 'exec "$@"'
+
+    def argv(inner):
+        return ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, str(folder), *extra,
+                *inner]
+
+    return argv
+
+
+def assert_record_error(app, res):
+    assert res.returncode == 73, str(res)
+    lines = [line for line in res.stderr_lines() if "generate record" in line]
+    assert len(lines) == 1 and "error" in lines[0], f"one error line about the generate record expected\n{res}"
+    assert not app.app_ran, f"the app ran although the record cannot be written\n{res}"
+
+
+def need_mount_ns():
+    if not mount_ns_works():
+        pytest.skip("cannot create a mount namespace here (`unshare --mount --propagation private true` failed)")
+
+
+def test_read_only_record_folder_is_exit_73_before_prisma_runs(app):
+    need_mount_ns()
+    folder = app.root / "ro-record"
+    folder.mkdir()
+    app.wrap()
+    p = app.start("--generate-record", "ro-record/generate-record", argv=read_only(folder))
+    res = p.wait()
+    assert_record_error(app, res)
+    assert app.calls() == [], f"prisma ran although the lock cannot be created\n{res}"
+    assert list(folder.iterdir()) == [], str(res)
+
+
+def test_record_folder_that_is_a_file_is_exit_73(app):
+    blocker = app.root / "not-a-folder"
+    blocker.write_text("a file where the record's folder should be\n")
+    app.wrap()
+    top = sorted(p.name for p in app.root.iterdir())
+    res = app.run("--generate-record", str(blocker / "generate-record"))
+    assert_record_error(app, res)
+    assert app.calls() == [], f"prisma ran although the lock cannot be created\n{res}"
+    assert blocker.read_text() == "a file where the record's folder should be\n"
+    assert sorted(p.name for p in app.root.iterdir()) == top, str(res)
+
+
+def test_record_that_cannot_be_replaced_is_exit_73(app):
+    # the lock works (a writable file mounted over ro-record/generate-record.lock), but no temp file
+    # can be created next to the record
+    need_mount_ns()
+    folder = app.root / "ro-record"
+    folder.mkdir()
+    (folder / "generate-record.lock").touch()
+    lock_source = app.pe.tmp / "lock-source"
+    lock_source.touch()
+    app.wrap()
+    p = app.start("--generate-record", str(folder / "generate-record"),
+                  argv=read_only(folder, (lock_source, folder / "generate-record.lock")))
+    res = p.wait()
+    assert_record_error(app, res)
+    assert len(app.calls()) <= 1, str(res)
+    assert sorted(e.name for e in folder.iterdir()) == ["generate-record.lock"], str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# hash --check, output prefix, no schema
+# ---------------------------------------------------------------------------------------------
+
+
+def test_hash_check_says_whether_the_client_is_current(app):
+    app.wrap()
+    res = app.check()
+    assert res.returncode == 1 and "stale:" in res.stdout + res.stderr, str(res)
+    digest = app.assert_generated(app.run(), calls=1)
+
+    res = app.check()
+    assert res.returncode == 0 and f"current {digest}" in res.stdout, str(res)
+
+    app.edit(SCHEMA, USER_FIELD, USER_FIELD + "\n  hostname String?")
+    res = app.check()
+    assert res.returncode == 1 and "stale:" in res.stdout + res.stderr, str(res)
+    app.edit(SCHEMA, "\n  hostname String?", "")
+    res = app.check()
+    assert res.returncode == 0 and f"current {digest}" in res.stdout, str(res)
+
+    shutil.rmtree(app.root / "node_modules" / ".prisma")
+    res = app.check()
+    assert res.returncode == 1 and "stale:" in res.stdout + res.stderr, str(res)
+    assert len(app.calls()) == 1, "hash --check ran prisma"
+
+
+def test_hash_check_without_a_schema_is_a_config_error(pe_plain):
+    res = pe_plain.run(["hash", "--check"])
+    assert res.returncode == 78, str(res)
+
+
+def test_output_prefix_marks_every_line_of_prisma(app):
+    prefix = "[prisma] "
+    app.wrap()
+    res = app.run("--prisma-output-prefix", prefix)
+    app.assert_generated(res, calls=1)
+    out = res.stdout.splitlines()
+    assert any(line.startswith(prefix) and "Generated Prisma Client" in line for line in out), str(res)
+    bare = [line for line in out if not line.startswith(prefix.rstrip())]
+    assert not bare, f"stdout lines without the prefix: {bare}\n{res}"
+    err = res.stderr.splitlines()
+    assert any(line.startswith(prefix) for line in err), f"prisma's stderr lines carry no prefix\n{res}"
+    bare = [line for line in err if not line.startswith((prefix.rstrip(), "prisma-entrypoint:"))]
+    assert not bare, f"stderr lines that are neither ours nor prefixed: {bare}\n{res}"
+
+
+def test_no_schema_skips_generate_and_starts_the_app(pe_plain):
+    log = pe_plain.tmp / "prisma-calls.log"
+    bindir = pe_plain.tmp / "bin"
+    write_wrapper(bindir / "prisma", log, Path("/nonexistent/prisma/build/index.js"))
+    marker = pe_plain.tmp / "app-ran"
+    res = pe_plain.run(["--no-wait", "--", "/bin/sh", "-c", 'echo ran > "$0"', str(marker)],
+                       env={**BASE_ENV, "PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}"})
+    assert res.returncode == 0, str(res)
+    assert "no Prisma schema found: generate skipped" in res.stderr, str(res)
+    assert marker.exists(), str(res)
+    assert read_calls(log) == [], str(res)
+    assert list(pe_plain.cwd.iterdir()) == [], f"files written in the working directory\n{res}"
