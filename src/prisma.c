@@ -17,12 +17,12 @@
 
 extern char **environ;
 
-#define LOCAL_CLI     "node_modules/.bin/prisma"
+#define LOCAL_CLI "node_modules/.bin/prisma"
 /* After SIGKILL, how long the processes left in the CLI's group may take to
  * vanish: only one in uninterruptible sleep takes that long. */
 #define CLEANUP_WAIT_MS 2000
-#define MAX_VERSIONS  64
-#define VERSION_CHARS 32
+#define MAX_VERSIONS    64
+#define VERSION_CHARS   32
 
 static bool is_executable_file(const char *path)
 {
