@@ -295,6 +295,19 @@ def test_multi_file_schema_folder(app):
     app.assert_skipped(app.run(), second, calls=2)
 
 
+def test_verbose_names_the_rule_and_a_configured_schema_that_is_missing_is_exit_78(app):
+    app.wrap()
+    res = app.run("-v")
+    assert res.returncode == 0, str(res)
+    assert "prisma schema prisma/schema.prisma (found by prisma.config.ts)" in res.stderr, str(res)
+    res = app.run("--schema", "prisma/missing.prisma")
+    assert res.returncode == 78, str(res)
+    errors = [line for line in res.stderr_lines() if "error" in line]
+    assert len(errors) == 1 and "prisma/missing.prisma" in errors[0] and "does not exist" in errors[0], str(res)
+    assert not app.app_ran, str(res)
+    assert len(app.calls()) == 1, "prisma ran for a schema that does not exist"
+
+
 def test_config_file_names_a_schema_elsewhere(app):
     (app.root / "db").mkdir()
     shutil.move(str(app.root / SCHEMA), app.root / "db" / "main.prisma")
