@@ -1,85 +1,72 @@
 /* hash: the digest of everything that changes the generated Prisma client,
- * and the files it covers. */
+ * and the files it covers; with --check, whether the client is current. */
 #include "command.h"
 #include "exit-codes.h"
 #include "log.h"
 #include "phases.h"
-#include "schema.h"
 
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
 #define FLAG_CHECK (1u << 0)
 
-/* --check: 0 when the generated client is current, 1 when not. */
-static int check_exec(struct invocation *invocation)
+static void print_inputs(const struct client_inputs *inputs)
 {
-	struct client_check check;
-	char reason[4200];
-	int status = client_check(&invocation->config, &check);
+	const struct schema_inputs *schema = &inputs->schema;
 
-	if (status == -1) {
-		log_error("no Prisma schema here: looked for prisma.config.*, package.json \"prisma.schema\", "
-		          "./schema.prisma and ./prisma/schema.prisma; set --schema PATH");
-		return EXIT_CONFIG;
-	}
+	printf("%s\n", inputs->digest);
+	printf("schema %s (found by %s)\n", schema->schema_path, schema_rule_name(schema->rule));
+	for (size_t i = 0; i < schema->file_count; i++)
+		printf("file %s\n", schema->files[i]);
+	printf("config %s\n", schema->config_file ? schema->config_file : "(none)");
+	printf("prisma %s\n", schema->prisma_version ? schema->prisma_version : "(not installed)");
+	printf("@prisma/client %s\n", schema->client_version ? schema->client_version : "(not installed)");
+	printf("client output %s\n", schema->generator_output ? schema->generator_output : "(no client generator)");
+}
+
+/* 0 when the generated client is current, 1 when not, as one line. */
+static int print_check(struct client_inputs *inputs)
+{
+	char reason[2 * PATH_MAX + 256];
+	int status = client_inputs_check(inputs);
+
 	if (status != 0)
 		return status;
-	client_state_describe(&check, reason, sizeof(reason));
-	if (check.state == CLIENT_CURRENT)
-		printf("current %s\n", check.digest);
-	else
-		printf("stale: %s\n", reason);
-	status = check.state == CLIENT_CURRENT ? 0 : 1;
-	client_check_release(&check);
-	return status;
+	if (inputs->status.state == CLIENT_CURRENT) {
+		printf("current %s\n", inputs->digest);
+		return 0;
+	}
+	client_inputs_describe(inputs, reason, sizeof(reason));
+	printf("stale: %s\n", reason);
+	return 1;
 }
 
 static int hash_exec(struct invocation *invocation)
 {
-	struct schema_inputs inputs;
-	char error[1024];
-	char cwd[4096];
-	char digest[65];
-	int found;
+	struct client_inputs inputs;
+	bool found;
+	int status;
 
 	if (invocation->arg_count > 0) {
 		log_error("hash takes no arguments, got '%s': set the schema with --schema PATH", invocation->args[0]);
 		return EXIT_USAGE;
 	}
-	if (invocation->own_flags & FLAG_CHECK)
-		return check_exec(invocation);
-	if (!getcwd(cwd, sizeof(cwd))) {
-		log_error("cannot read the working directory: %s", strerror(errno));
-		return EXIT_OS_ERROR;
-	}
-	found = schema_find(cwd, config_text(&invocation->config, SETTING_SCHEMA), &inputs, error, sizeof(error));
-	if (found < 0) {
-		log_error("%s", error);
-		return EXIT_CONFIG;
-	}
-	if (found == 0) {
+	status = client_inputs_find(&invocation->config, &inputs, &found);
+	if (status != 0)
+		return status;
+	if (!found) {
 		log_error("no Prisma schema here: looked for prisma.config.*, package.json \"prisma.schema\", "
 		          "./schema.prisma and ./prisma/schema.prisma; set --schema PATH");
 		return EXIT_CONFIG;
 	}
-	if (schema_digest(&inputs, digest, error, sizeof(error)) < 0) {
-		log_error("%s", error);
-		schema_inputs_release(&inputs);
-		return EXIT_CONFIG;
+	if (invocation->own_flags & FLAG_CHECK) {
+		status = print_check(&inputs);
+	} else {
+		print_inputs(&inputs);
+		status = 0;
 	}
-	printf("%s\n", digest);
-	printf("schema %s (found by %s)\n", inputs.schema_path, schema_rule_name(inputs.rule));
-	for (size_t i = 0; i < inputs.file_count; i++)
-		printf("file %s\n", inputs.files[i]);
-	printf("config %s\n", inputs.config_file ? inputs.config_file : "(none)");
-	printf("prisma %s\n", inputs.prisma_version ? inputs.prisma_version : "(not installed)");
-	printf("@prisma/client %s\n", inputs.client_version ? inputs.client_version : "(not installed)");
-	printf("client output %s\n", inputs.generator_output ? inputs.generator_output : "(no client generator)");
-	schema_inputs_release(&inputs);
-	return 0;
+	client_inputs_release(&inputs);
+	return status;
 }
 
 static const char *const hash_flags[][2] = {

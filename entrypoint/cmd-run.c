@@ -103,7 +103,8 @@ static int supervise_app(const struct invocation *invocation, const char *const 
 
 /* The phases in order, each on the same loop, then the app. A stop request
  * that came while no phase was reading signals ends the run before the next. */
-static int run_phases(const struct invocation *invocation, const char *const *argv, struct loop *loop)
+static int run_phases(const struct invocation *invocation, const char *const *argv, struct loop *loop,
+                      bool became_reaper)
 {
 	int status = 0;
 
@@ -119,6 +120,8 @@ static int run_phases(const struct invocation *invocation, const char *const *ar
 		return status;
 	if (config_bool(&invocation->config, SETTING_EXEC)) {
 		log_verbose("exec %s", argv[0]);
+		if (became_reaper)
+			supervise_leave_reaper();
 		proc_exec(argv, invocation->signals);
 		return report_exec_failure(argv[0], errno);
 	}
@@ -128,6 +131,7 @@ static int run_phases(const struct invocation *invocation, const char *const *ar
 static int run_app(const struct invocation *invocation, const char *const *argv)
 {
 	struct loop loop;
+	bool became_reaper;
 	int status;
 
 	if (loop_init(&loop, &invocation->signals->blocked) < 0) {
@@ -136,8 +140,8 @@ static int run_app(const struct invocation *invocation, const char *const *argv)
 	}
 	/* From the first phase on: what the Prisma CLI leaves behind is
 	 * re-parented here and reaped, as the app's orphans will be. */
-	supervise_become_reaper();
-	status = run_phases(invocation, argv, &loop);
+	became_reaper = supervise_become_reaper();
+	status = run_phases(invocation, argv, &loop, became_reaper);
 	loop_release(&loop);
 	return status;
 }

@@ -11,10 +11,11 @@ const struct exit_code_doc exit_code_docs[] = {
     {STR(EXIT_UNAVAILABLE), "a dependency refused for good: wrong password, unknown role, rejected by pg_hba.conf, "
                             "missing database, TLS refused; the message says what to fix"},
     {STR(EXIT_OS_ERROR), "the system refused a resource prisma-entrypoint needs (fork, signalfd)"},
-    {STR(EXIT_CANT_CREATE), "the generate record or its lock file cannot be written (read-only folder, a file "
-                            "in the way); set generate-record to a writable place"},
+    {STR(EXIT_CANT_CREATE), "the generate record or its lock file cannot be read or written (read-only folder, "
+                            "a file or folder in the way); set generate-record to a writable place"},
     {STR(EXIT_CONFIG), "configuration error: INI file, environment variable or setting value (every error is "
-                       "listed); a missing or unreadable Prisma schema; no Prisma CLI found"},
+                       "listed); a missing or unreadable Prisma schema; no Prisma CLI found, or one that cannot "
+                       "be run"},
     {STR(EXIT_GENERATE), "prisma generate failed: its output above says why; the app was not started and the "
                          "record of the last successful generate was left as it was"},
     {STR(EXIT_TIMEOUT), "the database or another dependency was not ready within wait-timeout; one line per "

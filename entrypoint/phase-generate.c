@@ -9,168 +9,144 @@
 #include "record.h"
 #include "value.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-/* How often a waiting start tries the lock another start holds. */
-#define LOCK_POLL_MS 50
+/* How often a waiting start tries the lock another start holds, and how
+ * often it says it is still waiting. */
+#define LOCK_POLL_MS     50
+#define LOCK_PROGRESS_MS 5000
 /* How many hex digits of a digest messages show. */
 #define DIGEST_SHOWN 12
+/* Room for a line that quotes a path or two. */
+#define LINE_MAX_CHARS (2 * PATH_MAX + 256)
 
-/* An output folder with something in it; a reinstall of node_modules
- * removes node_modules/.prisma/client entirely. */
-static bool output_present(const char *path)
+int client_inputs_find(const struct config *config, struct client_inputs *inputs, bool *found)
 {
-	DIR *dir = opendir(path);
-	struct dirent *entry;
-	bool found = false;
-
-	if (!dir)
-		return false;
-	while (!found && (entry = readdir(dir)))
-		found = strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0;
-	closedir(dir);
-	return found;
-}
-
-/* The record and the output as they are now; inputs and digest stay. */
-static int check_record(struct client_check *check)
-{
-	char error[1024];
-	int found = record_read(check->record_path, check->recorded, error, sizeof(error));
-
-	if (found < 0) {
-		log_error("%s", error);
-		return EXIT_CANT_CREATE;
-	}
-	if (!found) {
-		check->recorded[0] = '\0';
-		check->state = CLIENT_NO_RECORD;
-	} else if (strcmp(check->recorded, check->digest) != 0)
-		check->state = CLIENT_CHANGED;
-	/* Without a client generator there is no output to look for. */
-	else if (check->inputs.generator_output && !output_present(check->inputs.generator_output))
-		check->state = CLIENT_OUTPUT_MISSING;
-	else
-		check->state = CLIENT_CURRENT;
-	return 0;
-}
-
-int client_check(const struct config *config, struct client_check *check)
-{
-	char error[1024];
+	char error[LINE_MAX_CHARS];
 	char cwd[PATH_MAX];
-	int found;
+	int status;
 
-	*check = (struct client_check){.record_path = config_text(config, SETTING_GENERATE_RECORD)};
+	*inputs = (struct client_inputs){.record_path = config_text(config, SETTING_GENERATE_RECORD)};
+	*found = false;
 	if (!getcwd(cwd, sizeof(cwd))) {
 		log_error("cannot read the working directory: %s", strerror(errno));
 		return EXIT_OS_ERROR;
 	}
-	found = schema_find(cwd, config_text(config, SETTING_SCHEMA), &check->inputs, error, sizeof(error));
-	if (found < 0) {
+	status = schema_find(cwd, config_text(config, SETTING_SCHEMA), &inputs->schema, error, sizeof(error));
+	if (status < 0) {
 		log_error("%s", error);
 		return EXIT_CONFIG;
 	}
-	if (found == 0)
-		return -1;
-	log_verbose("prisma schema %s (found by %s)", check->inputs.schema_path, schema_rule_name(check->inputs.rule));
-	if (schema_digest(&check->inputs, check->digest, error, sizeof(error)) < 0) {
+	if (status == 0)
+		return 0;
+	log_verbose("prisma schema %s (found by %s)", inputs->schema.schema_path,
+	            schema_rule_name(inputs->schema.rule));
+	if (schema_digest(&inputs->schema, inputs->digest, error, sizeof(error)) < 0) {
 		log_error("%s", error);
-		schema_inputs_release(&check->inputs);
+		schema_inputs_release(&inputs->schema);
 		return EXIT_CONFIG;
 	}
-	found = check_record(check);
-	if (found != 0)
-		schema_inputs_release(&check->inputs);
-	return found;
+	*found = true;
+	return 0;
 }
 
-void client_check_release(struct client_check *check)
+int client_inputs_check(struct client_inputs *inputs)
 {
-	schema_inputs_release(&check->inputs);
-}
+	char error[LINE_MAX_CHARS];
 
-void client_state_describe(const struct client_check *check, char *out, size_t size)
-{
-	switch (check->state) {
-	case CLIENT_CURRENT:
-		snprintf(out, size, "the client matches its inputs (%.*s)", DIGEST_SHOWN, check->digest);
-		return;
-	case CLIENT_NO_RECORD:
-		snprintf(out, size, "no record of an earlier generate at %s", check->record_path);
-		return;
-	case CLIENT_CHANGED:
-		snprintf(out, size, "the inputs changed since the last generate (%.*s, now %.*s)", DIGEST_SHOWN,
-		         check->recorded, DIGEST_SHOWN, check->digest);
-		return;
-	case CLIENT_OUTPUT_MISSING:
-		snprintf(out, size, "the generated client is missing at %s", check->inputs.generator_output);
-		return;
+	if (client_state_check(inputs->digest, inputs->record_path, inputs->schema.generator_output, &inputs->status,
+	                       error, sizeof(error)) < 0) {
+		log_error("%s: remove what is there, or set generate-record to another file", error);
+		return EXIT_CANT_CREATE;
 	}
+	return 0;
 }
 
-static int report_run(const struct invocation *invocation, const struct client_check *check,
+void client_inputs_describe(const struct client_inputs *inputs, char *out, size_t size)
+{
+	client_state_describe(&inputs->status, inputs->digest, inputs->record_path, inputs->schema.generator_output,
+	                      out, size);
+}
+
+void client_inputs_release(struct client_inputs *inputs)
+{
+	schema_inputs_release(&inputs->schema);
+}
+
+/* The CLI could not be started: not prisma's failure, so never "start anyway". */
+static int report_spawn_failure(const struct prisma_result *result, const struct prisma_cli *cli)
+{
+	if (result->failed == PROC_FAILED_FORK) {
+		log_error("cannot start the prisma CLI: %s", strerror(result->status));
+		return EXIT_OS_ERROR;
+	}
+	log_error("cannot run the prisma CLI %s (found by %s): %s; reinstall prisma, or set prisma-cli", cli->program,
+	          cli->found_by, strerror(result->status));
+	return EXIT_CONFIG;
+}
+
+static int report_run(const struct invocation *invocation, const struct client_inputs *inputs,
                       const struct prisma_result *result, const struct prisma_cli *cli)
 {
-	char what[64];
+	char how[64];
+	char signal_name[32];
 
 	switch (result->outcome) {
 	case PRISMA_STOPPED:
-		log_info("stopped by %s during prisma generate: the generate record was left as it was",
-		         proc_signal_name(result->status, what, sizeof(what)));
+		log_info("stopped by %s during prisma generate: the app was not started, no record was written",
+		         proc_signal_name(result->status, signal_name, sizeof(signal_name)));
 		return EXIT_SIGNAL_BASE + result->status;
 	case PRISMA_LOOP_FAILED:
 		log_error("running prisma generate failed: %s", strerror(result->status));
 		return EXIT_OS_ERROR;
 	case PRISMA_SPAWN_FAILED:
-		snprintf(what, sizeof(what), "could not start (%s)", strerror(result->status));
-		break;
+		return report_spawn_failure(result, cli);
 	case PRISMA_SIGNALED:
-		snprintf(what, sizeof(what), "was killed by ");
-		proc_signal_name(result->status, what + strlen(what), sizeof(what) - strlen(what));
+		snprintf(how, sizeof(how), "was killed by %s",
+		         proc_signal_name(result->status, signal_name, sizeof(signal_name)));
 		break;
 	case PRISMA_EXITED:
 		if (result->status == 0) {
-			char error[1024];
+			char error[LINE_MAX_CHARS];
 			char took[32];
 
-			if (record_write(check->record_path, check->digest, check->inputs.schema_path, error,
+			if (record_write(inputs->record_path, inputs->digest, inputs->schema.schema_path, error,
 			                 sizeof(error)) < 0) {
-				log_error("%s; the client was generated, but the next start will generate again: set "
-				          "generate-record to a writable place",
-				          error);
+				log_error(
+				    "%s: the client was generated but not recorded, and the app was not started; set "
+				    "generate-record to a writable place",
+				    error);
 				return EXIT_CANT_CREATE;
 			}
 			value_format_duration(result->elapsed_ms, took, sizeof(took));
-			log_info("prisma client generated in %s (inputs %.*s)", took, DIGEST_SHOWN, check->digest);
+			log_info("prisma client generated in %s (inputs %.*s)", took, DIGEST_SHOWN, inputs->digest);
 			return 0;
 		}
-		snprintf(what, sizeof(what), "exited with status %d", result->status);
+		snprintf(how, sizeof(how), "exited with status %d", result->status);
 		break;
 	}
 	if (config_choice(&invocation->config, SETTING_GENERATE_FAILURE) == CHOICE_GENERATE_FAILURE_WARN) {
-		log_warning("WARNING: prisma generate failed (%s %s); starting the app ANYWAY because "
-		            "generate-failure=warn: its Prisma client may not match %s",
-		            cli->program, what, check->inputs.schema_path);
+		log_warning(
+		    "PRISMA GENERATE FAILED (%s %s): starting the app ANYWAY because generate-failure=warn; its "
+		    "Prisma client may not match %s",
+		    cli->program, how, inputs->schema.schema_path);
 		return 0;
 	}
 	log_error("prisma generate failed (%s %s): the app was not started and the generate record was left as it "
 	          "was; fix the error above (generate-failure=warn starts the app anyway, for development)",
-	          cli->program, what);
+	          cli->program, how);
 	return EXIT_GENERATE;
 }
 
 /* With the lock held: generate, and record what was generated from. */
-static int generate(const struct invocation *invocation, struct loop *loop, const struct client_check *check,
+static int generate(const struct invocation *invocation, struct loop *loop, const struct client_inputs *inputs,
                     const struct prisma_cli *cli, const char *reason)
 {
-	const char *args[] = {"generate", "--schema", check->inputs.schema_path, NULL};
+	const char *args[] = {"generate", "--schema", inputs->schema.schema_path, NULL};
 	struct prisma_run_params params = {
 	    .loop = loop,
 	    .signals = invocation->signals,
@@ -182,57 +158,98 @@ static int generate(const struct invocation *invocation, struct loop *loop, cons
 	};
 	struct prisma_result result;
 
+	/* A record that matches these inputs would vouch for whatever an
+	 * interrupted generate leaves in the output (forced, or output gone):
+	 * it goes first, and comes back only with a finished client. */
+	if (strcmp(inputs->status.recorded, inputs->digest) == 0 && unlink(inputs->record_path) < 0 &&
+	    errno != ENOENT) {
+		log_error("cannot remove the generate record %s before generating: %s; set generate-record to a "
+		          "writable place",
+		          inputs->record_path, strerror(errno));
+		return EXIT_CANT_CREATE;
+	}
 	log_info("generating the prisma client: %s", reason);
-	log_verbose("running %s generate --schema %s (found by %s)", cli->program, check->inputs.schema_path,
+	log_verbose("running %s generate --schema %s (found by %s)", cli->program, inputs->schema.schema_path,
 	            cli->found_by);
 	prisma_run(&params, &result);
-	return report_run(invocation, check, &result, cli);
+	return report_run(invocation, inputs, &result, cli);
 }
 
-/* Takes the lock; when another start held it, the record may be current
- * now. Returns 0 to generate, -1 to skip, or an exit code. */
-static int take_lock(struct lockfile *lock, struct loop *loop, struct client_check *check)
+/* Waits for a lock another start holds, saying so now and then. Returns 0
+ * with the lock, or an exit code. */
+static int wait_for_lock(struct lockfile *lock, struct loop *loop, const char *lock_path)
 {
-	char error[1024];
-	char lock_path[PATH_MAX];
+	int64_t started = loop_now_ms();
 	int stop;
 	int status;
 
-	snprintf(lock_path, sizeof(lock_path), "%s.lock", check->record_path);
-	if (lockfile_open(lock, lock_path, error, sizeof(error)) < 0) {
-		log_error("cannot write the generate record %s: %s; set generate-record to a writable place, or "
-		          "generate at build time",
-		          check->record_path, error);
-		return EXIT_CANT_CREATE;
-	}
-	status = lockfile_try(lock);
-	if (status == 1)
-		return 0;
-	if (status == 0) {
-		log_info("another process is generating the prisma client (lock %s): waiting", lock_path);
-		status = lockfile_wait(lock, loop, LOCK_POLL_MS, &stop);
-		if (status == 0) {
-			char what[32];
+	log_info("another process is generating the prisma client (lock %s): waiting", lock_path);
+	while ((status = lockfile_wait(lock, loop, LOCK_POLL_MS, LOCK_PROGRESS_MS, &stop)) < 0 && errno == ETIMEDOUT) {
+		char waited[32];
 
-			log_info("stopped by %s while waiting for the generate lock",
-			         proc_signal_name(stop, what, sizeof(what)));
-			return EXIT_SIGNAL_BASE + stop;
-		}
+		value_format_duration(loop_now_ms() - started, waited, sizeof(waited));
+		log_info("still waiting for the lock %s after %s", lock_path, waited);
+	}
+	if (status == 0) {
+		char signal_name[32];
+
+		log_info("stopped by %s while waiting for the generate lock",
+		         proc_signal_name(stop, signal_name, sizeof(signal_name)));
+		return EXIT_SIGNAL_BASE + stop;
 	}
 	if (status < 0) {
 		log_error("cannot lock %s: %s", lock_path, strerror(errno));
 		return EXIT_CANT_CREATE;
 	}
-	/* Another start just generated: even a forced start need not repeat it. */
-	status = check_record(check);
+	return 0;
+}
+
+/* The outcome of taking the lock: generate, skip, or an exit code (> 0). */
+enum { LOCKED_GENERATE = 0, LOCKED_SKIP = -1 };
+
+/* Takes the lock, then looks at the record again: another start may have
+ * generated these inputs since it was first read. */
+static int take_lock(struct lockfile *lock, struct loop *loop, struct client_inputs *inputs)
+{
+	char error[LINE_MAX_CHARS];
+	char lock_path[PATH_MAX];
+	char first_recorded[sizeof(inputs->status.recorded)];
+	bool waited = false;
+	int status;
+
+	snprintf(lock_path, sizeof(lock_path), "%s.lock", inputs->record_path);
+	if (lockfile_open(lock, lock_path, error, sizeof(error)) < 0) {
+		log_error("cannot write the generate record %s: %s; set generate-record to a writable place, or "
+		          "generate at build time",
+		          inputs->record_path, error);
+		return EXIT_CANT_CREATE;
+	}
+	status = lockfile_try(lock);
+	if (status < 0) {
+		/* ENOLCK and friends (some network filesystems): better one
+		 * generate too many than none. */
+		log_warning("cannot lock %s (%s): generating without the lock", lock_path, strerror(errno));
+		return LOCKED_GENERATE;
+	}
+	if (status == 0) {
+		status = wait_for_lock(lock, loop, lock_path);
+		if (status != 0)
+			return status;
+		waited = true;
+	}
+	memcpy(first_recorded, inputs->status.recorded, sizeof(first_recorded));
+	status = client_inputs_check(inputs);
 	if (status != 0)
 		return status;
-	if (check->state == CLIENT_CURRENT) {
+	/* Current now, and not as first read: someone else generated. A forced
+	 * start does not repeat that either. */
+	if (inputs->status.state == CLIENT_CURRENT &&
+	    (waited || strcmp(first_recorded, inputs->status.recorded) != 0)) {
 		log_info("prisma client was generated by another process meanwhile (inputs %.*s): generate skipped",
-		         DIGEST_SHOWN, check->digest);
-		return -1;
+		         DIGEST_SHOWN, inputs->digest);
+		return LOCKED_SKIP;
 	}
-	return 0;
+	return LOCKED_GENERATE;
 }
 
 int phase_generate(const struct invocation *invocation, struct loop *loop)
@@ -240,43 +257,47 @@ int phase_generate(const struct invocation *invocation, struct loop *loop)
 	const struct config *config = &invocation->config;
 	bool force = config_bool(config, SETTING_FORCE_GENERATE);
 	struct lockfile lock = LOCKFILE_INIT;
-	struct client_check check;
+	struct client_inputs inputs;
 	struct prisma_cli cli;
-	char error[1024];
-	char reason[PATH_MAX + 128];
+	char error[LINE_MAX_CHARS];
+	bool found;
 	int status;
 
 	if (config_bool(config, SETTING_NO_GENERATE)) {
 		log_verbose("generate skipped: no-generate is set");
 		return 0;
 	}
-	status = client_check(config, &check);
-	if (status == -1) {
+	status = client_inputs_find(config, &inputs, &found);
+	if (status != 0)
+		return status;
+	if (!found) {
 		log_info("no Prisma schema found: generate skipped");
 		return 0;
 	}
-	if (status != 0)
-		return status;
-	if (check.state == CLIENT_CURRENT && !force) {
-		log_info("prisma client is current (inputs %.*s): generate skipped", DIGEST_SHOWN, check.digest);
-		client_check_release(&check);
+	status = client_inputs_check(&inputs);
+	if (status == 0 && inputs.status.state == CLIENT_CURRENT && !force) {
+		log_info("prisma client is current (inputs %.*s): generate skipped", DIGEST_SHOWN, inputs.digest);
+		client_inputs_release(&inputs);
 		return 0;
 	}
-	if (prisma_locate(config_text(config, SETTING_PRISMA_CLI), &cli, error, sizeof(error)) < 0) {
+	if (status == 0 && prisma_locate(config_text(config, SETTING_PRISMA_CLI), &cli, error, sizeof(error)) < 0) {
 		log_error("%s", error);
-		client_check_release(&check);
-		return EXIT_CONFIG;
+		status = EXIT_CONFIG;
 	}
-	if (force && check.state == CLIENT_CURRENT)
-		snprintf(reason, sizeof(reason), "force-generate is set");
-	else
-		client_state_describe(&check, reason, sizeof(reason));
-	status = take_lock(&lock, loop, &check);
-	if (status == 0)
-		status = generate(invocation, loop, &check, &cli, reason);
-	else if (status == -1)
-		status = 0;
+	if (status == 0) {
+		char reason[LINE_MAX_CHARS];
+
+		if (inputs.status.state == CLIENT_CURRENT)
+			snprintf(reason, sizeof(reason), "force-generate is set");
+		else
+			client_inputs_describe(&inputs, reason, sizeof(reason));
+		status = take_lock(&lock, loop, &inputs);
+		if (status == LOCKED_GENERATE)
+			status = generate(invocation, loop, &inputs, &cli, reason);
+		else if (status == LOCKED_SKIP)
+			status = 0;
+	}
 	lockfile_release(&lock);
-	client_check_release(&check);
+	client_inputs_release(&inputs);
 	return status;
 }

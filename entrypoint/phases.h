@@ -6,7 +6,11 @@
 
 #include "command.h"
 #include "loop.h"
+#include "client-state.h"
 #include "schema.h"
+
+#include <stdbool.h>
+#include <stddef.h>
 
 /* Waits for the database and the --wait dependencies. */
 int phase_wait(const struct invocation *invocation, struct loop *loop);
@@ -15,29 +19,28 @@ int phase_wait(const struct invocation *invocation, struct loop *loop);
  * successful generate, or its output is missing. */
 int phase_generate(const struct invocation *invocation, struct loop *loop);
 
-/* Whether the generated client matches its inputs. */
-enum client_state {
-	CLIENT_CURRENT,
-	CLIENT_NO_RECORD,      /* never generated here, or the record was removed */
-	CLIENT_CHANGED,        /* the inputs' digest differs from the record */
-	CLIENT_OUTPUT_MISSING, /* the record matches, but the generated files are gone */
-};
-
-struct client_check {
-	struct schema_inputs inputs;
+/* The Prisma client's inputs as the settings say where to find them, and how
+ * the generated client compares with them; for the generate phase and hash. */
+struct client_inputs {
+	struct schema_inputs schema;
 	char digest[65];
-	char recorded[65]; /* "" without a record */
-	enum client_state state;
-	const char *record_path;
+	const char *record_path; /* the generate-record setting */
+	struct client_status status;
 };
 
-/* Finds the schema, takes the digest, reads the record. Returns 0 checked
- * (release with client_check_release()), -1 when there is no schema and none
- * is configured, or an exit code after logging why. */
-int client_check(const struct config *config, struct client_check *check);
-void client_check_release(struct client_check *check);
+/* Finds the schema (the schema setting, else as Prisma does) and takes the
+ * digest. Returns 0 with *found telling whether there is a schema (none, and
+ * none configured, is not an error), or an exit code after logging why;
+ * release with client_inputs_release() after 0 with *found. */
+int client_inputs_find(const struct config *config, struct client_inputs *inputs, bool *found);
 
-/* "no record of an earlier generate", ... for a state other than current. */
-void client_state_describe(const struct client_check *check, char *out, size_t size);
+/* Fills inputs->status from the record and the generated files. Returns 0,
+ * or an exit code after logging why. */
+int client_inputs_check(struct client_inputs *inputs);
+
+/* One line on why the client is stale, or that it is current. */
+void client_inputs_describe(const struct client_inputs *inputs, char *out, size_t size);
+
+void client_inputs_release(struct client_inputs *inputs);
 
 #endif

@@ -72,6 +72,7 @@ int lockfile_try(struct lockfile *lock)
 struct lock_wait {
 	struct lockfile *lock;
 	int64_t poll_ms;
+	int64_t deadline_ms; /* monotonic; 0: none */
 	int result;
 	int error;
 	int stop_signal;
@@ -85,6 +86,10 @@ static void on_poll(struct loop *loop, void *arg)
 	wait->timer = -1;
 	wait->result = lockfile_try(wait->lock);
 	wait->error = errno;
+	if (wait->result == 0 && wait->deadline_ms && loop_now_ms() >= wait->deadline_ms) {
+		wait->result = -1;
+		wait->error = ETIMEDOUT;
+	}
 	if (wait->result != 0)
 		loop_stop(loop);
 	else if ((wait->timer = loop_add_timer(loop, wait->poll_ms, on_poll, wait)) < 0) {
@@ -104,9 +109,10 @@ static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, vo
 	}
 }
 
-int lockfile_wait(struct lockfile *lock, struct loop *loop, int64_t poll_ms, int *stop_signal)
+int lockfile_wait(struct lockfile *lock, struct loop *loop, int64_t poll_ms, int64_t timeout_ms, int *stop_signal)
 {
-	struct lock_wait wait = {.lock = lock, .poll_ms = poll_ms};
+	struct lock_wait wait = {
+	    .lock = lock, .poll_ms = poll_ms, .deadline_ms = timeout_ms > 0 ? loop_now_ms() + timeout_ms : 0};
 
 	*stop_signal = 0;
 	wait.timer = loop_add_timer(loop, 0, on_poll, &wait);

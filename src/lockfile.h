@@ -32,9 +32,10 @@ int lockfile_open(struct lockfile *lock, const char *path, char *error, size_t e
 int lockfile_try(struct lockfile *lock);
 
 /* Waits on loop for the lock, trying again every poll_ms (flock cannot be
- * polled). A SIGTERM, SIGINT or SIGQUIT ends the wait; other signals are
- * ignored. Returns 1 taken, 0 stopped (*stop_signal set), -1 with errno. */
-int lockfile_wait(struct lockfile *lock, struct loop *loop, int64_t poll_ms, int *stop_signal);
+ * polled), for at most timeout_ms (0: no limit). A SIGTERM, SIGINT or SIGQUIT
+ * ends the wait; other signals are ignored. Returns 1 taken, 0 stopped
+ * (*stop_signal set), -1 with errno (ETIMEDOUT: still held at the end). */
+int lockfile_wait(struct lockfile *lock, struct loop *loop, int64_t poll_ms, int64_t timeout_ms, int *stop_signal);
 
 /* Releases the lock, if held, and closes the file; safe when never opened. */
 void lockfile_release(struct lockfile *lock);

@@ -1,5 +1,7 @@
 #include "log.h"
 
+#include "fdio.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,17 +42,10 @@ bool log_enabled(enum log_severity severity)
 	return false;
 }
 
-static void write_all(const char *buf, size_t len)
+/* Nowhere to report a failed write to stderr: the line is lost. */
+static void write_stderr(const char *buf, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = write(STDERR_FILENO, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
+	(void)fdio_write_all(STDERR_FILENO, buf, len);
 }
 
 /* Appends text to line[*used..size) as a JSON string body; truncates rather
@@ -146,7 +141,7 @@ void log_vmessage(enum log_severity severity, const char *fmt, va_list ap)
 		len = format_json(line, sizeof(line), severity, message);
 	else
 		len = format_text(line, sizeof(line), severity, message);
-	write_all(line, len);
+	write_stderr(line, len);
 	errno = saved_errno;
 }
 

@@ -246,6 +246,12 @@ int prisma_locate(const char *configured, struct prisma_cli *cli, char *error, s
 	} else if (is_executable_file(LOCAL_CLI)) {
 		snprintf(cli->program, sizeof(cli->program), "%s", LOCAL_CLI);
 		cli->found_by = "./" LOCAL_CLI;
+	} else if (access(LOCAL_CLI, F_OK) == 0) {
+		/* Another prisma from PATH could be another version: say so. */
+		snprintf(error, error_size,
+		         "./" LOCAL_CLI
+		         " exists but is not executable: chmod +x it, reinstall prisma, or set prisma-cli");
+		return -1;
 	} else if (proc_find_program("prisma", cli->program, sizeof(cli->program)) == 0) {
 		cli->found_by = "PATH";
 	} else if (nvm_dir && *nvm_dir && find_in_nvm(nvm_dir, "prisma", cli->program, sizeof(cli->program))) {
@@ -421,10 +427,14 @@ static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, vo
 			after_exit(loop, run);
 		return;
 	}
-	if (run->exited)
-		return;
 	if (!proc_is_stop_signal(signo)) {
 		log_debug("ignoring %s while the prisma CLI runs", proc_signal_name(signo, name, sizeof(name)));
+		return;
+	}
+	/* After the CLI's exit a stop request still counts: the phase must
+	 * not record its work and start the app. */
+	if (run->exited) {
+		run->stop_signal = run->stop_signal ? run->stop_signal : signo;
 		return;
 	}
 	if (!run->stop_signal) {
@@ -436,6 +446,13 @@ static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, vo
 	kill(-run->pid, signo);
 	/* A stopped process would never see the signal. */
 	kill(-run->pid, SIGCONT);
+}
+
+/* True when this process is in the terminal's foreground: a job started
+ * in the background must not take the terminal. */
+static bool owns_terminal(void)
+{
+	return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 }
 
 static void close_pair(int fds[2])
@@ -457,10 +474,17 @@ int prisma_run(const struct prisma_run_params *params, struct prisma_result *res
 	struct child_env env;
 	int64_t started = loop_now_ms();
 	int loop_status;
+	int loop_errno;
 
 	argv[argc++] = params->cli->program;
-	for (size_t i = 0; params->args[i] && argc < sizeof(argv) / sizeof(argv[0]) - 1; i++)
+	for (size_t i = 0; params->args[i]; i++) {
+		if (argc == sizeof(argv) / sizeof(argv[0]) - 1) {
+			*result = (struct prisma_result){
+			    .outcome = PRISMA_SPAWN_FAILED, .status = E2BIG, .failed = PROC_FAILED_EXEC};
+			return -1;
+		}
 		argv[argc++] = params->args[i];
+	}
 	argv[argc] = NULL;
 	if (child_env_build(params, &env) < 0) {
 		child_env_release(&env);
@@ -481,6 +505,9 @@ int prisma_run(const struct prisma_run_params *params, struct prisma_result *res
 	child.argv = argv;
 	child.signals = params->signals;
 	child.new_process_group = true;
+	/* On a terminal (docker run -it), a background group that touches it
+	 * is stopped by the kernel: the CLI gets the foreground, as the app will. */
+	child.take_terminal = owns_terminal();
 	child.envp = env.vars;
 	child.stdout_fd = pipes[0][1];
 	child.stderr_fd = pipes[1][1];
@@ -506,13 +533,25 @@ int prisma_run(const struct prisma_run_params *params, struct prisma_result *res
 	}
 	loop_on_signal(params->loop, on_signal, &run);
 	loop_status = loop_run(params->loop);
+	loop_errno = errno;
 	loop_on_signal(params->loop, NULL, NULL);
 	loop_cancel_timer(params->loop, run.kill_timer);
-	for (int i = 0; i < 2; i++)
-		relay_finish(&relays[i], params->loop);
 	loop_cancel_timer(params->loop, run.cleanup_timer);
 	if (loop_status < 0) {
-		*result = (struct prisma_result){.outcome = PRISMA_LOOP_FAILED, .status = errno};
+		/* Nothing can wait for it any more: it must not outlive us. */
+		kill(-run.pid, SIGKILL);
+		if (!run.exited)
+			while (waitpid(run.pid, NULL, 0) < 0 && errno == EINTR)
+				;
+	}
+	for (int i = 0; i < 2; i++)
+		relay_finish(&relays[i], params->loop);
+	/* Back from the CLI's group; SIGTTOU is ignored here, so this works
+	 * from the background too. */
+	if (child.take_terminal)
+		tcsetpgrp(STDIN_FILENO, getpgrp());
+	if (loop_status < 0) {
+		*result = (struct prisma_result){.outcome = PRISMA_LOOP_FAILED, .status = loop_errno};
 		return -1;
 	}
 	result->elapsed_ms = loop_now_ms() - started;

@@ -3,7 +3,8 @@
  *
  * The CLI runs in a process group of its own, so that a stop request reaches
  * everything it started (Node, its workers) and nothing it left behind
- * outlives the phase. Its output goes straight to ours, or through a relay
+ * outlives the phase; on a terminal, that group has the foreground while it
+ * runs. Its output goes straight to ours, or through a relay
  * when a prefix is asked for. */
 #ifndef PE_PRISMA_H
 #define PE_PRISMA_H
@@ -37,7 +38,7 @@ struct prisma_run_params {
 	struct loop *loop;
 	const struct proc_signals *signals; /* restored in the CLI */
 	const struct prisma_cli *cli;
-	const char *const *args;   /* after the program, NULL-terminated, at most 14 */
+	const char *const *args;   /* after the program, NULL-terminated; more than 14: E2BIG */
 	const char *database_url;  /* exported as DATABASE_URL when not NULL */
 	const char *output_prefix; /* NULL: output passes through untouched */
 	int64_t stop_timeout_ms;   /* after a stop signal, before SIGKILL */

@@ -96,6 +96,18 @@ int proc_find_program(const char *name, char *out, size_t out_size)
 	return -1;
 }
 
+/* Makes fd the child's target descriptor. The given descriptors are
+ * close-on-exec and their dup2 copies are not; but when fd already is the
+ * target (this process started with it closed), dup2 changes nothing. */
+static int redirect(int fd, int target)
+{
+	if (fd < 0)
+		return 0;
+	if (fd == target)
+		return fcntl(fd, F_SETFD, 0);
+	return dup2(fd, target) < 0 ? -1 : 0;
+}
+
 /* In the child, between fork and exec: async-signal-safe calls only. */
 static void exec_in_child(const struct proc_child *child, const char *program, int error_pipe)
 {
@@ -107,9 +119,7 @@ static void exec_in_child(const struct proc_child *child, const char *program, i
 	 * background cannot stop us. Failure only means no terminal to take. */
 	if (child->take_terminal)
 		tcsetpgrp(STDIN_FILENO, getpid());
-	/* The given descriptors are close-on-exec; their dup2 copies are not. */
-	if ((child->stdout_fd >= 0 && dup2(child->stdout_fd, STDOUT_FILENO) < 0) ||
-	    (child->stderr_fd >= 0 && dup2(child->stderr_fd, STDERR_FILENO) < 0))
+	if (redirect(child->stdout_fd, STDOUT_FILENO) < 0 || redirect(child->stderr_fd, STDERR_FILENO) < 0)
 		exec_errno = errno;
 	else {
 		proc_signals_restore(child->signals);

@@ -1,5 +1,7 @@
 #include "record.h"
 
+#include "fdio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -58,21 +60,6 @@ int record_read(const char *path, char hex[65], char *error, size_t error_size)
 	return found;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* After a rename, the new name is only durable once the folder is synced. */
 static int sync_folder(const char *path)
 {
@@ -119,7 +106,7 @@ int record_write(const char *path, const char *hex, const char *schema_path, cha
 	 * (the app's) may need to read it. */
 	if (fchmod(fd, 0644) < 0)
 		step = "chmod";
-	else if (write_all(fd, content, (size_t)content_len) < 0)
+	else if (fdio_write_all(fd, content, (size_t)content_len) < 0)
 		step = "write";
 	else if (fsync(fd) < 0)
 		step = "fsync";

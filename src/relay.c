@@ -1,24 +1,17 @@
 #include "relay.h"
 
+#include "fdio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
-static void write_all(int fd, const char *data, size_t len)
+/* Nowhere to report a broken stdout: the output is dropped. */
+static void write_out(const struct relay *relay, const char *data, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		/* Nowhere to report a broken stdout: the output is dropped. */
-		if (n < 0)
-			return;
-		data += n;
-		len -= (size_t)n;
-	}
+	(void)fdio_write_all(relay->out_fd, data, len);
 }
 
 static void copy_chunk(struct relay *relay, const char *data, size_t len)
@@ -28,8 +21,8 @@ static void copy_chunk(struct relay *relay, const char *data, size_t len)
 		size_t line_len = newline ? (size_t)(newline - data) + 1 : len;
 
 		if (relay->at_line_start)
-			write_all(relay->out_fd, relay->prefix, strlen(relay->prefix));
-		write_all(relay->out_fd, data, line_len);
+			write_out(relay, relay->prefix, strlen(relay->prefix));
+		write_out(relay, data, line_len);
 		relay->at_line_start = newline != NULL;
 		data += line_len;
 		len -= line_len;
@@ -88,7 +81,7 @@ void relay_finish(struct relay *relay, struct loop *loop)
 	drain(relay);
 	/* A last line without a newline ends here: ours start on a new line. */
 	if (!relay->at_line_start && *relay->prefix)
-		write_all(relay->out_fd, "\n", 1);
+		write_out(relay, "\n", 1);
 	loop_unwatch_fd(loop, relay->fd);
 	close(relay->fd);
 	relay->fd = -1;

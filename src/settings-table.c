@@ -192,7 +192,8 @@ const struct setting settings_table[SETTING_COUNT] = {
             .type = SETTING_TYPE_BOOL,
             .default_text = "false",
             .placeholder = "BOOL",
-            .help = "run prisma generate even when the client is current",
+            .help = "run prisma generate even when the client is current (unless another start generated it "
+                    "while this one waited for the lock)",
         },
     [SETTING_GENERATE_RECORD] =
         {

@@ -32,20 +32,27 @@ struct supervisor {
 	bool cleanup_killed;
 };
 
-void supervise_become_reaper(void)
+bool supervise_become_reaper(void)
 {
 	int is_reaper = 0;
 
 	if (getpid() == 1)
-		return;
+		return false;
 	if (prctl(PR_GET_CHILD_SUBREAPER, &is_reaper) == 0 && is_reaper)
-		return;
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return false;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		log_warning("not PID 1 and cannot register as a child subreaper (%s): orphaned processes will "
 		            "not be reaped",
 		            strerror(errno));
-	else
-		log_debug("not PID 1: registered as a child subreaper");
+		return false;
+	}
+	log_debug("not PID 1: registered as a child subreaper");
+	return true;
+}
+
+void supervise_leave_reaper(void)
+{
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
 /* SIGSEGV and friends stay unblocked so that a real fault in this program

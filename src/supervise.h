@@ -35,8 +35,14 @@ struct supervise_result {
 };
 
 /* Registers as a child subreaper when not PID 1, so that orphans are
- * re-parented here; warns once when that is impossible. */
-void supervise_become_reaper(void);
+ * re-parented here; warns once when that is impossible. Returns true when
+ * this call made it one. */
+bool supervise_become_reaper(void);
+
+/* Undoes supervise_become_reaper() before exec'ing the app: the attribute
+ * survives execve, and an app that is not an init would collect orphans it
+ * never reaps. */
+void supervise_leave_reaper(void);
 
 /* Runs the app to its end and clears up after it. Returns 0 when the app
  * ran (result says how it ended), -1 when it could not be started or the

@@ -337,12 +337,19 @@ def test_regenerates_when_the_client_is_gone_or_prisma_changes(app):
     app.client.mkdir()
     assert app.assert_generated(app.run(), calls=3) == first
 
+    # only the placeholders @prisma/client's postinstall writes ("did not initialize yet")
+    shutil.rmtree(app.client)
+    app.client.mkdir()
+    for name in ("index.js", "index.d.ts", "default.js", "default.d.ts", "edge.js", "wasm.js", "index-browser.js"):
+        (app.client / name).write_text("throw new Error('@prisma/client did not initialize yet')\n")
+    assert app.assert_generated(app.run(), calls=4) == first
+
     # a prisma upgrade (only its installed package.json changes)
     app.set_version("prisma", "6.19.4")
     res = app.run()
-    bumped = app.assert_generated(res, calls=4)
+    bumped = app.assert_generated(res, calls=5)
     assert bumped != first and snapshot(app.record) != record
-    app.assert_skipped(app.run(), bumped, calls=4)
+    app.assert_skipped(app.run(), bumped, calls=5)
 
 
 def test_no_generate_skips_the_phase_and_force_generate_runs_it(app):
@@ -389,13 +396,13 @@ def test_failed_generate_is_exit_80_and_warn_starts_the_app(app):
 
     res = app.run("--generate-failure", "warn")
     assert res.returncode == 0, str(res)
-    assert "WARNING" in res.stderr and "Strng" in res.stdout + res.stderr, str(res)
+    assert "warning: PRISMA GENERATE FAILED" in res.stderr and "ANYWAY" in res.stderr and "Strng" in res.stdout + res.stderr, str(res)
     assert app.app_ran, f"the app did not run with --generate-failure warn\n{res}"
     assert snapshot(app.record) == record, "a failed generate changed the record"
 
     res = app.run(env={"PRISMA_ENTRYPOINT_GENERATE_FAILURE": "warn"}, status=7)
     assert res.returncode == 7, f"with warn the exit status is the app's\n{res}"
-    assert "WARNING" in res.stderr and app.app_ran, str(res)
+    assert "warning: PRISMA GENERATE FAILED" in res.stderr and "ANYWAY" in res.stderr and app.app_ran, str(res)
     assert len(app.calls()) == 4
 
     # the failed runs left the old record alone: with the schema restored the client is current
@@ -505,6 +512,61 @@ def test_sigterm_during_generate_stops_prisma_and_its_group(app_pe, ignore_term)
     assert not app.record.exists(), f"a record was written for an interrupted generate\n{res}"
     app.assert_no_temp_files(res)
     assert not sleepers(token), f"prisma's background process survived\n{res}"
+
+
+def test_interrupted_regenerate_of_current_inputs_is_not_skipped_next_time(app):
+    """A forced generate (or one for a missing client) rewrites the output of inputs the record
+    already vouches for: interrupted half-way, the next start must not trust that record."""
+    started = app.pe.tmp / "prisma-started"
+    app.wrap()
+    first = app.assert_generated(app.run(), calls=1)
+    hang = app.pe.tmp / "hang.js"
+    hang.write_text(HANG_JS)
+    app.wrap(before_exec=f": > {shlex.quote(str(started))}\n", node_args=["--require", str(hang)])
+    p = app.start("--force-generate", "--stop-timeout", "1s")
+    wait_until(started.exists, 30, "prisma to start", p)
+    p.signal(signal.SIGTERM)
+    res = p.wait()
+    assert res.returncode == 143, str(res)
+    assert not app.record.exists(), f"the record still vouches for an interrupted generate\n{res}"
+    app.wrap()
+    res = app.run()
+    assert app.assert_generated(res, calls=3) == first, str(res)
+
+
+def test_generate_on_a_terminal_does_not_hang(app):
+    """docker run -it: the CLI runs in a process group of its own, which the kernel stops as soon as
+    it touches the terminal unless that group has the terminal's foreground."""
+    import pexpect
+
+    app.wrap()
+    child = app.pe.spawn_pty(app.args(), env=app.env(), seconds=60)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert len(app.calls()) == 1 and app.app_ran, child.before
+    assert "prisma client generated" in child.before, child.before
+
+
+def test_a_cli_that_cannot_be_executed_is_a_config_error_not_a_failed_generate(app):
+    bad = app.pe.tmp / "not-a-program"
+    bad.write_bytes(b"\x7fELF but not really\n")
+    bad.chmod(0o755)
+    res = app.run("--prisma-cli", str(bad), "--generate-failure", "warn")
+    assert res.returncode == 78, str(res)
+    assert "cannot run the prisma CLI" in res.stderr and "not-a-program" in res.stderr, str(res)
+    assert not app.app_ran, f"generate-failure=warn is for prisma's failures, not a broken CLI\n{res}"
+
+
+def test_a_local_cli_that_is_not_executable_is_named(app):
+    local = app.root / "node_modules" / ".bin" / "prisma"
+    target = local.resolve()
+    local.unlink()
+    shutil.copy(target, local)
+    local.chmod(0o644)
+    res = app.run()
+    assert res.returncode == 78, str(res)
+    assert "node_modules/.bin/prisma exists but is not executable" in res.stderr, str(res)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -532,3 +532,13 @@ def test_plain_supervisor_loads_no_database_or_tls_library(pe_plain):
     assert "libc.so" in maps or "libc-" in maps or "prisma-entrypoint" in maps, "no map read"
     for library in ("libpq.so", "libcurl.so", "libcrypto.so", "libssl.so", "libgssapi"):
         assert library not in maps, f"{library} is mapped by a supervisor that did not need it"
+
+
+def test_exec_mode_leaves_the_app_no_subreaper_attribute(pe_plain):
+    # run becomes a child subreaper before its phases (to reap what the Prisma CLI leaves); the
+    # attribute survives execve, and an exec'd app that is not an init would collect orphans it never
+    # reaps. PR_GET_CHILD_SUBREAPER is 37.
+    code = ("import ctypes, sys; v = ctypes.c_int(-1); "
+            "ctypes.CDLL(None).prctl(37, ctypes.byref(v), 0, 0, 0); sys.exit(10 + v.value)")
+    res = pe_plain.run(["--exec", "--no-wait", "--", "/usr/bin/python3", "-c", code])
+    assert res.returncode == 10, f"the exec'd app is a child subreaper\n{res}"

@@ -379,7 +379,7 @@ static void test_wait_free_lock(void **state)
 
 	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
 	start = loop_now_ms();
-	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 1000, &stop_signal), 1);
+	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 1000, 0, &stop_signal), 1);
 	assert_true(loop_now_ms() - start < 500);
 	assert_int_equal(stop_signal, 0);
 	assert_true(fx->first.held);
@@ -396,7 +396,7 @@ static void test_wait_until_holder_exits(void **state)
 	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
 	start = loop_now_ms();
 	fx->holder = fork_holder(fx->path, 100, NULL);
-	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 10, &stop_signal), 1);
+	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 10, 0, &stop_signal), 1);
 	waited = loop_now_ms() - start;
 	assert_int_equal(stop_signal, 0);
 	assert_true(fx->first.held);
@@ -429,7 +429,7 @@ static void test_wait_stopped_by_sigterm(void **state)
 	assert_true(loop_add_timer(&fx->loop, 30, send_self, (void *)&sigusr1) >= 0);
 	assert_true(loop_add_timer(&fx->loop, 80, send_self, (void *)&sigterm) >= 0);
 	start = loop_now_ms();
-	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 20, &stop_signal), 0);
+	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 20, 0, &stop_signal), 0);
 	waited = loop_now_ms() - start;
 	assert_int_equal(stop_signal, SIGTERM);
 	assert_false(fx->first.held);
@@ -453,9 +453,28 @@ static void test_wait_stopped_by_pending_sigint(void **state)
 	fx->holder = fork_holder(fx->path, -1, NULL);
 	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(kill(getpid(), SIGINT), 0);
-	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 20, &stop_signal), 0);
+	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 20, 0, &stop_signal), 0);
 	assert_int_equal(stop_signal, SIGINT);
 	assert_false(fx->first.held);
+}
+
+/* A holder that keeps the lock: the wait ends at its timeout, and says so. */
+static void test_wait_times_out(void **state)
+{
+	struct fixture *fx = *state;
+	int stop_signal = -1;
+	int64_t start;
+
+	fx->holder = fork_holder(fx->path, -1, NULL);
+	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
+	start = loop_now_ms();
+	errno = 0;
+	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 20, 100, &stop_signal), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_in_range(loop_now_ms() - start, 100, 2000);
+	assert_int_equal(stop_signal, 0);
+	assert_false(fx->first.held);
+	assert_int_equal(pending_timers(&fx->loop), 0);
 }
 
 static void test_wait_on_closed_file_fails(void **state)
@@ -465,7 +484,7 @@ static void test_wait_on_closed_file_fails(void **state)
 	int stop_signal = -1;
 
 	errno = 0;
-	assert_int_equal(lockfile_wait(&lock, &fx->loop, 20, &stop_signal), -1);
+	assert_int_equal(lockfile_wait(&lock, &fx->loop, 20, 0, &stop_signal), -1);
 	assert_int_equal(errno, EBADF);
 	assert_int_equal(stop_signal, 0);
 	assert_int_equal(pending_timers(&fx->loop), 0);
@@ -489,6 +508,7 @@ int main(void)
 	    TEST(test_wait_until_holder_exits),
 	    TEST(test_wait_stopped_by_sigterm),
 	    TEST(test_wait_stopped_by_pending_sigint),
+	    TEST(test_wait_times_out),
 	    TEST(test_wait_on_closed_file_fails),
 	};
 

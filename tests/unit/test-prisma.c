@@ -359,18 +359,18 @@ static void test_locate_local_node_modules(void **state)
 }
 
 /* A local CLI that cannot run is passed over. */
-static void test_locate_local_not_executable_falls_back_to_path(void **state)
+/* A local CLI that is not executable is named, not silently replaced by
+ * another prisma (maybe another version) from PATH. */
+static void test_locate_local_not_executable_is_an_error(void **state)
 {
 	struct fixture *fx = *state;
-	char expected[PATH_MAX];
 
 	make_file(fx, "node_modules/.bin/prisma", SH_SCRIPT, 0644, NULL, 0);
-	make_file(fx, "bin/prisma", SH_SCRIPT, 0755, expected, sizeof(expected));
+	make_file(fx, "bin/prisma", SH_SCRIPT, 0755, NULL, 0);
 	set_path(fx, "bin");
 	enter_dir(fx);
-	assert_int_equal(prisma_locate(NULL, &fx->cli, fx->error, sizeof(fx->error)), 0);
-	assert_string_equal(fx->cli.program, expected);
-	assert_string_equal(fx->cli.found_by, "PATH");
+	assert_int_equal(prisma_locate(NULL, &fx->cli, fx->error, sizeof(fx->error)), -1);
+	assert_non_null(strstr(fx->error, "node_modules/.bin/prisma exists but is not executable"));
 }
 
 /* nvm's layout: $NVM_DIR/versions/node/<version>/bin/{node,prisma}. */
@@ -1450,7 +1450,7 @@ int main(void)
 	    TEST(test_locate_configured_name_not_executable),
 	    TEST(test_locate_configured_empty_is_unset),
 	    TEST(test_locate_local_node_modules),
-	    TEST(test_locate_local_not_executable_falls_back_to_path),
+	    TEST(test_locate_local_not_executable_is_an_error),
 	    TEST(test_locate_path),
 	    TEST(test_locate_nvm_highest_version),
 	    TEST(test_locate_nvm_default_alias),

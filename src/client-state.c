@@ -1,0 +1,79 @@
+#include "client-state.h"
+
+#include "record.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+
+/* How many hex digits of a digest messages show. */
+#define DIGEST_SHOWN 12
+
+/* What @prisma/client's postinstall puts in node_modules/.prisma/client when
+ * it cannot generate: placeholders, not a client. */
+static const char *const placeholder_files[] = {
+    "index.js",     "index.d.ts", "edge.js",   "edge.d.ts",        "default.js",
+    "default.d.ts", "wasm.js",    "wasm.d.ts", "index-browser.js",
+};
+
+static bool is_placeholder(const char *name)
+{
+	for (size_t i = 0; i < sizeof(placeholder_files) / sizeof(placeholder_files[0]); i++)
+		if (strcmp(name, placeholder_files[i]) == 0)
+			return true;
+	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+bool client_output_present(const char *path)
+{
+	DIR *dir = opendir(path);
+	const struct dirent *entry;
+	bool found = false;
+
+	if (!dir)
+		return false;
+	while (!found && (entry = readdir(dir)))
+		found = !is_placeholder(entry->d_name);
+	closedir(dir);
+	return found;
+}
+
+int client_state_check(const char *digest, const char *record_path, const char *output_path,
+                       struct client_status *status, char *error, size_t error_size)
+{
+	int found = record_read(record_path, status->recorded, error, error_size);
+
+	if (found < 0)
+		return -1;
+	if (!found) {
+		status->recorded[0] = '\0';
+		status->state = CLIENT_NO_RECORD;
+	} else if (strcmp(status->recorded, digest) != 0) {
+		status->state = CLIENT_CHANGED;
+	} else if (output_path && !client_output_present(output_path)) {
+		status->state = CLIENT_OUTPUT_MISSING;
+	} else {
+		status->state = CLIENT_CURRENT;
+	}
+	return 0;
+}
+
+void client_state_describe(const struct client_status *status, const char *digest, const char *record_path,
+                           const char *output_path, char *out, size_t size)
+{
+	switch (status->state) {
+	case CLIENT_CURRENT:
+		snprintf(out, size, "the client matches its inputs (%.*s)", DIGEST_SHOWN, digest);
+		return;
+	case CLIENT_NO_RECORD:
+		snprintf(out, size, "no record of an earlier generate at %s", record_path);
+		return;
+	case CLIENT_CHANGED:
+		snprintf(out, size, "the inputs changed since the last generate (%.*s, now %.*s)", DIGEST_SHOWN,
+		         status->recorded, DIGEST_SHOWN, digest);
+		return;
+	case CLIENT_OUTPUT_MISSING:
+		snprintf(out, size, "the generated client is missing at %s", output_path ? output_path : "(none)");
+		return;
+	}
+}

@@ -1,0 +1,39 @@
+/* Whether the generated Prisma client matches its inputs: the inputs' digest
+ * against the generate record (record.h), and the generated files still in
+ * place (a reinstall of node_modules removes them, record or not). */
+#ifndef PE_CLIENT_STATE_H
+#define PE_CLIENT_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum client_state {
+	CLIENT_CURRENT,
+	CLIENT_NO_RECORD,      /* never generated here, or the record was removed */
+	CLIENT_CHANGED,        /* the inputs' digest differs from the record */
+	CLIENT_OUTPUT_MISSING, /* the record matches, but the generated files are gone */
+};
+
+struct client_status {
+	enum client_state state;
+	char recorded[65]; /* the recorded digest, "" without a record */
+};
+
+/* Compares digest with the record at record_path, then looks at the
+ * generated files at output_path (NULL: no client generator to look for).
+ * Returns 0 with status filled, or -1 with a one-line error when the record
+ * exists but cannot be read. */
+int client_state_check(const char *digest, const char *record_path, const char *output_path,
+                       struct client_status *status, char *error, size_t error_size);
+
+/* True when the folder at path holds a generated client: something besides
+ * the placeholder files @prisma/client's postinstall writes (index.js,
+ * default.js, ... that only throw "did not initialize yet"). */
+bool client_output_present(const char *path);
+
+/* One line on why status is not current ("no record of an earlier generate
+ * at PATH", ...), or that it is. */
+void client_state_describe(const struct client_status *status, const char *digest, const char *record_path,
+                           const char *output_path, char *out, size_t size);
+
+#endif

@@ -1,0 +1,222 @@
+/* Unit tests for client-state.c: whether the generated client matches its
+ * inputs (record and generated files), and how that is said. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "tree.h"
+
+#include "client-state.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define HEX_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define HEX_B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+
+struct fixture {
+	char dir[64];
+	char record[PATH_MAX];
+	char output[PATH_MAX];
+	char error[512];
+	struct client_status status;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/pe-test-client-state-XXXXXX");
+	if (!mkdtemp(fx->dir)) {
+		free(fx);
+		return -1;
+	}
+	snprintf(fx->record, sizeof(fx->record), "%s/record", fx->dir);
+	snprintf(fx->output, sizeof(fx->output), "%s/client", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	int rc = tree_remove(fx->dir);
+
+	free(fx);
+	return rc;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *file = fopen(path, "w");
+
+	assert_non_null(file);
+	fputs(text, file);
+	assert_int_equal(fclose(file), 0);
+}
+
+static void write_record(const struct fixture *fx, const char *hex)
+{
+	char text[128];
+
+	snprintf(text, sizeof(text), "digest %s\nschema prisma/schema.prisma\n", hex);
+	write_file(fx->record, text);
+}
+
+static void add_output_file(const struct fixture *fx, const char *name)
+{
+	char path[PATH_MAX + 64];
+
+	mkdir(fx->output, 0755);
+	snprintf(path, sizeof(path), "%s/%s", fx->output, name);
+	write_file(path, "x\n");
+}
+
+static void test_no_record(void **state)
+{
+	struct fixture *fx = *state;
+
+	add_output_file(fx, "schema.prisma");
+	assert_int_equal(client_state_check(HEX_A, fx->record, fx->output, &fx->status, fx->error, sizeof(fx->error)),
+	                 0);
+	assert_int_equal(fx->status.state, CLIENT_NO_RECORD);
+	assert_string_equal(fx->status.recorded, "");
+}
+
+static void test_changed(void **state)
+{
+	struct fixture *fx = *state;
+
+	write_record(fx, HEX_B);
+	add_output_file(fx, "schema.prisma");
+	assert_int_equal(client_state_check(HEX_A, fx->record, fx->output, &fx->status, fx->error, sizeof(fx->error)),
+	                 0);
+	assert_int_equal(fx->status.state, CLIENT_CHANGED);
+	assert_string_equal(fx->status.recorded, HEX_B);
+}
+
+static void test_current(void **state)
+{
+	struct fixture *fx = *state;
+
+	write_record(fx, HEX_A);
+	add_output_file(fx, "index.js");
+	add_output_file(fx, "schema.prisma");
+	assert_int_equal(client_state_check(HEX_A, fx->record, fx->output, &fx->status, fx->error, sizeof(fx->error)),
+	                 0);
+	assert_int_equal(fx->status.state, CLIENT_CURRENT);
+}
+
+static void test_output_missing(void **state)
+{
+	struct fixture *fx = *state;
+
+	write_record(fx, HEX_A);
+	assert_int_equal(client_state_check(HEX_A, fx->record, fx->output, &fx->status, fx->error, sizeof(fx->error)),
+	                 0);
+	assert_int_equal(fx->status.state, CLIENT_OUTPUT_MISSING);
+}
+
+/* Without a client generator there are no generated files to look for. */
+static void test_no_output_to_look_for(void **state)
+{
+	struct fixture *fx = *state;
+
+	write_record(fx, HEX_A);
+	assert_int_equal(client_state_check(HEX_A, fx->record, NULL, &fx->status, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(fx->status.state, CLIENT_CURRENT);
+}
+
+static void test_unreadable_record_is_an_error(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(mkdir(fx->record, 0755), 0);
+	assert_int_equal(client_state_check(HEX_A, fx->record, fx->output, &fx->status, fx->error, sizeof(fx->error)),
+	                 -1);
+	assert_non_null(strstr(fx->error, fx->record));
+}
+
+static void test_output_present_empty_folder(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_false(client_output_present(fx->output));
+	assert_int_equal(mkdir(fx->output, 0755), 0);
+	assert_false(client_output_present(fx->output));
+}
+
+/* What @prisma/client's postinstall writes when it cannot generate. */
+static void test_output_present_placeholders_only(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const placeholders[] = {"index.js",  "index.d.ts", "edge.js",
+	                                           "edge.d.ts", "default.js", "default.d.ts",
+	                                           "wasm.js",   "wasm.d.ts",  "index-browser.js"};
+
+	for (size_t i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++)
+		add_output_file(fx, placeholders[i]);
+	assert_false(client_output_present(fx->output));
+	add_output_file(fx, "schema.prisma");
+	assert_true(client_output_present(fx->output));
+}
+
+/* The prisma-client generator's output has other names altogether. */
+static void test_output_present_other_generator(void **state)
+{
+	struct fixture *fx = *state;
+
+	add_output_file(fx, "client.ts");
+	assert_true(client_output_present(fx->output));
+}
+
+static void test_describe(void **state)
+{
+	struct fixture *fx = *state;
+	struct client_status status = {.state = CLIENT_CHANGED};
+	char line[512];
+
+	memcpy(status.recorded, HEX_B, sizeof(status.recorded));
+	client_state_describe(&status, HEX_A, fx->record, fx->output, line, sizeof(line));
+	assert_string_equal(line, "the inputs changed since the last generate (fedcba987654, now 0123456789ab)");
+	status.state = CLIENT_NO_RECORD;
+	client_state_describe(&status, HEX_A, "node_modules/.cache/r", fx->output, line, sizeof(line));
+	assert_string_equal(line, "no record of an earlier generate at node_modules/.cache/r");
+	status.state = CLIENT_OUTPUT_MISSING;
+	client_state_describe(&status, HEX_A, fx->record, "node_modules/.prisma/client", line, sizeof(line));
+	assert_string_equal(line, "the generated client is missing at node_modules/.prisma/client");
+	status.state = CLIENT_CURRENT;
+	client_state_describe(&status, HEX_A, fx->record, NULL, line, sizeof(line));
+	assert_string_equal(line, "the client matches its inputs (0123456789ab)");
+	/* A small buffer truncates, NUL-terminated. */
+	client_state_describe(&status, HEX_A, fx->record, NULL, line, 8);
+	assert_int_equal(strlen(line), 7);
+}
+
+#define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    TEST(test_no_record),
+	    TEST(test_changed),
+	    TEST(test_current),
+	    TEST(test_output_missing),
+	    TEST(test_no_output_to_look_for),
+	    TEST(test_unreadable_record_is_an_error),
+	    TEST(test_output_present_empty_folder),
+	    TEST(test_output_present_placeholders_only),
+	    TEST(test_output_present_other_generator),
+	    TEST(test_describe),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
