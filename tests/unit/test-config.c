@@ -498,9 +498,13 @@ static void test_file_quoted_values(void **state)
 	                    "stop-timeout = \"500ms\"\n"
 	                    "signal-target = \"group\"\n"
 	                    "[database]\n"
-	                    "database-url = \"postgres://u:p@h/d\"\n");
+	                    "database-url = \"postgres://u:p@h/d\"\n"
+	                    "[prisma]\n"
+	                    "prisma-output-prefix = \"[prisma] \"\n");
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_no_errors(&fx->errors);
+	/* Quotes keep the spaces at a value's ends, which INI otherwise trims. */
+	assert_string_equal(config_text(&fx->config, SETTING_PRISMA_OUTPUT_PREFIX), "[prisma] ");
 	assert_value(&fx->config, SETTING_STOP_TIMEOUT, "500ms", SOURCE_FILE, "a.ini:2");
 	assert_int_equal(config_duration_ms(&fx->config, SETTING_STOP_TIMEOUT), 500);
 	assert_int_equal(config_choice(&fx->config, SETTING_SIGNAL_TARGET), CHOICE_SIGNAL_GROUP);
