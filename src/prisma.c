@@ -369,21 +369,12 @@ static void on_stop_timeout(struct loop *loop, void *arg)
 
 static void reap(struct cli_run *run)
 {
-	for (;;) {
-		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG);
+	unsigned others;
 
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid <= 0)
-			return;
-		if (pid == run->pid) {
-			run->status = status;
-			run->exited = true;
-		} else {
-			log_debug("reaped process %d", (int)pid);
-		}
-	}
+	if (proc_reap(run->pid, &run->status, &others))
+		run->exited = true;
+	if (others)
+		log_debug("reaped %u other process(es)", others);
 }
 
 static void on_cleanup_timeout(struct loop *loop, void *arg)

@@ -181,6 +181,28 @@ int proc_spawn(struct proc_child *child)
 	return 0;
 }
 
+bool proc_reap(pid_t watched, int *status, unsigned *others)
+{
+	bool found = false;
+
+	*others = 0;
+	for (;;) {
+		int wait_status;
+		pid_t pid = waitpid(-1, &wait_status, WNOHANG);
+
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			return found;
+		if (pid == watched) {
+			*status = wait_status;
+			found = true;
+		} else {
+			(*others)++;
+		}
+	}
+}
+
 int proc_exec(const char *const *argv, const struct proc_signals *signals)
 {
 	char program[PATH_MAX];

@@ -67,6 +67,11 @@ struct proc_child {
  * when no process could be made. */
 int proc_spawn(struct proc_child *child);
 
+/* Reaps every child that has ended, without blocking: the one watched and
+ * any adopted orphan. Returns true when watched was among them, with its wait
+ * status in *status; *others counts the rest. */
+bool proc_reap(pid_t watched, int *status, unsigned *others);
+
 /* Replaces this process with argv after restoring signals. Returns only on
  * failure: -1 with errno. */
 int proc_exec(const char *const *argv, const struct proc_signals *signals);

@@ -167,23 +167,15 @@ static void describe_exit(const struct supervisor *sup)
 
 static void reap(struct loop *loop, struct supervisor *sup)
 {
-	for (;;) {
-		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG);
+	unsigned others;
 
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid <= 0)
-			break;
-		if (pid == sup->child) {
-			sup->child_exited = true;
-			sup->child_status = status;
-			fault_forward_target = 0;
-			describe_exit(sup);
-		} else {
-			log_debug("reaped process %d", (int)pid);
-		}
+	if (proc_reap(sup->child, &sup->child_status, &others)) {
+		sup->child_exited = true;
+		fault_forward_target = 0;
+		describe_exit(sup);
 	}
+	if (others)
+		log_debug("reaped %u other process(es)", others);
 	if (sup->child_exited)
 		after_child_exit(loop, sup);
 }

@@ -1067,9 +1067,42 @@ static void test_signal_name_small_buffer(void **state)
 	assert_int_equal(buf[5], 'x');
 }
 
+/* The watched child and any other are reaped in one call, without blocking. */
+static void test_reap_watched_and_others(void **state)
+{
+	pid_t watched;
+	pid_t other;
+	int status = -1;
+	unsigned others = 99;
+	siginfo_t info;
+
+	(void)state;
+	assert_false(proc_reap(12345678, &status, &others));
+	assert_int_equal(others, 0);
+	watched = fork();
+	assert_true(watched >= 0);
+	if (watched == 0)
+		_exit(7);
+	other = fork();
+	assert_true(other >= 0);
+	if (other == 0)
+		_exit(0);
+	/* Both ended, neither reaped: WNOWAIT leaves them for proc_reap. */
+	assert_int_equal(waitid(P_PID, (id_t)watched, &info, WEXITED | WNOWAIT), 0);
+	assert_int_equal(waitid(P_PID, (id_t)other, &info, WEXITED | WNOWAIT), 0);
+	assert_true(proc_reap(watched, &status, &others));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 7);
+	assert_int_equal(others, 1);
+	/* Nothing left: a second call finds nothing. */
+	assert_false(proc_reap(watched, &status, &others));
+	assert_int_equal(others, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    TEST(test_reap_watched_and_others),
 	    TEST(test_find_with_slash_is_taken_as_is),
 	    TEST(test_find_too_long),
 	    TEST(test_find_empty_name),
