@@ -1168,47 +1168,36 @@ static void test_run_node_dir_without_path(void **state)
 
 #define OUTPUT_SCRIPT "echo out1\necho err1 >&2\nprintf 'out partial'\nprintf 'err partial' >&2\n"
 
-static void test_run_output_untouched_without_prefix(void **state)
+/* Runs OUTPUT_SCRIPT (two lines on each stream, the second without a
+ * newline) with prefix, and compares what reached stdout and stderr. */
+static void expect_output(struct fixture *fx, const char *prefix, const char *out, const char *err)
 {
-	struct fixture *fx = *state;
-	struct run run = {0};
+	struct run run = {.output_prefix = prefix};
 
 	make_cli(fx, "prisma", OUTPUT_SCRIPT);
 	run_cli(fx, &run);
 	EXPECT(&run, run.rc == 0 && run.result.outcome == PRISMA_EXITED && run.result.status == 0);
-	assert_string_equal(run.out, "out1\nout partial");
-	assert_string_equal(run.err, "err1\nerr partial");
+	assert_string_equal(run.out, out);
+	assert_string_equal(run.err, err);
 	expect_clean(fx, &run);
 	run_release(&run);
 }
 
+static void test_run_output_untouched_without_prefix(void **state)
+{
+	expect_output(*state, NULL, "out1\nout partial", "err1\nerr partial");
+}
+
 static void test_run_output_prefix(void **state)
 {
-	struct fixture *fx = *state;
-	struct run run = {.output_prefix = "[prisma] "};
-
-	make_cli(fx, "prisma", OUTPUT_SCRIPT);
-	run_cli(fx, &run);
-	EXPECT(&run, run.rc == 0 && run.result.outcome == PRISMA_EXITED && run.result.status == 0);
-	assert_string_equal(run.out, "[prisma] out1\n[prisma] out partial\n");
-	assert_string_equal(run.err, "[prisma] err1\n[prisma] err partial\n");
-	expect_clean(fx, &run);
-	run_release(&run);
+	expect_output(*state, "[prisma] ", "[prisma] out1\n[prisma] out partial\n",
+	              "[prisma] err1\n[prisma] err partial\n");
 }
 
 /* An empty prefix relays the bytes as they are. */
 static void test_run_output_empty_prefix(void **state)
 {
-	struct fixture *fx = *state;
-	struct run run = {.output_prefix = ""};
-
-	make_cli(fx, "prisma", OUTPUT_SCRIPT);
-	run_cli(fx, &run);
-	EXPECT(&run, run.rc == 0 && run.result.outcome == PRISMA_EXITED && run.result.status == 0);
-	assert_string_equal(run.out, "out1\nout partial");
-	assert_string_equal(run.err, "err1\nerr partial");
-	expect_clean(fx, &run);
-	run_release(&run);
+	expect_output(*state, "", "out1\nout partial", "err1\nerr partial");
 }
 
 /* More than a pipe holds on both streams: nothing lost, nothing stuck. */
