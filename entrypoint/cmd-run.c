@@ -47,23 +47,10 @@ static int report_exec_failure(const char *cmd, int exec_errno)
 	return EXIT_CANNOT_EXECUTE;
 }
 
-/* A stop request that came before the app started ends the run there. */
-static int pending_stop_signal(void)
-{
-	sigset_t pending;
-
-	if (sigpending(&pending) < 0)
-		return 0;
-	for (int signo = 1; signo < SIGRTMIN; signo++)
-		if (proc_is_stop_signal(signo) && sigismember(&pending, signo))
-			return signo;
-	return 0;
-}
-
 /* 0, or 128+N when stop signal N is pending. */
 static int stopped_before(const char *app)
 {
-	int stop = pending_stop_signal();
+	int stop = proc_pending_stop_signal();
 	char name[32];
 
 	if (!stop)
@@ -114,6 +101,10 @@ static int run_phases(const struct invocation *invocation, const char *const *ar
 		status = stopped_before(argv[0]);
 	if (status == 0)
 		status = phase_generate(invocation, loop);
+	if (status == 0)
+		status = stopped_before(argv[0]);
+	if (status == 0)
+		status = phase_migrate(invocation, loop);
 	if (status == 0)
 		status = stopped_before(argv[0]);
 	if (status != 0)

@@ -8,8 +8,9 @@ const struct exit_code_doc exit_code_docs[] = {
     {"128+N", "the app died of signal N (143 SIGTERM, 137 SIGKILL, 130 SIGINT); also prisma-entrypoint "
               "itself when signal N stopped it before the app started"},
     {STR(EXIT_USAGE), "usage error: unknown option, no command to run"},
-    {STR(EXIT_UNAVAILABLE), "a dependency refused for good: wrong password, unknown role, rejected by pg_hba.conf, "
-                            "missing database, TLS refused; the message says what to fix"},
+    {STR(EXIT_UNAVAILABLE),
+     "a dependency refused for good: wrong password, unknown role, rejected by pg_hba.conf, "
+     "missing database (unless migrations will create it), TLS refused; the message says what to fix"},
     {STR(EXIT_OS_ERROR), "the system refused a resource prisma-entrypoint needs (fork, signalfd)"},
     {STR(EXIT_CANT_CREATE), "the generate record or its lock file cannot be read or written (read-only folder, "
                             "a file or folder in the way); set generate-record to a writable place"},
@@ -18,6 +19,9 @@ const struct exit_code_doc exit_code_docs[] = {
                        "be run"},
     {STR(EXIT_GENERATE), "prisma generate failed: its output above says why; the app was not started and the "
                          "record of the last successful generate was left as it was"},
+    {STR(EXIT_MIGRATE), "migrations: a migration failed earlier and blocks every later deploy (the message names "
+                        "it and the prisma migrate resolve command), or prisma migrate deploy failed (its "
+                        "output above says why); the app was not started"},
     {STR(EXIT_TIMEOUT), "the database or another dependency was not ready within wait-timeout; one line per "
                         "dependency says what was last seen"},
     {STR(EXIT_CANNOT_EXECUTE), "the command was found but cannot be executed (permissions, format)"},

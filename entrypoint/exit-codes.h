@@ -10,6 +10,7 @@
 #define EXIT_CANT_CREATE    73  /* the generate record or its lock cannot be written */
 #define EXIT_CONFIG         78  /* bad settings: INI file, environment, values */
 #define EXIT_GENERATE       80  /* prisma generate failed */
+#define EXIT_MIGRATE        81  /* a failed migration blocks deploys, or prisma migrate deploy failed */
 #define EXIT_TIMEOUT        124 /* dependencies not ready before wait-timeout */
 #define EXIT_CANNOT_EXECUTE 126 /* CMD found but not executable */
 #define EXIT_NOT_FOUND      127 /* CMD not found */

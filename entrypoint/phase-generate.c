@@ -77,8 +77,7 @@ void client_inputs_release(struct client_inputs *inputs)
 	schema_inputs_release(&inputs->schema);
 }
 
-/* The CLI could not be started: not prisma's failure, so never "start anyway". */
-static int report_spawn_failure(const struct prisma_result *result, const struct prisma_cli *cli)
+int phase_report_spawn_failure(const struct prisma_result *result, const struct prisma_cli *cli)
 {
 	if (result->failed == PROC_FAILED_FORK) {
 		log_error("cannot start the prisma CLI: %s", strerror(result->status));
@@ -104,7 +103,7 @@ static int report_run(const struct invocation *invocation, const struct client_i
 		log_error("running prisma generate failed: %s", strerror(result->status));
 		return EXIT_OS_ERROR;
 	case PRISMA_SPAWN_FAILED:
-		return report_spawn_failure(result, cli);
+		return phase_report_spawn_failure(result, cli);
 	case PRISMA_SIGNALED:
 		snprintf(how, sizeof(how), "was killed by %s",
 		         proc_signal_name(result->status, signal_name, sizeof(signal_name)));

@@ -53,6 +53,8 @@ int phase_wait(const struct invocation *invocation, struct loop *loop)
 	params.http_ca_file = config_text(config, SETTING_HTTP_CA_FILE);
 	params.http_insecure = config_bool(config, SETTING_HTTP_INSECURE);
 	params.url_count = config_list(config, SETTING_WAIT, &urls);
+	params.database_created_later = phase_migrate_creates_database;
+	params.database_created_later_arg = invocation;
 	params.urls = urls;
 	wait_run(&params, &result);
 	config_list_free(urls);

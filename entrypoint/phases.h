@@ -7,6 +7,7 @@
 #include "command.h"
 #include "loop.h"
 #include "client-state.h"
+#include "prisma.h"
 #include "schema.h"
 
 #include <stdbool.h>
@@ -18,6 +19,20 @@ int phase_wait(const struct invocation *invocation, struct loop *loop);
 /* Runs prisma generate when the client's inputs changed since the last
  * successful generate, or its output is missing. */
 int phase_generate(const struct invocation *invocation, struct loop *loop);
+
+/* Runs prisma migrate deploy when the migrations folder has migrations the
+ * database has not applied (read natively), one process at a time per
+ * database; stops with a clear message when a failed migration blocks. */
+int phase_migrate(const struct invocation *invocation, struct loop *loop);
+
+/* For the wait: whether the migrate phase will run and create a missing
+ * database (not no-migrate, a schema and a migrations folder); why names the
+ * folder. arg is the invocation. */
+bool phase_migrate_creates_database(const void *invocation, char *why, size_t why_size);
+
+/* The Prisma CLI could not be started (PRISMA_SPAWN_FAILED): logs why and
+ * returns the exit code. Not prisma's failure, so never "start anyway". */
+int phase_report_spawn_failure(const struct prisma_result *result, const struct prisma_cli *cli);
 
 /* The Prisma client's inputs as the settings say where to find them, and how
  * the generated client compares with them; for the generate phase and hash. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* libpq, loaded on first use (see dynlib.h): one slot per function used. */
 /* clang-format off */
@@ -27,8 +28,10 @@
 	X(PQerrorMessage) \
 	X(PQfinish) \
 	X(PQflush) \
+	X(PQescapeIdentifier) \
 	X(PQfreemem) \
 	X(PQgetResult) \
+	X(PQgetvalue) \
 	X(PQisBusy) \
 	X(PQlibVersion) \
 	X(PQntuples) \
@@ -36,6 +39,7 @@
 	X(PQresultErrorMessage) \
 	X(PQresultStatus) \
 	X(PQsendQuery) \
+	X(PQsendQueryParams) \
 	X(PQsetErrorVerbosity) \
 	X(PQsetnonblocking) \
 	X(PQsocket) \
@@ -1155,4 +1159,250 @@ void pgconn_probe_free(struct pg_probe *probe)
 		free(probe->password);
 	}
 	free(probe);
+}
+
+/* ---- session ---------------------------------------------------------- */
+
+/* How often a blocking call looks at should_stop while it waits. */
+#define SESSION_STOP_POLL_MS 50
+
+struct pg_session {
+	struct pg_probe *probe; /* ready: its connection is the session's */
+	const struct pg_target *target;
+	int64_t timeout_ms;
+	pg_stop_fn *should_stop;
+	void *stop_arg;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits up to the deadline for events on fd, SESSION_STOP_POLL_MS at a
+ * time. Returns OK when fd is ready, STOPPED, or FAILED when the deadline
+ * passed or poll() failed. */
+static enum pg_session_status await_socket(const struct pg_session *session, int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = events};
+		int64_t left = deadline - now_ms();
+		int ready;
+
+		if (session->should_stop && session->should_stop(session->stop_arg))
+			return PG_SESSION_STOPPED;
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return PG_SESSION_FAILED;
+		}
+		ready = poll(&pfd, 1, (int)(left < SESSION_STOP_POLL_MS ? left : SESSION_STOP_POLL_MS));
+		if (ready > 0)
+			return PG_SESSION_OK;
+		if (ready < 0 && errno != EINTR)
+			return PG_SESSION_FAILED;
+	}
+}
+
+enum pg_session_status pgconn_session_open(const struct pg_session_params *params, struct pg_session **out, char *error,
+                                           size_t error_size)
+{
+	const struct pg_target *target = params->target;
+	struct pg_endpoint *endpoints = calloc(target->host_count, sizeof(*endpoints));
+	struct pg_session *session = calloc(1, sizeof(*session));
+	int64_t deadline = now_ms() + params->timeout_ms;
+	enum pg_session_status status = PG_SESSION_FAILED;
+	enum pg_probe_state state;
+
+	*out = NULL;
+	if (!endpoints || !session)
+		goto oom;
+	*session = (struct pg_session){.target = target,
+	                               .timeout_ms = params->timeout_ms,
+	                               .should_stop = params->should_stop,
+	                               .stop_arg = params->stop_arg};
+	/* Host names, not addresses: libpq resolves them itself here. */
+	for (size_t i = 0; i < target->host_count; i++)
+		endpoints[i] = (struct pg_endpoint){.host = target->hosts[i].name, .port = target->hosts[i].port};
+	if (!(session->probe = pgconn_probe_start(target, endpoints, target->host_count)))
+		goto oom;
+	while ((state = pgconn_probe_advance(session->probe)) == PG_PROBE_RUNNING) {
+		status = await_socket(session, pgconn_probe_fd(session->probe), pgconn_probe_events(session->probe),
+		                      deadline);
+		if (status == PG_SESSION_STOPPED)
+			goto out;
+		if (status == PG_SESSION_FAILED) {
+			snprintf(error, error_size, "cannot connect to %s: %s", target->display,
+			         errno == ETIMEDOUT ? "no answer in time" : strerror(errno));
+			goto out;
+		}
+	}
+	if (state == PG_PROBE_READY) {
+		free(endpoints);
+		*out = session;
+		return PG_SESSION_OK;
+	}
+	status =
+	    strcmp(pgconn_probe_sqlstate(session->probe), "3D000") == 0 ? PG_SESSION_NO_DATABASE : PG_SESSION_FAILED;
+	snprintf(error, error_size, "cannot connect to %s: %s", target->display, pgconn_probe_message(session->probe));
+	goto out;
+oom:
+	snprintf(error, error_size, "cannot connect to %s: %s", target->display, strerror(ENOMEM));
+	status = PG_SESSION_FAILED;
+out:
+	free(endpoints);
+	pgconn_session_close(session);
+	return status;
+}
+
+/* Sends sql with its text parameters and waits for its one result. Returns
+ * OK with *result to PQclear, or STOPPED, or FAILED with error set. */
+static enum pg_session_status session_query(struct pg_session *session, const char *sql, int count,
+                                            const char *const *values, PGresult **result, char *error,
+                                            size_t error_size)
+{
+	PGconn *conn = session->probe->conn;
+	int64_t deadline = now_ms() + session->timeout_ms;
+	enum pg_session_status status;
+	int flushing;
+
+	*result = NULL;
+	if (!pq.PQsendQueryParams(conn, sql, count, NULL, values, NULL, NULL, 0))
+		goto lost;
+	while ((flushing = pq.PQflush(conn)) == 1)
+		if ((status = await_socket(session, pq.PQsocket(conn), POLLIN | POLLOUT, deadline)) != PG_SESSION_OK)
+			goto waited;
+	if (flushing < 0)
+		goto lost;
+	for (;;) {
+		PGresult *next;
+
+		while (pq.PQisBusy(conn)) {
+			if ((status = await_socket(session, pq.PQsocket(conn), POLLIN, deadline)) != PG_SESSION_OK)
+				goto waited;
+			if (!pq.PQconsumeInput(conn))
+				goto lost;
+		}
+		if (!(next = pq.PQgetResult(conn)))
+			break;
+		if (*result)
+			pq.PQclear(next);
+		else
+			*result = next;
+	}
+	if (*result &&
+	    (pq.PQresultStatus(*result) == PGRES_TUPLES_OK || pq.PQresultStatus(*result) == PGRES_COMMAND_OK))
+		return PG_SESSION_OK;
+	if (*result) {
+		const char *primary = pq.PQresultErrorField(*result, PG_DIAG_MESSAGE_PRIMARY);
+		const char *sqlstate = pq.PQresultErrorField(*result, PG_DIAG_SQLSTATE);
+
+		snprintf(error, error_size, "%s (%s)", primary ? primary : "query failed",
+		         sqlstate ? sqlstate : "no SQLSTATE");
+		pq.PQclear(*result);
+		*result = NULL;
+		return PG_SESSION_FAILED;
+	}
+lost:
+	snprintf(error, error_size, "%.*s", (int)line_length(pq.PQerrorMessage(conn)), pq.PQerrorMessage(conn));
+	return PG_SESSION_FAILED;
+waited:
+	if (status == PG_SESSION_FAILED)
+		snprintf(error, error_size, "%s", errno == ETIMEDOUT ? "no answer in time" : strerror(errno));
+	if (*result)
+		pq.PQclear(*result);
+	*result = NULL;
+	return status;
+}
+
+enum pg_session_status pgconn_session_migrations(struct pg_session *session, struct migration_row **rows, size_t *count,
+                                                 bool *found, char *error, size_t error_size)
+{
+	static const char exists_sql[] = "SELECT to_regclass(format('%I._prisma_migrations', $1::text)) IS NOT NULL";
+	const char *schema = session->target->schema;
+	PGresult *result;
+	enum pg_session_status status;
+	char *table;
+	char *sql = NULL;
+	int n;
+
+	*rows = NULL;
+	*count = 0;
+	*found = false;
+	status = session_query(session, exists_sql, 1, &schema, &result, error, error_size);
+	if (status != PG_SESSION_OK)
+		return status;
+	*found = pq.PQntuples(result) == 1 && strcmp(pq.PQgetvalue(result, 0, 0), "t") == 0;
+	pq.PQclear(result);
+	if (!*found)
+		return PG_SESSION_OK;
+	table = pq.PQescapeIdentifier(session->probe->conn, schema, strlen(schema));
+	if (!table || asprintf(&sql,
+	                       "SELECT migration_name, finished_at IS NOT NULL, rolled_back_at IS NOT NULL, "
+	                       "coalesce(logs, '') FROM %s._prisma_migrations ORDER BY started_at, migration_name",
+	                       table) < 0) {
+		if (table)
+			pq.PQfreemem(table);
+		snprintf(error, error_size, "%s", strerror(ENOMEM));
+		return PG_SESSION_FAILED;
+	}
+	pq.PQfreemem(table);
+	status = session_query(session, sql, 0, NULL, &result, error, error_size);
+	free(sql);
+	if (status != PG_SESSION_OK)
+		return status;
+	n = pq.PQntuples(result);
+	if (n > 0 && !(*rows = calloc((size_t)n, sizeof(**rows)))) {
+		pq.PQclear(result);
+		snprintf(error, error_size, "%s", strerror(ENOMEM));
+		return PG_SESSION_FAILED;
+	}
+	for (int i = 0; i < n; i++) {
+		struct migration_row *row = &(*rows)[i];
+
+		row->name = strdup(pq.PQgetvalue(result, i, 0));
+		row->finished = strcmp(pq.PQgetvalue(result, i, 1), "t") == 0;
+		row->rolled_back = strcmp(pq.PQgetvalue(result, i, 2), "t") == 0;
+		row->logs = strdup(pq.PQgetvalue(result, i, 3));
+		*count = (size_t)i + 1;
+		if (!row->name || !row->logs) {
+			pq.PQclear(result);
+			migration_rows_free(*rows, *count);
+			*rows = NULL;
+			*count = 0;
+			snprintf(error, error_size, "%s", strerror(ENOMEM));
+			return PG_SESSION_FAILED;
+		}
+	}
+	pq.PQclear(result);
+	return PG_SESSION_OK;
+}
+
+enum pg_session_status pgconn_session_try_lock(struct pg_session *session, int64_t key, bool *locked, char *error,
+                                               size_t error_size)
+{
+	char key_text[24];
+	const char *values[] = {key_text};
+	PGresult *result;
+	enum pg_session_status status;
+
+	snprintf(key_text, sizeof(key_text), "%lld", (long long)key);
+	*locked = false;
+	status =
+	    session_query(session, "SELECT pg_try_advisory_lock($1::bigint)", 1, values, &result, error, error_size);
+	if (status != PG_SESSION_OK)
+		return status;
+	*locked = pq.PQntuples(result) == 1 && strcmp(pq.PQgetvalue(result, 0, 0), "t") == 0;
+	pq.PQclear(result);
+	return PG_SESSION_OK;
+}
+
+void pgconn_session_close(struct pg_session *session)
+{
+	if (!session)
+		return;
+	pgconn_probe_free(session->probe);
+	free(session);
 }

@@ -8,8 +8,11 @@
 #ifndef PE_PGCONN_H
 #define PE_PGCONN_H
 
+#include "migrations.h"
+
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Where a URL says the server is: a host name or address with a TCP port, or
  * a unix socket directory (from "?host=/path"), whose socket file is
@@ -122,5 +125,47 @@ const char *pgconn_probe_advice(const struct pg_probe *probe);
 /* Ends the connection (PQfinish) at any point, the caller's attempt timeout
  * included, and frees the probe. NULL is accepted. */
 void pgconn_probe_free(struct pg_probe *probe);
+
+/* A session: one connection for a few queries (the migrate phase). Its calls
+ * block, each for at most timeout_ms, and give up at once (within 50 ms) when
+ * should_stop(stop_arg) returns true. Host names are resolved by libpq. */
+struct pg_session;
+
+typedef bool pg_stop_fn(void *arg);
+
+struct pg_session_params {
+	const struct pg_target *target; /* borrowed for the session's life */
+	int64_t timeout_ms;             /* for the connection, and for each query */
+	pg_stop_fn *should_stop;        /* NULL: never */
+	void *stop_arg;
+};
+
+enum pg_session_status {
+	PG_SESSION_OK,
+	PG_SESSION_NO_DATABASE, /* open: the server says the database does not exist (3D000) */
+	PG_SESSION_FAILED,      /* error says why, on one line, without the password */
+	PG_SESSION_STOPPED,     /* should_stop said so */
+};
+
+/* Connects (authenticated, database reached, SELECT 1 answered). *session is
+ * set on OK only; close it with pgconn_session_close(). */
+enum pg_session_status pgconn_session_open(const struct pg_session_params *params, struct pg_session **session,
+                                           char *error, size_t error_size);
+
+/* Reads _prisma_migrations in the target's schema (Prisma's ?schema=,
+ * "public" by default). *found is false, with no rows, when there is no such
+ * table. The rows are ordered by started_at; free them with
+ * migration_rows_free(). */
+enum pg_session_status pgconn_session_migrations(struct pg_session *session, struct migration_row **rows, size_t *count,
+                                                 bool *found, char *error, size_t error_size);
+
+/* pg_try_advisory_lock(key): *locked tells whether it was taken. A lock
+ * taken is held until the session is closed. */
+enum pg_session_status pgconn_session_try_lock(struct pg_session *session, int64_t key, bool *locked, char *error,
+                                               size_t error_size);
+
+/* Ends the connection (and with it any lock) and frees the session; NULL is
+ * accepted. */
+void pgconn_session_close(struct pg_session *session);
 
 #endif

@@ -23,6 +23,18 @@ bool proc_is_stop_signal(int signo)
 	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
 }
 
+int proc_pending_stop_signal(void)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending) < 0)
+		return 0;
+	for (int signo = 1; signo < SIGRTMIN; signo++)
+		if (proc_is_stop_signal(signo) && sigismember(&pending, signo))
+			return signo;
+	return 0;
+}
+
 bool proc_is_fault_signal(int signo)
 {
 	for (size_t i = 0; i < sizeof(fault_signals) / sizeof(fault_signals[0]); i++)

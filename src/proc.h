@@ -39,6 +39,10 @@ void proc_signals_restore(const struct proc_signals *signals);
 /* SIGTERM, SIGINT and SIGQUIT: the signals that ask a phase, or the app, to stop. */
 bool proc_is_stop_signal(int signo);
 
+/* A stop signal (see proc_is_stop_signal()) that is blocked and pending,
+ * not yet taken by anyone; 0 when there is none. */
+int proc_pending_stop_signal(void);
+
 /* True for the signals left unblocked by proc_signals_block(). */
 bool proc_is_fault_signal(int signo);
 

@@ -216,4 +216,23 @@ const struct setting settings_table[SETTING_COUNT] = {
             .help = "when prisma generate fails: exit without starting the app, or warn loudly and start it "
                     "anyway (development only)",
         },
+    [SETTING_NO_MIGRATE] =
+        {
+            .name = "no-migrate",
+            .section = "migrate",
+            .type = SETTING_TYPE_BOOL,
+            .default_text = "false",
+            .placeholder = "BOOL",
+            .help = "never run prisma migrate deploy (migrations are applied some other way); a missing "
+                    "database then fails the wait",
+        },
+    [SETTING_MIGRATIONS] =
+        {
+            .name = "migrations",
+            .section = "migrate",
+            .type = SETTING_TYPE_PATH,
+            .placeholder = "DIR",
+            .help = "the migrations folder; default: migrations next to the schema, else ./prisma/migrations "
+                    "(set it when prisma.config.* gives migrations.path)",
+        },
 };

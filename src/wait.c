@@ -181,17 +181,23 @@ static void attempt_failed(struct dep *dep, bool permanent, const char *message,
 	dep->retry_timer = loop_add_timer(dep->waiter->params->loop, next_pause(dep), on_retry, dep);
 }
 
-static void attempt_succeeded(struct dep *dep)
+/* note: said after the ready line, in parentheses, when not "". */
+static void attempt_succeeded_with(struct dep *dep, const char *note)
 {
 	struct waiter *waiter = dep->waiter;
 
 	abort_attempt(dep);
 	dep->ready = true;
 	waiter->ready_count++;
-	log_info("%s ready after %.2f s, %d attempt%s", dep->label, seconds_since(waiter), dep->attempts,
-	         dep->attempts == 1 ? "" : "s");
+	log_info("%s ready after %.2f s, %d attempt%s%s%s%s", dep->label, seconds_since(waiter), dep->attempts,
+	         dep->attempts == 1 ? "" : "s", note[0] ? " (" : "", note, note[0] ? ")" : "");
 	if (waiter->ready_count == waiter->count)
 		finish(waiter, WAIT_READY);
+}
+
+static void attempt_succeeded(struct dep *dep)
+{
+	attempt_succeeded_with(dep, "");
 }
 
 static void on_attempt_timeout(struct loop *loop, void *arg)
@@ -315,8 +321,21 @@ static void advance_probe(struct dep *dep)
 	case PG_PROBE_READY:
 		attempt_succeeded(dep);
 		return;
-	case PG_PROBE_TRANSIENT:
 	case PG_PROBE_PERMANENT:
+		if (strcmp(pgconn_probe_sqlstate(dep->probe), "3D000") == 0 &&
+		    dep->waiter->params->database_created_later) {
+			char why[MESSAGE_MAX / 2];
+
+			if (dep->waiter->params->database_created_later(dep->waiter->params->database_created_later_arg,
+			                                                why, sizeof(why))) {
+				snprintf(message, sizeof(message), "database \"%.64s\" does not exist yet: %s",
+				         dep->target.dbname, why);
+				attempt_succeeded_with(dep, message);
+				return;
+			}
+		}
+		/* fall through */
+	case PG_PROBE_TRANSIENT:
 		snprintf(message, sizeof(message), "%s", pgconn_probe_message(dep->probe));
 		{
 			char advice[MESSAGE_MAX];

@@ -28,6 +28,12 @@ struct wait_params {
 	size_t http_status_count;
 	const char *http_ca_file; /* NULL: the system's CA store */
 	bool http_insecure;
+	/* Asked when the server says the database does not exist (3D000): true
+	 * when what runs after the wait creates it (prisma migrate deploy), and
+	 * the database then counts as ready; why says so for the log ("prisma
+	 * migrate deploy creates it"). NULL: a missing database fails for good. */
+	bool (*database_created_later)(const void *arg, char *why, size_t why_size);
+	const void *database_created_later_arg;
 };
 
 enum wait_outcome {

@@ -6,7 +6,7 @@ Measures, in one run on one machine:
   (a) start-to-exit time, with hyperfine -N side by side, in a copy of tests/fixtures/app (installed
       with npm, tests/integration/npm_app.py's cache) whose client is current (the entrypoint ran
       once and generated it):
-        prisma-entrypoint run --no-wait -- /bin/true      (digest, record matches: skip, run the app)
+        prisma-entrypoint run --no-wait --no-migrate -- /bin/true (digest, record matches: skip, run the app)
         sh -c 'npx prisma generate && /bin/true'          (what an entrypoint script does on every start)
       both with DATABASE_URL (a dummy: generate never connects), CHECKPOINT_DISABLE=1 and
       PRISMA_HIDE_UPDATE_MESSAGE=1. Ratio = mean(npx) / mean(prisma-entrypoint). The record's bytes
@@ -148,7 +148,7 @@ def measure_skip(binary, env, work, runs, warmup):
     except npm_app.NpmAppError as e:
         raise BenchError(str(e)) from e
     app = npm_app.copy_app(work / "app", node_modules)
-    pe_run = [str(binary), "run", "--no-wait", "--", TRUE]
+    pe_run = [str(binary), "run", "--no-wait", "--no-migrate", "--", TRUE]
     first = run_checked(pe_run, env, app, "the first start (generate)")
     if GENERATED not in first.stderr:
         raise BenchError(f"the first start did not generate the client (no '{GENERATED}' line): is the generate "

@@ -10,7 +10,7 @@ from conftest import REPO
 SETTINGS = ["config", "log-level", "log-format", "stop-timeout", "signal-target", "exec", "database-url", "wait",
             "no-wait", "wait-timeout", "attempt-timeout", "backoff-max", "http-status", "http-ca-file", "http-insecure",
             "schema", "prisma-cli", "prisma-output-prefix", "no-generate", "force-generate", "generate-record",
-            "generate-failure"]
+            "generate-failure", "no-migrate", "migrations"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -45,6 +45,8 @@ BASE_ENV = {
     "PRISMA_HIDE_UPDATE_MESSAGE": None,
     "NVM_DIR": None,
     "NODE_OPTIONS": None,
+    # The fixture has migrations, and the dummy URL no database: the migrate phase has its own tests.
+    "PRISMA_ENTRYPOINT_NO_MIGRATE": "1",
 }
 OTHER_DATABASE_URL = "postgresql://other:pw@127.0.0.1:1/otherdb"
 

@@ -428,10 +428,40 @@ def test_missing_role_over_unix_socket_fails_at_once(pe_plain, pg):
 
 
 def test_missing_database_fails_at_once(pe_plain, pg):
-    # permanent until the migrate phase exists (it will create the database)
+    # no Prisma schema here, so no migrations that would create it
     res = permanent(pe_plain, pg.url(database=pgm.MISSING_DB), pg.port)
     line = one_line(res, f"127.0.0.1:{pg.port}", pgm.MISSING_DB, "3D000")
     assert "does not exist" in line, line
+
+
+def write_prisma_project(cwd: Path, migrations: bool):
+    """prisma/schema.prisma, and prisma/migrations with one migration when asked (else empty)."""
+    (cwd / "prisma" / "migrations").mkdir(parents=True)
+    (cwd / "prisma" / "schema.prisma").write_text(
+        'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n')
+    if migrations:
+        init = cwd / "prisma" / "migrations" / "20260101000000_init"
+        init.mkdir()
+        (init / "migration.sql").write_text('CREATE TABLE "T" (id INTEGER PRIMARY KEY);\n')
+
+
+@pytest.mark.parametrize("mode", ["migrations", "no-migrate", "no-migrations-yet"])
+def test_missing_database_in_both_modes(pe_plain, pg, mode):
+    """With migrations enabled (a migrations folder with migrations, migrate not turned off), prisma
+    migrate deploy will create a missing database: it counts as ready. Otherwise it is permanent."""
+    write_prisma_project(pe_plain.cwd, migrations=mode != "no-migrations-yet")
+    opts = ["--no-migrate"] if mode == "no-migrate" else []
+    res = wait(pe_plain, *opts, "--wait-timeout", "5s", url=pg.url(database=pgm.MISSING_DB))
+    assert res.elapsed < limit(1.0), str(res)
+    if mode != "migrations":
+        assert res.returncode == 69, str(res)
+        one_line(res, f"127.0.0.1:{pg.port}", pgm.MISSING_DB, "3D000")
+        return
+    assert res.returncode == 0, str(res)
+    line = one_line(res, f"127.0.0.1:{pg.port}", "ready after")
+    assert f'database "{pgm.MISSING_DB}" does not exist yet: prisma migrate deploy creates it, from ' \
+           "prisma/migrations" in line, line
+    assert not lines(res, "error"), str(res)
 
 
 def test_pg_hba_rejection_fails_at_once(pe_plain, pg):

@@ -1,0 +1,409 @@
+/* The migrate phase: `prisma migrate deploy` only when the database lacks a
+ * migration of the migrations folder, as read natively from
+ * _prisma_migrations; one process at a time per database. */
+#include "phases.h"
+
+#include "exit-codes.h"
+#include "log.h"
+#include "migrations.h"
+#include "pgconn.h"
+#include "prisma.h"
+#include "url.h"
+#include "value.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The advisory lock that lets one start at a time check and migrate a
+ * database ("pe-m"). Not Prisma's own key (72707369): prisma migrate deploy
+ * takes that one itself, and would wait for us if we held it. */
+#define MIGRATE_LOCK_KEY 0x70652d6dLL
+/* How often a waiting start tries the lock, and says it still waits. */
+#define LOCK_POLL_MS     100
+#define LOCK_PROGRESS_MS 5000
+#define LINE_MAX_CHARS   (2 * PATH_MAX + 256)
+
+/* What the phase found out about the migrations. */
+struct migrate_plan {
+	char schema_path[PATH_MAX];
+	char folder_path[PATH_MAX];
+	struct migrations_folder folder;
+};
+
+/* Fills the plan. Returns 1 when migrations are enabled (not no-migrate, a
+ * schema, a migrations folder with migrations in it; release plan->folder
+ * then), 0 when not, or an exit code (> 1) after logging why; quiet logs
+ * nothing, and takes errors for "not enabled". */
+static int find_migrations(const struct config *config, struct migrate_plan *plan, bool quiet)
+{
+	const char *configured = config_text(config, SETTING_MIGRATIONS);
+	struct schema_inputs schema;
+	char error[LINE_MAX_CHARS];
+	char cwd[PATH_MAX];
+	int found;
+
+	if (config_bool(config, SETTING_NO_MIGRATE)) {
+		if (!quiet)
+			log_verbose("migrate skipped: no-migrate is set");
+		return 0;
+	}
+	if (!getcwd(cwd, sizeof(cwd))) {
+		log_error("cannot read the working directory: %s", strerror(errno));
+		return EXIT_OS_ERROR;
+	}
+	found = schema_find(cwd, config_text(config, SETTING_SCHEMA), &schema, error, sizeof(error));
+	if (found < 0) {
+		if (!quiet)
+			log_error("%s", error);
+		return quiet ? 0 : EXIT_CONFIG;
+	}
+	if (found == 0)
+		return 0;
+	snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", schema.schema_path);
+	schema_inputs_release(&schema);
+	found = migrations_folder_find(configured, plan->schema_path, plan->folder_path, sizeof(plan->folder_path));
+	if (found < 0) {
+		if (!quiet)
+			log_error("the migrations folder's path is too long: %s", strerror(errno));
+		return quiet ? 0 : EXIT_CONFIG;
+	}
+	if (found == 0 && configured && configured[0] && !quiet) {
+		log_error("the migrations folder %s (the migrations setting) does not exist or is not a folder",
+		          configured);
+		return EXIT_CONFIG;
+	}
+	if (found == 0) {
+		if (!quiet)
+			log_verbose("no migrations folder next to %s or in ./prisma: migrate skipped",
+			            plan->schema_path);
+		return 0;
+	}
+	if (migrations_folder_read(plan->folder_path, &plan->folder, error, sizeof(error)) < 0) {
+		if (!quiet)
+			log_error("%s", error);
+		return quiet ? 0 : EXIT_CONFIG;
+	}
+	if (plan->folder.count == 0) {
+		if (!quiet)
+			log_info("no migrations in %s: migrate skipped", plan->folder_path);
+		migrations_folder_release(&plan->folder);
+		return 0;
+	}
+	return 1;
+}
+
+bool phase_migrate_creates_database(const void *arg, char *why, size_t why_size)
+{
+	const struct invocation *invocation = arg;
+	struct migrate_plan plan = {0};
+
+	if (find_migrations(&invocation->config, &plan, true) != 1)
+		return false;
+	migrations_folder_release(&plan.folder);
+	snprintf(why, why_size, "prisma migrate deploy creates it, from %s", plan.folder_path);
+	return true;
+}
+
+static bool stop_requested(void *arg)
+{
+	(void)arg;
+	return proc_pending_stop_signal() != 0;
+}
+
+static int report_stop(const char *during)
+{
+	int stop = proc_pending_stop_signal();
+	char signal_name[32];
+
+	log_info("stopped by %s %s: the app was not started", proc_signal_name(stop, signal_name, sizeof(signal_name)),
+	         during);
+	return EXIT_SIGNAL_BASE + stop;
+}
+
+/* Runs prisma migrate deploy; 0 when it succeeded, else an exit code. */
+static int deploy(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
+                  const char *reason)
+{
+	const struct config *config = &invocation->config;
+	const char *args[] = {"migrate", "deploy", "--schema", plan->schema_path, NULL};
+	struct prisma_run_params params = {
+	    .loop = loop,
+	    .signals = invocation->signals,
+	    .args = args,
+	    .database_url = config_text(config, SETTING_DATABASE_URL),
+	    .output_prefix = config_text(config, SETTING_PRISMA_OUTPUT_PREFIX),
+	    .stop_timeout_ms = config_duration_ms(config, SETTING_STOP_TIMEOUT),
+	};
+	struct prisma_result result;
+	struct prisma_cli cli;
+	char error[LINE_MAX_CHARS];
+	char signal_name[32];
+	char took[32];
+
+	if (prisma_locate(config_text(config, SETTING_PRISMA_CLI), &cli, error, sizeof(error)) < 0) {
+		log_error("%s", error);
+		return EXIT_CONFIG;
+	}
+	params.cli = &cli;
+	log_info("running prisma migrate deploy: %s", reason);
+	log_verbose("running %s migrate deploy --schema %s (found by %s)", cli.program, plan->schema_path,
+	            cli.found_by);
+	prisma_run(&params, &result);
+	switch (result.outcome) {
+	case PRISMA_STOPPED:
+		log_info("stopped by %s during prisma migrate deploy: the app was not started; prisma applies each "
+		         "migration in a transaction of its own, and the next start goes on from there",
+		         proc_signal_name(result.status, signal_name, sizeof(signal_name)));
+		return EXIT_SIGNAL_BASE + result.status;
+	case PRISMA_LOOP_FAILED:
+		log_error("running prisma migrate deploy failed: %s", strerror(result.status));
+		return EXIT_OS_ERROR;
+	case PRISMA_SPAWN_FAILED:
+		return phase_report_spawn_failure(&result, &cli);
+	case PRISMA_SIGNALED:
+		log_error("prisma migrate deploy was killed by %s: the app was not started",
+		          proc_signal_name(result.status, signal_name, sizeof(signal_name)));
+		return EXIT_MIGRATE;
+	case PRISMA_EXITED:
+		break;
+	}
+	if (result.status != 0) {
+		log_error("prisma migrate deploy failed (exit status %d): the app was not started; its output above "
+		          "says why",
+		          result.status);
+		return EXIT_MIGRATE;
+	}
+	value_format_duration(result.elapsed_ms, took, sizeof(took));
+	log_info("prisma migrate deploy finished in %s", took);
+	return 0;
+}
+
+/* Lines of a failed migration's logs that say nothing about the cause. */
+static bool is_boilerplate(const char *line, size_t len)
+{
+	static const char *const starts[] = {
+	    "A migration failed to apply", "Migration name:", "Database error code:", "Database error:",
+	    "external connector error",
+	};
+
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (len >= strlen(starts[i]) && strncmp(line, starts[i], strlen(starts[i])) == 0)
+			return true;
+	/* a backtrace's frames: "0: sql_schema_connector::..." */
+	return len > 1 && line[0] >= '0' && line[0] <= '9' && strchr(line, ':') < line + len &&
+	       strspn(line, "0123456789") == (size_t)(strchr(line, ':') - line);
+}
+
+/* Why a failed migration failed, from its logs: the database's message
+ * (Prisma writes it after "Database error:"), else the first line that is
+ * not boilerplate. "" when there is none. */
+static void failure_reason(const char *logs, char *out, size_t size)
+{
+	bool after_database_error = false;
+
+	out[0] = '\0';
+	for (const char *line = logs; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != '\0')) {
+		const char *text = line + strspn(line, " \t");
+		size_t len = strcspn(text, "\r\n");
+
+		if (len == 0)
+			continue;
+		if (after_database_error || !is_boilerplate(text, len)) {
+			snprintf(out, size, "%.*s", (int)(len < 300 ? len : 300), text);
+			return;
+		}
+		after_database_error = strncmp(text, "Database error:", 15) == 0 && len == 15;
+	}
+}
+
+/* The outcome of comparing: deploy (0), skip, deploy although the rows could
+ * not be read, or an exit code (> 0). */
+enum { COMPARED_DEPLOY = 0, COMPARED_SKIP = -1, COMPARED_UNREAD = -2 };
+
+static int judge(const struct migrate_plan *plan, const struct migration_row *rows, size_t count, bool table_found,
+                 bool after_wait, char *reason, size_t reason_size)
+{
+	struct migrations_status status;
+
+	migrations_compare(&plan->folder, rows, count, &status);
+	if (status.failed) {
+		char why[320];
+
+		failure_reason(status.first_failed->logs, why, sizeof(why));
+		log_error("migration %s failed earlier%s%s%s and blocks every later prisma migrate deploy: the app was "
+		          "not started; repair the database, then run `prisma migrate resolve --rolled-back %s` (or "
+		          "--applied %s if it was completed by hand)",
+		          status.first_failed->name, why[0] ? " (" : "", why, why[0] ? ")" : "",
+		          status.first_failed->name, status.first_failed->name);
+		return EXIT_MIGRATE;
+	}
+	if (status.pending == 0) {
+		if (after_wait)
+			log_info("migrations were applied by another process meanwhile (%zu applied): migrate skipped",
+			         status.applied);
+		else
+			log_info("database is up to date (%zu migration%s applied, none pending): migrate skipped",
+			         status.applied, status.applied == 1 ? "" : "s");
+		return COMPARED_SKIP;
+	}
+	if (!table_found)
+		snprintf(reason, reason_size, "%zu migration%s pending, no _prisma_migrations table yet",
+		         status.pending, status.pending == 1 ? "" : "s");
+	else
+		snprintf(reason, reason_size, "%zu migration%s pending, first %s", status.pending,
+		         status.pending == 1 ? "" : "s", status.first_pending);
+	return COMPARED_DEPLOY;
+}
+
+/* Reads the rows and judges them. */
+static int read_and_judge(struct pg_session *session, const struct migrate_plan *plan, bool after_wait, char *reason,
+                          size_t reason_size)
+{
+	struct migration_row *rows;
+	size_t count;
+	bool found;
+	char error[LINE_MAX_CHARS];
+	enum pg_session_status status = pgconn_session_migrations(session, &rows, &count, &found, error, sizeof(error));
+	int verdict;
+
+	if (status == PG_SESSION_STOPPED)
+		return report_stop("while reading the migrations table");
+	if (status != PG_SESSION_OK) {
+		log_warning("cannot read _prisma_migrations (%s): running prisma migrate deploy to find out", error);
+		snprintf(reason, reason_size, "the migrations table could not be read");
+		return COMPARED_UNREAD;
+	}
+	verdict = judge(plan, rows, count, found, after_wait, reason, reason_size);
+	migration_rows_free(rows, count);
+	return verdict;
+}
+
+/* Takes the migrate lock, waiting while another start holds it. Returns 0
+ * with the lock (or without, after a warning, when it cannot be taken), or
+ * an exit code. */
+static int take_lock(struct pg_session *session, const char *database)
+{
+	bool waited = false;
+	int64_t started = loop_now_ms();
+	int64_t next_progress = started + LOCK_PROGRESS_MS;
+	char error[LINE_MAX_CHARS];
+
+	for (;;) {
+		bool locked;
+		enum pg_session_status status =
+		    pgconn_session_try_lock(session, MIGRATE_LOCK_KEY, &locked, error, sizeof(error));
+
+		if (status == PG_SESSION_STOPPED)
+			return report_stop("while waiting for the migrate lock");
+		if (status != PG_SESSION_OK) {
+			log_warning("cannot take the migrate lock (%s): running prisma migrate deploy without it",
+			            error);
+			return 0;
+		}
+		if (locked)
+			return 0;
+		if (!waited)
+			log_info("another process is migrating database \"%s\": waiting for it", database);
+		waited = true;
+		if (loop_now_ms() >= next_progress) {
+			char waited_for[32];
+
+			value_format_duration(loop_now_ms() - started, waited_for, sizeof(waited_for));
+			log_info("still waiting for the migrate lock on database \"%s\" after %s", database,
+			         waited_for);
+			next_progress += LOCK_PROGRESS_MS;
+		}
+		for (int slept = 0; slept < LOCK_POLL_MS; slept += 20) {
+			if (stop_requested(NULL))
+				return report_stop("while waiting for the migrate lock");
+			poll(NULL, 0, 20);
+		}
+	}
+}
+
+/* Connected: read the rows; when something is to be deployed, take the lock
+ * and read them again, since another start may have migrated between the
+ * first read and the lock, or while this one waited. */
+static int migrate_connected(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
+                             struct pg_session *session, const char *database)
+{
+	char reason[LINE_MAX_CHARS];
+	int first = read_and_judge(session, plan, false, reason, sizeof(reason));
+	int status;
+
+	if (first != COMPARED_DEPLOY && first != COMPARED_UNREAD)
+		return first;
+	status = take_lock(session, database);
+	if (status != 0)
+		return status;
+	status = first == COMPARED_DEPLOY ? read_and_judge(session, plan, true, reason, sizeof(reason)) : first;
+	if (status == COMPARED_DEPLOY || status == COMPARED_UNREAD)
+		status = deploy(invocation, loop, plan, reason);
+	return status;
+}
+
+/* PostgreSQL: read the rows natively, deploy only when something is pending,
+ * holding the lock from the first read after it to the end of the deploy. */
+static int migrate_postgres(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
+                            const char *url)
+{
+	const struct config *config = &invocation->config;
+	struct pg_target target;
+	struct pg_session *session = NULL;
+	struct pg_session_params params = {
+	    .target = &target,
+	    .timeout_ms = config_duration_ms(config, SETTING_ATTEMPT_TIMEOUT),
+	    .should_stop = stop_requested,
+	};
+	char error[LINE_MAX_CHARS];
+	char reason[LINE_MAX_CHARS];
+	enum pg_session_status opened;
+	int status;
+
+	if (pgconn_target_from_url(url, &target, error, sizeof(error)) < 0) {
+		log_error("%s", error);
+		return EXIT_CONFIG;
+	}
+	opened = pgconn_session_open(&params, &session, error, sizeof(error));
+	if (opened == PG_SESSION_STOPPED) {
+		status = report_stop("while connecting to read the migrations");
+	} else if (opened == PG_SESSION_NO_DATABASE) {
+		snprintf(reason, sizeof(reason), "database \"%s\" does not exist yet, and deploy creates it",
+		         target.dbname);
+		status = deploy(invocation, loop, plan, reason);
+	} else if (opened != PG_SESSION_OK) {
+		log_warning("cannot read the migrations natively (%s): running prisma migrate deploy to find out",
+		            error);
+		status = deploy(invocation, loop, plan, "the database could not be checked");
+	} else {
+		status = migrate_connected(invocation, loop, plan, session, target.dbname);
+	}
+	pgconn_session_close(session);
+	pgconn_target_release(&target);
+	return status == COMPARED_SKIP ? 0 : status;
+}
+
+int phase_migrate(const struct invocation *invocation, struct loop *loop)
+{
+	const struct config *config = &invocation->config;
+	const char *url = config_text(config, SETTING_DATABASE_URL);
+	struct migrate_plan plan = {0};
+	int status = find_migrations(config, &plan, false);
+
+	if (status != 1)
+		return status;
+	if (!url || !url[0]) {
+		status =
+		    deploy(invocation, loop, &plan, "database-url is not set, so the database cannot be checked first");
+	} else if (!url_has_scheme(url, "postgresql") && !url_has_scheme(url, "postgres")) {
+		status = deploy(invocation, loop, &plan, "only PostgreSQL databases are checked first");
+	} else {
+		status = migrate_postgres(invocation, loop, &plan, url);
+	}
+	migrations_folder_release(&plan.folder);
+	return status;
+}

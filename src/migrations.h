@@ -1,0 +1,62 @@
+/* Prisma migrations: the migrations folder next to the schema, and how it
+ * compares with the rows of the database's _prisma_migrations table.
+ *
+ * The comparison follows `prisma migrate deploy`: a migration folder is
+ * pending when no row of that name has rolled_back_at NULL; a row with
+ * finished_at and rolled_back_at both NULL is a failed migration, which stops
+ * every later deploy (P3009); rows without a folder are ignored. Nothing here
+ * touches the database: pgconn.c reads the rows. */
+#ifndef PE_MIGRATIONS_H
+#define PE_MIGRATIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* One row of _prisma_migrations, as far as deploy's decision goes. */
+struct migration_row {
+	char *name;
+	bool finished;    /* finished_at is set */
+	bool rolled_back; /* rolled_back_at is set */
+	char *logs;       /* the logs column ("" when NULL): why a failed one failed */
+};
+
+void migration_rows_free(struct migration_row *rows, size_t count);
+
+/* The migration folders: every sub-folder of path (symbolic links and files
+ * are skipped, as Prisma does), sorted by name in byte order. Prisma 6.6+
+ * sorts with localeCompare; migration names start with a UTC timestamp, so
+ * both orders agree on them. */
+struct migrations_folder {
+	char *path;
+	char **names;
+	size_t count;
+};
+
+/* Reads the folder at path. Returns 0, or -1 with a one-line error. */
+int migrations_folder_read(const char *path, struct migrations_folder *folder, char *error, size_t error_size);
+
+void migrations_folder_release(struct migrations_folder *folder);
+
+/* Where the migrations folder is, for a schema at schema_path (a file or a
+ * folder, relative to the working directory): configured when not NULL or
+ * ""; else the schema's folder (the file's folder, or the schema folder
+ * itself) + "/migrations"; else ./prisma/migrations. Writes the path into out
+ * and returns 1 when it is a folder; 0 when there is none (a configured one
+ * that is missing is none too: the caller says so); -1 with errno when out is
+ * too small. */
+int migrations_folder_find(const char *configured, const char *schema_path, char *out, size_t out_size);
+
+/* The folder against the rows. first_pending and first_failed point into
+ * folder and rows (NULL when there is none). */
+struct migrations_status {
+	size_t applied; /* folders with a row that is not rolled back */
+	size_t pending; /* folders deploy would apply */
+	size_t failed;  /* rows that block deploy */
+	const char *first_pending;
+	const struct migration_row *first_failed;
+};
+
+void migrations_compare(const struct migrations_folder *folder, const struct migration_row *rows, size_t row_count,
+                        struct migrations_status *status);
+
+#endif

@@ -1,0 +1,305 @@
+"""The migrate phase of `run` (wait -> generate -> migrate -> app), against a real PostgreSQL and the
+real Prisma 6.19 CLI (the fixture app's prisma/migrations; npm_app.py installs the CLI).
+
+Whether `prisma migrate deploy` ran is proven by the call-recording wrapper (npm_app.install_wrapper);
+what it did, by the rows of _prisma_migrations and the tables it made. Every test migrates a
+database of its own (created empty, owned by the app role). In this test setup a deploy that has
+work to do finishes it in about 0.2 s and then lingers about 10 s on an open handle (see
+../shared/notes/environment.md), so tests deploy as rarely as they can.
+
+The app is `/bin/sh -c 'echo ran >> MARKER'`, so each test can tell whether it was started.
+"""
+
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+import pg as pgm
+from conftest import timeout, wait_until
+from npm_app import copy_app, install_wrapper, node_modules_or_fail, read_calls, remove_node_modules
+
+INIT = "20261121151118_init"  # the fixture's one migration
+LOCK_KEY = 0x70652D6D  # the advisory lock prisma-entrypoint takes while it checks and migrates
+ADD_AGE = ("20270101000000_add_age", 'ALTER TABLE "User" ADD COLUMN "age" INTEGER;\n')
+BROKEN = ("20270202000000_broken", 'ALTER TABLE "User" ADD COLUMN "nickname" TEXT;\nSELECT * FROM "NoSuchTable";\n')
+
+
+@pytest.fixture(scope="session")
+def npm_node_modules():
+    return node_modules_or_fail()
+
+
+class App:
+    """A copy of the fixture app with its own database, as the runner's working directory."""
+
+    def __init__(self, runner, root: Path, cluster, database: str):
+        self.pe = runner
+        self.root = root
+        self.pg = cluster
+        self.database = database
+        self.calls_log = runner.tmp / "prisma-calls.log"
+        self.marker = runner.tmp / "app-ran"
+        install_wrapper(root, self.calls_log)
+
+    @property
+    def url(self) -> str:
+        return self.pg.url(database=self.database)
+
+    def add_migration(self, name: str, sql: str):
+        folder = self.root / "prisma" / "migrations" / name
+        folder.mkdir()
+        (folder / "migration.sql").write_text(sql)
+
+    def deploys(self) -> list:
+        return [c for c in read_calls(self.calls_log) if c["args"][:2] == ["migrate", "deploy"]]
+
+    def args(self, *opts, generate: bool = False) -> list:
+        return [*([] if generate else ["--no-generate"]), *opts, "--", "/bin/sh", "-c", 'echo ran >> "$0"', str(self.marker)]
+
+    def env(self, extra=None) -> dict:
+        return {"DATABASE_URL": self.url, "CHECKPOINT_DISABLE": None, "NVM_DIR": None, **(extra or {})}
+
+    def run(self, *opts, env=None, generate: bool = False, seconds: float = 90):
+        self.marker.unlink(missing_ok=True)
+        return self.pe.run(self.args(*opts, generate=generate), env=self.env(env), seconds=seconds)
+
+    def start(self, *opts, env=None):
+        self.marker.unlink(missing_ok=True)
+        return self.pe.start(self.args(*opts), env=self.env(env))
+
+    @property
+    def app_ran(self) -> bool:
+        return self.marker.exists()
+
+    def rows(self) -> list:
+        """(migration_name, finished, rolled back) of every row, in the order they were started."""
+        out = self.pg.psql(
+            "SELECT migration_name, finished_at IS NOT NULL, rolled_back_at IS NOT NULL FROM _prisma_migrations "
+            "ORDER BY started_at", database=self.database)
+        return [tuple(line.split("|")) for line in out.split()]
+
+    def has_table(self, name: str) -> bool:
+        return self.pg.psql(f"SELECT to_regclass('public.\"{name}\"') IS NOT NULL",
+                            database=self.database).strip() == "t"
+
+    def columns(self, table: str) -> set:
+        out = self.pg.psql(f"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}'",
+                           database=self.database)
+        return set(out.split())
+
+
+def new_database(cluster) -> str:
+    name = "mig_" + uuid.uuid4().hex[:10]
+    cluster.create_database(name)
+    return name
+
+
+@pytest.fixture
+def app(pe_plain, pg, npm_node_modules):
+    a = App(pe_plain, copy_app(pe_plain.cwd, npm_node_modules), pg, new_database(pg))
+    yield a
+    remove_node_modules(a.root)
+
+
+def held_lock(cluster, database: str) -> subprocess.Popen:
+    """A psql session in database that holds prisma-entrypoint's migrate lock until closed."""
+    p = subprocess.Popen(
+        [str(pgm.PG_BIN / "psql"), "-X", "-q", "-h", str(cluster.socket_dir), "-p", str(cluster.port),
+         "-U", pgm.PG_USER, "-d", database],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    p.stdin.write(f"SELECT pg_advisory_lock({LOCK_KEY});\n")
+    p.stdin.flush()
+    deadline = time.monotonic() + 10
+    while cluster.psql(f"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {LOCK_KEY} "
+                       "AND granted", database=database).strip() != "1":
+        assert p.poll() is None and time.monotonic() < deadline, "the psql session did not take the lock"
+        time.sleep(0.02)
+    return p
+
+
+def release(p: subprocess.Popen):
+    p.stdin.close()
+    p.wait(timeout=10)
+
+
+# ---------------------------------------------------------------------------------------------
+# deploy exactly when something is pending
+# ---------------------------------------------------------------------------------------------
+
+
+def test_deploys_what_is_pending_and_skips_when_nothing_is(app):
+    # first start against an empty database: the whole flow, generate included
+    res = app.run(generate=True)
+    assert res.returncode == 0, str(res)
+    assert "running prisma migrate deploy: 1 migration pending, no _prisma_migrations table yet" in res.stderr, str(res)
+    assert len(app.deploys()) == 1 and app.deploys()[0]["args"] == ["migrate", "deploy", "--schema",
+                                                                      "prisma/schema.prisma"], app.deploys()
+    assert app.deploys()[0]["DATABASE_URL"] == app.url
+    assert app.rows() == [(INIT, "t", "f")], app.rows()
+    assert app.has_table("User") and app.app_ran
+    lines = res.stderr_lines()
+    order = [next(i for i, line in enumerate(lines) if word in line)
+             for word in ("ready after", "prisma client generated", "running prisma migrate deploy", "started")]
+    assert order == sorted(order), f"phases out of order: wait, generate, migrate, app\n{res}"
+
+    # nothing pending: Node is not even started
+    res = app.run()
+    assert res.returncode == 0, str(res)
+    assert "database is up to date (1 migration applied, none pending): migrate skipped" in res.stderr, str(res)
+    assert len(app.deploys()) == 1, app.deploys()
+    assert app.app_ran
+
+    # a new migration folder: deployed, and only it
+    app.add_migration(*ADD_AGE)
+    res = app.run()
+    assert res.returncode == 0, str(res)
+    assert f"running prisma migrate deploy: 1 migration pending, first {ADD_AGE[0]}" in res.stderr, str(res)
+    assert len(app.deploys()) == 2
+    assert app.rows() == [(INIT, "t", "f"), (ADD_AGE[0], "t", "f")], app.rows()
+    assert "age" in app.columns("User") and app.app_ran
+
+
+def test_no_migrate_leaves_the_database_alone(app):
+    res = app.run("--no-migrate")
+    assert res.returncode == 0, str(res)
+    assert app.deploys() == [] and app.app_ran
+    assert not app.has_table("_prisma_migrations") and not app.has_table("User")
+
+
+def test_migrations_setting_names_the_folder(app):
+    moved = app.root / "db-migrations"
+    (app.root / "prisma" / "migrations").rename(moved)
+    res = app.run("--migrations", "nowhere")
+    assert res.returncode == 78, str(res)
+    assert len(res.stderr_lines()) >= 1 and "nowhere" in res.stderr and "migrations" in res.stderr, str(res)
+    assert not app.app_ran and app.deploys() == []
+
+    # without the setting there is no folder to apply: the app starts, nothing is migrated
+    res = app.run()
+    assert res.returncode == 0 and app.app_ran and app.deploys() == [], str(res)
+
+    app.pg.psql('SET ROLE app; CREATE TABLE "User" (id serial PRIMARY KEY)', database=app.database)
+    app.pg.psql("SET ROLE app; CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, "
+                "finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text, rolled_back_at "
+                "timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count integer NOT "
+                f"NULL DEFAULT 0); INSERT INTO _prisma_migrations VALUES ('1', 'x', now(), '{INIT}')",
+                database=app.database)
+    res = app.run("--migrations", "db-migrations")
+    assert res.returncode == 0, str(res)
+    assert "database is up to date (1 migration applied, none pending)" in res.stderr, str(res)
+    assert app.deploys() == []
+
+
+@pytest.mark.supervisor  # and so under valgrind: connect, read, judge
+def test_a_failed_migration_blocks_with_the_command_that_unblocks(app):
+    app.add_migration(*BROKEN)
+    res = app.run()
+    assert res.returncode == 81, str(res)
+    assert "prisma migrate deploy failed (exit status 1)" in res.stderr, str(res)
+    assert not app.app_ran
+    assert app.rows() == [(INIT, "t", "f"), (BROKEN[0], "f", "f")], app.rows()
+
+    # the next start knows without Node: one line naming the migration and the way out
+    res = app.run()
+    assert res.returncode == 81, str(res)
+    assert len(app.deploys()) == 1, "deploy ran again although a failed migration blocks it"
+    assert not app.app_ran
+    errors = [line for line in res.stderr_lines() if "error:" in line]
+    assert len(errors) == 1, str(res)
+    assert BROKEN[0] in errors[0] and f"prisma migrate resolve --rolled-back {BROKEN[0]}" in errors[0], errors[0]
+    assert "NoSuchTable" in errors[0], f"the line does not say why it failed: {errors[0]}"
+
+    # resolved as the message says (what `prisma migrate resolve --rolled-back` writes: that command
+    # needs the native schema engine, which this test setup cannot download), and the folder fixed
+    app.pg.psql("SET ROLE app; UPDATE _prisma_migrations SET rolled_back_at = now() "
+                f"WHERE migration_name = '{BROKEN[0]}' AND finished_at IS NULL", database=app.database)
+    app.pg.psql('SET ROLE app; ALTER TABLE "User" DROP COLUMN "nickname"', database=app.database)
+    (app.root / "prisma" / "migrations" / BROKEN[0] / "migration.sql").write_text(
+        'ALTER TABLE "User" ADD COLUMN "nickname" TEXT;\n')
+    res = app.run()
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert len(app.deploys()) == 2
+    assert "nickname" in app.columns("User")
+
+
+# ---------------------------------------------------------------------------------------------
+# one start at a time per database
+# ---------------------------------------------------------------------------------------------
+
+
+def test_two_starts_migrate_once(app):
+    first = app.start()
+    wait_until(lambda: app.deploys(), 30, "the first start's prisma migrate deploy", first)
+    second = app.start()
+    res2 = second.wait(90)
+    res1 = first.wait(90)
+    assert res1.returncode == 0 and res2.returncode == 0, f"{res1}\n{res2}"
+    assert len(app.deploys()) == 1, f"two deploys: {app.deploys()}\n{res1}\n{res2}"
+    assert 'another process is migrating database "' in res2.stderr, str(res2)
+    assert "migrations were applied by another process meanwhile" in res2.stderr, str(res2)
+    assert app.rows() == [(INIT, "t", "f")]
+
+
+@pytest.mark.supervisor  # and so under valgrind: the lock loop and its stop
+def test_sigterm_while_waiting_for_the_lock(app):
+    holder = held_lock(app.pg, app.database)
+    try:
+        proc = app.start()
+        # connected and trying the lock (it tries every 100 ms): the session shows in pg_stat_activity
+        wait_until(lambda: app.pg.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                                       f"'prisma-entrypoint' AND datname = '{app.database}'").strip() == "1",
+                   30, "the entrypoint's connection", proc)
+        time.sleep(0.3)
+        sent = time.monotonic()
+        proc.signal(signal.SIGTERM)
+        res = proc.wait(10)
+        took = time.monotonic() - sent
+    finally:
+        release(holder)
+    assert res.returncode == 143, str(res)
+    assert f'another process is migrating database "{app.database}": waiting for it' in res.stderr, str(res)
+    assert "stopped by SIGTERM while waiting for the migrate lock" in res.stderr, str(res)
+    assert took < timeout(2), f"took {took:.2f} s to stop"
+    assert app.deploys() == [] and not app.app_ran
+
+
+def test_sigterm_during_deploy_stops_it(app):
+    install_wrapper(app.root, app.calls_log, before_exec="sleep 60")
+    proc = app.start()
+    wait_until(lambda: app.deploys(), 30, "prisma migrate deploy", proc)
+    proc.signal(signal.SIGTERM)
+    res = proc.wait(20)
+    assert res.returncode == 143, str(res)
+    assert "stopped by SIGTERM during prisma migrate deploy" in res.stderr, str(res)
+    assert not app.app_ran
+
+
+# ---------------------------------------------------------------------------------------------
+# a missing database, and databases that are not read natively
+# ---------------------------------------------------------------------------------------------
+
+
+def test_missing_database_is_left_to_deploy(app):
+    app.database = "nodb_" + uuid.uuid4().hex[:8]
+    res = app.run()
+    assert f'database "{app.database}" does not exist yet: prisma migrate deploy creates it' in res.stderr, str(res)
+    assert f'running prisma migrate deploy: database "{app.database}" does not exist yet' in res.stderr, str(res)
+    assert len(app.deploys()) == 1, str(res)
+    # Prisma's native schema engine creates the database; the WebAssembly one this test setup runs
+    # does not ("Database `...` does not exist"), so here the deploy fails and the app stays down.
+    if res.returncode != 0:
+        assert res.returncode == 81 and "does not exist" in res.stdout + res.stderr, str(res)
+        assert not app.app_ran
+    else:
+        assert app.app_ran
+
+
+def test_other_databases_always_deploy(app):
+    res = app.run("--no-wait", env={"DATABASE_URL": "mysql://u:p@127.0.0.1:1/db"})
+    assert "running prisma migrate deploy: only PostgreSQL databases are checked first" in res.stderr, str(res)
+    assert len(app.deploys()) == 1
+    assert res.returncode == 81 and not app.app_ran, str(res)
