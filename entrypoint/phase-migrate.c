@@ -22,6 +22,8 @@
  * database ("pe-m"). Not Prisma's own key (72707369): prisma migrate deploy
  * takes that one itself, and would wait for us if we held it. */
 #define MIGRATE_LOCK_KEY 0x70652d6dLL
+/* Prisma's own: held by a prisma migrate deploy while it works. */
+#define PRISMA_LOCK_KEY 72707369LL
 /* How often a waiting start tries the lock, and says it still waits. */
 #define LOCK_POLL_MS     100
 #define LOCK_PROGRESS_MS 5000
@@ -155,8 +157,8 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 	prisma_run(&params, &result);
 	switch (result.outcome) {
 	case PRISMA_STOPPED:
-		log_info("stopped by %s during prisma migrate deploy: the app was not started; prisma applies each "
-		         "migration in a transaction of its own, and the next start goes on from there",
+		log_info("stopped by %s during prisma migrate deploy: the app was not started; a migration it was "
+		         "applying may show as failed on the next start",
 		         proc_signal_name(result.status, signal_name, sizeof(signal_name)));
 		return EXIT_SIGNAL_BASE + result.status;
 	case PRISMA_LOOP_FAILED:
@@ -194,8 +196,9 @@ static bool is_boilerplate(const char *line, size_t len)
 		if (len >= strlen(starts[i]) && strncmp(line, starts[i], strlen(starts[i])) == 0)
 			return true;
 	/* a backtrace's frames: "0: sql_schema_connector::..." */
-	return len > 1 && line[0] >= '0' && line[0] <= '9' && strchr(line, ':') < line + len &&
-	       strspn(line, "0123456789") == (size_t)(strchr(line, ':') - line);
+	const char *colon = memchr(line, ':', len);
+
+	return colon && colon > line && strspn(line, "0123456789") == (size_t)(colon - line);
 }
 
 /* Why a failed migration failed, from its logs: the database's message
@@ -221,15 +224,18 @@ static void failure_reason(const char *logs, char *out, size_t size)
 }
 
 /* The outcome of comparing: deploy (0), skip, deploy although the rows could
- * not be read, or an exit code (> 0). */
-enum { COMPARED_DEPLOY = 0, COMPARED_SKIP = -1, COMPARED_UNREAD = -2 };
+ * not be read, wait for a deploy in progress, or an exit code (> 0). */
+enum { COMPARED_DEPLOY = 0, COMPARED_SKIP = -1, COMPARED_UNREAD = -2, COMPARED_BUSY = -3 };
 
-static int judge(const struct migrate_plan *plan, const struct migration_row *rows, size_t count, bool table_found,
-                 bool after_wait, char *reason, size_t reason_size)
+/* prisma_busy: Prisma's lock is held, so an unfinished row may be a
+ * migration being applied right now, not a failed one. */
+static int judge(const struct migrations_status status, bool table_found, bool after_wait, bool prisma_busy,
+                 char *reason, size_t reason_size)
 {
-	struct migrations_status status;
-
-	migrations_compare(&plan->folder, rows, count, &status);
+	if (status.failed && prisma_busy) {
+		snprintf(reason, reason_size, "%s", status.first_failed->name);
+		return COMPARED_BUSY;
+	}
 	if (status.failed) {
 		char why[320];
 
@@ -268,6 +274,8 @@ static int read_and_judge(struct pg_session *session, const struct migrate_plan 
 	bool found;
 	char error[LINE_MAX_CHARS];
 	enum pg_session_status status = pgconn_session_migrations(session, &rows, &count, &found, error, sizeof(error));
+	struct migrations_status compared;
+	bool prisma_busy = false;
 	int verdict;
 
 	if (status == PG_SESSION_STOPPED)
@@ -277,29 +285,73 @@ static int read_and_judge(struct pg_session *session, const struct migrate_plan 
 		snprintf(reason, reason_size, "the migrations table could not be read");
 		return COMPARED_UNREAD;
 	}
-	verdict = judge(plan, rows, count, found, after_wait, reason, reason_size);
+	migrations_compare(&plan->folder, rows, count, &compared);
+	if (compared.failed) {
+		status = pgconn_session_lock_held(session, PRISMA_LOCK_KEY, &prisma_busy, error, sizeof(error));
+		if (status == PG_SESSION_STOPPED) {
+			migration_rows_free(rows, count);
+			return report_stop("while reading the migrations table");
+		}
+	}
+	verdict = judge(compared, found, after_wait, prisma_busy, reason, reason_size);
 	migration_rows_free(rows, count);
 	return verdict;
+}
+
+/* A wait that says so now and then. */
+struct patience {
+	int64_t started;
+	int64_t next_progress;
+};
+
+/* Sleeps LOCK_POLL_MS, saying every LOCK_PROGRESS_MS that it still waits
+ * for what. Returns 0, or an exit code when a stop signal came. */
+static int pause_waiting(struct patience *patience, const char *what)
+{
+	if (loop_now_ms() >= patience->next_progress) {
+		char waited_for[32];
+
+		value_format_duration(loop_now_ms() - patience->started, waited_for, sizeof(waited_for));
+		log_info("still waiting for %s after %s", what, waited_for);
+		patience->next_progress += LOCK_PROGRESS_MS;
+	}
+	for (int slept = 0; slept < LOCK_POLL_MS; slept += 20) {
+		if (stop_requested(NULL)) {
+			char during[LINE_MAX_CHARS + 32];
+
+			snprintf(during, sizeof(during), "while waiting for %s", what);
+			return report_stop(during);
+		}
+		poll(NULL, 0, 20);
+	}
+	return 0;
 }
 
 /* Takes the migrate lock, waiting while another start holds it. Returns 0
  * with the lock (or without, after a warning, when it cannot be taken), or
  * an exit code. */
-static int take_lock(struct pg_session *session, const char *database)
+static int take_lock(struct pg_session *session, const struct pg_target *target)
 {
-	bool waited = false;
-	int64_t started = loop_now_ms();
-	int64_t next_progress = started + LOCK_PROGRESS_MS;
+	struct patience patience = {loop_now_ms(), loop_now_ms() + LOCK_PROGRESS_MS};
+	char what[LINE_MAX_CHARS];
 	char error[LINE_MAX_CHARS];
+	int status = 0;
 
-	for (;;) {
+	if (target->pgbouncer) {
+		/* Through a transaction pooler, a session lock would stay on a
+		 * pooled server connection after ours is gone. */
+		log_verbose("pgbouncer=true: deploying without the migrate lock");
+		return 0;
+	}
+	snprintf(what, sizeof(what), "the migrate lock (database \"%.255s\")", target->dbname);
+	for (bool waited = false; status == 0; waited = true) {
 		bool locked;
-		enum pg_session_status status =
+		enum pg_session_status tried =
 		    pgconn_session_try_lock(session, MIGRATE_LOCK_KEY, &locked, error, sizeof(error));
 
-		if (status == PG_SESSION_STOPPED)
+		if (tried == PG_SESSION_STOPPED)
 			return report_stop("while waiting for the migrate lock");
-		if (status != PG_SESSION_OK) {
+		if (tried != PG_SESSION_OK) {
 			log_warning("cannot take the migrate lock (%s): running prisma migrate deploy without it",
 			            error);
 			return 0;
@@ -307,40 +359,40 @@ static int take_lock(struct pg_session *session, const char *database)
 		if (locked)
 			return 0;
 		if (!waited)
-			log_info("another process is migrating database \"%s\": waiting for it", database);
-		waited = true;
-		if (loop_now_ms() >= next_progress) {
-			char waited_for[32];
-
-			value_format_duration(loop_now_ms() - started, waited_for, sizeof(waited_for));
-			log_info("still waiting for the migrate lock on database \"%s\" after %s", database,
-			         waited_for);
-			next_progress += LOCK_PROGRESS_MS;
-		}
-		for (int slept = 0; slept < LOCK_POLL_MS; slept += 20) {
-			if (stop_requested(NULL))
-				return report_stop("while waiting for the migrate lock");
-			poll(NULL, 0, 20);
-		}
+			log_info("another process is migrating database \"%s\": waiting for it", target->dbname);
+		status = pause_waiting(&patience, what);
 	}
+	return status;
 }
 
 /* Connected: read the rows; when something is to be deployed, take the lock
  * and read them again, since another start may have migrated between the
  * first read and the lock, or while this one waited. */
 static int migrate_connected(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
-                             struct pg_session *session, const char *database)
+                             struct pg_session *session, const struct pg_target *target)
 {
 	char reason[LINE_MAX_CHARS];
 	int first = read_and_judge(session, plan, false, reason, sizeof(reason));
 	int status;
 
-	if (first != COMPARED_DEPLOY && first != COMPARED_UNREAD)
+	if (first != COMPARED_DEPLOY && first != COMPARED_UNREAD && first != COMPARED_BUSY)
 		return first;
-	status = take_lock(session, database);
+	status = take_lock(session, target);
 	if (status != 0)
 		return status;
-	status = first == COMPARED_DEPLOY ? read_and_judge(session, plan, true, reason, sizeof(reason)) : first;
+	status = first == COMPARED_UNREAD ? first : read_and_judge(session, plan, true, reason, sizeof(reason));
+	if (status == COMPARED_BUSY) {
+		/* A deploy that does not take our lock (run by hand, or from
+		 * CI) is applying a migration: wait for Prisma's lock. */
+		struct patience patience = {loop_now_ms(), loop_now_ms() + LOCK_PROGRESS_MS};
+		char what[LINE_MAX_CHARS];
+
+		log_info("migration %s is being applied by another process (it holds prisma's lock): waiting for it",
+		         reason);
+		snprintf(what, sizeof(what), "migration %.255s", reason);
+		while (status == COMPARED_BUSY && (status = pause_waiting(&patience, what)) == 0)
+			status = read_and_judge(session, plan, true, reason, sizeof(reason));
+	}
 	if (status == COMPARED_DEPLOY || status == COMPARED_UNREAD)
 		status = deploy(invocation, loop, plan, reason);
 	return status;
@@ -380,7 +432,7 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 		            error);
 		status = deploy(invocation, loop, plan, "the database could not be checked");
 	} else {
-		status = migrate_connected(invocation, loop, plan, session, target.dbname);
+		status = migrate_connected(invocation, loop, plan, session, &target);
 	}
 	pgconn_session_close(session);
 	pgconn_target_release(&target);

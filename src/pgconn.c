@@ -2,6 +2,7 @@
 
 #include "dynlib.h"
 #include "log.h"
+#include "loop.h"
 #include "url.h"
 
 #include <ctype.h>
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <time.h>
 
 /* libpq, loaded on first use (see dynlib.h): one slot per function used. */
 /* clang-format off */
@@ -248,6 +248,8 @@ static int take_param(struct build *build, struct pg_target *target, const struc
 	case PARAM_BOOL:
 		if (strcmp(param->value, "true") != 0 && strcmp(param->value, "false") != 0)
 			return build_fail(build, "%s must be true or false, not '%s'", param->name, param->value);
+		if (strcmp(param->name, "pgbouncer") == 0)
+			target->pgbouncer = strcmp(param->value, "true") == 0;
 		return 0;
 	case PARAM_DROP:
 	case PARAM_IGNORED:
@@ -1174,14 +1176,6 @@ struct pg_session {
 	void *stop_arg;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits up to the deadline for events on fd, SESSION_STOP_POLL_MS at a
  * time. Returns OK when fd is ready, STOPPED, or FAILED when the deadline
  * passed or poll() failed. */
@@ -1189,7 +1183,7 @@ static enum pg_session_status await_socket(const struct pg_session *session, int
 {
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = events};
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - loop_now_ms();
 		int ready;
 
 		if (session->should_stop && session->should_stop(session->stop_arg))
@@ -1212,7 +1206,7 @@ enum pg_session_status pgconn_session_open(const struct pg_session_params *param
 	const struct pg_target *target = params->target;
 	struct pg_endpoint *endpoints = calloc(target->host_count, sizeof(*endpoints));
 	struct pg_session *session = calloc(1, sizeof(*session));
-	int64_t deadline = now_ms() + params->timeout_ms;
+	int64_t deadline = loop_now_ms() + params->timeout_ms;
 	enum pg_session_status status = PG_SESSION_FAILED;
 	enum pg_probe_state state;
 
@@ -1263,17 +1257,27 @@ static enum pg_session_status session_query(struct pg_session *session, const ch
                                             const char *const *values, PGresult **result, char *error,
                                             size_t error_size)
 {
-	PGconn *conn = session->probe->conn;
-	int64_t deadline = now_ms() + session->timeout_ms;
+	PGconn *conn;
+	int64_t deadline = loop_now_ms() + session->timeout_ms;
 	enum pg_session_status status;
 	int flushing;
 
 	*result = NULL;
+	if (!session->probe) {
+		snprintf(error, error_size, "the connection was closed after a query got no answer in time");
+		return PG_SESSION_FAILED;
+	}
+	conn = session->probe->conn;
 	if (!pq.PQsendQueryParams(conn, sql, count, NULL, values, NULL, NULL, 0))
 		goto lost;
-	while ((flushing = pq.PQflush(conn)) == 1)
+	/* While the query is not all sent, the server may talk too: libpq
+	 * wants that read before it can send more. */
+	while ((flushing = pq.PQflush(conn)) == 1) {
 		if ((status = await_socket(session, pq.PQsocket(conn), POLLIN | POLLOUT, deadline)) != PG_SESSION_OK)
 			goto waited;
+		if (!pq.PQconsumeInput(conn))
+			goto lost;
+	}
 	if (flushing < 0)
 		goto lost;
 	for (;;) {
@@ -1314,6 +1318,10 @@ waited:
 	if (*result)
 		pq.PQclear(*result);
 	*result = NULL;
+	/* The query may still be running: the connection cannot take another
+	 * one, and closing it ends the query (and any lock) on the server. */
+	pgconn_probe_free(session->probe);
+	session->probe = NULL;
 	return status;
 }
 
@@ -1395,6 +1403,30 @@ enum pg_session_status pgconn_session_try_lock(struct pg_session *session, int64
 	if (status != PG_SESSION_OK)
 		return status;
 	*locked = pq.PQntuples(result) == 1 && strcmp(pq.PQgetvalue(result, 0, 0), "t") == 0;
+	pq.PQclear(result);
+	return PG_SESSION_OK;
+}
+
+enum pg_session_status pgconn_session_lock_held(struct pg_session *session, int64_t key, bool *held, char *error,
+                                                size_t error_size)
+{
+	/* pg_locks shows a bigint advisory key as classid (high half) and
+	 * objid (low half), with objsubid 1. */
+	static const char sql[] =
+	    "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE "
+	    "d.datname = current_database() AND l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted AND "
+	    "l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid)";
+	char key_text[24];
+	const char *values[] = {key_text};
+	PGresult *result;
+	enum pg_session_status status;
+
+	snprintf(key_text, sizeof(key_text), "%lld", (long long)key);
+	*held = false;
+	status = session_query(session, sql, 1, values, &result, error, error_size);
+	if (status != PG_SESSION_OK)
+		return status;
+	*held = pq.PQntuples(result) == 1 && strcmp(pq.PQgetvalue(result, 0, 0), "t") == 0;
 	pq.PQclear(result);
 	return PG_SESSION_OK;
 }

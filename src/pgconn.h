@@ -41,6 +41,10 @@ struct pg_target {
 	 * which libpq cannot present: a server that demands a client certificate
 	 * rejects the probe although the app may connect. */
 	bool identity_dropped;
+	/* ?pgbouncer=true: a transaction pooler may be between us and the
+	 * server, where session state (an advisory lock) outlives our
+	 * connection. */
+	bool pgbouncer;
 };
 
 /* Translates a postgresql:// or postgres:// URL, written for Prisma, into
@@ -127,8 +131,11 @@ const char *pgconn_probe_advice(const struct pg_probe *probe);
 void pgconn_probe_free(struct pg_probe *probe);
 
 /* A session: one connection for a few queries (the migrate phase). Its calls
- * block, each for at most timeout_ms, and give up at once (within 50 ms) when
- * should_stop(stop_arg) returns true. Host names are resolved by libpq. */
+ * block, each for at most timeout_ms, and give up within 50 ms when
+ * should_stop(stop_arg) returns true; a query that gets no answer in time
+ * closes the connection, so later calls fail at once. Host names are resolved
+ * by libpq, which blocks while it does: the session is for after the wait,
+ * when they resolve. */
 struct pg_session;
 
 typedef bool pg_stop_fn(void *arg);
@@ -163,6 +170,11 @@ enum pg_session_status pgconn_session_migrations(struct pg_session *session, str
  * taken is held until the session is closed. */
 enum pg_session_status pgconn_session_try_lock(struct pg_session *session, int64_t key, bool *locked, char *error,
                                                size_t error_size);
+
+/* Whether anyone holds the advisory lock key in the session's database
+ * (pg_locks), without taking it. */
+enum pg_session_status pgconn_session_lock_held(struct pg_session *session, int64_t key, bool *held, char *error,
+                                                size_t error_size);
 
 /* Ends the connection (and with it any lock) and frees the session; NULL is
  * accepted. */

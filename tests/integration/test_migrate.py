@@ -10,6 +10,7 @@ work to do finishes it in about 0.2 s and then lingers about 10 s on an open han
 The app is `/bin/sh -c 'echo ran >> MARKER'`, so each test can tell whether it was started.
 """
 
+import shlex
 import signal
 import subprocess
 import time
@@ -24,6 +25,7 @@ from npm_app import copy_app, install_wrapper, node_modules_or_fail, read_calls,
 
 INIT = "20261121151118_init"  # the fixture's one migration
 LOCK_KEY = 0x70652D6D  # the advisory lock prisma-entrypoint takes while it checks and migrates
+PRISMA_LOCK_KEY = 72707369  # the one prisma migrate deploy takes while it works
 ADD_AGE = ("20270101000000_add_age", 'ALTER TABLE "User" ADD COLUMN "age" INTEGER;\n')
 BROKEN = ("20270202000000_broken", 'ALTER TABLE "User" ADD COLUMN "nickname" TEXT;\nSELECT * FROM "NoSuchTable";\n')
 
@@ -105,20 +107,41 @@ def app(pe_plain, pg, npm_node_modules):
     remove_node_modules(a.root)
 
 
-def held_lock(cluster, database: str) -> subprocess.Popen:
-    """A psql session in database that holds prisma-entrypoint's migrate lock until closed."""
+def held_lock(cluster, database: str, key: int = LOCK_KEY) -> subprocess.Popen:
+    """A psql session in database that holds advisory lock key (prisma-entrypoint's migrate lock by
+    default) until release(); more SQL can be sent to it with send()."""
     p = subprocess.Popen(
         [str(pgm.PG_BIN / "psql"), "-X", "-q", "-h", str(cluster.socket_dir), "-p", str(cluster.port),
          "-U", pgm.PG_USER, "-d", database],
         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
-    p.stdin.write(f"SELECT pg_advisory_lock({LOCK_KEY});\n")
-    p.stdin.flush()
+    send(p, f"SELECT pg_advisory_lock({key});")
     deadline = time.monotonic() + 10
-    while cluster.psql(f"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {LOCK_KEY} "
+    while cluster.psql(f"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {key} "
                        "AND granted", database=database).strip() != "1":
         assert p.poll() is None and time.monotonic() < deadline, "the psql session did not take the lock"
         time.sleep(0.02)
     return p
+
+
+def send(p: subprocess.Popen, sql: str):
+    p.stdin.write(sql + "\n")
+    p.stdin.flush()
+
+
+def entrypoint_connected(app) -> bool:
+    return app.pg.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'prisma-entrypoint' "
+                       f"AND datname = '{app.database}'").strip() == "1"
+
+
+def create_migrations_table(app, *rows):
+    """_prisma_migrations as Prisma makes it, owned by the app role, with rows (name, finished)."""
+    values = ", ".join(f"('{uuid.uuid4()}', 'x', {'now()' if finished else 'NULL'}, '{name}')"
+                       for name, finished in rows)
+    app.pg.psql("SET ROLE app; CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) "
+                "NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text, rolled_back_at "
+                "timestamptz, started_at timestamptz NOT NULL DEFAULT clock_timestamp(), applied_steps_count integer "
+                f"NOT NULL DEFAULT 0); INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) "
+                f"VALUES {values}", database=app.database)
 
 
 def release(p: subprocess.Popen):
@@ -182,12 +205,7 @@ def test_migrations_setting_names_the_folder(app):
     res = app.run()
     assert res.returncode == 0 and app.app_ran and app.deploys() == [], str(res)
 
-    app.pg.psql('SET ROLE app; CREATE TABLE "User" (id serial PRIMARY KEY)', database=app.database)
-    app.pg.psql("SET ROLE app; CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, "
-                "finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text, rolled_back_at "
-                "timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count integer NOT "
-                f"NULL DEFAULT 0); INSERT INTO _prisma_migrations VALUES ('1', 'x', now(), '{INIT}')",
-                database=app.database)
+    create_migrations_table(app, (INIT, True))
     res = app.run("--migrations", "db-migrations")
     assert res.returncode == 0, str(res)
     assert "database is up to date (1 migration applied, none pending)" in res.stderr, str(res)
@@ -244,15 +262,38 @@ def test_two_starts_migrate_once(app):
     assert app.rows() == [(INIT, "t", "f")]
 
 
+def test_a_migration_being_applied_is_waited_for_not_called_failed(app):
+    """A deploy that does not go through prisma-entrypoint (by hand, from CI) holds Prisma's lock and
+    has written its row without finished_at: that is work in progress, not a failed migration."""
+    app.add_migration(*ADD_AGE)
+    app.pg.psql('SET ROLE app; CREATE TABLE "User" (id serial PRIMARY KEY)', database=app.database)
+    create_migrations_table(app, (INIT, True), (ADD_AGE[0], False))
+    deployer = held_lock(app.pg, app.database, PRISMA_LOCK_KEY)
+    try:
+        proc = app.start()
+        wait_until(lambda: entrypoint_connected(app), 30, "the entrypoint's connection", proc)
+        time.sleep(0.5)
+        assert proc.popen.poll() is None, "the start did not wait for the deploy in progress"
+        # the other deploy finishes its migration and lets go of Prisma's lock
+        send(deployer, 'ALTER TABLE "User" ADD COLUMN "age" INTEGER; UPDATE _prisma_migrations SET finished_at = '
+                       f"now() WHERE migration_name = '{ADD_AGE[0]}';")
+    finally:
+        release(deployer)
+    res = proc.wait(30)
+    assert res.returncode == 0, str(res)
+    assert f"migration {ADD_AGE[0]} is being applied by another process" in res.stderr, str(res)
+    assert "migrations were applied by another process meanwhile" in res.stderr, str(res)
+    assert "failed earlier" not in res.stderr, str(res)
+    assert app.deploys() == [] and app.app_ran
+
+
 @pytest.mark.supervisor  # and so under valgrind: the lock loop and its stop
 def test_sigterm_while_waiting_for_the_lock(app):
     holder = held_lock(app.pg, app.database)
     try:
         proc = app.start()
         # connected and trying the lock (it tries every 100 ms): the session shows in pg_stat_activity
-        wait_until(lambda: app.pg.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                                       f"'prisma-entrypoint' AND datname = '{app.database}'").strip() == "1",
-                   30, "the entrypoint's connection", proc)
+        wait_until(lambda: entrypoint_connected(app), 30, "the entrypoint's connection", proc)
         time.sleep(0.3)
         sent = time.monotonic()
         proc.signal(signal.SIGTERM)
@@ -262,7 +303,7 @@ def test_sigterm_while_waiting_for_the_lock(app):
         release(holder)
     assert res.returncode == 143, str(res)
     assert f'another process is migrating database "{app.database}": waiting for it' in res.stderr, str(res)
-    assert "stopped by SIGTERM while waiting for the migrate lock" in res.stderr, str(res)
+    assert f'stopped by SIGTERM while waiting for the migrate lock (database "{app.database}")' in res.stderr, str(res)
     assert took < timeout(2), f"took {took:.2f} s to stop"
     assert app.deploys() == [] and not app.app_ran
 
@@ -285,17 +326,27 @@ def test_sigterm_during_deploy_stops_it(app):
 
 def test_missing_database_is_left_to_deploy(app):
     app.database = "nodb_" + uuid.uuid4().hex[:8]
+    # Prisma's native schema engine creates a missing database; the WebAssembly one this test setup
+    # runs does not ("Database `...` does not exist"). The wrapper does it in its place, just before
+    # the real CLI runs, so that the rest of the deploy is real.
+    create = shlex.join(pgm._as_postgres([pgm.PG_BIN / "psql", "-X", "-q", "-h", app.pg.socket_dir, "-p",
+                                          app.pg.port, "-d", "postgres", "-c",
+                                          f"CREATE DATABASE {app.database} OWNER app"]))
+    install_wrapper(app.root, app.calls_log, before_exec=create)
     res = app.run()
+    assert res.returncode == 0, str(res)
     assert f'database "{app.database}" does not exist yet: prisma migrate deploy creates it' in res.stderr, str(res)
     assert f'running prisma migrate deploy: database "{app.database}" does not exist yet' in res.stderr, str(res)
     assert len(app.deploys()) == 1, str(res)
-    # Prisma's native schema engine creates the database; the WebAssembly one this test setup runs
-    # does not ("Database `...` does not exist"), so here the deploy fails and the app stays down.
-    if res.returncode != 0:
-        assert res.returncode == 81 and "does not exist" in res.stdout + res.stderr, str(res)
-        assert not app.app_ran
-    else:
-        assert app.app_ran
+    assert app.rows() == [(INIT, "t", "f")] and app.app_ran
+
+
+def test_missing_database_without_migrations_stops_the_start(app):
+    app.database = "nodb_" + uuid.uuid4().hex[:8]
+    res = app.run("--no-migrate")
+    assert res.returncode == 69, str(res)
+    assert f'database "{app.database}" does not exist (3D000)' in res.stderr, str(res)
+    assert app.deploys() == [] and not app.app_ran
 
 
 def test_other_databases_always_deploy(app):

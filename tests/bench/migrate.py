@@ -1,0 +1,391 @@
+#!/usr/bin/python3
+"""What the migrate phase costs when the database is up to date, against what entrypoint scripts run
+on every start (`prisma migrate deploy`, or at least `prisma migrate status`).
+
+Measures, in one run on one machine, start-to-exit time with hyperfine -N in a copy of
+tests/fixtures/app (installed with npm, tests/integration/npm_app.py's cache) against a database of
+a throwaway PostgreSQL cluster (tests/integration/pg.py) to which the fixture's one migration has
+been applied (the entrypoint ran once and deployed it; a second start must say "database is up to
+date"):
+    prisma-entrypoint run --no-wait --no-generate -- /bin/true
+                                         (reads prisma/migrations and _prisma_migrations natively,
+                                          nothing pending: skip, run the app; Node is not started)
+    sh -c 'npx prisma migrate status && /bin/true'
+                                         (the cheapest check a script can make on the Node side)
+    sh -c 'npx prisma migrate deploy && /bin/true'
+                                         (what entrypoint scripts do on every start)
+all with DATABASE_URL = the bench database, CHECKPOINT_DISABLE=1 and PRISMA_HIDE_UPDATE_MESSAGE=1.
+The first two run side by side in one hyperfine call (--runs/--warmup). In this test setup (no
+native engine: the schema engine runs as WebAssembly through a JavaScript driver adapter) `prisma
+migrate deploy` finishes its work in ~0.2 s but the process then lingers ~10 s on an open handle
+before it exits, so one deploy takes ~11 s: it gets a hyperfine call of its own with a small run
+count (--deploy-runs, default 3, --deploy-warmup, default 0), and the check run before the
+measurement also reports when deploy printed its result ("work done", npx start included) against
+when it exited. The linger is a property of this setup, not of the product: the deploy ratio from
+hyperfine includes it, so the ratio up to "work done" (one sample) is reported next to it.
+
+Ratios = mean(npx command) / mean(prisma-entrypoint) (and the same from medians), for status and
+for deploy. After the measurement _prisma_migrations must hold exactly the one finished row it held
+before (unchanged), and the entrypoint must still say "database is up to date", so a start that
+deployed or judged the database differently fails the benchmark rather than giving a number.
+
+Prints a table and writes build/bench/migrate.json. The product's promise (an up-to-date start does
+not start Node at all) has no numeric target: the ratios are reported, not judged. Exit status: 0
+when every measurement ran, 1 when one failed (a command exited non-zero, the entrypoint deployed or
+did not find the database up to date, the npm install or the cluster failed), 2 when a tool is
+missing.
+
+Usage: tests/bench/migrate.py [--binary PATH] [--runs N] [--warmup N] [--deploy-runs N]
+                              [--deploy-warmup N] [--out FILE]
+"""
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+import npm_app  # noqa: E402  (tests/integration/npm_app.py: the fixture app installed with npm, cached)
+import pg  # noqa: E402  (tests/integration/pg.py: throwaway PostgreSQL clusters)
+
+TRUE = "/bin/true"
+DATABASE = "bench_migrate"
+DEPLOYED = "running prisma migrate deploy"
+UP_TO_DATE = "database is up to date"
+STATUS_UP_TO_DATE = "Database schema is up to date"  # `prisma migrate status` with nothing pending
+DEPLOY_NOTHING = "No pending migrations to apply"  # `prisma migrate deploy` with nothing pending
+ROWS_SQL = ("SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count "
+            "FROM _prisma_migrations ORDER BY started_at, id")
+FINISHED_SQL = "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL"
+
+
+class BenchError(Exception):
+    def __init__(self, msg, code=1):
+        super().__init__(msg)
+        self.code = code
+
+
+def say(msg=""):
+    print(msg, flush=True)
+
+
+def clean_env(url):
+    """Nothing of ours or libpq's from the caller's environment; the bench database, what prisma
+    needs, and no npm chatter."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PRISMA_ENTRYPOINT_", "DATABASE_URL", "PG")) and k not in ("NODE_OPTIONS", "NVM_DIR")}
+    env.update(npm_app.PRISMA_ENV)
+    env.update({"DATABASE_URL": url, "npm_config_update_notifier": "false", "npm_config_fund": "false",
+                "npm_config_audit": "false", "LC_ALL": "C"})
+    return env
+
+
+def tool_version(argv, env=None, cwd=None):
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=env, cwd=cwd)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"unknown ({e})"
+    text = (p.stdout + p.stderr).strip()
+    return text.splitlines()[0] if text else f"unknown (exit {p.returncode})"
+
+
+def check_tools(binary):
+    missing = []
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        missing.append(f"{binary} (run `make`)")
+    if shutil.which("hyperfine") is None:
+        missing.append("hyperfine (apt-get install -y hyperfine)")
+    for tool in ("node", "npm", "npx"):
+        if shutil.which(tool) is None:
+            missing.append(f"{tool} (apt-get install -y nodejs npm)")
+    reason = pg.unavailable_reason()
+    if reason:
+        missing.append(reason)
+    if missing:
+        raise BenchError("missing: " + "; ".join(missing), code=2)
+
+
+def run_checked(argv, env, cwd, what, timeout=120):
+    p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout,
+                       stdin=subprocess.DEVNULL)
+    if p.returncode != 0:
+        raise BenchError(f"{what}: `{shlex.join(argv)}` exited {p.returncode}:\n{(p.stdout + p.stderr).strip()[-3000:]}")
+    return p
+
+
+def run_timed(argv, env, cwd, what, marker, timeout=120):
+    """Run argv once (in a session of its own), timing when a line containing `marker` appeared on its
+    output and when it exited. Returns (output, seconds to the marker or None, seconds to the exit)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                         env=env, cwd=cwd, text=True, start_new_session=True)
+
+    def kill():
+        try:
+            os.killpg(p.pid, signal.SIGKILL)  # sh, npx and node: whoever still holds the pipe
+        except OSError:
+            pass
+
+    watchdog = threading.Timer(timeout, kill)
+    watchdog.start()
+    lines, seen = [], None
+    try:
+        for line in p.stdout:  # ends when every holder of the pipe (sh, npx, node) has exited
+            lines.append(line)
+            if seen is None and marker in line:
+                seen = time.monotonic() - t0
+        rc = p.wait()
+    finally:
+        watchdog.cancel()
+        p.stdout.close()
+        if p.poll() is None:
+            kill()
+            p.wait()
+    exited = time.monotonic() - t0
+    out = "".join(lines)
+    if exited >= timeout:
+        raise BenchError(f"{what}: `{shlex.join(argv)}` still running after {timeout} s, killed:\n"
+                         f"{out.strip()[-2000:]}")
+    if rc != 0:
+        raise BenchError(f"{what}: `{shlex.join(argv)}` exited {rc}:\n{out.strip()[-3000:]}")
+    return out, seen, exited
+
+
+def hyperfine(commands, env, cwd, runs, warmup):
+    """commands: [(name, argv)]. hyperfine -N, one invocation, so that they run side by side. Without
+    --runs hyperfine runs each command for at least 3 s and at least 10 times."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        export = f.name
+    try:
+        argv = ["hyperfine", "-N", "--style", "none", "--warmup", str(warmup), "--export-json", export]
+        if runs:
+            argv += ["--runs", str(runs)]
+        for name, cmd in commands:
+            argv += ["-n", name, shlex.join(cmd)]
+        p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd)
+        if p.returncode != 0:
+            raise BenchError(f"hyperfine failed (exit {p.returncode}):\n{p.stdout}{p.stderr}")
+        data = json.loads(Path(export).read_text())
+    finally:
+        os.unlink(export)
+    out = {}
+    for res in data["results"]:
+        t = res["times"]
+        out[res["command"]] = {
+            "command": dict(commands)[res["command"]],
+            "mean_s": statistics.fmean(t),
+            "stddev_s": statistics.stdev(t) if len(t) > 1 else 0.0,
+            "median_s": statistics.median(t),
+            "min_s": min(t),
+            "max_s": max(t),
+            "runs": len(t),
+        }
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# the measurement
+# ------------------------------------------------------------------------------------------------
+
+
+def migration_rows(cluster):
+    return cluster.psql(ROWS_SQL, database=DATABASE)
+
+
+def finished_rows(cluster):
+    return int(cluster.psql(FINISHED_SQL, database=DATABASE).strip())
+
+
+def measure(binary, work, runs, warmup, deploy_runs, deploy_warmup):
+    say("installing the fixture app (npm ci, cached between runs) ...")
+    try:
+        node_modules = npm_app.installed_node_modules(say=say)
+    except npm_app.NpmAppError as e:
+        raise BenchError(str(e)) from e
+    say("starting a throwaway PostgreSQL cluster (tests/integration/pg.py) ...")
+    factory = pg.PgFactory()
+    app = None
+    try:
+        cluster = factory.cluster("bench")
+        cluster.create_database(DATABASE)
+        url = cluster.url(database=DATABASE)
+        env = clean_env(url)
+        app = npm_app.copy_app(work / "app", node_modules)
+        pe_run = [str(binary), "run", "--no-wait", "--no-generate", "--", TRUE]
+
+        first = run_checked(pe_run, env, app, "the first start (migrate deploy)", timeout=180)
+        if DEPLOYED not in first.stderr:
+            raise BenchError(f"the first start did not deploy (no '{DEPLOYED}' line): is the migrate phase "
+                             f"built in?\n{first.stderr.strip()[-2000:]}")
+        if finished_rows(cluster) != 1:
+            raise BenchError(f"after the first start _prisma_migrations has not exactly one finished row:\n"
+                             f"{migration_rows(cluster)}")
+        second = run_checked(pe_run, env, app, "the second start (up to date)")
+        if UP_TO_DATE not in second.stderr:
+            raise BenchError(f"the second start did not find the database up to date (no '{UP_TO_DATE}' "
+                             f"line):\n{second.stderr.strip()[-2000:]}")
+        rows_before = migration_rows(cluster)
+
+        status = ["/bin/sh", "-c", f"npx prisma migrate status && {TRUE}"]
+        deploy = ["/bin/sh", "-c", f"npx prisma migrate deploy && {TRUE}"]
+        out = run_checked(status, env, app, "npx prisma migrate status")
+        if STATUS_UP_TO_DATE not in out.stdout + out.stderr:
+            raise BenchError(f"`npx prisma migrate status` does not say '{STATUS_UP_TO_DATE}':\n"
+                             f"{(out.stdout + out.stderr).strip()[-2000:]}")
+        say("one `npx prisma migrate deploy` to check it (about 11 s here: it lingers after its work) ...")
+        out, done_s, exit_s = run_timed(deploy, env, app, "npx prisma migrate deploy", DEPLOY_NOTHING)
+        if done_s is None:
+            raise BenchError(f"`npx prisma migrate deploy` does not say '{DEPLOY_NOTHING}':\n{out.strip()[-2000:]}")
+        linger = {"work_done_s": done_s, "exited_s": exit_s, "linger_s": exit_s - done_s}
+
+        commands = [("prisma-entrypoint (up to date)", pe_run), ("npx prisma migrate status", status)]
+        say(f"hyperfine: {' vs '.join(shlex.join(c) for _, c in commands)} in {app}")
+        timing = hyperfine(commands, env, app, runs, warmup)
+        dcommands = [("npx prisma migrate deploy", deploy)]
+        say(f"hyperfine: {shlex.join(deploy)}, {deploy_runs} runs, {deploy_warmup} warmup "
+            f"(about {11 * (deploy_runs + deploy_warmup)} s)")
+        timing.update(hyperfine(dcommands, env, app, deploy_runs, deploy_warmup))
+
+        finished = finished_rows(cluster)
+        rows_after = migration_rows(cluster)
+        if finished != 1 or rows_after != rows_before:
+            raise BenchError(f"_prisma_migrations changed during the measurement ({finished} finished rows):\n"
+                             f"before:\n{rows_before}after:\n{rows_after}")
+        third = run_checked(pe_run, env, app, "the start after the measurement")
+        if UP_TO_DATE not in third.stderr or DEPLOYED in third.stderr:
+            raise BenchError(f"the start after the measurement did not find the database up to date:\n"
+                             f"{third.stderr.strip()[-2000:]}")
+        versions = {
+            "node": tool_version(["node", "--version"], env),
+            "npm": tool_version(["npm", "--version"], env),
+            "prisma": json.loads((app / "node_modules" / "prisma" / "package.json").read_text())["version"],
+            "postgresql": cluster.psql("SHOW server_version").strip(),
+        }
+        checks = {"finished_rows_after": finished, "rows_unchanged": True,
+                  "entrypoint_after": next((line for line in third.stderr.splitlines() if UP_TO_DATE in line), "")}
+        return timing, linger, versions, checks, str(node_modules)
+    finally:
+        if app is not None:
+            npm_app.remove_node_modules(app)
+        factory.close()
+
+
+# ------------------------------------------------------------------------------------------------
+# report
+# ------------------------------------------------------------------------------------------------
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.2f}"
+
+
+def ratio(a, b):
+    return a / b if b > 0 else None
+
+
+def fmt_ratio(r):
+    return "n/a" if r is None else f"{r:.0f}x"
+
+
+def report(meta, timing, linger):
+    say(f"migrate benchmark: hyperfine -N, {meta['warmup']} warmup, "
+        f"{'%d runs' % meta['runs'] if meta['runs'] else 'at least 10 runs and 3 s'} per command "
+        f"(deploy: {meta['deploy_runs']} runs, {meta['deploy_warmup']} warmup); {meta['cpus']} CPUs, "
+        f"kernel {meta['kernel']}, node {meta['versions']['node']}, prisma {meta['versions']['prisma']}, "
+        f"PostgreSQL {meta['versions']['postgresql']}")
+    say(f"{'':<34} {'mean ms':>9} {'± sd':>8} {'median':>9} {'min':>9} {'max':>9} {'runs':>5}")
+    for name, row in timing.items():
+        say(f"{name:<34} {ms(row['mean_s']):>9} {ms(row['stddev_s']):>8} {ms(row['median_s']):>9} "
+            f"{ms(row['min_s']):>9} {ms(row['max_s']):>9} {row['runs']:>5}")
+    (pe_name, pe), (st_name, st), (de_name, de) = list(timing.items())
+    ratios = {
+        "status_vs_entrypoint": ratio(st["mean_s"], pe["mean_s"]),
+        "status_vs_entrypoint_median": ratio(st["median_s"], pe["median_s"]),
+        "deploy_vs_entrypoint": ratio(de["mean_s"], pe["mean_s"]),
+        "deploy_vs_entrypoint_median": ratio(de["median_s"], pe["median_s"]),
+    }
+    say(f"up-to-date start: {ms(pe['mean_s'])} ms; npx prisma migrate status {ms(st['mean_s'])} ms: "
+        f"{fmt_ratio(ratios['status_vs_entrypoint'])} slower (medians: "
+        f"{fmt_ratio(ratios['status_vs_entrypoint_median'])}); npx prisma migrate deploy {ms(de['mean_s'])} ms: "
+        f"{fmt_ratio(ratios['deploy_vs_entrypoint'])} slower (medians: "
+        f"{fmt_ratio(ratios['deploy_vs_entrypoint_median'])})")
+    ratios["deploy_work_done_vs_entrypoint"] = ratio(linger["work_done_s"], pe["mean_s"])
+    say(f"deploy's check run: its result printed after {ms(linger['work_done_s'])} ms "
+        f"({fmt_ratio(ratios['deploy_work_done_vs_entrypoint'])} the up-to-date start), exited after "
+        f"{ms(linger['exited_s'])} ms: it lingered {ms(linger['linger_s'])} ms on an open handle, a property of "
+        f"this setup (WebAssembly schema engine), not of the product")
+    say("target: an up-to-date start does not start Node at all; no numeric target, the ratios are reported")
+    noisy = [name for name, row in timing.items() if row["stddev_s"] > 0.5 * row["mean_s"]]
+    if noisy:
+        say(f"warning: noisy timings (sd > half the mean) for {', '.join(noisy)}: other load on this machine? "
+            "Trust the medians, or run again.")
+    return {"ratios": ratios, "noisy": noisy}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--binary", default=os.environ.get("PRISMA_ENTRYPOINT_BIN", str(REPO / "build" / "prisma-entrypoint")))
+    ap.add_argument("--runs", type=int, default=0,
+                    help="hyperfine runs of the entrypoint and of migrate status (default: hyperfine's own, "
+                         "at least 10 runs and 3 s)")
+    ap.add_argument("--warmup", type=int, default=2, help="hyperfine warmup runs of those two (default 2)")
+    ap.add_argument("--deploy-runs", type=int, default=3,
+                    help="hyperfine runs of migrate deploy, ~11 s each here (default 3)")
+    ap.add_argument("--deploy-warmup", type=int, default=0, help="hyperfine warmup runs of migrate deploy (default 0)")
+    ap.add_argument("--out", default=str(REPO / "build" / "bench" / "migrate.json"))
+    args = ap.parse_args()
+    if args.runs < 0 or args.warmup < 0 or args.deploy_runs < 1 or args.deploy_warmup < 0:
+        ap.error("need --runs >= 0, --warmup >= 0, --deploy-runs >= 1, --deploy-warmup >= 0")
+    binary = Path(args.binary).resolve()
+
+    try:
+        check_tools(binary)
+        with tempfile.TemporaryDirectory(prefix="pe-bench-migrate-") as tmp:
+            timing, linger, versions, checks, cache = measure(binary, Path(tmp), args.runs, args.warmup,
+                                                              args.deploy_runs, args.deploy_warmup)
+        env = clean_env(npm_app.DUMMY_DATABASE_URL)
+        meta = {
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "runs": args.runs,
+            "warmup": args.warmup,
+            "deploy_runs": args.deploy_runs,
+            "deploy_warmup": args.deploy_warmup,
+            "cpus": os.cpu_count(),
+            "kernel": platform.release(),
+            "hyperfine": tool_version(["hyperfine", "--version"], env),
+            "binary": str(binary),
+            "npm_cache": cache,
+            "env": {k: ("<the bench database>" if k == "DATABASE_URL" else npm_app.PRISMA_ENV[k])
+                    for k in sorted(npm_app.PRISMA_ENV)},
+            "versions": {"prisma-entrypoint": tool_version([str(binary), "--version"], env), **versions},
+            "checks": checks,
+        }
+        summary = report(meta, timing, linger)
+    except BenchError as e:
+        print(f"bench: error: {e}", file=sys.stderr)
+        return e.code
+    except (OSError, subprocess.SubprocessError, ValueError, pg.PgUnavailable, pg.PgCommandError) as e:
+        print(f"bench: error: {e}", file=sys.stderr)
+        return 1
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"meta": meta, "timing": timing, "deploy_check_run": linger, **summary}, indent=2)
+                   + "\n")
+    say(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
