@@ -38,9 +38,9 @@ bool supervise_become_reaper(void)
 
 	if (getpid() == 1)
 		return false;
-	if (prctl(PR_GET_CHILD_SUBREAPER, &is_reaper) == 0 && is_reaper)
+	if (prctl(PR_GET_CHILD_SUBREAPER, &is_reaper, 0UL, 0UL, 0UL) == 0 && is_reaper)
 		return false;
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL) < 0) {
 		log_warning("not PID 1 and cannot register as a child subreaper (%s): orphaned processes will "
 		            "not be reaped",
 		            strerror(errno));
@@ -52,7 +52,7 @@ bool supervise_become_reaper(void)
 
 void supervise_leave_reaper(void)
 {
-	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 0UL, 0UL, 0UL, 0UL);
 }
 
 /* SIGSEGV and friends stay unblocked so that a real fault in this program
