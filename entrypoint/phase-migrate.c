@@ -304,6 +304,14 @@ struct patience {
 	int64_t next_progress;
 };
 
+static int report_stop_waiting(const char *what)
+{
+	char during[LINE_MAX_CHARS + 32];
+
+	snprintf(during, sizeof(during), "while waiting for %s", what);
+	return report_stop(during);
+}
+
 /* Sleeps LOCK_POLL_MS, saying every LOCK_PROGRESS_MS that it still waits
  * for what. Returns 0, or an exit code when a stop signal came. */
 static int pause_waiting(struct patience *patience, const char *what)
@@ -316,12 +324,8 @@ static int pause_waiting(struct patience *patience, const char *what)
 		patience->next_progress += LOCK_PROGRESS_MS;
 	}
 	for (int slept = 0; slept < LOCK_POLL_MS; slept += 20) {
-		if (stop_requested(NULL)) {
-			char during[LINE_MAX_CHARS + 32];
-
-			snprintf(during, sizeof(during), "while waiting for %s", what);
-			return report_stop(during);
-		}
+		if (stop_requested(NULL))
+			return report_stop_waiting(what);
 		poll(NULL, 0, 20);
 	}
 	return 0;
@@ -350,7 +354,7 @@ static int take_lock(struct pg_session *session, const struct pg_target *target)
 		    pgconn_session_try_lock(session, MIGRATE_LOCK_KEY, &locked, error, sizeof(error));
 
 		if (tried == PG_SESSION_STOPPED)
-			return report_stop("while waiting for the migrate lock");
+			return report_stop_waiting(what);
 		if (tried != PG_SESSION_OK) {
 			log_warning("cannot take the migrate lock (%s): running prisma migrate deploy without it",
 			            error);

@@ -25,13 +25,9 @@ Usage: tests/bench/generate.py [--binary PATH] [--runs N] [--warmup N] [--schema
                                [--schema-kib N] [--out FILE]
 """
 
-import argparse
-import json
 import os
 import platform
 import shlex
-import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,95 +36,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
+sys.path.insert(0, str(REPO / "tests" / "bench"))
+import benchlib  # noqa: E402  (tests/bench/benchlib.py: what the benchmarks share)
 import npm_app  # noqa: E402  (tests/integration/npm_app.py: the fixture app installed with npm, cached)
+from benchlib import BenchError, hyperfine, ms, run_checked, say, tool_version  # noqa: E402
 
 TRUE = "/bin/true"
 TARGET_RATIO_MIN = 100  # npx prisma generate mean / prisma-entrypoint mean
 TARGET_DIGEST_MS = 20  # digest of a ~2 MB schema
 SKIPPED = "prisma client is current"
 GENERATED = "prisma client generated"
-
-
-class BenchError(Exception):
-    def __init__(self, msg, code=1):
-        super().__init__(msg)
-        self.code = code
-
-
-def say(msg=""):
-    print(msg, flush=True)
-
-
-def clean_env():
-    """Nothing of ours from the caller's environment; what prisma needs, and no npm chatter."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PRISMA_ENTRYPOINT_", "DATABASE_URL")) and k not in ("NODE_OPTIONS", "NVM_DIR")}
-    env.update(npm_app.PRISMA_ENV)
-    env.update({"npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_audit": "false",
-                "LC_ALL": "C"})
-    return env
-
-
-def tool_version(argv, env=None, cwd=None):
-    try:
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=env, cwd=cwd)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"unknown ({e})"
-    text = (p.stdout + p.stderr).strip()
-    return text.splitlines()[0] if text else f"unknown (exit {p.returncode})"
-
-
-def check_tools(binary):
-    missing = []
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        missing.append(f"{binary} (run `make`)")
-    if shutil.which("hyperfine") is None:
-        missing.append("hyperfine (apt-get install -y hyperfine)")
-    for tool in ("node", "npm", "npx"):
-        if shutil.which(tool) is None:
-            missing.append(f"{tool} (apt-get install -y nodejs npm)")
-    if missing:
-        raise BenchError("missing: " + "; ".join(missing), code=2)
-
-
-def run_checked(argv, env, cwd, what, timeout=120):
-    p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
-    if p.returncode != 0:
-        raise BenchError(f"{what}: `{shlex.join(argv)}` exited {p.returncode}:\n{(p.stdout + p.stderr).strip()[-3000:]}")
-    return p
-
-
-def hyperfine(commands, env, cwd, runs, warmup):
-    """commands: [(name, argv)]. hyperfine -N, one invocation, so that they run side by side. Without
-    --runs hyperfine runs each command for at least 3 s and at least 10 times."""
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-        export = f.name
-    try:
-        argv = ["hyperfine", "-N", "--style", "none", "--warmup", str(warmup), "--export-json", export]
-        if runs:
-            argv += ["--runs", str(runs)]
-        for name, cmd in commands:
-            argv += ["-n", name, shlex.join(cmd)]
-        p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd)
-        if p.returncode != 0:
-            raise BenchError(f"hyperfine failed (exit {p.returncode}):\n{p.stdout}{p.stderr}")
-        data = json.loads(Path(export).read_text())
-    finally:
-        os.unlink(export)
-    out = {}
-    for res in data["results"]:
-        t = res["times"]
-        out[res["command"]] = {
-            "command": dict(commands)[res["command"]],
-            "mean_s": statistics.fmean(t),
-            "stddev_s": statistics.stdev(t) if len(t) > 1 else 0.0,
-            "median_s": statistics.median(t),
-            "min_s": min(t),
-            "max_s": max(t),
-            "runs": len(t),
-        }
-    return out
 
 
 def snapshot(path):
@@ -142,11 +59,7 @@ def snapshot(path):
 
 
 def measure_skip(binary, env, work, runs, warmup):
-    say("installing the fixture app (npm ci, cached between runs) ...")
-    try:
-        node_modules = npm_app.installed_node_modules(say=say)
-    except npm_app.NpmAppError as e:
-        raise BenchError(str(e)) from e
+    node_modules = benchlib.fixture_node_modules()
     app = npm_app.copy_app(work / "app", node_modules)
     pe_run = [str(binary), "run", "--no-wait", "--no-migrate", "--", TRUE]
     first = run_checked(pe_run, env, app, "the first start (generate)")
@@ -169,11 +82,7 @@ def measure_skip(binary, env, work, runs, warmup):
     third = run_checked(pe_run, env, app, "the start after the measurement")
     if SKIPPED not in third.stderr:
         raise BenchError(f"the start after the measurement did not skip:\n{third.stderr.strip()[-2000:]}")
-    versions = {
-        "node": tool_version(["node", "--version"], env),
-        "npm": tool_version(["npm", "--version"], env),
-        "prisma": json.loads((app / "node_modules" / "prisma" / "package.json").read_text())["version"],
-    }
+    versions = benchlib.node_versions(app, env)
     npm_app.remove_node_modules(app)
     return timing, versions, str(node_modules)
 
@@ -251,19 +160,11 @@ def measure_digest(binary, env, work, runs, warmup, files, kib):
 # ------------------------------------------------------------------------------------------------
 
 
-def ms(seconds):
-    return f"{seconds * 1000:.2f}"
-
-
 def report(meta, skip, digest, schema):
     say(f"generate benchmark: hyperfine -N, {meta['warmup']} warmup, "
-        f"{'%d runs' % meta['runs'] if meta['runs'] else 'at least 10 runs and 3 s'} per command; {meta['cpus']} CPUs, "
+        f"{benchlib.runs_text(meta['runs'])} per command; {meta['cpus']} CPUs, "
         f"kernel {meta['kernel']}, node {meta['versions']['node']}, prisma {meta['versions']['prisma']}")
-    say(f"{'':<44} {'mean ms':>9} {'± sd':>8} {'median':>9} {'min':>9} {'max':>9} {'runs':>5}")
-    for table in (skip, digest):
-        for name, row in table.items():
-            say(f"{name:<44} {ms(row['mean_s']):>9} {ms(row['stddev_s']):>8} {ms(row['median_s']):>9} "
-                f"{ms(row['min_s']):>9} {ms(row['max_s']):>9} {row['runs']:>5}")
+    benchlib.timing_table([*skip.items(), *digest.items()], 44)
     (pe_name, pe), (npx_name, npx) = list(skip.items())
     ratio = npx["mean_s"] / pe["mean_s"] if pe["mean_s"] > 0 else None
     mratio = npx["median_s"] / pe["median_s"] if pe["median_s"] > 0 else None
@@ -290,31 +191,27 @@ def report(meta, skip, digest, schema):
     say(f"target: >= {TARGET_RATIO_MIN}x faster than npx prisma generate: {met(t1)} "
         f"({'n/a' if ratio is None else f'{ratio:.0f}x'}); 2 MB digest < {TARGET_DIGEST_MS} ms: {met(t2)} "
         f"({digest_s * 1000:.2f} ms; the whole `hash` run {ms(big['mean_s'])} ms)")
-    noisy = [name for table in (skip, digest) for name, row in table.items() if row["stddev_s"] > 0.5 * row["mean_s"]]
-    if noisy:
-        say(f"warning: noisy timings (sd > half the mean) for {', '.join(noisy)}: other load on this machine? "
-            "Trust the medians, or run again.")
+    noisy = benchlib.noisy([*skip.items(), *digest.items()])
     return {"skip_vs_npx_ratio": ratio, "skip_vs_npx_median_ratio": mratio, "digest_s": digest_s,
             "digest_median_s": digest_med_s, "noisy": noisy, "targets": targets}
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--binary", default=os.environ.get("PRISMA_ENTRYPOINT_BIN", str(REPO / "build" / "prisma-entrypoint")))
+    ap = benchlib.arg_parser(__doc__)
     ap.add_argument("--runs", type=int, default=0,
-                    help="hyperfine runs per command (default: hyperfine's own, at least 10 runs and 3 s)")
+                    help=f"hyperfine runs per command (default: hyperfine's own, {benchlib.DEFAULT_RUNS})")
     ap.add_argument("--warmup", type=int, default=2, help="hyperfine warmup runs per command (default 2)")
     ap.add_argument("--schema-files", type=int, default=200, help="model files of the big schema (default 200)")
     ap.add_argument("--schema-kib", type=int, default=2048, help="size of the big schema in KiB (default 2048)")
-    ap.add_argument("--out", default=str(REPO / "build" / "bench" / "generate.json"))
+    benchlib.add_out(ap, "generate")
     args = ap.parse_args()
     if args.runs < 0 or args.warmup < 0 or args.schema_files < 1 or args.schema_kib < 1:
         ap.error("need --runs >= 0, --warmup >= 0, --schema-files >= 1, --schema-kib >= 1")
     binary = Path(args.binary).resolve()
 
     try:
-        check_tools(binary)
-        env = clean_env()
+        benchlib.require(benchlib.missing_tools(binary, hyperfine=True, node=True))
+        env = benchlib.npm_env(npm_app.PRISMA_ENV)
         with tempfile.TemporaryDirectory(prefix="pe-bench-generate-") as tmp:
             work = Path(tmp)
             skip, versions, cache = measure_skip(binary, env, work, args.runs, args.warmup)
@@ -334,17 +231,10 @@ def main():
             "big_schema": schema,
         }
         summary = report(meta, skip, digest, schema)
-    except BenchError as e:
-        print(f"bench: error: {e}", file=sys.stderr)
-        return e.code
-    except (OSError, subprocess.SubprocessError, ValueError) as e:
-        print(f"bench: error: {e}", file=sys.stderr)
-        return 1
+    except (BenchError, OSError, subprocess.SubprocessError, ValueError) as e:
+        return benchlib.fail(e)
 
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"meta": meta, "skip": skip, "digest": digest, **summary}, indent=2) + "\n")
-    say(f"wrote {out}")
+    benchlib.write_json(args.out, {"meta": meta, "skip": skip, "digest": digest, **summary})
     return 0
 
 

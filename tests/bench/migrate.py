@@ -39,14 +39,10 @@ Usage: tests/bench/migrate.py [--binary PATH] [--runs N] [--warmup N] [--deploy-
                               [--deploy-warmup N] [--out FILE]
 """
 
-import argparse
-import json
 import os
 import platform
 import shlex
-import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,8 +52,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
+sys.path.insert(0, str(REPO / "tests" / "bench"))
+import benchlib  # noqa: E402  (tests/bench/benchlib.py: what the benchmarks share)
 import npm_app  # noqa: E402  (tests/integration/npm_app.py: the fixture app installed with npm, cached)
 import pg  # noqa: E402  (tests/integration/pg.py: throwaway PostgreSQL clusters)
+from benchlib import BenchError, hyperfine, ms, run_checked, say, tool_version  # noqa: E402
 
 TRUE = "/bin/true"
 DATABASE = "bench_migrate"
@@ -70,58 +69,18 @@ ROWS_SQL = ("SELECT migration_name, checksum, finished_at, rolled_back_at, appli
 FINISHED_SQL = "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL"
 
 
-class BenchError(Exception):
-    def __init__(self, msg, code=1):
-        super().__init__(msg)
-        self.code = code
-
-
-def say(msg=""):
-    print(msg, flush=True)
-
-
 def clean_env(url):
-    """Nothing of ours or libpq's from the caller's environment; the bench database, what prisma
-    needs, and no npm chatter."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PRISMA_ENTRYPOINT_", "DATABASE_URL", "PG")) and k not in ("NODE_OPTIONS", "NVM_DIR")}
-    env.update(npm_app.PRISMA_ENV)
-    env.update({"DATABASE_URL": url, "npm_config_update_notifier": "false", "npm_config_fund": "false",
-                "npm_config_audit": "false", "LC_ALL": "C"})
-    return env
-
-
-def tool_version(argv, env=None, cwd=None):
-    try:
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=env, cwd=cwd)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"unknown ({e})"
-    text = (p.stdout + p.stderr).strip()
-    return text.splitlines()[0] if text else f"unknown (exit {p.returncode})"
+    """Nothing of ours or libpq's (PG*) from the caller's environment; the bench database, what
+    prisma needs, and no npm chatter."""
+    return benchlib.npm_env({**npm_app.PRISMA_ENV, "DATABASE_URL": url}, drop=("PG",))
 
 
 def check_tools(binary):
-    missing = []
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        missing.append(f"{binary} (run `make`)")
-    if shutil.which("hyperfine") is None:
-        missing.append("hyperfine (apt-get install -y hyperfine)")
-    for tool in ("node", "npm", "npx"):
-        if shutil.which(tool) is None:
-            missing.append(f"{tool} (apt-get install -y nodejs npm)")
+    missing = benchlib.missing_tools(binary, hyperfine=True, node=True)
     reason = pg.unavailable_reason()
     if reason:
         missing.append(reason)
-    if missing:
-        raise BenchError("missing: " + "; ".join(missing), code=2)
-
-
-def run_checked(argv, env, cwd, what, timeout=120):
-    p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
-    if p.returncode != 0:
-        raise BenchError(f"{what}: `{shlex.join(argv)}` exited {p.returncode}:\n{(p.stdout + p.stderr).strip()[-3000:]}")
-    return p
+    benchlib.require(missing)
 
 
 def run_timed(argv, env, cwd, what, marker, timeout=120):
@@ -162,38 +121,6 @@ def run_timed(argv, env, cwd, what, marker, timeout=120):
     return out, seen, exited
 
 
-def hyperfine(commands, env, cwd, runs, warmup):
-    """commands: [(name, argv)]. hyperfine -N, one invocation, so that they run side by side. Without
-    --runs hyperfine runs each command for at least 3 s and at least 10 times."""
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-        export = f.name
-    try:
-        argv = ["hyperfine", "-N", "--style", "none", "--warmup", str(warmup), "--export-json", export]
-        if runs:
-            argv += ["--runs", str(runs)]
-        for name, cmd in commands:
-            argv += ["-n", name, shlex.join(cmd)]
-        p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd)
-        if p.returncode != 0:
-            raise BenchError(f"hyperfine failed (exit {p.returncode}):\n{p.stdout}{p.stderr}")
-        data = json.loads(Path(export).read_text())
-    finally:
-        os.unlink(export)
-    out = {}
-    for res in data["results"]:
-        t = res["times"]
-        out[res["command"]] = {
-            "command": dict(commands)[res["command"]],
-            "mean_s": statistics.fmean(t),
-            "stddev_s": statistics.stdev(t) if len(t) > 1 else 0.0,
-            "median_s": statistics.median(t),
-            "min_s": min(t),
-            "max_s": max(t),
-            "runs": len(t),
-        }
-    return out
-
-
 # ------------------------------------------------------------------------------------------------
 # the measurement
 # ------------------------------------------------------------------------------------------------
@@ -208,11 +135,7 @@ def finished_rows(cluster):
 
 
 def measure(binary, work, runs, warmup, deploy_runs, deploy_warmup):
-    say("installing the fixture app (npm ci, cached between runs) ...")
-    try:
-        node_modules = npm_app.installed_node_modules(say=say)
-    except npm_app.NpmAppError as e:
-        raise BenchError(str(e)) from e
+    node_modules = benchlib.fixture_node_modules()
     say("starting a throwaway PostgreSQL cluster (tests/integration/pg.py) ...")
     factory = pg.PgFactory()
     app = None
@@ -266,12 +189,7 @@ def measure(binary, work, runs, warmup, deploy_runs, deploy_warmup):
         if UP_TO_DATE not in third.stderr or DEPLOYED in third.stderr:
             raise BenchError(f"the start after the measurement did not find the database up to date:\n"
                              f"{third.stderr.strip()[-2000:]}")
-        versions = {
-            "node": tool_version(["node", "--version"], env),
-            "npm": tool_version(["npm", "--version"], env),
-            "prisma": json.loads((app / "node_modules" / "prisma" / "package.json").read_text())["version"],
-            "postgresql": cluster.psql("SHOW server_version").strip(),
-        }
+        versions = {**benchlib.node_versions(app, env), "postgresql": cluster.psql("SHOW server_version").strip()}
         checks = {"finished_rows_after": finished, "rows_unchanged": True,
                   "entrypoint_after": next((line for line in third.stderr.splitlines() if UP_TO_DATE in line), "")}
         return timing, linger, versions, checks, str(node_modules)
@@ -286,10 +204,6 @@ def measure(binary, work, runs, warmup, deploy_runs, deploy_warmup):
 # ------------------------------------------------------------------------------------------------
 
 
-def ms(seconds):
-    return f"{seconds * 1000:.2f}"
-
-
 def ratio(a, b):
     return a / b if b > 0 else None
 
@@ -300,14 +214,11 @@ def fmt_ratio(r):
 
 def report(meta, timing, linger):
     say(f"migrate benchmark: hyperfine -N, {meta['warmup']} warmup, "
-        f"{'%d runs' % meta['runs'] if meta['runs'] else 'at least 10 runs and 3 s'} per command "
+        f"{benchlib.runs_text(meta['runs'])} per command "
         f"(deploy: {meta['deploy_runs']} runs, {meta['deploy_warmup']} warmup); {meta['cpus']} CPUs, "
         f"kernel {meta['kernel']}, node {meta['versions']['node']}, prisma {meta['versions']['prisma']}, "
         f"PostgreSQL {meta['versions']['postgresql']}")
-    say(f"{'':<34} {'mean ms':>9} {'± sd':>8} {'median':>9} {'min':>9} {'max':>9} {'runs':>5}")
-    for name, row in timing.items():
-        say(f"{name:<34} {ms(row['mean_s']):>9} {ms(row['stddev_s']):>8} {ms(row['median_s']):>9} "
-            f"{ms(row['min_s']):>9} {ms(row['max_s']):>9} {row['runs']:>5}")
+    benchlib.timing_table(timing.items(), 34)
     (pe_name, pe), (st_name, st), (de_name, de) = list(timing.items())
     ratios = {
         "status_vs_entrypoint": ratio(st["mean_s"], pe["mean_s"]),
@@ -326,24 +237,20 @@ def report(meta, timing, linger):
         f"{ms(linger['exited_s'])} ms: it lingered {ms(linger['linger_s'])} ms on an open handle, a property of "
         f"this setup (WebAssembly schema engine), not of the product")
     say("target: an up-to-date start does not start Node at all; no numeric target, the ratios are reported")
-    noisy = [name for name, row in timing.items() if row["stddev_s"] > 0.5 * row["mean_s"]]
-    if noisy:
-        say(f"warning: noisy timings (sd > half the mean) for {', '.join(noisy)}: other load on this machine? "
-            "Trust the medians, or run again.")
+    noisy = benchlib.noisy(timing.items())
     return {"ratios": ratios, "noisy": noisy}
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--binary", default=os.environ.get("PRISMA_ENTRYPOINT_BIN", str(REPO / "build" / "prisma-entrypoint")))
+    ap = benchlib.arg_parser(__doc__)
     ap.add_argument("--runs", type=int, default=0,
                     help="hyperfine runs of the entrypoint and of migrate status (default: hyperfine's own, "
-                         "at least 10 runs and 3 s)")
+                         f"{benchlib.DEFAULT_RUNS})")
     ap.add_argument("--warmup", type=int, default=2, help="hyperfine warmup runs of those two (default 2)")
     ap.add_argument("--deploy-runs", type=int, default=3,
                     help="hyperfine runs of migrate deploy, ~11 s each here (default 3)")
     ap.add_argument("--deploy-warmup", type=int, default=0, help="hyperfine warmup runs of migrate deploy (default 0)")
-    ap.add_argument("--out", default=str(REPO / "build" / "bench" / "migrate.json"))
+    benchlib.add_out(ap, "migrate")
     args = ap.parse_args()
     if args.runs < 0 or args.warmup < 0 or args.deploy_runs < 1 or args.deploy_warmup < 0:
         ap.error("need --runs >= 0, --warmup >= 0, --deploy-runs >= 1, --deploy-warmup >= 0")
@@ -372,18 +279,10 @@ def main():
             "checks": checks,
         }
         summary = report(meta, timing, linger)
-    except BenchError as e:
-        print(f"bench: error: {e}", file=sys.stderr)
-        return e.code
-    except (OSError, subprocess.SubprocessError, ValueError, pg.PgUnavailable, pg.PgCommandError) as e:
-        print(f"bench: error: {e}", file=sys.stderr)
-        return 1
+    except (BenchError, OSError, subprocess.SubprocessError, ValueError, pg.PgUnavailable, pg.PgCommandError) as e:
+        return benchlib.fail(e)
 
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"meta": meta, "timing": timing, "deploy_check_run": linger, **summary}, indent=2)
-                   + "\n")
-    say(f"wrote {out}")
+    benchlib.write_json(args.out, {"meta": meta, "timing": timing, "deploy_check_run": linger, **summary})
     return 0
 
 

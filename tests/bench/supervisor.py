@@ -15,8 +15,6 @@ Usage: tests/bench/supervisor.py [--binary PATH] [--runs N] [--warmup N] [--roun
                                  [--out FILE]
 """
 
-import argparse
-import json
 import os
 import platform
 import shlex
@@ -30,39 +28,14 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "bench"))
+import benchlib  # noqa: E402  (tests/bench/benchlib.py: what the benchmarks share)
+from benchlib import BenchError, say  # noqa: E402
+
 TRUE = "/bin/true"
 SLEEP = "/bin/sleep"
 TARGET_OVERHEAD_RATIO = 1.2  # prisma-entrypoint overhead / tini overhead
 TARGET_PEAK_RSS_KB = 2048  # 2 MiB, as the kernel counts kB (KiB)
-
-
-class BenchError(Exception):
-    def __init__(self, msg, code=1):
-        super().__init__(msg)
-        self.code = code
-
-
-def say(msg=""):
-    print(msg, flush=True)
-
-
-def clean_env():
-    """The environment for every measured command: nothing that would change our binary's settings
-    (or make it wait for a database)."""
-    env = dict(os.environ)
-    for k in list(env):
-        if k.startswith("PRISMA_ENTRYPOINT_") or k.startswith("DATABASE_URL"):
-            del env[k]
-    return env
-
-
-def tool_version(argv, env):
-    try:
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=10, env=env)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"unknown ({e})"
-    text = (p.stdout + p.stderr).strip()
-    return text.splitlines()[0] if text else f"unknown (exit {p.returncode})"
 
 
 def shared_library_count(path):
@@ -108,35 +81,9 @@ def run_hyperfine(tools, runs, warmup, rounds, env, cwd):
     times = {name: [] for name, _ in commands}
     for r in range(rounds):
         k = r % len(commands)
-        order = commands[k:] + commands[:k]
-        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-            export = f.name
-        try:
-            argv = ["hyperfine", "-N", "--style", "none", "--warmup", str(warmup), "--runs", str(per_round),
-                    "--export-json", export]
-            for name, cmd in order:
-                argv += ["-n", name, shlex.join(cmd)]
-            p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd)
-            if p.returncode != 0:
-                raise BenchError(f"hyperfine failed (exit {p.returncode}):\n{p.stdout}{p.stderr}")
-            data = json.loads(Path(export).read_text())
-        finally:
-            os.unlink(export)
-        for res in data["results"]:
+        for res in benchlib.hyperfine_results(commands[k:] + commands[:k], env, cwd, per_round, warmup):
             times[res["command"]].extend(res["times"])
-    out = {}
-    for name, cmd in commands:
-        t = times[name]
-        out[name] = {
-            "command": cmd,
-            "mean_s": statistics.fmean(t),
-            "stddev_s": statistics.stdev(t) if len(t) > 1 else 0.0,
-            "median_s": statistics.median(t),
-            "min_s": min(t),
-            "max_s": max(t),
-            "runs": len(t),
-        }
-    return out
+    return {name: benchlib.time_stats(cmd, times[name]) for name, cmd in commands}
 
 
 def children_of(pid):
@@ -270,29 +217,25 @@ def report(meta, timing, rss):
         f"peak RSS < {TARGET_PEAK_RSS_KB} kB: {'met' if t2['met'] else 'NOT met'} ({pe_peak} kB)")
     say("(overhead = mean - mean of /bin/true; (med) = the ratio from medians; peak RSS = VmHWM of the "
         "supervisor while it runs sleep 5; libs = shared objects ldd lists)")
-    noisy = [name for name, row in timing.items() if row["stddev_s"] > 0.5 * row["mean_s"]]
-    if noisy:
-        say(f"warning: noisy timings (sd > half the mean) for {', '.join(noisy)}: other load on this machine? "
-            "Trust the median ratio, or run again.")
+    noisy = benchlib.noisy(timing.items(), trust="the median ratio")
     return {"overhead_s": overhead, "overhead_ratio_vs_tini": ratios, "median_overhead_s": moverhead,
             "median_overhead_ratio_vs_tini": mratios, "peak_rss_ratio_vs_tini": rss_ratios, "noisy": noisy,
             "targets": targets}
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--binary", default=os.environ.get("PRISMA_ENTRYPOINT_BIN", str(REPO / "build" / "prisma-entrypoint")))
+    ap = benchlib.arg_parser(__doc__)
     ap.add_argument("--runs", type=int, default=1000, help="hyperfine runs per command (default 1000)")
     ap.add_argument("--warmup", type=int, default=20, help="hyperfine warmup runs per round (default 20)")
     ap.add_argument("--rounds", type=int, default=5, help="hyperfine rounds, order rotated (default 5)")
     ap.add_argument("--rss-samples", type=int, default=3, help="memory samples per tool, median kept (default 3)")
-    ap.add_argument("--out", default=str(REPO / "build" / "bench" / "supervisor.json"))
+    benchlib.add_out(ap, "supervisor")
     args = ap.parse_args()
     binary = Path(args.binary).resolve()
 
     try:
         tools = find_tools(binary)
-        env = clean_env()
+        env = benchlib.clean_env()  # nothing that changes our binary's settings (or makes it wait for a database)
         with tempfile.TemporaryDirectory(prefix="pe-bench-") as cwd:  # no ./prisma-entrypoint.ini here
             check_runs(tools, env, cwd)
             timing = run_hyperfine(tools, args.runs, args.warmup, max(1, args.rounds), env, cwd)
@@ -305,23 +248,16 @@ def main():
             "rss_samples": args.rss_samples,
             "cpus": os.cpu_count(),
             "kernel": platform.release(),
-            "hyperfine": tool_version(["hyperfine", "--version"], env),
+            "hyperfine": benchlib.tool_version(["hyperfine", "--version"], env, timeout=10),
             "binary": str(binary),
-            "versions": {name: tool_version(vcmd, env) for name, _, vcmd in tools},
+            "versions": {name: benchlib.tool_version(vcmd, env, timeout=10) for name, _, vcmd in tools},
             "shared_libraries": {name: shared_library_count(prefix[0]) for name, prefix, _ in tools},
         }
         summary = report(meta, timing, rss)
-    except BenchError as e:
-        print(f"bench: error: {e}", file=sys.stderr)
-        return e.code
-    except (OSError, subprocess.SubprocessError) as e:
-        print(f"bench: error: {e}", file=sys.stderr)
-        return 1
+    except (BenchError, OSError, subprocess.SubprocessError) as e:
+        return benchlib.fail(e)
 
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"meta": meta, "timing": timing, "memory": rss, **summary}, indent=2) + "\n")
-    say(f"wrote {out}")
+    benchlib.write_json(args.out, {"meta": meta, "timing": timing, "memory": rss, **summary})
     return 0
 
 

@@ -27,8 +27,6 @@ Usage: tests/bench/wait.py [--binary PATH] [--trials N] [--delay-min S] [--delay
                            [--rate-seconds S] [--seed N] [--out FILE]
 """
 
-import argparse
-import json
 import os
 import platform
 import random
@@ -46,7 +44,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
+sys.path.insert(0, str(REPO / "tests" / "bench"))
+import benchlib  # noqa: E402  (tests/bench/benchlib.py: what the benchmarks share)
 import pg  # noqa: E402  (tests/integration/pg.py: throwaway PostgreSQL clusters)
+from benchlib import BenchError, say  # noqa: E402
 
 HOST = "127.0.0.1"
 WAIT_FOR_IT = "/usr/bin/wait-for-it"
@@ -63,31 +64,13 @@ ATTEMPT_RE = re.compile(r": attempt (\d+): (.*)$")
 READY_LINE_RE = re.compile(r"ready after ([\d.]+) s, (\d+) attempts?")
 
 
-class BenchError(Exception):
-    def __init__(self, msg, code=1):
-        super().__init__(msg)
-        self.code = code
-
-
-def say(msg=""):
-    print(msg, flush=True)
-
-
 def clean_env():
     """Nothing that would change a waiter's behaviour: no settings of ours, no DATABASE_URL, no PG*."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PRISMA_ENTRYPOINT_", "DATABASE_URL", "PG"))}
-    env["LC_ALL"] = "C"
-    return env
+    return {**benchlib.clean_env(drop=("PG",)), "LC_ALL": "C"}
 
 
 def tool_version(argv):
-    try:
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"unknown ({e})"
-    text = (p.stdout + p.stderr).strip()
-    return text.splitlines()[0] if text else f"unknown (exit {p.returncode})"
+    return benchlib.tool_version(argv, timeout=10)
 
 
 def find_pg_isready():
@@ -98,9 +81,7 @@ def find_pg_isready():
 
 
 def check_tools(binary):
-    missing = []
-    if not (binary.is_file() and os.access(binary, os.X_OK)):
-        missing.append(f"{binary} (run `make`)")
+    missing = benchlib.missing_tools(binary)
     if not os.access(WAIT_FOR_IT, os.X_OK):
         missing.append(f"{WAIT_FOR_IT} (apt-get install -y wait-for-it)")
     isready = find_pg_isready()
@@ -111,8 +92,7 @@ def check_tools(binary):
     reason = pg.unavailable_reason()
     if reason:
         missing.append(reason)
-    if missing:
-        raise BenchError("missing: " + "; ".join(missing), code=2)
+    benchlib.require(missing)
     return isready
 
 
@@ -438,14 +418,13 @@ def report(meta, summary, rows, rates_note):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--binary", default=os.environ.get("PRISMA_ENTRYPOINT_BIN", str(REPO / "build" / "prisma-entrypoint")))
+    ap = benchlib.arg_parser(__doc__)
     ap.add_argument("--trials", type=int, default=15, help="trials per tool (default 15)")
     ap.add_argument("--delay-min", type=float, default=1.0, help="earliest server start after the wait began, s (default 1)")
     ap.add_argument("--delay-max", type=float, default=5.0, help="latest server start, s (default 5)")
     ap.add_argument("--rate-seconds", type=float, default=4.0, help="strace window with the port closed, s (default 4)")
     ap.add_argument("--seed", type=int, default=None, help="seed of the random delays (default: random, reported)")
-    ap.add_argument("--out", default=str(REPO / "build" / "bench" / "wait.json"))
+    benchlib.add_out(ap, "wait")
     args = ap.parse_args()
     if args.trials < 1 or not 0 <= args.delay_min <= args.delay_max or args.rate_seconds <= 0:
         ap.error("need --trials >= 1, 0 <= --delay-min <= --delay-max, --rate-seconds > 0")
@@ -494,24 +473,16 @@ def main():
         }
         summary = summarize(rows, rates)
         targets = report(meta, summary, rows, rates_note)
-    except BenchError as e:
-        print(f"bench: error: {e}", file=sys.stderr)
-        return e.code
     except pg.PgUnavailable as e:
-        print(f"bench: error: {e}", file=sys.stderr)
-        return 2
-    except (OSError, subprocess.SubprocessError, pg.PgCommandError, TimeoutError) as e:
-        print(f"bench: error: {e}", file=sys.stderr)
-        return 1
+        return benchlib.fail(e, 2)
+    except (BenchError, OSError, subprocess.SubprocessError, pg.PgCommandError, TimeoutError) as e:
+        return benchlib.fail(e)
     finally:
         if factory is not None:
             factory.close()
 
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"meta": meta, "summary": summary, "targets": targets, "trials": rows,
-                               "strace_rates": rates}, indent=2) + "\n")
-    say(f"wrote {out}")
+    benchlib.write_json(args.out, {"meta": meta, "summary": summary, "targets": targets, "trials": rows,
+                                   "strace_rates": rates})
     return 0
 
 

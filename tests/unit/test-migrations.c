@@ -58,6 +58,12 @@ static int teardown(void **state)
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* The path of relative under fx->dir, into a PATH_MAX buffer. */
+static void fixture_path(const struct fixture *fx, const char *relative, char *path)
+{
+	assert_true(snprintf(path, PATH_MAX, "%s/%s", fx->dir, relative) < PATH_MAX);
+}
+
 static void enter_dir(const struct fixture *fx)
 {
 	assert_int_equal(chdir(fx->dir), 0);
@@ -68,7 +74,7 @@ static void make_dir(const struct fixture *fx, const char *relative)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", fx->dir, relative);
+	fixture_path(fx, relative, path);
 	assert_int_equal(mkdir(path, 0755), 0);
 }
 
@@ -78,7 +84,7 @@ static void make_file(const struct fixture *fx, const char *relative)
 	char path[PATH_MAX];
 	FILE *file;
 
-	snprintf(path, sizeof(path), "%s/%s", fx->dir, relative);
+	fixture_path(fx, relative, path);
 	file = fopen(path, "w");
 	assert_non_null(file);
 	assert_true(fputs("-- not a migration folder\n", file) >= 0);
@@ -90,8 +96,37 @@ static void make_link(const struct fixture *fx, const char *target, const char *
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", fx->dir, relative);
+	fixture_path(fx, relative, path);
 	assert_int_equal(symlink(target, path), 0);
+}
+
+/* Makes the entries of tree under fx->dir, in order: paths separated by spaces, a folder where the path ends in '/'
+ * (make_dir), else a file (make_file). */
+static void make_tree(const struct fixture *fx, const char *tree)
+{
+	char entry[PATH_MAX];
+
+	while (*tree) {
+		size_t length = strcspn(tree, " ");
+
+		assert_true(length > 0 && length < sizeof(entry));
+		memcpy(entry, tree, length);
+		entry[length] = '\0';
+		if (entry[length - 1] == '/') {
+			entry[length - 1] = '\0';
+			make_dir(fx, entry);
+		} else {
+			make_file(fx, entry);
+		}
+		tree += length + (tree[length] == ' ');
+	}
+}
+
+/* make_tree, then into fx->dir: migrations_folder_find works on relative paths. */
+static void enter_tree(const struct fixture *fx, const char *tree)
+{
+	make_tree(fx, tree);
+	enter_dir(fx);
 }
 
 /* The folder's names joined with spaces ("" when empty). */
@@ -114,27 +149,51 @@ static void assert_one_line(const char *error)
 
 /* ---- migrations_folder_read ---- */
 
+/* Reads the folder at path, which must work. */
+static void read_folder(struct fixture *fx, const char *path, struct migrations_folder *folder)
+{
+	assert_int_equal(migrations_folder_read(path, folder, fx->error, sizeof(fx->error)), 0);
+}
+
+/* Reading the folder at path fails with a one-line error that names path and strerror(errnum). */
+static void expect_read_error(struct fixture *fx, const char *path, struct migrations_folder *folder, int errnum)
+{
+	assert_int_equal(migrations_folder_read(path, folder, fx->error, sizeof(fx->error)), -1);
+	assert_one_line(fx->error);
+	assert_non_null(strstr(fx->error, path));
+	assert_non_null(strstr(fx->error, strerror(errnum)));
+}
+
+/* The folder holds count names, which joined with spaces are names. */
+static void expect_names(const struct migrations_folder *folder, size_t count, const char *names)
+{
+	char joined[256];
+
+	join_names(folder, joined, sizeof(joined));
+	assert_string_equal(joined, names);
+	assert_int_equal(folder->count, count);
+}
+
+/* The folder is all zero: as released, or as a failed read leaves it. */
+static void expect_zeroed(const struct migrations_folder *folder)
+{
+	assert_null(folder->path);
+	assert_null(folder->names);
+	assert_int_equal(folder->count, 0);
+}
+
 static void test_read_sorted_in_byte_order(void **state)
 {
 	struct fixture *fx = *state;
 	struct migrations_folder folder;
-	char names[256];
 
-	make_dir(fx, "20240102_b");
-	make_dir(fx, "20240101_a");
-	make_dir(fx, "2024010_x");
-	make_dir(fx, "B");
-	make_dir(fx, "a");
-	assert_int_equal(migrations_folder_read(fx->dir, &folder, fx->error, sizeof(fx->error)), 0);
-	assert_int_equal(folder.count, 5);
-	join_names(&folder, names, sizeof(names));
+	make_tree(fx, "20240102_b/ 20240101_a/ 2024010_x/ B/ a/");
+	read_folder(fx, fx->dir, &folder);
 	/* '0' < '1' < 'B' < '_' < 'a' in ASCII. */
-	assert_string_equal(names, "20240101_a 20240102_b 2024010_x B a");
+	expect_names(&folder, 5, "20240101_a 20240102_b 2024010_x B a");
 	assert_string_equal(folder.path, fx->dir);
 	migrations_folder_release(&folder);
-	assert_null(folder.names);
-	assert_null(folder.path);
-	assert_int_equal(folder.count, 0);
+	expect_zeroed(&folder);
 }
 
 static void test_read_only_real_folders(void **state)
@@ -142,28 +201,20 @@ static void test_read_only_real_folders(void **state)
 	struct fixture *fx = *state;
 	char other[PATH_MAX];
 	struct migrations_folder folder;
-	char names[256];
 
-	make_dir(fx, "20240101_init");
-	make_dir(fx, "20240101_init/nested");
-	make_file(fx, "20240101_init/migration.sql");
-	make_file(fx, "migration_lock.toml");
-	make_dir(fx, ".git");
-	make_dir(fx, ".hidden_migration");
-	make_file(fx, ".gitkeep");
+	make_tree(fx, "20240101_init/ 20240101_init/nested/ 20240101_init/migration.sql migration_lock.toml .git/ "
+	              ".hidden_migration/ .gitkeep");
 	make_link(fx, "20240101_init", "20240102_link_to_folder");
 	make_link(fx, "migration_lock.toml", "20240103_link_to_file");
 	make_link(fx, "nowhere", "20240104_dangling");
 	/* A link to a folder outside, too. */
-	snprintf(other, sizeof(other), "%s/.outside", fx->dir);
+	fixture_path(fx, ".outside", other);
 	make_dir(fx, ".outside");
 	make_link(fx, other, "20240105_link_outside");
 	make_dir(fx, "20240106_second");
 
-	assert_int_equal(migrations_folder_read(fx->dir, &folder, fx->error, sizeof(fx->error)), 0);
-	join_names(&folder, names, sizeof(names));
-	assert_string_equal(names, "20240101_init 20240106_second");
-	assert_int_equal(folder.count, 2);
+	read_folder(fx, fx->dir, &folder);
+	expect_names(&folder, 2, "20240101_init 20240106_second");
 	migrations_folder_release(&folder);
 }
 
@@ -172,12 +223,12 @@ static void test_read_empty_folder(void **state)
 	struct fixture *fx = *state;
 	struct migrations_folder folder;
 
-	assert_int_equal(migrations_folder_read(fx->dir, &folder, fx->error, sizeof(fx->error)), 0);
-	assert_int_equal(folder.count, 0);
+	read_folder(fx, fx->dir, &folder);
+	expect_names(&folder, 0, "");
 	assert_non_null(folder.path);
 	assert_string_equal(folder.path, fx->dir);
 	migrations_folder_release(&folder);
-	assert_null(folder.path);
+	expect_zeroed(&folder);
 }
 
 /* Only files and hidden folders: nothing to migrate either. */
@@ -186,11 +237,10 @@ static void test_read_only_skipped_entries(void **state)
 	struct fixture *fx = *state;
 	struct migrations_folder folder;
 
-	make_file(fx, "migration_lock.toml");
-	make_dir(fx, ".git");
+	make_tree(fx, "migration_lock.toml .git/");
 	make_link(fx, ".git", "linked");
-	assert_int_equal(migrations_folder_read(fx->dir, &folder, fx->error, sizeof(fx->error)), 0);
-	assert_int_equal(folder.count, 0);
+	read_folder(fx, fx->dir, &folder);
+	expect_names(&folder, 0, "");
 	migrations_folder_release(&folder);
 }
 
@@ -205,7 +255,7 @@ static void test_read_many_folders(void **state)
 		snprintf(name, sizeof(name), "20240101%06d_step", i);
 		make_dir(fx, name);
 	}
-	assert_int_equal(migrations_folder_read(fx->dir, &folder, fx->error, sizeof(fx->error)), 0);
+	read_folder(fx, fx->dir, &folder);
 	assert_int_equal(folder.count, 100);
 	for (size_t i = 0; i < folder.count; i++) {
 		snprintf(name, sizeof(name), "20240101%06zu_step", i);
@@ -220,15 +270,10 @@ static void test_read_missing_folder(void **state)
 	struct migrations_folder folder = {.count = 7};
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/prisma/migrations", fx->dir);
-	assert_int_equal(migrations_folder_read(path, &folder, fx->error, sizeof(fx->error)), -1);
-	assert_one_line(fx->error);
-	assert_non_null(strstr(fx->error, path));
-	assert_non_null(strstr(fx->error, strerror(ENOENT)));
+	fixture_path(fx, "prisma/migrations", path);
+	expect_read_error(fx, path, &folder, ENOENT);
 	/* Left zeroed: releasing it is safe. */
-	assert_null(folder.path);
-	assert_null(folder.names);
-	assert_int_equal(folder.count, 0);
+	expect_zeroed(&folder);
 	migrations_folder_release(&folder);
 }
 
@@ -239,11 +284,8 @@ static void test_read_a_file_is_an_error(void **state)
 	char path[PATH_MAX];
 
 	make_file(fx, "migrations");
-	snprintf(path, sizeof(path), "%s/migrations", fx->dir);
-	assert_int_equal(migrations_folder_read(path, &folder, fx->error, sizeof(fx->error)), -1);
-	assert_one_line(fx->error);
-	assert_non_null(strstr(fx->error, path));
-	assert_non_null(strstr(fx->error, strerror(ENOTDIR)));
+	fixture_path(fx, "migrations", path);
+	expect_read_error(fx, path, &folder, ENOTDIR);
 	migrations_folder_release(&folder);
 }
 
@@ -267,9 +309,7 @@ static void test_release_zeroed_struct(void **state)
 	(void)state;
 	migrations_folder_release(&folder);
 	migrations_folder_release(&folder);
-	assert_null(folder.path);
-	assert_null(folder.names);
-	assert_int_equal(folder.count, 0);
+	expect_zeroed(&folder);
 }
 
 static void test_read_relative_path(void **state)
@@ -277,229 +317,136 @@ static void test_read_relative_path(void **state)
 	struct fixture *fx = *state;
 	struct migrations_folder folder;
 
-	make_dir(fx, "prisma");
-	make_dir(fx, "prisma/migrations");
-	make_dir(fx, "prisma/migrations/20240101_init");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_read("prisma/migrations", &folder, fx->error, sizeof(fx->error)), 0);
+	enter_tree(fx, "prisma/ prisma/migrations/ prisma/migrations/20240101_init/");
+	read_folder(fx, "prisma/migrations", &folder);
 	assert_string_equal(folder.path, "prisma/migrations");
-	assert_int_equal(folder.count, 1);
-	assert_string_equal(folder.names[0], "20240101_init");
+	expect_names(&folder, 1, "20240101_init");
 	migrations_folder_release(&folder);
 }
 
 /* ---- migrations_folder_find ---- */
 
-static void test_find_configured_exists(void **state)
+/* migrations_folder_find returns found; when path is not NULL, it is what was written. */
+static void expect_find(const char *configured, const char *schema_path, int found, const char *path)
 {
-	struct fixture *fx = *state;
 	char out[PATH_MAX];
 
-	make_dir(fx, "db");
-	make_dir(fx, "db/migrations");
-	make_dir(fx, "prisma");
-	make_dir(fx, "prisma/migrations");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_find("db/migrations", "prisma/schema.prisma", out, sizeof(out)), 1);
-	assert_string_equal(out, "db/migrations");
+	assert_int_equal(migrations_folder_find(configured, schema_path, out, sizeof(out)), found);
+	if (path)
+		assert_string_equal(out, path);
+}
+
+/* migrations_folder_find finds path, which takes exactly size bytes: with one byte less it fails with ENAMETOOLONG. */
+static void expect_find_in_size(const char *configured, const char *schema_path, size_t size, const char *path)
+{
+	char out[PATH_MAX];
+
+	errno = 0;
+	assert_int_equal(migrations_folder_find(configured, schema_path, out, size - 1), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
+	assert_int_equal(migrations_folder_find(configured, schema_path, out, size), 1);
+	assert_string_equal(out, path);
+}
+
+static void test_find_configured_exists(void **state)
+{
+	enter_tree(*state, "db/ db/migrations/ prisma/ prisma/migrations/");
+	expect_find("db/migrations", "prisma/schema.prisma", 1, "db/migrations");
 }
 
 /* A configured one that is missing is none: no fallback to the others. */
 static void test_find_configured_missing(void **state)
 {
-	struct fixture *fx = *state;
-	char out[PATH_MAX];
-
-	make_dir(fx, "prisma");
-	make_dir(fx, "prisma/migrations");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_find("db/migrations", "prisma/schema.prisma", out, sizeof(out)), 0);
-	assert_string_equal(out, "db/migrations");
+	enter_tree(*state, "prisma/ prisma/migrations/");
+	expect_find("db/migrations", "prisma/schema.prisma", 0, "db/migrations");
 }
 
 /* A configured file is not a folder. */
 static void test_find_configured_is_a_file(void **state)
 {
-	struct fixture *fx = *state;
-	char out[PATH_MAX];
-
-	make_file(fx, "migrations");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_find("migrations", NULL, out, sizeof(out)), 0);
+	enter_tree(*state, "migrations");
+	expect_find("migrations", NULL, 0, NULL);
 }
 
 /* "" is not configured. */
 static void test_find_configured_empty_is_unset(void **state)
 {
-	struct fixture *fx = *state;
-	char out[PATH_MAX];
-
-	make_dir(fx, "prisma");
-	make_dir(fx, "prisma/migrations");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_find("", "prisma/schema.prisma", out, sizeof(out)), 1);
-	assert_string_equal(out, "prisma/migrations");
+	enter_tree(*state, "prisma/ prisma/migrations/");
+	expect_find("", "prisma/schema.prisma", 1, "prisma/migrations");
 }
 
 static void test_find_next_to_schema_file(void **state)
 {
-	struct fixture *fx = *state;
-	char out[PATH_MAX];
-
-	make_dir(fx, "prisma");
-	make_file(fx, "prisma/schema.prisma");
-	make_dir(fx, "prisma/migrations");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_find(NULL, "prisma/schema.prisma", out, sizeof(out)), 1);
-	assert_string_equal(out, "prisma/migrations");
+	enter_tree(*state, "prisma/ prisma/schema.prisma prisma/migrations/");
+	expect_find(NULL, "prisma/schema.prisma", 1, "prisma/migrations");
 }
 
 /* The schema file need not exist: its folder is what counts. */
 static void test_find_next_to_schema_file_in_other_folder(void **state)
 {
-	struct fixture *fx = *state;
-	char out[PATH_MAX];
-
-	make_dir(fx, "db");
-	make_dir(fx, "db/migrations");
-	make_dir(fx, "prisma");
-	make_dir(fx, "prisma/migrations");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_find(NULL, "db/app.prisma", out, sizeof(out)), 1);
-	assert_string_equal(out, "db/migrations");
+	enter_tree(*state, "db/ db/migrations/ prisma/ prisma/migrations/");
+	expect_find(NULL, "db/app.prisma", 1, "db/migrations");
 }
 
 static void test_find_top_level_schema_file(void **state)
 {
-	struct fixture *fx = *state;
-	char out[PATH_MAX];
-
-	make_file(fx, "schema.prisma");
-	make_dir(fx, "migrations");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_find(NULL, "schema.prisma", out, sizeof(out)), 1);
-	assert_string_equal(out, "migrations");
+	enter_tree(*state, "schema.prisma migrations/");
+	expect_find(NULL, "schema.prisma", 1, "migrations");
 }
 
 static void test_find_schema_folder(void **state)
 {
-	struct fixture *fx = *state;
-	char out[PATH_MAX];
-
-	make_dir(fx, "prisma");
-	make_dir(fx, "prisma/schema");
-	make_file(fx, "prisma/schema/models.prisma");
-	make_dir(fx, "prisma/schema/migrations");
-	make_dir(fx, "prisma/migrations");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_find(NULL, "prisma/schema", out, sizeof(out)), 1);
-	assert_string_equal(out, "prisma/schema/migrations");
+	enter_tree(*state,
+	           "prisma/ prisma/schema/ prisma/schema/models.prisma prisma/schema/migrations/ prisma/migrations/");
+	expect_find(NULL, "prisma/schema", 1, "prisma/schema/migrations");
 }
 
 /* A schema folder without migrations: not its parent's, but prisma/'s. */
 static void test_find_schema_folder_falls_back(void **state)
 {
-	struct fixture *fx = *state;
-	char out[PATH_MAX];
-
-	make_dir(fx, "db");
-	make_dir(fx, "db/schema");
-	make_dir(fx, "db/migrations");
-	make_dir(fx, "prisma");
-	make_dir(fx, "prisma/migrations");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_find(NULL, "db/schema", out, sizeof(out)), 1);
-	assert_string_equal(out, "prisma/migrations");
+	enter_tree(*state, "db/ db/schema/ db/migrations/ prisma/ prisma/migrations/");
+	expect_find(NULL, "db/schema", 1, "prisma/migrations");
 }
 
 static void test_find_falls_back_to_prisma_migrations(void **state)
 {
-	struct fixture *fx = *state;
-	char out[PATH_MAX];
-
-	make_dir(fx, "db");
-	make_file(fx, "db/schema.prisma");
-	make_dir(fx, "prisma");
-	make_dir(fx, "prisma/migrations");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_find(NULL, "db/schema.prisma", out, sizeof(out)), 1);
-	assert_string_equal(out, "prisma/migrations");
-	assert_int_equal(migrations_folder_find(NULL, "schema.prisma", out, sizeof(out)), 1);
-	assert_string_equal(out, "prisma/migrations");
+	enter_tree(*state, "db/ db/schema.prisma prisma/ prisma/migrations/");
+	expect_find(NULL, "db/schema.prisma", 1, "prisma/migrations");
+	expect_find(NULL, "schema.prisma", 1, "prisma/migrations");
 }
 
 static void test_find_without_schema_path(void **state)
 {
-	struct fixture *fx = *state;
-	char out[PATH_MAX];
-
-	make_dir(fx, "prisma");
-	make_dir(fx, "prisma/migrations");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_find(NULL, NULL, out, sizeof(out)), 1);
-	assert_string_equal(out, "prisma/migrations");
-	assert_int_equal(migrations_folder_find(NULL, "", out, sizeof(out)), 1);
-	assert_string_equal(out, "prisma/migrations");
+	enter_tree(*state, "prisma/ prisma/migrations/");
+	expect_find(NULL, NULL, 1, "prisma/migrations");
+	expect_find(NULL, "", 1, "prisma/migrations");
 }
 
 /* A file named migrations next to the schema is not the folder. */
 static void test_find_migrations_file_is_skipped(void **state)
 {
-	struct fixture *fx = *state;
-	char out[PATH_MAX];
-
-	make_dir(fx, "prisma");
-	make_file(fx, "prisma/migrations");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_find(NULL, "prisma/schema.prisma", out, sizeof(out)), 0);
+	enter_tree(*state, "prisma/ prisma/migrations");
+	expect_find(NULL, "prisma/schema.prisma", 0, NULL);
 }
 
 static void test_find_none_anywhere(void **state)
 {
-	struct fixture *fx = *state;
-	char out[PATH_MAX];
-
-	make_dir(fx, "prisma");
-	make_file(fx, "prisma/schema.prisma");
-	make_dir(fx, "prisma/schema");
-	enter_dir(fx);
-	assert_int_equal(migrations_folder_find(NULL, "prisma/schema.prisma", out, sizeof(out)), 0);
-	assert_int_equal(migrations_folder_find(NULL, "prisma/schema", out, sizeof(out)), 0);
-	assert_int_equal(migrations_folder_find(NULL, "schema.prisma", out, sizeof(out)), 0);
-	assert_int_equal(migrations_folder_find(NULL, NULL, out, sizeof(out)), 0);
+	enter_tree(*state, "prisma/ prisma/schema.prisma prisma/schema/");
+	expect_find(NULL, "prisma/schema.prisma", 0, NULL);
+	expect_find(NULL, "prisma/schema", 0, NULL);
+	expect_find(NULL, "schema.prisma", 0, NULL);
+	expect_find(NULL, NULL, 0, NULL);
 }
 
 static void test_find_out_too_small(void **state)
 {
-	struct fixture *fx = *state;
-	char out[PATH_MAX];
-
-	make_dir(fx, "prisma");
-	make_dir(fx, "prisma/migrations");
-	make_dir(fx, "db");
-	make_dir(fx, "db/migrations");
-	enter_dir(fx);
-
+	enter_tree(*state, "prisma/ prisma/migrations/ db/ db/migrations/");
 	/* Configured: "db/migrations" is 13 bytes, the NUL makes 14. */
-	errno = 0;
-	assert_int_equal(migrations_folder_find("db/migrations", NULL, out, 13), -1);
-	assert_int_equal(errno, ENAMETOOLONG);
-	assert_int_equal(migrations_folder_find("db/migrations", NULL, out, 14), 1);
-	assert_string_equal(out, "db/migrations");
-
+	expect_find_in_size("db/migrations", NULL, 14, "db/migrations");
 	/* Next to the schema: "db/migrations" again. */
-	errno = 0;
-	assert_int_equal(migrations_folder_find(NULL, "db/schema.prisma", out, 13), -1);
-	assert_int_equal(errno, ENAMETOOLONG);
-	assert_int_equal(migrations_folder_find(NULL, "db/schema.prisma", out, 14), 1);
-	assert_string_equal(out, "db/migrations");
-
+	expect_find_in_size(NULL, "db/schema.prisma", 14, "db/migrations");
 	/* The fallback: "prisma/migrations" is 17 bytes. */
-	errno = 0;
-	assert_int_equal(migrations_folder_find(NULL, NULL, out, 17), -1);
-	assert_int_equal(errno, ENAMETOOLONG);
-	assert_int_equal(migrations_folder_find(NULL, NULL, out, 18), 1);
-	assert_string_equal(out, "prisma/migrations");
+	expect_find_in_size(NULL, NULL, 18, "prisma/migrations");
 }
 
 /* ---- migrations_compare ---- */
@@ -517,231 +464,151 @@ static const struct migrations_folder folder_abc = {
 		.name = (n), .finished = (f), .rolled_back = (r), .logs = ""                                           \
 	}
 
-static void test_compare_all_applied(void **state)
+/* The whole status. first_pending and first_failed are checked as pointers: they point into the folder and the
+ * rows (NULL when there is none). */
+static void expect_status(const struct migrations_status *s, size_t applied, size_t pending, size_t failed,
+                          const char *first_pending, const struct migration_row *first_failed)
 {
-	const struct migration_row rows[] = {
-	    ROW("20240101_a", true, false),
-	    ROW("20240102_b", true, false),
-	    ROW("20240103_c", true, false),
-	};
+	assert_int_equal(s->applied, applied);
+	assert_int_equal(s->pending, pending);
+	assert_int_equal(s->failed, failed);
+	assert_ptr_equal(s->first_pending, first_pending);
+	assert_ptr_equal(s->first_failed, first_failed);
+}
+
+/* A case of migrations_compare against folder_abc: the rows, and the status they give. The first pending is
+ * names_abc[first_pending] when pending is not 0, the first failed &rows[first_failed] when failed is not 0; else
+ * they are NULL. */
+struct compare_case {
+	const struct migration_row *rows;
+	size_t row_count;
+	size_t applied;
+	size_t pending;
+	size_t failed;
+	size_t first_pending;
+	size_t first_failed;
+};
+
+/* The rows of a compare_case, from a list of rows. */
+#define ROWS(...)                                                                                                      \
+	.rows = (const struct migration_row[]){__VA_ARGS__},                                                           \
+	.row_count = sizeof((const struct migration_row[]){__VA_ARGS__}) / sizeof(struct migration_row)
+
+/* Runs the compare_case given as the test's state; the status starts as garbage, so every field is checked. */
+static void run_compare_case(void **state)
+{
+	const struct compare_case *c = *state;
 	struct migrations_status status;
 
-	(void)state;
-	migrations_compare(&folder_abc, rows, 3, &status);
-	assert_int_equal(status.applied, 3);
-	assert_int_equal(status.pending, 0);
-	assert_int_equal(status.failed, 0);
-	assert_null(status.first_pending);
-	assert_null(status.first_failed);
+	memset(&status, 0xff, sizeof(status));
+	migrations_compare(&folder_abc, c->rows, c->row_count, &status);
+	expect_status(&status, c->applied, c->pending, c->failed, c->pending ? names_abc[c->first_pending] : NULL,
+	              c->failed ? &c->rows[c->first_failed] : NULL);
 }
+
+/* The compare_case compare_<name> as the test test_compare_<name>. */
+#define COMPARE_TEST(name)                                                                                             \
+	{                                                                                                              \
+		"test_compare_" #name, run_compare_case, NULL, NULL, (void *)&compare_##name                           \
+	}
+
+static const struct compare_case compare_all_applied = {
+    ROWS(ROW("20240101_a", true, false), ROW("20240102_b", true, false), ROW("20240103_c", true, false)),
+    .applied = 3,
+};
 
 /* Rows in any order: they are matched by name. */
-static void test_compare_rows_in_any_order(void **state)
-{
-	const struct migration_row rows[] = {
-	    ROW("20240103_c", true, false),
-	    ROW("20240101_a", true, false),
-	    ROW("20240102_b", true, false),
-	};
-	struct migrations_status status;
+static const struct compare_case compare_rows_in_any_order = {
+    ROWS(ROW("20240103_c", true, false), ROW("20240101_a", true, false), ROW("20240102_b", true, false)),
+    .applied = 3,
+};
 
-	(void)state;
-	migrations_compare(&folder_abc, rows, 3, &status);
-	assert_int_equal(status.applied, 3);
-	assert_int_equal(status.pending, 0);
-}
-
-static void test_compare_pending(void **state)
-{
-	const struct migration_row rows[] = {
-	    ROW("20240101_a", true, false),
-	};
-	struct migrations_status status;
-
-	(void)state;
-	migrations_compare(&folder_abc, rows, 1, &status);
-	assert_int_equal(status.applied, 1);
-	assert_int_equal(status.pending, 2);
-	assert_int_equal(status.failed, 0);
-	assert_ptr_equal(status.first_pending, names_abc[1]);
-	assert_string_equal(status.first_pending, "20240102_b");
-	assert_null(status.first_failed);
-}
+static const struct compare_case compare_pending = {
+    ROWS(ROW("20240101_a", true, false)),
+    .applied = 1,
+    .pending = 2,
+    .first_pending = 1,
+};
 
 /* A gap in the middle: the first pending is the first in folder order. */
-static void test_compare_pending_gap(void **state)
-{
-	const struct migration_row rows[] = {
-	    ROW("20240103_c", true, false),
-	    ROW("20240101_a", true, false),
-	};
-	struct migrations_status status;
+static const struct compare_case compare_pending_gap = {
+    ROWS(ROW("20240103_c", true, false), ROW("20240101_a", true, false)),
+    .applied = 2,
+    .pending = 1,
+    .first_pending = 1,
+};
 
-	(void)state;
-	migrations_compare(&folder_abc, rows, 2, &status);
-	assert_int_equal(status.applied, 2);
-	assert_int_equal(status.pending, 1);
-	assert_ptr_equal(status.first_pending, names_abc[1]);
-}
+static const struct compare_case compare_no_rows = {
+    .rows = NULL,
+    .row_count = 0,
+    .pending = 3,
+    .first_pending = 0,
+};
 
-static void test_compare_no_rows(void **state)
-{
-	struct migrations_status status;
-
-	(void)state;
-	migrations_compare(&folder_abc, NULL, 0, &status);
-	assert_int_equal(status.applied, 0);
-	assert_int_equal(status.pending, 3);
-	assert_int_equal(status.failed, 0);
-	assert_ptr_equal(status.first_pending, names_abc[0]);
-	assert_null(status.first_failed);
-}
-
-static void test_compare_rolled_back_is_pending(void **state)
-{
-	const struct migration_row rows[] = {
-	    ROW("20240101_a", true, false),
-	    ROW("20240102_b", false, true),
-	    ROW("20240103_c", true, false),
-	};
-	struct migrations_status status;
-
-	(void)state;
-	migrations_compare(&folder_abc, rows, 3, &status);
-	assert_int_equal(status.applied, 2);
-	assert_int_equal(status.pending, 1);
-	assert_int_equal(status.failed, 0);
-	assert_ptr_equal(status.first_pending, names_abc[1]);
-	assert_null(status.first_failed);
-}
+static const struct compare_case compare_rolled_back_is_pending = {
+    ROWS(ROW("20240101_a", true, false), ROW("20240102_b", false, true), ROW("20240103_c", true, false)),
+    .applied = 2,
+    .pending = 1,
+    .first_pending = 1,
+};
 
 /* Finished and then rolled back: still pending. */
-static void test_compare_finished_then_rolled_back_is_pending(void **state)
-{
-	const struct migration_row rows[] = {
-	    ROW("20240101_a", true, true),
-	    ROW("20240102_b", true, false),
-	    ROW("20240103_c", true, false),
-	};
-	struct migrations_status status;
+static const struct compare_case compare_finished_then_rolled_back_is_pending = {
+    ROWS(ROW("20240101_a", true, true), ROW("20240102_b", true, false), ROW("20240103_c", true, false)),
+    .applied = 2,
+    .pending = 1,
+    .first_pending = 0,
+};
 
-	(void)state;
-	migrations_compare(&folder_abc, rows, 3, &status);
-	assert_int_equal(status.applied, 2);
-	assert_int_equal(status.pending, 1);
-	assert_int_equal(status.failed, 0);
-	assert_ptr_equal(status.first_pending, names_abc[0]);
-}
+static const struct compare_case compare_rolled_back_then_applied = {
+    ROWS(ROW("20240101_a", true, false), ROW("20240102_b", false, true), ROW("20240102_b", false, true),
+         ROW("20240102_b", true, false), ROW("20240103_c", true, false)),
+    .applied = 3,
+};
 
-static void test_compare_rolled_back_then_applied(void **state)
-{
-	const struct migration_row rows[] = {
-	    ROW("20240101_a", true, false), ROW("20240102_b", false, true), ROW("20240102_b", false, true),
-	    ROW("20240102_b", true, false), ROW("20240103_c", true, false),
-	};
-	struct migrations_status status;
-
-	(void)state;
-	migrations_compare(&folder_abc, rows, 5, &status);
-	assert_int_equal(status.applied, 3);
-	assert_int_equal(status.pending, 0);
-	assert_int_equal(status.failed, 0);
-	assert_null(status.first_pending);
-	assert_null(status.first_failed);
-}
-
-static void test_compare_failed(void **state)
-{
-	const struct migration_row rows[] = {
-	    ROW("20240101_a", true, false),
-	    {.name = "20240102_b", .finished = false, .rolled_back = false, .logs = "ERROR: relation exists"},
-	};
-	struct migrations_status status;
-
-	(void)state;
-	migrations_compare(&folder_abc, rows, 2, &status);
-	assert_int_equal(status.failed, 1);
-	assert_ptr_equal(status.first_failed, &rows[1]);
-	assert_string_equal(status.first_failed->logs, "ERROR: relation exists");
-	/* The failed row is live: its folder is not pending. */
-	assert_int_equal(status.applied, 2);
-	assert_int_equal(status.pending, 1);
-	assert_ptr_equal(status.first_pending, names_abc[2]);
-}
+/* The failed row is live: its folder is not pending. */
+static const struct compare_case compare_failed = {
+    ROWS(ROW("20240101_a", true, false),
+         {.name = "20240102_b", .finished = false, .rolled_back = false, .logs = "ERROR: relation exists"}),
+    .applied = 2,
+    .pending = 1,
+    .first_pending = 2,
+    .failed = 1,
+    .first_failed = 1,
+};
 
 /* A failed one that was rolled back and then applied: nothing blocks. */
-static void test_compare_failed_rolled_back_then_applied(void **state)
-{
-	const struct migration_row rows[] = {
-	    ROW("20240101_a", true, false),
-	    ROW("20240102_b", false, true),
-	    ROW("20240102_b", true, false),
-	    ROW("20240103_c", true, false),
-	};
-	struct migrations_status status;
-
-	(void)state;
-	migrations_compare(&folder_abc, rows, 4, &status);
-	assert_int_equal(status.failed, 0);
-	assert_null(status.first_failed);
-	assert_int_equal(status.applied, 3);
-	assert_int_equal(status.pending, 0);
-}
+static const struct compare_case compare_failed_rolled_back_then_applied = {
+    ROWS(ROW("20240101_a", true, false), ROW("20240102_b", false, true), ROW("20240102_b", true, false),
+         ROW("20240103_c", true, false)),
+    .applied = 3,
+};
 
 /* Several failed rows, one without a folder: all count, the first is kept. */
-static void test_compare_several_failed(void **state)
-{
-	const struct migration_row rows[] = {
-	    ROW("20231231_gone", false, false),
-	    ROW("20240101_a", true, false),
-	    ROW("20240102_b", false, false),
-	};
-	struct migrations_status status;
+static const struct compare_case compare_several_failed = {
+    ROWS(ROW("20231231_gone", false, false), ROW("20240101_a", true, false), ROW("20240102_b", false, false)),
+    .applied = 2,
+    .pending = 1,
+    .first_pending = 2,
+    .failed = 2,
+    .first_failed = 0,
+};
 
-	(void)state;
-	migrations_compare(&folder_abc, rows, 3, &status);
-	assert_int_equal(status.failed, 2);
-	assert_ptr_equal(status.first_failed, &rows[0]);
-	assert_int_equal(status.applied, 2);
-	assert_int_equal(status.pending, 1);
-	assert_ptr_equal(status.first_pending, names_abc[2]);
-}
-
-static void test_compare_rows_without_folder_ignored(void **state)
-{
-	const struct migration_row rows[] = {
-	    ROW("20230101_old", true, false),
-	    ROW("20240101_a", true, false),
-	    ROW("20230202_older_rolled_back", false, true),
-	    ROW("20240102_b", true, false),
-	    ROW("20250101_future", true, false),
-	};
-	struct migrations_status status;
-
-	(void)state;
-	migrations_compare(&folder_abc, rows, 5, &status);
-	assert_int_equal(status.applied, 2);
-	assert_int_equal(status.pending, 1);
-	assert_int_equal(status.failed, 0);
-	assert_ptr_equal(status.first_pending, names_abc[2]);
-	assert_null(status.first_failed);
-}
+static const struct compare_case compare_rows_without_folder_ignored = {
+    ROWS(ROW("20230101_old", true, false), ROW("20240101_a", true, false),
+         ROW("20230202_older_rolled_back", false, true), ROW("20240102_b", true, false),
+         ROW("20250101_future", true, false)),
+    .applied = 2,
+    .pending = 1,
+    .first_pending = 2,
+};
 
 /* A name is matched whole, not as a prefix. */
-static void test_compare_names_match_whole(void **state)
-{
-	const struct migration_row rows[] = {
-	    ROW("20240101", true, false),
-	    ROW("20240101_a_more", true, false),
-	};
-	struct migrations_status status;
-
-	(void)state;
-	migrations_compare(&folder_abc, rows, 2, &status);
-	assert_int_equal(status.applied, 0);
-	assert_int_equal(status.pending, 3);
-	assert_ptr_equal(status.first_pending, names_abc[0]);
-}
+static const struct compare_case compare_names_match_whole = {
+    ROWS(ROW("20240101", true, false), ROW("20240101_a_more", true, false)),
+    .pending = 3,
+    .first_pending = 0,
+};
 
 static void test_compare_empty(void **state)
 {
@@ -754,20 +621,12 @@ static void test_compare_empty(void **state)
 	(void)state;
 	memset(&status, 0xff, sizeof(status));
 	migrations_compare(&empty, NULL, 0, &status);
-	assert_int_equal(status.applied, 0);
-	assert_int_equal(status.pending, 0);
-	assert_int_equal(status.failed, 0);
-	assert_null(status.first_pending);
-	assert_null(status.first_failed);
+	expect_status(&status, 0, 0, 0, NULL, NULL);
 
 	/* Rows but no folders: ignored. */
 	memset(&status, 0xff, sizeof(status));
 	migrations_compare(&empty, rows, 1, &status);
-	assert_int_equal(status.applied, 0);
-	assert_int_equal(status.pending, 0);
-	assert_int_equal(status.failed, 0);
-	assert_null(status.first_pending);
-	assert_null(status.first_failed);
+	expect_status(&status, 0, 0, 0, NULL, NULL);
 }
 
 /* The folder read from disk, compared: the two parts together. */
@@ -780,13 +639,10 @@ static void test_compare_read_folder(void **state)
 	};
 	struct migrations_status status;
 
-	make_dir(fx, "20240102_users");
-	make_dir(fx, "20240101_init");
-	make_file(fx, "migration_lock.toml");
-	assert_int_equal(migrations_folder_read(fx->dir, &folder, fx->error, sizeof(fx->error)), 0);
+	make_tree(fx, "20240102_users/ 20240101_init/ migration_lock.toml");
+	read_folder(fx, fx->dir, &folder);
 	migrations_compare(&folder, rows, 1, &status);
-	assert_int_equal(status.applied, 1);
-	assert_int_equal(status.pending, 1);
+	expect_status(&status, 1, 1, 0, folder.names[1], NULL);
 	assert_string_equal(status.first_pending, "20240102_users");
 	migrations_folder_release(&folder);
 }
@@ -836,19 +692,19 @@ int main(void)
 	    TEST(test_find_migrations_file_is_skipped),
 	    TEST(test_find_none_anywhere),
 	    TEST(test_find_out_too_small),
-	    TEST(test_compare_all_applied),
-	    TEST(test_compare_rows_in_any_order),
-	    TEST(test_compare_pending),
-	    TEST(test_compare_pending_gap),
-	    TEST(test_compare_no_rows),
-	    TEST(test_compare_rolled_back_is_pending),
-	    TEST(test_compare_finished_then_rolled_back_is_pending),
-	    TEST(test_compare_rolled_back_then_applied),
-	    TEST(test_compare_failed),
-	    TEST(test_compare_failed_rolled_back_then_applied),
-	    TEST(test_compare_several_failed),
-	    TEST(test_compare_rows_without_folder_ignored),
-	    TEST(test_compare_names_match_whole),
+	    COMPARE_TEST(all_applied),
+	    COMPARE_TEST(rows_in_any_order),
+	    COMPARE_TEST(pending),
+	    COMPARE_TEST(pending_gap),
+	    COMPARE_TEST(no_rows),
+	    COMPARE_TEST(rolled_back_is_pending),
+	    COMPARE_TEST(finished_then_rolled_back_is_pending),
+	    COMPARE_TEST(rolled_back_then_applied),
+	    COMPARE_TEST(failed),
+	    COMPARE_TEST(failed_rolled_back_then_applied),
+	    COMPARE_TEST(several_failed),
+	    COMPARE_TEST(rows_without_folder_ignored),
+	    COMPARE_TEST(names_match_whole),
 	    TEST(test_compare_empty),
 	    TEST(test_compare_read_folder),
 	    TEST(test_rows_free),
