@@ -93,6 +93,7 @@ static int supervise_app(const struct invocation *invocation, const char *const 
 static int run_phases(const struct invocation *invocation, const char *const *argv, struct loop *loop,
                       bool became_reaper)
 {
+	struct phase_schema schema = {0};
 	int status = 0;
 
 	if (!config_bool(&invocation->config, SETTING_NO_WAIT))
@@ -100,11 +101,12 @@ static int run_phases(const struct invocation *invocation, const char *const *ar
 	if (status == 0)
 		status = stopped_before(argv[0]);
 	if (status == 0)
-		status = phase_generate(invocation, loop);
+		status = phase_generate(invocation, loop, &schema);
 	if (status == 0)
 		status = stopped_before(argv[0]);
 	if (status == 0)
-		status = phase_migrate(invocation, loop);
+		status = phase_migrate(invocation, loop, &schema);
+	phase_schema_release(&schema);
 	if (status == 0)
 		status = stopped_before(argv[0]);
 	if (status != 0)

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -251,7 +252,13 @@ static int take_lock(struct lockfile *lock, struct loop *loop, struct client_inp
 	return LOCKED_GENERATE;
 }
 
-int phase_generate(const struct invocation *invocation, struct loop *loop)
+void phase_schema_release(struct phase_schema *schema)
+{
+	free(schema->path);
+	*schema = (struct phase_schema){0};
+}
+
+int phase_generate(const struct invocation *invocation, struct loop *loop, struct phase_schema *schema)
 {
 	const struct config *config = &invocation->config;
 	bool force = config_bool(config, SETTING_FORCE_GENERATE);
@@ -269,6 +276,12 @@ int phase_generate(const struct invocation *invocation, struct loop *loop)
 	status = client_inputs_find(config, &inputs, &found);
 	if (status != 0)
 		return status;
+	schema->searched = true;
+	if (found && !(schema->path = strdup(inputs.schema.schema_path))) {
+		log_error("cannot keep the schema's path: %s", strerror(ENOMEM));
+		client_inputs_release(&inputs);
+		return EXIT_OS_ERROR;
+	}
 	if (!found) {
 		log_info("no Prisma schema found: generate skipped");
 		return 0;

@@ -36,26 +36,26 @@ struct migrate_plan {
 	struct migrations_folder folder;
 };
 
-/* Fills the plan. Returns 1 when migrations are enabled (not no-migrate, a
- * schema, a migrations folder with migrations in it; release plan->folder
- * then), 0 when not, or an exit code (> 1) after logging why; quiet logs
- * nothing, and takes errors for "not enabled". */
-static int find_migrations(const struct config *config, struct migrate_plan *plan, bool quiet)
+/* Puts the schema's path into plan, from known when the generate phase looked
+ * for it, else looking now. Returns 1 found, 0 none, or an exit code (> 1)
+ * after logging why (quiet: 0, silently). */
+static int find_schema(const struct config *config, const struct phase_schema *known, struct migrate_plan *plan,
+                       bool quiet)
 {
-	const char *configured = config_text(config, SETTING_MIGRATIONS);
 	struct schema_inputs schema;
 	char error[LINE_MAX_CHARS];
 	char cwd[PATH_MAX];
 	int found;
 
-	if (config_bool(config, SETTING_NO_MIGRATE)) {
-		if (!quiet)
-			log_verbose("migrate skipped: no-migrate is set");
-		return 0;
+	if (known && known->searched) {
+		if (known->path)
+			snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", known->path);
+		return known->path != NULL;
 	}
 	if (!getcwd(cwd, sizeof(cwd))) {
-		log_error("cannot read the working directory: %s", strerror(errno));
-		return EXIT_OS_ERROR;
+		if (!quiet)
+			log_error("cannot read the working directory: %s", strerror(errno));
+		return quiet ? 0 : EXIT_OS_ERROR;
 	}
 	found = schema_find(cwd, config_text(config, SETTING_SCHEMA), &schema, error, sizeof(error));
 	if (found < 0) {
@@ -63,10 +63,32 @@ static int find_migrations(const struct config *config, struct migrate_plan *pla
 			log_error("%s", error);
 		return quiet ? 0 : EXIT_CONFIG;
 	}
-	if (found == 0)
+	if (found == 1) {
+		snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", schema.schema_path);
+		schema_inputs_release(&schema);
+	}
+	return found;
+}
+
+/* Fills the plan. Returns 1 when migrations are enabled (not no-migrate, a
+ * schema, a migrations folder with migrations in it; release plan->folder
+ * then), 0 when not, or an exit code (> 1) after logging why; quiet logs
+ * nothing, and takes errors for "not enabled". */
+static int find_migrations(const struct config *config, const struct phase_schema *known, struct migrate_plan *plan,
+                           bool quiet)
+{
+	const char *configured = config_text(config, SETTING_MIGRATIONS);
+	char error[LINE_MAX_CHARS];
+	int found;
+
+	if (config_bool(config, SETTING_NO_MIGRATE)) {
+		if (!quiet)
+			log_verbose("migrate skipped: no-migrate is set");
 		return 0;
-	snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", schema.schema_path);
-	schema_inputs_release(&schema);
+	}
+	found = find_schema(config, known, plan, quiet);
+	if (found != 1)
+		return found;
 	found = migrations_folder_find(configured, plan->schema_path, plan->folder_path, sizeof(plan->folder_path));
 	if (found < 0) {
 		if (!quiet)
@@ -103,7 +125,7 @@ bool phase_migrate_creates_database(const void *arg, char *why, size_t why_size)
 	const struct invocation *invocation = arg;
 	struct migrate_plan plan = {0};
 
-	if (find_migrations(&invocation->config, &plan, true) != 1)
+	if (find_migrations(&invocation->config, NULL, &plan, true) != 1)
 		return false;
 	migrations_folder_release(&plan.folder);
 	snprintf(why, why_size, "prisma migrate deploy creates it, from %s", plan.folder_path);
@@ -443,12 +465,12 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 	return status == COMPARED_SKIP ? 0 : status;
 }
 
-int phase_migrate(const struct invocation *invocation, struct loop *loop)
+int phase_migrate(const struct invocation *invocation, struct loop *loop, const struct phase_schema *schema)
 {
 	const struct config *config = &invocation->config;
 	const char *url = config_text(config, SETTING_DATABASE_URL);
 	struct migrate_plan plan = {0};
-	int status = find_migrations(config, &plan, false);
+	int status = find_migrations(config, schema, &plan, false);
 
 	if (status != 1)
 		return status;

@@ -16,14 +16,24 @@
 /* Waits for the database and the --wait dependencies. */
 int phase_wait(const struct invocation *invocation, struct loop *loop);
 
+/* Where a phase found the schema, for the next one, so that a start looks for
+ * it once (every container pays for the look, schema or not). */
+struct phase_schema {
+	bool searched; /* looked for, found or not */
+	char *path;    /* found: owned; NULL when there is none */
+};
+
+void phase_schema_release(struct phase_schema *schema);
+
 /* Runs prisma generate when the client's inputs changed since the last
- * successful generate, or its output is missing. */
-int phase_generate(const struct invocation *invocation, struct loop *loop);
+ * successful generate, or its output is missing. Fills *schema when it looked
+ * for the schema. */
+int phase_generate(const struct invocation *invocation, struct loop *loop, struct phase_schema *schema);
 
 /* Runs prisma migrate deploy when the migrations folder has migrations the
  * database has not applied (read natively), one process at a time per
  * database; stops with a clear message when a failed migration blocks. */
-int phase_migrate(const struct invocation *invocation, struct loop *loop);
+int phase_migrate(const struct invocation *invocation, struct loop *loop, const struct phase_schema *schema);
 
 /* For the wait: whether the migrate phase will run and create a missing
  * database (not no-migrate, a schema and a migrations folder); why names the
