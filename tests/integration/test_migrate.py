@@ -349,6 +349,33 @@ def test_missing_database_without_migrations_stops_the_start(app):
     assert app.deploys() == [] and not app.app_ran
 
 
+def test_unreadable_table_is_left_to_deploy(app):
+    # a table the app's role may not read (made by another role): the native check cannot decide
+    app.pg.psql("CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, migration_name varchar(255), "
+                "finished_at timestamptz, rolled_back_at timestamptz, logs text, started_at timestamptz)",
+                database=app.database)
+    install_wrapper(app.root, app.calls_log, before_exec="exit 0")  # the call is what counts here
+    res = app.run()
+    assert res.returncode == 0, str(res)
+    warnings = [line for line in res.stderr_lines() if "warning:" in line]
+    assert len(warnings) == 1 and "cannot read _prisma_migrations (permission denied" in warnings[0], str(res)
+    assert "running prisma migrate deploy: the migrations table could not be read" in res.stderr, str(res)
+    assert len(app.deploys()) == 1 and app.app_ran
+
+
+def test_pgbouncer_urls_deploy_without_the_lock(app):
+    # through a transaction pooler a session lock would outlive the connection: not taken, not waited for
+    holder = held_lock(app.pg, app.database)
+    try:
+        install_wrapper(app.root, app.calls_log, before_exec="exit 0")
+        res = app.run(env={"DATABASE_URL": app.pg.url(database=app.database, params="pgbouncer=true")})
+    finally:
+        release(holder)
+    assert res.returncode == 0, str(res)
+    assert "another process is migrating" not in res.stderr, str(res)
+    assert len(app.deploys()) == 1 and app.app_ran
+
+
 def test_other_databases_always_deploy(app):
     res = app.run("--no-wait", env={"DATABASE_URL": "mysql://u:p@127.0.0.1:1/db"})
     assert "running prisma migrate deploy: only PostgreSQL databases are checked first" in res.stderr, str(res)
