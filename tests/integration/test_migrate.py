@@ -128,9 +128,10 @@ def send(p: subprocess.Popen, sql: str):
     p.stdin.flush()
 
 
-def entrypoint_connected(app) -> bool:
-    return app.pg.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'prisma-entrypoint' "
-                       f"AND datname = '{app.database}'").strip() == "1"
+def entrypoint_sent(app, words: str) -> bool:
+    """Whether the entrypoint's connection to the app's database has sent (last) a query with words."""
+    return words in app.pg.psql("SELECT query FROM pg_stat_activity WHERE application_name = 'prisma-entrypoint' "
+                                f"AND datname = '{app.database}'")
 
 
 def create_migrations_table(app, *rows):
@@ -271,8 +272,9 @@ def test_a_migration_being_applied_is_waited_for_not_called_failed(app):
     deployer = held_lock(app.pg, app.database, PRISMA_LOCK_KEY)
     try:
         proc = app.start()
-        wait_until(lambda: entrypoint_connected(app), 30, "the entrypoint's connection", proc)
-        time.sleep(0.5)
+        # it saw the unfinished row and asked whether Prisma's lock is held
+        wait_until(lambda: entrypoint_sent(app, "pg_locks"), timeout(30), "the look at Prisma's lock", proc)
+        time.sleep(0.3)
         assert proc.popen.poll() is None, "the start did not wait for the deploy in progress"
         # the other deploy finishes its migration and lets go of Prisma's lock
         send(deployer, 'ALTER TABLE "User" ADD COLUMN "age" INTEGER; UPDATE _prisma_migrations SET finished_at = '
@@ -292,9 +294,9 @@ def test_sigterm_while_waiting_for_the_lock(app):
     holder = held_lock(app.pg, app.database)
     try:
         proc = app.start()
-        # connected and trying the lock (it tries every 100 ms): the session shows in pg_stat_activity
-        wait_until(lambda: entrypoint_connected(app), 30, "the entrypoint's connection", proc)
-        time.sleep(0.3)
+        # trying the lock (every 100 ms): its query shows in pg_stat_activity
+        wait_until(lambda: entrypoint_sent(app, "pg_try_advisory_lock"), timeout(30), "the lock's first try", proc)
+        time.sleep(timeout(0.3))  # past the first try's answer, which says so
         sent = time.monotonic()
         proc.signal(signal.SIGTERM)
         res = proc.wait(10)
