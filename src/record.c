@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The trailing characters mkostemp() requires to be X. */
+#define TEMP_UNIQUE_CHARS 6
+
 #define DIGEST_HEX_LEN 64
 #define DIGEST_KEY     "digest "
 
@@ -79,15 +82,20 @@ static int sync_folder(const char *path)
 int record_write(const char *path, const char *hex, const char *schema_path, char *error, size_t error_size)
 {
 	char temp[PATH_MAX];
+	int temp_len;
 	char content[PATH_MAX + 256];
 	int content_len;
 	int fd;
 	const char *step;
 
-	if ((size_t)snprintf(temp, sizeof(temp), "%s.tmp-XXXXXX", path) >= sizeof(temp)) {
+	temp_len = snprintf(temp, sizeof(temp), "%s.tmp-", path);
+	if (temp_len < 0 || (size_t)temp_len + TEMP_UNIQUE_CHARS >= sizeof(temp)) {
 		snprintf(error, error_size, "cannot write the generate record %s: path too long", path);
 		return -1;
 	}
+	/* mkostemp() makes the name unique by replacing these. */
+	memset(temp + temp_len, 'X', TEMP_UNIQUE_CHARS);
+	temp[temp_len + TEMP_UNIQUE_CHARS] = '\0';
 	content_len = snprintf(content, sizeof(content),
 	                       "# prisma-entrypoint: inputs of the last successful prisma generate\n"
 	                       "digest %s\nschema %s\n",

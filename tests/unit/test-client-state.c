@@ -34,8 +34,7 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/pe-test-client-state-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
+	if (tree_make(fx->dir, sizeof(fx->dir), "client-state") < 0) {
 		free(fx);
 		return -1;
 	}

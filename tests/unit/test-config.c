@@ -39,8 +39,8 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/pe-test-config-XXXXXX");
-	if (!getcwd(fx->old_cwd, sizeof(fx->old_cwd)) || !mkdtemp(fx->dir) || chdir(fx->dir) < 0) {
+	if (!getcwd(fx->old_cwd, sizeof(fx->old_cwd)) || tree_make(fx->dir, sizeof(fx->dir), "config") < 0 ||
+	    chdir(fx->dir) < 0) {
 		free(fx);
 		return -1;
 	}

@@ -703,8 +703,7 @@ static bool tls_server_start(struct tls_server *server)
 	char accept_at[32];
 
 	*server = (struct tls_server){0};
-	snprintf(server->dir, sizeof(server->dir), "/tmp/pe-test-http-XXXXXX");
-	assert_non_null(mkdtemp(server->dir));
+	assert_int_equal(tree_make(server->dir, sizeof(server->dir), "http"), 0);
 	snprintf(server->cert, sizeof(server->cert), "%s/cert.pem", server->dir);
 	snprintf(key, sizeof(key), "%s/key.pem", server->dir);
 	snprintf(command, sizeof(command),

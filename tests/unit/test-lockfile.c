@@ -44,8 +44,7 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/pe-test-lockfile-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
+	if (tree_make(fx->dir, sizeof(fx->dir), "lockfile") < 0) {
 		free(fx);
 		return -1;
 	}

@@ -36,8 +36,7 @@ static int setup(void **state)
 		free(fx);
 		return -1;
 	}
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/pe-test-migrations-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
+	if (tree_make(fx->dir, sizeof(fx->dir), "migrations") < 0) {
 		free(fx);
 		return -1;
 	}

@@ -522,8 +522,7 @@ static void fake_start_unix(struct fake *fake, const struct script *script)
 	int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	*fake = (struct fake){0};
-	snprintf(fake->dir, sizeof(fake->dir), "/tmp/pe-test-pgconn-XXXXXX");
-	assert_non_null(mkdtemp(fake->dir));
+	assert_int_equal(tree_make(fake->dir, sizeof(fake->dir), "pgconn"), 0);
 	snprintf(fake->port, sizeof(fake->port), "5432");
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/.s.PGSQL.5432", fake->dir);
 	assert_true(listener >= 0);

@@ -38,8 +38,7 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/pe-test-proc-XXXXXX");
-	if (!getcwd(fx->old_cwd, sizeof(fx->old_cwd)) || !mkdtemp(fx->dir)) {
+	if (!getcwd(fx->old_cwd, sizeof(fx->old_cwd)) || tree_make(fx->dir, sizeof(fx->dir), "proc") < 0) {
 		free(fx);
 		return -1;
 	}

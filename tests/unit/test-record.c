@@ -38,8 +38,7 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/pe-test-record-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
+	if (tree_make(fx->dir, sizeof(fx->dir), "record") < 0) {
 		free(fx);
 		return -1;
 	}

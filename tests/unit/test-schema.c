@@ -38,8 +38,7 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/pe-test-schema-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
+	if (tree_make(fx->dir, sizeof(fx->dir), "schema") < 0) {
 		free(fx);
 		return -1;
 	}

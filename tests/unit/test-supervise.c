@@ -45,8 +45,7 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/pe-test-supervise-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
+	if (tree_make(fx->dir, sizeof(fx->dir), "supervise") < 0) {
 		free(fx);
 		return -1;
 	}
