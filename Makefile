@@ -33,7 +33,7 @@ HELPERS := $(patsubst tests/integration/helpers/%.c,build/helpers/%,$(wildcard t
 PYTEST := /usr/bin/python3 -m pytest
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 
-.PHONY: all asan test deps unit integration asan-test valgrind-test lint format readme bench clean
+.PHONY: all asan static image test deps unit integration integration-static asan-test valgrind-test lint format readme bench clean
 all: build/prisma-entrypoint
 
 build/obj/%.o: %.c
@@ -51,6 +51,43 @@ build/asan/prisma-entrypoint: $(ASAN_OBJ) $(call obj,asan/,$(ENTRY))
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) -pthread -o $@ $^ $(PKG_LIBS)
 
 asan: build/asan/prisma-entrypoint
+
+# The static flavour: one file with libpq, libcurl, OpenSSL and inih inside,
+# linked with musl (docker/static-deps.sh builds those from Debian's source
+# packages, cached outside the clone, and names the folder). The folder is
+# kept in build/static/deps so that objects are rebuilt when it changes.
+STATIC_CC := musl-gcc
+STATIC_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARNINGS) -Os -ffunction-sections -fdata-sections -Isrc -Ientrypoint \
+	-I$(STATIC_PREFIX)/include -DPE_STATIC -DPE_VERSION='"$(VERSION)"' -MMD -MP
+STATIC_LIBS = -L$(STATIC_PREFIX)/lib -lpq -lpgcommon_shlib -lpgport_shlib -lcurl -lssl -lcrypto -linih -pthread
+
+static:
+	@prefix=$$(docker/static-deps.sh) && mkdir -p build/static && \
+	{ [ "$$(cat build/static/deps 2>/dev/null)" = "$$prefix" ] || echo "$$prefix" >build/static/deps; } && \
+	$(MAKE) --no-print-directory STATIC_PREFIX="$$prefix" build/static/prisma-entrypoint
+
+build/static/obj/%.o: %.c build/static/deps
+	@mkdir -p $(dir $@)
+	$(STATIC_CC) $(STATIC_CFLAGS) -c -o $@ $<
+
+build/static/prisma-entrypoint: $(call obj,static/,$(SRC) $(ENTRY))
+	$(STATIC_CC) -static -s -Wl,--gc-sections -o $@ $^ $(STATIC_LIBS)
+
+# Images: prisma-entrypoint (FROM scratch, the static binary only) and the
+# example app, with docker when its engine answers, else podman. Base images
+# that cannot be pulled are made locally first (docker/offline/base-images.sh).
+# IMAGE_BUILD_FLAGS go to every build (the tests pass podman's --runtime).
+ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
+IMAGE_BUILD_FLAGS ?=
+SOURCE_URL ?= $(shell git config --get remote.origin.url 2>/dev/null)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+
+image:
+	docker/offline/base-images.sh $(ENGINE) $(IMAGE_BUILD_FLAGS)
+	$(ENGINE) build $(IMAGE_BUILD_FLAGS) --build-arg VERSION=$(VERSION) --build-arg SOURCE_URL=$(SOURCE_URL) \
+		--build-arg REVISION=$(REVISION) -f docker/Dockerfile -t prisma-entrypoint:latest \
+		-t prisma-entrypoint:$(VERSION) .
+	$(ENGINE) build $(IMAGE_BUILD_FLAGS) -t prisma-entrypoint-example:latest docker/example
 
 build/unit/%: tests/unit/%.c $(PLAIN_OBJ)
 	@mkdir -p $(dir $@)
@@ -73,6 +110,12 @@ unit: $(UNIT_BINS) $(ASAN_UNIT_BINS)
 
 integration: build/prisma-entrypoint $(HELPERS)
 	PRISMA_ENTRYPOINT_BIN=$(CURDIR)/build/prisma-entrypoint PRISMA_ENTRYPOINT_HELPERS=$(CURDIR)/build/helpers \
+		$(PYTEST) -q tests/integration
+
+# The same suites against the static build; tests/integration/test_static.py
+# (an empty root) and test_images.py (make image, real containers) run only here.
+integration-static: static $(HELPERS)
+	PRISMA_ENTRYPOINT_BIN=$(CURDIR)/build/static/prisma-entrypoint PRISMA_ENTRYPOINT_HELPERS=$(CURDIR)/build/helpers \
 		$(PYTEST) -q tests/integration
 
 asan-test: build/asan/prisma-entrypoint $(HELPERS)
@@ -98,10 +141,11 @@ readme: build/prisma-entrypoint
 	/usr/bin/python3 tests/readme_blocks.py --write README.md build/prisma-entrypoint
 
 test: deps
-	$(MAKE) all asan
+	$(MAKE) all asan static
 	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) integration-static
 	$(MAKE) asan-test
 	$(MAKE) valgrind-test
 

@@ -110,7 +110,6 @@ static void report_unknown(const struct option_set *set, const char *arg, int sh
 static int parse_options(int argc, char **argv, struct cmdline *cmdline, const struct option_set *set,
                          const struct command **requested, struct config_errors *errors, int *after_dashdash)
 {
-	int verbosity = 0;
 	int c;
 
 	optind = 0; /* glibc: a full re-initialisation, for the second pass */
@@ -130,7 +129,8 @@ static int parse_options(int argc, char **argv, struct cmdline *cmdline, const s
 		} else if (c == OPT_QUIET) {
 			add_flag(cmdline, SETTING_LOG_LEVEL, "quiet", "quiet", errors);
 		} else if (c == OPT_VERBOSE) {
-			add_flag(cmdline, SETTING_LOG_LEVEL, ++verbosity > 1 ? "debug" : "verbose", "verbose", errors);
+			add_flag(cmdline, SETTING_LOG_LEVEL, ++cmdline->verbosity > 1 ? "debug" : "verbose", "verbose",
+			         errors);
 		} else if (c == OPT_HELP) {
 			*requested = &command_help;
 		} else if (c == OPT_VERSION) {

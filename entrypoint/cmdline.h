@@ -23,6 +23,7 @@ struct cmdline {
 	const char *config_path; /* --config */
 	const struct command *command;
 	unsigned own_flags; /* see struct invocation */
+	int verbosity;      /* how many -v */
 	char **args;
 	int arg_count;
 };

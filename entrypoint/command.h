@@ -15,6 +15,7 @@ struct invocation {
 	char **args; /* the arguments after the command and its options */
 	int arg_count;
 	unsigned own_flags; /* bit i: the command's own_flags[i] was given */
+	int verbosity;      /* how many -v, for commands that read no settings */
 };
 
 struct command {

@@ -75,6 +75,7 @@ int main(int argc, char **argv)
 	invocation.args = cmdline.args;
 	invocation.arg_count = cmdline.arg_count;
 	invocation.own_flags = cmdline.own_flags;
+	invocation.verbosity = cmdline.verbosity;
 	status = cmdline.command->exec(&invocation);
 	config_release(&invocation.config);
 	return status;

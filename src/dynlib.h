@@ -22,7 +22,25 @@ int dynlib_load(const char *soname, const char *const *names, void **slots, size
  * `static struct {...} var` with one pointer per function, typed like the
  * function, and `static int load(char *error, size_t error_size)` that
  * fills it from soname on its first successful call; 0, or -1 with the
- * reason. Calls then go through var.name(...). */
+ * reason. Calls then go through var.name(...).
+ *
+ * The static flavour (PE_STATIC, `make static`) has the libraries linked
+ * in: the same table is filled by the linker and load() always succeeds,
+ * so the modules read the same in both flavours. */
+#ifdef PE_STATIC
+#define DYNLIB_DEFINE(var, load, soname, LIST)                                                                         \
+	static const struct {                                                                                          \
+		LIST(DYNLIB_SLOT_)                                                                                     \
+	} var = {LIST(DYNLIB_BIND_)};                                                                                  \
+	static int load(char *error, size_t error_size)                                                                \
+	{                                                                                                              \
+		(void)error;                                                                                           \
+		(void)error_size;                                                                                      \
+		return 0;                                                                                              \
+	}
+#define DYNLIB_BIND_(name) .name = name,
+#define DYNLIB_LINKED      true
+#else
 #define DYNLIB_DEFINE(var, load, soname, LIST)                                                                         \
 	static struct {                                                                                                \
 		LIST(DYNLIB_SLOT_)                                                                                     \
@@ -37,6 +55,8 @@ int dynlib_load(const char *soname, const char *const *names, void **slots, size
 			                     error_size) == 0;                                                         \
 		return loaded ? 0 : -1;                                                                                \
 	}
+#define DYNLIB_LINKED false
+#endif
 #define DYNLIB_SLOT_(name) __typeof__(&name) name;
 #define DYNLIB_NAME_(name) #name,
 

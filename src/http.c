@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /* curl.h turns curl_easy_setopt() and friends into type-checking macros
  * that cannot be called through the function pointers below; the typed
@@ -36,7 +37,8 @@
 	X(curl_multi_add_handle) \
 	X(curl_multi_remove_handle) \
 	X(curl_multi_socket_action) \
-	X(curl_multi_info_read)
+	X(curl_multi_info_read) \
+	X(curl_version)
 /* clang-format on */
 DYNLIB_DEFINE(cu, curl_load_functions, "libcurl.so.4", CURL_FUNCTIONS)
 
@@ -64,6 +66,20 @@ static int curl_load(char *error, size_t error_size)
  * one more for the resolver thread's wake-up: room to spare. */
 #define MAX_SOCKETS 8
 #define USER_AGENT  "prisma-entrypoint"
+
+/* Where images keep the system's CA bundle, in the order looked at:
+ * Debian, Ubuntu and Alpine; RHEL, Fedora and their kin (two names); Alpine's
+ * and the BSDs' other name; openSUSE. SSL_CERT_FILE, OpenSSL's own override,
+ * comes first. */
+static const char *const system_ca_files[] = {
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+    "/etc/ssl/ca-bundle.pem",
+};
+#define SYSTEM_CA_FILE_COUNT (sizeof(system_ca_files) / sizeof(system_ca_files[0]))
+_Static_assert(SYSTEM_CA_FILE_COUNT == 5, "the message of http_probe_start() names every file");
 
 struct http_socket {
 	int fd;
@@ -497,7 +513,21 @@ static void set_optional(CURL *easy, CURLoption option, const char *text, long v
 		cu.curl_easy_setopt(easy, option, value);
 }
 
-static int set_up(struct http_probe *probe, const char *url, const struct http_options *options)
+/* The CA bundle to verify servers with when http-ca-file is not set: the
+ * first of SSL_CERT_FILE and system_ca_files that can be read, or NULL. */
+static const char *system_ca_file(void)
+{
+	const char *from_environment = getenv("SSL_CERT_FILE");
+
+	if (from_environment && *from_environment && access(from_environment, R_OK) == 0)
+		return from_environment;
+	for (size_t i = 0; i < SYSTEM_CA_FILE_COUNT; i++)
+		if (access(system_ca_files[i], R_OK) == 0)
+			return system_ca_files[i];
+	return NULL;
+}
+
+static int set_up(struct http_probe *probe, const char *url, const char *ca_file, const struct http_options *options)
 {
 	CURL *easy;
 
@@ -529,7 +559,7 @@ static int set_up(struct http_probe *probe, const char *url, const struct http_o
 		return -1;
 	if (options->timeout_ms > 0 && set_long(easy, CURLOPT_TIMEOUT_MS, options->timeout_ms) < 0)
 		return -1;
-	if (options->ca_file && set_text(easy, CURLOPT_CAINFO, options->ca_file) < 0)
+	if (ca_file && set_text(easy, CURLOPT_CAINFO, ca_file) < 0)
 		return -1;
 	set_optional(easy, CURLOPT_PROTOCOLS_STR, "http,https", 0);
 	set_optional(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https", 0);
@@ -551,6 +581,7 @@ struct http_probe *http_probe_start(struct loop *loop, const char *url, const st
 	static const struct http_options defaults = {0};
 	struct http_probe *probe = calloc(1, sizeof(*probe));
 	char error[MESSAGE_MAX];
+	const char *ca_file;
 
 	if (!probe)
 		return NULL;
@@ -583,11 +614,33 @@ struct http_probe *http_probe_start(struct loop *loop, const char *url, const st
 		set_message(probe, "%s", error);
 		return finish_at_start(probe, HTTP_PERMANENT, "install libcurl (Debian: libcurl4)");
 	}
-	if (set_up(probe, url, options) < 0) {
+	/* The static build's libcurl knows no CA bundle of its own: the image's
+	 * is found here. A dynamic libcurl falls back on the one it was built
+	 * with, which may be a place this list does not know. */
+	ca_file = options->ca_file ? options->ca_file : system_ca_file();
+	if (!ca_file && DYNLIB_LINKED && !options->insecure && strncasecmp(url, "https:", strlen("https:")) == 0) {
+		set_message(probe,
+		            "no CA certificates to verify the server with: none of $SSL_CERT_FILE, %s, %s, %s, %s, %s "
+		            "can be read",
+		            system_ca_files[0], system_ca_files[1], system_ca_files[2], system_ca_files[3],
+		            system_ca_files[4]);
+		return finish_at_start(probe, HTTP_PERMANENT,
+		                       "install the CA certificates in the image (Debian: ca-certificates), or set "
+		                       "http-ca-file");
+	}
+	if (set_up(probe, url, ca_file, options) < 0) {
 		set_message(probe, "cannot set up the request (out of memory?)");
 		return finish_at_start(probe, HTTP_TRANSIENT, "");
 	}
 	return probe;
+}
+
+int http_library_version(char *out, size_t out_size)
+{
+	if (curl_load(out, out_size) < 0)
+		return -1;
+	snprintf(out, out_size, "%s", cu.curl_version());
+	return 0;
 }
 
 enum http_outcome http_probe_outcome(const struct http_probe *probe)

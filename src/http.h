@@ -71,6 +71,10 @@ typedef void http_done_fn(struct http_probe *probe, void *arg);
 struct http_probe *http_probe_start(struct loop *loop, const char *url, const struct http_options *options,
                                     http_done_fn *done, void *arg);
 
+/* libcurl's version and TLS library ("libcurl/7.88.1 OpenSSL/3.0.20") in
+ * out: 0; or -1 with why it cannot be loaded. */
+int http_library_version(char *out, size_t out_size);
+
 /* HTTP_RUNNING until done() is called, then the result. */
 enum http_outcome http_probe_outcome(const struct http_probe *probe);
 

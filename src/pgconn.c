@@ -500,6 +500,18 @@ void pgconn_target_release(struct pg_target *target)
 	*target = (struct pg_target){0};
 }
 
+int pgconn_library_version(char *out, size_t out_size)
+{
+	int version;
+
+	if (pq_load(out, out_size) < 0)
+		return -1;
+	/* 150018 is 15.18: major * 10000 + minor since PostgreSQL 10. */
+	version = pq.PQlibVersion();
+	snprintf(out, out_size, "libpq %d.%d", version / 10000, version % 10000);
+	return 0;
+}
+
 int pgconn_target_from_url(const char *text, struct pg_target *target, char *error, size_t error_size)
 {
 	struct build build = {.url = text, .error = error, .error_size = error_size};

@@ -100,8 +100,10 @@ static void list_nvm_versions(const char *nvm_dir, struct nvm_versions *versions
 	while ((entry = readdir(dir)) && versions->count < MAX_VERSIONS) {
 		size_t i = versions->count;
 
-		if (strlen(entry->d_name) < VERSION_CHARS && parse_version(entry->d_name, versions->numbers[i])) {
-			snprintf(versions->names[i], VERSION_CHARS, "%s", entry->d_name);
+		size_t length = strlen(entry->d_name);
+
+		if (length < VERSION_CHARS && parse_version(entry->d_name, versions->numbers[i])) {
+			memcpy(versions->names[i], entry->d_name, length + 1);
 			versions->count++;
 		}
 	}

@@ -230,9 +230,21 @@ int proc_exec(const char *const *argv, const struct proc_signals *signals)
 	return -1;
 }
 
+/* Linux's signal names by number (glibc's sigabbrev_np() is not in musl). */
+static const char *const signal_names[] = {
+    [SIGHUP] = "HUP",       [SIGINT] = "INT",   [SIGQUIT] = "QUIT",   [SIGILL] = "ILL",   [SIGTRAP] = "TRAP",
+    [SIGABRT] = "ABRT",     [SIGBUS] = "BUS",   [SIGFPE] = "FPE",     [SIGKILL] = "KILL", [SIGUSR1] = "USR1",
+    [SIGSEGV] = "SEGV",     [SIGUSR2] = "USR2", [SIGPIPE] = "PIPE",   [SIGALRM] = "ALRM", [SIGTERM] = "TERM",
+    [SIGSTKFLT] = "STKFLT", [SIGCHLD] = "CHLD", [SIGCONT] = "CONT",   [SIGSTOP] = "STOP", [SIGTSTP] = "TSTP",
+    [SIGTTIN] = "TTIN",     [SIGTTOU] = "TTOU", [SIGURG] = "URG",     [SIGXCPU] = "XCPU", [SIGXFSZ] = "XFSZ",
+    [SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF", [SIGWINCH] = "WINCH", [SIGIO] = "IO",     [SIGPWR] = "PWR",
+    [SIGSYS] = "SYS",
+};
+
 const char *proc_signal_name(int signo, char *buf, size_t size)
 {
-	const char *abbrev = signo > 0 && signo < SIGRTMIN ? sigabbrev_np(signo) : NULL;
+	const char *abbrev =
+	    signo > 0 && (size_t)signo < sizeof(signal_names) / sizeof(signal_names[0]) ? signal_names[signo] : NULL;
 
 	if (abbrev)
 		snprintf(buf, size, "SIG%s", abbrev);

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,7 +23,8 @@
 	X(EVP_sha256) \
 	X(EVP_DigestInit_ex) \
 	X(EVP_DigestUpdate) \
-	X(EVP_DigestFinal_ex)
+	X(EVP_DigestFinal_ex) \
+	X(OpenSSL_version)
 /* clang-format on */
 DYNLIB_DEFINE(evp, evp_load, "libcrypto.so.3", EVP_FUNCTIONS)
 
@@ -1128,6 +1130,14 @@ static int digest_file(EVP_MD_CTX *ctx, int base, char path_tag, char data_tag, 
 		snprintf(error, error_size, "SHA-256 failed");
 		return -1;
 	}
+	return 0;
+}
+
+int schema_digest_library_version(char *out, size_t out_size)
+{
+	if (evp_load(out, out_size) < 0)
+		return -1;
+	snprintf(out, out_size, "%s", evp.OpenSSL_version(OPENSSL_VERSION));
 	return 0;
 }
 

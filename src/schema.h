@@ -89,6 +89,10 @@ int schema_find(const char *base_dir, const char *configured, struct schema_inpu
  * one-line error (a file that cannot be read, libcrypto not loadable). */
 int schema_digest(const struct schema_inputs *inputs, char hex[65], char *error, size_t error_size);
 
+/* The version of the library that takes the digest ("OpenSSL 3.0.20 ...")
+ * in out: 0; or -1 with why it cannot be loaded. */
+int schema_digest_library_version(char *out, size_t out_size);
+
 /* Frees everything inputs owns and zeroes it; safe on a zeroed struct. */
 void schema_inputs_release(struct schema_inputs *inputs);
 

@@ -168,6 +168,12 @@ def with_reset_signals(preexec_fn=None):
     return preexec
 
 
+def is_static(binary: Path) -> bool:
+    """True for the static build (`make static`): ldd finds no dynamic section."""
+    p = subprocess.run(["ldd", str(binary)], capture_output=True, text=True)
+    return "not a dynamic executable" in p.stdout + p.stderr
+
+
 def signame(sig: int) -> str:
     try:
         return signal.Signals(sig).name

@@ -536,7 +536,7 @@ class PgFactory:
         self.certdir.mkdir(exist_ok=True)
         _run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
               "-keyout", self.certdir / "server.key", "-out", self.certdir / "server.crt", "-days", "2",
-              "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"],
+              "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,DNS:pg.test,IP:127.0.0.1,IP:::1"],
              timeout=60)
         self._cert_ready = True
 

@@ -1,11 +1,13 @@
 """Command line: version, help, help topics, `run` implicit and explicit, `--`, no CMD (64), and
 the README blocks generated from `help --markdown` (a drift test)."""
 
+import os
 import re
+import subprocess
 
 import pytest
 
-from conftest import REPO
+from conftest import BIN, REPO, is_static
 
 SETTINGS = ["config", "log-level", "log-format", "stop-timeout", "signal-target", "exec", "database-url", "wait",
             "no-wait", "wait-timeout", "attempt-timeout", "backoff-max", "http-status", "http-ca-file", "http-insecure",
@@ -28,6 +30,43 @@ def test_version(pe_plain, args):
 
 def test_version_forms_agree(pe_plain):
     assert pe_plain.run(["--version"]).stdout == pe_plain.run(["version"]).stdout
+
+
+@pytest.mark.parametrize("args", [["version", "-v"], ["-v", "version"], ["version", "--verbose"]], ids=" ".join)
+def test_version_verbose_names_the_build_and_each_library(pe_plain, args):
+    res = pe_plain.run(args)
+    assert res.returncode == 0, str(res)
+    lines = res.stdout.splitlines()
+    static = is_static(BIN)
+    assert lines[1].startswith("build: static (musl)" if static else "build: dynamic"), str(res)
+    assert re.fullmatch(r"libpq: libpq \d+\.\d+", lines[2]), str(res)
+    assert re.fullmatch(r"libcurl: libcurl/\d+\.\d+\.\d+ OpenSSL/3\S*( .*)?", lines[3]), str(res)
+    assert re.fullmatch(r"libcrypto: OpenSSL 3\.\S+ .*", lines[4]), str(res)
+    assert len(lines) == 5, str(res)
+
+
+def test_version_takes_no_other_argument(pe_plain):
+    res = pe_plain.run(["version", "--libraries"])
+    assert res.returncode == 64, str(res)
+    assert "version: unexpected argument '--libraries' (it takes only -v)" in res.stderr, str(res)
+
+
+@pytest.mark.skipif(is_static(BIN), reason="the static build loads nothing")
+def test_version_verbose_says_which_library_cannot_be_loaded(tmp_path):
+    """libpq hidden from the dynamic loader (a private mount namespace binds an empty file over it)."""
+    found = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+    path = re.search(r"libpq\.so\.5 \(libc6,x86-64\) => (\S+)", found)
+    assert path, found
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    script = f'mount --bind {empty} {os.path.realpath(path.group(1))} && exec "$@"'
+    p = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(BIN),
+                        "version", "-v"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    line = next(line for line in p.stdout.splitlines() if line.startswith("libpq:"))
+    assert line.startswith("libpq: not loadable, needed for waiting for PostgreSQL") and "libpq.so.5" in line, line
+    assert line.endswith("(Debian package libpq5)"), line
+    assert re.search(r"^libcurl: libcurl/", p.stdout, re.M), p.stdout
 
 
 @pytest.mark.parametrize("args", [["-h"], ["--help"], ["help"]], ids=" ".join)
