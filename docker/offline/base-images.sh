@@ -40,5 +40,9 @@ fi
 node=docker.io/library/node:22-bookworm-slim
 if ! present_or_pulled "$node"; then
 	say "$node cannot be pulled: building a stand-in with Debian's nodejs"
-	"$engine" build "${build_options[@]}" -t "$node" -f "$here/node.Dockerfile" "$here" >&2
+	context=$(mktemp -d)
+	trap 'rm -rf "$context"' EXIT
+	cp "$here/node.Dockerfile" "$context/Dockerfile"
+	cp /etc/ssl/certs/ca-certificates.crt "$context/" 2>/dev/null || : >"$context/ca-certificates.crt"
+	"$engine" build "${build_options[@]}" -t "$node" "$context" >&2
 fi

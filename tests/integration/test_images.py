@@ -12,9 +12,10 @@ These tests run in the static pass of `make test` (the image holds the static bu
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import subprocess
+import tarfile
 import time
 import uuid
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from pg import free_port
-from test_container import STOP_GRACE, Podman, podman  # noqa: F401 (podman is a fixture)
+from test_container import STOP_GRACE, podman  # noqa: F401 (podman is a fixture)
 from conftest import BIN, is_static
 
 pytestmark = [
@@ -116,6 +117,17 @@ def test_binary_image_is_small_and_runs(images):
     assert out.startswith("prisma-entrypoint "), out
     assert "build: static" in out, out
     assert inspect["Config"]["Entrypoint"] == ["/prisma-entrypoint"], inspect["Config"]
+    # FROM scratch with one file: a container's file system holds nothing else.
+    name = f"pe-binary-{uuid.uuid4().hex[:10]}"
+    images("create", "--name", name, BINARY_IMAGE)
+    try:
+        exported = subprocess.run(["podman", "--runtime", "runc", "export", name], env=images.env,
+                                  capture_output=True, timeout=120, check=True).stdout
+    finally:
+        images("rm", "-f", name, check=False)
+    with tarfile.open(fileobj=io.BytesIO(exported)) as tar:
+        files = [member.name for member in tar.getmembers() if not member.isdir()]
+    assert files == ["prisma-entrypoint"], files
 
 
 def test_example_waits_generates_nothing_migrates_runs_and_stops(example, pg):
@@ -125,10 +137,13 @@ def test_example_waits_generates_nothing_migrates_runs_and_stops(example, pg):
     assert "generate skipped" in logs, logs  # generated at build time, with the record beside it
     assert "running prisma migrate deploy" in logs, logs
     assert "app: connected, 0 user(s)" in logs, logs
+    # The entrypoint's own lines (podman logs gives them apart from the app's stdout) in phase order.
     order = [logs.index(s) for s in ("ready after", "generate skipped", "running prisma migrate deploy",
-                                     "app: connected")]
+                                     "started node")]
     assert order == sorted(order), logs
-    assert pg.psql('SELECT count(*) FROM "User"', database=example.database) == "0"
+    applied = pg.psql("SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL",
+                      database=example.database)
+    assert applied.split() == ["20261121151118_init"], applied
     took, code = example.stop(name)
     assert code == 0, example.logs(name)  # the app's own exit status, after its SIGTERM handler
     assert took < STOP_LIMIT, f"podman stop took {took:.2f} s"
