@@ -153,7 +153,7 @@ test: deps
 	$(MAKE) asan-test
 	$(MAKE) valgrind-test
 
-bench: build/prisma-entrypoint
+bench: build/prisma-entrypoint static
 	tests/bench/run
 
 clean:

@@ -132,6 +132,9 @@ say "libpq"
 	./configure --prefix="$prefix" --without-readline --without-zlib --without-icu --without-llvm \
 		--without-gssapi --without-ldap --without-pam --without-systemd --without-lz4 --without-zstd \
 		--with-ssl=openssl >&2
+	# The headers that src/port and src/common include are generated first:
+	# in parallel, libpq's own prerequisites would race for them.
+	make -C src/backend generated-headers >&2
 	make -C src/interfaces/libpq -j"$jobs" all-static-lib >&2
 	# By hand: a Debian patch makes `make install` in src/common and src/port
 	# write into system paths whatever --prefix says.
