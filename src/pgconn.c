@@ -945,6 +945,12 @@ static enum pg_probe_state fail_from_conn(struct pg_probe *probe)
 static enum pg_probe_state fail_at_start(struct pg_probe *probe, const char *message)
 {
 	take_error(probe, message, NULL);
+	/* libpq takes a missing user name from the system's user database,
+	 * which a FROM scratch or distroless image may not have. */
+	if (strstr(message, "could not look up local user"))
+		return finish(probe, PG_PROBE_PERMANENT,
+		              "the URL names no user and this system has no entry for the current user (no "
+		              "/etc/passwd?): put the user in DATABASE_URL, postgresql://USER:PASSWORD@HOST/DB");
 	return finish(probe, PG_PROBE_PERMANENT, "fix DATABASE_URL");
 }
 

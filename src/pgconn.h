@@ -47,6 +47,10 @@ struct pg_target {
 	bool pgbouncer;
 };
 
+/* libpq's version ("libpq 15.18") in out: 0; or -1 with why it cannot be
+ * loaded. */
+int pgconn_library_version(char *out, size_t out_size);
+
 /* Translates a postgresql:// or postgres:// URL, written for Prisma, into
  * libpq parameters:
  * - credentials, host list, IPv6 literals and database percent-decoded; no
@@ -60,10 +64,6 @@ struct pg_target {
  * Returns 0, or -1 with target cleared and a one-line message in error that
  * shows the URL with its password redacted. Any other scheme is an error:
  * the caller deals with mysql://, sqlserver:// and file: itself. */
-/* libpq's version ("libpq 15.18") in out: 0; or -1 with why it cannot be
- * loaded. */
-int pgconn_library_version(char *out, size_t out_size);
-
 int pgconn_target_from_url(const char *url, struct pg_target *target, char *error, size_t error_size);
 
 /* Frees everything; a cleared target may be released again. */

@@ -99,7 +99,6 @@ static void list_nvm_versions(const char *nvm_dir, struct nvm_versions *versions
 		return;
 	while ((entry = readdir(dir)) && versions->count < MAX_VERSIONS) {
 		size_t i = versions->count;
-
 		size_t length = strlen(entry->d_name);
 
 		if (length < VERSION_CHARS && parse_version(entry->d_name, versions->numbers[i])) {

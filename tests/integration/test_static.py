@@ -131,6 +131,14 @@ def test_a_wrong_password_is_exit_69(root, pg):
     assert "wrong" not in res.stderr
 
 
+def test_a_url_without_user_in_a_root_without_passwd_says_what_to_do(root, pg):
+    """libpq takes a missing user name from /etc/passwd, which the root does not have."""
+    url = f"postgresql://{ROOT_HOST}:{pg.port}/appdb"
+    res = root.run("wait", env={"DATABASE_URL": url})
+    assert res.returncode == 69, res.stderr
+    assert "put the user in DATABASE_URL" in res.stderr, res.stderr
+
+
 def test_https_wait_with_http_ca_file(root, https_server, ca_file):
     root.add("ca.pem", ca_file)
     res = root.run("wait", "--wait", https_server, "--http-ca-file", "/ca.pem")
