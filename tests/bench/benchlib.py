@@ -10,6 +10,7 @@ next stays in its script.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
@@ -216,6 +217,29 @@ def fixture_node_modules():
         return npm_app.installed_node_modules(say=say)
     except npm_app.NpmAppError as e:
         raise BenchError(str(e)) from e
+
+
+@contextlib.contextmanager
+def fixture_app_with_database(work, database):
+    """The fixture app copied into work/app (node_modules from the tests' npm cache) and `database`
+    created in a throwaway cluster (tests/integration/pg.py); yields (app, cluster). The copy's
+    node_modules and the cluster are removed afterwards."""
+    import npm_app
+    import pg
+
+    node_modules = fixture_node_modules()
+    say("starting a throwaway PostgreSQL cluster (tests/integration/pg.py) ...")
+    factory = pg.PgFactory()
+    app = None
+    try:
+        cluster = factory.cluster("bench")
+        cluster.create_database(database)
+        app = npm_app.copy_app(Path(work) / "app", node_modules)
+        yield app, cluster
+    finally:
+        if app is not None:
+            npm_app.remove_node_modules(app)
+        factory.close()
 
 
 def node_versions(app, env):

@@ -135,16 +135,8 @@ def finished_rows(cluster):
 
 
 def measure(binary, work, runs, warmup, deploy_runs, deploy_warmup):
-    node_modules = benchlib.fixture_node_modules()
-    say("starting a throwaway PostgreSQL cluster (tests/integration/pg.py) ...")
-    factory = pg.PgFactory()
-    app = None
-    try:
-        cluster = factory.cluster("bench")
-        cluster.create_database(DATABASE)
-        url = cluster.url(database=DATABASE)
-        env = clean_env(url)
-        app = npm_app.copy_app(work / "app", node_modules)
+    with benchlib.fixture_app_with_database(work, DATABASE) as (app, cluster):
+        env = clean_env(cluster.url(database=DATABASE))
         pe_run = [str(binary), "run", "--no-wait", "--no-generate", "--", TRUE]
 
         first = run_checked(pe_run, env, app, "the first start (migrate deploy)", timeout=180)
@@ -192,11 +184,7 @@ def measure(binary, work, runs, warmup, deploy_runs, deploy_warmup):
         versions = {**benchlib.node_versions(app, env), "postgresql": cluster.psql("SHOW server_version").strip()}
         checks = {"finished_rows_after": finished, "rows_unchanged": True,
                   "entrypoint_after": next((line for line in third.stderr.splitlines() if UP_TO_DATE in line), "")}
-        return timing, linger, versions, checks, str(node_modules)
-    finally:
-        if app is not None:
-            npm_app.remove_node_modules(app)
-        factory.close()
+        return timing, linger, versions, checks, str(npm_app.cache_root())
 
 
 # ------------------------------------------------------------------------------------------------

@@ -91,15 +91,8 @@ def assert_skipped(argv, env, app, what):
 
 
 def measure_app(dynamic, static, runs, warmup, work):
-    node_modules = benchlib.fixture_node_modules()
-    say("starting a throwaway PostgreSQL cluster (tests/integration/pg.py) ...")
-    factory = pg.PgFactory()
-    app = None
-    try:
-        cluster = factory.cluster("bench")
-        cluster.create_database(DATABASE)
+    with benchlib.fixture_app_with_database(work, DATABASE) as (app, cluster):
         env = benchlib.npm_env({**npm_app.PRISMA_ENV, "DATABASE_URL": cluster.url(database=DATABASE)}, drop=("PG",))
-        app = npm_app.copy_app(work / "app", node_modules)
         say("the first start generates and deploys (about 12 s here: deploy lingers after its work) ...")
         run_checked([str(dynamic), "run", "--", TRUE], env, app, "the first start", timeout=180)
         commands = [(f"prisma-entrypoint {kind} (warm start)", [str(binary), "run", "--", TRUE])
@@ -112,10 +105,6 @@ def measure_app(dynamic, static, runs, warmup, work):
             assert_skipped(argv, env, app, f"{name}, after the measurement")
         versions = {**benchlib.node_versions(app, env), "postgresql": cluster.psql("SHOW server_version").strip()}
         return timing, versions
-    finally:
-        if app is not None:
-            npm_app.remove_node_modules(app)
-        factory.close()
 
 
 def ratio(a, b):
