@@ -14,8 +14,9 @@ TEST_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null) -lcmocka
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Isrc -Ientrypoint $(PKG_CFLAGS) \
-	-DPE_VERSION='"$(VERSION)"' -MMD -MP
+# What both flavours compile with; the dynamic one adds CFLAGS and the system's headers.
+COMMON_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARNINGS) -Isrc -Ientrypoint -DPE_VERSION='"$(VERSION)"' -MMD -MP
+ALL_CFLAGS = $(COMMON_CFLAGS) $(CFLAGS) $(PKG_CFLAGS)
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 SRC := $(sort $(wildcard src/*.c))
@@ -57,8 +58,7 @@ asan: build/asan/prisma-entrypoint
 # packages, cached outside the clone, and names the folder). The folder is
 # kept in build/static/deps so that objects are rebuilt when it changes.
 STATIC_CC := musl-gcc
-STATIC_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARNINGS) -Os -ffunction-sections -fdata-sections -Isrc -Ientrypoint \
-	-I$(STATIC_PREFIX)/include -DPE_STATIC -DPE_VERSION='"$(VERSION)"' -MMD -MP
+STATIC_CFLAGS = $(COMMON_CFLAGS) -Os -ffunction-sections -fdata-sections -I$(STATIC_PREFIX)/include -DPE_STATIC
 STATIC_LIBS = -L$(STATIC_PREFIX)/lib -lpq -lpgcommon_shlib -lpgport_shlib -lcurl -lssl -lcrypto -linih -pthread
 
 static:
@@ -77,9 +77,12 @@ build/static/prisma-entrypoint: $(call obj,static/,$(SRC) $(ENTRY))
 # example app, with docker when its engine answers, else podman. Base images
 # that cannot be pulled are made locally first (docker/offline/base-images.sh).
 # IMAGE_BUILD_FLAGS go to every build (the tests pass podman's --runtime).
-ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
+ifndef ENGINE
+ENGINE := $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
+endif
 IMAGE_BUILD_FLAGS ?=
-SOURCE_URL ?= $(shell git config --get remote.origin.url 2>/dev/null)
+# The remote's address without any user or token in it.
+SOURCE_URL ?= $(shell git config --get remote.origin.url 2>/dev/null | sed 's|://[^@/]*@|://|')
 REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
 
 image:
@@ -116,7 +119,7 @@ integration: build/prisma-entrypoint $(HELPERS)
 # (an empty root) and test_images.py (make image, real containers) run only here.
 integration-static: static $(HELPERS)
 	PRISMA_ENTRYPOINT_BIN=$(CURDIR)/build/static/prisma-entrypoint PRISMA_ENTRYPOINT_HELPERS=$(CURDIR)/build/helpers \
-		$(PYTEST) -q tests/integration
+	PRISMA_ENTRYPOINT_STATIC=1 $(PYTEST) -q tests/integration
 
 asan-test: build/asan/prisma-entrypoint $(HELPERS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -13,7 +13,6 @@
 # as Debian ships it.
 set -euo pipefail
 
-script_dir=$(cd "$(dirname "$0")" && pwd)
 cache_root=${PE_STATIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/prisma-entrypoint/static-deps}
 jobs=$(nproc 2>/dev/null || echo 2)
 
@@ -21,6 +20,7 @@ say() { printf 'static-deps: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 # source package -> the binary package whose candidate version names it.
+# These are Debian 12 (bookworm) names; another release names them otherwise.
 declare -A binary_of=([openssl]=libssl3 [postgresql-15]=libpq5 [curl]=libcurl4)
 sources=(openssl postgresql-15 curl)
 
@@ -35,17 +35,26 @@ candidate() {
 	printf '%s' "$version"
 }
 
-for tool in musl-gcc dpkg-source perl make; do
+case $(uname -m) in
+x86_64) openssl_target=linux-x86_64 ;;
+aarch64) openssl_target=linux-aarch64 ;;
+*) die "no OpenSSL target known for $(uname -m): add it to ${0##*/}" ;;
+esac
+
+for tool in musl-gcc dpkg-source perl make flock; do
 	command -v "$tool" >/dev/null || die "$tool is missing: apt-get install musl-tools dpkg-dev perl make"
 done
 inih_archive=$(find /usr/lib -name libinih.a -print -quit 2>/dev/null || true)
 [ -n "$inih_archive" ] && [ -f /usr/include/ini.h ] || die "libinih.a is missing: apt-get install libinih-dev"
 
 key_text="script $(sha256sum "$0" | cut -c1-64)"
+declare -A offered
 for package in "${sources[@]}"; do
 	version=$(candidate "${binary_of[$package]}")
+	offered[$package]=$version
 	[ -n "$version" ] ||
-		die "no version of ${binary_of[$package]} in the package lists: run apt-get update"
+		die "no version of ${binary_of[$package]} in the package lists: run apt-get update (the script" \
+			"knows Debian 12 (bookworm), whose libpq comes from postgresql-15)"
 	key_text+=" $package=$version"
 done
 key_text+=" musl=$(candidate musl-dev) inih=$(dpkg-query -W -f='${Version}' libinih-dev 2>/dev/null)"
@@ -65,6 +74,8 @@ fi
 started=$SECONDS
 work="$cache_root/$key.work"
 rm -rf "$work" "$prefix"
+# A failed build leaves nothing behind (the sources alone are 400 MB).
+trap 'rm -rf "$work"; [ -f "$prefix/.complete" ] || rm -rf "$prefix"' EXIT
 mkdir -p "$work" "$prefix/include" "$prefix/lib"
 say "building into $prefix ($key_text)"
 
@@ -76,9 +87,9 @@ mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/so
 for file in /etc/apt/sources.list.d/*.sources; do
 	[ -f "$file" ] && sed 's/^Types:.*$/Types: deb-src/' "$file" >"$apt_dir/sources.list.d/$(basename "$file")"
 done
-if [ -f /etc/apt/sources.list ]; then
-	sed -n 's/^deb \(.*\)$/deb-src \1/p' /etc/apt/sources.list >"$apt_dir/sources.list"
-fi
+for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+	[ -f "$file" ] && sed -n 's/^deb \(.*\)$/deb-src \1/p' "$file" >>"$apt_dir/sources.list"
+done
 apt_options=(
 	-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
 	-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o "APT::Sandbox::User=root"
@@ -94,6 +105,8 @@ fetch_source() {
 		if (cd "$work" && apt-get "${apt_options[@]}" -q source --download-only "$package=$version" >&2); then
 			(cd "$work" && dpkg-source --no-check -x "${package}_${version#*:}.dsc" "$package" >&2)
 			echo "$package $version" >>"$prefix/versions"
+			[ "$version" = "${offered[$package]}" ] ||
+				say "$package: apt offers ${offered[$package]}, but its source cannot be downloaded; built $version"
 			return 0
 		fi
 		say "$package $version could not be downloaded; trying an older version"
@@ -123,7 +136,7 @@ say "OpenSSL"
 (
 	cd "$work/openssl"
 	# Only what TLS clients of PostgreSQL and HTTPS servers need.
-	./Configure linux-x86_64 --prefix="$prefix" --libdir=lib --openssldir=/etc/ssl \
+	./Configure "$openssl_target" --prefix="$prefix" --libdir=lib --openssldir=/etc/ssl \
 		no-shared no-module no-dso no-engine no-tests no-afalgeng no-async no-comp \
 		no-legacy no-ssl3 no-weak-ssl-ciphers no-srp no-psk no-dtls no-sctp no-srtp no-cms no-ts \
 		no-idea no-mdc2 no-rc2 no-rc4 no-rc5 no-md4 no-whirlpool no-seed no-camellia no-aria no-sm2 \
@@ -154,7 +167,9 @@ say "libcurl"
 	# Debian's tree is patched for its GnuTLS and NSS flavours; taking those
 	# two patches back gives the OpenSSL one.
 	for patch in 99_nss.patch 90_gnutls.patch; do
-		[ -f "debian/patches/$patch" ] && patch -R -p1 <"debian/patches/$patch" >&2
+		[ -f "debian/patches/$patch" ] || die "curl's debian/patches/$patch is gone: see how Debian builds" \
+			"its OpenSSL flavour now"
+		patch -R -p1 <"debian/patches/$patch" >&2
 	done
 	# Patched build files must not make make regenerate the build system.
 	touch aclocal.m4 configure Makefile.in lib/Makefile.in src/Makefile.in include/curl/Makefile.in
@@ -174,7 +189,6 @@ say "libcurl"
 cp /usr/include/ini.h "$prefix/include/"
 cp "$inih_archive" "$prefix/lib/"
 echo "libinih-dev $(dpkg-query -W -f='${Version}' libinih-dev)" >>"$prefix/versions"
-rm -rf "$work"
 touch "$prefix/.complete"
 say "built in $((SECONDS - started)) s: $(tr '\n' ' ' <"$prefix/versions")"
 printf '%s\n' "$prefix"

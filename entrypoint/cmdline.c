@@ -174,7 +174,8 @@ void cmdline_parse(int argc, char **argv, struct cmdline *cmdline, struct config
 	} else if (named) {
 		first++;
 		/* help and version read their own arguments, but --help and
-		 * --version still work after them, as everywhere. */
+		 * --version still work after them, as everywhere (help --help
+		 * too, which then ignores the rest like any --help). */
 		for (int i = first; i < argc && !requested; i++) {
 			if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 				requested = &command_help;
@@ -186,7 +187,7 @@ void cmdline_parse(int argc, char **argv, struct cmdline *cmdline, struct config
 	cmdline->args = argv + first;
 	cmdline->arg_count = argc - first;
 	/* "--help" and friends ignore what follows them. */
-	if (requested && requested != named)
+	if (requested)
 		cmdline->arg_count = 0;
 }
 

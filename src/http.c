@@ -79,7 +79,6 @@ static const char *const system_ca_files[] = {
     "/etc/ssl/ca-bundle.pem",
 };
 #define SYSTEM_CA_FILE_COUNT (sizeof(system_ca_files) / sizeof(system_ca_files[0]))
-_Static_assert(SYSTEM_CA_FILE_COUNT == 5, "the message of http_probe_start() names every file");
 
 struct http_socket {
 	int fd;
@@ -513,17 +512,34 @@ static void set_optional(CURL *easy, CURLoption option, const char *text, long v
 		cu.curl_easy_setopt(easy, option, value);
 }
 
-/* The CA bundle to verify servers with when http-ca-file is not set: the
- * first of SSL_CERT_FILE and system_ca_files that can be read, or NULL. */
-static const char *system_ca_file(void)
+/* The CA bundle to verify servers with when http-ca-file is not set:
+ * SSL_CERT_FILE when set, else the first of system_ca_files that can be
+ * read. NULL when there is none, with why in why; *named tells whether
+ * SSL_CERT_FILE named a file that cannot be read (the user's to fix, not a
+ * reason to look further). */
+static const char *system_ca_file(bool *named, char *why, size_t why_size)
 {
 	const char *from_environment = getenv("SSL_CERT_FILE");
+	size_t used = 0;
 
-	if (from_environment && *from_environment && access(from_environment, R_OK) == 0)
-		return from_environment;
-	for (size_t i = 0; i < SYSTEM_CA_FILE_COUNT; i++)
+	*named = from_environment && *from_environment;
+	if (*named) {
+		if (access(from_environment, R_OK) == 0)
+			return from_environment;
+		snprintf(why, why_size, "SSL_CERT_FILE names %s, which cannot be read: %s", from_environment,
+		         strerror(errno));
+		return NULL;
+	}
+	used = (size_t)snprintf(why, why_size, "no CA certificates to verify the server with: none of");
+	for (size_t i = 0; i < SYSTEM_CA_FILE_COUNT; i++) {
 		if (access(system_ca_files[i], R_OK) == 0)
 			return system_ca_files[i];
+		if (used < why_size)
+			used +=
+			    (size_t)snprintf(why + used, why_size - used, "%s %s", i ? "," : "", system_ca_files[i]);
+	}
+	if (used < why_size)
+		snprintf(why + used, why_size - used, " can be read");
 	return NULL;
 }
 
@@ -567,6 +583,11 @@ static int set_up(struct http_probe *probe, const char *url, const char *ca_file
 	 * thread to finish alone instead of waiting for it. */
 	set_optional(easy, CURLOPT_QUICK_EXIT, NULL, 1L);
 	return cu.curl_multi_add_handle(probe->multi, easy) == CURLM_OK ? 0 : -1;
+}
+
+static bool https_scheme(const char *url)
+{
+	return strncasecmp(url, "https://", strlen("https://")) == 0;
 }
 
 static bool http_scheme(const char *url)
@@ -614,19 +635,22 @@ struct http_probe *http_probe_start(struct loop *loop, const char *url, const st
 		set_message(probe, "%s", error);
 		return finish_at_start(probe, HTTP_PERMANENT, "install libcurl (Debian: libcurl4)");
 	}
-	/* The static build's libcurl knows no CA bundle of its own: the image's
-	 * is found here. A dynamic libcurl falls back on the one it was built
-	 * with, which may be a place this list does not know. */
-	ca_file = options->ca_file ? options->ca_file : system_ca_file();
-	if (!ca_file && DYNLIB_LINKED && !options->insecure && strncasecmp(url, "https:", strlen("https:")) == 0) {
-		set_message(probe,
-		            "no CA certificates to verify the server with: none of $SSL_CERT_FILE, %s, %s, %s, %s, %s "
-		            "can be read",
-		            system_ca_files[0], system_ca_files[1], system_ca_files[2], system_ca_files[3],
-		            system_ca_files[4]);
-		return finish_at_start(probe, HTTP_PERMANENT,
-		                       "install the CA certificates in the image (Debian: ca-certificates), or set "
-		                       "http-ca-file");
+	ca_file = options->ca_file;
+	if (!ca_file) {
+		bool named;
+
+		ca_file = system_ca_file(&named, error, sizeof(error));
+		/* The static build's libcurl knows no CA bundle of its own, so an
+		 * https:// URL stops here without one; a dynamic libcurl falls
+		 * back on the one it was built with, maybe in a place this list
+		 * does not know. */
+		if (!ca_file && !options->insecure && https_scheme(url) && (named || DYNLIB_LINKED)) {
+			set_message(probe, "%s", error);
+			return finish_at_start(probe, HTTP_PERMANENT,
+			                       named ? "point SSL_CERT_FILE at a readable PEM bundle, or unset it"
+			                             : "install the CA certificates in the image (Debian: "
+			                               "ca-certificates), or set http-ca-file");
+		}
 	}
 	if (set_up(probe, url, ca_file, options) < 0) {
 		set_message(probe, "cannot set up the request (out of memory?)");

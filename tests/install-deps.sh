@@ -11,7 +11,7 @@ packages=(
 	util-linux procps postgresql postgresql-client openssl
 	tini dumb-init hyperfine wait-for-it
 	podman runc
-	musl-tools dpkg-dev perl patch xz-utils bzip2 debootstrap
+	musl-tools dpkg-dev perl patch xz-utils bzip2 debootstrap docker-compose
 )
 
 missing=()

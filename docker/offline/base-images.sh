@@ -1,48 +1,74 @@
 #!/usr/bin/env bash
 # Makes sure the base images the Dockerfiles name are there, for an engine
 # (docker or podman, $1) on a machine that may not reach a container registry:
-# an image already present is used; else it is pulled; else it is made here:
+# the real image is pulled when it can be; an image already present is used
+# when not; else a stand-in is made here under the official name:
 #   debian:bookworm-slim   a Debian root made by debootstrap from the machine's
-#                          own Debian mirror, imported under the official name
-#   node:22-bookworm-slim  built from it with Debian's nodejs (offline/node.Dockerfile)
-# so that the Dockerfiles stay exactly what a user builds against the real images.
+#                          own Debian mirror
+#   node:22-bookworm-slim  built from it with Debian's nodejs (node.Dockerfile)
+# so that the Dockerfiles stay exactly what a user builds against the real
+# images. Stand-ins carry the label org.prisma-entrypoint.stand-in=true, and
+# every run tries to pull the real image over them again, so a pull that
+# failed once (no network, a rate limit) does not leave them for good.
 set -euo pipefail
 engine=${1:?usage: base-images.sh docker|podman [BUILD OPTIONS...]}
 shift
 build_options=("$@")
 here=$(cd "$(dirname "$0")" && pwd)
+stand_in_label=org.prisma-entrypoint.stand-in
 
 say() { printf 'base-images: %s\n' "$*" >&2; }
 
-present_or_pulled() {
-	"$engine" image inspect "$1" >/dev/null 2>&1 && return 0
-	if "$engine" pull -q "$1" >/dev/null 2>&1; then
-		say "pulled $1"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+# 0: the image is there (pulled now, or present and real); 1: it must be made.
+pulled_or_real() {
+	local image=$1 label
+	label=$("$engine" image inspect --format "{{ index .Config.Labels \"$stand_in_label\" }}" "$image" 2>/dev/null) ||
+		label=missing
+	[ "$label" = "true" ] || [ "$label" = missing ] || return 0
+	if "$engine" pull -q "$image" >/dev/null 2>"$scratch/pull.err"; then
+		say "pulled $image"
 		return 0
 	fi
+	if [ "$label" = true ]; then
+		say "using the stand-in $image made earlier (pull: $(tail -n 1 "$scratch/pull.err"))"
+		return 0
+	fi
+	say "cannot pull $image: $(tail -n 1 "$scratch/pull.err")"
 	return 1
 }
 
+# The first Debian mirror apt is configured with (deb822 or one-line form,
+# options in brackets skipped), or nothing.
+debian_mirror() {
+	local file
+	for file in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$file" ] || continue
+		case $file in
+		*.sources) awk '/^URIs:/ { print $2 }' "$file" ;;
+		*) sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\).*/\2/p' "$file" ;;
+		esac
+	done | awk 'NR == 1'
+}
+
 debian=docker.io/library/debian:bookworm-slim
-if ! present_or_pulled "$debian"; then
-	mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-	[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
-	[ -n "$mirror" ] || { say "error: $debian cannot be pulled and no Debian mirror is configured here"; exit 1; }
-	command -v debootstrap >/dev/null || { say "error: $debian cannot be pulled: apt-get install debootstrap"; exit 1; }
-	root=$(mktemp -d)
-	trap 'rm -rf "$root"' EXIT
-	say "$debian cannot be pulled: making it with debootstrap"
-	debootstrap --variant=minbase bookworm "$root" "$mirror" >&2
-	tar -C "$root" -c . | "$engine" import - "$debian" >/dev/null
-	rm -rf "$root"
+if ! pulled_or_real "$debian"; then
+	mirror=$(debian_mirror)
+	[ -n "$mirror" ] || { say "error: no Debian mirror is configured here to make $debian from"; exit 1; }
+	command -v debootstrap >/dev/null || { say "error: apt-get install debootstrap, to make $debian"; exit 1; }
+	say "making a stand-in for $debian with debootstrap from $mirror"
+	debootstrap --variant=minbase bookworm "$scratch/root" "$mirror" >&2
+	tar -C "$scratch/root" -c . | "$engine" import --change "LABEL $stand_in_label=true" - "$debian" >/dev/null
+	rm -rf "$scratch/root"
 fi
 
 node=docker.io/library/node:22-bookworm-slim
-if ! present_or_pulled "$node"; then
-	say "$node cannot be pulled: building a stand-in with Debian's nodejs"
-	context=$(mktemp -d)
-	trap 'rm -rf "$context"' EXIT
-	cp "$here/node.Dockerfile" "$context/Dockerfile"
-	cp /etc/ssl/certs/ca-certificates.crt "$context/" 2>/dev/null || : >"$context/ca-certificates.crt"
-	"$engine" build "${build_options[@]}" -t "$node" "$context" >&2
+if ! pulled_or_real "$node"; then
+	say "building a stand-in for $node with Debian's nodejs"
+	mkdir "$scratch/node"
+	cp "$here/node.Dockerfile" "$scratch/node/Dockerfile"
+	cp /etc/ssl/certs/ca-certificates.crt "$scratch/node/" 2>/dev/null || : >"$scratch/node/ca-certificates.crt"
+	"$engine" build "${build_options[@]}" --label "$stand_in_label=true" -t "$node" "$scratch/node" >&2
 fi

@@ -12,7 +12,7 @@ Measures, in one run on one machine:
       npm cache) against a database of a throwaway PostgreSQL cluster, with the database up, the
       client generated and the one migration applied, `X run -- /bin/true` with every phase on (a
       real login and SELECT 1, the digest against the record, _prisma_migrations read natively),
-      both builds side by side. Before and after, each build must say "generate skipped" and
+      both builds side by side, and the instructions one such start executes (callgrind). Before and after, each build must say "generate skipped" and
       "migrate skipped" for that start, so a start that did work fails the benchmark.
 
 Prints a table and writes build/bench/static.json. Targets from issue 9, reported on the last lines
@@ -26,6 +26,8 @@ Usage: tests/bench/static.py [--binary PATH] [--static PATH] [--runs N] [--warmu
 
 import os
 import platform
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -90,6 +92,19 @@ def assert_skipped(argv, env, app, what):
                          f"{out.stderr.strip()[-2000:]}")
 
 
+def instruction_count(argv, env, cwd):
+    """Instructions one run of argv executes (valgrind --tool=callgrind: the same count run after run,
+    whatever else the machine does), or None without valgrind."""
+    if shutil.which("valgrind") is None:
+        return None
+    p = run_checked(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv], env, cwd,
+                    f"callgrind {argv[0]}")
+    found = re.search(r"Collected : (\d+)", p.stderr)
+    if not found:
+        raise BenchError(f"callgrind printed no count:\n{p.stderr.strip()[-1000:]}")
+    return int(found.group(1))
+
+
 def measure_app(dynamic, static, runs, warmup, work):
     with benchlib.fixture_app_with_database(work, DATABASE) as (app, cluster):
         env = benchlib.npm_env({**npm_app.PRISMA_ENV, "DATABASE_URL": cluster.url(database=DATABASE)}, drop=("PG",))
@@ -103,15 +118,16 @@ def measure_app(dynamic, static, runs, warmup, work):
         timing = hyperfine(commands, env, app, runs, warmup)
         for name, argv in commands:
             assert_skipped(argv, env, app, f"{name}, after the measurement")
+        instructions = {name: instruction_count(argv, env, app) for name, argv in commands}
         versions = {**benchlib.node_versions(app, env), "postgresql": cluster.psql("SHOW server_version").strip()}
-        return timing, versions
+        return timing, instructions, versions
 
 
 def ratio(a, b):
     return a / b if b > 0 else None
 
 
-def report(sizes, true_timing, app_timing):
+def report(sizes, true_timing, app_timing, instructions):
     say(f"size: static {sizes['static']['bytes']} bytes ({sizes['static']['shared_objects']} shared objects), "
         f"dynamic {sizes['dynamic']['bytes']} bytes + {sizes['dynamic']['shared_objects']} shared objects")
     benchlib.timing_table(true_timing.items(), 32)
@@ -137,6 +153,11 @@ def report(sizes, true_timing, app_timing):
     say(f"warm start of the fixture app: static {ms(sta['mean_s'])} ms, dynamic {ms(dyn['mean_s'])} ms: "
         f"static/dynamic {results['static_vs_dynamic_warm_start']:.2f} "
         f"(medians {results['static_vs_dynamic_warm_start_median']:.2f})")
+    (_, dyn_ir), (_, sta_ir) = list(instructions.items())
+    if dyn_ir and sta_ir:
+        results["static_vs_dynamic_warm_start_instructions"] = sta_ir / dyn_ir
+        say(f"warm start, instructions (callgrind): static {sta_ir / 1e6:.1f} M, dynamic {dyn_ir / 1e6:.1f} M: "
+            f"static/dynamic {sta_ir / dyn_ir:.2f}")
     targets = {
         "size_under_5MB": sizes["static"]["bytes"] < SIZE_TARGET,
         "size_under_4MB": sizes["static"]["bytes"] < SIZE_STRETCH,
@@ -170,7 +191,7 @@ def main():
             empty = Path(tmp) / "empty"
             empty.mkdir()
             true_timing = measure_true(dynamic, static, args.runs, args.warmup, empty)
-            app_timing, versions = measure_app(dynamic, static, args.app_runs, args.warmup, Path(tmp))
+            app_timing, instructions, versions = measure_app(dynamic, static, args.app_runs, args.warmup, Path(tmp))
         env = benchlib.clean_env()
         meta = {
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -185,11 +206,12 @@ def main():
             "versions": {"prisma-entrypoint": tool_version([str(static), "--version"], env), **versions},
             "sizes": sizes,
         }
-        summary = report(sizes, true_timing, app_timing)
+        summary = report(sizes, true_timing, app_timing, instructions)
     except (BenchError, OSError, subprocess.SubprocessError, ValueError, pg.PgUnavailable, pg.PgCommandError) as e:
         return benchlib.fail(e)
 
-    benchlib.write_json(args.out, {"meta": meta, "timing": {**true_timing, **app_timing}, **summary})
+    benchlib.write_json(args.out, {"meta": meta, "timing": {**true_timing, **app_timing},
+                                   "instructions": instructions, **summary})
     return 0
 
 

@@ -90,6 +90,8 @@ def test_help_forms_agree(pe_plain):
         (["config", "-h"], "usage"),
         (["help", "--version"], "prisma-entrypoint "),
         (["version", "--help"], "usage"),
+        (["version", "--version"], "prisma-entrypoint "),
+        (["help", "--help"], "usage"),
         (["--stop-timeout", "1s", "run", "--version"], "prisma-entrypoint "),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else v,

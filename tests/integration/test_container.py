@@ -182,16 +182,17 @@ class Containers:
         self.names.append(name)
         return name
 
-    def _run_args(self, name, env):
-        args = ["run", "--pull=never", "--name", name, "--network", "host", "--log-driver", "k8s-file"]
+    def _run_args(self, name, env, options=()):
+        args = ["run", "--pull=never", "--name", name, "--network", "host", "--log-driver", "k8s-file", *options]
         for k, v in (env or {}).items():
             args += ["-e", f"{k}={v}"]
         return args
 
-    def start(self, *cmd, env=None):
-        """Start a container detached; cmd replaces the image's CMD when given."""
+    def start(self, *cmd, env=None, options=()):
+        """Start a container detached; cmd replaces the image's CMD when given; options go to
+        `podman run` (say --read-only)."""
         name = self._new()
-        self.podman(*self._run_args(name, env), "-d", self.image, *cmd)
+        self.podman(*self._run_args(name, env, options), "-d", self.image, *cmd)
         return name
 
     def run(self, *cmd, env=None, timeout=60):

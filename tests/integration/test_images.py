@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import shutil
 import subprocess
 import tarfile
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -23,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from pg import free_port
-from test_container import STOP_GRACE, podman  # noqa: F401 (podman is a fixture)
+from test_container import Containers, podman  # noqa: F401 (podman is a fixture)
 from conftest import BIN, is_static
 
 pytestmark = [
@@ -53,57 +56,21 @@ def images(podman):  # noqa: F811 (the fixture imported above)
     return podman
 
 
-class Example:
-    """Containers of the example image, removed after the test."""
-
-    def __init__(self, podman, database_url: str):
-        self.podman = podman
-        self.database_url = database_url
-        self.names = []
-
-    def start(self, *extra: str) -> str:
-        name = f"pe-example-{uuid.uuid4().hex[:10]}"
-        self.names.append(name)
-        self.podman("run", "-d", "--pull=never", "--name", name, "--network", "host", "--log-driver", "k8s-file",
-                    "-e", f"DATABASE_URL={self.database_url}", "-e", f"PORT={free_port()}", *extra,
-                    EXAMPLE_IMAGE)
-        return name
-
-    def logs(self, name: str) -> str:
-        p = self.podman("logs", name, check=False)
-        return p.stdout + p.stderr
-
-    def wait_for(self, name: str, text: str, seconds: float = 90) -> str:
-        deadline = time.monotonic() + seconds
-        while True:
-            logs = self.logs(name)
-            if text in logs:
-                return logs
-            status = self.podman("inspect", "--format", "{{.State.Status}}", name).stdout.strip()
-            if status == "exited" or time.monotonic() > deadline:
-                pytest.fail(f"{name}: no {text!r} ({status}); logs:\n{logs}")
-            time.sleep(0.2)
-
-    def stop(self, name: str) -> tuple[float, int]:
-        started = time.monotonic()
-        self.podman("stop", "-t", str(STOP_GRACE), name, timeout=STOP_GRACE + 60)
-        took = time.monotonic() - started
-        code = int(self.podman("inspect", "--format", "{{.State.ExitCode}}", name).stdout.strip())
-        return took, code
-
-    def cleanup(self):
-        for name in self.names:
-            self.podman("rm", "-f", "-t", "0", name, check=False)
-
-
 @pytest.fixture
-def example(images, pg_factory, pg):
+def example(images, pg):
+    """Containers of the example image against a fresh database of the session's cluster."""
     database = f"example_{uuid.uuid4().hex[:8]}"
     pg.create_database(database)
-    runner = Example(images, pg.url(database=database))
-    runner.database = database
-    yield runner
-    runner.cleanup()
+    containers = Containers(images, EXAMPLE_IMAGE)
+    containers.database = database
+    containers.env = {"DATABASE_URL": pg.url(database=database)}
+    yield containers
+    containers.cleanup()
+
+
+def start_example(containers, options=()):
+    """One container of the example app on a port of its own (the network is the host's)."""
+    return containers.start(env={**containers.env, "PORT": str(free_port())}, options=options)
 
 
 def test_binary_image_is_small_and_runs(images):
@@ -111,8 +78,11 @@ def test_binary_image_is_small_and_runs(images):
     size = inspect["Size"]
     assert size < SIZE_LIMIT, f"the binary's image is {size} bytes"
     labels = inspect["Config"]["Labels"]
-    for label in ("version", "source", "licenses", "revision"):
-        assert f"org.opencontainers.image.{label}" in labels, labels
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert labels["org.opencontainers.image.version"] == makefile_version(), labels
+    assert labels["org.opencontainers.image.revision"] == head, labels
+    assert "org.opencontainers.image.source" in labels, labels  # empty in a clone without a remote
+    assert "Apache-2.0" in labels["org.opencontainers.image.licenses"], labels  # OpenSSL is inside
     out = images("run", "--rm", "--pull=never", BINARY_IMAGE, "version", "-v").stdout
     assert out.startswith("prisma-entrypoint "), out
     assert "build: static" in out, out
@@ -131,8 +101,8 @@ def test_binary_image_is_small_and_runs(images):
 
 
 def test_example_waits_generates_nothing_migrates_runs_and_stops(example, pg):
-    name = example.start()
-    logs = example.wait_for(name, "app: listening")
+    name = start_example(example)
+    logs = example.wait_for_log(name, "app: listening", timeout=90)
     assert "postgres at 127.0.0.1:" in logs and "ready after" in logs, logs
     assert "generate skipped" in logs, logs  # generated at build time, with the record beside it
     assert "running prisma migrate deploy" in logs, logs
@@ -144,28 +114,76 @@ def test_example_waits_generates_nothing_migrates_runs_and_stops(example, pg):
     applied = pg.psql("SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL",
                       database=example.database)
     assert applied.split() == ["20261121151118_init"], applied
-    took, code = example.stop(name)
-    assert code == 0, example.logs(name)  # the app's own exit status, after its SIGTERM handler
+    took = example.stop(name)
+    assert example.exit_code(name) == 0, example.logs(name)  # the app's own status, from its SIGTERM handler
     assert took < STOP_LIMIT, f"podman stop took {took:.2f} s"
     assert "app: SIGTERM received" in example.logs(name)
 
-    again = example.start()
-    logs = example.wait_for(again, "app: listening")
+    again = start_example(example)
+    logs = example.wait_for_log(again, "app: listening", timeout=60)
     assert "migrate skipped" in logs and "running prisma migrate deploy" not in logs, logs
 
-    read_only = example.start("--read-only")
-    logs = example.wait_for(read_only, "app: listening")
+    read_only = start_example(example, options=["--read-only"])
+    logs = example.wait_for_log(read_only, "app: listening", timeout=60)
     assert "generate skipped" in logs and "migrate skipped" in logs, logs
 
 
 def test_example_started_before_postgresql_waits(images, pg_fresh):
-    runner = Example(images, pg_fresh.url())
+    containers = Containers(images, EXAMPLE_IMAGE)
+    containers.env = {"DATABASE_URL": pg_fresh.url()}
     try:
-        name = runner.start()
-        runner.wait_for(name, "waiting for postgres")
+        name = start_example(containers)
+        containers.wait_for_log(name, "waiting for postgres")
         time.sleep(1.0)
         pg_fresh.start()
-        logs = runner.wait_for(name, "app: listening")
+        logs = containers.wait_for_log(name, "app: listening", timeout=90)
         assert "ready after" in logs and "app: connected" in logs, logs
     finally:
-        runner.cleanup()
+        containers.cleanup()
+
+
+# ---------------------------------------------------------------------------------------------
+# what the images are built from stays in step (no podman needed)
+# ---------------------------------------------------------------------------------------------
+
+
+def makefile_version() -> str:
+    return re.search(r"^VERSION := (\S+)$", (REPO / "Makefile").read_text(), re.M).group(1)
+
+
+def test_dockerfile_default_version_is_the_makefiles():
+    """A plain `docker build` (without make's --build-arg) labels the image with the right version."""
+    text = (REPO / "docker" / "Dockerfile").read_text()
+    defaults = re.findall(r"^ARG VERSION=(\S+)$", text, re.M)
+    assert defaults and set(defaults) == {makefile_version()}, defaults
+
+
+def test_example_app_pins_what_the_fixture_app_pins():
+    """docker/example is the app users copy, tests/fixtures/app the one the suites run: the same
+    packages at the same versions, the same migrations."""
+    def packages(app):
+        lock = json.loads((app / "package-lock.json").read_text())
+        return {k: v for k, v in lock["packages"].items() if k}
+
+    def migrations(app):
+        folder = app / "prisma" / "migrations"
+        return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    example, fixture = REPO / "docker" / "example", REPO / "tests" / "fixtures" / "app"
+    assert packages(example) == packages(fixture)
+    assert migrations(example) == migrations(fixture)
+
+
+def test_readme_compose_snippet_is_valid():
+    """The Quick start's compose lines, as docker-compose reads them."""
+    if shutil.which("docker-compose") is None:
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
+    readme = (REPO / "README.md").read_text()
+    block = re.search(r"\n    services:\n(?:    .*\n|\n)+", readme)
+    assert block, "no compose snippet in the README"
+    text = "\n".join(line[4:] for line in block.group(0).strip("\n").splitlines())
+    with tempfile.TemporaryDirectory() as tmp:
+        compose = Path(tmp) / "compose.yml"
+        compose.write_text(text + "\n")
+        p = subprocess.run(["docker-compose", "-f", str(compose), "config", "-q"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr

@@ -143,7 +143,7 @@ def test_https_wait_with_http_ca_file(root, https_server, ca_file):
     root.add("ca.pem", ca_file)
     res = root.run("wait", "--wait", https_server, "--http-ca-file", "/ca.pem")
     assert res.returncode == 0, res.stderr
-    assert f"{https_server} ready" in res.stderr or "ready after" in res.stderr
+    assert f"{https_server} ready after" in res.stderr, res.stderr
 
 
 def test_https_wait_without_any_ca_bundle_says_so_in_one_line(root, https_server):
@@ -155,9 +155,31 @@ def test_https_wait_without_any_ca_bundle_says_so_in_one_line(root, https_server
 
 
 @pytest.mark.parametrize("place", ["etc/ssl/certs/ca-certificates.crt", "etc/ssl/cert.pem",
-                                   "etc/pki/tls/certs/ca-bundle.crt"],
-                         ids=["debian", "alpine", "rhel"])
+                                   "etc/pki/tls/certs/ca-bundle.crt",
+                                   "etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "etc/ssl/ca-bundle.pem"],
+                         ids=["debian", "alpine", "rhel", "rhel-extracted", "opensuse"])
 def test_https_wait_finds_the_image_ca_bundle(root, https_server, ca_file, place):
     root.add(place, ca_file)
     res = root.run("wait", "--wait", https_server)
     assert res.returncode == 0, res.stderr
+
+
+def test_https_wait_takes_ssl_cert_file_first(root, https_server, ca_file, tmp_path):
+    """SSL_CERT_FILE wins over a bundle at the usual place (here one that cannot verify the server)."""
+    other = tmp_path / "other.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(tmp_path / "k"), "-out", str(other), "-days", "1",
+                    "-subj", "/CN=other"], check=True, capture_output=True)
+    root.add("etc/ssl/certs/ca-certificates.crt", other)
+    root.add("ca.pem", ca_file)
+    res = root.run("wait", "--wait", https_server, env={"SSL_CERT_FILE": "/ca.pem"})
+    assert res.returncode == 0, res.stderr
+    res = root.run("wait", "--wait", https_server)
+    assert res.returncode == 69 and "certificate verify failed" in res.stderr, res.stderr
+
+
+def test_https_wait_with_an_unreadable_ssl_cert_file_says_so(root, https_server, ca_file):
+    root.add("etc/ssl/certs/ca-certificates.crt", ca_file)
+    res = root.run("wait", "--wait", https_server, env={"SSL_CERT_FILE": "/missing.pem"})
+    assert res.returncode == 69, res.stderr
+    assert "SSL_CERT_FILE names /missing.pem, which cannot be read" in res.stderr, res.stderr
