@@ -87,9 +87,9 @@ REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
 
 image:
 	docker/offline/base-images.sh $(ENGINE) $(IMAGE_BUILD_FLAGS)
-	$(ENGINE) build $(IMAGE_BUILD_FLAGS) --build-arg VERSION=$(VERSION) --build-arg SOURCE_URL=$(SOURCE_URL) \
-		--build-arg REVISION=$(REVISION) -f docker/Dockerfile -t prisma-entrypoint:latest \
-		-t prisma-entrypoint:$(VERSION) .
+	$(ENGINE) build $(IMAGE_BUILD_FLAGS) --build-arg VERSION=$(VERSION) \
+		--label org.opencontainers.image.source=$(SOURCE_URL) --label org.opencontainers.image.revision=$(REVISION) \
+		-f docker/Dockerfile -t prisma-entrypoint:latest -t prisma-entrypoint:$(VERSION) .
 	$(ENGINE) build $(IMAGE_BUILD_FLAGS) -t prisma-entrypoint-example:latest docker/example
 
 build/unit/%: tests/unit/%.c $(PLAIN_OBJ)
