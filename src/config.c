@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "log.h"
+#include "redact.h"
 #include "spell.h"
 #include "value.h"
 
@@ -636,6 +637,35 @@ static const char *source_label(const struct setting_value *value)
 	return "default";
 }
 
+/* text redacted for printing; a list item by item, since a password may
+ * hold anything but the ',' that separates the items. */
+static void redact_items(const struct setting *setting, const char *text, char *out, size_t out_size)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (setting->type != SETTING_TYPE_LIST) {
+		redact_secrets(text, out, out_size);
+		return;
+	}
+	while (used + 1 < out_size) {
+		size_t len = strcspn(text, ",");
+		char *item = strndup(text, len);
+
+		if (!item) {
+			snprintf(out, out_size, REDACTED);
+			return;
+		}
+		redact_secrets(item, out + used, out_size - used);
+		free(item);
+		used += strlen(out + used);
+		if (!text[len])
+			break;
+		text += len + 1;
+		used += (size_t)snprintf(out + used, out_size - used, ",");
+	}
+}
+
 static void print_value(const struct setting *setting, const struct setting_value *value, FILE *out)
 {
 	char shown[4096];
@@ -644,11 +674,8 @@ static void print_value(const struct setting *setting, const struct setting_valu
 		fprintf(out, "; %s is not set\n", setting->name);
 		return;
 	}
-	/* A secret that is not a URL has no part that is safe to show. */
-	if (setting_is_secret(setting) && !strstr(value->text, "://"))
-		snprintf(shown, sizeof(shown), "****");
-	else if (setting_is_secret(setting))
-		log_redact_url(value->text, shown, sizeof(shown));
+	if (setting->credentials)
+		redact_items(setting, value->text, shown, sizeof(shown));
 	else
 		snprintf(shown, sizeof(shown), "%s", value->text);
 	if (value->origin)

@@ -67,6 +67,9 @@ struct setting {
 	const char *default_text;   /* NULL: unset by default */
 	const char *placeholder;    /* the value's name in usage text */
 	const char *help;
+	/* Values may hold passwords (URLs): printed only through
+	 * redact_secrets(), each item of a list on its own. */
+	bool credentials;
 };
 
 extern const struct setting settings_table[SETTING_COUNT];

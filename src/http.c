@@ -2,6 +2,7 @@
 
 #include "dynlib.h"
 #include "log.h"
+#include "url.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -120,12 +121,6 @@ static void one_line(char *text)
 	for (char *p = text; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
-}
-
-static void redact(const char *url, char *out, size_t out_size)
-{
-	log_redact_url(url, out, out_size);
-	one_line(out);
 }
 
 static void set_message(struct http_probe *probe, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -326,7 +321,7 @@ static void status_message(struct http_probe *probe, const char *suffix)
 	char where[DISPLAY_MAX];
 
 	if (cu.curl_easy_getinfo(probe->easy, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective)
-		redact(effective, where, sizeof(where));
+		url_for_message(effective, where, sizeof(where));
 	else
 		snprintf(where, sizeof(where), "%s", probe->display);
 	cu.curl_easy_getinfo(probe->easy, CURLINFO_REDIRECT_COUNT, &redirects);
@@ -616,7 +611,7 @@ struct http_probe *http_probe_start(struct loop *loop, const char *url, const st
 	                             .outcome = HTTP_RUNNING,
 	                             .timeout_ms = options->timeout_ms,
 	                             .has_ca_file = options->ca_file != NULL};
-	redact(url, probe->display, sizeof(probe->display));
+	url_for_message(url, probe->display, sizeof(probe->display));
 	if (options->accepted_count > 0) {
 		probe->accepted = malloc(options->accepted_count * sizeof(*probe->accepted));
 		if (!probe->accepted) {

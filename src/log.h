@@ -33,10 +33,4 @@ void log_vmessage(enum log_severity severity, const char *fmt, va_list ap) __att
 #define log_verbose(...) log_message(LOG_VERBOSE, __VA_ARGS__)
 #define log_debug(...)   log_message(LOG_DEBUG, __VA_ARGS__)
 
-/* Copies a URL into out (of out_size bytes, always terminated) with the
- * password of its user information replaced by "****", even when the
- * password holds unencoded '@', '/', '?' or '#'. Text that is not a URL with
- * user information is copied unchanged. */
-void log_redact_url(const char *url, char *out, size_t out_size);
-
 #endif

@@ -521,20 +521,13 @@ int pgconn_target_from_url(const char *text, struct pg_target *target, char *err
 	*target = (struct pg_target){0};
 	if (pq_load(error, error_size) < 0)
 		return -1;
-	/* Only the scheme is shown: other URL forms, such as sqlserver://'s
-	 * ";password=", are not the redactor's to know. */
 	if ((!url_has_scheme(text, "postgresql") && !url_has_scheme(text, "postgres")) ||
 	    strncmp(text + strcspn(text, ":"), "://", 3) != 0) {
-		size_t len = strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+		char shown[REDACTED_SIZE];
 
-		if (text[len] == ':' && len > 0 && len <= 20)
-			snprintf(error, error_size,
-			         "invalid URL: a PostgreSQL URL starts with postgresql:// or postgres://, this one "
-			         "with '%.*s:'",
-			         (int)len, text);
-		else
-			snprintf(error, error_size,
-			         "invalid URL: a PostgreSQL URL starts with postgresql:// or postgres://");
+		url_for_message(text, shown, sizeof(shown));
+		snprintf(error, error_size,
+		         "invalid URL '%s': a PostgreSQL URL starts with postgresql:// or postgres://", shown);
 		return -1;
 	}
 	if (check_stray_at(&build) < 0)

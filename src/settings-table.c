@@ -77,6 +77,7 @@ const struct setting settings_table[SETTING_COUNT] = {
             .type = SETTING_TYPE_SECRET_URL,
             .placeholder = "URL",
             .help = "the database URL as Prisma reads it; DATABASE_URL is read too, the prefixed variable wins",
+            .credentials = true,
         },
     [SETTING_WAIT] =
         {
@@ -86,6 +87,7 @@ const struct setting settings_table[SETTING_COUNT] = {
             .placeholder = "URL",
             .help = "also wait for these before the app starts: tcp://host:port, http(s)://..., unix:///path, "
                     "file:///path (repeat the flag, or a comma-separated list)",
+            .credentials = true,
         },
     [SETTING_NO_WAIT] =
         {

@@ -2,6 +2,7 @@
 
 #include "dynlib.h"
 #include "log.h"
+#include "redact.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -115,7 +116,7 @@ bool url_has_scheme(const char *text, const char *scheme)
 
 void url_for_message(const char *text, char *out, size_t out_size)
 {
-	log_redact_url(text, out, out_size);
+	redact_secrets(text, out, out_size);
 	/* One line, whatever the URL holds. */
 	for (char *p = out; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)

@@ -27,6 +27,7 @@
 
 #define FIRST_PAUSE_MS 10
 #define MESSAGE_MAX    512
+#define SHOWN_URL_MAX  256 /* a URL in a message of MESSAGE_MAX */
 #define MAX_ENDPOINTS  16
 /* setup_database(): a well-formed URL for a database nobody here speaks to. */
 #define UNSUPPORTED_SCHEME (-2)
@@ -602,26 +603,31 @@ static int setup_database(struct dep *dep, const char *url, char *error, size_t 
 		free(path);
 		return 0;
 	}
-	snprintf(error, error_size,
-	         "unsupported database URL scheme in '%.*s...': expected postgresql://, postgres://, mysql://, "
-	         "sqlserver:// or file:",
-	         (int)strcspn(url, ":"), url);
+	{
+		char shown[SHOWN_URL_MAX];
+
+		url_for_message(url, shown, sizeof(shown));
+		snprintf(
+		    error, error_size,
+		    "unsupported database URL '%s': expected postgresql://, postgres://, mysql://, sqlserver:// or "
+		    "file:",
+		    shown);
+	}
 	return UNSUPPORTED_SCHEME;
 }
 
 static int setup_dependency(struct dep *dep, const char *url, char *error, size_t error_size)
 {
 	struct url parsed;
+	char shown[SHOWN_URL_MAX];
 
 	if (url_parse(url, &parsed, error, error_size) < 0)
 		return -1;
+	url_for_message(url, shown, sizeof(shown));
 	if ((strcmp(parsed.scheme, "http") == 0 || strcmp(parsed.scheme, "https") == 0) && parsed.host_count == 1) {
-		char shown[MESSAGE_MAX];
-
 		url_release(&parsed);
 		dep->kind = DEP_HTTP;
 		dep->url = xstrdup(url);
-		log_redact_url(url, shown, sizeof(shown));
 		dep->label = xstrdup(shown);
 		return 0;
 	}
@@ -632,7 +638,7 @@ static int setup_dependency(struct dep *dep, const char *url, char *error, size_
 		dep->label = format("tcp://%s%s%s:%s", strchr(dep->host, ':') ? "[" : "", dep->host,
 		                    strchr(dep->host, ':') ? "]" : "", dep->port);
 	} else if (strcmp(parsed.scheme, "tcp") == 0) {
-		snprintf(error, error_size, "'%s': tcp:// needs one host and a port, as in tcp://db:5432", url);
+		snprintf(error, error_size, "'%s': tcp:// needs one host and a port, as in tcp://db:5432", shown);
 		url_release(&parsed);
 		return -1;
 	} else if ((strcmp(parsed.scheme, "unix") == 0 || strcmp(parsed.scheme, "file") == 0) && parsed.path &&
@@ -641,13 +647,13 @@ static int setup_dependency(struct dep *dep, const char *url, char *error, size_
 		dep->path = xstrdup(parsed.path);
 		dep->label = format("%s://%s", parsed.scheme, dep->path);
 	} else if (strcmp(parsed.scheme, "unix") == 0 || strcmp(parsed.scheme, "file") == 0) {
-		snprintf(error, error_size, "'%s': %s:// needs an absolute path, as in %s:///run/app.sock", url,
+		snprintf(error, error_size, "'%s': %s:// needs an absolute path, as in %s:///run/app.sock", shown,
 		         parsed.scheme, parsed.scheme);
 		url_release(&parsed);
 		return -1;
 	} else {
 		snprintf(error, error_size,
-		         "'%s': unsupported scheme %s://: use tcp://, http://, https://, unix:// or file://", url,
+		         "'%s': unsupported scheme %s://: use tcp://, http://, https://, unix:// or file://", shown,
 		         parsed.scheme);
 		url_release(&parsed);
 		return -1;

@@ -42,7 +42,9 @@ QUERY_SECRET = "QryPw-8ntv"  # ?password=... (libpq reads it)
 SSLPASSWORD_SECRET = "SslIdPw-5mz"  # Prisma's ?sslpassword= (the PKCS#12 identity's password)
 # Every secret, in the forms it could leak in: raw, percent-encoded, JSON-escaped, and distinctive
 # fragments (a leak of half a password is still a leak).
+LEAKY_SECRET = "LeakPw-4qz"  # issue 10's shapes: '@' then '#', wait URLs, non-URL forms, api keys
 SECRETS = sorted({
+    LEAKY_SECRET, "LeakPw",
     *pgm.ALL_PASSWORDS, WRONG_PASSWORD, MALFORMED_SECRET, SQLSERVER_SECRET, RAW_AT_SECRET, RAW_SLASH_SECRET,
     QUERY_SECRET, SSLPASSWORD_SECRET,
     *(quote(p, safe="") for p in (*pgm.ALL_PASSWORDS, WRONG_PASSWORD)),
@@ -1024,3 +1026,40 @@ def test_sigterm_while_a_name_lookup_hangs_exits_143_at_once(pe_plain, tmp_path)
     assert_no_secrets(res)
     assert res.returncode == 143, str(res)
     assert took < limit(1.0), f"SIGTERM took {took:.2f} s while a lookup hung\n{res}"
+
+
+# ---------------------------------------------------------------------------------------------
+# secrets in every shape a value can take, in errors and in `config`
+# ---------------------------------------------------------------------------------------------
+
+LEAKY_DATABASE_URLS = [
+    f"postgresql://u:pa@ss#{LEAKY_SECRET}@127.0.0.1:1/app",
+    f"host=db user=app password={LEAKY_SECRET} dbname=app",
+    LEAKY_SECRET,
+    f"sqlserver://127.0.0.1:1;user=sa;password={LEAKY_SECRET};encrypt=true",
+    f"prisma://accelerate.prisma-data.net/?api_key={LEAKY_SECRET}",
+]
+LEAKY_WAITS = [
+    f"tcp://u:{LEAKY_SECRET}@db",  # no port: an error that names the URL
+    f"redis://:{LEAKY_SECRET}@cache:6379",  # unsupported scheme
+    f"unix://u:{LEAKY_SECRET}@run/x.sock",  # not an absolute path
+    f"file://u:{LEAKY_SECRET}@tmp/ready",
+    f"http://u:{LEAKY_SECRET}@127.0.0.1:1/health",
+]
+
+
+@pytest.mark.parametrize("url", LEAKY_DATABASE_URLS, ids=["at-then-hash", "conninfo", "bare", "sqlserver", "api-key"])
+def test_no_database_url_shape_leaks_its_secret(pe_plain, url):
+    wait(pe_plain, "--wait-timeout", "1s", "--attempt-timeout", "200ms", url=url)
+    res = pe_plain.run(["config"], env={"DATABASE_URL": url})
+    assert_no_secrets(res)
+    assert "database-url = " in res.stdout, str(res)
+
+
+@pytest.mark.parametrize("target", LEAKY_WAITS, ids=["tcp", "redis", "unix", "file", "http"])
+def test_no_wait_url_leaks_its_secret(pe_plain, target):
+    res = wait(pe_plain, "--wait", target, "--wait-timeout", "1s", "--attempt-timeout", "200ms")
+    assert res.returncode != 0, str(res)
+    res = pe_plain.run(["config", "--wait", target])
+    assert_no_secrets(res)
+    assert "wait = " in res.stdout and "****" in res.stdout, str(res)

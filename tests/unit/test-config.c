@@ -1186,6 +1186,48 @@ static void test_print_sources_and_redaction(void **state)
 	free(text);
 }
 
+/* Every value that can hold a credential is printed redacted: the wait
+ * list item by item, and database URLs of every form. */
+static void test_print_redacts_every_credential(void **state)
+{
+	static const struct {
+		const char *database_url;
+		const char *shown;
+	} urls[] = {
+	    {"postgresql://u:pa@ss#word@db/app", "postgresql://u:****@db/app"},
+	    {"sqlserver://db:1433;user=sa;password=hunter2;encrypt=true",
+	     "sqlserver://db:1433;user=sa;password=****;encrypt=true"},
+	    {"prisma://accelerate.prisma-data.net/?api_key=hunter2",
+	     "prisma://accelerate.prisma-data.net/?api_key=****"},
+	    {"host=db user=app password=hunter2 dbname=app", "host=db user=app password=**** dbname=app"},
+	    {"hunter2", "****"},
+	};
+	struct fixture *fx = *state;
+
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		struct config c;
+		char env_url[256], wanted[320];
+		char *text;
+
+		snprintf(env_url, sizeof(env_url), "DATABASE_URL=%s", urls[i].database_url);
+		config_init(&c);
+		config_load(
+		    &c, NULL,
+		    ENV(env_url, "PRISMA_ENTRYPOINT_WAIT=http://u:hunter2@h/health,tcp://db:5432,redis://:hunter2@c"),
+		    &fx->errors);
+		assert_no_errors(&fx->errors);
+		text = print_config(&c);
+		snprintf(wanted, sizeof(wanted), "database-url = %s ; env DATABASE_URL\n", urls[i].shown);
+		if (!strstr(text, wanted))
+			fail_msg("no '%s' in:\n%s", wanted, text);
+		assert_non_null(strstr(text, "wait = http://u:****@h/health,tcp://db:5432,redis://:****@c ; env"));
+		if (strstr(text, "hunter2"))
+			fail_msg("a password in:\n%s", text);
+		free(text);
+		config_release(&c);
+	}
+}
+
 static void test_print_config_file_from_env_and_default(void **state)
 {
 	struct fixture *fx = *state;
@@ -1323,6 +1365,7 @@ int main(void)
 	    TEST(test_bad_env_keeps_file_value),
 	    TEST(test_print_defaults),
 	    TEST(test_print_sources_and_redaction),
+	    TEST(test_print_redacts_every_credential),
 	    TEST(test_print_config_file_from_env_and_default),
 	    TEST(test_print_secret_from_file_variable),
 	    TEST(test_print_reads_back),

@@ -1,4 +1,4 @@
-/* Unit tests for log.c: URL redaction, text and JSON lines on stderr. */
+/* Unit tests for log.c: text and JSON lines on stderr. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,106 +96,6 @@ static void test_defaults_before_setup(void **state)
 	assert_false(initial_enabled[LOG_VERBOSE]);
 	assert_false(initial_enabled[LOG_DEBUG]);
 	assert_string_equal(initial_output, "prisma-entrypoint: before setup\n");
-}
-
-/* ---- log_redact_url ---- */
-
-static void test_redact_url_table(void **state)
-{
-	static const struct {
-		const char *url;
-		const char *expected;
-	} cases[] = {
-	    /* a password is hidden */
-	    {"postgresql://user:secret@db.example.com:5432/app?schema=public",
-	     "postgresql://user:****@db.example.com:5432/app?schema=public"},
-	    {"postgres://u:p@h/d", "postgres://u:****@h/d"},
-	    {"postgres://user:secret@host", "postgres://user:****@host"},
-	    {"mysql://root:hunter2@localhost:3306", "mysql://root:****@localhost:3306"},
-	    {"postgres://user:@host/db", "postgres://user:****@host/db"},
-	    /* '@' and ':' inside the password: the last '@' of the authority ends it */
-	    {"postgres://user:p@ss@host/db", "postgres://user:****@host/db"},
-	    {"postgres://user:a@b@c@host:5432/db", "postgres://user:****@host:5432/db"},
-	    {"postgres://user:pa:ss@host/db", "postgres://user:****@host/db"},
-	    /* '@' in the query or fragment is not user information */
-	    {"postgres://user:pw@host/db?opt=a@b", "postgres://user:****@host/db?opt=a@b"},
-	    {"postgres://user:pw@host/db?note=x:y@z", "postgres://user:****@host/db?note=x:y@z"},
-	    /* no password: unchanged */
-	    {"postgres://user@host:5432/db", "postgres://user@host:5432/db"},
-	    /* libpq's password query parameter is hidden too */
-	    {"postgres://user@host/db?password=x@y", "postgres://user@host/db?password=****"},
-	    {"postgres://h/db?sslmode=require&password=abc&x=1", "postgres://h/db?sslmode=require&password=****&x=1"},
-	    /* Prisma's sslpassword (the client certificate's) too */
-	    {"postgres://u:p@h/db?sslidentity=id.p12&sslpassword=pw&x=1",
-	     "postgres://u:****@h/db?sslidentity=id.p12&sslpassword=****&x=1"},
-	    /* unencoded '/', '?', '#' in the password still hide it */
-	    {"postgres://user:pa/ss@host/db", "postgres://user:****@host/db"},
-	    {"postgres://user:pa?ss@host/db", "postgres://user:****@host/db"},
-	    {"postgres://user:pa#ss@host/db", "postgres://user:****@host/db"},
-	    /* no user information: unchanged */
-	    {"postgres://host:5432/db", "postgres://host:5432/db"},
-	    /* ambiguous ':' and '@' after the host: hidden, too much rather than too little */
-	    {"postgres://host/db?user=a:b@c", "postgres://host/db?user=a:****@c"},
-	    {"postgres://host#frag:x@y", "postgres://host#frag:****@y"},
-	    /* not a URL: unchanged */
-	    {"user:secret@host", "user:secret@host"},
-	    {"not a url", "not a url"},
-	    {"", ""},
-	};
-
-	(void)state;
-	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-		char out[256];
-
-		memset(out, 'x', sizeof(out));
-		log_redact_url(cases[i].url, out, sizeof(out));
-		if (strcmp(out, cases[i].expected) != 0)
-			fail_msg("'%s' redacted to '%s', expected '%s'", cases[i].url, out, cases[i].expected);
-	}
-}
-
-static void test_redact_url_small_buffer(void **state)
-{
-	static const char url[] = "postgres://user:secret@host/db";
-	static const char redacted[] = "postgres://user:****@host/db";
-
-	(void)state;
-	/* Every size from 1 up: always terminated, always a prefix of the
-	 * redacted URL, never any part of the password. */
-	for (size_t size = 1; size <= sizeof(redacted) + 4; size++) {
-		char out[64];
-
-		memset(out, 'x', sizeof(out));
-		log_redact_url(url, out, size);
-		if (memchr(out, '\0', size) == NULL)
-			fail_msg("size %zu: not terminated", size);
-		if (out[size] != 'x')
-			fail_msg("size %zu: wrote past the buffer", size);
-		if (strlen(out) != (size - 1 < strlen(redacted) ? size - 1 : strlen(redacted)))
-			fail_msg("size %zu: '%s' has the wrong length", size, out);
-		if (strncmp(out, redacted, strlen(out)) != 0)
-			fail_msg("size %zu: '%s' is not a prefix of the redacted URL", size, out);
-		if (strstr(out, "sec"))
-			fail_msg("size %zu: '%s' shows the password", size, out);
-	}
-}
-
-static void test_redact_url_zero_size(void **state)
-{
-	char out[4] = "abc";
-
-	(void)state;
-	log_redact_url("postgres://u:p@h/d", out, 0);
-	assert_string_equal(out, "abc");
-}
-
-static void test_redact_url_unchanged_text_truncated(void **state)
-{
-	char out[8];
-
-	(void)state;
-	log_redact_url("postgres://host/db", out, sizeof(out));
-	assert_string_equal(out, "postgre");
 }
 
 /* ---- text lines ---- */
@@ -555,10 +455,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults_before_setup),
-	    cmocka_unit_test(test_redact_url_table),
-	    cmocka_unit_test(test_redact_url_small_buffer),
-	    cmocka_unit_test(test_redact_url_zero_size),
-	    cmocka_unit_test(test_redact_url_unchanged_text_truncated),
 	    cmocka_unit_test(test_text_prefix_and_labels),
 	    cmocka_unit_test(test_text_levels),
 	    cmocka_unit_test(test_enabled),
