@@ -391,6 +391,56 @@ static void test_json_keeps_utf8(void **state)
 
 /* A message far longer than a line, made of characters that each need a
  * six-character escape: truncated, but still one complete JSON object. */
+/* Bytes that are not UTF-8 (a percent-decoded %FF in a database name)
+ * become U+FFFD: the line stays valid JSON. */
+static void test_json_replaces_invalid_utf8(void **state)
+{
+	static const struct {
+		const char *message;
+		const char *expected;
+	} cases[] = {
+	    {"db\xff\xfe", "db\\ufffd\\ufffd"},
+	    {"a\xc3", "a\\ufffd"},                                            /* truncated sequence */
+	    {"\xc0\xaf", "\\ufffd\\ufffd"},                                   /* overlong '/' */
+	    {"\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd"},                        /* a surrogate */
+	    {"\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd"},             /* past U+10FFFF */
+	    {"\x80x", "\\ufffdx"},                                            /* stray continuation byte */
+	    {"caf\xc3\xa9 \xf0\x9f\x90\x98", "caf\xc3\xa9 \xf0\x9f\x90\x98"}, /* valid: kept */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct capture capture;
+		char *text;
+
+		log_setup(LOG_LEVEL_INFO, LOG_FORMAT_JSON);
+		capture_begin(&capture);
+		log_info("%s", cases[i].message);
+		text = capture_end(&capture);
+		log_setup(LOG_LEVEL_INFO, LOG_FORMAT_TEXT);
+		assert_json_message(text, "info", cases[i].expected);
+		free(text);
+	}
+}
+
+/* A value with control characters (a percent-decoded newline) cannot
+ * forge a second line. */
+static void test_text_escapes_control_characters(void **state)
+{
+	struct capture capture;
+	char *text;
+
+	(void)state;
+	log_setup(LOG_LEVEL_INFO, LOG_FORMAT_TEXT);
+	capture_begin(&capture);
+	log_error("database \"%s\" does not exist", "app\nprisma-entrypoint: ready\t\x1b[31m\x7f");
+	text = capture_end(&capture);
+	assert_string_equal(text,
+	                    "prisma-entrypoint: error: database \"app\\nprisma-entrypoint: ready\\t\\x1b[31m\\x7f\" "
+	                    "does not exist\n");
+	free(text);
+}
+
 static void test_json_long_message_stays_valid(void **state)
 {
 	struct capture capture;
@@ -462,6 +512,8 @@ int main(void)
 	    cmocka_unit_test(test_errno_preserved),
 	    cmocka_unit_test(test_vmessage),
 	    cmocka_unit_test(test_json_line),
+	    cmocka_unit_test(test_json_replaces_invalid_utf8),
+	    cmocka_unit_test(test_text_escapes_control_characters),
 	    cmocka_unit_test(test_json_levels),
 	    cmocka_unit_test(test_json_quiet),
 	    cmocka_unit_test(test_json_escapes),
