@@ -640,11 +640,51 @@ static int list_add(struct file_list *list, char *item)
 	return 0;
 }
 
-struct dir_id {
-	dev_t dev;
-	ino_t ino;
-	const struct dir_id *parent;
+static void list_release_items(struct file_list *list)
+{
+	for (size_t i = 0; i < list->count; i++)
+		free(list->items[i]);
+	free(list->items);
+	*list = (struct file_list){0};
+}
+
+static int compare_paths(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The folders a walk has entered, by device and inode: each is walked once,
+ * however many links lead to it (folders that link to each other would
+ * otherwise be walked once per path, factorially many). */
+struct visited {
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} * items;
+	size_t count, cap;
 };
+
+/* 1 when (dev, ino) was entered before, 0 when it is now recorded, -1 when
+ * out of memory. */
+static int visit(struct visited *visited, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < visited->count; i++)
+		if (visited->items[i].dev == dev && visited->items[i].ino == ino)
+			return 1;
+	if (visited->count == visited->cap) {
+		size_t cap = visited->cap ? visited->cap * 2 : 16;
+		void *items = realloc(visited->items, cap * sizeof(*visited->items));
+
+		if (!items)
+			return -1;
+		visited->items = items;
+		visited->cap = cap;
+	}
+	visited->items[visited->count].dev = dev;
+	visited->items[visited->count].ino = ino;
+	visited->count++;
+	return 0;
+}
 
 /* A name Prisma takes: path.extname(name) is ".prisma" (not ".prisma" alone,
  * whose leading dot is no extension). */
@@ -655,13 +695,43 @@ static bool is_prisma_file_name(const char *name)
 	return len > 7 && strcmp(name + len - 7, ".prisma") == 0;
 }
 
+/* The names in folder (an open directory, closed here) but . and .., in
+ * byte order, so that a folder reached by two paths is always entered by
+ * the same one. */
+static int read_names(DIR *dir, const char *folder, struct file_list *names, char *error, size_t error_size)
+{
+	const struct dirent *entry;
+	int status = 0;
+
+	while ((errno = 0, entry = readdir(dir))) {
+		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+			continue;
+		/* list_add() frees name when it fails, and takes NULL for a failed strdup. */
+		if (list_add(names, strdup(entry->d_name)) < 0) {
+			set_oom(error, error_size);
+			status = -1;
+			break;
+		}
+	}
+	if (status == 0 && errno != 0) {
+		snprintf(error, error_size, "cannot read the folder %s: %s", folder, strerror(errno));
+		status = -1;
+	}
+	if (names->count > 1)
+		qsort(names->items, names->count, sizeof(*names->items), compare_paths);
+	return status;
+}
+
 /* Adds every .prisma file under folder (relative to base) to list. */
-static int walk_folder(int base, const char *folder, const struct dir_id *parent, struct file_list *list, char *error,
+static int walk_folder(int base, const char *folder, struct visited *visited, struct file_list *list, char *error,
                        size_t error_size)
 {
 	int fd = openat(base, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct file_list names = {0};
+	bool root = strcmp(folder, ".") == 0;
 	struct stat st;
 	DIR *dir;
+	int status;
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		snprintf(error, error_size, "cannot read the folder %s: %s", folder, strerror(errno));
@@ -669,58 +739,47 @@ static int walk_folder(int base, const char *folder, const struct dir_id *parent
 			close(fd);
 		return -1;
 	}
-	for (const struct dir_id *d = parent; d; d = d->parent) {
-		if (d->dev == st.st_dev && d->ino == st.st_ino) {
-			close(fd);
-			return 0; /* a link back up: walked already */
-		}
+	status = visit(visited, st.st_dev, st.st_ino);
+	if (status != 0) {
+		close(fd);
+		if (status < 0)
+			set_oom(error, error_size);
+		return status < 0 ? -1 : 0; /* entered already, by another path */
 	}
-	struct dir_id self = {.dev = st.st_dev, .ino = st.st_ino, .parent = parent};
 	if (!(dir = fdopendir(fd))) {
 		snprintf(error, error_size, "cannot read the folder %s: %s", folder, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	int status = 0;
-	const struct dirent *entry;
-	bool root = strcmp(folder, ".") == 0;
-	while (status == 0 && (errno = 0, entry = readdir(dir))) {
-		const char *name = entry->d_name;
+	status = read_names(dir, folder, &names, error, error_size);
+	for (size_t i = 0; status == 0 && i < names.count; i++) {
+		const char *name = names.items[i];
+		size_t size = strlen(folder) + strlen(name) + 2;
+		bool is_dir;
+		char *path;
 
-		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-			continue;
 		if (fstatat(dirfd(dir), name, &st, 0) < 0)
 			continue; /* a dangling link: Prisma skips it too */
-		bool is_dir = S_ISDIR(st.st_mode);
+		is_dir = S_ISDIR(st.st_mode);
 		if (!is_dir && !(S_ISREG(st.st_mode) && is_prisma_file_name(name)))
 			continue;
-		size_t size = strlen(folder) + strlen(name) + 2;
-		char *path = malloc(size);
-		if (!path) {
+		if (!(path = malloc(size))) {
 			set_oom(error, error_size);
 			status = -1;
 			break;
 		}
 		snprintf(path, size, "%s%s%s", root ? "" : folder, root ? "" : "/", name);
 		if (is_dir) {
-			status = walk_folder(base, path, &self, list, error, error_size);
+			status = walk_folder(base, path, visited, list, error, error_size);
 			free(path);
 		} else if (list_add(list, path) < 0) {
 			set_oom(error, error_size);
 			status = -1;
 		}
 	}
-	if (status == 0 && errno != 0) {
-		snprintf(error, error_size, "cannot read the folder %s: %s", folder, strerror(errno));
-		status = -1;
-	}
 	closedir(dir);
+	list_release_items(&names);
 	return status;
-}
-
-static int compare_paths(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* ---- generator blocks ----------------------------------------------------- */
@@ -886,7 +945,11 @@ static int collect_files(int base, struct schema_inputs *inputs, const struct st
 	const char *path = inputs->schema_path;
 
 	if (S_ISDIR(st->st_mode)) {
-		if (walk_folder(base, path, NULL, &list, error, error_size) < 0)
+		struct visited visited = {0};
+		int walked = walk_folder(base, path, &visited, &list, error, error_size);
+
+		free(visited.items);
+		if (walked < 0)
 			goto fail;
 		if (list.count == 0) {
 			snprintf(error, error_size, "the schema folder %s (from %s) holds no .prisma file", path,
@@ -917,9 +980,7 @@ static int collect_files(int base, struct schema_inputs *inputs, const struct st
 	}
 	return 0;
 fail:
-	for (size_t i = 0; i < list.count; i++)
-		free(list.items[i]);
-	free(list.items);
+	list_release_items(&list);
 	return -1;
 }
 

@@ -498,6 +498,57 @@ static void test_folder_schema(void **state)
 	assert_files(fx, files, ARRAY_LEN(files));
 }
 
+/* Nine folders that each link to all the others: every folder is walked
+ * once (by device and inode), not once per path to it, which was 986,000
+ * files. The first path in name order wins, the same on every run. */
+static void test_folder_links_are_walked_once(void **state)
+{
+	struct fixture *fx = *state;
+	enum { FOLDERS = 9 };
+	char first[FOLDERS * 8];
+	char hex[65], again[65];
+
+	write_file(fx, "prisma/schema/main.prisma", schema_text);
+	for (int i = 0; i < FOLDERS; i++) {
+		char rel[64], model[64];
+
+		snprintf(rel, sizeof(rel), "prisma/schema/d%d/f%d.prisma", i, i);
+		snprintf(model, sizeof(model), "model M%d {\n id Int @id\n}\n", i);
+		write_file(fx, rel, model);
+	}
+	for (int i = 0; i < FOLDERS; i++)
+		for (int j = 0; j < FOLDERS; j++) {
+			char target[16], rel[64];
+
+			if (i == j)
+				continue;
+			snprintf(target, sizeof(target), "../d%d", j);
+			snprintf(rel, sizeof(rel), "prisma/schema/d%d/to_d%d", i, j);
+			make_link(fx, target, rel);
+		}
+	assert_found(fx, "prisma/schema", SCHEMA_FROM_SETTING, "prisma/schema");
+	assert_int_equal(fx->inputs.file_count, FOLDERS + 1);
+	first[0] = '\0';
+	for (int i = 0; i < FOLDERS; i++) {
+		char name[16];
+		int seen = 0;
+
+		snprintf(name, sizeof(name), "/f%d.prisma", i);
+		for (size_t k = 0; k < fx->inputs.file_count; k++)
+			seen += strstr(fx->inputs.files[k], name) != NULL;
+		if (seen != 1)
+			fail_msg("%s is listed %d times", name + 1, seen);
+	}
+	assert_string_equal(fx->inputs.files[0], "prisma/schema/d0/f0.prisma");
+	assert_string_equal(fx->inputs.files[1], "prisma/schema/d0/to_d1/f1.prisma");
+	snprintf(first, sizeof(first), "%s", fx->inputs.files[2]);
+	digest(fx, hex);
+	assert_found(fx, "prisma/schema", SCHEMA_FROM_SETTING, "prisma/schema");
+	assert_string_equal(fx->inputs.files[2], first);
+	digest(fx, again);
+	assert_string_equal(hex, again);
+}
+
 static void test_folder_from_config_and_root(void **state)
 {
 	struct fixture *fx = *state;
@@ -834,6 +885,7 @@ int main(void)
 	    TEST(test_config_file_not_a_literal),
 	    TEST(test_config_file_schema_that_does_not_exist),
 	    TEST(test_folder_schema),
+	    TEST(test_folder_links_are_walked_once),
 	    TEST(test_folder_from_config_and_root),
 	    TEST(test_folder_without_schema_files),
 	    TEST(test_generator_output),
