@@ -50,6 +50,8 @@ DYNLIB_DEFINE(pq, pq_load, "libpq.so.5", PQ_FUNCTIONS)
 #define DEFAULT_PORT     "5432"
 #define DEFAULT_DBNAME   "postgres" /* Prisma's, where libpq would take the user name */
 #define DEFAULT_SCHEMA   "public"
+#define PG_NAME_MAX      63  /* NAMEDATALEN - 1: the longest database or role name */
+#define SHOWN_URL_MAX    160 /* of a URL in a message, before "..." */
 #define APPLICATION_NAME "prisma-entrypoint"
 #define REDACTED_SIZE    1024
 #define MESSAGE_SIZE     512
@@ -148,6 +150,9 @@ static int build_fail(struct build *build, const char *fmt, ...)
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	url_for_message(build->url, redacted, sizeof(redacted));
+	/* The reason must fit in the message, whatever the URL's length. */
+	if (strlen(redacted) > SHOWN_URL_MAX)
+		memcpy(redacted + SHOWN_URL_MAX - 3, "...", 4);
 	snprintf(build->error, build->error_size, "invalid URL '%s': %s", redacted, reason);
 	return -1;
 }
@@ -548,6 +553,16 @@ int pgconn_target_from_url(const char *text, struct pg_target *target, char *err
 		target->dbname = strndup(dbname, strcspn(dbname, "/"));
 	if (!target->user || !target->schema || !target->dbname) {
 		build_fail(&build, "out of memory");
+		goto fail;
+	}
+	/* The server cuts a longer name to its first 63 bytes and would look
+	 * for another database or role; a very long one makes the startup
+	 * packet invalid, which reads like a server that went away. */
+	if (strlen(target->dbname) > PG_NAME_MAX || strlen(target->user) > PG_NAME_MAX) {
+		bool user = strlen(target->user) > PG_NAME_MAX;
+
+		build_fail(&build, "the %s name is %zu bytes long: PostgreSQL names have at most %d",
+		           user ? "user" : "database", strlen(user ? target->user : target->dbname), PG_NAME_MAX);
 		goto fail;
 	}
 	for (size_t i = 0; i < url.param_count; i++)

@@ -1063,3 +1063,14 @@ def test_no_wait_url_leaks_its_secret(pe_plain, target):
     res = pe_plain.run(["config", "--wait", target])
     assert_no_secrets(res)
     assert "wait = " in res.stdout and "****" in res.stdout, str(res)
+
+
+@pytest.mark.parametrize("length", [64, 10_000])
+def test_a_database_name_postgresql_cannot_take_is_a_configuration_error(pe_plain, pg, length):
+    """Over 63 bytes the server would cut the name (another database) or refuse the startup packet
+    (which reads like a server that went away): exit 78 before any attempt, saying why."""
+    res = wait(pe_plain, "--wait-timeout", "20s", url=pg.url(database="d" * length))
+    assert res.returncode == 78, str(res)
+    assert f"the database name is {length} bytes long: PostgreSQL names have at most 63" in res.stderr, str(res)
+    assert res.elapsed < timeout(2.0), f"took {res.elapsed:.2f} s\n{res}"
+    assert len(res.stderr.splitlines()) == 1, str(res)

@@ -261,6 +261,13 @@ static const struct {
     {"postgresql://u:12#secret@db:5432/app", "percent-encode"},
     {"postgresql://u:se/cret@db:5432/app", "percent-encode"},
     {"postgresql://u:secret@db/app?a=%00", "%00"},
+    /* names PostgreSQL would cut to 63 bytes, or refuse in the startup packet */
+    {"postgresql://u:secret@db/d123456789012345678901234567890123456789012345678901234567890123",
+     "the database name is 64 bytes long: PostgreSQL names have at most 63"},
+    {"postgresql://u123456789012345678901234567890123456789012345678901234567890123:secret@db/app",
+     "the user name is 64 bytes long"},
+    {"postgresql://u:secret@db/%C3%A912345678901234567890123456789012345678901234567890123456789012",
+     "the database name is 64 bytes long"},
     /* not a URL: shown only through the redactor */
     {"host=db user=app password=secret dbname=app", "'host=db user=app password=**** dbname=app'"},
     {"secret", "invalid URL '****'"},
