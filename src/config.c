@@ -7,13 +7,16 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#define ENV_NAME_MAX 128
+#define ENV_NAME_MAX    128
+#define CONFIG_FILE_MAX (1024 * 1024) /* bytes: far more than any settings file */
 
 static char *xstrdup(const char *text)
 {
@@ -350,7 +353,10 @@ static void check_section_header(struct ini_context *ctx, const char *name_start
 	len = strcspn(name_start, "]\r\n");
 	while (len > 0 && (name_start[len - 1] == ' ' || name_start[len - 1] == '\t'))
 		len--;
-	snprintf(name, sizeof(name), "%.*s", (int)len, name_start);
+	if (len >= sizeof(name))
+		snprintf(name, sizeof(name), "%.*s...", (int)sizeof(name) - 4, name_start);
+	else
+		snprintf(name, sizeof(name), "%.*s", (int)len, name_start);
 	if (!is_section(name))
 		report_unknown_section(ctx, name);
 }
@@ -385,10 +391,9 @@ static int ini_handle_pair(void *user, const char *section, const char *name, co
 			report_unknown_key(ctx, "(no section)", name);
 		return 1;
 	}
-	if (!is_section(section)) {
-		report_unknown_section(ctx, section);
+	/* Reported once, at its header (check_section_header). */
+	if (!is_section(section))
 		return 1;
-	}
 	id = setting_in_section(section, name);
 	if (id < 0) {
 		report_unknown_key(ctx, section, name);
@@ -409,14 +414,75 @@ static int ini_handle_pair(void *user, const char *section, const char *name, co
 	return 1;
 }
 
+/* Opens path for reading when it is a regular file of at most
+ * CONFIG_FILE_MAX bytes, so that --config /dev/zero cannot keep the start
+ * reading nor a FIFO keep it waiting; else NULL with the error added, what
+ * naming the file ("config file", "DATABASE_URL_FILE"). */
+static FILE *open_regular_file(const char *path, const char *what, struct config_errors *errors)
+{
+	/* O_NONBLOCK: opening a FIFO nobody writes to would wait for a writer. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	FILE *file;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		config_errors_add(errors, false, "%s '%s' cannot be read: %s", what, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_FILE_MAX) {
+		if (S_ISREG(st.st_mode))
+			config_errors_add(errors, false, "%s '%s' is %lld bytes, more than a settings file holds (%d)",
+			                  what, path, (long long)st.st_size, CONFIG_FILE_MAX);
+		else
+			config_errors_add(errors, false, "%s '%s' is not a regular file", what, path);
+		close(fd);
+		return NULL;
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0 || !(file = fdopen(fd, "r"))) {
+		config_errors_add(errors, false, "%s '%s' cannot be read: %s", what, path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return file;
+}
+
+/* Whether the open file is INI text at all: neither UTF-16 nor holding a
+ * NUL byte (which fgets would take for the end of a line). Reads it
+ * through once, at most CONFIG_FILE_MAX bytes, and rewinds it. */
+static bool is_text_file(FILE *file, const char *path, struct config_errors *errors)
+{
+	int c, line = 1, first = EOF;
+
+	for (long read = 0; read <= CONFIG_FILE_MAX && (c = getc(file)) != EOF; read++) {
+		if (read == 0)
+			first = c;
+		if (read == 1 && ((first == 0xff && c == 0xfe) || (first == 0xfe && c == 0xff))) {
+			config_errors_add(errors, false, "config file '%s' is UTF-16 text: save it as UTF-8", path);
+			return false;
+		}
+		if (c == '\0') {
+			config_errors_add(errors, false,
+			                  "%s:%d: a NUL byte: not a text file (UTF-16? save it as UTF-8)", path, line);
+			return false;
+		}
+		line += c == '\n';
+	}
+	rewind(file);
+	return !ferror(file);
+}
+
 static void load_file(struct config *config, const char *path, struct config_errors *errors)
 {
 	struct ini_context ctx = {.config = config, .errors = errors, .path = path};
 	int result;
 
-	ctx.file = fopen(path, "r");
-	if (!ctx.file) {
-		config_errors_add(errors, false, "cannot read config file '%s': %s", path, strerror(errno));
+	ctx.file = open_regular_file(path, "config file", errors);
+	if (!ctx.file)
+		return;
+	if (!is_text_file(ctx.file, path, errors)) {
+		fclose(ctx.file);
 		return;
 	}
 	result = ini_parse_stream(ini_read_line, &ctx, ini_handle_pair, &ctx);
@@ -442,15 +508,13 @@ static const char *env_lookup(char *const *envp, const char *name)
 /* Reads a Docker-secrets file: its content minus one trailing newline. */
 static char *read_secret_file(const char *path, const char *variable, struct config_errors *errors)
 {
-	FILE *file = fopen(path, "r");
+	FILE *file = open_regular_file(path, variable, errors);
 	char *content = NULL;
 	size_t size = 0;
 	ssize_t len;
 
-	if (!file) {
-		config_errors_add(errors, false, "%s: cannot read '%s': %s", variable, path, strerror(errno));
+	if (!file)
 		return NULL;
-	}
 	len = getdelim(&content, &size, '\0', file);
 	fclose(file);
 	if (len < 0) {

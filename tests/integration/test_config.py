@@ -7,9 +7,12 @@ exit codes, stderr lines, and whether CMD ran (it would create a file).
 """
 
 import itertools
+import os
 import re
 
 import pytest
+
+from conftest import timeout
 
 CREATES_FILE = ["--", "sh", "-c", "touch ran"]
 
@@ -263,6 +266,40 @@ def test_ini_syntax_error(pe_plain):
     pe_plain.path("prisma-entrypoint.ini").write_text("[run]\nthis line has no equals sign\n")
     res, errors = run_bad(pe_plain)
     assert any(re.search(r"prisma-entrypoint\.ini:2\b", e) for e in errors), str(res)
+
+
+def test_overlong_unknown_section_is_reported_once(pe_plain):
+    pe_plain.path("prisma-entrypoint.ini").write_text("[" + "x" * 100 + "]\nfoo = 1\n")
+    res, errors = run_bad(pe_plain)
+    assert len([e for e in errors if "unknown section" in e]) == 1, str(res)
+    assert any("xxx...]" in e for e in errors), str(res)
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"[run]\nexec = false\n\0\n", "prisma-entrypoint.ini:3: a NUL byte: not a text file"),
+    ("[run]\nexec = false\n".encode("utf-16"), "is UTF-16 text: save it as UTF-8"),
+], ids=["nul", "utf-16"])
+def test_a_file_that_is_not_ini_text_says_what_it_is(pe_plain, content, says):
+    pe_plain.path("prisma-entrypoint.ini").write_bytes(content)
+    res, errors = run_bad(pe_plain)
+    assert len(errors) == 1 and says in errors[0], str(res)
+    assert "longer than" not in res.stderr, str(res)
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "fifo"])
+def test_a_config_that_is_not_a_regular_file_is_refused_at_once(pe_plain, path):
+    """--config /dev/zero read forever; a FIFO nobody writes to blocked forever. So did a secret's
+    _FILE variable."""
+    if path == "fifo":
+        os.mkfifo(pe_plain.path("fifo"))
+    res = pe_plain.run(["--config", path, "config"], seconds=10)
+    assert res.returncode == 78, str(res)
+    assert f"config file '{path}' is not a regular file" in res.stderr, str(res)
+    assert res.elapsed < timeout(2.0), str(res)
+    res = pe_plain.run(["config"], env={"DATABASE_URL_FILE": path}, seconds=10)
+    assert res.returncode == 78, str(res)
+    assert f"DATABASE_URL_FILE '{path}' is not a regular file" in res.stderr, str(res)
+    assert res.elapsed < timeout(2.0), str(res)
 
 
 BAD_VALUES = [
