@@ -17,8 +17,8 @@ const struct exit_code_doc exit_code_docs[] = {
     {STR(EXIT_CONFIG), "configuration error: INI file, environment variable or setting value (every error is "
                        "listed); a missing or unreadable Prisma schema; no Prisma CLI found, or one that cannot "
                        "be run"},
-    {STR(EXIT_GENERATE), "prisma generate failed: its output above says why; the app was not started and the "
-                         "record of the last successful generate was left as it was"},
+    {STR(EXIT_GENERATE), "prisma generate failed: its output above says why; the app was not started, and no "
+                         "generate record vouches for what it may have written"},
     {STR(EXIT_MIGRATE), "migrations: a migration failed earlier and blocks every later deploy (the message names "
                         "it and the prisma migrate resolve command), or prisma migrate deploy failed (its "
                         "output above says why); the app was not started"},

@@ -136,15 +136,15 @@ static int report_run(const struct invocation *invocation, const struct client_i
 		    cli->program, how, inputs->schema.schema_path);
 		return 0;
 	}
-	log_error("prisma generate failed (%s %s): the app was not started and the generate record was left as it "
-	          "was; fix the error above (generate-failure=warn starts the app anyway, for development)",
+	log_error("prisma generate failed (%s %s): the app was not started, and the next start generates again; "
+	          "fix the error above (generate-failure=warn starts the app anyway, for development)",
 	          cli->program, how);
 	return EXIT_GENERATE;
 }
 
 /* With the lock held: generate, and record what was generated from. */
 static int generate(const struct invocation *invocation, struct loop *loop, const struct client_inputs *inputs,
-                    const struct prisma_cli *cli, const char *reason)
+                    struct lockfile *lock, const struct prisma_cli *cli, const char *reason)
 {
 	const char *args[] = {"generate", "--schema", inputs->schema.schema_path, NULL};
 	struct prisma_run_params params = {
@@ -157,12 +157,13 @@ static int generate(const struct invocation *invocation, struct loop *loop, cons
 	    .stop_timeout_ms = config_duration_ms(&invocation->config, SETTING_STOP_TIMEOUT),
 	};
 	struct prisma_result result;
+	bool inherited;
 
-	/* A record that matches these inputs would vouch for whatever an
-	 * interrupted generate leaves in the output (forced, or output gone):
-	 * it goes first, and comes back only with a finished client. */
-	if (strcmp(inputs->status.recorded, inputs->digest) == 0 && unlink(inputs->record_path) < 0 &&
-	    errno != ENOENT) {
+	/* Whatever record there is goes first, and comes back only with a
+	 * finished client. An interrupted generate leaves the output half old,
+	 * half new; a record of any inputs, these or earlier ones the schema
+	 * may be put back to, would vouch for it. */
+	if (unlink(inputs->record_path) < 0 && errno != ENOENT) {
 		log_error("cannot remove the generate record %s before generating: %s; set generate-record to a "
 		          "writable place",
 		          inputs->record_path, strerror(errno));
@@ -171,7 +172,12 @@ static int generate(const struct invocation *invocation, struct loop *loop, cons
 	log_info("generating the prisma client: %s", reason);
 	log_verbose("running %s generate --schema %s (found by %s)", cli->program, inputs->schema.schema_path,
 	            cli->found_by);
+	/* The CLI holds the lock with us: if we are killed, a prisma left
+	 * writing the client keeps the next start waiting until it is done. */
+	inherited = lock->held && lockfile_inherit(lock, true) == 0;
 	prisma_run(&params, &result);
+	if (inherited)
+		lockfile_inherit(lock, false);
 	return report_run(invocation, inputs, &result, cli);
 }
 
@@ -305,7 +311,7 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
 			client_inputs_describe(&inputs, reason, sizeof(reason));
 		status = take_lock(&lock, loop, &inputs);
 		if (status == LOCKED_GENERATE)
-			status = generate(invocation, loop, &inputs, &cli, reason);
+			status = generate(invocation, loop, &inputs, &lock, &cli, reason);
 		else if (status == LOCKED_SKIP)
 			status = 0;
 	}

@@ -143,3 +143,8 @@ void lockfile_release(struct lockfile *lock)
 	lock->fd = -1;
 	lock->held = false;
 }
+
+int lockfile_inherit(struct lockfile *lock, bool inherit)
+{
+	return fcntl(lock->fd, F_SETFD, inherit ? 0 : FD_CLOEXEC);
+}

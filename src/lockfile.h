@@ -37,6 +37,12 @@ int lockfile_try(struct lockfile *lock);
  * (*stop_signal set), -1 with errno (ETIMEDOUT: still held at the end). */
 int lockfile_wait(struct lockfile *lock, struct loop *loop, int64_t poll_ms, int64_t timeout_ms, int *stop_signal);
 
+/* Whether processes started from now on inherit the lock (0, or -1 with
+ * errno). A held flock belongs to the open file, so a child that inherits
+ * it holds the lock too, until it and its own children have exited, even
+ * when this process is killed first. */
+int lockfile_inherit(struct lockfile *lock, bool inherit);
+
 /* Releases the lock, if held, and closes the file; safe when never opened. */
 void lockfile_release(struct lockfile *lock);
 
