@@ -16,8 +16,9 @@
 /* The trailing characters mkostemp() requires to be X. */
 #define TEMP_UNIQUE_CHARS 6
 
-#define DIGEST_HEX_LEN 64
-#define DIGEST_KEY     "digest "
+#define DIGEST_HEX_LEN   64
+#define DIGEST_KEY       "digest "
+#define RECORD_MAX_BYTES (1024 * 1024) /* far more than any record; a bound on what a start reads */
 
 static bool is_digest(const char *text, size_t len)
 {
@@ -31,16 +32,36 @@ static bool is_digest(const char *text, size_t len)
 
 int record_read(const char *path, char hex[65], char *error, size_t error_size)
 {
-	FILE *file = fopen(path, "re");
+	/* O_NONBLOCK: a FIFO in the record's place must not keep the start
+	 * waiting for a writer; it is refused below, as is /dev/zero. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	char *line = NULL;
 	size_t capacity = 0;
+	struct stat st;
+	FILE *file;
 	ssize_t len;
 	int found = 0;
 
-	if (!file) {
+	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		snprintf(error, error_size, "cannot read the generate record %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		snprintf(error, error_size, "cannot read the generate record %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > RECORD_MAX_BYTES) {
+		snprintf(error, error_size, "the generate record %s is %s", path,
+		         S_ISREG(st.st_mode) ? "too large to be one" : "not a regular file");
+		close(fd);
+		return -1;
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0 || !(file = fdopen(fd, "r"))) {
+		snprintf(error, error_size, "cannot read the generate record %s: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	while (!found && (len = getline(&line, &capacity, file)) >= 0) {

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SANITIZER_REPORT, all_pids, children_of, pid_alive, proc_cmdline, wait_until
+from conftest import REPO, SANITIZER_REPORT, all_pids, children_of, pid_alive, proc_cmdline, timeout, wait_until
 from npm_app import (
     CLIENT_DIR,
     DUMMY_DATABASE_URL,
@@ -836,3 +836,17 @@ def test_an_interrupted_generate_is_never_taken_for_current(app, mode):
         assert not app.has_model("Post"), f"{what}: the client still has the interrupted schema's model\n{res}"
         copied = app.client / "schema.prisma"
         assert copied.read_text() == original, f"{what}: the client was generated from another schema\n{res}"
+
+
+@pytest.mark.parametrize("record", ["fifo", "/dev/zero", "/proc/self/fd/1"])
+def test_a_record_that_is_not_a_regular_file_is_exit_73_at_once(pe_plain, record):
+    """A FIFO waited for a writer forever, /dev/zero was read forever, and /proc/self/fd/1 (stdout,
+    a pipe here) blocked: each is refused before anything is read from it."""
+    (pe_plain.cwd / "prisma").mkdir()
+    shutil.copy(REPO / "tests" / "fixtures" / "app" / SCHEMA, pe_plain.cwd / SCHEMA)
+    if record == "fifo":
+        os.mkfifo(pe_plain.cwd / "fifo")
+    res = pe_plain.run(["--no-wait", "--generate-record", record, "--", "true"], seconds=10)
+    assert res.returncode == 73, str(res)
+    assert f"the generate record {record} is not a regular file" in res.stderr, str(res)
+    assert res.elapsed < timeout(2.0), str(res)
