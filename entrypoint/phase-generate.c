@@ -27,6 +27,7 @@
 
 int client_inputs_find(const struct config *config, struct client_inputs *inputs, bool *found)
 {
+	struct schema_stop stop = {.should_stop = phase_stop_pending};
 	char error[LINE_MAX_CHARS];
 	char cwd[PATH_MAX];
 	int status;
@@ -37,7 +38,9 @@ int client_inputs_find(const struct config *config, struct client_inputs *inputs
 		log_error("cannot read the working directory: %s", strerror(errno));
 		return EXIT_OS_ERROR;
 	}
-	status = schema_find(cwd, config_text(config, SETTING_SCHEMA), &inputs->schema, error, sizeof(error));
+	status = schema_find(cwd, config_text(config, SETTING_SCHEMA), &inputs->schema, &stop, error, sizeof(error));
+	if (status == SCHEMA_STOPPED)
+		return phase_report_stopped("looking for the prisma schema");
 	if (status < 0) {
 		log_error("%s", error);
 		return EXIT_CONFIG;
@@ -46,9 +49,12 @@ int client_inputs_find(const struct config *config, struct client_inputs *inputs
 		return 0;
 	log_verbose("prisma schema %s (found by %s)", inputs->schema.schema_path,
 	            schema_rule_name(inputs->schema.rule));
-	if (schema_digest(&inputs->schema, inputs->digest, error, sizeof(error)) < 0) {
-		log_error("%s", error);
+	status = schema_digest(&inputs->schema, inputs->digest, &stop, error, sizeof(error));
+	if (status < 0) {
 		schema_inputs_release(&inputs->schema);
+		if (status == SCHEMA_STOPPED)
+			return phase_report_stopped("reading the prisma schema");
+		log_error("%s", error);
 		return EXIT_CONFIG;
 	}
 	*found = true;
@@ -76,6 +82,21 @@ void client_inputs_describe(const struct client_inputs *inputs, char *out, size_
 void client_inputs_release(struct client_inputs *inputs)
 {
 	schema_inputs_release(&inputs->schema);
+}
+
+bool phase_stop_pending(void *arg)
+{
+	(void)arg;
+	return proc_pending_stop_signal() != 0;
+}
+
+int phase_report_stopped(const char *what)
+{
+	int stop = proc_pending_stop_signal();
+	char name[32];
+
+	log_info("stopped by %s while %s", proc_signal_name(stop, name, sizeof(name)), what);
+	return EXIT_SIGNAL_BASE + stop;
 }
 
 int phase_report_spawn_failure(const struct prisma_result *result, const struct prisma_cli *cli)

@@ -42,6 +42,7 @@ struct migrate_plan {
 static int find_schema(const struct config *config, const struct phase_schema *known, struct migrate_plan *plan,
                        bool quiet)
 {
+	struct schema_stop stop = {.should_stop = phase_stop_pending};
 	struct schema_inputs schema;
 	char error[LINE_MAX_CHARS];
 	char cwd[PATH_MAX];
@@ -57,7 +58,9 @@ static int find_schema(const struct config *config, const struct phase_schema *k
 			log_error("cannot read the working directory: %s", strerror(errno));
 		return quiet ? 0 : EXIT_OS_ERROR;
 	}
-	found = schema_find(cwd, config_text(config, SETTING_SCHEMA), &schema, error, sizeof(error));
+	found = schema_find(cwd, config_text(config, SETTING_SCHEMA), &schema, &stop, error, sizeof(error));
+	if (found == SCHEMA_STOPPED)
+		return quiet ? 0 : phase_report_stopped("looking for the prisma schema");
 	if (found < 0) {
 		if (!quiet)
 			log_error("%s", error);

@@ -40,6 +40,14 @@ int phase_migrate(const struct invocation *invocation, struct loop *loop, const 
  * folder. arg is the invocation. */
 bool phase_migrate_creates_database(const void *invocation, char *why, size_t why_size);
 
+/* For the synchronous reads of a phase (the schema walk): whether a stop
+ * signal is pending; arg is unused. */
+bool phase_stop_pending(void *arg);
+
+/* A stop signal is pending and ended the phase while doing what ("reading
+ * the prisma schema"): logs so and returns 128+N. */
+int phase_report_stopped(const char *what);
+
 /* The Prisma CLI could not be started (PRISMA_SPAWN_FAILED): logs why and
  * returns the exit code. Not prisma's failure, so never "start anyway". */
 int phase_report_spawn_failure(const struct prisma_result *result, const struct prisma_cli *cli);

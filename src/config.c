@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "fdio.h"
 #include "log.h"
 #include "redact.h"
 #include "spell.h"
@@ -420,27 +421,25 @@ static int ini_handle_pair(void *user, const char *section, const char *name, co
  * naming the file ("config file", "DATABASE_URL_FILE"). */
 static FILE *open_regular_file(const char *path, const char *what, struct config_errors *errors)
 {
-	/* O_NONBLOCK: opening a FIFO nobody writes to would wait for a writer. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	FILE *file;
+	int fd;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	switch (fdio_open_regular(AT_FDCWD, path, CONFIG_FILE_MAX, &fd, &st)) {
+	case FDIO_OPENED:
+		break;
+	case FDIO_FAILED:
 		config_errors_add(errors, false, "%s '%s' cannot be read: %s", what, path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		return NULL;
+	case FDIO_NOT_REGULAR:
+		config_errors_add(errors, false, "%s '%s' is not a regular file", what, path);
+		return NULL;
+	case FDIO_TOO_LARGE:
+		config_errors_add(errors, false, "%s '%s' is %lld bytes, more than a settings file holds (%d)", what,
+		                  path, (long long)st.st_size, CONFIG_FILE_MAX);
 		return NULL;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_FILE_MAX) {
-		if (S_ISREG(st.st_mode))
-			config_errors_add(errors, false, "%s '%s' is %lld bytes, more than a settings file holds (%d)",
-			                  what, path, (long long)st.st_size, CONFIG_FILE_MAX);
-		else
-			config_errors_add(errors, false, "%s '%s' is not a regular file", what, path);
-		close(fd);
-		return NULL;
-	}
-	if (fcntl(fd, F_SETFL, 0) < 0 || !(file = fdopen(fd, "r"))) {
+	if (!(file = fdopen(fd, "r"))) {
 		config_errors_add(errors, false, "%s '%s' cannot be read: %s", what, path, strerror(errno));
 		close(fd);
 		return NULL;

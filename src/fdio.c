@@ -1,6 +1,7 @@
 #include "fdio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 int fdio_write_all(int fd, const void *data, size_t len)
@@ -23,4 +24,33 @@ int fdio_write_all(int fd, const void *data, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+enum fdio_open_result fdio_open_regular(int dirfd, const char *path, off_t max_bytes, int *fd, struct stat *st)
+{
+	/* O_NONBLOCK: opening a FIFO for reading waits for a writer without
+	 * it. O_NOCTTY: a terminal in the file's place must not become ours. */
+	int opened = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	enum fdio_open_result result = FDIO_OPENED;
+
+	*fd = -1;
+	if (opened < 0)
+		return FDIO_FAILED;
+	if (fstat(opened, st) < 0)
+		result = FDIO_FAILED;
+	else if (!S_ISREG(st->st_mode))
+		result = FDIO_NOT_REGULAR;
+	else if (st->st_size > max_bytes)
+		result = FDIO_TOO_LARGE;
+	else if (fcntl(opened, F_SETFL, 0) < 0) /* blocking reads again */
+		result = FDIO_FAILED;
+	if (result != FDIO_OPENED) {
+		int saved = errno;
+
+		close(opened);
+		errno = saved;
+		return result;
+	}
+	*fd = opened;
+	return FDIO_OPENED;
 }

@@ -1,12 +1,31 @@
-/* Writing to file descriptors without stdio: what the log, the relay of the
- * Prisma CLI's output and the generate record share. */
+/* File descriptors without stdio: writing all of a buffer (what the log, the
+ * relay of the Prisma CLI's output and the generate record share), and
+ * opening a file a start reads whole (settings, secrets, the record, the
+ * schema and the package.json files around it) so that no such read can
+ * wait or run forever. */
 #ifndef PE_FDIO_H
 #define PE_FDIO_H
 
 #include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 /* Writes all len bytes, resuming after interruptions and short writes.
  * Returns 0, or -1 with errno. */
 int fdio_write_all(int fd, const void *data, size_t len);
+
+enum fdio_open_result {
+	FDIO_OPENED,
+	FDIO_FAILED,      /* open() or fstat() failed: errno says why */
+	FDIO_NOT_REGULAR, /* a folder, FIFO, socket or device: /dev/zero, a pipe */
+	FDIO_TOO_LARGE,   /* a regular file over max_bytes */
+};
+
+/* Opens path (relative to dirfd; AT_FDCWD for the working directory) for
+ * reading, only when it is a regular file of at most max_bytes, filling *st
+ * and *fd (close-on-exec, blocking reads). The open itself never waits: a
+ * FIFO nobody writes to is refused, not waited on. On another result *fd is
+ * -1 and nothing stays open. */
+enum fdio_open_result fdio_open_regular(int dirfd, const char *path, off_t max_bytes, int *fd, struct stat *st);
 
 #endif

@@ -1,5 +1,6 @@
 #include "prisma.h"
 
+#include "fdio.h"
 #include "log.h"
 #include "relay.h"
 
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,22 @@ static bool is_executable_file(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* The regular file at path, open for reading its first line, or NULL: a FIFO
+ * in its place must not keep the start waiting. */
+static FILE *open_for_first_line(const char *path)
+{
+	struct stat st;
+	FILE *file;
+	int fd;
+
+	/* Only a line is read: any size will do. */
+	if (fdio_open_regular(AT_FDCWD, path, INT64_MAX, &fd, &st) != FDIO_OPENED)
+		return NULL;
+	if (!(file = fdopen(fd, "re")))
+		close(fd);
+	return file;
 }
 
 /* ---- Node versions installed by nvm ---- */
@@ -75,7 +93,7 @@ static void read_default_alias(const char *nvm_dir, char *wanted, size_t size)
 
 	*wanted = '\0';
 	snprintf(path, sizeof(path), "%s/alias/default", nvm_dir);
-	file = fopen(path, "re");
+	file = open_for_first_line(path);
 	if (!file)
 		return;
 	if (fgets(wanted, (int)size, file))
@@ -150,7 +168,7 @@ static bool find_in_nvm(const char *nvm_dir, const char *program, char *out, siz
 static bool runs_with_env_node(const char *program)
 {
 	char line[256];
-	FILE *file = fopen(program, "re");
+	FILE *file = open_for_first_line(program);
 	bool env = false;
 	bool node = false;
 

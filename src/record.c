@@ -32,34 +32,30 @@ static bool is_digest(const char *text, size_t len)
 
 int record_read(const char *path, char hex[65], char *error, size_t error_size)
 {
-	/* O_NONBLOCK: a FIFO in the record's place must not keep the start
-	 * waiting for a writer; it is refused below, as is /dev/zero. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	char *line = NULL;
 	size_t capacity = 0;
 	struct stat st;
 	FILE *file;
 	ssize_t len;
 	int found = 0;
+	int fd;
 
-	if (fd < 0) {
+	switch (fdio_open_regular(AT_FDCWD, path, RECORD_MAX_BYTES, &fd, &st)) {
+	case FDIO_OPENED:
+		break;
+	case FDIO_FAILED:
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		snprintf(error, error_size, "cannot read the generate record %s: %s", path, strerror(errno));
 		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		snprintf(error, error_size, "cannot read the generate record %s: %s", path, strerror(errno));
-		close(fd);
+	case FDIO_NOT_REGULAR:
+		snprintf(error, error_size, "the generate record %s is not a regular file", path);
+		return -1;
+	case FDIO_TOO_LARGE:
+		snprintf(error, error_size, "the generate record %s is too large to be one", path);
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > RECORD_MAX_BYTES) {
-		snprintf(error, error_size, "the generate record %s is %s", path,
-		         S_ISREG(st.st_mode) ? "too large to be one" : "not a regular file");
-		close(fd);
-		return -1;
-	}
-	if (fcntl(fd, F_SETFL, 0) < 0 || !(file = fdopen(fd, "r"))) {
+	if (!(file = fdopen(fd, "r"))) {
 		snprintf(error, error_size, "cannot read the generate record %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;

@@ -1,6 +1,7 @@
 #include "schema.h"
 
 #include "dynlib.h"
+#include "fdio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <search.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,7 +32,9 @@ DYNLIB_DEFINE(evp, evp_load, "libcrypto.so.3", EVP_FUNCTIONS)
 
 #define DEFAULT_CLIENT_OUTPUT "node_modules/.prisma/client"
 #define JSON_MAX_DEPTH        512
-#define DIGEST_FORMAT         "prisma-entrypoint schema digest 1"
+/* Bytes: far more than any schema or package.json; a bound on what a start reads. */
+#define SCHEMA_FILE_MAX (16 * 1024 * 1024)
+#define DIGEST_FORMAT   "prisma-entrypoint schema digest 1"
 
 static const char *const config_names[] = {
     "prisma.config.ts",   "prisma.config.js",   "prisma.config.mjs",  "prisma.config.cjs",
@@ -158,60 +162,91 @@ static char *path_dirname(const char *path)
 	return copy_text(path, (size_t)(slash - path));
 }
 
+/* The bytes of the file read last, and the stop check every read and every
+ * folder entry asks first. */
 struct buffer {
 	char *data;
 	size_t len, cap;
+	struct schema_stop *stop; /* NULL: never stop */
 };
 
-/* Reads the file at path (relative to dirfd) into buf, replacing its
- * contents: the size fstat() reports, in one read(2) for a regular file
- * (bytes appended meanwhile are not read), or up to the end for a file that
- * reports no size. A NUL follows the bytes. Returns 0, or -1 with errno. */
-static int read_file_at(int dirfd, const char *path, struct buffer *buf)
+/* Whether a stop was requested; records it in the stop for the caller. */
+static bool stop_requested(struct buffer *buf)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
+	struct schema_stop *stop = buf->stop;
 
-	if (fd < 0)
+	if (stop && stop->should_stop && !stop->stopped && stop->should_stop(stop->arg))
+		stop->stopped = true;
+	return stop && stop->stopped;
+}
+
+/* Reads the regular file at path (relative to dirfd), at most
+ * SCHEMA_FILE_MAX bytes, into buf, replacing its contents: the size fstat()
+ * reports (bytes appended meanwhile are not read). A NUL follows the bytes.
+ * Returns 0, or -1 with a one-line error and errno kept from open() (ENOENT
+ * for a file that does not exist). */
+static int read_file_at(int dirfd, const char *path, struct buffer *buf, char *error, size_t error_size)
+{
+	struct stat st;
+	size_t want;
+	int fd;
+
+	if (stop_requested(buf)) {
+		snprintf(error, error_size, "stopped while reading %s", path);
+		errno = ECANCELED;
 		return -1;
-	if (fstat(fd, &st) < 0)
-		goto fail;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto fail;
+	}
+	switch (fdio_open_regular(dirfd, path, SCHEMA_FILE_MAX, &fd, &st)) {
+	case FDIO_OPENED:
+		break;
+	case FDIO_FAILED: {
+		int failure = errno;
+
+		snprintf(error, error_size, "cannot read %s: %s", path, strerror(failure));
+		errno = failure;
+		return -1;
+	}
+	case FDIO_NOT_REGULAR:
+		snprintf(error, error_size, "cannot read %s: not a regular file", path);
+		errno = EINVAL;
+		return -1;
+	case FDIO_TOO_LARGE:
+		snprintf(error, error_size, "cannot read %s: %lld bytes, more than the %d MiB prisma-entrypoint reads",
+		         path, (long long)st.st_size, SCHEMA_FILE_MAX >> 20);
+		errno = EFBIG;
+		return -1;
+	}
+	want = (size_t)st.st_size + 1;
+	if (buf->cap < want) {
+		char *data = realloc(buf->data, want);
+
+		if (!data) {
+			set_oom(error, error_size);
+			close(fd);
+			errno = ENOMEM;
+			return -1;
+		}
+		buf->data = data;
+		buf->cap = want;
 	}
 	buf->len = 0;
-	size_t want = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
-	for (;;) {
-		if (buf->cap < buf->len + want) {
-			size_t cap = buf->len + want;
-			char *data = realloc(buf->data, cap);
+	while (buf->len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf->data + buf->len, (size_t)st.st_size - buf->len);
 
-			if (!data) {
-				errno = ENOMEM;
-				goto fail;
-			}
-			buf->data = data;
-			buf->cap = cap;
-		}
-		ssize_t n = read(fd, buf->data + buf->len, buf->cap - buf->len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			goto fail;
+		if (n < 0) {
+			snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break; /* shrunk meanwhile: what is there */
 		buf->len += (size_t)n;
-		if (n == 0 || (st.st_size > 0 && buf->len == (size_t)st.st_size))
-			break;
-		want = buf->cap - buf->len < 2 ? buf->cap : 0; /* full: double the buffer */
 	}
 	buf->data[buf->len] = '\0';
 	close(fd);
 	return 0;
-fail:;
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
 }
 
 /* 1 when path exists (following links) and fills st; 0 when it does not;
@@ -655,35 +690,52 @@ static int compare_paths(const void *a, const void *b)
 
 /* The folders a walk has entered, by device and inode: each is walked once,
  * however many links lead to it (folders that link to each other would
- * otherwise be walked once per path, factorially many). */
-struct visited {
-	struct {
-		dev_t dev;
-		ino_t ino;
-	} * items;
-	size_t count, cap;
+ * otherwise be walked once per path, factorially many). A search tree
+ * (tsearch): a walk may enter tens of thousands of folders. */
+struct folder_id {
+	dev_t dev;
+	ino_t ino;
 };
+
+struct visited {
+	void *root;
+};
+
+static int compare_folder_ids(const void *a, const void *b)
+{
+	const struct folder_id *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
 
 /* 1 when (dev, ino) was entered before, 0 when it is now recorded, -1 when
  * out of memory. */
 static int visit(struct visited *visited, dev_t dev, ino_t ino)
 {
-	for (size_t i = 0; i < visited->count; i++)
-		if (visited->items[i].dev == dev && visited->items[i].ino == ino)
-			return 1;
-	if (visited->count == visited->cap) {
-		size_t cap = visited->cap ? visited->cap * 2 : 16;
-		void *items = realloc(visited->items, cap * sizeof(*visited->items));
+	struct folder_id *id = malloc(sizeof(*id));
+	struct folder_id *const *found;
 
-		if (!items)
-			return -1;
-		visited->items = items;
-		visited->cap = cap;
+	if (!id)
+		return -1;
+	*id = (struct folder_id){.dev = dev, .ino = ino};
+	found = tsearch(id, &visited->root, compare_folder_ids);
+	if (!found) {
+		free(id);
+		return -1;
 	}
-	visited->items[visited->count].dev = dev;
-	visited->items[visited->count].ino = ino;
-	visited->count++;
+	if (*found != id) {
+		free(id);
+		return 1;
+	}
 	return 0;
+}
+
+static void visited_release(struct visited *visited)
+{
+	tdestroy(visited->root, free);
+	visited->root = NULL;
 }
 
 /* A name Prisma takes: path.extname(name) is ".prisma" (not ".prisma" alone,
@@ -698,12 +750,17 @@ static bool is_prisma_file_name(const char *name)
 /* The names in folder (an open directory, closed here) but . and .., in
  * byte order, so that a folder reached by two paths is always entered by
  * the same one. */
-static int read_names(DIR *dir, const char *folder, struct file_list *names, char *error, size_t error_size)
+static int read_names(DIR *dir, const char *folder, struct file_list *names, struct buffer *buf, char *error,
+                      size_t error_size)
 {
 	const struct dirent *entry;
 	int status = 0;
 
 	while ((errno = 0, entry = readdir(dir))) {
+		if (stop_requested(buf)) {
+			snprintf(error, error_size, "stopped while reading the folder %s", folder);
+			return -1;
+		}
 		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
 			continue;
 		/* list_add() frees name when it fails, and takes NULL for a failed strdup. */
@@ -723,8 +780,8 @@ static int read_names(DIR *dir, const char *folder, struct file_list *names, cha
 }
 
 /* Adds every .prisma file under folder (relative to base) to list. */
-static int walk_folder(int base, const char *folder, struct visited *visited, struct file_list *list, char *error,
-                       size_t error_size)
+static int walk_folder(int base, const char *folder, struct visited *visited, struct file_list *list,
+                       struct buffer *buf, char *error, size_t error_size)
 {
 	int fd = openat(base, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct file_list names = {0};
@@ -751,13 +808,18 @@ static int walk_folder(int base, const char *folder, struct visited *visited, st
 		close(fd);
 		return -1;
 	}
-	status = read_names(dir, folder, &names, error, error_size);
+	status = read_names(dir, folder, &names, buf, error, error_size);
 	for (size_t i = 0; status == 0 && i < names.count; i++) {
 		const char *name = names.items[i];
 		size_t size = strlen(folder) + strlen(name) + 2;
 		bool is_dir;
 		char *path;
 
+		if (stop_requested(buf)) {
+			snprintf(error, error_size, "stopped while reading the folder %s", folder);
+			status = -1;
+			break;
+		}
 		if (fstatat(dirfd(dir), name, &st, 0) < 0)
 			continue; /* a dangling link: Prisma skips it too */
 		is_dir = S_ISDIR(st.st_mode);
@@ -770,7 +832,7 @@ static int walk_folder(int base, const char *folder, struct visited *visited, st
 		}
 		snprintf(path, size, "%s%s%s", root ? "" : folder, root ? "" : "/", name);
 		if (is_dir) {
-			status = walk_folder(base, path, visited, list, error, error_size);
+			status = walk_folder(base, path, visited, list, buf, error, error_size);
 			free(path);
 		} else if (list_add(list, path) < 0) {
 			set_oom(error, error_size);
@@ -922,12 +984,8 @@ static int read_version(int base, const char *path, char **version, struct buffe
 	static const char *const key[] = {"version"};
 
 	*version = NULL;
-	if (read_file_at(base, path, buf) < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;
-		snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (read_file_at(base, path, buf, error, error_size) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 	return json_get_string(path, buf, key, 1, version, error, error_size);
 }
 
@@ -946,9 +1004,9 @@ static int collect_files(int base, struct schema_inputs *inputs, const struct st
 
 	if (S_ISDIR(st->st_mode)) {
 		struct visited visited = {0};
-		int walked = walk_folder(base, path, &visited, &list, error, error_size);
+		int walked = walk_folder(base, path, &visited, &list, buf, error, error_size);
 
-		free(visited.items);
+		visited_release(&visited);
 		if (walked < 0)
 			goto fail;
 		if (list.count == 0) {
@@ -966,10 +1024,8 @@ static int collect_files(int base, struct schema_inputs *inputs, const struct st
 	inputs->file_count = list.count;
 
 	for (size_t i = 0; i < list.count; i++) {
-		if (read_file_at(base, list.items[i], buf) < 0) {
-			snprintf(error, error_size, "cannot read %s: %s", list.items[i], strerror(errno));
+		if (read_file_at(base, list.items[i], buf, error, error_size) < 0)
 			return -1;
-		}
 		int found = find_client_generator(buf, list.items[i], &inputs->generator_output);
 		if (found < 0) {
 			set_oom(error, error_size);
@@ -1037,10 +1093,12 @@ static int read_config_file(int base, struct schema_inputs *inputs, char **schem
 
 		if (found == 0 || (found > 0 && !S_ISREG(st.st_mode)))
 			continue;
-		if (found < 0 || read_file_at(base, config_names[i], buf) < 0) {
+		if (found < 0) {
 			snprintf(error, error_size, "cannot read %s: %s", config_names[i], strerror(errno));
 			return -1;
 		}
+		if (read_file_at(base, config_names[i], buf, error, error_size) < 0)
+			return -1;
 		if (!(inputs->config_file = copy_text(config_names[i], strlen(config_names[i])))) {
 			set_oom(error, error_size);
 			return -1;
@@ -1079,12 +1137,8 @@ static int read_package_schema(int base, char **schema, struct buffer *buf, char
 	char *value;
 
 	*schema = NULL;
-	if (read_file_at(base, "package.json", buf) < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;
-		snprintf(error, error_size, "cannot read package.json: %s", strerror(errno));
-		return -1;
-	}
+	if (read_file_at(base, "package.json", buf, error, error_size) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 	if (json_get_string("package.json", buf, key, 2, &value, error, error_size) < 0)
 		return -1;
 	if (value) {
@@ -1134,10 +1188,10 @@ static int find_in(int base, const char *configured, struct schema_inputs *input
 	                   error_size);
 }
 
-int schema_find(const char *base_dir, const char *configured, struct schema_inputs *inputs, char *error,
-                size_t error_size)
+int schema_find(const char *base_dir, const char *configured, struct schema_inputs *inputs, struct schema_stop *stop,
+                char *error, size_t error_size)
 {
-	struct buffer buf = {0};
+	struct buffer buf = {.stop = stop};
 	int base, found;
 
 	memset(inputs, 0, sizeof(*inputs));
@@ -1155,6 +1209,8 @@ int schema_find(const char *base_dir, const char *configured, struct schema_inpu
 	}
 	if (found != 1)
 		schema_inputs_release(inputs);
+	if (found < 0 && stop && stop->stopped)
+		return SCHEMA_STOPPED;
 	return found;
 }
 
@@ -1183,10 +1239,8 @@ static int digest_text(EVP_MD_CTX *ctx, char tag, const char *text)
 static int digest_file(EVP_MD_CTX *ctx, int base, char path_tag, char data_tag, const char *path, struct buffer *buf,
                        char *error, size_t error_size)
 {
-	if (read_file_at(base, path, buf) < 0) {
-		snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
+	if (read_file_at(base, path, buf, error, error_size) < 0)
 		return -1;
-	}
 	if (digest_text(ctx, path_tag, path) < 0 || digest_field(ctx, data_tag, buf->data, buf->len) < 0) {
 		snprintf(error, error_size, "SHA-256 failed");
 		return -1;
@@ -1202,11 +1256,12 @@ int schema_digest_library_version(char *out, size_t out_size)
 	return 0;
 }
 
-int schema_digest(const struct schema_inputs *inputs, char hex[65], char *error, size_t error_size)
+int schema_digest(const struct schema_inputs *inputs, char hex[65], struct schema_stop *stop, char *error,
+                  size_t error_size)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
-	struct buffer buf = {0};
+	struct buffer buf = {.stop = stop};
 	EVP_MD_CTX *ctx;
 	int base, status = -1;
 
@@ -1247,5 +1302,7 @@ done:
 	evp.EVP_MD_CTX_free(ctx);
 	close(base);
 	free(buf.data);
+	if (status < 0 && stop && stop->stopped)
+		return SCHEMA_STOPPED;
 	return status;
 }

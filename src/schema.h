@@ -15,6 +15,7 @@
 #ifndef PE_SCHEMA_H
 #define PE_SCHEMA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Where the schema came from, highest precedence first. */
@@ -46,6 +47,18 @@ struct schema_inputs {
 	char *generator_output;
 };
 
+/* Asked before every file schema_find() and schema_digest() read and every
+ * folder entry they look at, so that a stop request (SIGTERM during a long
+ * walk) is honoured at once: when should_stop(arg) returns true, they set
+ * stopped and return SCHEMA_STOPPED. A NULL stop or should_stop: never. */
+struct schema_stop {
+	bool (*should_stop)(void *arg);
+	void *arg;
+	bool stopped;
+};
+
+#define SCHEMA_STOPPED (-2)
+
 /* Finds the schema as Prisma would, from the working directory base_dir:
  *
  *   1. configured (the schema setting; relative to base_dir), unless NULL or "";
@@ -76,18 +89,22 @@ struct schema_inputs {
  * (from any of rules 1-3), a folder without .prisma files, a config file
  * whose `schema` is not a plain string literal (unless configured is given:
  * the config file is then only hashed), an invalid package.json (the
- * project's, or prisma's or @prisma/client's), a file that cannot be read. */
-int schema_find(const char *base_dir, const char *configured, struct schema_inputs *inputs, char *error,
-                size_t error_size);
+ * project's, or prisma's or @prisma/client's), a file that cannot be read:
+ * not a regular file (a FIFO, /dev/zero) or over 16 MiB included; or
+ * SCHEMA_STOPPED. */
+int schema_find(const char *base_dir, const char *configured, struct schema_inputs *inputs, struct schema_stop *stop,
+                char *error, size_t error_size);
 
 /* SHA-256 over everything that changes the generated client, in a stable and
  * unambiguous encoding (tagged, length-prefixed fields): each schema file's
  * path and bytes in order, the config file's path and bytes, the prisma and
  * @prisma/client versions (an absent one differs from an empty one). Files
  * are read again from base_dir, each at once, and hashed as they are read.
- * Writes 64 lowercase hex digits and a NUL into hex. Returns 0, or -1 with a
- * one-line error (a file that cannot be read, libcrypto not loadable). */
-int schema_digest(const struct schema_inputs *inputs, char hex[65], char *error, size_t error_size);
+ * Writes 64 lowercase hex digits and a NUL into hex. Returns 0, -1 with a
+ * one-line error (a file that cannot be read, libcrypto not loadable), or
+ * SCHEMA_STOPPED. */
+int schema_digest(const struct schema_inputs *inputs, char hex[65], struct schema_stop *stop, char *error,
+                  size_t error_size);
 
 /* The version of the library that takes the digest ("OpenSSL 3.0.20 ...")
  * in out: 0; or -1 with why it cannot be loaded. */

@@ -126,6 +126,8 @@ def _problem(node_modules: Path) -> str | None:
         return f"{cli} is not npm's symlink to the Prisma CLI"
     if (node_modules / ".prisma").exists():
         return f"{node_modules / '.prisma'} exists: the cached tree must not hold a generated client"
+    if (node_modules / ".cache").exists():  # a prisma run in the cache itself: a record, jiti's cache
+        return f"{node_modules / '.cache'} exists: the cached tree must not hold what a run leaves"
     return None
 
 

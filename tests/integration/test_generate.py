@@ -850,3 +850,81 @@ def test_a_record_that_is_not_a_regular_file_is_exit_73_at_once(pe_plain, record
     assert res.returncode == 73, str(res)
     assert f"the generate record {record} is not a regular file" in res.stderr, str(res)
     assert res.elapsed < timeout(2.0), str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# what the schema lookup reads: regular files only, bounded, and a stop request honoured at once
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where,kind", [("package.json", "fifo"), ("package.json", "/dev/zero"),
+                                        ("node_modules/prisma/package.json", "/proc/self/fd/1"),
+                                        ("prisma/schema.prisma", "fifo")])
+def test_schema_lookup_refuses_what_is_not_a_regular_file(pe_plain, where, kind):
+    """A FIFO in package.json's place kept the start waiting for a writer, /dev/zero was read until
+    memory ran out, and stdout (a pipe) blocked: each is refused before it is read, one line, 78."""
+    (pe_plain.cwd / "prisma").mkdir()
+    if where != SCHEMA:
+        shutil.copy(REPO / "tests" / "fixtures" / "app" / SCHEMA, pe_plain.cwd / SCHEMA)
+    target = pe_plain.cwd / where
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to(kind)
+    args = ["--no-wait", "--", "true"]
+    if where == SCHEMA:  # a default location that is no file is passed over; a configured one is not
+        args = ["--schema", SCHEMA] + args
+    res = pe_plain.run(args, env=BASE_ENV, seconds=10)
+    assert res.returncode == 78, str(res)
+    expected = (f"the schema {SCHEMA} (from the schema setting) is neither a file nor a folder" if where == SCHEMA
+                else f"cannot read {where}: not a regular file")
+    assert res.stderr_lines() == [f"prisma-entrypoint: error: {expected}"], str(res)
+    assert res.elapsed < timeout(2.0), str(res)
+
+
+def test_a_schema_file_over_16_mib_is_refused_before_it_is_read(pe_plain):
+    (pe_plain.cwd / "prisma").mkdir()
+    schema = pe_plain.cwd / SCHEMA
+    shutil.copy(REPO / "tests" / "fixtures" / "app" / SCHEMA, schema)
+    os.truncate(schema, 16 * 1024 * 1024 + 1)  # sparse: nothing is written
+    res = pe_plain.run(["--no-wait", "--", "true"], env=BASE_ENV, seconds=10)
+    assert res.returncode == 78, str(res)
+    assert res.stderr_lines() == [f"prisma-entrypoint: error: cannot read {SCHEMA}: 16777217 bytes, more than the "
+                                "16 MiB prisma-entrypoint reads"], str(res)
+
+
+def reads_under(pid: int, folder: str) -> bool:
+    """Whether process pid has a file or folder under folder open (the schema walk is there)."""
+    try:
+        names = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for name in names:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{name}").startswith(folder + "/"):
+                return True
+        except OSError:
+            pass
+    return False
+
+
+@pytest.mark.parametrize("command", ["run", "run-no-generate", "hash"])
+def test_sigterm_during_a_long_schema_walk_stops_it(pe_plain, command):
+    """The schema setting names a folder that links to /usr: a walk of every file there takes
+    seconds and ends with "holds no .prisma file". SIGTERM in the middle of it used to wait for
+    that end; now the walk stops at the next file (within 100 ms: tests/bench/stop.py measures)."""
+    (pe_plain.cwd / "schema").mkdir()
+    (pe_plain.cwd / "schema" / "usr").symlink_to("/usr")
+    args = {"run": ["--no-wait", "--", "true"],
+            "run-no-generate": ["--no-wait", "--no-generate", "--", "true"],
+            "hash": ["hash"]}[command]
+    env = {**BASE_ENV, "PRISMA_ENTRYPOINT_SCHEMA": "schema"}
+    if command == "run-no-generate":  # the migrate phase looks for the schema itself
+        env["PRISMA_ENTRYPOINT_NO_MIGRATE"] = None
+    p = pe_plain.start(args, env=env)
+    wait_until(lambda: reads_under(p.epid(), "/usr"), timeout(30), "the walk under /usr", p)
+    p.signal(signal.SIGTERM)
+    res = p.wait(30)
+    assert res.returncode == 128 + signal.SIGTERM, str(res)
+    assert res.stderr_lines() == ["prisma-entrypoint: stopped by SIGTERM while looking for the prisma schema"], str(res)

@@ -105,7 +105,7 @@ static int find(struct fixture *fx, const char *configured)
 {
 	schema_inputs_release(&fx->inputs);
 	fx->error[0] = '\0';
-	return schema_find(fx->dir, configured, &fx->inputs, fx->error, sizeof(fx->error));
+	return schema_find(fx->dir, configured, &fx->inputs, NULL, fx->error, sizeof(fx->error));
 }
 
 static void assert_found(struct fixture *fx, const char *configured, enum schema_rule rule, const char *path)
@@ -142,7 +142,7 @@ static void assert_files(const struct fixture *fx, const char *const *files, siz
 
 static void digest(struct fixture *fx, char hex[65])
 {
-	if (schema_digest(&fx->inputs, hex, fx->error, sizeof(fx->error)) != 0)
+	if (schema_digest(&fx->inputs, hex, NULL, fx->error, sizeof(fx->error)) != 0)
 		fail_msg("digest failed: %s", fx->error);
 	assert_int_equal(strlen(hex), 64);
 	assert_int_equal(strspn(hex, "0123456789abcdef"), 64);
@@ -784,7 +784,7 @@ static void test_digest_of_an_unreadable_file(void **state)
 	assert_int_equal(find(fx, NULL), 1);
 	snprintf(path, sizeof(path), "%s/schema.prisma", fx->dir);
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(schema_digest(&fx->inputs, hex, fx->error, sizeof(fx->error)), -1);
+	assert_int_equal(schema_digest(&fx->inputs, hex, NULL, fx->error, sizeof(fx->error)), -1);
 	assert_non_null(strstr(fx->error, "cannot read schema.prisma"));
 }
 
@@ -853,6 +853,133 @@ static void test_rule_names(void **state)
 	assert_string_equal(schema_rule_name(SCHEMA_DEFAULT_PRISMA_DIR), "./prisma/schema.prisma");
 }
 
+/* A stop that says yes from its calls_left-th question on. */
+struct counted_stop {
+	int calls_left;
+	int asked;
+};
+
+static bool stop_after(void *arg)
+{
+	struct counted_stop *counted = arg;
+
+	counted->asked++;
+	return --counted->calls_left < 0;
+}
+
+/* A long walk ends at the first question after the stop request, with
+ * nothing found and no error taken for the schema's. */
+static void test_a_stop_ends_the_walk(void **state)
+{
+	struct fixture *fx = *state;
+	struct counted_stop counted = {.calls_left = 5};
+	struct schema_stop stop = {.should_stop = stop_after, .arg = &counted};
+	char rel[64];
+
+	for (int i = 0; i < 40; i++) {
+		snprintf(rel, sizeof(rel), "prisma/schema/m%02d/model.prisma", i);
+		write_file(fx, rel, "model A { id Int @id }\n");
+	}
+	write_file(fx, "prisma/schema/main.prisma", schema_text);
+	assert_int_equal(schema_find(fx->dir, "prisma/schema", &fx->inputs, &stop, fx->error, sizeof(fx->error)),
+	                 SCHEMA_STOPPED);
+	assert_true(stop.stopped);
+	assert_int_equal(counted.asked, 6); /* not asked again once it said yes */
+	assert_null(fx->inputs.schema_path);
+	assert_int_equal(fx->inputs.file_count, 0);
+
+	/* Without a stop the same walk finds all 41 files, asking every time. */
+	counted = (struct counted_stop){.calls_left = 1000000};
+	stop.stopped = false;
+	assert_int_equal(schema_find(fx->dir, "prisma/schema", &fx->inputs, &stop, fx->error, sizeof(fx->error)), 1);
+	assert_int_equal(fx->inputs.file_count, 41);
+	assert_true(counted.asked > 41);
+}
+
+static void test_a_stop_ends_the_digest(void **state)
+{
+	struct fixture *fx = *state;
+	struct counted_stop counted = {.calls_left = 0};
+	struct schema_stop stop = {.should_stop = stop_after, .arg = &counted};
+	char hex[65];
+
+	write_file(fx, "schema.prisma", schema_text);
+	assert_int_equal(find(fx, NULL), 1);
+	assert_int_equal(schema_digest(&fx->inputs, hex, &stop, fx->error, sizeof(fx->error)), SCHEMA_STOPPED);
+	assert_true(stop.stopped);
+	assert_string_equal(hex, "");
+}
+
+/* Files a start reads whole must be regular files: a FIFO would keep it
+ * waiting for a writer (alarm() turns that hang into a failure), /dev/zero
+ * reading forever. */
+static void test_files_that_are_not_regular(void **state)
+{
+	struct fixture *fx = *state;
+	char path[PATH_MAX];
+
+	write_file(fx, "schema.prisma", schema_text);
+	snprintf(path, sizeof(path), "%s/package.json", fx->dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	alarm(10);
+	assert_error(fx, NULL, "cannot read package.json: not a regular file");
+	assert_int_equal(unlink(path), 0);
+
+	make_link(fx, "/dev/zero", "package.json");
+	assert_error(fx, NULL, "cannot read package.json: not a regular file");
+	assert_int_equal(unlink(path), 0);
+
+	make_dir(fx, "node_modules");
+	make_dir(fx, "node_modules/prisma");
+	make_link(fx, "/dev/zero", "node_modules/prisma/package.json");
+	assert_error(fx, NULL, "cannot read node_modules/prisma/package.json: not a regular file");
+
+	snprintf(path, sizeof(path), "%s/node_modules/prisma/package.json", fx->dir);
+	assert_int_equal(unlink(path), 0);
+
+	/* A config file name that is not a file is passed over, as for a folder. */
+	make_link(fx, "/dev/zero", "prisma.config.ts");
+	assert_found(fx, NULL, SCHEMA_DEFAULT_ROOT, "schema.prisma");
+	assert_null(fx->inputs.config_file);
+	alarm(0);
+}
+
+/* Reads are bounded: a schema file over 16 MiB (sparse, so the test writes
+ * nothing) is refused before it is read. */
+static void test_files_too_large(void **state)
+{
+	struct fixture *fx = *state;
+	char path[PATH_MAX];
+
+	write_file(fx, "schema.prisma", schema_text);
+	snprintf(path, sizeof(path), "%s/schema.prisma", fx->dir);
+	assert_int_equal(truncate(path, 16 * 1024 * 1024 + 1), 0);
+	assert_error(fx, NULL,
+	             "cannot read schema.prisma: 16777217 bytes, more than the 16 MiB prisma-entrypoint reads");
+	assert_int_equal(truncate(path, 16 * 1024 * 1024), 0);
+	assert_int_equal(find(fx, NULL), 1);
+}
+
+/* Tens of thousands of folders are walked in about linear time (each
+ * remembered in a search tree); this only catches the absurd. */
+static void test_many_folders(void **state)
+{
+	struct fixture *fx = *state;
+	struct timespec start;
+	char rel[64];
+
+	make_dir(fx, "schema");
+	for (int i = 0; i < 20000; i++) {
+		snprintf(rel, sizeof(rel), "schema/%05d", i);
+		make_dir(fx, rel);
+	}
+	write_file(fx, "schema/19999/main.prisma", schema_text);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	assert_int_equal(find(fx, "schema"), 1);
+	print_message("    20000 folders walked in %.1f ms\n", elapsed_ms(&start));
+	assert_int_equal(fx->inputs.file_count, 1);
+}
+
 static void test_missing_base_dir(void **state)
 {
 	struct fixture *fx = *state;
@@ -860,7 +987,7 @@ static void test_missing_base_dir(void **state)
 	char error[256];
 
 	(void)fx;
-	assert_int_equal(schema_find("/nonexistent/pe-schema", NULL, &inputs, error, sizeof(error)), -1);
+	assert_int_equal(schema_find("/nonexistent/pe-schema", NULL, &inputs, NULL, error, sizeof(error)), -1);
 	assert_non_null(strstr(error, "/nonexistent/pe-schema"));
 	schema_inputs_release(&inputs);
 }
@@ -898,6 +1025,11 @@ int main(void)
 	    TEST(test_digest_of_a_large_schema),
 	    TEST(test_rule_names),
 	    TEST(test_missing_base_dir),
+	    TEST(test_a_stop_ends_the_walk),
+	    TEST(test_a_stop_ends_the_digest),
+	    TEST(test_files_that_are_not_regular),
+	    TEST(test_files_too_large),
+	    TEST(test_many_folders),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
