@@ -1,11 +1,13 @@
 #include "http.h"
 
 #include "dynlib.h"
+#include "fdio.h"
 #include "log.h"
 #include "url.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -80,6 +82,8 @@ static const char *const system_ca_files[] = {
     "/etc/ssl/ca-bundle.pem",
 };
 #define SYSTEM_CA_FILE_COUNT (sizeof(system_ca_files) / sizeof(system_ca_files[0]))
+/* Bytes: far more than any CA bundle (Debian's is about 200 kB). */
+#define CA_FILE_MAX (16 * 1024 * 1024)
 
 struct http_socket {
 	int fd;
@@ -507,6 +511,27 @@ static void set_optional(CURL *easy, CURLoption option, const char *text, long v
 		cu.curl_easy_setopt(easy, option, value);
 }
 
+/* NULL when path is a CA bundle OpenSSL can read without waiting or reading
+ * forever (a regular file, at most CA_FILE_MAX bytes); else why not. */
+static const char *ca_file_refusal(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	switch (fdio_open_regular(AT_FDCWD, path, CA_FILE_MAX, &fd, &st)) {
+	case FDIO_OPENED:
+		close(fd);
+		return NULL;
+	case FDIO_FAILED:
+		return strerror(errno);
+	case FDIO_NOT_REGULAR:
+		return "not a regular file";
+	case FDIO_TOO_LARGE:
+		return "over 16 MiB, not a CA bundle";
+	}
+	return "?";
+}
+
 /* The CA bundle to verify servers with when http-ca-file is not set:
  * SSL_CERT_FILE when set, else the first of system_ca_files that can be
  * read. NULL when there is none, with why in why; *named tells whether
@@ -519,15 +544,16 @@ static const char *system_ca_file(bool *named, char *why, size_t why_size)
 
 	*named = from_environment && *from_environment;
 	if (*named) {
-		if (access(from_environment, R_OK) == 0)
+		const char *refusal = ca_file_refusal(from_environment);
+
+		if (!refusal)
 			return from_environment;
-		snprintf(why, why_size, "SSL_CERT_FILE names %s, which cannot be read: %s", from_environment,
-		         strerror(errno));
+		snprintf(why, why_size, "SSL_CERT_FILE names %s, which cannot be read: %s", from_environment, refusal);
 		return NULL;
 	}
 	used = (size_t)snprintf(why, why_size, "no CA certificates to verify the server with: none of");
 	for (size_t i = 0; i < SYSTEM_CA_FILE_COUNT; i++) {
-		if (access(system_ca_files[i], R_OK) == 0)
+		if (!ca_file_refusal(system_ca_files[i]))
 			return system_ca_files[i];
 		if (used < why_size)
 			used +=
@@ -631,7 +657,14 @@ struct http_probe *http_probe_start(struct loop *loop, const char *url, const st
 		return finish_at_start(probe, HTTP_PERMANENT, "install libcurl (Debian: libcurl4)");
 	}
 	ca_file = options->ca_file;
-	if (!ca_file) {
+	if (ca_file) {
+		const char *refusal = ca_file_refusal(ca_file);
+
+		if (refusal) {
+			set_message(probe, "http-ca-file %s cannot be read: %s", ca_file, refusal);
+			return finish_at_start(probe, HTTP_PERMANENT, "point http-ca-file at a readable PEM bundle");
+		}
+	} else {
 		bool named;
 
 		ca_file = system_ca_file(&named, error, sizeof(error));

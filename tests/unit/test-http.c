@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -783,8 +784,28 @@ static void test_https_verification(void **state)
 	/* A CA file that is not there. */
 	probe_once(&loop, &run, url, &(struct http_options){.ca_file = "/nonexistent/ca.pem"});
 	assert_int_equal(http_probe_outcome(run.probe), HTTP_PERMANENT);
-	assert_non_null(strstr(http_probe_message(run.probe), "cannot use the CA certificates"));
+	assert_string_equal(http_probe_message(run.probe),
+	                    "http-ca-file /nonexistent/ca.pem cannot be read: No such file or directory");
 	http_probe_free(run.probe);
+
+	/* Nor one OpenSSL would wait on (a FIFO; alarm() turns a hang into a
+	 * failure) or read forever. */
+	char fifo[] = "/tmp/pe-test-http-XXXXXX";
+	assert_non_null(mkdtemp(fifo));
+	strcat(fifo, "/ca.pem");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(10);
+	probe_once(&loop, &run, url, &(struct http_options){.ca_file = fifo});
+	assert_int_equal(http_probe_outcome(run.probe), HTTP_PERMANENT);
+	assert_non_null(strstr(http_probe_message(run.probe), "ca.pem cannot be read: not a regular file"));
+	http_probe_free(run.probe);
+	probe_once(&loop, &run, url, &(struct http_options){.ca_file = "/dev/zero"});
+	assert_string_equal(http_probe_message(run.probe), "http-ca-file /dev/zero cannot be read: not a regular file");
+	http_probe_free(run.probe);
+	alarm(0);
+	unlink(fifo);
+	*strrchr(fifo, '/') = '\0';
+	rmdir(fifo);
 
 	loop_release(&loop);
 	tls_server_stop(&server);
