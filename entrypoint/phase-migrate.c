@@ -141,16 +141,6 @@ static bool stop_requested(void *arg)
 	return proc_pending_stop_signal() != 0;
 }
 
-static int report_stop(const char *during)
-{
-	int stop = proc_pending_stop_signal();
-	char signal_name[32];
-
-	log_info("stopped by %s %s: the app was not started", proc_signal_name(stop, signal_name, sizeof(signal_name)),
-	         during);
-	return EXIT_SIGNAL_BASE + stop;
-}
-
 /* Runs prisma migrate deploy; 0 when it succeeded, else an exit code. */
 static int deploy(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
                   const char *reason)
@@ -304,7 +294,7 @@ static int read_and_judge(struct pg_session *session, const struct migrate_plan 
 	int verdict;
 
 	if (status == PG_SESSION_STOPPED)
-		return report_stop("while reading the migrations table");
+		return phase_report_stopped("reading the migrations table");
 	if (status != PG_SESSION_OK) {
 		log_warning("cannot read _prisma_migrations (%s): running prisma migrate deploy to find out", error);
 		snprintf(reason, reason_size, "the migrations table could not be read");
@@ -315,7 +305,7 @@ static int read_and_judge(struct pg_session *session, const struct migrate_plan 
 		status = pgconn_session_lock_held(session, PRISMA_LOCK_KEY, &prisma_busy, error, sizeof(error));
 		if (status == PG_SESSION_STOPPED) {
 			migration_rows_free(rows, count);
-			return report_stop("while reading the migrations table");
+			return phase_report_stopped("reading the migrations table");
 		}
 	}
 	verdict = judge(compared, found, after_wait, prisma_busy, reason, reason_size);
@@ -333,8 +323,8 @@ static int report_stop_waiting(const char *what)
 {
 	char during[LINE_MAX_CHARS + 32];
 
-	snprintf(during, sizeof(during), "while waiting for %s", what);
-	return report_stop(during);
+	snprintf(during, sizeof(during), "waiting for %s", what);
+	return phase_report_stopped(during);
 }
 
 /* Sleeps LOCK_POLL_MS, saying every LOCK_PROGRESS_MS that it still waits
@@ -451,7 +441,7 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 	}
 	opened = pgconn_session_open(&params, &session, error, sizeof(error));
 	if (opened == PG_SESSION_STOPPED) {
-		status = report_stop("while connecting to read the migrations");
+		status = phase_report_stopped("connecting to read the migrations");
 	} else if (opened == PG_SESSION_NO_DATABASE) {
 		snprintf(reason, sizeof(reason), "database \"%s\" does not exist yet, and deploy creates it",
 		         target.dbname);

@@ -3,6 +3,7 @@
 #include "dynlib.h"
 #include "log.h"
 #include "loop.h"
+#include "resolve.h"
 #include "url.h"
 
 #include <ctype.h>
@@ -1226,11 +1227,70 @@ static enum pg_session_status await_socket(const struct pg_session *session, int
 	}
 }
 
+/* Where a session connects: socket folders as they are, host names resolved
+ * here, asking should_stop while a lookup runs (libpq's own lookup would
+ * block, deaf to a stop request, as long as the resolver takes). */
+#define SESSION_MAX_ENDPOINTS 16
+
+struct session_endpoints {
+	struct pg_endpoint items[SESSION_MAX_ENDPOINTS];
+	char addresses[SESSION_MAX_ENDPOINTS][64];
+	size_t count;
+};
+
+static enum pg_session_status resolve_endpoints(const struct pg_session *session, struct session_endpoints *out,
+                                                int64_t deadline, char *error, size_t error_size)
+{
+	const struct pg_target *target = session->target;
+	char why[256] = "";
+
+	out->count = 0;
+	for (size_t i = 0; i < target->host_count && out->count < SESSION_MAX_ENDPOINTS; i++) {
+		const struct pg_host *host = &target->hosts[i];
+		struct resolve_request *request;
+		const struct addrinfo *addresses;
+		const char *failure;
+		enum pg_session_status status;
+
+		if (host->is_socket) {
+			out->items[out->count++] = (struct pg_endpoint){.host = host->name, .port = host->port};
+			continue;
+		}
+		if (!(request = resolve_start(host->name, host->port))) {
+			snprintf(error, error_size, "cannot connect to %s: cannot resolve '%s': %s", target->display,
+			         host->name, strerror(errno));
+			return PG_SESSION_FAILED;
+		}
+		status = await_socket(session, resolve_fd(request), POLLIN, deadline);
+		if (status != PG_SESSION_OK) {
+			if (status == PG_SESSION_FAILED)
+				snprintf(error, error_size, "cannot connect to %s: no answer in time resolving '%s'",
+				         target->display, host->name);
+			resolve_release(request);
+			return status;
+		}
+		if (resolve_result(request, &addresses, &failure) < 0)
+			snprintf(why, sizeof(why), "'%s': %s", host->name, failure);
+		for (; addresses && out->count < SESSION_MAX_ENDPOINTS; addresses = addresses->ai_next) {
+			size_t n = out->count++;
+
+			resolve_numeric(addresses, out->addresses[n], sizeof(out->addresses[n]));
+			out->items[n] = (struct pg_endpoint){host->name, out->addresses[n], host->port};
+		}
+		resolve_release(request);
+	}
+	if (out->count == 0) {
+		snprintf(error, error_size, "cannot connect to %s: %s", target->display, why);
+		return PG_SESSION_FAILED;
+	}
+	return PG_SESSION_OK;
+}
+
 enum pg_session_status pgconn_session_open(const struct pg_session_params *params, struct pg_session **out, char *error,
                                            size_t error_size)
 {
 	const struct pg_target *target = params->target;
-	struct pg_endpoint *endpoints = calloc(target->host_count, sizeof(*endpoints));
+	struct session_endpoints *endpoints = calloc(1, sizeof(*endpoints));
 	struct pg_session *session = calloc(1, sizeof(*session));
 	int64_t deadline = loop_now_ms() + params->timeout_ms;
 	enum pg_session_status status = PG_SESSION_FAILED;
@@ -1243,10 +1303,11 @@ enum pg_session_status pgconn_session_open(const struct pg_session_params *param
 	                               .timeout_ms = params->timeout_ms,
 	                               .should_stop = params->should_stop,
 	                               .stop_arg = params->stop_arg};
-	/* Host names, not addresses: libpq resolves them itself here. */
-	for (size_t i = 0; i < target->host_count; i++)
-		endpoints[i] = (struct pg_endpoint){.host = target->hosts[i].name, .port = target->hosts[i].port};
-	if (!(session->probe = pgconn_probe_start(target, endpoints, target->host_count)))
+	status = resolve_endpoints(session, endpoints, deadline, error, error_size);
+	if (status != PG_SESSION_OK)
+		goto out;
+	status = PG_SESSION_FAILED;
+	if (!(session->probe = pgconn_probe_start(target, endpoints->items, endpoints->count)))
 		goto oom;
 	while ((state = pgconn_probe_advance(session->probe)) == PG_PROBE_RUNNING) {
 		status = await_socket(session, pgconn_probe_fd(session->probe), pgconn_probe_events(session->probe),

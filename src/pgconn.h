@@ -138,8 +138,8 @@ void pgconn_probe_free(struct pg_probe *probe);
  * block, each for at most timeout_ms, and give up within 50 ms when
  * should_stop(stop_arg) returns true; a query that gets no answer in time
  * closes the connection, so later calls fail at once. Host names are resolved
- * by libpq, which blocks while it does: the session is for after the wait,
- * when they resolve. */
+ * first (resolve.h), should_stop asked while the lookup runs, and libpq gets
+ * the numeric addresses. */
 struct pg_session;
 
 typedef bool pg_stop_fn(void *arg);

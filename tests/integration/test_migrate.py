@@ -383,3 +383,48 @@ def test_other_databases_always_deploy(app):
     assert "running prisma migrate deploy: only PostgreSQL databases are checked first" in res.stderr, str(res)
     assert len(app.deploys()) == 1
     assert res.returncode == 81 and not app.app_ran, str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# a name lookup that hangs does not keep a stop request waiting
+# ---------------------------------------------------------------------------------------------
+
+
+def test_sigterm_while_the_database_host_name_is_looked_up(pe_plain, tmp_path):
+    """With --no-wait the migrate phase is the first to look up the database's host name. libpq's own
+    lookup blocked, deaf to SIGTERM, for as long as the resolver took (timeout x attempts: here a
+    name server that never answers and 30 s); the lookup now runs beside a stop check. Runs in a
+    private mount namespace whose /etc/resolv.conf names a silent name server on 127.0.0.153."""
+    import socket
+    from test_generate import need_mount_ns
+
+    need_mount_ns()
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "app" / "prisma"
+    subprocess.run(["cp", "-a", str(fixture), str(pe_plain.cwd / "prisma")], check=True)
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("nameserver 127.0.0.153\noptions timeout:30 attempts:1\n")
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        silent.bind(("127.0.0.153", 53))
+    except OSError as e:
+        silent.close()
+        pytest.skip(f"cannot listen on 127.0.0.153:53 for the silent name server: {e}")
+    try:
+        script = 'mount --bind "$0" /etc/resolv.conf || exit 90\nexec "$@"'
+        argv = ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, str(resolv),
+                *pe_plain.argv(["--no-wait", "--no-generate", "--", "true"])]
+        env = {"DATABASE_URL": "postgresql://app:pw@db.lookup-hangs.test:5432/app"}
+        proc = pe_plain.start([], env=env, argv=argv)
+        silent.settimeout(timeout(30))
+        try:
+            silent.recvfrom(512)  # the lookup's first question: the entrypoint is waiting for its answer
+        except socket.timeout:
+            proc.kill()
+            pytest.fail(f"no name lookup reached the silent name server\n{proc.wait(10)}")
+        proc.signal(signal.SIGTERM)
+        res = proc.wait(10)
+    finally:
+        silent.close()
+    assert res.returncode == 143, str(res)
+    assert res.stderr_lines()[-1] == ("prisma-entrypoint: stopped by SIGTERM while connecting to read the "
+                                      "migrations"), str(res)

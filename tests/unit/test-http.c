@@ -790,9 +790,10 @@ static void test_https_verification(void **state)
 
 	/* Nor one OpenSSL would wait on (a FIFO; alarm() turns a hang into a
 	 * failure) or read forever. */
-	char fifo[] = "/tmp/pe-test-http-XXXXXX";
-	assert_non_null(mkdtemp(fifo));
-	strcat(fifo, "/ca.pem");
+	char folder[] = "/tmp/pe-test-http-XXXXXX";
+	char fifo[sizeof(folder) + 8];
+	assert_non_null(mkdtemp(folder));
+	snprintf(fifo, sizeof(fifo), "%s/ca.pem", folder);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	alarm(10);
 	probe_once(&loop, &run, url, &(struct http_options){.ca_file = fifo});
@@ -804,8 +805,7 @@ static void test_https_verification(void **state)
 	http_probe_free(run.probe);
 	alarm(0);
 	unlink(fifo);
-	*strrchr(fifo, '/') = '\0';
-	rmdir(fifo);
+	rmdir(folder);
 
 	loop_release(&loop);
 	tls_server_stop(&server);
