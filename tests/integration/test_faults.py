@@ -36,7 +36,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -46,7 +45,7 @@ import pytest
 import pg as pgm
 import test_generate as gen
 import test_migrate as mig
-from conftest import HELPERS, children_of, pid_alive, timeout, wait_until
+from conftest import HELPERS, children_of, proc_stat, wait_until
 from npm_app import copy_app, install_wrapper, node_modules_or_fail, remove_node_modules
 
 DEPLOY_EXITS = HELPERS / "deploy_exits.js"
@@ -64,13 +63,20 @@ def error_lines(res) -> list:
     return [line for line in res.stderr_lines() if ERROR_LINE.match(line)]
 
 
+# strerror() as glibc (the dynamic build) and musl (the static one) say it
+EIO_TEXT = ("Input/output error", "I/O error")
+ENOSPC_TEXT = ("No space left on device",)
+
+
 def assert_one_error(res, code: int, *words):
-    """The documented exit code, exactly one error line, and that line says each of words."""
+    """The documented exit code, exactly one error line, and that line says each of words (a tuple:
+    one of its texts)."""
     assert res.returncode == code, str(res)
     errors = error_lines(res)
     assert len(errors) == 1, f"expected one error line, got {errors}\n{res}"
     for word in words:
-        assert word in errors[0], f"{word!r} not in the error line {errors[0]!r}\n{res}"
+        texts = word if isinstance(word, tuple) else (word,)
+        assert any(t in errors[0] for t in texts), f"{word!r} not in the error line {errors[0]!r}\n{res}"
     return errors[0]
 
 
@@ -249,7 +255,7 @@ def test_disk_full_while_the_record_is_written(gapp, mounts):
     add_field(gapp)
     gapp.wrap(before_exec=f'cat /dev/zero > "{disk.folder}/filler" 2>/dev/null || true')
     res = disk.run()
-    assert_one_error(res, 73, "cannot write the generate record", "No space left on device")
+    assert_one_error(res, 73, "cannot write the generate record", ENOSPC_TEXT)
     assert not gapp.app_ran and len(gapp.calls()) == 2
     # the record of the old schema went before prisma ran (the client on disk is no longer that one's),
     # no new one vouches for a client that was not recorded, and no temporary file is left
@@ -288,7 +294,7 @@ def test_no_inode_left_for_the_lock_file(gapp, mounts):
         n += 1
     add_field(gapp)
     res = disk.run()
-    assert_one_error(res, 73, "cannot create the lock file", "No space left on device")
+    assert_one_error(res, 73, "cannot create the lock file", ENOSPC_TEXT)
     assert not gapp.app_ran and len(gapp.calls()) == 1, "prisma ran without the lock"
     assert disk.record.read_bytes() == before  # the previous record, byte for byte
     assert_stale(disk, res)  # the schema changed: not current
@@ -317,8 +323,7 @@ def test_storage_runs_out_under_the_file_system(gapp, mounts):
     add_field(gapp)
     gapp.wrap(before_exec=disk.fill_backing_script())
     res = disk.run()
-    line = assert_one_error(res, 73, "cannot write the generate record", "fsync failed")
-    assert "Input/output error" in line or "No space left on device" in line, line
+    assert_one_error(res, 73, "cannot write the generate record", "fsync failed", EIO_TEXT + ENOSPC_TEXT)
     assert not gapp.app_ran
     assert not disk.record.exists(), str(res)
     assert all(name.startswith("generate-record.tmp-") for name in disk.leftovers()), disk.leftovers()
@@ -346,7 +351,7 @@ def test_disk_gone_under_the_record_and_the_lock(gapp, mounts):
     add_field(gapp)
     disk.shut_down()
     res = disk.run()
-    assert_one_error(res, 73, "generate record", "Input/output error")
+    assert_one_error(res, 73, "generate record", EIO_TEXT)
     assert not gapp.app_ran and len(gapp.calls()) == 1
     disk.remount()  # the disk is back: the record is as it was
     assert disk.record.read_bytes() == before
@@ -358,7 +363,7 @@ def test_disk_gone_under_the_record_and_the_lock(gapp, mounts):
     # with the new client on disk
     gapp.wrap(before_exec=shut_down_script(disk.folder))
     res = disk.run()
-    assert_one_error(res, 73, "cannot write the generate record", "Input/output error")
+    assert_one_error(res, 73, "cannot write the generate record", EIO_TEXT)
     assert not gapp.app_ran and len(gapp.calls()) == 2 and "shoeSize" in gapp.dts()
     disk.remount()
     restore_schema(gapp)
@@ -372,7 +377,245 @@ def test_disk_gone_under_the_record_and_the_lock(gapp, mounts):
     disk.shut_down()
     gapp.wrap()
     res = disk.run()
-    assert_one_error(res, 73, "cannot create the lock file", "Input/output error")
+    assert_one_error(res, 73, "cannot create the lock file", EIO_TEXT)
     assert not gapp.app_ran and len(gapp.calls()) == 2
     disk.remount()
     assert sorted(e.name for e in disk.seen.iterdir()) == ["lost+found"]
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL killed under the migrate phase
+# ---------------------------------------------------------------------------------------------
+
+MIGRATE_FAILED = "prisma migrate deploy failed"
+APP_TABLE = 'CREATE TABLE "User" (id serial PRIMARY KEY, email text NOT NULL, name text)'
+
+
+def deploy_faster(app):
+    """test_migrate's recording wrapper, with helpers/deploy_exits.js preloaded (see the docstring)."""
+    install_wrapper(app.root, app.calls_log, node_args=["--require", str(DEPLOY_EXITS)])
+
+
+@pytest.fixture
+def mapp(pe_plain, pg_fresh, npm_node_modules):
+    """test_migrate's App on a cluster of the test's own (it gets killed), with INIT applied (as
+    Prisma would have recorded it) and ADD_AGE pending."""
+    crash_safe(pg_fresh)
+    pg_fresh.start()
+    a = mig.App(pe_plain, copy_app(pe_plain.cwd, npm_node_modules), pg_fresh, mig.new_database(pg_fresh))
+    deploy_faster(a)
+    a.pg.psql(f"SET ROLE app; {APP_TABLE}", database=a.database)
+    mig.create_migrations_table(a, (mig.INIT, True))
+    a.add_migration(*mig.ADD_AGE)
+    yield a
+    remove_node_modules(a.root)
+
+
+def crash_safe(cluster, max_connections: int = 30):
+    """The test clusters commit asynchronously (pg.py: fast throwaway servers), so a crash loses the
+    last commits: here a commit must survive the server's death, as on a real server (fsync may stay
+    off: the operating system keeps what a killed server wrote)."""
+    with open(cluster.data / "postgresql.conf", "a") as f:
+        f.write(f"\n# test_faults.py\nsynchronous_commit = on\nmax_connections = {max_connections}\n")
+
+
+def kill_postgres(cluster, how: str):
+    """SIGKILL of the postmaster (its backends notice and exit on their own), or an immediate stop
+    (SIGQUIT to every process); returns once none of the server's processes is left."""
+    pid = cluster.postmaster_pid()
+    assert pid is not None, f"{cluster} is not running"
+    backends = children_of(pid)
+    if how == "sigkill":
+        os.kill(pid, signal.SIGKILL)
+    else:
+        cluster.stop("immediate")
+    # gone, not just dead: a postmaster that is still a zombie (until init reaps it) keeps the next start
+    # from taking over the data directory
+    wait_until(lambda: not any(proc_stat(p) for p in [pid, *backends]), 30, "PostgreSQL's processes to be reaped")
+    cluster.running = False
+
+
+def session(cluster, database: str, sql: str, held: str) -> subprocess.Popen:
+    """A psql session that ran sql and stays open; returns once `held` (a query on pg_locks) is true."""
+    p = subprocess.Popen(
+        [str(pgm.PG_BIN / "psql"), "-X", "-q", "-h", str(cluster.socket_dir), "-p", str(cluster.port),
+         "-U", pgm.PG_USER, "-d", database],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    mig.send(p, sql)
+    wait_until(lambda: p.poll() is None and cluster.psql(held, database=database).strip() == "t", 10,
+               "the psql session's lock")
+    return p
+
+
+def table_locked(cluster, database: str, table: str) -> subprocess.Popen:
+    return session(cluster, database, f'BEGIN; LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE;',
+                   f"SELECT count(*) > 0 FROM pg_locks WHERE relation = '\"{table}\"'::regclass "
+                   "AND mode = 'AccessExclusiveLock' AND granted")
+
+
+def end_session(p: subprocess.Popen):
+    """The psql session died with the server: collect it."""
+    try:
+        p.stdin.close()
+    except OSError:
+        pass
+    p.wait(timeout=10)
+
+
+def waiting_on_lock(app, query_words: str, ours: bool = True) -> bool:
+    """Whether a query with query_words, sent by the entrypoint (ours) or by prisma (not ours), waits
+    for a lock in the app's database."""
+    who = "=" if ours else "<>"
+    return app.pg.psql(
+        f"SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = '{app.database}' AND application_name {who} "
+        f"'prisma-entrypoint' AND wait_event_type = 'Lock' AND position('{query_words}' in query) > 0").strip() == "t"
+
+
+def assert_next_start_deploys(app, deploys: int):
+    res = app.run()
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert f"running prisma migrate deploy: 1 migration pending, first {mig.ADD_AGE[0]}" in res.stderr, str(res)
+    assert len(app.deploys()) == deploys, app.deploys()
+    assert app.rows() == [(mig.INIT, "t", "f"), (mig.ADD_AGE[0], "t", "f")], app.rows()
+    assert "age" in app.columns("User")
+
+
+def assert_migrate_failed(app, res):
+    assert_one_error(res, 81, MIGRATE_FAILED)
+    assert not app.app_ran
+    assert "P1002" not in res.stdout + res.stderr, str(res)
+
+
+def test_postgres_killed_while_the_check_reads(mapp):
+    app = mapp
+    # the check's read of _prisma_migrations waits behind a lock the test holds: the server dies then
+    holder = table_locked(app.pg, app.database, "_prisma_migrations")
+    proc = app.start()
+    wait_until(lambda: waiting_on_lock(app, "_prisma_migrations"), 30, "the check's read of _prisma_migrations", proc)
+    kill_postgres(app.pg, "sigkill")
+    end_session(holder)
+    res = proc.wait(60)
+    # it says it could not read, tries prisma migrate deploy (the usual way to find out), which cannot
+    # reach the server either: exit 81, the app not started
+    assert_migrate_failed(app, res)
+    assert "cannot read _prisma_migrations" in res.stderr, str(res)
+    assert len(app.deploys()) == 1
+
+    app.pg.start()
+    assert_next_start_deploys(app, 2)
+
+
+def test_postgres_stopped_while_a_replica_waits_for_the_lock(mapp):
+    app = mapp
+    holder = mig.held_lock(app.pg, app.database)  # another replica, migrating
+    proc = app.start()
+    wait_until(lambda: mig.entrypoint_sent(app, "pg_try_advisory_lock"), 30, "the migrate lock's first try", proc)
+    kill_postgres(app.pg, "immediate")
+    end_session(holder)
+    res = proc.wait(60)
+    assert_migrate_failed(app, res)
+    assert f'another process is migrating database "{app.database}": waiting for it' in res.stderr, str(res)
+
+    app.pg.start()
+    assert_next_start_deploys(app, len(app.deploys()) + 1)
+
+
+def test_postgres_killed_during_deploy(mapp):
+    app = mapp
+    # the migration's ALTER TABLE waits behind a lock the test holds: prisma is mid-deploy
+    holder = table_locked(app.pg, app.database, "User")
+    proc = app.start()
+    wait_until(lambda: waiting_on_lock(app, 'ALTER TABLE "User"', ours=False), 60, "the deploy's ALTER TABLE", proc)
+    kill_postgres(app.pg, "sigkill")
+    end_session(holder)
+    res = proc.wait(60)
+    assert_migrate_failed(app, res)
+    assert len(app.deploys()) == 1
+
+    # back: the migration the deploy had started shows as failed, with the way out (README: as after
+    # any interrupted prisma migrate deploy), without Node
+    app.pg.start()
+    res = app.run()
+    assert_one_error(res, 81, f"migration {mig.ADD_AGE[0]} failed earlier",
+                     f"prisma migrate resolve --rolled-back {mig.ADD_AGE[0]}")
+    assert len(app.deploys()) == 1 and not app.app_ran
+    # resolved as the message says (what `prisma migrate resolve --rolled-back` writes; that command
+    # needs the native engine this setup lacks): the next start applies it
+    app.pg.psql("SET ROLE app; UPDATE _prisma_migrations SET rolled_back_at = now() "
+                f"WHERE migration_name = '{mig.ADD_AGE[0]}' AND finished_at IS NULL", database=app.database)
+    res = app.run()
+    assert res.returncode == 0 and app.app_ran and len(app.deploys()) == 2, str(res)
+    assert app.rows() == [(mig.INIT, "t", "f"), (mig.ADD_AGE[0], "f", "t"), (mig.ADD_AGE[0], "t", "f")], app.rows()
+    assert "age" in app.columns("User")
+
+
+# ---------------------------------------------------------------------------------------------
+# 20 replicas started together
+# ---------------------------------------------------------------------------------------------
+
+REPLICAS = 20
+ROUNDS = 10
+# With the database missing every replica that finds none runs Node for its own deploy (up to 20 at
+# once on CI's 2 cores: about 14 s a round), so fewer rounds by default; PE_TEST_MISSING_DB_ROUNDS=10
+# runs them all. Back to ROUNDS once issue 13's lock makes it one deploy a round.
+MISSING_DB_ROUNDS = int(os.environ.get("PE_TEST_MISSING_DB_ROUNDS") or 2)
+
+
+@pytest.fixture
+def replicas(pe_plain, pg_fresh, npm_node_modules):
+    """One copy of the fixture app that 20 replicas start from, against a cluster of its own with
+    room for them all (100 connections, PostgreSQL's default)."""
+    crash_safe(pg_fresh, max_connections=100)
+    pg_fresh.start()
+    a = mig.App(pe_plain, copy_app(pe_plain.cwd, npm_node_modules), pg_fresh, "none-yet")
+    deploy_faster(a)
+    yield a
+    remove_node_modules(a.root)
+
+
+def start_together(app) -> list:
+    app.marker.unlink(missing_ok=True)
+    procs = [app.pe.start(app.args(), env=app.env()) for _ in range(REPLICAS)]
+    return [p.wait(120) for p in procs]
+
+
+def round_report(results) -> str:
+    return "\n".join(str(r) for r in results if r.returncode != 0) or "\n".join(map(str, results[:2]))
+
+
+def test_replicas_started_together_deploy_once(replicas):
+    app = replicas
+    for n in range(ROUNDS):
+        app.database = mig.new_database(app.pg)
+        deploys = len(app.deploys())
+        results = start_together(app)
+        assert all(r.returncode == 0 for r in results), f"round {n}: a replica failed\n{round_report(results)}"
+        assert not any("P1002" in r.stdout + r.stderr for r in results), f"round {n}\n{round_report(results)}"
+        assert len(app.deploys()) - deploys == 1, f"round {n}: {len(app.deploys()) - deploys} deploys"
+        assert app.rows() == [(mig.INIT, "t", "f")], f"round {n}: {app.rows()}"
+        assert app.marker.read_text().split() == ["ran"] * REPLICAS, f"round {n}: not every app started"
+
+
+def test_replicas_started_together_with_the_database_missing(replicas):
+    """README: a database that does not exist yet is left to deploy, which creates it, and the migrate
+    lock lives in the database, so each replica that finds none runs deploy itself. What holds
+    today: every app starts, the migration is applied once (Prisma's own lock), and no replica runs
+    into Prisma's lock timeout. Exactly one deploy per round waits for issue 13's lock for a missing
+    database; the count is reported."""
+    app = replicas
+    counts = []
+    for n in range(MISSING_DB_ROUNDS):
+        app.database = "nodb_" + uuid.uuid4().hex[:10]
+        # Prisma's native engine creates the database; this setup's WebAssembly one does not: the
+        # wrapper does it in its place (test_migrate.py does the same), and one wrapper wins the race
+        create = (f"{pgm.PG_BIN / 'psql'} -X -q -h {app.pg.socket_dir} -p {app.pg.port} -U {pgm.PG_USER} "
+                  f"-d postgres -c 'CREATE DATABASE {app.database} OWNER app' >/dev/null 2>&1 || true")
+        install_wrapper(app.root, app.calls_log, before_exec=create, node_args=["--require", str(DEPLOY_EXITS)])
+        deploys = len(app.deploys())
+        results = start_together(app)
+        counts.append(len(app.deploys()) - deploys)
+        assert all(r.returncode == 0 for r in results), f"round {n}: a replica failed\n{round_report(results)}"
+        assert not any("P1002" in r.stdout + r.stderr for r in results), f"round {n}\n{round_report(results)}"
+        assert app.rows() == [(mig.INIT, "t", "f")], f"round {n}: {app.rows()}"
+        assert app.marker.read_text().split() == ["ran"] * REPLICAS, f"round {n}: not every app started"
+    print(f"deploys per round with the database missing: {counts}")
