@@ -182,7 +182,7 @@ class Disk:
     def ext4_on_loop(self, image_mb: int = 16, backing_kb: int = 8192):
         """ext4 on a loop device over a sparse image on a tmpfs of backing_kb: every block mkfs
         writes (inode tables, journal: no lazy init, no discard) is backed, new data blocks are not
-        once fill_backing() has run."""
+        once the tmpfs is full (fill_backing_script)."""
         self.backing.mkdir()
         script = ('mount -t tmpfs -o size="$3"k tmpfs "$2"\n'
                   'truncate -s "$4"M "$2/disk.img"\n'
@@ -312,8 +312,8 @@ def test_storage_runs_out_under_the_file_system(gapp, mounts):
     """A thinly provisioned disk that runs out: the record's write() lands in the page cache, and the
     kernel reports the failed write-back at fsync, as EIO or, when the loop driver's "no space" reaches
     the file system as such, ENOSPC (both seen here, depending on whether the journal or the data
-    write fails first). ext4 then aborts its journal and goes read-only, so the temporary file cannot
-    be removed: it is left under its temporary name, which nothing reads as a record."""
+    write fails first). ext4 may then abort its journal and go read-only, and the temporary file
+    stay under its temporary name, which nothing reads as a record."""
     disk = Disk(gapp, mounts)
     disk.ext4_on_loop()
     gapp.wrap()
@@ -326,7 +326,6 @@ def test_storage_runs_out_under_the_file_system(gapp, mounts):
     assert_one_error(res, 73, "cannot write the generate record", "fsync failed", EIO_TEXT + ENOSPC_TEXT)
     assert not gapp.app_ran
     assert not disk.record.exists(), str(res)
-    assert all(name.startswith("generate-record.tmp-") for name in disk.leftovers()), disk.leftovers()
     assert_stale(disk, res)
     restore_schema(gapp)
     assert_stale(disk, res)
