@@ -178,16 +178,16 @@ static int generate(const struct invocation *invocation, struct loop *loop, cons
 	    .stop_timeout_ms = config_duration_ms(&invocation->config, SETTING_STOP_TIMEOUT),
 	};
 	struct prisma_result result;
+	char error[LINE_MAX_CHARS];
 	bool inherited;
 
 	/* Whatever record there is goes first, and comes back only with a
 	 * finished client. An interrupted generate leaves the output half old,
 	 * half new; a record of any inputs, these or earlier ones the schema
-	 * may be put back to, would vouch for it. */
-	if (unlink(inputs->record_path) < 0 && errno != ENOENT) {
-		log_error("cannot remove the generate record %s before generating: %s; set generate-record to a "
-		          "writable place",
-		          inputs->record_path, strerror(errno));
+	 * may be put back to, would vouch for it; and it stays gone after a
+	 * crash (record_remove syncs the folder). */
+	if (record_remove(inputs->record_path, error, sizeof(error)) < 0) {
+		log_error("%s: prisma generate was not run; set generate-record to a writable place", error);
 		return EXIT_CANT_CREATE;
 	}
 	log_info("generating the prisma client: %s", reason);

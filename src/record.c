@@ -154,3 +154,23 @@ int record_write(const char *path, const char *hex, const char *schema_path, cha
 	sync_folder(path);
 	return 0;
 }
+
+int record_remove(const char *path, char *error, size_t error_size)
+{
+	if (unlink(path) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(error, error_size, "cannot remove the generate record %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Until the folder is synced the removal may be lost in a crash, and the
+	 * old record come back. EINVAL: a file system that cannot sync folders
+	 * (some FUSE ones); nothing more can be done there. */
+	if (sync_folder(path) < 0 && errno != EINVAL) {
+		snprintf(error, error_size,
+		         "cannot remove the generate record %s for good (syncing its folder failed): %s", path,
+		         strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -25,4 +25,10 @@ int record_read(const char *path, char hex[65], char *error, size_t error_size);
  * is left as it was and no temporary file remains. */
 int record_write(const char *path, const char *hex, const char *schema_path, char *error, size_t error_size);
 
+/* Removes the record at path for good: unlinked, then the folder fsync'd, so
+ * that a crash or power cut after this cannot bring the record back to vouch
+ * for files written since. Returns 0 (also when there was none), or -1 with a
+ * one-line error (the record may still be there). */
+int record_remove(const char *path, char *error, size_t error_size);
+
 #endif
