@@ -556,7 +556,8 @@ REPLICAS = 20
 ROUNDS = 10
 # With the database missing every replica that finds none runs Node for its own deploy (up to 20 at
 # once on CI's 2 cores: about 14 s a round), so fewer rounds by default; PE_TEST_MISSING_DB_ROUNDS=10
-# runs them all. Back to ROUNDS once issue 13's lock makes it one deploy a round.
+# runs them all (`make integration` does; the static and asan flavours run two). Back to ROUNDS once
+# issue 13's lock makes it one deploy a round.
 MISSING_DB_ROUNDS = int(os.environ.get("PE_TEST_MISSING_DB_ROUNDS") or 2)
 
 
