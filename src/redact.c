@@ -75,8 +75,8 @@ static bool is_separator(char c)
 	return c == '?' || c == '&' || c == ';' || isspace((unsigned char)c);
 }
 
-/* Where the value starting at text[start] ends: after its closing quote or
- * brace, else at the first '&', ';', '#' or white space. */
+/* Where the value starting at text[start] ends: at the first '&', ';', '#'
+ * or white space after its closing quote or brace, if it has one. */
 static size_t value_end(const char *text, size_t start)
 {
 	size_t i = start;
@@ -85,18 +85,22 @@ static size_t value_end(const char *text, size_t start)
 		for (i++; text[i] && text[i] != '\''; i++)
 			if (text[i] == '\\' && text[i + 1])
 				i++;
-		return text[i] ? i + 1 : i;
-	}
-	if (text[i] == '{') {
+		if (text[i])
+			i++;
+	} else if (text[i] == '{') {
 		/* sqlserver doubles a '}' inside braces: "{a}}b}" is a}b. */
 		for (i++; text[i]; i++) {
-			if (text[i] == '}' && text[i + 1] == '}')
+			if (text[i] == '}' && text[i + 1] == '}') {
 				i++;
-			else if (text[i] == '}')
-				return i + 1;
+			} else if (text[i] == '}') {
+				i++;
+				break;
+			}
 		}
-		return i;
 	}
+	/* Text stuck to the closing quote or brace goes too: left after the
+	 * REDACTED, it would read as part of an unquoted value, which a second
+	 * redaction would hide ("'a'b" would be "****b", then "****"). */
 	while (text[i] && text[i] != '&' && text[i] != ';' && text[i] != '#' && !isspace((unsigned char)text[i]))
 		i++;
 	return i;
