@@ -169,6 +169,23 @@ static void find_user_information(const char *text, struct ranges *ranges)
 		add_range(ranges, (size_t)(colon + 1 - text), (size_t)(at - text));
 }
 
+/* Whether text has a '=' that no range hides. Without one, text that is not
+ * a URL is a bare secret, hidden whole: "u:pa=ss@h" shown as "u:****@h"
+ * would be one when redacted again. */
+static bool has_shown_equals(const char *text, const struct ranges *ranges)
+{
+	for (const char *equals = strchr(text, '='); equals; equals = strchr(equals + 1, '=')) {
+		size_t at = (size_t)(equals - text);
+		bool hidden = false;
+
+		for (size_t i = 0; i < ranges->count && !hidden; i++)
+			hidden = at >= ranges->items[i].start && at < ranges->items[i].end;
+		if (!hidden)
+			return true;
+	}
+	return false;
+}
+
 static int by_start(const struct range *a, const struct range *b)
 {
 	return a->start < b->start ? -1 : a->start > b->start;
@@ -207,14 +224,14 @@ void redact_secrets(const char *text, char *out, size_t out_size)
 	if (out_size == 0)
 		return;
 	out[0] = '\0';
-	if (length > 0 && !is_url(text) && !strchr(text, '=')) {
-		append(out, out_size, &used, REDACTED, strlen(REDACTED));
-		return;
-	}
 	find_user_information(text, &ranges);
 	find_parameters(text, &ranges);
 	if (ranges.overflow && ranges.count > 0)
 		ranges.items[ranges.count - 1].end = length;
+	if (length > 0 && !is_url(text) && !has_shown_equals(text, &ranges)) {
+		append(out, out_size, &used, REDACTED, strlen(REDACTED));
+		return;
+	}
 	sort_ranges(&ranges);
 	for (size_t i = 0; i < ranges.count; i++) {
 		const struct range *hide = &ranges.items[i];

@@ -72,6 +72,8 @@ static const struct {
     {"hunter2", "****"},
     {"pa:ss", "****"},
     {"user:secret@host", "****"},
+    {"user:pa=ss@host", "****"},
+    {"u:x pwd=s@h?a=1", "****"},
     {"not a url", "****"},
     {"", ""},
     /* already redacted: unchanged */
