@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -13,6 +14,7 @@ static const char *const secret_names[] = {
 
 #define MAX_RANGES 64
 #define NAME_MAX_  128
+#define MAX_PASSES 8
 
 struct range {
 	size_t start, end; /* [start, end) of the text, hidden */
@@ -215,7 +217,8 @@ static void append(char *out, size_t size, size_t *used, const char *text, size_
 	out[*used] = '\0';
 }
 
-void redact_secrets(const char *text, char *out, size_t out_size)
+/* One pass of redact_secrets(). */
+static void redact_once(const char *text, char *out, size_t out_size)
 {
 	struct ranges ranges = {.count = 0};
 	size_t length = strlen(text);
@@ -246,4 +249,47 @@ void redact_secrets(const char *text, char *out, size_t out_size)
 		at = hide->end;
 	}
 	append(out, out_size, &used, text + at, length - at);
+}
+
+/* The size of a pass's output buffer for text: every range may add a
+ * REDACTED in place of nothing. */
+static size_t pass_size(const char *text)
+{
+	return strlen(text) + (MAX_RANGES + 1) * strlen(REDACTED) + 1;
+}
+
+void redact_secrets(const char *text, char *out, size_t out_size)
+{
+	/* A pass can leave text that the next reads otherwise: a '#' or '@'
+	 * that ended a value is gone when another range hides it, and what
+	 * follows REDACTED then reads as more of the value. Passes repeat until
+	 * one changes nothing, so that redacting redacted text changes nothing;
+	 * each pass only hides more. */
+	char *done = malloc(pass_size(text));
+	size_t used = 0;
+
+	if (out_size == 0) {
+		free(done);
+		return;
+	}
+	out[0] = '\0';
+	if (done)
+		redact_once(text, done, pass_size(text));
+	for (int pass = 0; done && pass < MAX_PASSES; pass++) {
+		char *next = malloc(pass_size(done));
+
+		if (next)
+			redact_once(done, next, pass_size(done));
+		if (next && strcmp(next, done) == 0) {
+			append(out, out_size, &used, done, strlen(done));
+			free(next);
+			free(done);
+			return;
+		}
+		free(done);
+		done = next;
+	}
+	free(done);
+	/* Out of memory, or no rest: everything is hidden. */
+	append(out, out_size, &used, REDACTED, strlen(REDACTED));
 }

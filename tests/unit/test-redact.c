@@ -74,6 +74,8 @@ static const struct {
     {"user:secret@host", "****"},
     {"user:pa=ss@host", "****"},
     {"u:x pwd=s@h?a=1", "****"},
+    /* a '#' that ended a value, hidden by the password's range */
+    {"secret=a:b#c@h", "secret=****"},
     {"not a url", "****"},
     {"", ""},
     /* already redacted: unchanged */
