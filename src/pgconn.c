@@ -55,6 +55,7 @@ DYNLIB_DEFINE(pq, pq_load, "libpq.so.5", PQ_FUNCTIONS)
 #define APPLICATION_NAME "prisma-entrypoint"
 #define REDACTED_SIZE    1024
 #define MESSAGE_SIZE     512
+#define SQLSTATE_CHARS   "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 /* ---- translation ------------------------------------------------------ */
 
@@ -721,7 +722,7 @@ static const char *skip_severity(struct pg_probe *probe, const char *line)
 	if (!colon || colon - line > 20 || (size_t)(colon - line) > strcspn(line, "\n"))
 		return line;
 	code = colon + 3;
-	if (strspn(code, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 5 && strncmp(code + 5, ": ", 2) == 0) {
+	if (strspn(code, SQLSTATE_CHARS) == 5 && strncmp(code + 5, ": ", 2) == 0) {
 		memcpy(probe->sqlstate, code, 5);
 		probe->sqlstate[5] = '\0';
 		return code + 7;
@@ -790,7 +791,9 @@ static void take_error(struct pg_probe *probe, const char *text, const char *sql
 		last = p;
 	}
 	line = skip_severity(probe, paragraph_body(last, &socket, &socket_len));
-	if (sqlstate && sqlstate[0] && !probe->sqlstate[0])
+	/* The server's field is taken only when it is what a SQLSTATE is: it
+	 * goes into the one-line message as it is. */
+	if (sqlstate && strlen(sqlstate) == 5 && strspn(sqlstate, SQLSTATE_CHARS) == 5 && !probe->sqlstate[0])
 		snprintf(probe->sqlstate, sizeof(probe->sqlstate), "%s", sqlstate);
 	len = line_length(line);
 	if (socket && line_is(line, len, "No such file or directory"))
