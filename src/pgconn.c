@@ -707,6 +707,36 @@ static void scrub(struct pg_probe *probe)
 	memcpy(probe->message, out, used + 1);
 }
 
+/* text with every copy of password replaced by "****" (malloc'd), for
+ * take_error() to work on: in the message, a copy cut at its end or with
+ * its first letter lowercased would no longer be found. NULL when out of
+ * memory. */
+static char *without_password(const char *text, const char *password)
+{
+	size_t len = password ? strlen(password) : 0;
+	char *out = NULL;
+	size_t size;
+	FILE *stream;
+
+	if (len < 4 || !strstr(text, password))
+		return strdup(text);
+	if (!(stream = open_memstream(&out, &size)))
+		return NULL;
+	for (const char *p = text; *p;) {
+		if (strncmp(p, password, len) == 0) {
+			fputs("****", stream);
+			p += len;
+		} else {
+			fputc(*p++, stream);
+		}
+	}
+	if (fclose(stream) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 static bool contains(const char *text, const char *needle)
 {
 	return strcasestr(text, needle) != NULL;
@@ -767,8 +797,10 @@ static size_t line_length(const char *text)
  * such paragraph per host and per try. The last one tells what ended the
  * attempt; an earlier TLS failure is kept too, since with sslmode=prefer
  * libpq then tries without TLS, and that second refusal would hide it. */
-static void take_error(struct pg_probe *probe, const char *text, const char *sqlstate)
+static void take_error(struct pg_probe *probe, const char *raw, const char *sqlstate)
 {
+	char *clean = without_password(raw, probe->password);
+	const char *text = clean ? clean : raw;
 	const char *last = text;
 	const char *tls_failure = NULL;
 	const char *socket = NULL;
@@ -820,6 +852,7 @@ static void take_error(struct pg_probe *probe, const char *text, const char *sql
 		snprintf(probe->message + used, sizeof(probe->message) - used, " (%s)", probe->sqlstate);
 	}
 	scrub(probe);
+	free(clean);
 }
 
 static const char *const transient_words[] = {
