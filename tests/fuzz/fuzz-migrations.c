@@ -48,7 +48,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	snprintf(root, sizeof(root), "/tmp/pe-fuzz-migrations-XXXXXX");
+	/* Memory, where there is a /dev/shm: files are written for every input. */
+	snprintf(root, sizeof(root), "%s/pe-fuzz-migrations-XXXXXX",
+	         access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (!mkdtemp(root))
 		fuzz_fail("cannot make a temporary folder");
 	atexit(remove_root);
