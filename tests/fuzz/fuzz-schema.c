@@ -15,7 +15,7 @@
  * logged), 0 with nothing filled (and only when no schema file is there), or
  * 1 with the inputs filled: the working folder as given, a schema path,
  * files sorted in byte order without repeats, each normalized (no empty,
- * "." or ".." component), a folder's files all .prisma files, a file schema
+ * "." or ".." component; the generator's output may start with ".."), a folder's files all .prisma files, a file schema
  * its one file; the rule is the setting's when the setting is given; the
  * digest is 64 lowercase hex digits; finding and digesting again gives the
  * same. */
@@ -131,9 +131,12 @@ static void make_link(const char *dir, const char *name, const char *target)
 		fuzz_fail("cannot make the link %s", path);
 }
 
-static void check_normalized(const char *what, const char *path)
+/* No empty or "." component, and ".." only leading a relative path when
+ * leading_up (a generated client may be outside the project). */
+static void check_normalized(const char *what, const char *path, bool leading_up)
 {
 	const char *p = path;
+	bool leading = path[0] != '/';
 
 	if (!path[0])
 		fuzz_fail("%s is empty", what);
@@ -143,9 +146,11 @@ static void check_normalized(const char *what, const char *path)
 		p++;
 	for (;;) {
 		size_t n = strcspn(p, "/");
+		bool up = n == 2 && p[0] == '.' && p[1] == '.';
 
-		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+		if (n == 0 || (n == 1 && p[0] == '.') || (up && !(leading && leading_up)))
 			fuzz_fail("%s '%s' is not normalized", what, path);
+		leading = leading && up;
 		if (!p[n])
 			break;
 		p += n + 1;
@@ -161,14 +166,14 @@ static void check_found(const char *dir, const char *configured, const struct sc
 		fuzz_fail("found, without a base folder, schema path or file");
 	if (configured && configured[0] && inputs->rule != SCHEMA_FROM_SETTING)
 		fuzz_fail("the schema setting is given, the rule is %s", schema_rule_name(inputs->rule));
-	check_normalized("schema path", inputs->schema_path);
+	check_normalized("schema path", inputs->schema_path, false);
 	snprintf(path, sizeof(path), "%s/%s", dir, inputs->schema_path);
 	if (stat(path, &st) < 0)
 		fuzz_fail("schema path '%s' does not exist", inputs->schema_path);
 	for (size_t i = 0; i < inputs->file_count; i++) {
 		size_t len = strlen(inputs->files[i]);
 
-		check_normalized("schema file", inputs->files[i]);
+		check_normalized("schema file", inputs->files[i], false);
 		if (i > 0 && strcmp(inputs->files[i - 1], inputs->files[i]) >= 0)
 			fuzz_fail("schema files '%s' then '%s'", inputs->files[i - 1], inputs->files[i]);
 		if (S_ISDIR(st.st_mode) && (len <= 7 || strcmp(inputs->files[i] + len - 7, ".prisma") != 0))
@@ -177,7 +182,7 @@ static void check_found(const char *dir, const char *configured, const struct sc
 	if (!S_ISDIR(st.st_mode) && (inputs->file_count != 1 || strcmp(inputs->files[0], inputs->schema_path) != 0))
 		fuzz_fail("a schema file '%s' covers %zu files", inputs->schema_path, inputs->file_count);
 	if (inputs->generator_output)
-		check_normalized("generator output", inputs->generator_output);
+		check_normalized("generator output", inputs->generator_output, true);
 }
 
 static void check_digest(const char *dir, const char *configured, const struct schema_inputs *inputs)
