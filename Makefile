@@ -118,7 +118,7 @@ FUZZ_OBJ := $(call obj,fuzz/,$(SRC)) build/fuzz/obj/tests/fuzz/check.o
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_LINK_schema := -Wl,--wrap=openat
-# -timeout: one input never takes a second; a slower one is a hang.
+# -timeout: an input takes milliseconds; one that takes seconds is a hang.
 FUZZ_RUN = ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/fuzz/fuzz-$(1) \
 	-dict=tests/fuzz/$(1).dict -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
 	-artifact_prefix=build/fuzz/crashes/$(1)/ -max_total_time=$(2) $(3) tests/fuzz/corpus/$(1)
@@ -142,10 +142,13 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_OBJ)
 		$(filter-out $(if $(filter pgerror,$*),build/fuzz/obj/src/pgconn.o),$(FUZZ_OBJ)) $(PKG_LIBS)
 
 # New inputs go to build/fuzz/corpus/TARGET (kept from run to run), crashes
-# to build/fuzz/crashes/TARGET.
+# to build/fuzz/crashes/TARGET. A crash stops its harness, not the others;
+# make fails at the end.
 fuzz: $(FUZZ_BINS)
-	@set -e; for t in $(FUZZ_TARGETS); do echo "== fuzz-$$t, $(FUZZ_SECONDS) s"; \
-		mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes/$$t; $(call FUZZ_RUN,$$t,$(FUZZ_SECONDS),build/fuzz/corpus/$$t); done
+	@failed=; for t in $(FUZZ_TARGETS); do echo "== fuzz-$$t, $(FUZZ_SECONDS) s"; \
+		mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes/$$t; \
+		$(call FUZZ_RUN,$$t,$(FUZZ_SECONDS),build/fuzz/corpus/$$t) || failed="$$failed $$t"; done; \
+		[ -z "$$failed" ] || { echo "fuzz: crash or violated property in$$failed: see build/fuzz/crashes"; exit 1; }
 
 # The committed corpora, then a short run from a fresh folder: any crash or
 # violated property fails.
