@@ -34,7 +34,7 @@ HELPERS := $(patsubst tests/integration/helpers/%.c,build/helpers/%,$(wildcard t
 PYTEST := /usr/bin/python3 -m pytest
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 
-.PHONY: all asan static image test deps unit integration integration-static asan-test valgrind-test lint format readme bench clean
+.PHONY: all asan static image test deps unit integration integration-static asan-test valgrind-test fuzz fuzz-smoke lint format readme bench clean
 all: build/prisma-entrypoint
 
 build/obj/%.o: %.c
@@ -105,6 +105,59 @@ build/helpers/%: tests/integration/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
 
+# libFuzzer harnesses (tests/fuzz), one per parser, linked with the
+# components built by clang with the same sanitizers. fuzz-pgerror includes
+# pgconn.c itself (the classification is static there) and leaves its object
+# out; fuzz-schema confines openat() to its temporary folder.
+FUZZ_CC := clang
+FUZZ_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS = $(COMMON_CFLAGS) -O1 -g $(FUZZ_SANITIZERS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -Itests/fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(sort $(wildcard tests/fuzz/fuzz-*.c)))
+FUZZ_BINS := $(addprefix build/fuzz/fuzz-,$(FUZZ_TARGETS))
+FUZZ_OBJ := $(call obj,fuzz/,$(SRC)) build/fuzz/obj/tests/fuzz/check.o
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_LINK_schema := -Wl,--wrap=openat
+# -timeout: an input takes milliseconds; one that takes seconds is a hang.
+FUZZ_RUN = ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/fuzz/fuzz-$(1) \
+	-dict=tests/fuzz/$(1).dict -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
+	-artifact_prefix=build/fuzz/crashes/$(1)/ -max_total_time=$(2) $(3) tests/fuzz/corpus/$(1)
+
+# Objects, not intermediates for make to remove after the link.
+.SECONDARY: $(FUZZ_OBJ)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+# The properties' checks are the oracle, not code under test: no coverage
+# feedback from them (it would lead the fuzzer into the checks).
+build/fuzz/obj/tests/fuzz/check.o: tests/fuzz/check.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out -fsanitize=fuzzer-no-link,$(FUZZ_CFLAGS)) -c -o $@ $<
+
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_LINK_$*) -pthread -o $@ $< \
+		$(filter-out $(if $(filter pgerror,$*),build/fuzz/obj/src/pgconn.o),$(FUZZ_OBJ)) $(PKG_LIBS)
+
+# New inputs go to build/fuzz/corpus/TARGET (kept from run to run), crashes
+# to build/fuzz/crashes/TARGET. A crash stops its harness, not the others;
+# make fails at the end.
+fuzz: $(FUZZ_BINS)
+	@failed=; for t in $(FUZZ_TARGETS); do echo "== fuzz-$$t, $(FUZZ_SECONDS) s"; \
+		mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes/$$t; \
+		$(call FUZZ_RUN,$$t,$(FUZZ_SECONDS),build/fuzz/corpus/$$t) || failed="$$failed $$t"; done; \
+		[ -z "$$failed" ] || { echo "fuzz: crash or violated property in$$failed: see build/fuzz/crashes"; exit 1; }
+
+# The committed corpora, then a short run from a fresh folder: any crash or
+# violated property fails.
+fuzz-smoke: $(FUZZ_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do echo "== fuzz-$$t, corpus and $(FUZZ_SMOKE_SECONDS) s"; \
+		rm -rf build/fuzz/smoke/$$t; mkdir -p build/fuzz/smoke/$$t build/fuzz/crashes/$$t; \
+		$(call FUZZ_RUN,$$t,$(FUZZ_SMOKE_SECONDS),build/fuzz/smoke/$$t) 2>build/fuzz/$$t.log || \
+		{ tail -n 60 build/fuzz/$$t.log; exit 1; }; grep -E '^(Done|stat::number_of_executed_units)' build/fuzz/$$t.log; done
+
 deps:
 	tests/install-deps.sh
 
@@ -140,10 +193,10 @@ CPPCHECK := cppcheck --quiet --error-exitcode=1 --enable=warning,style,performan
 lint:
 	$(CPPCHECK) src entrypoint
 	$(CPPCHECK) -DPE_STATIC src entrypoint
-	clang-format --dry-run -Werror src/*.[ch] entrypoint/*.[ch] tests/unit/*.[ch] tests/integration/helpers/*.c
+	clang-format --dry-run -Werror src/*.[ch] entrypoint/*.[ch] tests/unit/*.[ch] tests/integration/helpers/*.c tests/fuzz/*.[ch]
 
 format:
-	clang-format -i src/*.[ch] entrypoint/*.[ch] tests/unit/*.[ch] tests/integration/helpers/*.c
+	clang-format -i src/*.[ch] entrypoint/*.[ch] tests/unit/*.[ch] tests/integration/helpers/*.c tests/fuzz/*.[ch]
 
 # Rewrites the README's generated blocks from the binary's own tables.
 readme: build/prisma-entrypoint
@@ -153,6 +206,7 @@ test: deps
 	$(MAKE) all asan static
 	$(MAKE) lint
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) integration
 	$(MAKE) integration-static
 	$(MAKE) asan-test

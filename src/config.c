@@ -729,6 +729,23 @@ static void redact_items(const struct setting *setting, const char *text, char *
 	}
 }
 
+/* text on the line being written: control characters are shown escaped, as
+ * in log lines, so that a value from the environment ("x\n[wait]\nno-wait =
+ * true") cannot add lines that would read back as settings. */
+static void put_one_line(const char *text, FILE *out)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", out);
+		else if (*p == '\t')
+			fputs("\\t", out);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else
+			fputc(*p, out);
+	}
+}
+
 static void print_value(const struct setting *setting, const struct setting_value *value, FILE *out)
 {
 	char shown[4096];
@@ -741,10 +758,14 @@ static void print_value(const struct setting *setting, const struct setting_valu
 		redact_items(setting, value->text, shown, sizeof(shown));
 	else
 		snprintf(shown, sizeof(shown), "%s", value->text);
-	if (value->origin)
-		fprintf(out, "%s = %s ; %s %s\n", setting->name, shown, source_label(value), value->origin);
-	else
-		fprintf(out, "%s = %s ; %s\n", setting->name, shown, source_label(value));
+	fprintf(out, "%s = ", setting->name);
+	put_one_line(shown, out);
+	fprintf(out, " ; %s", source_label(value));
+	if (value->origin) {
+		fputc(' ', out);
+		put_one_line(value->origin, out);
+	}
+	fputc('\n', out);
 }
 
 void config_print(const struct config *config, FILE *out)
@@ -753,10 +774,13 @@ void config_print(const struct config *config, FILE *out)
 	const struct setting_value *file = &config->values[SETTING_CONFIG];
 
 	fprintf(out, "; prisma-entrypoint effective settings; after each value, where it came from\n");
-	if (file->text)
-		fprintf(out, "; config file: %s (%s%s%s)\n", file->text, source_label(file), file->origin ? " " : "",
-		        file->origin ? file->origin : "");
-	else
+	if (file->text) {
+		fputs("; config file: ", out);
+		put_one_line(file->text, out);
+		fprintf(out, " (%s%s", source_label(file), file->origin ? " " : "");
+		put_one_line(file->origin ? file->origin : "", out);
+		fputs(")\n", out);
+	} else
 		fprintf(out, "; config file: none\n");
 	for (int id = 0; id < SETTING_COUNT; id++) {
 		const struct setting *setting = &settings_table[id];

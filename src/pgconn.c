@@ -56,6 +56,7 @@ DYNLIB_DEFINE(pq, pq_load, "libpq.so.5", PQ_FUNCTIONS)
 #define APPLICATION_NAME "prisma-entrypoint"
 #define REDACTED_SIZE    1024
 #define MESSAGE_SIZE     512
+#define SQLSTATE_CHARS   "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 /* ---- translation ------------------------------------------------------ */
 
@@ -707,6 +708,36 @@ static void scrub(struct pg_probe *probe)
 	memcpy(probe->message, out, used + 1);
 }
 
+/* text with every copy of password replaced by "****" (malloc'd), for
+ * take_error() to work on: in the message, a copy cut at its end or with
+ * its first letter lowercased would no longer be found. NULL when out of
+ * memory. */
+static char *without_password(const char *text, const char *password)
+{
+	size_t len = password ? strlen(password) : 0;
+	char *out = NULL;
+	size_t size;
+	FILE *stream;
+
+	if (len < 4 || !strstr(text, password))
+		return strdup(text);
+	if (!(stream = open_memstream(&out, &size)))
+		return NULL;
+	for (const char *p = text; *p;) {
+		if (strncmp(p, password, len) == 0) {
+			fputs("****", stream);
+			p += len;
+		} else {
+			fputc(*p++, stream);
+		}
+	}
+	if (fclose(stream) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 static bool contains(const char *text, const char *needle)
 {
 	return strcasestr(text, needle) != NULL;
@@ -722,7 +753,7 @@ static const char *skip_severity(struct pg_probe *probe, const char *line)
 	if (!colon || colon - line > 20 || (size_t)(colon - line) > strcspn(line, "\n"))
 		return line;
 	code = colon + 3;
-	if (strspn(code, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 5 && strncmp(code + 5, ": ", 2) == 0) {
+	if (strspn(code, SQLSTATE_CHARS) == 5 && strncmp(code + 5, ": ", 2) == 0) {
 		memcpy(probe->sqlstate, code, 5);
 		probe->sqlstate[5] = '\0';
 		return code + 7;
@@ -767,8 +798,10 @@ static size_t line_length(const char *text)
  * such paragraph per host and per try. The last one tells what ended the
  * attempt; an earlier TLS failure is kept too, since with sslmode=prefer
  * libpq then tries without TLS, and that second refusal would hide it. */
-static void take_error(struct pg_probe *probe, const char *text, const char *sqlstate)
+static void take_error(struct pg_probe *probe, const char *raw, const char *sqlstate)
 {
+	char *clean = without_password(raw, probe->password);
+	const char *text = clean ? clean : raw;
 	const char *last = text;
 	const char *tls_failure = NULL;
 	const char *socket = NULL;
@@ -791,7 +824,9 @@ static void take_error(struct pg_probe *probe, const char *text, const char *sql
 		last = p;
 	}
 	line = skip_severity(probe, paragraph_body(last, &socket, &socket_len));
-	if (sqlstate && sqlstate[0] && !probe->sqlstate[0])
+	/* The server's field is taken only when it is what a SQLSTATE is: it
+	 * goes into the one-line message as it is. */
+	if (sqlstate && strlen(sqlstate) == 5 && strspn(sqlstate, SQLSTATE_CHARS) == 5 && !probe->sqlstate[0])
 		snprintf(probe->sqlstate, sizeof(probe->sqlstate), "%s", sqlstate);
 	len = line_length(line);
 	if (socket && line_is(line, len, "No such file or directory"))
@@ -818,6 +853,7 @@ static void take_error(struct pg_probe *probe, const char *text, const char *sql
 		snprintf(probe->message + used, sizeof(probe->message) - used, " (%s)", probe->sqlstate);
 	}
 	scrub(probe);
+	free(clean);
 }
 
 static const char *const transient_words[] = {

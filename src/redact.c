@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -13,6 +14,7 @@ static const char *const secret_names[] = {
 
 #define MAX_RANGES 64
 #define NAME_MAX_  128
+#define MAX_PASSES 8
 
 struct range {
 	size_t start, end; /* [start, end) of the text, hidden */
@@ -75,8 +77,8 @@ static bool is_separator(char c)
 	return c == '?' || c == '&' || c == ';' || isspace((unsigned char)c);
 }
 
-/* Where the value starting at text[start] ends: after its closing quote or
- * brace, else at the first '&', ';', '#' or white space. */
+/* Where the value starting at text[start] ends: at the first '&', ';', '#'
+ * or white space after its closing quote or brace, if it has one. */
 static size_t value_end(const char *text, size_t start)
 {
 	size_t i = start;
@@ -85,18 +87,22 @@ static size_t value_end(const char *text, size_t start)
 		for (i++; text[i] && text[i] != '\''; i++)
 			if (text[i] == '\\' && text[i + 1])
 				i++;
-		return text[i] ? i + 1 : i;
-	}
-	if (text[i] == '{') {
+		if (text[i])
+			i++;
+	} else if (text[i] == '{') {
 		/* sqlserver doubles a '}' inside braces: "{a}}b}" is a}b. */
 		for (i++; text[i]; i++) {
-			if (text[i] == '}' && text[i + 1] == '}')
+			if (text[i] == '}' && text[i + 1] == '}') {
 				i++;
-			else if (text[i] == '}')
-				return i + 1;
+			} else if (text[i] == '}') {
+				i++;
+				break;
+			}
 		}
-		return i;
 	}
+	/* Text stuck to the closing quote or brace goes too: left after the
+	 * REDACTED, it would read as part of an unquoted value, which a second
+	 * redaction would hide ("'a'b" would be "****b", then "****"). */
 	while (text[i] && text[i] != '&' && text[i] != ';' && text[i] != '#' && !isspace((unsigned char)text[i]))
 		i++;
 	return i;
@@ -165,6 +171,23 @@ static void find_user_information(const char *text, struct ranges *ranges)
 		add_range(ranges, (size_t)(colon + 1 - text), (size_t)(at - text));
 }
 
+/* Whether text has a '=' that no range hides. Without one, text that is not
+ * a URL is a bare secret, hidden whole: "u:pa=ss@h" shown as "u:****@h"
+ * would be one when redacted again. */
+static bool has_shown_equals(const char *text, const struct ranges *ranges)
+{
+	for (const char *equals = strchr(text, '='); equals; equals = strchr(equals + 1, '=')) {
+		size_t at = (size_t)(equals - text);
+		bool hidden = false;
+
+		for (size_t i = 0; i < ranges->count && !hidden; i++)
+			hidden = at >= ranges->items[i].start && at < ranges->items[i].end;
+		if (!hidden)
+			return true;
+	}
+	return false;
+}
+
 static int by_start(const struct range *a, const struct range *b)
 {
 	return a->start < b->start ? -1 : a->start > b->start;
@@ -194,7 +217,8 @@ static void append(char *out, size_t size, size_t *used, const char *text, size_
 	out[*used] = '\0';
 }
 
-void redact_secrets(const char *text, char *out, size_t out_size)
+/* One pass of redact_secrets(). */
+static void redact_once(const char *text, char *out, size_t out_size)
 {
 	struct ranges ranges = {.count = 0};
 	size_t length = strlen(text);
@@ -203,14 +227,14 @@ void redact_secrets(const char *text, char *out, size_t out_size)
 	if (out_size == 0)
 		return;
 	out[0] = '\0';
-	if (length > 0 && !is_url(text) && !strchr(text, '=')) {
-		append(out, out_size, &used, REDACTED, strlen(REDACTED));
-		return;
-	}
 	find_user_information(text, &ranges);
 	find_parameters(text, &ranges);
 	if (ranges.overflow && ranges.count > 0)
 		ranges.items[ranges.count - 1].end = length;
+	if (length > 0 && !is_url(text) && !has_shown_equals(text, &ranges)) {
+		append(out, out_size, &used, REDACTED, strlen(REDACTED));
+		return;
+	}
 	sort_ranges(&ranges);
 	for (size_t i = 0; i < ranges.count; i++) {
 		const struct range *hide = &ranges.items[i];
@@ -225,4 +249,47 @@ void redact_secrets(const char *text, char *out, size_t out_size)
 		at = hide->end;
 	}
 	append(out, out_size, &used, text + at, length - at);
+}
+
+/* The size of a pass's output buffer for text: every range may add a
+ * REDACTED in place of nothing. */
+static size_t pass_size(const char *text)
+{
+	return strlen(text) + (MAX_RANGES + 1) * strlen(REDACTED) + 1;
+}
+
+void redact_secrets(const char *text, char *out, size_t out_size)
+{
+	/* A pass can leave text that the next reads otherwise: a '#' or '@'
+	 * that ended a value is gone when another range hides it, and what
+	 * follows REDACTED then reads as more of the value. Passes repeat until
+	 * one changes nothing, so that redacting redacted text changes nothing;
+	 * each pass only hides more. */
+	char *done = malloc(pass_size(text));
+	size_t used = 0;
+
+	if (out_size == 0) {
+		free(done);
+		return;
+	}
+	out[0] = '\0';
+	if (done)
+		redact_once(text, done, pass_size(text));
+	for (int pass = 0; done && pass < MAX_PASSES; pass++) {
+		char *next = malloc(pass_size(done));
+
+		if (next)
+			redact_once(done, next, pass_size(done));
+		if (next && strcmp(next, done) == 0) {
+			append(out, out_size, &used, done, strlen(done));
+			free(next);
+			free(done);
+			return;
+		}
+		free(done);
+		done = next;
+	}
+	free(done);
+	/* Out of memory, or no rest: everything is hidden. */
+	append(out, out_size, &used, REDACTED, strlen(REDACTED));
 }

@@ -1265,6 +1265,23 @@ static void test_print_secret_from_file_variable(void **state)
 	free(text);
 }
 
+/* A value holding a newline stays on its line: it cannot add lines that
+ * would read back as settings. */
+static void test_print_value_on_one_line(void **state)
+{
+	struct fixture *fx = *state;
+	char *text;
+
+	config_load(&fx->config, NULL,
+	            ENV("PRISMA_ENTRYPOINT_SCHEMA=x\n[wait]\nno-wait = true", "PRISMA_ENTRYPOINT_CONFIG=a\tb.ini"),
+	            &fx->errors);
+	text = print_config(&fx->config);
+	assert_non_null(strstr(text, "\nschema = x\\n[wait]\\nno-wait = true ; env PRISMA_ENTRYPOINT_SCHEMA\n"));
+	assert_non_null(strstr(text, "; config file: a\\tb.ini (env PRISMA_ENTRYPOINT_CONFIG)\n"));
+	assert_null(strstr(text, "\nno-wait = true"));
+	free(text);
+}
+
 /* What config_print writes reads back as the same settings. */
 static void test_print_reads_back(void **state)
 {
@@ -1368,6 +1385,7 @@ int main(void)
 	    TEST(test_print_redacts_every_credential),
 	    TEST(test_print_config_file_from_env_and_default),
 	    TEST(test_print_secret_from_file_variable),
+	    TEST(test_print_value_on_one_line),
 	    TEST(test_print_reads_back),
 	};
 

@@ -330,11 +330,12 @@ static void test_resolve_paths(void **state)
 /* ---- a fake PostgreSQL server ---- */
 
 enum fake_act {
-	ACT_SILENT,   /* reads the startup packet, never answers */
-	ACT_CLOSE,    /* closes after the startup packet */
-	ACT_ERROR,    /* answers the startup packet with an ErrorResponse */
-	ACT_READY,    /* trusts the client and answers SELECT 1 */
-	ACT_PASSWORD, /* asks for a cleartext password, then READY or 28P01 */
+	ACT_SILENT,      /* reads the startup packet, never answers */
+	ACT_CLOSE,       /* closes after the startup packet */
+	ACT_ERROR,       /* answers the startup packet with an ErrorResponse */
+	ACT_READY,       /* trusts the client and answers SELECT 1 */
+	ACT_PASSWORD,    /* asks for a cleartext password, then READY or 28P01 */
+	ACT_QUERY_ERROR, /* trusts the client and answers SELECT 1 with an ErrorResponse */
 };
 
 struct script {
@@ -396,7 +397,7 @@ static void put_int32_message(int fd, char type, uint32_t value)
 
 static void put_error(int fd, const char *code, const char *message)
 {
-	char body[512];
+	char body[2048]; /* more than a probe's message holds */
 	int len = snprintf(body, sizeof(body), "SFATAL%cVFATAL%cC%s%cM%s%c", 0, 0, code, 0, message, 0);
 
 	body[len] = '\0';
@@ -460,6 +461,21 @@ static void serve_ready(int fd)
 		;
 }
 
+static void serve_query_error(int fd, const struct script *script)
+{
+	char type;
+	char buf[1024];
+
+	put_int32_message(fd, 'R', 0);
+	put_message(fd, 'Z', "I", 1);
+	if (!read_message(fd, &type, buf, sizeof(buf)) || type != 'Q')
+		_exit(4);
+	put_error(fd, script->code, script->message);
+	put_message(fd, 'Z', "I", 1);
+	while (read_message(fd, &type, buf, sizeof(buf)) && type != 'X')
+		;
+}
+
 static void serve(int fd, const struct script *script)
 {
 	char type;
@@ -478,6 +494,9 @@ static void serve(int fd, const struct script *script)
 		break;
 	case ACT_READY:
 		serve_ready(fd);
+		break;
+	case ACT_QUERY_ERROR:
+		serve_query_error(fd, script);
 		break;
 	case ACT_PASSWORD:
 		put_int32_message(fd, 'R', 3);
@@ -875,6 +894,67 @@ static void test_probe_password_never_in_message(void **state)
 	pgconn_target_release(&target);
 }
 
+/* The password is found in the server's text before the message is made
+ * from it: once its first letter is lowercased ("Hunter2..." starting the
+ * message) or it is cut at the message's end, a copy would be missed. */
+static void test_probe_password_never_in_message_start_or_end(void **state)
+{
+	static const struct {
+		const char *message;
+		const char *shown;
+	} cases[] = {
+	    {"Hunter2secret is wrong", "unter2secret"},
+	    {"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	     "xxxxxx Hunter2secret",
+	     "Hunter"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		const struct script script = {.act = ACT_QUERY_ERROR, .code = "XX000", .message = cases[i].message};
+		struct pg_target target;
+		struct pg_probe *probe;
+		struct fake fake;
+		enum pg_probe_state result;
+
+		make_target(&target, "postgresql://app:Hunter2secret@db/app");
+		fake_start_tcp(&fake, &script);
+		probe = probe_tcp(&target, fake.port, &result);
+		assert_int_equal(result, PG_PROBE_TRANSIENT);
+		if (strstr(pgconn_probe_message(probe), cases[i].shown))
+			fail_msg("'%s' shows '%s'", pgconn_probe_message(probe), cases[i].shown);
+		pgconn_probe_free(probe);
+		fake_stop(&fake);
+		pgconn_target_release(&target);
+	}
+}
+
+/* A SQLSTATE field that is not five digits or capitals (a broken or
+ * hostile server) is no SQLSTATE: it would put a newline in the message. */
+static void test_probe_malformed_sqlstate(void **state)
+{
+	static const struct script script = {.act = ACT_QUERY_ERROR, .code = "X\nY00", .message = "odd"};
+	struct pg_target target;
+	struct pg_probe *probe;
+	struct fake fake;
+	enum pg_probe_state result;
+
+	(void)state;
+	make_target(&target, "postgresql://app@db/app");
+	fake_start_tcp(&fake, &script);
+	probe = probe_tcp(&target, fake.port, &result);
+	assert_int_equal(result, PG_PROBE_TRANSIENT);
+	assert_string_equal(pgconn_probe_sqlstate(probe), "");
+	assert_string_equal(pgconn_probe_message(probe), "odd; not recognised, retrying");
+	pgconn_probe_free(probe);
+	fake_stop(&fake);
+	pgconn_target_release(&target);
+}
+
 static void test_probe_server_closes(void **state)
 {
 	static const struct script script = {.act = ACT_CLOSE};
@@ -1030,6 +1110,8 @@ int main(void)
 	    cmocka_unit_test(test_probe_wrong_password),
 	    cmocka_unit_test(test_probe_server_errors),
 	    cmocka_unit_test(test_probe_password_never_in_message),
+	    cmocka_unit_test(test_probe_password_never_in_message_start_or_end),
+	    cmocka_unit_test(test_probe_malformed_sqlstate),
 	    cmocka_unit_test(test_probe_server_closes),
 	    cmocka_unit_test(test_probe_tls_required_not_offered),
 	    cmocka_unit_test(test_probe_next_endpoint),

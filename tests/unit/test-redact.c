@@ -65,10 +65,17 @@ static const struct {
     /* libpq's keyword form */
     {"host=db user=app password=PW dbname=app", "host=db user=app password=**** dbname=app"},
     {"host=db password='a b\\' c' dbname=app", "host=db password=**** dbname=app"},
+    /* text stuck to a closing quote or brace is hidden with the value */
+    {"host=db password='a'b dbname=app", "host=db password=**** dbname=app"},
+    {"sqlserver://db;password={a}b;encrypt=true", "sqlserver://db;password=****;encrypt=true"},
     /* a bare secret */
     {"hunter2", "****"},
     {"pa:ss", "****"},
     {"user:secret@host", "****"},
+    {"user:pa=ss@host", "****"},
+    {"u:x pwd=s@h?a=1", "****"},
+    /* a '#' that ended a value, hidden by the password's range */
+    {"secret=a:b#c@h", "secret=****"},
     {"not a url", "****"},
     {"", ""},
     /* already redacted: unchanged */
