@@ -185,18 +185,54 @@ static void check_found(const char *dir, const char *configured, const struct sc
 		check_normalized("generator output", inputs->generator_output, true);
 }
 
+/* A stop that says yes at its calls_left-th question. */
+struct counted_stop {
+	int calls_left;
+};
+
+static bool stop_when_counted(void *arg)
+{
+	struct counted_stop *counted = arg;
+
+	return --counted->calls_left < 0;
+}
+
+/* With a stop request at any point of the look: either the look ends
+ * stopped, with nothing filled, or it was over before and found the same
+ * as without one. */
+static void check_stop_anywhere(const char *dir, const char *configured, int found_unstopped, int calls)
+{
+	static const struct schema_inputs zero;
+	struct counted_stop counted = {.calls_left = calls};
+	struct schema_stop stop = {.should_stop = stop_when_counted, .arg = &counted};
+	struct schema_inputs inputs;
+	char error[ERROR_SIZE];
+	int found = schema_find(dir, configured, &inputs, &stop, error, sizeof(error));
+
+	if (found == SCHEMA_STOPPED) {
+		if (!stop.stopped || memcmp(&inputs, &zero, sizeof(zero)) != 0)
+			fuzz_fail("stopped, but stop not set or inputs filled");
+		return;
+	}
+	if (stop.stopped)
+		fuzz_fail("stop said yes, the look returned %d", found);
+	if (found != found_unstopped)
+		fuzz_fail("a stop that never came changed the result: %d, not %d", found, found_unstopped);
+	schema_inputs_release(&inputs);
+}
+
 static void check_digest(const char *dir, const char *configured, const struct schema_inputs *inputs)
 {
 	char hex[65], again[65], error[ERROR_SIZE];
 	struct schema_inputs second;
 
-	if (schema_digest(inputs, hex, error, sizeof(error)) < 0)
+	if (schema_digest(inputs, hex, NULL, error, sizeof(error)) < 0)
 		fuzz_fail("no digest of what was found: %s", error);
 	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
 		fuzz_fail("digest '%s'", hex);
-	if (schema_find(dir, configured, &second, error, sizeof(error)) != 1)
+	if (schema_find(dir, configured, &second, NULL, error, sizeof(error)) != 1)
 		fuzz_fail("found once, not twice: %s", error);
-	if (schema_digest(&second, again, error, sizeof(error)) < 0 || strcmp(hex, again) != 0)
+	if (schema_digest(&second, again, NULL, error, sizeof(error)) < 0 || strcmp(hex, again) != 0)
 		fuzz_fail("two digests of the same folder differ");
 	schema_inputs_release(&second);
 }
@@ -241,7 +277,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	error = malloc(ERROR_SIZE);
 	error[0] = '\0';
-	found = schema_find(dir, configured, &inputs, error, ERROR_SIZE);
+	found = schema_find(dir, configured, &inputs, NULL, error, ERROR_SIZE);
 	if (found < 0) {
 		check_terminated("error", error, ERROR_SIZE);
 		if (!error[0])
@@ -261,6 +297,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	schema_inputs_release(&inputs);
 	if (memcmp(&inputs, &zero, sizeof(zero)) != 0)
 		fuzz_fail("released inputs are not cleared");
+	check_stop_anywhere(dir, configured, found, size > 1 ? data[size - 1] % 24 : 0);
 	free(error);
 	free(configured);
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
