@@ -68,20 +68,20 @@ static int supervise_app(const struct invocation *invocation, const char *const 
 	    .stop_timeout_ms = config_duration_ms(&invocation->config, SETTING_STOP_TIMEOUT),
 	    .forward_to_group = config_choice(&invocation->config, SETTING_SIGNAL_TARGET) == CHOICE_SIGNAL_GROUP,
 	};
-	struct supervise_result result;
+	struct child_result result;
 
 	supervise_run(&params, &result);
 	switch (result.outcome) {
-	case SUPERVISE_EXITED:
+	case CHILD_EXITED:
 		return result.status;
-	case SUPERVISE_SIGNALED:
+	case CHILD_SIGNALED:
 		return EXIT_SIGNAL_BASE + result.status;
-	case SUPERVISE_SPAWN_FAILED:
+	case CHILD_SPAWN_FAILED:
 		if (result.failed == PROC_FAILED_EXEC)
 			return report_exec_failure(argv[0], result.status);
 		log_error("cannot start '%s': %s", argv[0], strerror(result.status));
 		return EXIT_OS_ERROR;
-	case SUPERVISE_LOOP_FAILED:
+	case CHILD_LOOP_FAILED:
 		break;
 	}
 	log_error("supervising '%s' failed: %s", argv[0], strerror(result.status));

@@ -1,12 +1,15 @@
 /* The PID-1 loop: runs the app as a child and stays as its init.
  *
- * Forwards every signal the loop receives (except SIGCHLD) to the app or its
- * process group, reaps every child including adopted orphans, enforces the
- * grace period after a stop signal, and clears the app's process group after
- * the app exits. */
+ * The app runs on the child runner (child.h), which forwards every signal the
+ * loop receives (except SIGCHLD) to the app or its process group, reaps every
+ * child including adopted orphans, enforces the grace period after a stop
+ * signal, and clears the app's process group after the app exits. What is
+ * left here is what only an init needs: the child subreaper attribute, and
+ * fault signals sent by other processes passed on to the app. */
 #ifndef PE_SUPERVISE_H
 #define PE_SUPERVISE_H
 
+#include "child.h"
 #include "loop.h"
 #include "proc.h"
 
@@ -21,19 +24,6 @@ struct supervise_params {
 	bool forward_to_group;
 };
 
-enum supervise_outcome {
-	SUPERVISE_EXITED,       /* status: the app's exit status */
-	SUPERVISE_SIGNALED,     /* status: the signal that ended the app */
-	SUPERVISE_SPAWN_FAILED, /* status: errno; failed: where */
-	SUPERVISE_LOOP_FAILED,  /* status: errno */
-};
-
-struct supervise_result {
-	enum supervise_outcome outcome;
-	int status;
-	enum proc_failure failed;
-};
-
 /* Registers as a child subreaper when not PID 1, so that orphans are
  * re-parented here; warns once when that is impossible. Returns true when
  * this call made it one. */
@@ -45,8 +35,9 @@ bool supervise_become_reaper(void);
 void supervise_leave_reaper(void);
 
 /* Runs the app to its end and clears up after it. Returns 0 when the app
- * ran (result says how it ended), -1 when it could not be started or the
- * loop failed. */
-int supervise_run(const struct supervise_params *params, struct supervise_result *result);
+ * ran (result says how it ended: CHILD_EXITED or CHILD_SIGNALED), -1 when it
+ * could not be started or the loop failed (CHILD_SPAWN_FAILED,
+ * CHILD_LOOP_FAILED). */
+int supervise_run(const struct supervise_params *params, struct child_result *result);
 
 #endif

@@ -74,7 +74,7 @@ struct scenario {
 
 struct outcome {
 	int rc;
-	struct supervise_result result;
+	struct child_result result;
 	int64_t elapsed_ms;
 	int pending_timers; /* timers supervise_run left in the loop */
 	int is_reaper;      /* PR_GET_CHILD_SUBREAPER afterwards */
@@ -225,7 +225,7 @@ static void test_exit_status(void **state)
 	(void)state;
 	run_scenario(&scenario, &o);
 	EXPECT(&o, o.rc == 0);
-	EXPECT(&o, o.result.outcome == SUPERVISE_EXITED);
+	EXPECT(&o, o.result.outcome == CHILD_EXITED);
 	EXPECT(&o, o.result.status == 3);
 	EXPECT(&o, o.elapsed_ms < 2000);
 	EXPECT(&o, strstr(o.log, "exited with status 3") != NULL);
@@ -242,7 +242,7 @@ static void test_exit_zero(void **state)
 	(void)state;
 	run_scenario(&scenario, &o);
 	EXPECT(&o, o.rc == 0);
-	EXPECT(&o, o.result.outcome == SUPERVISE_EXITED);
+	EXPECT(&o, o.result.outcome == CHILD_EXITED);
 	EXPECT(&o, o.result.status == 0);
 	expect_clean_end(&o);
 }
@@ -256,7 +256,7 @@ static void test_killed_by_signal(void **state)
 	(void)state;
 	run_scenario(&scenario, &o);
 	EXPECT(&o, o.rc == 0);
-	EXPECT(&o, o.result.outcome == SUPERVISE_SIGNALED);
+	EXPECT(&o, o.result.outcome == CHILD_SIGNALED);
 	EXPECT(&o, o.result.status == SIGUSR1);
 	EXPECT(&o, strstr(o.log, "SIGUSR1") != NULL);
 	expect_clean_end(&o);
@@ -271,7 +271,7 @@ static void test_missing_program(void **state)
 	(void)state;
 	run_scenario(&scenario, &o);
 	EXPECT(&o, o.rc == -1);
-	EXPECT(&o, o.result.outcome == SUPERVISE_SPAWN_FAILED);
+	EXPECT(&o, o.result.outcome == CHILD_SPAWN_FAILED);
 	EXPECT(&o, o.result.status == ENOENT);
 	EXPECT(&o, o.result.failed == PROC_FAILED_EXEC);
 	EXPECT(&o, o.stray_children == 0);
@@ -294,7 +294,7 @@ static void test_not_executable(void **state)
 	assert_int_equal(chmod(path, 0644), 0);
 	run_scenario(&scenario, &o);
 	EXPECT(&o, o.rc == -1);
-	EXPECT(&o, o.result.outcome == SUPERVISE_SPAWN_FAILED);
+	EXPECT(&o, o.result.outcome == CHILD_SPAWN_FAILED);
 	EXPECT(&o, o.result.status == EACCES);
 	EXPECT(&o, o.result.failed == PROC_FAILED_EXEC);
 	EXPECT(&o, o.stray_children == 0);
@@ -314,7 +314,7 @@ static void test_app_leads_its_own_group(void **state)
 
 	(void)state;
 	run_scenario(&scenario, &o);
-	EXPECT(&o, o.result.outcome == SUPERVISE_EXITED);
+	EXPECT(&o, o.result.outcome == CHILD_EXITED);
 	EXPECT(&o, o.result.status == 0);
 }
 
@@ -332,7 +332,7 @@ static void test_app_gets_original_mask(void **state)
 	if (!sigisemptyset(&mask))
 		skip();
 	run_scenario(&scenario, &o);
-	EXPECT(&o, o.result.outcome == SUPERVISE_EXITED);
+	EXPECT(&o, o.result.outcome == CHILD_EXITED);
 	EXPECT(&o, o.result.status == 0);
 }
 
@@ -350,7 +350,7 @@ static void test_signal_forwarded_to_app(void **state)
 
 	(void)state;
 	run_scenario(&scenario, &o);
-	EXPECT(&o, o.result.outcome == SUPERVISE_EXITED);
+	EXPECT(&o, o.result.outcome == CHILD_EXITED);
 	EXPECT(&o, o.result.status == 7);
 	EXPECT(&o, o.elapsed_ms < 3000);
 	expect_clean_end(&o);
@@ -372,7 +372,7 @@ static void test_fault_signal_from_another_process_forwarded(void **state)
 	(void)state;
 	for (int attempt = 0; attempt < 10; attempt++) {
 		run_scenario(&scenario, &o);
-		EXPECT(&o, o.result.outcome == SUPERVISE_EXITED);
+		EXPECT(&o, o.result.outcome == CHILD_EXITED);
 		EXPECT(&o, o.result.status == 9);
 		expect_clean_end(&o);
 	}
@@ -388,7 +388,7 @@ static void test_stop_signal_then_app_exits(void **state)
 
 	(void)state;
 	run_scenario(&scenario, &o);
-	EXPECT(&o, o.result.outcome == SUPERVISE_EXITED);
+	EXPECT(&o, o.result.outcome == CHILD_EXITED);
 	EXPECT(&o, o.result.status == 0);
 	EXPECT(&o, o.elapsed_ms < 3000);
 	/* The grace timer is gone with the app. */
@@ -408,7 +408,7 @@ static void test_stop_timeout_kills(void **state)
 	(void)state;
 	run_scenario(&scenario, &o);
 	EXPECT(&o, o.rc == 0);
-	EXPECT(&o, o.result.outcome == SUPERVISE_SIGNALED);
+	EXPECT(&o, o.result.outcome == CHILD_SIGNALED);
 	EXPECT(&o, o.result.status == SIGKILL);
 	EXPECT(&o, o.elapsed_ms >= 200);
 	EXPECT(&o, o.elapsed_ms < 3000);
@@ -427,7 +427,7 @@ static void test_forward_to_group(void **state)
 
 	(void)state;
 	run_scenario(&scenario, &o);
-	EXPECT(&o, o.result.outcome == SUPERVISE_EXITED);
+	EXPECT(&o, o.result.outcome == CHILD_EXITED);
 	EXPECT(&o, o.result.status == 128 + SIGUSR2);
 	EXPECT(&o, o.elapsed_ms < 3000);
 	expect_clean_end(&o);
@@ -447,7 +447,7 @@ static void test_leftover_gets_sigterm(void **state)
 	snprintf(script, sizeof(script), "sleep 30 & echo $! > '%s'; exit 4", fx->pid_file);
 	run_scenario(&scenario, &o);
 	EXPECT(&o, o.rc == 0);
-	EXPECT(&o, o.result.outcome == SUPERVISE_EXITED);
+	EXPECT(&o, o.result.outcome == CHILD_EXITED);
 	EXPECT(&o, o.result.status == 4);
 	EXPECT(&o, o.elapsed_ms < 3000);
 	EXPECT(&o, o.leftover_pid > 0);
@@ -469,7 +469,7 @@ static void test_orphan_in_group_is_reaped(void **state)
 	 * supervisor (a subreaper), still in the app's group. */
 	snprintf(script, sizeof(script), "(sleep 30 & echo $! > '%s'); exit 0", fx->pid_file);
 	run_scenario(&scenario, &o);
-	EXPECT(&o, o.result.outcome == SUPERVISE_EXITED);
+	EXPECT(&o, o.result.outcome == CHILD_EXITED);
 	EXPECT(&o, o.result.status == 0);
 	EXPECT(&o, o.elapsed_ms < 3000);
 	EXPECT(&o, o.leftover_pid > 0);
@@ -490,7 +490,7 @@ static void test_leftover_ignoring_sigterm_gets_sigkill(void **state)
 	         fx->pid_file);
 	run_scenario(&scenario, &o);
 	EXPECT(&o, o.rc == 0);
-	EXPECT(&o, o.result.outcome == SUPERVISE_EXITED);
+	EXPECT(&o, o.result.outcome == CHILD_EXITED);
 	EXPECT(&o, o.result.status == 0);
 	EXPECT(&o, o.elapsed_ms >= 200);
 	EXPECT(&o, o.elapsed_ms < 3000);
