@@ -99,7 +99,7 @@ int phase_report_stopped(const char *what)
 	return EXIT_SIGNAL_BASE + stop;
 }
 
-int phase_report_spawn_failure(const struct prisma_result *result, const struct prisma_cli *cli)
+int phase_report_spawn_failure(const struct child_result *result, const struct prisma_cli *cli)
 {
 	if (result->failed == PROC_FAILED_FORK) {
 		log_error("cannot start the prisma CLI: %s", strerror(result->status));
@@ -111,26 +111,27 @@ int phase_report_spawn_failure(const struct prisma_result *result, const struct 
 }
 
 static int report_run(const struct invocation *invocation, const struct client_inputs *inputs,
-                      const struct prisma_result *result, const struct prisma_cli *cli)
+                      const struct child_result *result, const struct prisma_cli *cli)
 {
 	char how[64];
 	char signal_name[32];
 
-	switch (result->outcome) {
-	case PRISMA_STOPPED:
+	if (result->stop_signal) {
 		log_info("stopped by %s during prisma generate: the app was not started, no record was written",
-		         proc_signal_name(result->status, signal_name, sizeof(signal_name)));
-		return EXIT_SIGNAL_BASE + result->status;
-	case PRISMA_LOOP_FAILED:
+		         proc_signal_name(result->stop_signal, signal_name, sizeof(signal_name)));
+		return EXIT_SIGNAL_BASE + result->stop_signal;
+	}
+	switch (result->outcome) {
+	case CHILD_LOOP_FAILED:
 		log_error("running prisma generate failed: %s", strerror(result->status));
 		return EXIT_OS_ERROR;
-	case PRISMA_SPAWN_FAILED:
+	case CHILD_SPAWN_FAILED:
 		return phase_report_spawn_failure(result, cli);
-	case PRISMA_SIGNALED:
+	case CHILD_SIGNALED:
 		snprintf(how, sizeof(how), "was killed by %s",
 		         proc_signal_name(result->status, signal_name, sizeof(signal_name)));
 		break;
-	case PRISMA_EXITED:
+	case CHILD_EXITED:
 		if (result->status == 0) {
 			char error[LINE_MAX_CHARS];
 			char took[32];
@@ -177,7 +178,7 @@ static int generate(const struct invocation *invocation, struct loop *loop, cons
 	    .output_prefix = config_text(&invocation->config, SETTING_PRISMA_OUTPUT_PREFIX),
 	    .stop_timeout_ms = config_duration_ms(&invocation->config, SETTING_STOP_TIMEOUT),
 	};
-	struct prisma_result result;
+	struct child_result result;
 	char error[LINE_MAX_CHARS];
 	bool inherited;
 

@@ -155,7 +155,7 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 	    .output_prefix = config_text(config, SETTING_PRISMA_OUTPUT_PREFIX),
 	    .stop_timeout_ms = config_duration_ms(config, SETTING_STOP_TIMEOUT),
 	};
-	struct prisma_result result;
+	struct child_result result;
 	struct prisma_cli cli;
 	char error[LINE_MAX_CHARS];
 	char signal_name[32];
@@ -170,22 +170,23 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 	log_verbose("running %s migrate deploy --schema %s (found by %s)", cli.program, plan->schema_path,
 	            cli.found_by);
 	prisma_run(&params, &result);
-	switch (result.outcome) {
-	case PRISMA_STOPPED:
+	if (result.stop_signal) {
 		log_info("stopped by %s during prisma migrate deploy: the app was not started; a migration it was "
 		         "applying may show as failed on the next start",
-		         proc_signal_name(result.status, signal_name, sizeof(signal_name)));
-		return EXIT_SIGNAL_BASE + result.status;
-	case PRISMA_LOOP_FAILED:
+		         proc_signal_name(result.stop_signal, signal_name, sizeof(signal_name)));
+		return EXIT_SIGNAL_BASE + result.stop_signal;
+	}
+	switch (result.outcome) {
+	case CHILD_LOOP_FAILED:
 		log_error("running prisma migrate deploy failed: %s", strerror(result.status));
 		return EXIT_OS_ERROR;
-	case PRISMA_SPAWN_FAILED:
+	case CHILD_SPAWN_FAILED:
 		return phase_report_spawn_failure(&result, &cli);
-	case PRISMA_SIGNALED:
+	case CHILD_SIGNALED:
 		log_error("prisma migrate deploy was killed by %s: the app was not started",
 		          proc_signal_name(result.status, signal_name, sizeof(signal_name)));
 		return EXIT_MIGRATE;
-	case PRISMA_EXITED:
+	case CHILD_EXITED:
 		break;
 	}
 	if (result.status != 0) {

@@ -48,9 +48,9 @@ bool phase_stop_pending(void *arg);
  * the prisma schema"): logs so and returns 128+N. */
 int phase_report_stopped(const char *what);
 
-/* The Prisma CLI could not be started (PRISMA_SPAWN_FAILED): logs why and
+/* The Prisma CLI could not be started (CHILD_SPAWN_FAILED): logs why and
  * returns the exit code. Not prisma's failure, so never "start anyway". */
-int phase_report_spawn_failure(const struct prisma_result *result, const struct prisma_cli *cli);
+int phase_report_spawn_failure(const struct child_result *result, const struct prisma_cli *cli);
 
 /* The Prisma client's inputs as the settings say where to find them, and how
  * the generated client compares with them; for the generate phase and hash. */

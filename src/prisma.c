@@ -14,17 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
 
-#define LOCAL_CLI "node_modules/.bin/prisma"
-/* After SIGKILL, how long the processes left in the CLI's group may take to
- * vanish: only one in uninterruptible sleep takes that long. */
-#define CLEANUP_WAIT_MS 2000
-#define MAX_VERSIONS    64
-#define VERSION_CHARS   32
+#define LOCAL_CLI     "node_modules/.bin/prisma"
+#define MAX_VERSIONS  64
+#define VERSION_CHARS 32
 
 static bool is_executable_file(const char *path)
 {
@@ -366,105 +362,6 @@ static int child_env_build(const struct prisma_run_params *params, struct child_
 	return 0;
 }
 
-struct cli_run {
-	const struct prisma_run_params *params;
-	pid_t pid;
-	int status;
-	int stop_signal; /* the first stop signal received, or 0 */
-	int kill_timer;
-	bool exited;
-	int cleanup_timer; /* bounds the wait for what it left in its group */
-};
-
-static void on_stop_timeout(struct loop *loop, void *arg)
-{
-	struct cli_run *run = arg;
-
-	(void)loop;
-	run->kill_timer = -1;
-	log_warning("the prisma CLI did not stop: sending SIGKILL to its process group");
-	kill(-run->pid, SIGKILL);
-}
-
-static void reap(struct cli_run *run)
-{
-	unsigned others;
-
-	if (proc_reap(run->pid, &run->status, &others))
-		run->exited = true;
-	if (others)
-		log_debug("reaped %u other process(es)", others);
-}
-
-static void on_cleanup_timeout(struct loop *loop, void *arg)
-{
-	struct cli_run *run = arg;
-
-	run->cleanup_timer = -1;
-	log_warning("processes left by the prisma CLI survived SIGKILL for %d ms: going on without them",
-	            CLEANUP_WAIT_MS);
-	loop_stop(loop);
-}
-
-/* Once the CLI has exited, what it left in its group is killed, and reaped
- * as it comes back here (this process is their subreaper or init). */
-static void after_exit(struct loop *loop, struct cli_run *run)
-{
-	if (kill(-run->pid, 0) < 0 && errno == ESRCH) {
-		loop_stop(loop);
-		return;
-	}
-	if (run->cleanup_timer >= 0)
-		return;
-	log_verbose("the prisma CLI left processes in its group: sending them SIGKILL");
-	kill(-run->pid, SIGKILL);
-	loop_cancel_timer(loop, run->kill_timer);
-	run->kill_timer = -1;
-	run->cleanup_timer = loop_add_timer(loop, CLEANUP_WAIT_MS, on_cleanup_timeout, run);
-	if (run->cleanup_timer < 0)
-		loop_stop(loop);
-}
-
-static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, void *arg)
-{
-	struct cli_run *run = arg;
-	int signo = (int)info->ssi_signo;
-	char name[32];
-
-	if (signo == SIGCHLD) {
-		reap(run);
-		if (run->exited)
-			after_exit(loop, run);
-		return;
-	}
-	if (!proc_is_stop_signal(signo)) {
-		log_debug("ignoring %s while the prisma CLI runs", proc_signal_name(signo, name, sizeof(name)));
-		return;
-	}
-	/* After the CLI's exit a stop request still counts: the phase must
-	 * not record its work and start the app. */
-	if (run->exited) {
-		run->stop_signal = run->stop_signal ? run->stop_signal : signo;
-		return;
-	}
-	if (!run->stop_signal) {
-		run->stop_signal = signo;
-		log_info("%s: stopping the prisma CLI (process group %d)", proc_signal_name(signo, name, sizeof(name)),
-		         (int)run->pid);
-		run->kill_timer = loop_add_timer(loop, run->params->stop_timeout_ms, on_stop_timeout, run);
-	}
-	kill(-run->pid, signo);
-	/* A stopped process would never see the signal. */
-	kill(-run->pid, SIGCONT);
-}
-
-/* True when this process is in the terminal's foreground: a job started
- * in the background must not take the terminal. */
-static bool owns_terminal(void)
-{
-	return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
-}
-
 static void close_pair(int fds[2])
 {
 	for (int i = 0; i < 2; i++)
@@ -473,24 +370,21 @@ static void close_pair(int fds[2])
 	fds[0] = fds[1] = -1;
 }
 
-int prisma_run(const struct prisma_run_params *params, struct prisma_result *result)
+int prisma_run(const struct prisma_run_params *params, struct child_result *result)
 {
-	struct cli_run run = {.params = params, .kill_timer = -1, .cleanup_timer = -1};
-	struct proc_child child = PROC_CHILD_INIT;
+	struct child cli = CHILD_INIT;
 	struct relay relays[2] = {{.fd = -1}, {.fd = -1}};
 	int pipes[2][2] = {{-1, -1}, {-1, -1}};
 	const char *argv[16];
 	size_t argc = 0;
 	struct child_env env;
-	int64_t started = loop_now_ms();
-	int loop_status;
-	int loop_errno;
+	int rc;
 
 	argv[argc++] = params->cli->program;
 	for (size_t i = 0; params->args[i]; i++) {
 		if (argc == sizeof(argv) / sizeof(argv[0]) - 1) {
-			*result = (struct prisma_result){
-			    .outcome = PRISMA_SPAWN_FAILED, .status = E2BIG, .failed = PROC_FAILED_EXEC};
+			*result = (struct child_result){
+			    .outcome = CHILD_SPAWN_FAILED, .status = E2BIG, .failed = PROC_FAILED_EXEC};
 			return -1;
 		}
 		argv[argc++] = params->args[i];
@@ -498,8 +392,8 @@ int prisma_run(const struct prisma_run_params *params, struct prisma_result *res
 	argv[argc] = NULL;
 	if (child_env_build(params, &env) < 0) {
 		child_env_release(&env);
-		*result = (struct prisma_result){
-		    .outcome = PRISMA_SPAWN_FAILED, .status = ENOMEM, .failed = PROC_FAILED_FORK};
+		*result =
+		    (struct child_result){.outcome = CHILD_SPAWN_FAILED, .status = ENOMEM, .failed = PROC_FAILED_FORK};
 		return -1;
 	}
 	if (params->output_prefix && (pipe2(pipes[0], O_CLOEXEC) < 0 || pipe2(pipes[1], O_CLOEXEC) < 0)) {
@@ -509,30 +403,30 @@ int prisma_run(const struct prisma_run_params *params, struct prisma_result *res
 		close_pair(pipes[1]);
 		child_env_release(&env);
 		*result =
-		    (struct prisma_result){.outcome = PRISMA_SPAWN_FAILED, .status = saved, .failed = PROC_FAILED_FORK};
+		    (struct child_result){.outcome = CHILD_SPAWN_FAILED, .status = saved, .failed = PROC_FAILED_FORK};
 		return -1;
 	}
-	child.argv = argv;
-	child.signals = params->signals;
-	child.new_process_group = true;
-	/* On a terminal (docker run -it), a background group that touches it
-	 * is stopped by the kernel: the CLI gets the foreground, as the app will. */
-	child.take_terminal = owns_terminal();
-	child.envp = env.vars;
-	child.stdout_fd = pipes[0][1];
-	child.stderr_fd = pipes[1][1];
-	if (proc_spawn(&child) < 0) {
-		int saved = errno;
-
+	cli.argv = argv;
+	cli.name = "the prisma CLI";
+	cli.signals = params->signals;
+	cli.envp = env.vars;
+	cli.stdout_fd = pipes[0][1];
+	cli.stderr_fd = pipes[1][1];
+	/* A phase is stopped as a whole: only stop signals concern the CLI, and
+	 * they reach everything it started (Node, its workers). What it leaves
+	 * behind has nothing to finish once it is done. */
+	cli.forward = CHILD_FORWARD_STOP;
+	cli.signal_group = true;
+	cli.leftovers = CHILD_LEFTOVERS_KILL;
+	cli.stop_timeout_ms = params->stop_timeout_ms;
+	if (child_start(&cli, params->loop) < 0) {
 		close_pair(pipes[0]);
 		close_pair(pipes[1]);
 		child_env_release(&env);
-		*result =
-		    (struct prisma_result){.outcome = PRISMA_SPAWN_FAILED, .status = saved, .failed = child.failed};
+		*result = cli.result;
 		return -1;
 	}
 	child_env_release(&env);
-	run.pid = child.pid;
 	for (int i = 0; i < 2 && params->output_prefix; i++) {
 		close(pipes[i][1]);
 		/* A relay that cannot start leaves that stream unread: the CLI
@@ -541,40 +435,9 @@ int prisma_run(const struct prisma_run_params *params, struct prisma_result *res
 		                params->output_prefix) < 0)
 			log_warning("cannot relay the prisma CLI's output: %s", strerror(errno));
 	}
-	loop_on_signal(params->loop, on_signal, &run);
-	loop_status = loop_run(params->loop);
-	loop_errno = errno;
-	loop_on_signal(params->loop, NULL, NULL);
-	loop_cancel_timer(params->loop, run.kill_timer);
-	loop_cancel_timer(params->loop, run.cleanup_timer);
-	if (loop_status < 0) {
-		/* Nothing can wait for it any more: it must not outlive us. */
-		kill(-run.pid, SIGKILL);
-		if (!run.exited)
-			while (waitpid(run.pid, NULL, 0) < 0 && errno == EINTR)
-				;
-	}
+	rc = child_finish(&cli);
 	for (int i = 0; i < 2; i++)
 		relay_finish(&relays[i], params->loop);
-	/* Back from the CLI's group; SIGTTOU is ignored here, so this works
-	 * from the background too. */
-	if (child.take_terminal)
-		tcsetpgrp(STDIN_FILENO, getpgrp());
-	if (loop_status < 0) {
-		*result = (struct prisma_result){.outcome = PRISMA_LOOP_FAILED, .status = loop_errno};
-		return -1;
-	}
-	result->elapsed_ms = loop_now_ms() - started;
-	result->failed = PROC_FAILED_NONE;
-	if (run.stop_signal) {
-		result->outcome = PRISMA_STOPPED;
-		result->status = run.stop_signal;
-	} else if (WIFSIGNALED(run.status)) {
-		result->outcome = PRISMA_SIGNALED;
-		result->status = WTERMSIG(run.status);
-	} else {
-		result->outcome = PRISMA_EXITED;
-		result->status = WEXITSTATUS(run.status);
-	}
-	return 0;
+	*result = cli.result;
+	return rc;
 }

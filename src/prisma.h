@@ -1,5 +1,5 @@
 /* The Prisma CLI: finding it, and running one of its commands as a child of
- * a phase (prisma generate now, migrate deploy later).
+ * a phase (prisma generate, migrate deploy) on the child runner (child.h).
  *
  * The CLI runs in a process group of its own, so that a stop request reaches
  * everything it started (Node, its workers) and nothing it left behind
@@ -9,6 +9,7 @@
 #ifndef PE_PRISMA_H
 #define PE_PRISMA_H
 
+#include "child.h"
 #include "loop.h"
 #include "proc.h"
 
@@ -44,26 +45,15 @@ struct prisma_run_params {
 	int64_t stop_timeout_ms;   /* after a stop signal, before SIGKILL */
 };
 
-enum prisma_outcome {
-	PRISMA_EXITED,       /* status: its exit status */
-	PRISMA_SIGNALED,     /* status: the signal that killed it (sent by someone else) */
-	PRISMA_STOPPED,      /* status: the stop signal this process received and passed on */
-	PRISMA_SPAWN_FAILED, /* status: errno; failed: where */
-	PRISMA_LOOP_FAILED,  /* status: errno */
-};
-
-struct prisma_result {
-	enum prisma_outcome outcome;
-	int status;
-	enum proc_failure failed;
-	int64_t elapsed_ms;
-};
-
 /* Runs the CLI with args to its end, with CHECKPOINT_DISABLE=1 and
  * PRISMA_HIDE_UPDATE_MESSAGE=1 in its environment unless they are set. A
  * SIGTERM, SIGINT or SIGQUIT received meanwhile is passed to its process
- * group, SIGKILL follows after stop_timeout_ms; other signals are ignored.
- * Returns 0 when it ran (result says how it ended), -1 otherwise. */
-int prisma_run(const struct prisma_run_params *params, struct prisma_result *result);
+ * group, SIGKILL follows after stop_timeout_ms; other signals are ignored;
+ * what it leaves in its group is killed when it exits (child.h). Returns 0
+ * when it ran (result says how it ended, and stop_signal whether it was
+ * asked to stop: then its work must not count), -1 otherwise (result says
+ * why: CHILD_SPAWN_FAILED, with E2BIG for too many args, or
+ * CHILD_LOOP_FAILED). */
+int prisma_run(const struct prisma_run_params *params, struct child_result *result);
 
 #endif

@@ -813,7 +813,7 @@ struct run {
 	bool when_stopped;         /* and once the process in "$0.pid" is stopped */
 	/* What happened. */
 	int rc;
-	struct prisma_result result;
+	struct child_result result;
 	bool signal_sent;
 	int fds_before, fds_after;
 	char *out; /* what went to this process's stdout and stderr meanwhile */
@@ -1021,7 +1021,7 @@ static void test_run_exit_status_and_args(void **state)
 	make_cli(fx, "prisma", "echo \"$#:$*\" > \"$0.args\"\nexit 3\n");
 	run_cli(fx, &run);
 	EXPECT(&run, run.rc == 0);
-	EXPECT(&run, run.result.outcome == PRISMA_EXITED);
+	EXPECT(&run, run.result.outcome == CHILD_EXITED);
 	EXPECT(&run, run.result.status == 3);
 	EXPECT(&run, run.result.failed == PROC_FAILED_NONE);
 	EXPECT(&run, run.result.elapsed_ms >= 0 && run.result.elapsed_ms < 3000);
@@ -1039,7 +1039,7 @@ static void test_run_exit_zero(void **state)
 	make_cli(fx, "prisma", "exit 0\n");
 	run_cli(fx, &run);
 	EXPECT(&run, run.rc == 0);
-	EXPECT(&run, run.result.outcome == PRISMA_EXITED);
+	EXPECT(&run, run.result.outcome == CHILD_EXITED);
 	EXPECT(&run, run.result.status == 0);
 	expect_clean(fx, &run);
 	run_release(&run);
@@ -1054,7 +1054,7 @@ static void test_run_killed_by_signal(void **state)
 	make_cli(fx, "prisma", "kill -USR1 $$\nsleep 5\n");
 	run_cli(fx, &run);
 	EXPECT(&run, run.rc == 0);
-	EXPECT(&run, run.result.outcome == PRISMA_SIGNALED);
+	EXPECT(&run, run.result.outcome == CHILD_SIGNALED);
 	EXPECT(&run, run.result.status == SIGUSR1);
 	expect_clean(fx, &run);
 	run_release(&run);
@@ -1070,7 +1070,7 @@ static void test_run_other_signals_ignored(void **state)
 	make_cli(fx, "prisma", "kill -HUP $PPID\nkill -USR1 $PPID\nsleep 0.2\nexit 4\n");
 	run_cli(fx, &run);
 	EXPECT(&run, run.rc == 0);
-	EXPECT(&run, run.result.outcome == PRISMA_EXITED);
+	EXPECT(&run, run.result.outcome == CHILD_EXITED);
 	EXPECT(&run, run.result.status == 4);
 	expect_clean(fx, &run);
 	run_release(&run);
@@ -1084,7 +1084,7 @@ static void test_run_environment_defaults(void **state)
 	assert_int_equal(setenv("PE_TEST_MARK", "passed on", 1), 0);
 	use_env_as_cli(fx);
 	run_cli(fx, &run);
-	EXPECT(&run, run.rc == 0 && run.result.outcome == PRISMA_EXITED && run.result.status == 0);
+	EXPECT(&run, run.rc == 0 && run.result.outcome == CHILD_EXITED && run.result.status == 0);
 	expect_env(run.out, "CHECKPOINT_DISABLE", "1");
 	expect_env(run.out, "PRISMA_HIDE_UPDATE_MESSAGE", "1");
 	expect_env(run.out, "PE_TEST_MARK", "passed on");
@@ -1108,7 +1108,7 @@ static void test_run_environment_user_values_kept(void **state)
 	assert_int_equal(setenv("DATABASE_URL", "postgresql://user@db/app", 1), 0);
 	use_env_as_cli(fx);
 	run_cli(fx, &run);
-	EXPECT(&run, run.rc == 0 && run.result.outcome == PRISMA_EXITED && run.result.status == 0);
+	EXPECT(&run, run.rc == 0 && run.result.outcome == CHILD_EXITED && run.result.status == 0);
 	expect_env(run.out, "CHECKPOINT_DISABLE", "0");
 	/* Empty is off to Prisma, so it counts as unset: replaced, not doubled. */
 	expect_env(run.out, "PRISMA_HIDE_UPDATE_MESSAGE", "1");
@@ -1125,7 +1125,7 @@ static void test_run_environment_database_url(void **state)
 	assert_int_equal(setenv("DATABASE_URL", "postgresql://old@elsewhere/old", 1), 0);
 	use_env_as_cli(fx);
 	run_cli(fx, &run);
-	EXPECT(&run, run.rc == 0 && run.result.outcome == PRISMA_EXITED && run.result.status == 0);
+	EXPECT(&run, run.rc == 0 && run.result.outcome == CHILD_EXITED && run.result.status == 0);
 	expect_env(run.out, "DATABASE_URL", "postgresql://app:s%40cret@db:5432/app?schema=public");
 	expect_env(run.out, "CHECKPOINT_DISABLE", "1");
 	assert_string_equal(getenv("DATABASE_URL"), "postgresql://old@elsewhere/old");
@@ -1143,7 +1143,7 @@ static void test_run_node_dir_first_in_path(void **state)
 	use_env_as_cli(fx);
 	snprintf(fx->cli.node_dir, sizeof(fx->cli.node_dir), "/opt/pe-test-node/bin");
 	run_cli(fx, &run);
-	EXPECT(&run, run.rc == 0 && run.result.outcome == PRISMA_EXITED && run.result.status == 0);
+	EXPECT(&run, run.rc == 0 && run.result.outcome == CHILD_EXITED && run.result.status == 0);
 	snprintf(expected, sizeof(expected), "/opt/pe-test-node/bin:%s", path);
 	expect_env(run.out, "PATH", expected);
 	assert_string_equal(getenv("PATH"), path);
@@ -1159,7 +1159,7 @@ static void test_run_node_dir_without_path(void **state)
 	snprintf(fx->cli.node_dir, sizeof(fx->cli.node_dir), "/opt/pe-test-node/bin");
 	assert_int_equal(unsetenv("PATH"), 0);
 	run_cli(fx, &run);
-	EXPECT(&run, run.rc == 0 && run.result.outcome == PRISMA_EXITED && run.result.status == 0);
+	EXPECT(&run, run.rc == 0 && run.result.outcome == CHILD_EXITED && run.result.status == 0);
 	expect_env(run.out, "PATH", "/opt/pe-test-node/bin");
 	assert_null(getenv("PATH"));
 	run_release(&run);
@@ -1175,7 +1175,7 @@ static void expect_output(struct fixture *fx, const char *prefix, const char *ou
 
 	make_cli(fx, "prisma", OUTPUT_SCRIPT);
 	run_cli(fx, &run);
-	EXPECT(&run, run.rc == 0 && run.result.outcome == PRISMA_EXITED && run.result.status == 0);
+	EXPECT(&run, run.rc == 0 && run.result.outcome == CHILD_EXITED && run.result.status == 0);
 	assert_string_equal(run.out, out);
 	assert_string_equal(run.err, err);
 	expect_clean(fx, &run);
@@ -1211,7 +1211,7 @@ static void test_run_output_prefix_large(void **state)
 	make_cli(fx, "prisma",
 	         "i=0\nwhile [ $i -lt 20000 ]; do echo \"line $i\"; echo \"error $i\" >&2; i=$((i + 1)); done\n");
 	run_cli(fx, &run);
-	EXPECT(&run, run.rc == 0 && run.result.outcome == PRISMA_EXITED && run.result.status == 0);
+	EXPECT(&run, run.rc == 0 && run.result.outcome == CHILD_EXITED && run.result.status == 0);
 	for (char *line = strtok_r(run.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char expected[64];
 
@@ -1247,8 +1247,7 @@ static void test_run_sigterm_stops_group(void **state)
 	run_cli(fx, &run);
 	EXPECT(&run, run.signal_sent);
 	EXPECT(&run, run.rc == 0);
-	EXPECT(&run, run.result.outcome == PRISMA_STOPPED);
-	EXPECT(&run, run.result.status == SIGTERM);
+	EXPECT(&run, run.result.stop_signal == SIGTERM);
 	/* Not by the SIGKILL that follows after stop_timeout_ms. */
 	EXPECT(&run, run.result.elapsed_ms < 4000);
 	EXPECT(&run, strstr(run.err, "SIGTERM") != NULL);
@@ -1276,8 +1275,7 @@ static void test_run_sigterm_reaches_whole_group(void **state)
 	run_cli(fx, &run);
 	EXPECT(&run, run.signal_sent);
 	EXPECT(&run, run.rc == 0);
-	EXPECT(&run, run.result.outcome == PRISMA_STOPPED);
-	EXPECT(&run, run.result.status == SIGTERM);
+	EXPECT(&run, run.result.stop_signal == SIGTERM);
 	EXPECT(&run, run.result.elapsed_ms < 2500);
 	read_cli_file(fx, "bg-status", status, sizeof(status));
 	/* 128 + SIGTERM: killed by the stop signal, not by the SIGKILL. */
@@ -1300,8 +1298,7 @@ static void test_run_sigterm_continues_stopped_cli(void **state)
 	run_cli(fx, &run);
 	EXPECT(&run, run.signal_sent);
 	EXPECT(&run, run.rc == 0);
-	EXPECT(&run, run.result.outcome == PRISMA_STOPPED);
-	EXPECT(&run, run.result.status == SIGTERM);
+	EXPECT(&run, run.result.stop_signal == SIGTERM);
 	/* Not by the SIGKILL that follows after stop_timeout_ms. */
 	EXPECT(&run, run.result.elapsed_ms < 2500);
 	read_cli_file(fx, "handled", handled, sizeof(handled));
@@ -1321,8 +1318,7 @@ static void test_run_sigkill_after_stop_timeout(void **state)
 	run_cli(fx, &run);
 	EXPECT(&run, run.signal_sent);
 	EXPECT(&run, run.rc == 0);
-	EXPECT(&run, run.result.outcome == PRISMA_STOPPED);
-	EXPECT(&run, run.result.status == SIGTERM);
+	EXPECT(&run, run.result.stop_signal == SIGTERM);
 	EXPECT(&run, run.result.elapsed_ms >= 200 && run.result.elapsed_ms < 4000);
 	EXPECT(&run, strstr(run.err, "SIGKILL") != NULL);
 	expect_clean(fx, &run);
@@ -1344,7 +1340,7 @@ static void test_run_leftover_in_group_killed(void **state)
 	make_cli(fx, "prisma", "sleep 30 &\necho $$ > \"$0.pid\"\necho done\nexit 0\n");
 	run_cli(fx, &run);
 	EXPECT(&run, run.rc == 0);
-	EXPECT(&run, run.result.outcome == PRISMA_EXITED);
+	EXPECT(&run, run.result.outcome == CHILD_EXITED);
 	EXPECT(&run, run.result.status == 0);
 	EXPECT(&run, run.result.elapsed_ms < 4000);
 	EXPECT(&run, strcmp(run.out, "[p] done\n") == 0);
@@ -1367,7 +1363,7 @@ static void test_run_own_process_group(void **state)
 	/* Field 5 of /proc/<pid>/stat is the process group ("sh" has no space). */
 	make_cli(fx, "prisma", "echo $$ $(cut -d' ' -f5 /proc/$$/stat) > \"$0.pid\"\n");
 	run_cli(fx, &run);
-	EXPECT(&run, run.rc == 0 && run.result.outcome == PRISMA_EXITED && run.result.status == 0);
+	EXPECT(&run, run.rc == 0 && run.result.outcome == CHILD_EXITED && run.result.status == 0);
 	read_cli_file(fx, "pid", text, sizeof(text));
 	assert_int_equal(sscanf(text, "%d %d", &pid, &pgid), 2);
 	assert_int_equal(pid, pgid);
@@ -1384,7 +1380,7 @@ static void test_run_spawn_failure(void **state)
 	fx->cli.found_by = "the test";
 	run_cli(fx, &run);
 	EXPECT(&run, run.rc == -1);
-	EXPECT(&run, run.result.outcome == PRISMA_SPAWN_FAILED);
+	EXPECT(&run, run.result.outcome == CHILD_SPAWN_FAILED);
 	EXPECT(&run, run.result.status == ENOENT);
 	EXPECT(&run, run.result.failed == PROC_FAILED_EXEC);
 	expect_clean(fx, &run);
@@ -1400,7 +1396,7 @@ static void test_run_spawn_failure_not_executable(void **state)
 	assert_int_equal(chmod(fx->cli.program, 0644), 0);
 	run_cli(fx, &run);
 	EXPECT(&run, run.rc == -1);
-	EXPECT(&run, run.result.outcome == PRISMA_SPAWN_FAILED);
+	EXPECT(&run, run.result.outcome == CHILD_SPAWN_FAILED);
 	EXPECT(&run, run.result.status == EACCES);
 	EXPECT(&run, run.result.failed == PROC_FAILED_EXEC);
 	expect_clean(fx, &run);
@@ -1416,8 +1412,8 @@ static void test_run_twice_on_one_loop(void **state)
 	make_cli(fx, "prisma", "echo hi\nexit 5\n");
 	run_cli(fx, &first);
 	run_cli(fx, &second);
-	EXPECT(&first, first.rc == 0 && first.result.outcome == PRISMA_EXITED && first.result.status == 5);
-	EXPECT(&second, second.rc == 0 && second.result.outcome == PRISMA_EXITED && second.result.status == 5);
+	EXPECT(&first, first.rc == 0 && first.result.outcome == CHILD_EXITED && first.result.status == 5);
+	EXPECT(&second, second.rc == 0 && second.result.outcome == CHILD_EXITED && second.result.status == 5);
 	assert_string_equal(first.out, "1 hi\n");
 	assert_string_equal(second.out, "2 hi\n");
 	expect_clean(fx, &second);
