@@ -34,7 +34,7 @@ int child_start(struct child *child, struct loop *loop)
 	child->pid = -1;
 	child->exited = false;
 	child->wait_status = 0;
-	child->stop_timer = child->leftovers_timer = child->kill_wait_timer = -1;
+	child->grace_timer = child->kill_wait_timer = -1;
 	child->leftovers_seen = false;
 	child->took_terminal = false;
 	child->started_ms = loop_now_ms();
@@ -92,27 +92,22 @@ static void wait_after_kill(struct child *child)
 		loop_stop(child->loop);
 }
 
-static void on_stop_timeout(struct loop *loop, void *arg)
+/* The grace period of a stop (before the child's exit) or of its leftovers
+ * (after it) ran out: SIGKILL for everything. */
+static void on_grace_over(struct loop *loop, void *arg)
 {
 	struct child *child = arg;
 	char grace[32];
 
 	(void)loop;
-	child->stop_timer = -1;
+	child->grace_timer = -1;
 	value_format_duration(child->stop_timeout_ms, grace, sizeof(grace));
-	log_warning("%s still running %s after the stop signal: sending SIGKILL to its process group",
-	            child_name(child), grace);
-	kill_everything(child);
-}
-
-static void on_leftovers_timeout(struct loop *loop, void *arg)
-{
-	struct child *child = arg;
-	char grace[32];
-
-	(void)loop;
-	child->leftovers_timer = -1;
-	value_format_duration(child->stop_timeout_ms, grace, sizeof(grace));
+	if (!child->exited) {
+		log_warning("%s still running %s after the stop signal: sending SIGKILL to its process group",
+		            child_name(child), grace);
+		kill_everything(child);
+		return;
+	}
 	log_warning("processes left by %s still running %s after SIGTERM: sending SIGKILL", child_name(child), grace);
 	kill_everything(child);
 	wait_after_kill(child);
@@ -129,10 +124,10 @@ static void after_exit(struct child *child)
 	if (child->leftovers_seen)
 		return;
 	child->leftovers_seen = true;
-	/* What the stop timer was for has ended: the leftovers' own grace
-	 * period (or none) applies now. */
-	loop_cancel_timer(child->loop, child->stop_timer);
-	child->stop_timer = -1;
+	/* What the stop's grace period was for has ended: the leftovers' own
+	 * (or none) applies now. */
+	loop_cancel_timer(child->loop, child->grace_timer);
+	child->grace_timer = -1;
 	if (child->leftovers == CHILD_LEFTOVERS_KILL) {
 		log_verbose("%s left processes in its group: sending them SIGKILL", child_name(child));
 		kill(-child->pid, SIGKILL);
@@ -143,8 +138,8 @@ static void after_exit(struct child *child)
 	kill(-child->pid, SIGTERM);
 	/* A stopped process would never see the SIGTERM. */
 	kill(-child->pid, SIGCONT);
-	child->leftovers_timer = loop_add_timer(child->loop, child->stop_timeout_ms, on_leftovers_timeout, child);
-	if (child->leftovers_timer < 0) {
+	child->grace_timer = loop_add_timer(child->loop, child->stop_timeout_ms, on_grace_over, child);
+	if (child->grace_timer < 0) {
 		kill_everything(child);
 		wait_after_kill(child);
 	}
@@ -211,8 +206,8 @@ void child_stop(struct child *child, int signo)
 	} else {
 		forward(child, signo);
 	}
-	if (child->stop_timer < 0)
-		child->stop_timer = loop_add_timer(child->loop, child->stop_timeout_ms, on_stop_timeout, child);
+	if (child->grace_timer < 0)
+		child->grace_timer = loop_add_timer(child->loop, child->stop_timeout_ms, on_grace_over, child);
 }
 
 static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, void *arg)
@@ -244,10 +239,9 @@ int child_finish(struct child *child)
 	loop_status = loop_run(loop);
 	loop_errno = errno;
 	loop_on_signal(loop, NULL, NULL);
-	loop_cancel_timer(loop, child->stop_timer);
-	loop_cancel_timer(loop, child->leftovers_timer);
+	loop_cancel_timer(loop, child->grace_timer);
 	loop_cancel_timer(loop, child->kill_wait_timer);
-	child->stop_timer = child->leftovers_timer = child->kill_wait_timer = -1;
+	child->grace_timer = child->kill_wait_timer = -1;
 	if (loop_status < 0) {
 		/* Nothing can watch it any more: it must not outlive us. */
 		kill_everything(child);

@@ -96,8 +96,7 @@ struct child {
 	bool took_terminal;
 	bool exited;
 	int wait_status;
-	int stop_timer;      /* the grace period after a stop */
-	int leftovers_timer; /* the grace period of CHILD_LEFTOVERS_TERM */
+	int grace_timer;     /* after a stop, or after SIGTERM to the leftovers (never both) */
 	int kill_wait_timer; /* after SIGKILL, how long to wait for the group to vanish */
 	bool leftovers_seen;
 	int64_t started_ms;
@@ -106,8 +105,7 @@ struct child {
 
 #define CHILD_INIT                                                                                                     \
 	{                                                                                                              \
-		.stdout_fd = -1, .stderr_fd = -1, .pid = -1, .stop_timer = -1, .leftovers_timer = -1,                  \
-		.kill_wait_timer = -1                                                                                  \
+		.stdout_fd = -1, .stderr_fd = -1, .pid = -1, .grace_timer = -1, .kill_wait_timer = -1                  \
 	}
 
 /* Starts child->argv on loop, which must read the signals proc_signals_block()
