@@ -26,11 +26,11 @@ static void print_overview(void)
 static void print_command(const struct command *command)
 {
 	printf("usage: prisma-entrypoint %s\n%s\n", command->usage, command->summary);
-	for (int i = 0; command->own_flags && command->own_flags[i][0]; i++) {
+	for (int i = 0; command->flags && command->flags[i].name; i++) {
 		char flag[64];
 
-		snprintf(flag, sizeof(flag), "--%s", command->own_flags[i][0]);
-		printf("%s  %-32s %s\n", i == 0 ? "\noptions of this command:\n" : "", flag, command->own_flags[i][1]);
+		snprintf(flag, sizeof(flag), "--%s", command->flags[i].name);
+		printf("%s  %-32s %s\n", i == 0 ? "\noptions of this command:\n" : "", flag, command->flags[i].help);
 	}
 }
 
@@ -162,5 +162,6 @@ const struct command command_help = {
     .name = "help",
     .usage = "help [--markdown] [settings | exit-codes | COMMAND]",
     .summary = "this help, the settings table or the exit codes",
+    .args = {0, 2, NULL, NULL},
     .exec = help_exec,
 };
