@@ -8,8 +8,6 @@
 #include <limits.h>
 #include <stdio.h>
 
-#define FLAG_CHECK (1u << 0)
-
 static void print_inputs(const struct client_inputs *inputs)
 {
 	const struct schema_inputs *schema = &inputs->schema;
@@ -47,10 +45,6 @@ static int hash_exec(struct invocation *invocation)
 	bool found;
 	int status;
 
-	if (invocation->arg_count > 0) {
-		log_error("hash takes no arguments, got '%s': set the schema with --schema PATH", invocation->args[0]);
-		return EXIT_USAGE;
-	}
 	status = client_inputs_find(&invocation->config, &inputs, &found);
 	if (status != 0)
 		return status;
@@ -59,7 +53,7 @@ static int hash_exec(struct invocation *invocation)
 		          "./schema.prisma and ./prisma/schema.prisma; set --schema PATH");
 		return EXIT_CONFIG;
 	}
-	if (invocation->own_flags & FLAG_CHECK) {
+	if (invocation_flag(invocation, "check")) {
 		status = print_check(&inputs);
 	} else {
 		print_inputs(&inputs);
@@ -69,7 +63,7 @@ static int hash_exec(struct invocation *invocation)
 	return status;
 }
 
-static const char *const hash_flags[][2] = {
+static const struct command_flag hash_flags[] = {
     {"check", "exit 0 when the generated client is current, 1 when it is stale or missing (prints which)"},
     {NULL, NULL},
 };
@@ -80,6 +74,7 @@ const struct command command_hash = {
     .summary = "print the digest of the Prisma client's inputs (schema files, config, versions) and the "
                "files it covers",
     .uses_settings = true,
-    .own_flags = hash_flags,
+    .args = {0, 0, NULL, "set the schema with --schema PATH"},
+    .flags = hash_flags,
     .exec = hash_exec,
 };

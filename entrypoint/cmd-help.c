@@ -5,6 +5,7 @@
 #include "config.h"
 #include "exit-codes.h"
 #include "log.h"
+#include "value.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,21 +27,28 @@ static void print_overview(void)
 static void print_command(const struct command *command)
 {
 	printf("usage: prisma-entrypoint %s\n%s\n", command->usage, command->summary);
-	for (int i = 0; command->own_flags && command->own_flags[i][0]; i++) {
+	for (int i = 0; command->flags && command->flags[i].name; i++) {
 		char flag[64];
 
-		snprintf(flag, sizeof(flag), "--%s", command->own_flags[i][0]);
-		printf("%s  %-32s %s\n", i == 0 ? "\noptions of this command:\n" : "", flag, command->own_flags[i][1]);
+		snprintf(flag, sizeof(flag), "--%s", command->flags[i].name);
+		printf("%s  %-32s %s\n", i == 0 ? "\noptions of this command:\n" : "", flag, command->flags[i].help);
 	}
 }
 
-static void describe_type(const struct setting *setting, char *out, size_t size)
+/* The Values column: the type, and its range or choices, from the row. */
+static void describe_type(const struct setting *setting, enum setting_type type, char *out, size_t size)
 {
+	char low[32], high[32];
 	size_t used;
 
-	switch (setting->type) {
+	switch (type) {
 	case SETTING_TYPE_DURATION:
-		snprintf(out, size, "duration");
+		value_format_duration(setting->min, low, sizeof(low));
+		value_format_duration(setting->max, high, sizeof(high));
+		snprintf(out, size, "duration, %s to %s", low, high);
+		return;
+	case SETTING_TYPE_INTEGER:
+		snprintf(out, size, "number from %lld to %lld", setting->min, setting->max);
 		return;
 	case SETTING_TYPE_BOOL:
 		snprintf(out, size, "boolean");
@@ -54,8 +62,18 @@ static void describe_type(const struct setting *setting, char *out, size_t size)
 	case SETTING_TYPE_SECRET_URL:
 		snprintf(out, size, "URL, secret");
 		return;
+	case SETTING_TYPE_URL:
+		used = (size_t)snprintf(out, size, "URL (");
+		for (int i = 0; setting->choices[i] && used < size; i++)
+			used +=
+			    (size_t)snprintf(out + used, size - used, "%s%s://", i ? ", " : "", setting->choices[i]);
+		if (used < size)
+			snprintf(out + used, size - used, ")");
+		return;
 	case SETTING_TYPE_LIST:
-		snprintf(out, size, "list");
+		used = (size_t)snprintf(out, size, "list, each a ");
+		if (used < size)
+			describe_type(setting, setting->item_type, out + used, size - used);
 		return;
 	case SETTING_TYPE_CHOICE:
 		used = 0;
@@ -89,7 +107,7 @@ static void print_settings(bool markdown)
 		char type[128], variables[256], ini[96], flag[64];
 		const char *fallback = id == SETTING_CONFIG ? "./" CONFIG_DEFAULT_FILE " if present" : "unset";
 
-		describe_type(setting, type, sizeof(type));
+		describe_type(setting, setting->type, type, sizeof(type));
 		describe_variables(setting, markdown, variables, sizeof(variables));
 		if (setting->section)
 			snprintf(ini, sizeof(ini), markdown ? "`[%s] %s`" : "[%s] %s", setting->section, setting->name);
@@ -162,5 +180,6 @@ const struct command command_help = {
     .name = "help",
     .usage = "help [--markdown] [settings | exit-codes | COMMAND]",
     .summary = "this help, the settings table or the exit codes",
+    .args = {0, 2, NULL, NULL},
     .exec = help_exec,
 };

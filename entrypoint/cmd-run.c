@@ -141,10 +141,6 @@ static int run_app(const struct invocation *invocation, const char *const *argv)
 
 static int run_exec(struct invocation *invocation)
 {
-	if (invocation->arg_count == 0) {
-		log_error("no command to run: usage: prisma-entrypoint %s", command_run.usage);
-		return EXIT_USAGE;
-	}
 	return run_app(invocation, (const char *const *)invocation->args);
 }
 
@@ -153,5 +149,6 @@ const struct command command_run = {
     .usage = "[OPTIONS] [run] [--] CMD [ARGS...]",
     .summary = "run CMD as the container's init (the default command)",
     .uses_settings = true,
+    .args = {1, COMMAND_ARGS_ANY, "no command to run", NULL},
     .exec = run_exec,
 };

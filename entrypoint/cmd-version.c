@@ -65,6 +65,7 @@ static int version_exec(struct invocation *invocation)
 const struct command command_version = {
     .name = "version",
     .usage = "version [-v]",
+    .args = {0, COMMAND_ARGS_ANY, NULL, NULL},
     .summary = "print the version; with -v, how the binary was built and the version of each library it uses",
     .exec = version_exec,
 };

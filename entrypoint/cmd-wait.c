@@ -13,10 +13,6 @@ static int wait_exec(struct invocation *invocation)
 	struct loop loop;
 	int status;
 
-	if (invocation->arg_count > 0) {
-		log_error("wait takes no arguments, got '%s': dependencies go in --wait URL", invocation->args[0]);
-		return EXIT_USAGE;
-	}
 	if (loop_init(&loop, &invocation->signals->blocked) < 0) {
 		log_error("cannot create the signal descriptor: %s", strerror(errno));
 		return EXIT_OS_ERROR;
@@ -31,5 +27,6 @@ const struct command command_wait = {
     .usage = "[OPTIONS] wait [--wait URL ...]",
     .summary = "wait until the database and the --wait dependencies are ready, then exit 0",
     .uses_settings = true,
+    .args = {0, 0, NULL, "dependencies go in --wait URL"},
     .exec = wait_exec,
 };

@@ -13,7 +13,7 @@ enum {
 	OPT_SETTING = 1000,
 	OPT_NEGATED = 2000,
 	OPT_PRINT_CONFIG = 3000,
-	OPT_OWN_FLAG = 4000, /* + index in the command's own_flags */
+	OPT_OWN_FLAG = 4000, /* + index in the command's flags */
 	OPT_VERSION,
 	OPT_HELP = 'h',
 	OPT_QUIET = 'q',
@@ -58,8 +58,8 @@ static void build_options(struct option_set *set, const struct command *command)
 	set->options[count++] = (struct option){"verbose", no_argument, NULL, OPT_VERBOSE};
 	set->options[count++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
 	set->options[count++] = (struct option){"print-config", no_argument, NULL, OPT_PRINT_CONFIG};
-	for (int i = 0; command && command->own_flags && command->own_flags[i][0] && i < MAX_OWN_FLAGS; i++)
-		set->options[count++] = (struct option){command->own_flags[i][0], no_argument, NULL, OPT_OWN_FLAG + i};
+	for (int i = 0; command && command->flags && command->flags[i].name && i < MAX_OWN_FLAGS; i++)
+		set->options[count++] = (struct option){command->flags[i].name, no_argument, NULL, OPT_OWN_FLAG + i};
 	set->options[count] = (struct option){0};
 }
 
@@ -138,7 +138,7 @@ static int parse_options(int argc, char **argv, struct cmdline *cmdline, const s
 		} else if (c == OPT_PRINT_CONFIG) {
 			*requested = &command_config;
 		} else if (c >= OPT_OWN_FLAG && c < OPT_OWN_FLAG + MAX_OWN_FLAGS) {
-			cmdline->own_flags |= 1u << (c - OPT_OWN_FLAG);
+			cmdline->given_flags |= 1u << (c - OPT_OWN_FLAG);
 		} else if (c == ':') {
 			config_errors_add(errors, true, "option '%s' needs a value", arg);
 		} else {

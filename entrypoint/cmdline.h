@@ -22,8 +22,8 @@ struct cmdline {
 	size_t flag_count;
 	const char *config_path; /* --config */
 	const struct command *command;
-	unsigned own_flags; /* see struct invocation */
-	int verbosity;      /* how many -v */
+	unsigned given_flags; /* see struct invocation */
+	int verbosity;        /* how many -v */
 	char **args;
 	int arg_count;
 };

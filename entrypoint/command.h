@@ -9,13 +9,37 @@
 
 #include <stdbool.h>
 
+struct command;
+
 struct invocation {
+	const struct command *command;
 	struct config config;
 	const struct proc_signals *signals;
 	char **args; /* the arguments after the command and its options */
 	int arg_count;
-	unsigned own_flags; /* bit i: the command's own_flags[i] was given */
-	int verbosity;      /* how many -v, for commands that read no settings */
+	unsigned given_flags; /* bit i: command->flags[i] was given; read it with invocation_flag() */
+	int verbosity;        /* how many -v, for commands that read no settings */
+};
+
+#define COMMAND_ARGS_ANY (-1)
+
+/* How many arguments the command takes after its name and options (tmux's
+ * .args): the dispatcher rejects any other count, in one line with the
+ * usage exit code, before the command runs. */
+struct command_args {
+	int lower;
+	int upper; /* COMMAND_ARGS_ANY: no bound */
+	/* Too few: what is missing, as in "no command to run"; NULL: the count. */
+	const char *missing;
+	/* Too many: where such values go instead, as in "set the schema with
+	 * --schema PATH"; NULL: nothing to add. */
+	const char *instead;
+};
+
+/* A flag only this command takes, without a value, after its name. */
+struct command_flag {
+	const char *name; /* "check" for --check */
+	const char *help;
 };
 
 struct command {
@@ -25,9 +49,8 @@ struct command {
 	/* false: the command reads its own arguments and needs no settings
 	 * (help and version work whatever the configuration says). */
 	bool uses_settings;
-	/* Flags only this command takes (without a value, after its name):
-	 * NULL-terminated pairs of name and help, e.g. {"check", "..."}. */
-	const char *const (*own_flags)[2];
+	struct command_args args;
+	const struct command_flag *flags; /* ends with a NULL name; NULL: none */
 	int (*exec)(struct invocation *invocation);
 };
 
@@ -43,6 +66,14 @@ extern const struct command *const commands[];
 extern const unsigned command_count;
 
 const struct command *command_find(const char *name);
+
+/* Whether count arguments fit command->args; when not, logs one line
+ * naming the command, what is wrong and what to do. */
+bool command_args_fit(const struct command *command, char *const *args, int count);
+
+/* Whether the invoked command's own flag called name was given. name must
+ * be one of the command's flags (anything else is a bug, and aborts). */
+bool invocation_flag(const struct invocation *invocation, const char *name);
 
 /* Prints the usage synopsis of every command to out. */
 void command_print_usage(FILE *out);

@@ -1,8 +1,9 @@
 /* prisma-entrypoint: the composition root.
  *
  * The whole flow of a start is: block signals, read the command line and the
- * settings, then hand over to the command (cmd-*.c). Exit codes are chosen
- * only in this directory (exit-codes.h). */
+ * settings, check the argument count against the command's entry, then hand
+ * over to the command (cmd-*.c). Exit codes are chosen only in this
+ * directory (exit-codes.h). */
 #include "cmdline.h"
 #include "command.h"
 #include "config.h"
@@ -72,11 +73,15 @@ int main(int argc, char **argv)
 		config_release(&invocation.config);
 		return status;
 	}
+	invocation.command = cmdline.command;
 	invocation.args = cmdline.args;
 	invocation.arg_count = cmdline.arg_count;
-	invocation.own_flags = cmdline.own_flags;
+	invocation.given_flags = cmdline.given_flags;
 	invocation.verbosity = cmdline.verbosity;
-	status = cmdline.command->exec(&invocation);
+	if (command_args_fit(cmdline.command, cmdline.args, cmdline.arg_count))
+		status = cmdline.command->exec(&invocation);
+	else
+		status = EXIT_USAGE;
 	config_release(&invocation.config);
 	return status;
 }

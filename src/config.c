@@ -89,19 +89,36 @@ static void value_clear(struct setting_value *value)
 	*value = (struct setting_value){0};
 }
 
-static const char *type_expectation(const struct setting *setting, char *buf, size_t size)
+/* What a value of type (the row's, or its items') must look like. */
+static const char *type_expectation(const struct setting *setting, enum setting_type type, char *buf, size_t size)
 {
+	char low[32], high[32];
 	size_t used = 0;
 
-	switch (setting->type) {
+	switch (type) {
 	case SETTING_TYPE_DURATION:
-		return "a duration such as 500ms, 2s or 1m";
+		value_format_duration(setting->min, low, sizeof(low));
+		value_format_duration(setting->max, high, sizeof(high));
+		snprintf(buf, size, "a duration such as 500ms, 2s or 1m, from %s to %s", low, high);
+		return buf;
+	case SETTING_TYPE_INTEGER:
+		snprintf(buf, size, "a whole number from %lld to %lld", setting->min, setting->max);
+		return buf;
 	case SETTING_TYPE_BOOL:
 		return "true or false";
 	case SETTING_TYPE_CHOICE:
 		used = (size_t)snprintf(buf, size, "one of");
 		for (int i = 0; setting->choices[i] && used < size; i++)
 			used += (size_t)snprintf(buf + used, size - used, "%s %s", i ? "," : "", setting->choices[i]);
+		return buf;
+	case SETTING_TYPE_URL:
+		used = (size_t)snprintf(buf, size, "a URL starting");
+		for (int i = 0; setting->choices[i] && used < size; i++)
+			used += (size_t)snprintf(buf + used, size - used, "%s %s://",
+			                         i == 0                    ? ""
+			                         : setting->choices[i + 1] ? ","
+			                                                   : " or",
+			                         setting->choices[i]);
 		return buf;
 	case SETTING_TYPE_PATH:
 		return "a file path";
@@ -115,36 +132,105 @@ static const char *type_expectation(const struct setting *setting, char *buf, si
 	return "a value";
 }
 
+/* Checks text as one value of type, a scalar type; 0 with value->parsed
+ * filled, or -1. */
+static int parse_scalar(const struct setting *setting, enum setting_type type, const char *text,
+                        struct setting_value *value)
+{
+	int scheme;
+
+	switch (type) {
+	case SETTING_TYPE_DURATION:
+		if (value_parse_duration_ms(text, &value->parsed.duration_ms) != 0)
+			return -1;
+		return value->parsed.duration_ms >= setting->min && value->parsed.duration_ms <= setting->max ? 0 : -1;
+	case SETTING_TYPE_INTEGER:
+		return value_parse_integer(text, setting->min, setting->max, &value->parsed.number);
+	case SETTING_TYPE_BOOL:
+		return value_parse_bool(text, &value->parsed.flag);
+	case SETTING_TYPE_CHOICE:
+		return value_parse_choice(text, setting->choices, &value->parsed.choice);
+	case SETTING_TYPE_URL:
+		return value_parse_url_scheme(text, setting->choices, &scheme);
+	case SETTING_TYPE_PATH:
+	case SETTING_TYPE_TEXT:
+	case SETTING_TYPE_SECRET_URL:
+		return *text ? 0 : -1;
+	case SETTING_TYPE_LIST:
+		break; /* lists hold no lists */
+	}
+	return -1;
+}
+
+#define LIST_SEPARATORS ", \t\n"
+
+/* The next item of a list: *item and *len, *text moved past it; false when
+ * no item is left. */
+static bool next_item(const char **text, const char **item, size_t *len)
+{
+	*text += strspn(*text, LIST_SEPARATORS);
+	*item = *text;
+	*len = strcspn(*text, LIST_SEPARATORS);
+	*text += *len;
+	return *len > 0;
+}
+
+/* Checks every item of a list value, each bad one its own error, so that
+ * all of them are reported together. Returns 0 or -1. */
+static int check_items(const struct setting *setting, const char *text, const char *origin,
+                       struct config_errors *errors)
+{
+	const char *item;
+	size_t len;
+	int status = 0;
+
+	while (next_item(&text, &item, &len)) {
+		struct setting_value ignored = {0};
+		char *copy = strndup(item, len);
+
+		if (!copy) {
+			log_error("out of memory");
+			abort();
+		}
+		if (parse_scalar(setting, setting->item_type, copy, &ignored) != 0) {
+			char expectation[160], shown[512];
+
+			if (setting->credentials)
+				redact_secrets(copy, shown, sizeof(shown));
+			else
+				snprintf(shown, sizeof(shown), "%s", copy);
+			config_errors_add(
+			    errors, false, "%s: invalid %s item '%s': expected %s", origin ? origin : "default",
+			    setting->name, shown,
+			    type_expectation(setting, setting->item_type, expectation, sizeof(expectation)));
+			status = -1;
+		}
+		free(copy);
+	}
+	return status;
+}
+
 int config_set(struct config *config, enum setting_id id, const char *text, enum setting_source source,
                const char *origin, struct config_errors *errors)
 {
 	const struct setting *setting = &settings_table[id];
 	struct setting_value parsed = {0};
-	int ok = 0;
+	int ok;
 
-	switch (setting->type) {
-	case SETTING_TYPE_DURATION:
-		ok = value_parse_duration_ms(text, &parsed.parsed.duration_ms);
-		break;
-	case SETTING_TYPE_BOOL:
-		ok = value_parse_bool(text, &parsed.parsed.flag);
-		break;
-	case SETTING_TYPE_CHOICE:
-		ok = value_parse_choice(text, setting->choices, &parsed.parsed.choice);
-		break;
-	case SETTING_TYPE_PATH:
-	case SETTING_TYPE_TEXT:
-	case SETTING_TYPE_SECRET_URL:
-	case SETTING_TYPE_LIST:
-		ok = *text ? 0 : -1;
-		break;
+	if (setting->type == SETTING_TYPE_LIST && *text) {
+		if (check_items(setting, text, origin, errors) != 0)
+			return -1;
+		ok = 0;
+	} else {
+		ok = parse_scalar(setting, setting->type, text, &parsed);
 	}
 	if (ok != 0) {
 		char expectation[160];
 		const char *shown = setting_is_secret(setting) ? "(hidden)" : text;
 
 		config_errors_add(errors, false, "%s: invalid %s '%s': expected %s", origin ? origin : "default",
-		                  setting->name, shown, type_expectation(setting, expectation, sizeof(expectation)));
+		                  setting->name, shown,
+		                  type_expectation(setting, setting->type, expectation, sizeof(expectation)));
 		return -1;
 	}
 	/* Within one layer a list grows: --wait a --wait b waits for both. */
@@ -170,31 +256,25 @@ int config_set(struct config *config, enum setting_id id, const char *text, enum
 
 size_t config_list(const struct config *config, enum setting_id id, char ***items)
 {
-	const char *text = config->values[id].text;
-	size_t count = 0;
+	const char *text = config->values[id].text ? config->values[id].text : "";
+	const char *item;
+	size_t count = 0, len;
 
 	*items = NULL;
-	while (text && *text) {
-		size_t skip = strspn(text, ", \t\n");
-		size_t len = strcspn(text + skip, ", \t\n");
-		char **grown;
+	while (next_item(&text, &item, &len)) {
+		char **grown = realloc(*items, (count + 2) * sizeof(*grown));
 
-		text += skip;
-		if (len == 0)
-			break;
-		grown = realloc(*items, (count + 2) * sizeof(*grown));
 		if (!grown) {
 			log_error("out of memory");
 			abort();
 		}
 		*items = grown;
-		(*items)[count] = strndup(text, len);
+		(*items)[count] = strndup(item, len);
 		if (!(*items)[count]) {
 			log_error("out of memory");
 			abort();
 		}
 		(*items)[++count] = NULL;
-		text += len;
 	}
 	return count;
 }

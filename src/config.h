@@ -51,10 +51,16 @@ enum setting_type {
 	SETTING_TYPE_PATH,
 	SETTING_TYPE_TEXT,
 	SETTING_TYPE_SECRET_URL, /* printed with its password redacted */
-	SETTING_TYPE_DURATION,
+	SETTING_TYPE_DURATION,   /* from min to max milliseconds */
 	SETTING_TYPE_BOOL,
 	SETTING_TYPE_CHOICE,
-	SETTING_TYPE_LIST, /* comma- or space-separated; a repeated flag or key adds to it */
+	SETTING_TYPE_INTEGER, /* a whole number from min to max */
+	/* scheme://... with one of the row's choices as its scheme (in any
+	 * case); the rest is read where the URL is used. */
+	SETTING_TYPE_URL,
+	/* Items of item_type, comma- or space-separated, each checked as that
+	 * type; a repeated flag or key adds to the list. */
+	SETTING_TYPE_LIST,
 };
 
 struct setting {
@@ -63,9 +69,13 @@ struct setting {
 	const char *env_alias; /* a conventional second variable, e.g. DATABASE_URL */
 	char short_flag;       /* 0 when none */
 	enum setting_type type;
-	const char *const *choices; /* SETTING_TYPE_CHOICE: NULL-terminated */
-	const char *default_text;   /* NULL: unset by default */
-	const char *placeholder;    /* the value's name in usage text */
+	enum setting_type item_type; /* SETTING_TYPE_LIST: the type of each item (never a list) */
+	/* SETTING_TYPE_CHOICE: the values; SETTING_TYPE_URL: the schemes
+	 * ("tcp" for tcp://). NULL-terminated. */
+	const char *const *choices;
+	long long min, max;       /* DURATION (milliseconds) and INTEGER: the range, both included */
+	const char *default_text; /* NULL: unset by default */
+	const char *placeholder;  /* the value's name in usage text */
 	const char *help;
 	/* Values may hold passwords (URLs): printed only through
 	 * redact_secrets(), each item of a list on its own. */
@@ -92,9 +102,10 @@ struct setting_value {
 	char *text; /* as given (trimmed, unquoted); NULL when unset; owned */
 	union {
 		long long duration_ms;
+		long long number;
 		bool flag;
 		int choice;
-	} parsed;
+	} parsed; /* scalar types only; a list's items are read with config_list() */
 	enum setting_source source;
 	char *origin; /* "file.ini:3", "PRISMA_ENTRYPOINT_X", "--x"; owned, NULL for defaults */
 };

@@ -1,7 +1,10 @@
-/* One row per setting. Parsing, --help, `help settings` and the README's
+/* One row per setting: names, type (a list's items have one too), range,
+ * default and help. Parsing and checking, --help, `help settings` and the README's
  * settings section are all generated from this table. Rows of one INI section
  * stay together so that printed configuration groups them. */
 #include "config.h"
+
+#include "value.h"
 
 #include <stddef.h>
 
@@ -9,6 +12,8 @@ static const char *const log_levels[] = {"quiet", "info", "verbose", "debug", NU
 static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const signal_targets[] = {"child", "group", NULL};
 static const char *const generate_failures[] = {"exit", "warn", NULL};
+/* What the wait phase can wait for (src/wait.c). */
+static const char *const wait_schemes[] = {"tcp", "http", "https", "unix", "file", NULL};
 
 const struct setting settings_table[SETTING_COUNT] = {
     [SETTING_CONFIG] =
@@ -44,6 +49,8 @@ const struct setting settings_table[SETTING_COUNT] = {
             .name = "stop-timeout",
             .section = "run",
             .type = SETTING_TYPE_DURATION,
+            .min = 0,
+            .max = VALUE_DURATION_MAX_MS,
             .default_text = "8s",
             .placeholder = "DURATION",
             .help = "grace period after a forwarded SIGTERM, SIGINT or SIGQUIT, and for processes left "
@@ -84,6 +91,8 @@ const struct setting settings_table[SETTING_COUNT] = {
             .name = "wait",
             .section = "wait",
             .type = SETTING_TYPE_LIST,
+            .item_type = SETTING_TYPE_URL,
+            .choices = wait_schemes,
             .placeholder = "URL",
             .help = "also wait for these before the app starts: tcp://host:port, http(s)://..., unix:///path, "
                     "file:///path (repeat the flag, or a comma-separated list)",
@@ -103,6 +112,8 @@ const struct setting settings_table[SETTING_COUNT] = {
             .name = "wait-timeout",
             .section = "wait",
             .type = SETTING_TYPE_DURATION,
+            .min = 0,
+            .max = VALUE_DURATION_MAX_MS,
             .default_text = "60s",
             .placeholder = "DURATION",
             .help = "one deadline for all dependencies together; 0 waits forever",
@@ -112,6 +123,8 @@ const struct setting settings_table[SETTING_COUNT] = {
             .name = "attempt-timeout",
             .section = "wait",
             .type = SETTING_TYPE_DURATION,
+            .min = 0,
+            .max = VALUE_DURATION_MAX_MS,
             .default_text = "5s",
             .placeholder = "DURATION",
             .help = "how long one connection attempt may take before it counts as no response",
@@ -121,6 +134,8 @@ const struct setting settings_table[SETTING_COUNT] = {
             .name = "backoff-max",
             .section = "wait",
             .type = SETTING_TYPE_DURATION,
+            .min = 0,
+            .max = VALUE_DURATION_MAX_MS,
             .default_text = "60ms",
             .placeholder = "DURATION",
             .help = "the longest pause between attempts; pauses start at 10ms and grow by half each time, "
@@ -131,6 +146,9 @@ const struct setting settings_table[SETTING_COUNT] = {
             .name = "http-status",
             .section = "wait",
             .type = SETTING_TYPE_LIST,
+            .item_type = SETTING_TYPE_INTEGER,
+            .min = 100,
+            .max = 599,
             .placeholder = "CODES",
             .help = "HTTP statuses that count as ready for http:// and https:// waits (default: any 2xx)",
         },

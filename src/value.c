@@ -1,7 +1,9 @@
 #include "value.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -69,6 +71,35 @@ int value_parse_choice(const char *text, const char *const *choices, int *out)
 {
 	for (int i = 0; choices[i]; i++) {
 		if (strcmp(text, choices[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int value_parse_integer(const char *text, long long min, long long max, long long *out)
+{
+	const char *digits = text + (*text == '-');
+	long long number;
+
+	/* strtoll alone would also take spaces, '+' and nothing at all. */
+	if (!*digits || digits[strspn(digits, "0123456789")])
+		return -1;
+	errno = 0;
+	number = strtoll(text, NULL, 10);
+	if (errno == ERANGE || number < min || number > max)
+		return -1;
+	*out = number;
+	return 0;
+}
+
+int value_parse_url_scheme(const char *text, const char *const *schemes, int *out)
+{
+	for (int i = 0; schemes[i]; i++) {
+		size_t len = strlen(schemes[i]);
+
+		if (strncasecmp(text, schemes[i], len) == 0 && strncmp(text + len, "://", 3) == 0) {
 			*out = i;
 			return 0;
 		}

@@ -392,6 +392,71 @@ def test_errors_also_stop_the_config_command(pe_plain):
     assert "soon" in res.stderr
 
 
+# The items of a list are settings like any other: `--http-status abc config` exited 0 and
+# `--http-status abc --no-wait -- app` ran the app, the items being read only by the wait phase.
+BAD_ITEMS = {"http-status": ("200, abc", "600"), "wait": ("tcp://db:5432", "redis://cache:6379")}
+
+
+def list_item_errors(res) -> list[str]:
+    assert res.returncode == 78, str(res)
+    errors = [line for line in res.stderr_lines() if line.startswith("prisma-entrypoint: error:")]
+    assert len(errors) == len(res.stderr_lines()), f"a line that is not an error\n{res}"
+    for fragment in ["http-status item 'abc'", "http-status item '600'", "wait item 'redis://cache:6379'", "soon"]:
+        assert sum(fragment in e for e in errors) == 1, f"not one error line with {fragment!r}\n{res}"
+    assert len(errors) == 4, str(res)
+    return errors
+
+
+@pytest.mark.parametrize("layer", ["ini", "env", "flag"])
+def test_bad_list_items_are_settings_errors_reported_together(pe_plain, layer):
+    args, env = [], {}
+    if layer == "ini":
+        lines = "".join(f"{key} = {item}\n" for key, items in BAD_ITEMS.items() for item in items)
+        pe_plain.path("prisma-entrypoint.ini").write_text(f"[run]\nstop-timeout = soon\n[wait]\n{lines}")
+    elif layer == "env":
+        env = {"PRISMA_ENTRYPOINT_" + key.upper().replace("-", "_"): ",".join(items) for key, items in BAD_ITEMS.items()}
+        env["PRISMA_ENTRYPOINT_STOP_TIMEOUT"] = "soon"
+    else:
+        args = [f"--{key}={item}" for key, items in BAD_ITEMS.items() for item in items] + ["--stop-timeout", "soon"]
+    res = pe_plain.run([*args, "--no-wait", *CREATES_FILE], env=env)
+    errors = list_item_errors(res)
+    assert not pe_plain.path("ran").exists(), "CMD ran despite the errors"
+    if layer == "ini":
+        assert all("prisma-entrypoint.ini:" in e for e in errors), str(res)
+    if layer == "env":
+        assert any("PRISMA_ENTRYPOINT_HTTP_STATUS" in e for e in errors), str(res)
+    res = pe_plain.run([*args, "config"], env=env)
+    list_item_errors(res)
+    assert res.stdout == "", "no settings should be printed"
+
+
+@pytest.mark.parametrize("command", [["--no-wait", *CREATES_FILE], ["config"]], ids=["run", "config"])
+@pytest.mark.parametrize("flag", [["--http-status", "abc"], ["--wait", "redis://cache:6379"]], ids=" ".join)
+def test_one_bad_list_item_alone_stops_everything(pe_plain, flag, command):
+    res = pe_plain.run([*flag, *command])
+    assert res.returncode == 78, str(res)
+    assert not pe_plain.path("ran").exists(), "CMD ran despite the error"
+    assert res.stdout == "" and len(res.stderr_lines()) == 1 and flag[1] in res.stderr, str(res)
+
+
+def test_bad_list_items_from_every_layer_at_once(pe_plain):
+    pe_plain.path("prisma-entrypoint.ini").write_text("[wait]\nhttp-status = abc\n")
+    res = pe_plain.run(["--http-status", "600", "--stop-timeout", "soon", "--no-wait", *CREATES_FILE],
+                       env={"PRISMA_ENTRYPOINT_WAIT": "tcp://db:5432 redis://cache:6379"})
+    errors = list_item_errors(res)
+    assert not pe_plain.path("ran").exists(), "CMD ran despite the errors"
+    assert any("prisma-entrypoint.ini:2" in e and "'abc'" in e for e in errors), str(res)
+    assert any(e.startswith("prisma-entrypoint: error: PRISMA_ENTRYPOINT_WAIT") for e in errors), str(res)
+
+
+@pytest.mark.parametrize("args", [["--http-status", "100,599 204"], ["--wait", "HTTP://db:1,Tcp://db:5432"]],
+                         ids=" ".join)
+def test_good_list_items_are_taken_as_before(pe_plain, args):
+    res = pe_plain.run([*args, "--no-wait", *CREATES_FILE])
+    assert res.returncode == 0, str(res)
+    assert pe_plain.path("ran").exists()
+
+
 # ---------------------------------------------------------------------------------------------
 # database URL: sources, redaction, _FILE variants
 # ---------------------------------------------------------------------------------------------

@@ -160,7 +160,19 @@ static void test_table_rows(void **state)
 		assert_non_null(s->name);
 		assert_non_null(s->placeholder);
 		assert_non_null(s->help);
-		assert_int_equal(s->type == SETTING_TYPE_CHOICE, s->choices != NULL);
+		enum setting_type item = s->type == SETTING_TYPE_LIST ? s->item_type : s->type;
+
+		/* A list's items are of a scalar type; choices name the values of
+		 * a choice and the schemes of a URL, nothing else. */
+		assert_int_not_equal(item, SETTING_TYPE_LIST);
+		assert_int_equal(item == SETTING_TYPE_CHOICE || item == SETTING_TYPE_URL, s->choices != NULL);
+		/* Ranges: a duration's within what value.c can hold. */
+		if (item == SETTING_TYPE_DURATION)
+			assert_true(s->min >= 0 && s->max <= VALUE_DURATION_MAX_MS);
+		if (item == SETTING_TYPE_DURATION || item == SETTING_TYPE_INTEGER)
+			assert_true(s->min < s->max);
+		else
+			assert_true(s->min == 0 && s->max == 0);
 		for (int other = 0; other < id; other++)
 			assert_string_not_equal(s->name, settings_table[other].name);
 	}
@@ -366,6 +378,16 @@ static void test_set_rejects_bad_values(void **state)
 	    {SETTING_SIGNAL_TARGET, "Group", "--signal-target", {"signal-target", "child, group", NULL}},
 	    {SETTING_CONFIG, "", "--config", {"config", NULL, NULL}},
 	    {SETTING_DATABASE_URL, "", "DATABASE_URL", {"database-url", NULL, NULL}},
+	    {SETTING_STOP_TIMEOUT, "169h", "--stop-timeout", {"stop-timeout", "'169h'", "from 0s to 168h"}},
+	    {SETTING_HTTP_STATUS, "", "--http-status", {"http-status", "comma-separated list", NULL}},
+	    {SETTING_HTTP_STATUS, "200,2xx", "--http-status", {"http-status item '2xx'", "from 100 to 599", NULL}},
+	    {SETTING_HTTP_STATUS, "99", "a.ini:4", {"http-status item '99'", "from 100 to 599", NULL}},
+	    {SETTING_HTTP_STATUS, "600", "PRISMA_ENTRYPOINT_HTTP_STATUS", {"'600'", "from 100 to 599", NULL}},
+	    {SETTING_HTTP_STATUS, "+200", "--http-status", {"'+200'", NULL, NULL}},
+	    {SETTING_WAIT, "db:5432", "--wait", {"wait item", "tcp://, http://, https://, unix:// or file://", NULL}},
+	    {SETTING_WAIT, "redis://:hunter2@cache", "--wait", {"wait item 'redis://:****@cache'", "tcp://", NULL}},
+	    /* Not a URL: hidden whole, as it could be a bare password. */
+	    {SETTING_WAIT, "tcp:db:5432", "--wait", {"wait item '****'", NULL, NULL}},
 	};
 	struct fixture *fx = *state;
 
@@ -389,6 +411,37 @@ static void test_set_rejects_bad_values(void **state)
 		/* The value is left as it was. */
 		assert_value(&fx->config, cases[i].id, settings_table[cases[i].id].default_text, SOURCE_DEFAULT, NULL);
 	}
+}
+
+/* Every item of a list is checked, and every bad one is its own error, so
+ * that all of them are reported together; none is kept. */
+static void test_set_checks_every_list_item(void **state)
+{
+	struct fixture *fx = *state;
+	char **items;
+
+	assert_int_equal(config_set(&fx->config, SETTING_HTTP_STATUS, "200, abc,99 600\t204", SOURCE_FLAG,
+	                            "--http-status", &fx->errors),
+	                 -1);
+	assert_error_count(&fx->errors, 3);
+	assert_error(&fx->errors, "--http-status: invalid http-status item 'abc'");
+	assert_error(&fx->errors, "item '99'");
+	assert_error(&fx->errors, "item '600'");
+	assert_value(&fx->config, SETTING_HTTP_STATUS, NULL, SOURCE_DEFAULT, NULL);
+	config_errors_release(&fx->errors);
+
+	assert_int_equal(config_set(&fx->config, SETTING_HTTP_STATUS, "100, 599 204", SOURCE_ENV, "X", &fx->errors), 0);
+	assert_int_equal(config_list(&fx->config, SETTING_HTTP_STATUS, &items), 3);
+	config_list_free(items);
+	/* Schemes in any case, as the wait phase reads them; the rest is the
+	 * wait phase's to read. */
+	assert_int_equal(config_set(&fx->config, SETTING_WAIT, "HTTP://a, Tcp://b:1 unix:///s,file://x,https://",
+	                            SOURCE_ENV, "X", &fx->errors),
+	                 0);
+	assert_no_errors(&fx->errors);
+	/* Separators alone: no item, nothing to check, as before. */
+	assert_int_equal(config_set(&fx->config, SETTING_WAIT, " , ", SOURCE_FLAG, "--wait", &fx->errors), 0);
+	assert_no_errors(&fx->errors);
 }
 
 static void test_set_keeps_previous_value_on_error(void **state)
@@ -1213,14 +1266,14 @@ static void test_print_redacts_every_credential(void **state)
 		config_init(&c);
 		config_load(
 		    &c, NULL,
-		    ENV(env_url, "PRISMA_ENTRYPOINT_WAIT=http://u:hunter2@h/health,tcp://db:5432,redis://:hunter2@c"),
+		    ENV(env_url, "PRISMA_ENTRYPOINT_WAIT=http://u:hunter2@h/health,tcp://db:5432,https://:hunter2@c"),
 		    &fx->errors);
 		assert_no_errors(&fx->errors);
 		text = print_config(&c);
 		snprintf(wanted, sizeof(wanted), "database-url = %s ; env DATABASE_URL\n", urls[i].shown);
 		if (!strstr(text, wanted))
 			fail_msg("no '%s' in:\n%s", wanted, text);
-		assert_non_null(strstr(text, "wait = http://u:****@h/health,tcp://db:5432,redis://:****@c ; env"));
+		assert_non_null(strstr(text, "wait = http://u:****@h/health,tcp://db:5432,https://:****@c ; env"));
 		if (strstr(text, "hunter2"))
 			fail_msg("a password in:\n%s", text);
 		free(text);
@@ -1330,6 +1383,7 @@ int main(void)
 	    TEST(test_set_stores_value_source_origin),
 	    TEST(test_later_set_wins),
 	    TEST(test_set_rejects_bad_values),
+	    TEST(test_set_checks_every_list_item),
 	    TEST(test_set_keeps_previous_value_on_error),
 	    TEST(test_set_error_without_origin),
 	    TEST(test_set_secret_error_hides_value),

@@ -1,4 +1,4 @@
-/* Unit tests for value.c: durations, booleans, choices. */
+/* Unit tests for value.c: durations, booleans, choices, whole numbers, URL schemes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 
 #include "value.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -141,6 +142,73 @@ static void test_choice_empty_list(void **state)
 	assert_int_equal(index, 5);
 }
 
+static void test_integer(void **state)
+{
+	static const struct {
+		const char *text;
+		long long min, max, value;
+	} accepted[] = {
+	    {"100", 100, 599, 100},
+	    {"599", 100, 599, 599},
+	    {"0204", 100, 599, 204},
+	    {"-5", -10, 10, -5},
+	    {"0", 0, 0, 0},
+	    {"9223372036854775807", 0, LLONG_MAX, LLONG_MAX},
+	    {"-9223372036854775808", LLONG_MIN, 0, LLONG_MIN},
+	};
+	static const struct {
+		const char *text;
+		long long min, max;
+	} rejected[] = {
+	    {"99", 100, 599},   {"600", 100, 599},
+	    {"", 100, 599},     {"-", -10, 10},
+	    {"2xx", 100, 599},  {"+200", 100, 599},
+	    {" 200", 100, 599}, {"200 ", 100, 599},
+	    {"0x1f", 0, 100},   {"-5", 0, 10},
+	    {"1e3", 0, 5000},   {"9223372036854775808", 0, LLONG_MAX},
+	    {"--5", -10, 10},   {"99999999999999999999999", 100, 599},
+	};
+	long long out;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(accepted); i++) {
+		out = UNTOUCHED;
+		if (value_parse_integer(accepted[i].text, accepted[i].min, accepted[i].max, &out) != 0)
+			fail_msg("'%s' was rejected", accepted[i].text);
+		assert_int_equal(out, accepted[i].value);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(rejected); i++) {
+		out = UNTOUCHED;
+		if (value_parse_integer(rejected[i].text, rejected[i].min, rejected[i].max, &out) == 0)
+			fail_msg("'%s' was accepted in %lld..%lld", rejected[i].text, rejected[i].min, rejected[i].max);
+		assert_int_equal(out, UNTOUCHED);
+	}
+}
+
+static void test_url_scheme(void **state)
+{
+	static const char *const schemes[] = {"tcp", "http", "https", NULL};
+	int index = 77;
+
+	(void)state;
+	assert_int_equal(value_parse_url_scheme("tcp://db:5432", schemes, &index), 0);
+	assert_int_equal(index, 0);
+	assert_int_equal(value_parse_url_scheme("HTTPS://x", schemes, &index), 0);
+	assert_int_equal(index, 2);
+	assert_int_equal(value_parse_url_scheme("Http://", schemes, &index), 0);
+	assert_int_equal(index, 1);
+
+	index = 77;
+	assert_int_equal(value_parse_url_scheme("db:5432", schemes, &index), -1);
+	assert_int_equal(value_parse_url_scheme("tcp:db:5432", schemes, &index), -1);
+	assert_int_equal(value_parse_url_scheme("tcp:/db", schemes, &index), -1);
+	assert_int_equal(value_parse_url_scheme("tcpx://db", schemes, &index), -1);
+	assert_int_equal(value_parse_url_scheme("redis://c", schemes, &index), -1);
+	assert_int_equal(value_parse_url_scheme(" tcp://db:1", schemes, &index), -1);
+	assert_int_equal(value_parse_url_scheme("", schemes, &index), -1);
+	assert_int_equal(index, 77);
+}
+
 static void test_format_duration(void **state)
 {
 	static const struct {
@@ -216,6 +284,8 @@ int main(void)
 	    cmocka_unit_test(test_bool_rejects),
 	    cmocka_unit_test(test_choice),
 	    cmocka_unit_test(test_choice_empty_list),
+	    cmocka_unit_test(test_integer),
+	    cmocka_unit_test(test_url_scheme),
 	    cmocka_unit_test(test_format_duration),
 	    cmocka_unit_test(test_format_duration_round_trips),
 	    cmocka_unit_test(test_format_duration_small_buffer),
