@@ -6,6 +6,8 @@
 #include "log.h"
 #include "proc.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +34,21 @@ int phase_report_stop(int stop_signal, const char *what)
 int phase_report_stopped(const char *what)
 {
 	return phase_report_stop(proc_pending_stop_signal(), what);
+}
+
+int phase_lock_wait(struct lock_wait_params *params, struct loop *loop, const char *waiting_for,
+                    struct lock_wait_result *result)
+{
+	char during[2 * PATH_MAX + 320];
+
+	params->loop = loop;
+	params->poll_ms = LOCK_WAIT_POLL_MS;
+	params->progress_ms = LOCK_WAIT_PROGRESS_MS;
+	lock_wait(params, result);
+	if (result->outcome != LOCK_WAIT_STOPPED)
+		return 0;
+	snprintf(during, sizeof(during), "waiting for %s", waiting_for);
+	return phase_report_stop(result->stop_signal, during);
 }
 
 int phase_report_spawn_failure(const struct prisma_result *result, const struct prisma_cli *cli)

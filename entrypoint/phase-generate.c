@@ -3,7 +3,6 @@
 #include "phases.h"
 
 #include "exit-codes.h"
-#include "lock-wait.h"
 #include "lockfile.h"
 #include "log.h"
 #include "prisma.h"
@@ -125,15 +124,7 @@ static int take_lock(struct lockfile *lock, struct loop *loop, struct client_inp
 	char announce[PATH_MAX + 128];
 	char what[PATH_MAX + 16];
 	char first_recorded[sizeof(inputs->status.recorded)];
-	struct lock_wait_params params = {
-	    .loop = loop,
-	    .try_lock = lockfile_take,
-	    .arg = lock,
-	    .announce = announce,
-	    .what = what,
-	    .poll_ms = LOCK_WAIT_POLL_MS,
-	    .progress_ms = LOCK_WAIT_PROGRESS_MS,
-	};
+	struct lock_wait_params params = {.try_lock = lockfile_take, .arg = lock, .announce = announce, .what = what};
 	struct lock_wait_result waited;
 	int status;
 
@@ -148,13 +139,10 @@ static int take_lock(struct lockfile *lock, struct loop *loop, struct client_inp
 	snprintf(announce, sizeof(announce), "another process is generating the prisma client (lock %s): waiting",
 	         lock_path);
 	snprintf(what, sizeof(what), "the lock %s", lock_path);
-	lock_wait(&params, &waited);
-	switch (waited.outcome) {
-	case LOCK_WAIT_TAKEN:
-		break;
-	case LOCK_WAIT_STOPPED:
-		return phase_report_stop(waited.stop_signal, "waiting for the generate lock");
-	case LOCK_WAIT_FAILED:
+	status = phase_lock_wait(&params, loop, "the generate lock", &waited);
+	if (status != 0)
+		return status;
+	if (waited.outcome == LOCK_WAIT_FAILED) {
 		if (waited.waited) {
 			log_error("cannot lock %s: %s", lock_path, strerror(waited.error));
 			return EXIT_CANT_CREATE;

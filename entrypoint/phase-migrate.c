@@ -4,7 +4,6 @@
 #include "phases.h"
 
 #include "exit-codes.h"
-#include "lock-wait.h"
 #include "log.h"
 #include "migrate-verdict.h"
 #include "migrations.h"
@@ -323,17 +322,10 @@ static int take_lock(struct pg_session *session, struct loop *loop, const struct
 	struct migrate_lock_try try = {.session = session};
 	char what[LINE_MAX_CHARS];
 	char announce[LINE_MAX_CHARS];
-	char during[LINE_MAX_CHARS + 32];
 	struct lock_wait_params params = {
-	    .loop = loop,
-	    .try_lock = try_migrate_lock,
-	    .arg = &try,
-	    .announce = announce,
-	    .what = what,
-	    .poll_ms = LOCK_WAIT_POLL_MS,
-	    .progress_ms = LOCK_WAIT_PROGRESS_MS,
-	};
+	    .try_lock = try_migrate_lock, .arg = &try, .announce = announce, .what = what};
 	struct lock_wait_result result;
+	int status;
 
 	if (target->pgbouncer) {
 		/* Through a transaction pooler, a session lock would stay on a
@@ -344,19 +336,11 @@ static int take_lock(struct pg_session *session, struct loop *loop, const struct
 	snprintf(what, sizeof(what), "the migrate lock (database \"%.255s\")", target->dbname);
 	snprintf(announce, sizeof(announce), "another process is migrating database \"%.255s\": waiting for it",
 	         target->dbname);
-	lock_wait(&params, &result);
-	switch (result.outcome) {
-	case LOCK_WAIT_TAKEN:
-		break;
-	case LOCK_WAIT_STOPPED:
-		snprintf(during, sizeof(during), "waiting for %s", what);
-		return phase_report_stop(result.stop_signal, during);
-	case LOCK_WAIT_FAILED:
+	status = phase_lock_wait(&params, loop, what, &result);
+	if (status == 0 && result.outcome == LOCK_WAIT_FAILED)
 		log_warning("cannot take the migrate lock (%s): running prisma migrate deploy without it",
 		            try.error[0] ? try.error : strerror(result.error));
-		break;
-	}
-	return 0;
+	return status;
 }
 
 /* Reading the rows until no deploy is at work, for lock_wait(). */
@@ -389,34 +373,19 @@ static int wait_for_deploy(struct pg_session *session, struct loop *loop, const 
 	struct deploy_watch watch = {session, plan, MIGRATE_BUSY, reason, reason_size, 0};
 	char what[LINE_MAX_CHARS];
 	char announce[LINE_MAX_CHARS];
-	char during[LINE_MAX_CHARS + 32];
 	struct lock_wait_params params = {
-	    .loop = loop,
-	    .try_lock = try_deploy_done,
-	    .arg = &watch,
-	    .held = true,
-	    .announce = announce,
-	    .what = what,
-	    .poll_ms = LOCK_WAIT_POLL_MS,
-	    .progress_ms = LOCK_WAIT_PROGRESS_MS,
-	};
+	    .try_lock = try_deploy_done, .arg = &watch, .held = true, .announce = announce, .what = what};
 	struct lock_wait_result result;
+	int status;
 
 	snprintf(announce, sizeof(announce),
 	         "migration %.255s is being applied by another process (it holds prisma's lock): waiting for it",
 	         reason);
 	snprintf(what, sizeof(what), "migration %.255s", reason);
-	lock_wait(&params, &result);
+	status = phase_lock_wait(&params, loop, what, &result);
 	*verdict = watch.verdict;
-	switch (result.outcome) {
-	case LOCK_WAIT_TAKEN:
-		return 0;
-	case LOCK_WAIT_STOPPED:
-		snprintf(during, sizeof(during), "waiting for %s", what);
-		return phase_report_stop(result.stop_signal, during);
-	case LOCK_WAIT_FAILED:
-		break;
-	}
+	if (status != 0 || result.outcome == LOCK_WAIT_TAKEN)
+		return status;
 	if (watch.exit_code != 0)
 		return watch.exit_code;
 	log_error("waiting for %s failed: %s", what, strerror(result.error));

@@ -10,6 +10,7 @@
 #include "command.h"
 #include "loop.h"
 #include "client-inputs.h"
+#include "lock-wait.h"
 #include "prisma.h"
 #include "schema.h"
 
@@ -54,6 +55,13 @@ int phase_report_stop(int stop_signal, const char *what);
 /* The same for the stop signal that is pending (proc_pending_stop_signal()),
  * for a synchronous step that saw it ("reading the prisma schema"). */
 int phase_report_stopped(const char *what);
+
+/* Waits with lock_wait() on loop, at the phases' intervals (params: the
+ * try, its arg, held, announce and what; loop and intervals are set here).
+ * Returns 0 with result TAKEN or FAILED, or, stopped, 128+N after saying
+ * "stopped by SIGTERM while waiting for WAITING_FOR". */
+int phase_lock_wait(struct lock_wait_params *params, struct loop *loop, const char *waiting_for,
+                    struct lock_wait_result *result);
 
 /* The Prisma CLI could not be started (PRISMA_SPAWN_FAILED): logs why and
  * returns the exit code. Not prisma's failure, so never "start anyway". */
