@@ -16,99 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-/* How often a waiting start tries the lock another start holds, and how
- * often it says it is still waiting. */
-#define LOCK_POLL_MS     50
-#define LOCK_PROGRESS_MS 5000
 /* How many hex digits of a digest messages show. */
 #define DIGEST_SHOWN 12
 /* Room for a line that quotes a path or two. */
 #define LINE_MAX_CHARS (2 * PATH_MAX + 256)
-
-int client_inputs_find(const struct config *config, struct client_inputs *inputs, bool *found)
-{
-	struct schema_stop stop = {.should_stop = phase_stop_pending};
-	char error[LINE_MAX_CHARS];
-	char cwd[PATH_MAX];
-	int status;
-
-	*inputs = (struct client_inputs){.record_path = config_text(config, SETTING_GENERATE_RECORD)};
-	*found = false;
-	if (!getcwd(cwd, sizeof(cwd))) {
-		log_error("cannot read the working directory: %s", strerror(errno));
-		return EXIT_OS_ERROR;
-	}
-	status = schema_find(cwd, config_text(config, SETTING_SCHEMA), &inputs->schema, &stop, error, sizeof(error));
-	if (status == SCHEMA_STOPPED)
-		return phase_report_stopped("looking for the prisma schema");
-	if (status < 0) {
-		log_error("%s", error);
-		return EXIT_CONFIG;
-	}
-	if (status == 0)
-		return 0;
-	log_verbose("prisma schema %s (found by %s)", inputs->schema.schema_path,
-	            schema_rule_name(inputs->schema.rule));
-	status = schema_digest(&inputs->schema, inputs->digest, &stop, error, sizeof(error));
-	if (status < 0) {
-		schema_inputs_release(&inputs->schema);
-		if (status == SCHEMA_STOPPED)
-			return phase_report_stopped("reading the prisma schema");
-		log_error("%s", error);
-		return EXIT_CONFIG;
-	}
-	*found = true;
-	return 0;
-}
-
-int client_inputs_check(struct client_inputs *inputs)
-{
-	char error[LINE_MAX_CHARS];
-
-	if (client_state_check(inputs->digest, inputs->record_path, inputs->schema.generator_output, &inputs->status,
-	                       error, sizeof(error)) < 0) {
-		log_error("%s: remove what is there, or set generate-record to another file", error);
-		return EXIT_CANT_CREATE;
-	}
-	return 0;
-}
-
-void client_inputs_describe(const struct client_inputs *inputs, char *out, size_t size)
-{
-	client_state_describe(&inputs->status, inputs->digest, inputs->record_path, inputs->schema.generator_output,
-	                      out, size);
-}
-
-void client_inputs_release(struct client_inputs *inputs)
-{
-	schema_inputs_release(&inputs->schema);
-}
-
-bool phase_stop_pending(void *arg)
-{
-	(void)arg;
-	return proc_pending_stop_signal() != 0;
-}
-
-int phase_report_stopped(const char *what)
-{
-	int stop = proc_pending_stop_signal();
-	char name[32];
-
-	log_info("stopped by %s while %s", proc_signal_name(stop, name, sizeof(name)), what);
-	return EXIT_SIGNAL_BASE + stop;
-}
-
-int phase_report_spawn_failure(const struct child_result *result, const struct prisma_cli *cli)
-{
-	if (result->failed == PROC_FAILED_FORK) {
-		log_error("cannot start the prisma CLI: %s", strerror(result->status));
-		return EXIT_OS_ERROR;
-	}
-	log_error("cannot run the prisma CLI %s (found by %s): %s; reinstall prisma, or set prisma-cli", cli->program,
-	          cli->found_by, strerror(result->status));
-	return EXIT_CONFIG;
-}
 
 static int report_run(const struct invocation *invocation, const struct client_inputs *inputs,
                       const struct child_result *result, const struct prisma_cli *cli)
@@ -203,48 +114,22 @@ static int generate(const struct invocation *invocation, struct loop *loop, cons
 	return report_run(invocation, inputs, &result, cli);
 }
 
-/* Waits for a lock another start holds, saying so now and then. Returns 0
- * with the lock, or an exit code. */
-static int wait_for_lock(struct lockfile *lock, struct loop *loop, const char *lock_path)
-{
-	int64_t started = loop_now_ms();
-	int stop;
-	int status;
-
-	log_info("another process is generating the prisma client (lock %s): waiting", lock_path);
-	while ((status = lockfile_wait(lock, loop, LOCK_POLL_MS, LOCK_PROGRESS_MS, &stop)) < 0 && errno == ETIMEDOUT) {
-		char waited[32];
-
-		value_format_duration(loop_now_ms() - started, waited, sizeof(waited));
-		log_info("still waiting for the lock %s after %s", lock_path, waited);
-	}
-	if (status == 0) {
-		char signal_name[32];
-
-		log_info("stopped by %s while waiting for the generate lock",
-		         proc_signal_name(stop, signal_name, sizeof(signal_name)));
-		return EXIT_SIGNAL_BASE + stop;
-	}
-	if (status < 0) {
-		log_error("cannot lock %s: %s", lock_path, strerror(errno));
-		return EXIT_CANT_CREATE;
-	}
-	return 0;
-}
-
-/* The outcome of taking the lock: generate, skip, or an exit code (> 0). */
-enum { LOCKED_GENERATE = 0, LOCKED_SKIP = -1 };
-
-/* Takes the lock, then looks at the record again: another start may have
- * generated these inputs since it was first read. */
-static int take_lock(struct lockfile *lock, struct loop *loop, struct client_inputs *inputs)
+/* Takes the lock, waiting while another start holds it, then looks at the
+ * record again: another start may have generated these inputs since it was
+ * first read. Returns 0 with *verdict (RUN, or MEANWHILE), or an exit code. */
+static int take_lock(struct lockfile *lock, struct loop *loop, struct client_inputs *inputs,
+                     enum generate_verdict *verdict)
 {
 	char error[LINE_MAX_CHARS];
 	char lock_path[PATH_MAX];
+	char announce[PATH_MAX + 128];
+	char what[PATH_MAX + 16];
 	char first_recorded[sizeof(inputs->status.recorded)];
-	bool waited = false;
+	struct lock_wait_params params = {.try_lock = lockfile_take, .arg = lock, .announce = announce, .what = what};
+	struct lock_wait_result waited;
 	int status;
 
+	*verdict = GENERATE_RUN;
 	snprintf(lock_path, sizeof(lock_path), "%s.lock", inputs->record_path);
 	if (lockfile_open(lock, lock_path, error, sizeof(error)) < 0) {
 		log_error("cannot write the generate record %s: %s; set generate-record to a writable place, or "
@@ -252,38 +137,31 @@ static int take_lock(struct lockfile *lock, struct loop *loop, struct client_inp
 		          inputs->record_path, error);
 		return EXIT_CANT_CREATE;
 	}
-	status = lockfile_try(lock);
-	if (status < 0) {
+	snprintf(announce, sizeof(announce), "another process is generating the prisma client (lock %s): waiting",
+	         lock_path);
+	snprintf(what, sizeof(what), "the lock %s", lock_path);
+	status = phase_lock_wait(&params, loop, "the generate lock", &waited);
+	if (status != 0)
+		return status;
+	if (waited.outcome == LOCK_WAIT_FAILED) {
+		if (waited.waited) {
+			log_error("cannot lock %s: %s", lock_path, strerror(waited.error));
+			return EXIT_CANT_CREATE;
+		}
 		/* ENOLCK and friends (some network filesystems): better one
 		 * generate too many than none. */
-		log_warning("cannot lock %s (%s): generating without the lock", lock_path, strerror(errno));
-		return LOCKED_GENERATE;
-	}
-	if (status == 0) {
-		status = wait_for_lock(lock, loop, lock_path);
-		if (status != 0)
-			return status;
-		waited = true;
+		log_warning("cannot lock %s (%s): generating without the lock", lock_path, strerror(waited.error));
+		return 0;
 	}
 	memcpy(first_recorded, inputs->status.recorded, sizeof(first_recorded));
 	status = client_inputs_check(inputs);
 	if (status != 0)
 		return status;
-	/* Current now, and not as first read: someone else generated. A forced
-	 * start does not repeat that either. */
-	if (inputs->status.state == CLIENT_CURRENT &&
-	    (waited || strcmp(first_recorded, inputs->status.recorded) != 0)) {
+	*verdict = client_state_verdict(&inputs->status, first_recorded, waited.waited, false);
+	if (*verdict == GENERATE_MEANWHILE)
 		log_info("prisma client was generated by another process meanwhile (inputs %.*s): generate skipped",
 		         DIGEST_SHOWN, inputs->digest);
-		return LOCKED_SKIP;
-	}
-	return LOCKED_GENERATE;
-}
-
-void phase_schema_release(struct phase_schema *schema)
-{
-	free(schema->path);
-	*schema = (struct phase_schema){0};
+	return 0;
 }
 
 int phase_generate(const struct invocation *invocation, struct loop *loop, struct phase_schema *schema)
@@ -294,6 +172,7 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
 	struct client_inputs inputs;
 	struct prisma_cli cli;
 	char error[LINE_MAX_CHARS];
+	enum generate_verdict verdict = GENERATE_RUN;
 	bool found;
 	int status;
 
@@ -315,7 +194,9 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
 		return 0;
 	}
 	status = client_inputs_check(&inputs);
-	if (status == 0 && inputs.status.state == CLIENT_CURRENT && !force) {
+	if (status == 0)
+		verdict = client_state_verdict(&inputs.status, NULL, false, force);
+	if (status == 0 && verdict == GENERATE_CURRENT) {
 		log_info("prisma client is current (inputs %.*s): generate skipped", DIGEST_SHOWN, inputs.digest);
 		client_inputs_release(&inputs);
 		return 0;
@@ -331,11 +212,9 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
 			snprintf(reason, sizeof(reason), "force-generate is set");
 		else
 			client_inputs_describe(&inputs, reason, sizeof(reason));
-		status = take_lock(&lock, loop, &inputs);
-		if (status == LOCKED_GENERATE)
+		status = take_lock(&lock, loop, &inputs, &verdict);
+		if (status == 0 && verdict == GENERATE_RUN)
 			status = generate(invocation, loop, &inputs, &lock, &cli, reason);
-		else if (status == LOCKED_SKIP)
-			status = 0;
 	}
 	lockfile_release(&lock);
 	client_inputs_release(&inputs);

@@ -5,6 +5,7 @@
 
 #include "exit-codes.h"
 #include "log.h"
+#include "migrate-verdict.h"
 #include "migrations.h"
 #include "pgconn.h"
 #include "prisma.h"
@@ -13,7 +14,7 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,23 +25,48 @@
 #define MIGRATE_LOCK_KEY 0x70652d6dLL
 /* Prisma's own: held by a prisma migrate deploy while it works. */
 #define PRISMA_LOCK_KEY 72707369LL
-/* How often a waiting start tries the lock, and says it still waits. */
-#define LOCK_POLL_MS     100
-#define LOCK_PROGRESS_MS 5000
-#define LINE_MAX_CHARS   (2 * PATH_MAX + 256)
+#define LINE_MAX_CHARS  (2 * PATH_MAX + 256)
 
 /* What the phase found out about the migrations. */
 struct migrate_plan {
 	char schema_path[PATH_MAX];
 	char folder_path[PATH_MAX];
 	struct migrations_folder folder;
+	char error[LINE_MAX_CHARS]; /* PLAN_FAILED: why */
+	int exit_code;              /* PLAN_FAILED: what to exit with */
 };
 
+/* What looking for the migrations came to. Only READY leaves the folder to
+ * release; the phase says what the others mean (report_plan()). */
+enum plan_found {
+	PLAN_READY,         /* a schema, and a migrations folder with migrations in it */
+	PLAN_NO_MIGRATE,    /* the no-migrate setting */
+	PLAN_NO_SCHEMA,     /* no prisma schema, and none configured */
+	PLAN_NO_FOLDER,     /* no migrations folder next to the schema or in ./prisma */
+	PLAN_NO_MIGRATIONS, /* a migrations folder with nothing in it */
+	PLAN_STOPPED,       /* a stop signal is pending: it came while looking for the schema */
+	PLAN_FAILED,        /* plan->error and plan->exit_code */
+};
+
+static enum plan_found plan_failed(struct migrate_plan *plan, int exit_code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum plan_found plan_failed(struct migrate_plan *plan, int exit_code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(plan->error, sizeof(plan->error), fmt, ap);
+	va_end(ap);
+	plan->exit_code = exit_code;
+	return PLAN_FAILED;
+}
+
 /* Puts the schema's path into plan, from known when the generate phase looked
- * for it, else looking now. Returns 1 found, 0 none, or an exit code (> 1)
- * after logging why (quiet: 0, silently). */
-static int find_schema(const struct config *config, const struct phase_schema *known, struct migrate_plan *plan,
-                       bool quiet)
+ * for it, else looking now. Returns READY (found), NO_SCHEMA, STOPPED or
+ * FAILED. */
+static enum plan_found find_schema(const struct config *config, const struct phase_schema *known,
+                                   struct migrate_plan *plan)
 {
 	struct schema_stop stop = {.should_stop = phase_stop_pending};
 	struct schema_inputs schema;
@@ -49,78 +75,83 @@ static int find_schema(const struct config *config, const struct phase_schema *k
 	int found;
 
 	if (known && known->searched) {
-		if (known->path)
-			snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", known->path);
-		return known->path != NULL;
+		if (!known->path)
+			return PLAN_NO_SCHEMA;
+		snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", known->path);
+		return PLAN_READY;
 	}
-	if (!getcwd(cwd, sizeof(cwd))) {
-		if (!quiet)
-			log_error("cannot read the working directory: %s", strerror(errno));
-		return quiet ? 0 : EXIT_OS_ERROR;
-	}
+	if (!getcwd(cwd, sizeof(cwd)))
+		return plan_failed(plan, EXIT_OS_ERROR, "cannot read the working directory: %s", strerror(errno));
 	found = schema_find(cwd, config_text(config, SETTING_SCHEMA), &schema, &stop, error, sizeof(error));
 	if (found == SCHEMA_STOPPED)
-		return quiet ? 0 : phase_report_stopped("looking for the prisma schema");
-	if (found < 0) {
-		if (!quiet)
-			log_error("%s", error);
-		return quiet ? 0 : EXIT_CONFIG;
-	}
-	if (found == 1) {
-		snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", schema.schema_path);
-		schema_inputs_release(&schema);
-	}
-	return found;
+		return PLAN_STOPPED;
+	if (found < 0)
+		return plan_failed(plan, EXIT_CONFIG, "%s", error);
+	if (found == 0)
+		return PLAN_NO_SCHEMA;
+	snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", schema.schema_path);
+	schema_inputs_release(&schema);
+	return PLAN_READY;
 }
 
-/* Fills the plan. Returns 1 when migrations are enabled (not no-migrate, a
- * schema, a migrations folder with migrations in it; release plan->folder
- * then), 0 when not, or an exit code (> 1) after logging why; quiet logs
- * nothing, and takes errors for "not enabled". */
-static int find_migrations(const struct config *config, const struct phase_schema *known, struct migrate_plan *plan,
-                           bool quiet)
+/* Fills the plan, logging nothing. READY when migrations are enabled (not
+ * no-migrate, a schema, a migrations folder with migrations in it; release
+ * plan->folder then). */
+static enum plan_found find_migrations(const struct config *config, const struct phase_schema *known,
+                                       struct migrate_plan *plan)
 {
 	const char *configured = config_text(config, SETTING_MIGRATIONS);
 	char error[LINE_MAX_CHARS];
+	enum plan_found schema;
 	int found;
 
-	if (config_bool(config, SETTING_NO_MIGRATE)) {
-		if (!quiet)
-			log_verbose("migrate skipped: no-migrate is set");
-		return 0;
-	}
-	found = find_schema(config, known, plan, quiet);
-	if (found != 1)
-		return found;
+	if (config_bool(config, SETTING_NO_MIGRATE))
+		return PLAN_NO_MIGRATE;
+	schema = find_schema(config, known, plan);
+	if (schema != PLAN_READY)
+		return schema;
 	found = migrations_folder_find(configured, plan->schema_path, plan->folder_path, sizeof(plan->folder_path));
-	if (found < 0) {
-		if (!quiet)
-			log_error("the migrations folder's path is too long: %s", strerror(errno));
-		return quiet ? 0 : EXIT_CONFIG;
-	}
-	if (found == 0 && configured && configured[0] && !quiet) {
-		log_error("the migrations folder %s (the migrations setting) does not exist or is not a folder",
-		          configured);
-		return EXIT_CONFIG;
-	}
-	if (found == 0) {
-		if (!quiet)
-			log_verbose("no migrations folder next to %s or in ./prisma: migrate skipped",
-			            plan->schema_path);
-		return 0;
-	}
-	if (migrations_folder_read(plan->folder_path, &plan->folder, error, sizeof(error)) < 0) {
-		if (!quiet)
-			log_error("%s", error);
-		return quiet ? 0 : EXIT_CONFIG;
-	}
+	if (found < 0)
+		return plan_failed(plan, EXIT_CONFIG, "the migrations folder's path is too long: %s", strerror(errno));
+	if (found == 0 && configured && configured[0])
+		return plan_failed(
+		    plan, EXIT_CONFIG,
+		    "the migrations folder %s (the migrations setting) does not exist or is not a folder", configured);
+	if (found == 0)
+		return PLAN_NO_FOLDER;
+	if (migrations_folder_read(plan->folder_path, &plan->folder, error, sizeof(error)) < 0)
+		return plan_failed(plan, EXIT_CONFIG, "%s", error);
 	if (plan->folder.count == 0) {
-		if (!quiet)
-			log_info("no migrations in %s: migrate skipped", plan->folder_path);
 		migrations_folder_release(&plan->folder);
-		return 0;
+		return PLAN_NO_MIGRATIONS;
 	}
-	return 1;
+	return PLAN_READY;
+}
+
+/* Says what a plan that is not READY means; returns 0 (nothing to migrate)
+ * or an exit code. */
+static int report_plan(enum plan_found found, const struct migrate_plan *plan)
+{
+	switch (found) {
+	case PLAN_READY:
+	case PLAN_NO_SCHEMA:
+		break;
+	case PLAN_NO_MIGRATE:
+		log_verbose("migrate skipped: no-migrate is set");
+		break;
+	case PLAN_NO_FOLDER:
+		log_verbose("no migrations folder next to %s or in ./prisma: migrate skipped", plan->schema_path);
+		break;
+	case PLAN_NO_MIGRATIONS:
+		log_info("no migrations in %s: migrate skipped", plan->folder_path);
+		break;
+	case PLAN_STOPPED:
+		return phase_report_stopped("looking for the prisma schema");
+	case PLAN_FAILED:
+		log_error("%s", plan->error);
+		return plan->exit_code;
+	}
+	return 0;
 }
 
 bool phase_migrate_creates_database(const void *arg, char *why, size_t why_size)
@@ -128,17 +159,11 @@ bool phase_migrate_creates_database(const void *arg, char *why, size_t why_size)
 	const struct invocation *invocation = arg;
 	struct migrate_plan plan = {0};
 
-	if (find_migrations(&invocation->config, NULL, &plan, true) != 1)
+	if (find_migrations(&invocation->config, NULL, &plan) != PLAN_READY)
 		return false;
 	migrations_folder_release(&plan.folder);
 	snprintf(why, why_size, "prisma migrate deploy creates it, from %s", plan.folder_path);
 	return true;
-}
-
-static bool stop_requested(void *arg)
-{
-	(void)arg;
-	return proc_pending_stop_signal() != 0;
 }
 
 /* Runs prisma migrate deploy; 0 when it succeeded, else an exit code. */
@@ -200,162 +225,108 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 	return 0;
 }
 
-/* Lines of a failed migration's logs that say nothing about the cause. */
-static bool is_boilerplate(const char *line, size_t len)
+/* Says what a verdict means, while the rows are there: SKIP as up to date
+ * (after_wait: as done by another process meanwhile), BLOCKED with the failed
+ * migration and how to repair it. Returns 0, or EXIT_MIGRATE for BLOCKED. */
+static int report_verdict(enum migrate_verdict verdict, const struct migrate_reading *reading, bool after_wait,
+                          const char *reason)
 {
-	static const char *const starts[] = {
-	    "A migration failed to apply", "Migration name:", "Database error code:", "Database error:",
-	    "external connector error",
-	};
+	const struct migrations_status *compared = &reading->compared;
 
-	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
-		if (len >= strlen(starts[i]) && strncmp(line, starts[i], strlen(starts[i])) == 0)
-			return true;
-	/* a backtrace's frames: "0: sql_schema_connector::..." */
-	const char *colon = memchr(line, ':', len);
-
-	return colon && colon > line && strspn(line, "0123456789") == (size_t)(colon - line);
-}
-
-/* Why a failed migration failed, from its logs: the database's message
- * (Prisma writes it after "Database error:"), else the first line that is
- * not boilerplate. "" when there is none. */
-static void failure_reason(const char *logs, char *out, size_t size)
-{
-	bool after_database_error = false;
-
-	out[0] = '\0';
-	for (const char *line = logs; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != '\0')) {
-		const char *text = line + strspn(line, " \t");
-		size_t len = strcspn(text, "\r\n");
-
-		if (len == 0)
-			continue;
-		if (after_database_error || !is_boilerplate(text, len)) {
-			snprintf(out, size, "%.*s", (int)(len < 300 ? len : 300), text);
-			return;
-		}
-		after_database_error = strncmp(text, "Database error:", 15) == 0 && len == 15;
-	}
-}
-
-/* The outcome of comparing: deploy (0), skip, deploy although the rows could
- * not be read, wait for a deploy in progress, or an exit code (> 0). */
-enum { COMPARED_DEPLOY = 0, COMPARED_SKIP = -1, COMPARED_UNREAD = -2, COMPARED_BUSY = -3 };
-
-/* prisma_busy: Prisma's lock is held, so an unfinished row may be a
- * migration being applied right now, not a failed one. */
-static int judge(const struct migrations_status status, bool table_found, bool after_wait, bool prisma_busy,
-                 char *reason, size_t reason_size)
-{
-	if (status.failed && prisma_busy) {
-		snprintf(reason, reason_size, "%s", status.first_failed->name);
-		return COMPARED_BUSY;
-	}
-	if (status.failed) {
-		char why[320];
-
-		failure_reason(status.first_failed->logs, why, sizeof(why));
+	switch (verdict) {
+	case MIGRATE_SKIP:
+		if (after_wait)
+			log_info("migrations were applied by another process meanwhile (%zu applied): migrate skipped",
+			         compared->applied);
+		else
+			log_info("database is up to date (%zu migration%s applied, none pending): migrate skipped",
+			         compared->applied, compared->applied == 1 ? "" : "s");
+		break;
+	case MIGRATE_BLOCKED:
 		log_error("migration %s failed earlier%s%s%s and blocks every later prisma migrate deploy: the app was "
 		          "not started; repair the database, then run `prisma migrate resolve --rolled-back %s` (or "
 		          "--applied %s if it was completed by hand)",
-		          status.first_failed->name, why[0] ? " (" : "", why, why[0] ? ")" : "",
-		          status.first_failed->name, status.first_failed->name);
+		          compared->first_failed->name, reason[0] ? " (" : "", reason, reason[0] ? ")" : "",
+		          compared->first_failed->name, compared->first_failed->name);
 		return EXIT_MIGRATE;
+	case MIGRATE_DEPLOY:
+	case MIGRATE_UNREAD:
+	case MIGRATE_BUSY:
+		break;
 	}
-	if (status.pending == 0) {
-		if (after_wait)
-			log_info("migrations were applied by another process meanwhile (%zu applied): migrate skipped",
-			         status.applied);
-		else
-			log_info("database is up to date (%zu migration%s applied, none pending): migrate skipped",
-			         status.applied, status.applied == 1 ? "" : "s");
-		return COMPARED_SKIP;
-	}
-	if (!table_found)
-		snprintf(reason, reason_size, "%zu migration%s pending, no _prisma_migrations table yet",
-		         status.pending, status.pending == 1 ? "" : "s");
-	else
-		snprintf(reason, reason_size, "%zu migration%s pending, first %s", status.pending,
-		         status.pending == 1 ? "" : "s", status.first_pending);
-	return COMPARED_DEPLOY;
+	return 0;
 }
 
-/* Reads the rows and judges them. */
-static int read_and_judge(struct pg_session *session, const struct migrate_plan *plan, bool after_wait, char *reason,
-                          size_t reason_size)
+/* Reads the rows and judges them (migrate_judge()). Returns 0 with *verdict
+ * DEPLOY, SKIP, UNREAD or BUSY and reason filled, or an exit code after
+ * logging why (BLOCKED; a stop signal). */
+static int read_and_judge(struct pg_session *session, const struct migrate_plan *plan, bool after_wait,
+                          enum migrate_verdict *verdict, char *reason, size_t reason_size)
 {
-	struct migration_row *rows;
-	size_t count;
-	bool found;
+	struct migration_row *rows = NULL;
+	size_t count = 0;
 	char error[LINE_MAX_CHARS];
-	enum pg_session_status status = pgconn_session_migrations(session, &rows, &count, &found, error, sizeof(error));
-	struct migrations_status compared;
-	bool prisma_busy = false;
-	int verdict;
+	struct migrate_reading reading = {0};
+	enum pg_session_status status =
+	    pgconn_session_migrations(session, &rows, &count, &reading.table_found, error, sizeof(error));
+	int exit_code;
 
 	if (status == PG_SESSION_STOPPED)
 		return phase_report_stopped("reading the migrations table");
 	if (status != PG_SESSION_OK) {
 		log_warning("cannot read _prisma_migrations (%s): running prisma migrate deploy to find out", error);
-		snprintf(reason, reason_size, "the migrations table could not be read");
-		return COMPARED_UNREAD;
+	} else {
+		reading.read = true;
+		migrations_compare(&plan->folder, rows, count, &reading.compared);
 	}
-	migrations_compare(&plan->folder, rows, count, &compared);
-	if (compared.failed) {
-		status = pgconn_session_lock_held(session, PRISMA_LOCK_KEY, &prisma_busy, error, sizeof(error));
+	if (reading.compared.failed) {
+		/* Prisma's lock held: an unfinished row may be a migration being
+		 * applied right now, not a failed one. */
+		status = pgconn_session_lock_held(session, PRISMA_LOCK_KEY, &reading.prisma_busy, error, sizeof(error));
 		if (status == PG_SESSION_STOPPED) {
 			migration_rows_free(rows, count);
 			return phase_report_stopped("reading the migrations table");
 		}
 	}
-	verdict = judge(compared, found, after_wait, prisma_busy, reason, reason_size);
-	migration_rows_free(rows, count);
-	return verdict;
+	*verdict = migrate_judge(&reading, reason, reason_size);
+	exit_code = report_verdict(*verdict, &reading, after_wait, reason);
+	if (reading.read)
+		migration_rows_free(rows, count);
+	return exit_code;
 }
 
-/* A wait that says so now and then. */
-struct patience {
-	int64_t started;
-	int64_t next_progress;
+/* Trying the migrate lock, for lock_wait(). */
+struct migrate_lock_try {
+	struct pg_session *session;
+	char error[LINE_MAX_CHARS]; /* FAILED: why */
 };
 
-static int report_stop_waiting(const char *what)
+static enum lock_try try_migrate_lock(void *arg)
 {
-	char during[LINE_MAX_CHARS + 32];
+	struct migrate_lock_try *try = arg;
+	bool locked = false;
+	enum pg_session_status tried =
+	    pgconn_session_try_lock(try->session, MIGRATE_LOCK_KEY, &locked, try->error, sizeof(try->error));
 
-	snprintf(during, sizeof(during), "waiting for %s", what);
-	return phase_report_stopped(during);
-}
-
-/* Sleeps LOCK_POLL_MS, saying every LOCK_PROGRESS_MS that it still waits
- * for what. Returns 0, or an exit code when a stop signal came. */
-static int pause_waiting(struct patience *patience, const char *what)
-{
-	if (loop_now_ms() >= patience->next_progress) {
-		char waited_for[32];
-
-		value_format_duration(loop_now_ms() - patience->started, waited_for, sizeof(waited_for));
-		log_info("still waiting for %s after %s", what, waited_for);
-		patience->next_progress += LOCK_PROGRESS_MS;
-	}
-	for (int slept = 0; slept < LOCK_POLL_MS; slept += 20) {
-		if (stop_requested(NULL))
-			return report_stop_waiting(what);
-		poll(NULL, 0, 20);
-	}
-	return 0;
+	if (tried == PG_SESSION_STOPPED)
+		return LOCK_TRY_STOPPED;
+	if (tried != PG_SESSION_OK)
+		return LOCK_TRY_FAILED;
+	return locked ? LOCK_TRY_TAKEN : LOCK_TRY_HELD;
 }
 
 /* Takes the migrate lock, waiting while another start holds it. Returns 0
  * with the lock (or without, after a warning, when it cannot be taken), or
  * an exit code. */
-static int take_lock(struct pg_session *session, const struct pg_target *target)
+static int take_lock(struct pg_session *session, struct loop *loop, const struct pg_target *target)
 {
-	struct patience patience = {loop_now_ms(), loop_now_ms() + LOCK_PROGRESS_MS};
+	struct migrate_lock_try try = {.session = session};
 	char what[LINE_MAX_CHARS];
-	char error[LINE_MAX_CHARS];
-	int status = 0;
+	char announce[LINE_MAX_CHARS];
+	struct lock_wait_params params = {
+	    .try_lock = try_migrate_lock, .arg = &try, .announce = announce, .what = what};
+	struct lock_wait_result result;
+	int status;
 
 	if (target->pgbouncer) {
 		/* Through a transaction pooler, a session lock would stay on a
@@ -364,25 +335,62 @@ static int take_lock(struct pg_session *session, const struct pg_target *target)
 		return 0;
 	}
 	snprintf(what, sizeof(what), "the migrate lock (database \"%.255s\")", target->dbname);
-	for (bool waited = false; status == 0; waited = true) {
-		bool locked;
-		enum pg_session_status tried =
-		    pgconn_session_try_lock(session, MIGRATE_LOCK_KEY, &locked, error, sizeof(error));
-
-		if (tried == PG_SESSION_STOPPED)
-			return report_stop_waiting(what);
-		if (tried != PG_SESSION_OK) {
-			log_warning("cannot take the migrate lock (%s): running prisma migrate deploy without it",
-			            error);
-			return 0;
-		}
-		if (locked)
-			return 0;
-		if (!waited)
-			log_info("another process is migrating database \"%s\": waiting for it", target->dbname);
-		status = pause_waiting(&patience, what);
-	}
+	snprintf(announce, sizeof(announce), "another process is migrating database \"%.255s\": waiting for it",
+	         target->dbname);
+	status = phase_lock_wait(&params, loop, what, &result);
+	if (status == 0 && result.outcome == LOCK_WAIT_FAILED)
+		log_warning("cannot take the migrate lock (%s): running prisma migrate deploy without it",
+		            try.error[0] ? try.error : strerror(result.error));
 	return status;
+}
+
+/* Reading the rows until no deploy is at work, for lock_wait(). */
+struct deploy_watch {
+	struct pg_session *session;
+	const struct migrate_plan *plan;
+	enum migrate_verdict verdict;
+	char *reason;
+	size_t reason_size;
+	int exit_code; /* FAILED: from read_and_judge(), reported */
+};
+
+static enum lock_try try_deploy_done(void *arg)
+{
+	struct deploy_watch *watch = arg;
+
+	watch->exit_code =
+	    read_and_judge(watch->session, watch->plan, true, &watch->verdict, watch->reason, watch->reason_size);
+	if (watch->exit_code != 0)
+		return LOCK_TRY_FAILED;
+	return watch->verdict == MIGRATE_BUSY ? LOCK_TRY_HELD : LOCK_TRY_TAKEN;
+}
+
+/* A deploy that does not take our lock (run by hand, or from CI) is applying
+ * the migration named by reason: waits for it to end, reading the rows again.
+ * Returns 0 with *verdict (not BUSY) and reason filled, or an exit code. */
+static int wait_for_deploy(struct pg_session *session, struct loop *loop, const struct migrate_plan *plan,
+                           enum migrate_verdict *verdict, char *reason, size_t reason_size)
+{
+	struct deploy_watch watch = {session, plan, MIGRATE_BUSY, reason, reason_size, 0};
+	char what[LINE_MAX_CHARS];
+	char announce[LINE_MAX_CHARS];
+	struct lock_wait_params params = {
+	    .try_lock = try_deploy_done, .arg = &watch, .held = true, .announce = announce, .what = what};
+	struct lock_wait_result result;
+	int status;
+
+	snprintf(announce, sizeof(announce),
+	         "migration %.255s is being applied by another process (it holds prisma's lock): waiting for it",
+	         reason);
+	snprintf(what, sizeof(what), "migration %.255s", reason);
+	status = phase_lock_wait(&params, loop, what, &result);
+	*verdict = watch.verdict;
+	if (status != 0 || result.outcome == LOCK_WAIT_TAKEN)
+		return status;
+	if (watch.exit_code != 0)
+		return watch.exit_code;
+	log_error("waiting for %s failed: %s", what, strerror(result.error));
+	return EXIT_OS_ERROR;
 }
 
 /* Connected: read the rows; when something is to be deployed, take the lock
@@ -392,30 +400,19 @@ static int migrate_connected(const struct invocation *invocation, struct loop *l
                              struct pg_session *session, const struct pg_target *target)
 {
 	char reason[LINE_MAX_CHARS];
-	int first = read_and_judge(session, plan, false, reason, sizeof(reason));
-	int status;
+	enum migrate_verdict verdict;
+	int status = read_and_judge(session, plan, false, &verdict, reason, sizeof(reason));
 
-	if (first != COMPARED_DEPLOY && first != COMPARED_UNREAD && first != COMPARED_BUSY)
-		return first;
-	status = take_lock(session, target);
-	if (status != 0)
+	if (status != 0 || verdict == MIGRATE_SKIP)
 		return status;
-	status = first == COMPARED_UNREAD ? first : read_and_judge(session, plan, true, reason, sizeof(reason));
-	if (status == COMPARED_BUSY) {
-		/* A deploy that does not take our lock (run by hand, or from
-		 * CI) is applying a migration: wait for Prisma's lock. */
-		struct patience patience = {loop_now_ms(), loop_now_ms() + LOCK_PROGRESS_MS};
-		char what[LINE_MAX_CHARS];
-
-		log_info("migration %s is being applied by another process (it holds prisma's lock): waiting for it",
-		         reason);
-		snprintf(what, sizeof(what), "migration %.255s", reason);
-		while (status == COMPARED_BUSY && (status = pause_waiting(&patience, what)) == 0)
-			status = read_and_judge(session, plan, true, reason, sizeof(reason));
-	}
-	if (status == COMPARED_DEPLOY || status == COMPARED_UNREAD)
-		status = deploy(invocation, loop, plan, reason);
-	return status;
+	status = take_lock(session, loop, target);
+	if (status == 0 && verdict != MIGRATE_UNREAD)
+		status = read_and_judge(session, plan, true, &verdict, reason, sizeof(reason));
+	if (status == 0 && verdict == MIGRATE_BUSY)
+		status = wait_for_deploy(session, loop, plan, &verdict, reason, sizeof(reason));
+	if (status != 0 || verdict == MIGRATE_SKIP)
+		return status;
+	return deploy(invocation, loop, plan, reason);
 }
 
 /* PostgreSQL: read the rows natively, deploy only when something is pending,
@@ -429,7 +426,7 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 	struct pg_session_params params = {
 	    .target = &target,
 	    .timeout_ms = config_duration_ms(config, SETTING_ATTEMPT_TIMEOUT),
-	    .should_stop = stop_requested,
+	    .should_stop = phase_stop_pending,
 	};
 	char error[LINE_MAX_CHARS];
 	char reason[LINE_MAX_CHARS];
@@ -456,7 +453,7 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 	}
 	pgconn_session_close(session);
 	pgconn_target_release(&target);
-	return status == COMPARED_SKIP ? 0 : status;
+	return status;
 }
 
 int phase_migrate(const struct invocation *invocation, struct loop *loop, const struct phase_schema *schema)
@@ -464,10 +461,11 @@ int phase_migrate(const struct invocation *invocation, struct loop *loop, const 
 	const struct config *config = &invocation->config;
 	const char *url = config_text(config, SETTING_DATABASE_URL);
 	struct migrate_plan plan = {0};
-	int status = find_migrations(config, schema, &plan, false);
+	enum plan_found found = find_migrations(config, schema, &plan);
+	int status;
 
-	if (status != 1)
-		return status;
+	if (found != PLAN_READY)
+		return report_plan(found, &plan);
 	if (!url || !url[0]) {
 		status =
 		    deploy(invocation, loop, &plan, "database-url is not set, so the database cannot be checked first");

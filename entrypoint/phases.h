@@ -1,12 +1,16 @@
 /* The phases before the app, shared by the commands that run them: each
  * unpacks the settings into its component's plain parameters and turns the
- * outcome into 0 (go on) or an exit code. One file per phase (phase-*.c). */
+ * outcome into 0 (go on) or an exit code; an int a phase function returns
+ * means nothing else (decisions on the way are enums of their own). One file
+ * per phase (phase-*.c); what they share is in phase-common.c, the client's
+ * inputs (generate and hash) in client-inputs.c. */
 #ifndef PE_PHASES_H
 #define PE_PHASES_H
 
 #include "command.h"
 #include "loop.h"
-#include "client-state.h"
+#include "client-inputs.h"
+#include "lock-wait.h"
 #include "prisma.h"
 #include "schema.h"
 
@@ -44,36 +48,23 @@ bool phase_migrate_creates_database(const void *invocation, char *why, size_t wh
  * signal is pending; arg is unused. */
 bool phase_stop_pending(void *arg);
 
-/* A stop signal is pending and ended the phase while doing what ("reading
- * the prisma schema"): logs so and returns 128+N. */
+/* Stop signal N ended the phase while doing what ("waiting for the generate
+ * lock"): logs so and returns 128+N. */
+int phase_report_stop(int stop_signal, const char *what);
+
+/* The same for the stop signal that is pending (proc_pending_stop_signal()),
+ * for a synchronous step that saw it ("reading the prisma schema"). */
 int phase_report_stopped(const char *what);
+
+/* Waits with lock_wait() on loop, at the phases' intervals (params: the
+ * try, its arg, held, announce and what; loop and intervals are set here).
+ * Returns 0 with result TAKEN or FAILED, or, stopped, 128+N after saying
+ * "stopped by SIGTERM while waiting for WAITING_FOR". */
+int phase_lock_wait(struct lock_wait_params *params, struct loop *loop, const char *waiting_for,
+                    struct lock_wait_result *result);
 
 /* The Prisma CLI could not be started (CHILD_SPAWN_FAILED): logs why and
  * returns the exit code. Not prisma's failure, so never "start anyway". */
 int phase_report_spawn_failure(const struct child_result *result, const struct prisma_cli *cli);
-
-/* The Prisma client's inputs as the settings say where to find them, and how
- * the generated client compares with them; for the generate phase and hash. */
-struct client_inputs {
-	struct schema_inputs schema;
-	char digest[65];
-	const char *record_path; /* the generate-record setting */
-	struct client_status status;
-};
-
-/* Finds the schema (the schema setting, else as Prisma does) and takes the
- * digest. Returns 0 with *found telling whether there is a schema (none, and
- * none configured, is not an error), or an exit code after logging why;
- * release with client_inputs_release() after 0 with *found. */
-int client_inputs_find(const struct config *config, struct client_inputs *inputs, bool *found);
-
-/* Fills inputs->status from the record and the generated files. Returns 0,
- * or an exit code after logging why. */
-int client_inputs_check(struct client_inputs *inputs);
-
-/* One line on why the client is stale, or that it is current. */
-void client_inputs_describe(const struct client_inputs *inputs, char *out, size_t size);
-
-void client_inputs_release(struct client_inputs *inputs);
 
 #endif

@@ -77,3 +77,15 @@ void client_state_describe(const struct client_status *status, const char *diges
 		return;
 	}
 }
+
+enum generate_verdict client_state_verdict(const struct client_status *status, const char *first_recorded, bool waited,
+                                           bool force)
+{
+	if (status->state != CLIENT_CURRENT)
+		return GENERATE_RUN;
+	if (!first_recorded)
+		return force ? GENERATE_RUN : GENERATE_CURRENT;
+	if (waited || strcmp(first_recorded, status->recorded) != 0)
+		return GENERATE_MEANWHILE;
+	return GENERATE_RUN;
+}

@@ -36,4 +36,21 @@ bool client_output_present(const char *path);
 void client_state_describe(const struct client_status *status, const char *digest, const char *record_path,
                            const char *output_path, char *out, size_t size);
 
+/* Whether the generate phase runs prisma generate. */
+enum generate_verdict {
+	GENERATE_RUN,       /* the client is stale, or force-generate is set */
+	GENERATE_CURRENT,   /* the client is current: nothing to do */
+	GENERATE_MEANWHILE, /* current, and made by another process while this one looked or waited */
+};
+
+/* The verdict on status, read first before the generate lock (first_recorded
+ * NULL), then again with it: first_recorded is then what the first read
+ * found in the record, and waited tells whether the lock was held by
+ * another process. Before the lock: CURRENT when current and not force,
+ * else RUN. With it: MEANWHILE when current and (waited, or the record
+ * changed since the first read), force or not (the other process's generate
+ * is as good as this one's); else RUN. force counts before the lock only. */
+enum generate_verdict client_state_verdict(const struct client_status *status, const char *first_recorded, bool waited,
+                                           bool force);
+
 #endif

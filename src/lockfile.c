@@ -1,7 +1,5 @@
 #include "lockfile.h"
 
-#include "proc.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -69,68 +67,11 @@ int lockfile_try(struct lockfile *lock)
 	return -1;
 }
 
-struct lock_wait {
-	struct lockfile *lock;
-	int64_t poll_ms;
-	int64_t deadline_ms; /* monotonic; 0: none */
-	int result;
-	int error;
-	int stop_signal;
-	int timer;
-};
-
-static void on_poll(struct loop *loop, void *arg)
+enum lock_try lockfile_take(void *lock)
 {
-	struct lock_wait *wait = arg;
+	int taken = lockfile_try(lock);
 
-	wait->timer = -1;
-	wait->result = lockfile_try(wait->lock);
-	wait->error = errno;
-	if (wait->result == 0 && wait->deadline_ms && loop_now_ms() >= wait->deadline_ms) {
-		wait->result = -1;
-		wait->error = ETIMEDOUT;
-	}
-	if (wait->result != 0)
-		loop_stop(loop);
-	else if ((wait->timer = loop_add_timer(loop, wait->poll_ms, on_poll, wait)) < 0) {
-		wait->result = -1;
-		wait->error = errno;
-		loop_stop(loop);
-	}
-}
-
-static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, void *arg)
-{
-	struct lock_wait *wait = arg;
-
-	if (proc_is_stop_signal((int)info->ssi_signo)) {
-		wait->stop_signal = (int)info->ssi_signo;
-		loop_stop(loop);
-	}
-}
-
-int lockfile_wait(struct lockfile *lock, struct loop *loop, int64_t poll_ms, int64_t timeout_ms, int *stop_signal)
-{
-	struct lock_wait wait = {
-	    .lock = lock, .poll_ms = poll_ms, .deadline_ms = timeout_ms > 0 ? loop_now_ms() + timeout_ms : 0};
-
-	*stop_signal = 0;
-	wait.timer = loop_add_timer(loop, 0, on_poll, &wait);
-	if (wait.timer < 0)
-		return -1;
-	loop_on_signal(loop, on_signal, &wait);
-	if (loop_run(loop) < 0) {
-		wait.result = -1;
-		wait.error = errno;
-	}
-	loop_on_signal(loop, NULL, NULL);
-	loop_cancel_timer(loop, wait.timer);
-	if (wait.stop_signal) {
-		*stop_signal = wait.stop_signal;
-		return 0;
-	}
-	errno = wait.error;
-	return wait.result;
+	return taken > 0 ? LOCK_TRY_TAKEN : taken == 0 ? LOCK_TRY_HELD : LOCK_TRY_FAILED;
 }
 
 void lockfile_release(struct lockfile *lock)

@@ -6,11 +6,10 @@
 #ifndef PE_LOCKFILE_H
 #define PE_LOCKFILE_H
 
-#include "loop.h"
+#include "lock-wait.h"
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 struct lockfile {
 	int fd; /* -1 when closed */
@@ -31,11 +30,9 @@ int lockfile_open(struct lockfile *lock, const char *path, char *error, size_t e
  * process, -1 with errno. */
 int lockfile_try(struct lockfile *lock);
 
-/* Waits on loop for the lock, trying again every poll_ms (flock cannot be
- * polled), for at most timeout_ms (0: no limit). A SIGTERM, SIGINT or SIGQUIT
- * ends the wait; other signals are ignored. Returns 1 taken, 0 stopped
- * (*stop_signal set), -1 with errno (ETIMEDOUT: still held at the end). */
-int lockfile_wait(struct lockfile *lock, struct loop *loop, int64_t poll_ms, int64_t timeout_ms, int *stop_signal);
+/* lockfile_try() as a lock_wait() try (lock-wait.h): arg is the struct
+ * lockfile; TAKEN, HELD, or FAILED with errno. */
+enum lock_try lockfile_take(void *lock);
 
 /* Whether processes started from now on inherit the lock (0, or -1 with
  * errno). A held flock belongs to the open file, so a child that inherits

@@ -202,6 +202,48 @@ static void test_describe(void **state)
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* ---- client_state_verdict: whether generate runs, from a table ---- */
+
+struct verdict_case {
+	const char *name;
+	enum client_state state;
+	const char *recorded;       /* what the record says now */
+	const char *first_recorded; /* NULL: before the lock */
+	bool waited;
+	bool force;
+	enum generate_verdict verdict;
+};
+
+static const struct verdict_case verdict_cases[] = {
+    {"before the lock: current", CLIENT_CURRENT, HEX_A, NULL, false, false, GENERATE_CURRENT},
+    {"before the lock: current, forced", CLIENT_CURRENT, HEX_A, NULL, false, true, GENERATE_RUN},
+    {"before the lock: no record", CLIENT_NO_RECORD, "", NULL, false, false, GENERATE_RUN},
+    {"before the lock: changed", CLIENT_CHANGED, HEX_B, NULL, false, false, GENERATE_RUN},
+    {"before the lock: output missing", CLIENT_OUTPUT_MISSING, HEX_A, NULL, false, false, GENERATE_RUN},
+    {"locked at once, still stale", CLIENT_CHANGED, HEX_B, HEX_B, false, false, GENERATE_RUN},
+    {"locked after a wait, still stale", CLIENT_NO_RECORD, "", "", true, false, GENERATE_RUN},
+    {"locked after a wait, now current", CLIENT_CURRENT, HEX_A, "", true, false, GENERATE_MEANWHILE},
+    {"locked after a wait, now current, forced", CLIENT_CURRENT, HEX_A, HEX_A, true, true, GENERATE_MEANWHILE},
+    {"locked at once, record written meanwhile", CLIENT_CURRENT, HEX_A, HEX_B, false, false, GENERATE_MEANWHILE},
+    {"locked at once, current as first read (forced)", CLIENT_CURRENT, HEX_A, HEX_A, false, true, GENERATE_RUN},
+    {"locked at once, output back, record as first read", CLIENT_CURRENT, HEX_A, HEX_A, false, false, GENERATE_RUN},
+};
+
+static void test_verdict_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(verdict_cases) / sizeof(verdict_cases[0]); i++) {
+		const struct verdict_case *c = &verdict_cases[i];
+		struct client_status status = {.state = c->state};
+		enum generate_verdict verdict;
+
+		snprintf(status.recorded, sizeof(status.recorded), "%s", c->recorded);
+		verdict = client_state_verdict(&status, c->first_recorded, c->waited, c->force);
+		if (verdict != c->verdict)
+			fail_msg("%s: verdict %d, expected %d", c->name, (int)verdict, (int)c->verdict);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +257,7 @@ int main(void)
 	    TEST(test_output_present_placeholders_only),
 	    TEST(test_output_present_other_generator),
 	    TEST(test_describe),
+	    cmocka_unit_test(test_verdict_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

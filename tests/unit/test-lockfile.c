@@ -1,6 +1,7 @@
 /* Unit tests for lockfile.c: creating the lock file and its folders, taking
  * the lock from two open file descriptions and from other processes, and
- * waiting for it on the loop until it is free or a stop signal comes. */
+ * waiting for it on the loop (lock_wait() with lockfile_take) until it is
+ * free or a stop signal comes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,7 +33,7 @@ struct fixture {
 	struct lockfile first;
 	struct lockfile second;
 	pid_t holder; /* a forked lock holder, or -1 */
-	/* For lockfile_wait: the loop and the signals it reads. */
+	/* For lock_wait: the loop and the signals it reads. */
 	struct loop loop;
 	sigset_t signals;
 	sigset_t old_mask;
@@ -359,7 +360,25 @@ static void test_lock_of_killed_process_is_released(void **state)
 	assert_int_equal(lockfile_try(&fx->first), 1);
 }
 
-/* ---- lockfile_wait ---- */
+/* ---- lock_wait() with lockfile_take ---- */
+
+/* Waits for lock, trying every poll_ms, with no progress line in the test's
+ * time. */
+static enum lock_wait_outcome wait_for(struct fixture *fx, struct lockfile *lock, int64_t poll_ms,
+                                       struct lock_wait_result *result)
+{
+	struct lock_wait_params params = {
+	    .loop = &fx->loop,
+	    .try_lock = lockfile_take,
+	    .arg = lock,
+	    .what = "the test's lock",
+	    .poll_ms = poll_ms,
+	    .progress_ms = 60000,
+	};
+
+	lock_wait(&params, result);
+	return result->outcome;
+}
 
 static int pending_timers(const struct loop *loop)
 {
@@ -373,14 +392,15 @@ static int pending_timers(const struct loop *loop)
 static void test_wait_free_lock(void **state)
 {
 	struct fixture *fx = *state;
-	int stop_signal = -1;
+	struct lock_wait_result result;
 	int64_t start;
 
 	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
 	start = loop_now_ms();
-	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 1000, 0, &stop_signal), 1);
+	assert_int_equal(wait_for(fx, &fx->first, 1000, &result), LOCK_WAIT_TAKEN);
 	assert_true(loop_now_ms() - start < 500);
-	assert_int_equal(stop_signal, 0);
+	assert_false(result.waited);
+	assert_int_equal(result.tries, 1);
 	assert_true(fx->first.held);
 	assert_int_equal(pending_timers(&fx->loop), 0);
 	assert_null(fx->loop.on_signal);
@@ -389,15 +409,17 @@ static void test_wait_free_lock(void **state)
 static void test_wait_until_holder_exits(void **state)
 {
 	struct fixture *fx = *state;
-	int stop_signal = -1, status;
+	struct lock_wait_result result;
 	int64_t start, waited;
+	int status;
 
 	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
 	start = loop_now_ms();
 	fx->holder = fork_holder(fx->path, 100, NULL);
-	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 10, 0, &stop_signal), 1);
+	assert_int_equal(wait_for(fx, &fx->first, 10, &result), LOCK_WAIT_TAKEN);
 	waited = loop_now_ms() - start;
-	assert_int_equal(stop_signal, 0);
+	assert_true(result.waited);
+	assert_true(result.tries > 1);
 	assert_true(fx->first.held);
 	/* Not before the holder let go, and soon after (polled every 10 ms). */
 	assert_in_range(waited, 90, 2000);
@@ -418,7 +440,7 @@ static void test_wait_stopped_by_sigterm(void **state)
 {
 	static const int sigusr1 = SIGUSR1, sigterm = SIGTERM;
 	struct fixture *fx = *state;
-	int stop_signal = -1;
+	struct lock_wait_result result;
 	int64_t start, waited;
 	sigset_t pending;
 
@@ -428,9 +450,9 @@ static void test_wait_stopped_by_sigterm(void **state)
 	assert_true(loop_add_timer(&fx->loop, 30, send_self, (void *)&sigusr1) >= 0);
 	assert_true(loop_add_timer(&fx->loop, 80, send_self, (void *)&sigterm) >= 0);
 	start = loop_now_ms();
-	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 20, 0, &stop_signal), 0);
+	assert_int_equal(wait_for(fx, &fx->first, 20, &result), LOCK_WAIT_STOPPED);
 	waited = loop_now_ms() - start;
-	assert_int_equal(stop_signal, SIGTERM);
+	assert_int_equal(result.stop_signal, SIGTERM);
 	assert_false(fx->first.held);
 	assert_in_range(waited, 70, 2000);
 	/* Both signals were taken from the signalfd, none is left pending. */
@@ -447,45 +469,25 @@ static void test_wait_stopped_by_sigterm(void **state)
 static void test_wait_stopped_by_pending_sigint(void **state)
 {
 	struct fixture *fx = *state;
-	int stop_signal = -1;
+	struct lock_wait_result result;
 
 	fx->holder = fork_holder(fx->path, -1, NULL);
 	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(kill(getpid(), SIGINT), 0);
-	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 20, 0, &stop_signal), 0);
-	assert_int_equal(stop_signal, SIGINT);
+	assert_int_equal(wait_for(fx, &fx->first, 20, &result), LOCK_WAIT_STOPPED);
+	assert_int_equal(result.stop_signal, SIGINT);
 	assert_false(fx->first.held);
-}
-
-/* A holder that keeps the lock: the wait ends at its timeout, and says so. */
-static void test_wait_times_out(void **state)
-{
-	struct fixture *fx = *state;
-	int stop_signal = -1;
-	int64_t start;
-
-	fx->holder = fork_holder(fx->path, -1, NULL);
-	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
-	start = loop_now_ms();
-	errno = 0;
-	assert_int_equal(lockfile_wait(&fx->first, &fx->loop, 20, 100, &stop_signal), -1);
-	assert_int_equal(errno, ETIMEDOUT);
-	assert_in_range(loop_now_ms() - start, 100, 2000);
-	assert_int_equal(stop_signal, 0);
-	assert_false(fx->first.held);
-	assert_int_equal(pending_timers(&fx->loop), 0);
 }
 
 static void test_wait_on_closed_file_fails(void **state)
 {
 	struct fixture *fx = *state;
 	struct lockfile lock = LOCKFILE_INIT;
-	int stop_signal = -1;
+	struct lock_wait_result result;
 
-	errno = 0;
-	assert_int_equal(lockfile_wait(&lock, &fx->loop, 20, 0, &stop_signal), -1);
-	assert_int_equal(errno, EBADF);
-	assert_int_equal(stop_signal, 0);
+	assert_int_equal(wait_for(fx, &lock, 20, &result), LOCK_WAIT_FAILED);
+	assert_int_equal(result.error, EBADF);
+	assert_false(result.waited);
 	assert_int_equal(pending_timers(&fx->loop), 0);
 }
 
@@ -507,7 +509,6 @@ int main(void)
 	    TEST(test_wait_until_holder_exits),
 	    TEST(test_wait_stopped_by_sigterm),
 	    TEST(test_wait_stopped_by_pending_sigint),
-	    TEST(test_wait_times_out),
 	    TEST(test_wait_on_closed_file_fails),
 	};
 
