@@ -186,7 +186,7 @@ valgrind-test: build/prisma-entrypoint $(HELPERS)
 	PRISMA_ENTRYPOINT_WRAPPER="$(VALGRIND)" \
 		$(PYTEST) -q tests/integration -m 'supervisor and not container'
 
-CPPCHECK := cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 \
+CPPCHECK := cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c17 \
 	--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -DPE_VERSION='"x"' -Isrc -Ientrypoint
 
 # Both flavours: the static one (PE_STATIC) compiles other code in src/dynlib.h.
