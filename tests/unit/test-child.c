@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "tree.h"
+#include "testlib.h"
 
 #include "child.h"
 #include "log.h"
@@ -43,14 +43,10 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx = FIXTURE_TREE_NEW(struct fixture, "child");
 
 	if (!fx)
 		return -1;
-	if (tree_make(fx->dir, sizeof(fx->dir), "child") < 0) {
-		free(fx);
-		return -1;
-	}
 	snprintf(fx->ready, sizeof(fx->ready), "%s/ready", fx->dir);
 	snprintf(fx->pid_file, sizeof(fx->pid_file), "%s/leftover.pid", fx->dir);
 	snprintf(fx->record, sizeof(fx->record), "%s/record", fx->dir);
@@ -61,10 +57,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	int rc = tree_remove(fx->dir);
 
-	free(fx);
-	return rc;
+	return fixture_tree_free(fx, fx->dir);
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -158,8 +152,9 @@ static int read_pid_file(const char *path)
 }
 
 /* In the forked process: signals as main sets them, then the runs. */
-static void run_scenario_child(const struct scenario *scenario, int report_fd, int log_fd)
+static void run_scenario_child(const void *arg, int report_fd, int log_fd)
 {
+	const struct scenario *scenario = arg;
 	struct outcome outcome = {0};
 	struct proc_signals signals;
 	struct loop loop;
@@ -226,65 +221,16 @@ static void run_scenario_child(const struct scenario *scenario, int report_fd, i
  * outcome->log. */
 static void run_scenario(const struct scenario *scenario, struct outcome *outcome)
 {
-	FILE *log = tmpfile();
-	struct pollfd pfd;
-	int fds[2], status;
-	size_t used = 0, log_len;
-	pid_t pid;
-
-	assert_non_null(log);
-	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		run_scenario_child(scenario, fds[1], fileno(log));
-	}
-	close(fds[1]);
-	memset(outcome, 0, sizeof(*outcome));
-	pfd = (struct pollfd){.fd = fds[0], .events = POLLIN};
-	while (used < sizeof(*outcome)) {
-		int ready = poll(&pfd, 1, SCENARIO_LIMIT_MS);
-		ssize_t n;
-
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready <= 0) {
-			kill(pid, SIGKILL);
-			break;
-		}
-		n = read(fds[0], (char *)outcome + used, sizeof(*outcome) - used);
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	rewind(log);
-	log_len = fread(outcome->log, 1, sizeof(outcome->log) - 1, log);
-	outcome->log[log_len] = '\0';
-	fclose(log);
-	if (used != sizeof(*outcome) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		print_message("log:\n%s", outcome->log);
-		fail_msg("the scenario process failed (%s, wait status 0x%x)",
-		         used == sizeof(*outcome) ? "reported" : "no report: hung or crashed", (unsigned)status);
-	}
+	fork_and_report(run_scenario_child, scenario, outcome, sizeof(*outcome), outcome->log, sizeof(outcome->log),
+	                SCENARIO_LIMIT_MS, "scenario");
 }
 
 #define EXPECT(oc, cond)                                                                                               \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			print_message("start %d (errno %d), rc %d, outcome %d, status %d, stop %d, elapsed %lld ms; "  \
-			              "log:\n%s",                                                                      \
-			              (oc)->start_rc, (oc)->start_errno, (oc)->rc, (int)(oc)->result.outcome,          \
-			              (oc)->result.status, (oc)->result.stop_signal, (long long)(oc)->elapsed_ms,      \
-			              (oc)->log);                                                                      \
-			fail_msg("expected: %s", #cond);                                                               \
-		}                                                                                                      \
-	} while (0)
+	EXPECT_SHOWING(cond,                                                                                           \
+	               "start %d (errno %d), rc %d, outcome %d, status %d, stop %d, elapsed %lld ms; "                 \
+	               "log:\n%s",                                                                                     \
+	               (oc)->start_rc, (oc)->start_errno, (oc)->rc, (int)(oc)->result.outcome, (oc)->result.status,    \
+	               (oc)->result.stop_signal, (long long)(oc)->elapsed_ms, (oc)->log)
 
 /* What every run must leave: nothing unreaped, the loop as it was. */
 static void expect_clean_end(const struct outcome *o)

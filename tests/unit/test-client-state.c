@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "tree.h"
+#include "testlib.h"
 
 #include "client-state.h"
 
@@ -30,14 +30,10 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx = FIXTURE_TREE_NEW(struct fixture, "client-state");
 
 	if (!fx)
 		return -1;
-	if (tree_make(fx->dir, sizeof(fx->dir), "client-state") < 0) {
-		free(fx);
-		return -1;
-	}
 	snprintf(fx->record, sizeof(fx->record), "%s/record", fx->dir);
 	snprintf(fx->output, sizeof(fx->output), "%s/client", fx->dir);
 	*state = fx;
@@ -47,19 +43,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	int rc = tree_remove(fx->dir);
 
-	free(fx);
-	return rc;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *file = fopen(path, "w");
-
-	assert_non_null(file);
-	fputs(text, file);
-	assert_int_equal(fclose(file), 0);
+	return fixture_tree_free(fx, fx->dir);
 }
 
 static void write_record(const struct fixture *fx, const char *hex)
@@ -67,7 +52,7 @@ static void write_record(const struct fixture *fx, const char *hex)
 	char text[128];
 
 	snprintf(text, sizeof(text), "digest %s\nschema prisma/schema.prisma\n", hex);
-	write_file(fx->record, text);
+	write_text(fx->record, text);
 }
 
 static void add_output_file(const struct fixture *fx, const char *name)
@@ -76,7 +61,7 @@ static void add_output_file(const struct fixture *fx, const char *name)
 
 	mkdir(fx->output, 0755);
 	snprintf(path, sizeof(path), "%s/%s", fx->output, name);
-	write_file(path, "x\n");
+	write_text(path, "x\n");
 }
 
 static void test_no_record(void **state)

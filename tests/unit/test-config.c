@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "tree.h"
+#include "testlib.h"
 
 #include "config.h"
 #include "value.h"
@@ -35,13 +35,12 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx = FIXTURE_TREE_NEW(struct fixture, "config");
 
 	if (!fx)
 		return -1;
-	if (!getcwd(fx->old_cwd, sizeof(fx->old_cwd)) || tree_make(fx->dir, sizeof(fx->dir), "config") < 0 ||
-	    chdir(fx->dir) < 0) {
-		free(fx);
+	if (!getcwd(fx->old_cwd, sizeof(fx->old_cwd)) || chdir(fx->dir) < 0) {
+		fixture_tree_free(fx, fx->dir);
 		return -1;
 	}
 	config_init(&fx->config);
@@ -56,22 +55,12 @@ static int teardown(void **state)
 
 	config_release(&fx->config);
 	config_errors_release(&fx->errors);
-	if (chdir(fx->old_cwd) < 0 || tree_remove(fx->dir) < 0)
+	if (chdir(fx->old_cwd) < 0)
 		rc = -1;
-	free(fx);
-	return rc;
+	return fixture_tree_free(fx, fx->dir) < 0 ? -1 : rc;
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
-
-static void write_file(const char *path, const char *content)
-{
-	FILE *file = fopen(path, "w");
-
-	assert_non_null(file);
-	assert_int_equal(fputs(content, file) >= 0, 1);
-	assert_int_equal(fclose(file), 0);
-}
 
 static void dump_errors(const struct config_errors *errors)
 {
@@ -503,7 +492,7 @@ static void test_file_values_land(void **state)
 	struct fixture *fx = *state;
 	struct config *c = &fx->config;
 
-	write_file("a.ini", "; a comment\n"
+	write_text("a.ini", "; a comment\n"
 	                    "[log]\n"
 	                    "log-level = debug\n"
 	                    "log-format=json\n"
@@ -535,7 +524,7 @@ static void test_file_partial_keeps_defaults(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[run]\nexec = yes\nexec = no\n");
+	write_text("a.ini", "[run]\nexec = yes\nexec = no\n");
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_no_errors(&fx->errors);
 	/* The last of repeated keys wins. */
@@ -549,7 +538,7 @@ static void test_file_quoted_values(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[run]\n"
+	write_text("a.ini", "[run]\n"
 	                    "stop-timeout = \"500ms\"\n"
 	                    "signal-target = \"group\"\n"
 	                    "[database]\n"
@@ -570,7 +559,7 @@ static void test_file_inline_comment(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[run]\nstop-timeout = 3s ; three seconds\n");
+	write_text("a.ini", "[run]\nstop-timeout = 3s ; three seconds\n");
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_no_errors(&fx->errors);
 	assert_string_equal(config_text(&fx->config, SETTING_STOP_TIMEOUT), "3s");
@@ -580,7 +569,7 @@ static void test_file_with_bom_and_crlf(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "\xef\xbb\xbf[run]\r\nexec = true\r\nstop-timeout = 1m\r\n");
+	write_text("a.ini", "\xef\xbb\xbf[run]\r\nexec = true\r\nstop-timeout = 1m\r\n");
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_no_errors(&fx->errors);
 	assert_value(&fx->config, SETTING_EXEC, "true", SOURCE_FILE, "a.ini:2");
@@ -591,7 +580,7 @@ static void test_file_bad_value(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[run]\nexec = yes\nstop-timeout = soon\n");
+	write_text("a.ini", "[run]\nexec = yes\nstop-timeout = soon\n");
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_error_count(&fx->errors, 1);
 	assert_error(&fx->errors, "a.ini:3", "stop-timeout", "soon");
@@ -603,7 +592,7 @@ static void test_file_unknown_section(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[rnu]\n"
+	write_text("a.ini", "[rnu]\n"
 	                    "exec = yes\n"
 	                    "stop-timeout = 1s\n"
 	                    "[servers]\n"
@@ -626,7 +615,7 @@ static void test_file_empty_unknown_section(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[run]\nexec = yes\n[ lgo ]\n");
+	write_text("a.ini", "[run]\nexec = yes\n[ lgo ]\n");
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_error_count(&fx->errors, 1);
 	assert_error(&fx->errors, "a.ini:3", "unknown section", "[lgo]", "did you mean [log]");
@@ -636,7 +625,7 @@ static void test_file_unknown_key(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[run]\n"
+	write_text("a.ini", "[run]\n"
 	                    "stop-timout = 1s\n"
 	                    "[log]\n"
 	                    "log-levl = debug\n"
@@ -654,7 +643,7 @@ static void test_file_typo_in_wrong_section(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[log]\nstop-timout = 1s\n");
+	write_text("a.ini", "[log]\nstop-timout = 1s\n");
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_error_count(&fx->errors, 1);
 	assert_error(&fx->errors, "a.ini:2", "stop-timout", "stop-timeout", "[run]");
@@ -664,7 +653,7 @@ static void test_file_key_in_wrong_section(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[log]\nstop-timeout = 1s\n[run]\nlog-level = debug\n");
+	write_text("a.ini", "[log]\nstop-timeout = 1s\n[run]\nlog-level = debug\n");
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_error_count(&fx->errors, 2);
 	assert_error(&fx->errors, "a.ini:2", "'stop-timeout'", "[run]", "[log]");
@@ -677,7 +666,7 @@ static void test_file_key_outside_sections(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "exec = yes\nport = 80\n[run]\nstop-timeout = 1s\n");
+	write_text("a.ini", "exec = yes\nport = 80\n[run]\nstop-timeout = 1s\n");
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_error_count(&fx->errors, 2);
 	assert_error(&fx->errors, "a.ini:1", "'exec'", "[run]");
@@ -690,8 +679,8 @@ static void test_file_config_key_not_allowed(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("other.ini", "[run]\nexec = yes\n");
-	write_file("a.ini", "[run]\nconfig = other.ini\n");
+	write_text("other.ini", "[run]\nexec = yes\n");
+	write_text("a.ini", "[run]\nconfig = other.ini\n");
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_error_count(&fx->errors, 1);
 	assert_error(&fx->errors, "a.ini:2", "'config'");
@@ -703,7 +692,7 @@ static void test_file_syntax_error(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[run]\nexec = yes\nthis is not a setting\nstop-timeout = 4s\n");
+	write_text("a.ini", "[run]\nexec = yes\nthis is not a setting\nstop-timeout = 4s\n");
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_error_count(&fx->errors, 1);
 	assert_error(&fx->errors, "a.ini:3");
@@ -716,7 +705,7 @@ static void test_file_bad_section_header(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[run\nexec = yes\n");
+	write_text("a.ini", "[run\nexec = yes\n");
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_true(fx->errors.count >= 1);
 	assert_error(&fx->errors, "a.ini:1");
@@ -733,7 +722,7 @@ static void test_file_long_line(void **state)
 	snprintf(url, sizeof(url), "postgres://u:p@h/%0*d", 250 - 32, 0);
 	used = (size_t)snprintf(content, sizeof(content), "[database]\ndatabase-url = %s\n[run]\nexec = yes\n", url);
 	assert_true(used < sizeof(content));
-	write_file("a.ini", content);
+	write_text("a.ini", content);
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_error_count(&fx->errors, 1);
 	assert_error(&fx->errors, "a.ini:2", "longer than");
@@ -749,7 +738,7 @@ static void test_file_long_last_line_without_newline(void **state)
 	char content[1024];
 
 	snprintf(content, sizeof(content), "[run]\nexec = yes\n[database]\ndatabase-url = postgres://h/%0*d", 300, 0);
-	write_file("a.ini", content);
+	write_text("a.ini", content);
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_error_count(&fx->errors, 1);
 	assert_error(&fx->errors, "a.ini:4", "longer than");
@@ -767,7 +756,7 @@ static void test_file_line_just_under_the_limit(void **state)
 	snprintf(line, sizeof(line), "database-url = postgres://h/%0*d", 190 - prefix, 0);
 	assert_int_equal(strlen(line), 190);
 	snprintf(content, sizeof(content), "[database]\n%s\n", line);
-	write_file("a.ini", content);
+	write_text("a.ini", content);
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_no_errors(&fx->errors);
 	assert_string_equal(config_text(&fx->config, SETTING_DATABASE_URL), line + strlen("database-url = "));
@@ -777,7 +766,7 @@ static void test_file_several_errors_all_reported(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[run]\n"
+	write_text("a.ini", "[run]\n"
 	                    "stop-timeout = soon\n"
 	                    "exec = yes\n"
 	                    "[rnu]\n"
@@ -836,9 +825,9 @@ static void test_file_from_flag_beats_env(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("flag.ini", "[run]\nstop-timeout = 1s\n");
-	write_file("env.ini", "[run]\nstop-timeout = 2s\nexec = yes\n");
-	write_file("prisma-entrypoint.ini", "[log]\nlog-level = debug\n");
+	write_text("flag.ini", "[run]\nstop-timeout = 1s\n");
+	write_text("env.ini", "[run]\nstop-timeout = 2s\nexec = yes\n");
+	write_text("prisma-entrypoint.ini", "[log]\nlog-level = debug\n");
 	config_load(&fx->config, "flag.ini", ENV("PRISMA_ENTRYPOINT_CONFIG=env.ini"), &fx->errors);
 	assert_no_errors(&fx->errors);
 	assert_value(&fx->config, SETTING_CONFIG, "flag.ini", SOURCE_FLAG, "--config");
@@ -851,8 +840,8 @@ static void test_file_from_env(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("env.ini", "[run]\nstop-timeout = 2s\n");
-	write_file("prisma-entrypoint.ini", "[log]\nlog-level = debug\n");
+	write_text("env.ini", "[run]\nstop-timeout = 2s\n");
+	write_text("prisma-entrypoint.ini", "[log]\nlog-level = debug\n");
 	config_load(&fx->config, NULL, ENV("PATH=/bin", "PRISMA_ENTRYPOINT_CONFIG=env.ini"), &fx->errors);
 	assert_no_errors(&fx->errors);
 	assert_value(&fx->config, SETTING_CONFIG, "env.ini", SOURCE_ENV, "PRISMA_ENTRYPOINT_CONFIG");
@@ -873,7 +862,7 @@ static void test_file_default_in_cwd(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("prisma-entrypoint.ini", "[log]\nlog-level = debug\n");
+	write_text("prisma-entrypoint.ini", "[log]\nlog-level = debug\n");
 	config_load(&fx->config, NULL, ENV("PATH=/bin"), &fx->errors);
 	assert_no_errors(&fx->errors);
 	assert_string_equal(config_text(&fx->config, SETTING_CONFIG), "prisma-entrypoint.ini");
@@ -884,7 +873,7 @@ static void test_file_default_when_env_empty(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("prisma-entrypoint.ini", "[run]\nexec = yes\n");
+	write_text("prisma-entrypoint.ini", "[run]\nexec = yes\n");
 	config_load(&fx->config, NULL, ENV("PRISMA_ENTRYPOINT_CONFIG="), &fx->errors);
 	assert_no_errors(&fx->errors);
 	assert_string_equal(config_text(&fx->config, SETTING_CONFIG), "prisma-entrypoint.ini");
@@ -979,7 +968,7 @@ static void test_env_empty_is_unset(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[run]\nstop-timeout = 2s\n");
+	write_text("a.ini", "[run]\nstop-timeout = 2s\n");
 	config_load(&fx->config, "a.ini",
 	            ENV("PRISMA_ENTRYPOINT_STOP_TIMEOUT=", "PRISMA_ENTRYPOINT_EXEC=", "PRISMA_ENTRYPOINT_DATABASE_URL=",
 	                "DATABASE_URL=postgres://a/x", "PRISMA_ENTRYPOINT_DATABASE_URL_FILE="),
@@ -995,7 +984,7 @@ static void test_env_secret_file(void **state)
 	struct fixture *fx = *state;
 	const struct setting_value *value = &fx->config.values[SETTING_DATABASE_URL];
 
-	write_file("secret", "postgres://u:s3cret@db/app\n");
+	write_text("secret", "postgres://u:s3cret@db/app\n");
 	config_load(&fx->config, NULL, ENV("PRISMA_ENTRYPOINT_DATABASE_URL_FILE=secret"), &fx->errors);
 	assert_no_errors(&fx->errors);
 	assert_string_equal(value->text, "postgres://u:s3cret@db/app");
@@ -1008,7 +997,7 @@ static void test_env_secret_file_alias_and_crlf(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("secret", "postgres://u:p@db/app\r\n");
+	write_text("secret", "postgres://u:p@db/app\r\n");
 	config_load(&fx->config, NULL, ENV("DATABASE_URL_FILE=secret"), &fx->errors);
 	assert_no_errors(&fx->errors);
 	assert_string_equal(config_text(&fx->config, SETTING_DATABASE_URL), "postgres://u:p@db/app");
@@ -1019,7 +1008,7 @@ static void test_env_secret_file_without_newline(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("secret", "postgres://h/d");
+	write_text("secret", "postgres://h/d");
 	config_load(&fx->config, NULL, ENV("PRISMA_ENTRYPOINT_DATABASE_URL_FILE=secret"), &fx->errors);
 	assert_no_errors(&fx->errors);
 	assert_string_equal(config_text(&fx->config, SETTING_DATABASE_URL), "postgres://h/d");
@@ -1029,7 +1018,7 @@ static void test_env_prefixed_file_beats_alias(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("secret", "postgres://b/y\n");
+	write_text("secret", "postgres://b/y\n");
 	config_load(&fx->config, NULL, ENV("DATABASE_URL=postgres://a/x", "PRISMA_ENTRYPOINT_DATABASE_URL_FILE=secret"),
 	            &fx->errors);
 	assert_no_errors(&fx->errors);
@@ -1050,7 +1039,7 @@ static void test_env_variable_and_file_conflict(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("secret", "postgres://b/y\n");
+	write_text("secret", "postgres://b/y\n");
 	config_load(&fx->config, NULL,
 	            ENV("PRISMA_ENTRYPOINT_DATABASE_URL=postgres://a/x", "PRISMA_ENTRYPOINT_DATABASE_URL_FILE=secret"),
 	            &fx->errors);
@@ -1063,7 +1052,7 @@ static void test_env_alias_and_file_conflict(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("secret", "postgres://b/y\n");
+	write_text("secret", "postgres://b/y\n");
 	config_load(&fx->config, NULL, ENV("DATABASE_URL=postgres://a/x", "DATABASE_URL_FILE=secret"), &fx->errors);
 	assert_error_count(&fx->errors, 1);
 	assert_error(&fx->errors, "DATABASE_URL ", "DATABASE_URL_FILE");
@@ -1089,7 +1078,7 @@ static void test_env_file_variant_only_for_secrets(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("t", "2s\n");
+	write_text("t", "2s\n");
 	config_load(&fx->config, NULL, ENV("PRISMA_ENTRYPOINT_STOP_TIMEOUT_FILE=t"), &fx->errors);
 	assert_error_count(&fx->errors, 1);
 	assert_error(&fx->errors, "PRISMA_ENTRYPOINT_STOP_TIMEOUT_FILE");
@@ -1100,8 +1089,8 @@ static void test_env_known_names_are_not_unknown(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "");
-	write_file("secret", "postgres://h/d\n");
+	write_text("a.ini", "");
+	write_text("secret", "postgres://h/d\n");
 	config_load(&fx->config, NULL,
 	            ENV("PRISMA_ENTRYPOINT_CONFIG=a.ini", "PRISMA_ENTRYPOINT_LOG_LEVEL=info",
 	                "PRISMA_ENTRYPOINT_LOG_FORMAT=text", "PRISMA_ENTRYPOINT_STOP_TIMEOUT=8s",
@@ -1119,7 +1108,7 @@ static void test_list_grows_within_a_layer(void **state)
 	struct fixture *fx = *state;
 	char **items;
 
-	write_file("a.ini", "[wait]\nwait = tcp://a:1, unix:///s\nwait = file:///f\n");
+	write_text("a.ini", "[wait]\nwait = tcp://a:1, unix:///s\nwait = file:///f\n");
 	config_load(&fx->config, "a.ini", NO_ENV, &fx->errors);
 	assert_int_equal(fx->errors.count, 0);
 	assert_int_equal(config_list(&fx->config, SETTING_WAIT, &items), 3);
@@ -1150,7 +1139,7 @@ static void test_precedence(void **state)
 	struct fixture *fx = *state;
 	struct config *c = &fx->config;
 
-	write_file("a.ini", "[log]\n"
+	write_text("a.ini", "[log]\n"
 	                    "log-level = debug\n"
 	                    "log-format = json\n"
 	                    "[run]\n"
@@ -1179,7 +1168,7 @@ static void test_bad_env_keeps_file_value(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file("a.ini", "[run]\nstop-timeout = 2s\n");
+	write_text("a.ini", "[run]\nstop-timeout = 2s\n");
 	config_load(&fx->config, "a.ini", ENV("PRISMA_ENTRYPOINT_STOP_TIMEOUT=later"), &fx->errors);
 	assert_error_count(&fx->errors, 1);
 	assert_value(&fx->config, SETTING_STOP_TIMEOUT, "2s", SOURCE_FILE, "a.ini:2");
@@ -1222,7 +1211,7 @@ static void test_print_sources_and_redaction(void **state)
 	struct config *c = &fx->config;
 	char *text;
 
-	write_file("a.ini", "[run]\nstop-timeout = 2s\n");
+	write_text("a.ini", "[run]\nstop-timeout = 2s\n");
 	config_load(c, "a.ini",
 	            ENV("PRISMA_ENTRYPOINT_LOG_LEVEL=debug", "DATABASE_URL=postgres://user:hunter2@db:5432/app"),
 	            &fx->errors);
@@ -1287,13 +1276,13 @@ static void test_print_config_file_from_env_and_default(void **state)
 	struct config other;
 	char *text;
 
-	write_file("e.ini", "");
+	write_text("e.ini", "");
 	config_load(&fx->config, NULL, ENV("PRISMA_ENTRYPOINT_CONFIG=e.ini"), &fx->errors);
 	text = print_config(&fx->config);
 	assert_non_null(strstr(text, "; config file: e.ini (env PRISMA_ENTRYPOINT_CONFIG)\n"));
 	free(text);
 
-	write_file("prisma-entrypoint.ini", "");
+	write_text("prisma-entrypoint.ini", "");
 	config_init(&other);
 	config_load(&other, NULL, NO_ENV, &fx->errors);
 	text = print_config(&other);
@@ -1308,7 +1297,7 @@ static void test_print_secret_from_file_variable(void **state)
 	struct fixture *fx = *state;
 	char *text;
 
-	write_file("secret", "postgres://admin:topsecret@h/d\n");
+	write_text("secret", "postgres://admin:topsecret@h/d\n");
 	config_load(&fx->config, NULL, ENV("PRISMA_ENTRYPOINT_DATABASE_URL_FILE=secret"), &fx->errors);
 	assert_no_errors(&fx->errors);
 	text = print_config(&fx->config);
@@ -1343,12 +1332,12 @@ static void test_print_reads_back(void **state)
 	struct config back;
 	char *text;
 
-	write_file("a.ini", "[run]\nstop-timeout = 1500ms\nsignal-target = group\n");
+	write_text("a.ini", "[run]\nstop-timeout = 1500ms\nsignal-target = group\n");
 	config_load(c, "a.ini", ENV("PRISMA_ENTRYPOINT_LOG_FORMAT=json", "PRISMA_ENTRYPOINT_EXEC=yes"), &fx->errors);
 	assert_int_equal(config_set(c, SETTING_LOG_LEVEL, "quiet", SOURCE_FLAG, "-q", &fx->errors), 0);
 	assert_no_errors(&fx->errors);
 	text = print_config(c);
-	write_file("printed.ini", text);
+	write_text("printed.ini", text);
 	free(text);
 
 	config_init(&back);

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "tree.h"
+#include "testlib.h"
 
 #include "http.h"
 #include "loop.h"
@@ -30,8 +30,6 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const proxy_variables[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
                                               "all_proxy",  "ALL_PROXY",  "no_proxy",    "NO_PROXY"};

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include "lock-wait.h"
 #include "loop.h"
 
@@ -29,14 +31,6 @@ struct fixture {
 	char output[4096]; /* what the wait logged */
 };
 
-static void drain_signals(const sigset_t *signals)
-{
-	struct timespec no_wait = {0, 0};
-
-	while (sigtimedwait(signals, NULL, &no_wait) > 0)
-		;
-}
-
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
@@ -45,12 +39,7 @@ static int setup(void **state)
 		return -1;
 	/* As main does: the signals blocked before the loop exists, so that
 	 * they queue for its signalfd. */
-	sigemptyset(&fx->signals);
-	sigaddset(&fx->signals, SIGTERM);
-	sigaddset(&fx->signals, SIGINT);
-	sigaddset(&fx->signals, SIGQUIT);
-	sigaddset(&fx->signals, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &fx->signals, &fx->old_mask) < 0 || loop_init(&fx->loop, &fx->signals) < 0) {
+	if (stop_signals_block(&fx->signals, &fx->old_mask) < 0 || loop_init(&fx->loop, &fx->signals) < 0) {
 		free(fx);
 		return -1;
 	}
@@ -65,8 +54,7 @@ static int teardown(void **state)
 
 	alarm(0);
 	loop_release(&fx->loop);
-	drain_signals(&fx->signals);
-	sigprocmask(SIG_SETMASK, &fx->old_mask, NULL);
+	stop_signals_restore(&fx->signals, &fx->old_mask);
 	free(fx);
 	return 0;
 }
@@ -208,7 +196,7 @@ static void test_wait_table(void **state)
 		if (pending_timers(&fx->loop) != 0 || fx->loop.on_signal)
 			fail_msg("%s: the loop is left with a timer or a signal handler", c->name);
 		/* A stop signal a try saw is still pending, for the caller. */
-		drain_signals(&fx->signals);
+		signals_drain(&fx->signals);
 	}
 }
 

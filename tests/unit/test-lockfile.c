@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "tree.h"
+#include "testlib.h"
 
 #include "lockfile.h"
 #include "loop.h"
@@ -41,26 +41,17 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx = FIXTURE_TREE_NEW(struct fixture, "lockfile");
 
 	if (!fx)
 		return -1;
-	if (tree_make(fx->dir, sizeof(fx->dir), "lockfile") < 0) {
-		free(fx);
-		return -1;
-	}
 	snprintf(fx->path, sizeof(fx->path), "%s/locks/generate.lock", fx->dir);
 	fx->first = (struct lockfile)LOCKFILE_INIT;
 	fx->second = (struct lockfile)LOCKFILE_INIT;
 	fx->holder = -1;
 	/* As main does: the stop signals blocked before the loop exists, so
 	 * that they queue for its signalfd. */
-	sigemptyset(&fx->signals);
-	sigaddset(&fx->signals, SIGTERM);
-	sigaddset(&fx->signals, SIGINT);
-	sigaddset(&fx->signals, SIGQUIT);
-	sigaddset(&fx->signals, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &fx->signals, &fx->old_mask) < 0 || loop_init(&fx->loop, &fx->signals) < 0) {
+	if (stop_signals_block(&fx->signals, &fx->old_mask) < 0 || loop_init(&fx->loop, &fx->signals) < 0) {
 		free(fx);
 		return -1;
 	}
@@ -72,8 +63,6 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	struct timespec no_wait = {0, 0};
-	int rc;
 
 	alarm(0);
 	if (fx->holder > 0) {
@@ -84,30 +73,11 @@ static int teardown(void **state)
 	lockfile_release(&fx->first);
 	lockfile_release(&fx->second);
 	loop_release(&fx->loop);
-	/* Nothing sent by a failed test may stay pending when unblocked. */
-	while (sigtimedwait(&fx->signals, NULL, &no_wait) > 0)
-		;
-	sigprocmask(SIG_SETMASK, &fx->old_mask, NULL);
-	rc = tree_remove(fx->dir);
-	free(fx);
-	return rc;
+	stop_signals_restore(&fx->signals, &fx->old_mask);
+	return fixture_tree_free(fx, fx->dir);
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static void assert_one_line(const char *error)
-{
-	assert_true(error[0] != '\0');
-	assert_null(strchr(error, '\n'));
-}
 
 /* ---- a lock holder in another process ---- */
 

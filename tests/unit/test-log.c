@@ -6,6 +6,8 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include "log.h"
 
 #include <ctype.h>
@@ -14,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- capturing stderr ---- */
 

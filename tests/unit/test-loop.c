@@ -6,6 +6,8 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include "loop.h"
 
 #include <errno.h>
@@ -33,14 +35,6 @@ static int teardown(void **state)
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 static sigset_t empty_set(void)
 {

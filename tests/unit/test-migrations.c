@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "tree.h"
+#include "testlib.h"
 
 #include "migrations.h"
 
@@ -28,16 +28,12 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx = FIXTURE_TREE_NEW(struct fixture, "migrations");
 
 	if (!fx)
 		return -1;
 	if (!getcwd(fx->old_cwd, sizeof(fx->old_cwd))) {
-		free(fx);
-		return -1;
-	}
-	if (tree_make(fx->dir, sizeof(fx->dir), "migrations") < 0) {
-		free(fx);
+		fixture_tree_free(fx, fx->dir);
 		return -1;
 	}
 	*state = fx;
@@ -49,10 +45,9 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 	int rc = 0;
 
-	if (chdir(fx->old_cwd) < 0 || tree_remove(fx->dir) < 0)
+	if (chdir(fx->old_cwd) < 0)
 		rc = -1;
-	free(fx);
-	return rc;
+	return fixture_tree_free(fx, fx->dir) < 0 ? -1 : rc;
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -138,12 +133,6 @@ static void join_names(const struct migrations_folder *folder, char *out, size_t
 		used += (size_t)snprintf(out + used, size - used, "%s%s", used ? " " : "", folder->names[i]);
 		assert_true(used < size);
 	}
-}
-
-static void assert_one_line(const char *error)
-{
-	assert_true(error[0] != '\0');
-	assert_null(strchr(error, '\n'));
 }
 
 /* ---- migrations_folder_read ---- */

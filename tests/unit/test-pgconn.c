@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "tree.h"
+#include "testlib.h"
 
 #include "pgconn.h"
 
@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 /* Always added: Prisma never uses GSSAPI encryption, and the server should
  * see who is knocking. */
 #define DEFAULTS "gssencmode=disable|fallback_application_name=prisma-entrypoint"

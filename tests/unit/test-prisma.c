@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "tree.h"
+#include "testlib.h"
 
 #include "loop.h"
 #include "prisma.h"
@@ -34,8 +34,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
 /* The variables the tests change; put back as they were after each test. */
 static const char *const saved_names[] = {
     "PATH", "NVM_DIR", "CHECKPOINT_DISABLE", "PRISMA_HIDE_UPDATE_MESSAGE", "DATABASE_URL", "PE_TEST_MARK"};
@@ -52,22 +50,14 @@ struct fixture {
 	struct loop loop;
 };
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx = FIXTURE_TREE_NEW(struct fixture, "prisma");
 
 	if (!fx)
 		return -1;
-	if (!getcwd(fx->old_cwd, sizeof(fx->old_cwd)) || tree_make(fx->dir, sizeof(fx->dir), "prisma") < 0) {
-		free(fx);
+	if (!getcwd(fx->old_cwd, sizeof(fx->old_cwd))) {
+		fixture_tree_free(fx, fx->dir);
 		return -1;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(saved_names); i++) {
@@ -96,10 +86,9 @@ static int teardown(void **state)
 			unsetenv(saved_names[i]);
 		free(fx->saved[i]);
 	}
-	if (chdir(fx->old_cwd) < 0 || tree_remove(fx->dir) < 0)
+	if (chdir(fx->old_cwd) < 0)
 		rc = -1;
-	free(fx);
-	return rc;
+	return fixture_tree_free(fx, fx->dir) < 0 ? -1 : rc;
 }
 
 /* As main does: every signal blocked before the loop exists, so that they
@@ -204,12 +193,6 @@ static void set_path(const struct fixture *fx, const char *rels)
 static void enter_dir(const struct fixture *fx)
 {
 	assert_int_equal(chdir(fx->dir), 0);
-}
-
-static void assert_one_line(const char *error)
-{
-	assert_true(error[0] != '\0');
-	assert_null(strchr(error, '\n'));
 }
 
 #define assert_contains(text, part)                                                                                    \
@@ -898,16 +881,11 @@ static void run_release(struct run *run)
 
 /* Shows what the CLI printed when an expectation fails. */
 #define EXPECT(run, cond)                                                                                              \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			print_message("rc %d, outcome %d, status %d, failed %d, elapsed %lld ms\nstdout: \"%s\"\n"     \
-			              "stderr: \"%s\"\n",                                                              \
-			              (run)->rc, (int)(run)->result.outcome, (run)->result.status,                     \
-			              (int)(run)->result.failed, (long long)(run)->result.elapsed_ms, (run)->out,      \
-			              (run)->err);                                                                     \
-			fail_msg("expected: %s", #cond);                                                               \
-		}                                                                                                      \
-	} while (0)
+	EXPECT_SHOWING(cond,                                                                                           \
+	               "rc %d, outcome %d, status %d, failed %d, elapsed %lld ms\nstdout: \"%s\"\n"                    \
+	               "stderr: \"%s\"\n",                                                                             \
+	               (run)->rc, (int)(run)->result.outcome, (run)->result.status, (int)(run)->result.failed,         \
+	               (long long)(run)->result.elapsed_ms, (run)->out, (run)->err)
 
 /* What every run must leave: the loop as it was, no descriptor open. */
 static void expect_clean(const struct fixture *fx, const struct run *run)

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "tree.h"
+#include "testlib.h"
 
 #include "proc.h"
 
@@ -33,13 +33,13 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx = FIXTURE_TREE_NEW(struct fixture, "proc");
 	const char *path = getenv("PATH");
 
 	if (!fx)
 		return -1;
-	if (!getcwd(fx->old_cwd, sizeof(fx->old_cwd)) || tree_make(fx->dir, sizeof(fx->dir), "proc") < 0) {
-		free(fx);
+	if (!getcwd(fx->old_cwd, sizeof(fx->old_cwd))) {
+		fixture_tree_free(fx, fx->dir);
 		return -1;
 	}
 	fx->old_path = path ? strdup(path) : NULL;
@@ -59,10 +59,9 @@ static int teardown(void **state)
 	else
 		unsetenv("PATH");
 	free(fx->old_path);
-	if (chdir(fx->old_cwd) < 0 || tree_remove(fx->dir) < 0)
+	if (chdir(fx->old_cwd) < 0)
 		rc = -1;
-	free(fx);
-	return rc;
+	return fixture_tree_free(fx, fx->dir) < 0 ? -1 : rc;
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "tree.h"
+#include "testlib.h"
 
 #include "record.h"
 
@@ -34,14 +34,10 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx = FIXTURE_TREE_NEW(struct fixture, "record");
 
 	if (!fx)
 		return -1;
-	if (tree_make(fx->dir, sizeof(fx->dir), "record") < 0) {
-		free(fx);
-		return -1;
-	}
 	snprintf(fx->path, sizeof(fx->path), "%s/record", fx->dir);
 	*state = fx;
 	return 0;
@@ -50,25 +46,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	int rc;
 
 	/* A failed read-only test must not leave a folder root cannot list. */
 	chmod(fx->dir, 0755);
-	rc = tree_remove(fx->dir);
-	free(fx);
-	return rc;
+	return fixture_tree_free(fx, fx->dir);
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *file = fopen(path, "w");
-
-	assert_non_null(file);
-	assert_true(fputs(text, file) >= 0);
-	assert_int_equal(fclose(file), 0);
-}
 
 /* The whole file at path, or fails the test. */
 static void read_text(const char *path, char *out, size_t size)
@@ -101,12 +85,6 @@ static void list_dir(const char *dir, char *out, size_t size)
 	}
 	free(entries);
 	assert_true(used < size);
-}
-
-static void assert_one_line(const char *error)
-{
-	assert_true(error[0] != '\0');
-	assert_null(strchr(error, '\n'));
 }
 
 /* ---- record_read ---- */

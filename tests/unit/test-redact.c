@@ -6,12 +6,12 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include "redact.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct {
 	const char *text;

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "tree.h"
+#include "testlib.h"
 
 #include "schema.h"
 
@@ -22,8 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Every test gets a fresh temporary directory: the project's working
  * directory, given to schema_find() as base_dir. */
 struct fixture {
@@ -34,14 +32,10 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx = FIXTURE_TREE_NEW(struct fixture, "schema");
 
 	if (!fx)
 		return -1;
-	if (tree_make(fx->dir, sizeof(fx->dir), "schema") < 0) {
-		free(fx);
-		return -1;
-	}
 	*state = fx;
 	return 0;
 }

@@ -6,11 +6,11 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include "spell.h"
 
 #include <string.h>
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const setting_names[] = {"config", "log-level",     "log-format",  "stop-timeout",
                                             "exec",   "signal-target", "database-url"};

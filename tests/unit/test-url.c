@@ -6,6 +6,8 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include "url.h"
 
 #include <errno.h>
@@ -14,9 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_HOSTS    4
-#define MAX_PARAMS   8
+#define MAX_HOSTS  4
+#define MAX_PARAMS 8
 
 struct expected_host {
 	const char *name;

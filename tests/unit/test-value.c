@@ -6,14 +6,14 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include "value.h"
 
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A value the parsers never produce, to see that a rejection leaves *out alone. */
 #define UNTOUCHED (-424242LL)
