@@ -189,14 +189,20 @@ valgrind-test: build/prisma-entrypoint $(HELPERS)
 CPPCHECK := cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c17 \
 	--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -DPE_VERSION='"x"' -Isrc -Ientrypoint
 
+# The Python tests: black formats (pyproject.toml), flake8 lints (.flake8).
+PY_FORMAT := black -q
+
 # Both flavours: the static one (PE_STATIC) compiles other code in src/dynlib.h.
 lint:
 	$(CPPCHECK) src entrypoint
 	$(CPPCHECK) -DPE_STATIC src entrypoint
 	clang-format --dry-run -Werror src/*.[ch] entrypoint/*.[ch] tests/unit/*.[ch] tests/integration/helpers/*.c tests/fuzz/*.[ch]
+	$(PY_FORMAT) --check --diff tests
+	flake8 tests
 
 format:
 	clang-format -i src/*.[ch] entrypoint/*.[ch] tests/unit/*.[ch] tests/integration/helpers/*.c tests/fuzz/*.[ch]
+	$(PY_FORMAT) tests
 
 # Rewrites the README's generated blocks from the binary's own tables.
 readme: build/prisma-entrypoint

@@ -7,7 +7,7 @@ packages=(
 	gcc make pkg-config
 	libpq-dev libcurl4-openssl-dev libinih-dev libssl-dev
 	libcmocka-dev python3-pytest python3-pexpect
-	valgrind cppcheck clang-format clang libclang-rt-14-dev libfuzzer-14-dev
+	valgrind cppcheck clang-format clang libclang-rt-14-dev libfuzzer-14-dev black flake8
 	util-linux procps postgresql postgresql-client openssl
 	tini dumb-init hyperfine wait-for-it
 	podman runc

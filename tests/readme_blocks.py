@@ -10,8 +10,7 @@ TOPICS = ("settings", "exit-codes")
 
 
 def generated(binary, topic):
-    return subprocess.run([binary, "help", "--markdown", topic], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run([binary, "help", "--markdown", topic], check=True, capture_output=True, text=True).stdout
 
 
 def block_pattern(topic):

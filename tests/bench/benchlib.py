@@ -56,7 +56,9 @@ def arg_parser(doc):
     build/prisma-entrypoint, or $PRISMA_ENTRYPOINT_BIN); the script adds its own options, then
     add_out()."""
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
-    ap.add_argument("--binary", default=os.environ.get("PRISMA_ENTRYPOINT_BIN", str(REPO / "build" / "prisma-entrypoint")))
+    ap.add_argument(
+        "--binary", default=os.environ.get("PRISMA_ENTRYPOINT_BIN", str(REPO / "build" / "prisma-entrypoint"))
+    )
     return ap
 
 
@@ -123,10 +125,13 @@ def tool_version(argv, env=None, cwd=None, timeout=30):
 
 
 def run_checked(argv, env, cwd, what, timeout=120):
-    p = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
+    p = subprocess.run(
+        argv, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout, stdin=subprocess.DEVNULL
+    )
     if p.returncode != 0:
-        raise BenchError(f"{what}: `{shlex.join(argv)}` exited {p.returncode}:\n{(p.stdout + p.stderr).strip()[-3000:]}")
+        raise BenchError(
+            f"{what}: `{shlex.join(argv)}` exited {p.returncode}:\n{(p.stdout + p.stderr).strip()[-3000:]}"
+        )
     return p
 
 
@@ -173,8 +178,10 @@ def time_stats(command, times):
 def hyperfine(commands, env, cwd, runs, warmup):
     """hyperfine_results() summarised: name -> time_stats()."""
     argv = dict(commands)
-    return {res["command"]: time_stats(argv[res["command"]], res["times"])
-            for res in hyperfine_results(commands, env, cwd, runs, warmup)}
+    return {
+        res["command"]: time_stats(argv[res["command"]], res["times"])
+        for res in hyperfine_results(commands, env, cwd, runs, warmup)
+    }
 
 
 def runs_text(runs):
@@ -189,8 +196,10 @@ def timing_table(rows, width):
     """rows: [(name, time_stats())], a line each under a header; names padded to `width`."""
     say(f"{'':<{width}} {'mean ms':>9} {'± sd':>8} {'median':>9} {'min':>9} {'max':>9} {'runs':>5}")
     for name, row in rows:
-        say(f"{name:<{width}} {ms(row['mean_s']):>9} {ms(row['stddev_s']):>8} {ms(row['median_s']):>9} "
-            f"{ms(row['min_s']):>9} {ms(row['max_s']):>9} {row['runs']:>5}")
+        say(
+            f"{name:<{width}} {ms(row['mean_s']):>9} {ms(row['stddev_s']):>8} {ms(row['median_s']):>9} "
+            f"{ms(row['min_s']):>9} {ms(row['max_s']):>9} {row['runs']:>5}"
+        )
 
 
 def noisy(rows, trust="the medians"):
@@ -198,8 +207,10 @@ def noisy(rows, trust="the medians"):
     warning that says to trust `trust` when there are any."""
     names = [name for name, row in rows if row["stddev_s"] > 0.5 * row["mean_s"]]
     if names:
-        say(f"warning: noisy timings (sd > half the mean) for {', '.join(names)}: other load on this machine? "
-            f"Trust {trust}, or run again.")
+        say(
+            f"warning: noisy timings (sd > half the mean) for {', '.join(names)}: other load on this machine? "
+            f"Trust {trust}, or run again."
+        )
     return names
 
 

@@ -64,8 +64,10 @@ def measure_skip(binary, env, work, runs, warmup):
     pe_run = [str(binary), "run", "--no-wait", "--no-migrate", "--", TRUE]
     first = run_checked(pe_run, env, app, "the first start (generate)")
     if GENERATED not in first.stderr:
-        raise BenchError(f"the first start did not generate the client (no '{GENERATED}' line): is the generate "
-                         f"phase built in?\n{first.stderr.strip()[-2000:]}")
+        raise BenchError(
+            f"the first start did not generate the client (no '{GENERATED}' line): is the generate "
+            f"phase built in?\n{first.stderr.strip()[-2000:]}"
+        )
     second = run_checked(pe_run, env, app, "the second start (skip)")
     if SKIPPED not in second.stderr:
         raise BenchError(f"the second start did not skip (no '{SKIPPED}' line):\n{second.stderr.strip()[-2000:]}")
@@ -148,8 +150,10 @@ def measure_digest(binary, env, work, runs, warmup, files, kib):
     if listed != count:
         raise BenchError(f"`hash` of the big schema lists {listed} files, {count} were written:\n{out[-2000:]}")
     run_checked(cmd_small, env, empty, "hash of the fixture schema")
-    commands = [(f"hash, {size / 1e6:.1f} MB in {count} files", cmd_big),
-                (f"hash, fixture schema ({small.stat().st_size} bytes)", cmd_small)]
+    commands = [
+        (f"hash, {size / 1e6:.1f} MB in {count} files", cmd_big),
+        (f"hash, fixture schema ({small.stat().st_size} bytes)", cmd_small),
+    ]
     say(f"hyperfine: {' vs '.join(shlex.join(c) for _, c in commands)}")
     timing = hyperfine(commands, env, empty, runs, warmup)
     return timing, {"files": count, "bytes": size, "folder_layout": "main.prisma + models/NNN.prisma"}
@@ -161,9 +165,11 @@ def measure_digest(binary, env, work, runs, warmup, files, kib):
 
 
 def report(meta, skip, digest, schema):
-    say(f"generate benchmark: hyperfine -N, {meta['warmup']} warmup, "
+    say(
+        f"generate benchmark: hyperfine -N, {meta['warmup']} warmup, "
         f"{benchlib.runs_text(meta['runs'])} per command; {meta['cpus']} CPUs, "
-        f"kernel {meta['kernel']}, node {meta['versions']['node']}, prisma {meta['versions']['prisma']}")
+        f"kernel {meta['kernel']}, node {meta['versions']['node']}, prisma {meta['versions']['prisma']}"
+    )
     benchlib.timing_table([*skip.items(), *digest.items()], 44)
     (pe_name, pe), (npx_name, npx) = list(skip.items())
     ratio = npx["mean_s"] / pe["mean_s"] if pe["mean_s"] > 0 else None
@@ -172,34 +178,56 @@ def report(meta, skip, digest, schema):
     digest_s = big["mean_s"] - small["mean_s"]
     digest_med_s = big["median_s"] - small["median_s"]
     targets = {
-        "skip_vs_npx_ratio": {"target_min": TARGET_RATIO_MIN, "measured": ratio,
-                              "met": ratio is not None and ratio >= TARGET_RATIO_MIN},
-        "digest_2mb_ms": {"target_max": TARGET_DIGEST_MS, "measured": round(digest_s * 1000, 3),
-                          "met": digest_s * 1000 < TARGET_DIGEST_MS},
+        "skip_vs_npx_ratio": {
+            "target_min": TARGET_RATIO_MIN,
+            "measured": ratio,
+            "met": ratio is not None and ratio >= TARGET_RATIO_MIN,
+        },
+        "digest_2mb_ms": {
+            "target_max": TARGET_DIGEST_MS,
+            "measured": round(digest_s * 1000, 3),
+            "met": digest_s * 1000 < TARGET_DIGEST_MS,
+        },
     }
 
     def met(t):
         return "met" if t["met"] else "NOT met"
 
     t1, t2 = targets["skip_vs_npx_ratio"], targets["digest_2mb_ms"]
-    say(f"start with a current client: {ms(pe['mean_s'])} ms vs npx prisma generate {ms(npx['mean_s'])} ms: "
+    say(
+        f"start with a current client: {ms(pe['mean_s'])} ms vs npx prisma generate {ms(npx['mean_s'])} ms: "
         f"{'n/a' if ratio is None else f'{ratio:.0f}x'} faster (medians: "
-        f"{'n/a' if mratio is None else f'{mratio:.0f}x'})")
-    say(f"digest of {schema['bytes'] / 1e6:.1f} MB in {schema['files']} files: {ms(digest_s)} ms "
+        f"{'n/a' if mratio is None else f'{mratio:.0f}x'})"
+    )
+    say(
+        f"digest of {schema['bytes'] / 1e6:.1f} MB in {schema['files']} files: {ms(digest_s)} ms "
         f"(mean of the big hash {ms(big['mean_s'])} ms - small {ms(small['mean_s'])} ms; medians: "
-        f"{ms(digest_med_s)} ms)")
-    say(f"target: >= {TARGET_RATIO_MIN}x faster than npx prisma generate: {met(t1)} "
+        f"{ms(digest_med_s)} ms)"
+    )
+    say(
+        f"target: >= {TARGET_RATIO_MIN}x faster than npx prisma generate: {met(t1)} "
         f"({'n/a' if ratio is None else f'{ratio:.0f}x'}); 2 MB digest < {TARGET_DIGEST_MS} ms: {met(t2)} "
-        f"({digest_s * 1000:.2f} ms; the whole `hash` run {ms(big['mean_s'])} ms)")
+        f"({digest_s * 1000:.2f} ms; the whole `hash` run {ms(big['mean_s'])} ms)"
+    )
     noisy = benchlib.noisy([*skip.items(), *digest.items()])
-    return {"skip_vs_npx_ratio": ratio, "skip_vs_npx_median_ratio": mratio, "digest_s": digest_s,
-            "digest_median_s": digest_med_s, "noisy": noisy, "targets": targets}
+    return {
+        "skip_vs_npx_ratio": ratio,
+        "skip_vs_npx_median_ratio": mratio,
+        "digest_s": digest_s,
+        "digest_median_s": digest_med_s,
+        "noisy": noisy,
+        "targets": targets,
+    }
 
 
 def main():
     ap = benchlib.arg_parser(__doc__)
-    ap.add_argument("--runs", type=int, default=0,
-                    help=f"hyperfine runs per command (default: hyperfine's own, {benchlib.DEFAULT_RUNS})")
+    ap.add_argument(
+        "--runs",
+        type=int,
+        default=0,
+        help=f"hyperfine runs per command (default: hyperfine's own, {benchlib.DEFAULT_RUNS})",
+    )
     ap.add_argument("--warmup", type=int, default=2, help="hyperfine warmup runs per command (default 2)")
     ap.add_argument("--schema-files", type=int, default=200, help="model files of the big schema (default 200)")
     ap.add_argument("--schema-kib", type=int, default=2048, help="size of the big schema in KiB (default 2048)")
@@ -215,8 +243,9 @@ def main():
         with tempfile.TemporaryDirectory(prefix="pe-bench-generate-") as tmp:
             work = Path(tmp)
             skip, versions, cache = measure_skip(binary, env, work, args.runs, args.warmup)
-            digest, schema = measure_digest(binary, env, work, args.runs, args.warmup, args.schema_files,
-                                            args.schema_kib)
+            digest, schema = measure_digest(
+                binary, env, work, args.runs, args.warmup, args.schema_files, args.schema_kib
+            )
         meta = {
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "runs": args.runs,

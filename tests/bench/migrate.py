@@ -64,8 +64,10 @@ DEPLOYED = "running prisma migrate deploy"
 UP_TO_DATE = "database is up to date"
 STATUS_UP_TO_DATE = "Database schema is up to date"  # `prisma migrate status` with nothing pending
 DEPLOY_NOTHING = "No pending migrations to apply"  # `prisma migrate deploy` with nothing pending
-ROWS_SQL = ("SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count "
-            "FROM _prisma_migrations ORDER BY started_at, id")
+ROWS_SQL = (
+    "SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count "
+    "FROM _prisma_migrations ORDER BY started_at, id"
+)
 FINISHED_SQL = "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL"
 
 
@@ -87,8 +89,16 @@ def run_timed(argv, env, cwd, what, marker, timeout=120):
     """Run argv once (in a session of its own), timing when a line containing `marker` appeared on its
     output and when it exited. Returns (output, seconds to the marker or None, seconds to the exit)."""
     t0 = time.monotonic()
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                         env=env, cwd=cwd, text=True, start_new_session=True)
+    p = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=cwd,
+        text=True,
+        start_new_session=True,
+    )
 
     def kill():
         try:
@@ -114,8 +124,9 @@ def run_timed(argv, env, cwd, what, marker, timeout=120):
     exited = time.monotonic() - t0
     out = "".join(lines)
     if exited >= timeout:
-        raise BenchError(f"{what}: `{shlex.join(argv)}` still running after {timeout} s, killed:\n"
-                         f"{out.strip()[-2000:]}")
+        raise BenchError(
+            f"{what}: `{shlex.join(argv)}` still running after {timeout} s, killed:\n" f"{out.strip()[-2000:]}"
+        )
     if rc != 0:
         raise BenchError(f"{what}: `{shlex.join(argv)}` exited {rc}:\n{out.strip()[-3000:]}")
     return out, seen, exited
@@ -141,23 +152,31 @@ def measure(binary, work, runs, warmup, deploy_runs, deploy_warmup):
 
         first = run_checked(pe_run, env, app, "the first start (migrate deploy)", timeout=180)
         if DEPLOYED not in first.stderr:
-            raise BenchError(f"the first start did not deploy (no '{DEPLOYED}' line): is the migrate phase "
-                             f"built in?\n{first.stderr.strip()[-2000:]}")
+            raise BenchError(
+                f"the first start did not deploy (no '{DEPLOYED}' line): is the migrate phase "
+                f"built in?\n{first.stderr.strip()[-2000:]}"
+            )
         if finished_rows(cluster) != 1:
-            raise BenchError(f"after the first start _prisma_migrations has not exactly one finished row:\n"
-                             f"{migration_rows(cluster)}")
+            raise BenchError(
+                f"after the first start _prisma_migrations has not exactly one finished row:\n"
+                f"{migration_rows(cluster)}"
+            )
         second = run_checked(pe_run, env, app, "the second start (up to date)")
         if UP_TO_DATE not in second.stderr:
-            raise BenchError(f"the second start did not find the database up to date (no '{UP_TO_DATE}' "
-                             f"line):\n{second.stderr.strip()[-2000:]}")
+            raise BenchError(
+                f"the second start did not find the database up to date (no '{UP_TO_DATE}' "
+                f"line):\n{second.stderr.strip()[-2000:]}"
+            )
         rows_before = migration_rows(cluster)
 
         status = ["/bin/sh", "-c", f"npx prisma migrate status && {TRUE}"]
         deploy = ["/bin/sh", "-c", f"npx prisma migrate deploy && {TRUE}"]
         out = run_checked(status, env, app, "npx prisma migrate status")
         if STATUS_UP_TO_DATE not in out.stdout + out.stderr:
-            raise BenchError(f"`npx prisma migrate status` does not say '{STATUS_UP_TO_DATE}':\n"
-                             f"{(out.stdout + out.stderr).strip()[-2000:]}")
+            raise BenchError(
+                f"`npx prisma migrate status` does not say '{STATUS_UP_TO_DATE}':\n"
+                f"{(out.stdout + out.stderr).strip()[-2000:]}"
+            )
         say("one `npx prisma migrate deploy` to check it (about 11 s here: it lingers after its work) ...")
         out, done_s, exit_s = run_timed(deploy, env, app, "npx prisma migrate deploy", DEPLOY_NOTHING)
         if done_s is None:
@@ -168,22 +187,31 @@ def measure(binary, work, runs, warmup, deploy_runs, deploy_warmup):
         say(f"hyperfine: {' vs '.join(shlex.join(c) for _, c in commands)} in {app}")
         timing = hyperfine(commands, env, app, runs, warmup)
         dcommands = [("npx prisma migrate deploy", deploy)]
-        say(f"hyperfine: {shlex.join(deploy)}, {deploy_runs} runs, {deploy_warmup} warmup "
-            f"(about {11 * (deploy_runs + deploy_warmup)} s)")
+        say(
+            f"hyperfine: {shlex.join(deploy)}, {deploy_runs} runs, {deploy_warmup} warmup "
+            f"(about {11 * (deploy_runs + deploy_warmup)} s)"
+        )
         timing.update(hyperfine(dcommands, env, app, deploy_runs, deploy_warmup))
 
         finished = finished_rows(cluster)
         rows_after = migration_rows(cluster)
         if finished != 1 or rows_after != rows_before:
-            raise BenchError(f"_prisma_migrations changed during the measurement ({finished} finished rows):\n"
-                             f"before:\n{rows_before}after:\n{rows_after}")
+            raise BenchError(
+                f"_prisma_migrations changed during the measurement ({finished} finished rows):\n"
+                f"before:\n{rows_before}after:\n{rows_after}"
+            )
         third = run_checked(pe_run, env, app, "the start after the measurement")
         if UP_TO_DATE not in third.stderr or DEPLOYED in third.stderr:
-            raise BenchError(f"the start after the measurement did not find the database up to date:\n"
-                             f"{third.stderr.strip()[-2000:]}")
+            raise BenchError(
+                f"the start after the measurement did not find the database up to date:\n"
+                f"{third.stderr.strip()[-2000:]}"
+            )
         versions = {**benchlib.node_versions(app, env), "postgresql": cluster.psql("SHOW server_version").strip()}
-        checks = {"finished_rows_after": finished, "rows_unchanged": True,
-                  "entrypoint_after": next((line for line in third.stderr.splitlines() if UP_TO_DATE in line), "")}
+        checks = {
+            "finished_rows_after": finished,
+            "rows_unchanged": True,
+            "entrypoint_after": next((line for line in third.stderr.splitlines() if UP_TO_DATE in line), ""),
+        }
         return timing, linger, versions, checks, str(npm_app.cache_root())
 
 
@@ -201,11 +229,13 @@ def fmt_ratio(r):
 
 
 def report(meta, timing, linger):
-    say(f"migrate benchmark: hyperfine -N, {meta['warmup']} warmup, "
+    say(
+        f"migrate benchmark: hyperfine -N, {meta['warmup']} warmup, "
         f"{benchlib.runs_text(meta['runs'])} per command "
         f"(deploy: {meta['deploy_runs']} runs, {meta['deploy_warmup']} warmup); {meta['cpus']} CPUs, "
         f"kernel {meta['kernel']}, node {meta['versions']['node']}, prisma {meta['versions']['prisma']}, "
-        f"PostgreSQL {meta['versions']['postgresql']}")
+        f"PostgreSQL {meta['versions']['postgresql']}"
+    )
     benchlib.timing_table(timing.items(), 34)
     (pe_name, pe), (st_name, st), (de_name, de) = list(timing.items())
     ratios = {
@@ -214,16 +244,20 @@ def report(meta, timing, linger):
         "deploy_vs_entrypoint": ratio(de["mean_s"], pe["mean_s"]),
         "deploy_vs_entrypoint_median": ratio(de["median_s"], pe["median_s"]),
     }
-    say(f"up-to-date start: {ms(pe['mean_s'])} ms; npx prisma migrate status {ms(st['mean_s'])} ms: "
+    say(
+        f"up-to-date start: {ms(pe['mean_s'])} ms; npx prisma migrate status {ms(st['mean_s'])} ms: "
         f"{fmt_ratio(ratios['status_vs_entrypoint'])} slower (medians: "
         f"{fmt_ratio(ratios['status_vs_entrypoint_median'])}); npx prisma migrate deploy {ms(de['mean_s'])} ms: "
         f"{fmt_ratio(ratios['deploy_vs_entrypoint'])} slower (medians: "
-        f"{fmt_ratio(ratios['deploy_vs_entrypoint_median'])})")
+        f"{fmt_ratio(ratios['deploy_vs_entrypoint_median'])})"
+    )
     ratios["deploy_work_done_vs_entrypoint"] = ratio(linger["work_done_s"], pe["mean_s"])
-    say(f"deploy's check run: its result printed after {ms(linger['work_done_s'])} ms "
+    say(
+        f"deploy's check run: its result printed after {ms(linger['work_done_s'])} ms "
         f"({fmt_ratio(ratios['deploy_work_done_vs_entrypoint'])} the up-to-date start), exited after "
         f"{ms(linger['exited_s'])} ms: it lingered {ms(linger['linger_s'])} ms on an open handle, a property of "
-        f"this setup (WebAssembly schema engine), not of the product")
+        f"this setup (WebAssembly schema engine), not of the product"
+    )
     say("target: an up-to-date start does not start Node at all; no numeric target, the ratios are reported")
     noisy = benchlib.noisy(timing.items())
     return {"ratios": ratios, "noisy": noisy}
@@ -231,12 +265,17 @@ def report(meta, timing, linger):
 
 def main():
     ap = benchlib.arg_parser(__doc__)
-    ap.add_argument("--runs", type=int, default=0,
-                    help="hyperfine runs of the entrypoint and of migrate status (default: hyperfine's own, "
-                         f"{benchlib.DEFAULT_RUNS})")
+    ap.add_argument(
+        "--runs",
+        type=int,
+        default=0,
+        help="hyperfine runs of the entrypoint and of migrate status (default: hyperfine's own, "
+        f"{benchlib.DEFAULT_RUNS})",
+    )
     ap.add_argument("--warmup", type=int, default=2, help="hyperfine warmup runs of those two (default 2)")
-    ap.add_argument("--deploy-runs", type=int, default=3,
-                    help="hyperfine runs of migrate deploy, ~11 s each here (default 3)")
+    ap.add_argument(
+        "--deploy-runs", type=int, default=3, help="hyperfine runs of migrate deploy, ~11 s each here (default 3)"
+    )
     ap.add_argument("--deploy-warmup", type=int, default=0, help="hyperfine warmup runs of migrate deploy (default 0)")
     benchlib.add_out(ap, "migrate")
     args = ap.parse_args()
@@ -247,8 +286,9 @@ def main():
     try:
         check_tools(binary)
         with tempfile.TemporaryDirectory(prefix="pe-bench-migrate-") as tmp:
-            timing, linger, versions, checks, cache = measure(binary, Path(tmp), args.runs, args.warmup,
-                                                              args.deploy_runs, args.deploy_warmup)
+            timing, linger, versions, checks, cache = measure(
+                binary, Path(tmp), args.runs, args.warmup, args.deploy_runs, args.deploy_warmup
+            )
         env = clean_env(npm_app.DUMMY_DATABASE_URL)
         meta = {
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -261,8 +301,10 @@ def main():
             "hyperfine": tool_version(["hyperfine", "--version"], env),
             "binary": str(binary),
             "npm_cache": cache,
-            "env": {k: ("<the bench database>" if k == "DATABASE_URL" else npm_app.PRISMA_ENV[k])
-                    for k in sorted(npm_app.PRISMA_ENV)},
+            "env": {
+                k: ("<the bench database>" if k == "DATABASE_URL" else npm_app.PRISMA_ENV[k])
+                for k in sorted(npm_app.PRISMA_ENV)
+            },
             "versions": {"prisma-entrypoint": tool_version([str(binary), "--version"], env), **versions},
             "checks": checks,
         }

@@ -12,8 +12,9 @@ Measures, in one run on one machine:
       npm cache) against a database of a throwaway PostgreSQL cluster, with the database up, the
       client generated and the one migration applied, `X run -- /bin/true` with every phase on (a
       real login and SELECT 1, the digest against the record, _prisma_migrations read natively),
-      both builds side by side, and the instructions one such start executes (callgrind). Before and after, each build must say "generate skipped" and
-      "migrate skipped" for that start, so a start that did work fails the benchmark.
+      both builds side by side, and the instructions one such start executes (callgrind). Before
+      and after, each build must say "generate skipped" and "migrate skipped" for that start, so a
+      start that did work fails the benchmark.
 
 Prints a table and writes build/bench/static.json. Targets from issue 9, reported on the last lines
 and in the JSON, not enforced: size under 5 MB (stretch 4 MB); (b) no slower than the dynamic build
@@ -88,8 +89,9 @@ def assert_skipped(argv, env, app, what):
     out = run_checked(argv, env, app, what)
     missing = [s for s in SKIPPED if s not in out.stderr]
     if missing or "ready after" not in out.stderr:
-        raise BenchError(f"{what}: not a warm start (no {', '.join(missing) or 'ready line'}):\n"
-                         f"{out.stderr.strip()[-2000:]}")
+        raise BenchError(
+            f"{what}: not a warm start (no {', '.join(missing) or 'ready line'}):\n" f"{out.stderr.strip()[-2000:]}"
+        )
 
 
 def instruction_count(argv, env, cwd):
@@ -97,8 +99,9 @@ def instruction_count(argv, env, cwd):
     whatever else the machine does), or None without valgrind."""
     if shutil.which("valgrind") is None:
         return None
-    p = run_checked(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv], env, cwd,
-                    f"callgrind {argv[0]}")
+    p = run_checked(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv], env, cwd, f"callgrind {argv[0]}"
+    )
     found = re.search(r"Collected : (\d+)", p.stderr)
     if not found:
         raise BenchError(f"callgrind printed no count:\n{p.stderr.strip()[-1000:]}")
@@ -110,8 +113,10 @@ def measure_app(dynamic, static, runs, warmup, work):
         env = benchlib.npm_env({**npm_app.PRISMA_ENV, "DATABASE_URL": cluster.url(database=DATABASE)}, drop=("PG",))
         say("the first start generates and deploys (about 12 s here: deploy lingers after its work) ...")
         run_checked([str(dynamic), "run", "--", TRUE], env, app, "the first start", timeout=180)
-        commands = [(f"prisma-entrypoint {kind} (warm start)", [str(binary), "run", "--", TRUE])
-                    for kind, binary in (("dynamic", dynamic), ("static", static))]
+        commands = [
+            (f"prisma-entrypoint {kind} (warm start)", [str(binary), "run", "--", TRUE])
+            for kind, binary in (("dynamic", dynamic), ("static", static))
+        ]
         for name, argv in commands:
             assert_skipped(argv, env, app, name)
         say(f"hyperfine: X run -- /bin/true in {app}, {benchlib.runs_text(runs)} per command")
@@ -128,8 +133,10 @@ def ratio(a, b):
 
 
 def report(sizes, true_timing, app_timing, instructions):
-    say(f"size: static {sizes['static']['bytes']} bytes ({sizes['static']['shared_objects']} shared objects), "
-        f"dynamic {sizes['dynamic']['bytes']} bytes + {sizes['dynamic']['shared_objects']} shared objects")
+    say(
+        f"size: static {sizes['static']['bytes']} bytes ({sizes['static']['shared_objects']} shared objects), "
+        f"dynamic {sizes['dynamic']['bytes']} bytes + {sizes['dynamic']['shared_objects']} shared objects"
+    )
     benchlib.timing_table(true_timing.items(), 32)
     base = true_timing["/bin/true"]["mean_s"]
     overhead = {name: row["mean_s"] - base for name, row in true_timing.items() if name != "/bin/true"}
@@ -138,26 +145,34 @@ def report(sizes, true_timing, app_timing, instructions):
     results = {
         "overhead_s": overhead,
         "static_vs_tini_static": ratio(static_over, overhead["tini-static"]),
-        "static_vs_dynamic_true": ratio(true_timing["prisma-entrypoint static"]["mean_s"],
-                                        true_timing["prisma-entrypoint dynamic"]["mean_s"]),
-        "static_vs_dynamic_true_median": ratio(true_timing["prisma-entrypoint static"]["median_s"],
-                                               true_timing["prisma-entrypoint dynamic"]["median_s"]),
+        "static_vs_dynamic_true": ratio(
+            true_timing["prisma-entrypoint static"]["mean_s"], true_timing["prisma-entrypoint dynamic"]["mean_s"]
+        ),
+        "static_vs_dynamic_true_median": ratio(
+            true_timing["prisma-entrypoint static"]["median_s"], true_timing["prisma-entrypoint dynamic"]["median_s"]
+        ),
     }
     (_, dyn), (_, sta) = list(app_timing.items())
     results["static_vs_dynamic_warm_start"] = ratio(sta["mean_s"], dyn["mean_s"])
     results["static_vs_dynamic_warm_start_median"] = ratio(sta["median_s"], dyn["median_s"])
-    say(f"-- /bin/true overhead: static {ms(static_over)} ms, dynamic "
+    say(
+        f"-- /bin/true overhead: static {ms(static_over)} ms, dynamic "
         f"{ms(overhead['prisma-entrypoint dynamic'])} ms, tini-static {ms(overhead['tini-static'])} ms: static "
         f"{results['static_vs_tini_static']:.2f}x tini-static's; static/dynamic start-to-exit "
-        f"{results['static_vs_dynamic_true']:.2f} (medians {results['static_vs_dynamic_true_median']:.2f})")
-    say(f"warm start of the fixture app: static {ms(sta['mean_s'])} ms, dynamic {ms(dyn['mean_s'])} ms: "
+        f"{results['static_vs_dynamic_true']:.2f} (medians {results['static_vs_dynamic_true_median']:.2f})"
+    )
+    say(
+        f"warm start of the fixture app: static {ms(sta['mean_s'])} ms, dynamic {ms(dyn['mean_s'])} ms: "
         f"static/dynamic {results['static_vs_dynamic_warm_start']:.2f} "
-        f"(medians {results['static_vs_dynamic_warm_start_median']:.2f})")
+        f"(medians {results['static_vs_dynamic_warm_start_median']:.2f})"
+    )
     (_, dyn_ir), (_, sta_ir) = list(instructions.items())
     if dyn_ir and sta_ir:
         results["static_vs_dynamic_warm_start_instructions"] = sta_ir / dyn_ir
-        say(f"warm start, instructions (callgrind): static {sta_ir / 1e6:.1f} M, dynamic {dyn_ir / 1e6:.1f} M: "
-            f"static/dynamic {sta_ir / dyn_ir:.2f}")
+        say(
+            f"warm start, instructions (callgrind): static {sta_ir / 1e6:.1f} M, dynamic {dyn_ir / 1e6:.1f} M: "
+            f"static/dynamic {sta_ir / dyn_ir:.2f}"
+        )
     targets = {
         "size_under_5MB": sizes["static"]["bytes"] < SIZE_TARGET,
         "size_under_4MB": sizes["static"]["bytes"] < SIZE_STRETCH,
@@ -172,8 +187,11 @@ def report(sizes, true_timing, app_timing, instructions):
 
 def main():
     ap = benchlib.arg_parser(__doc__)
-    ap.add_argument("--static", default=str(REPO / "build" / "static" / "prisma-entrypoint"),
-                    help="the static build (default build/static/prisma-entrypoint)")
+    ap.add_argument(
+        "--static",
+        default=str(REPO / "build" / "static" / "prisma-entrypoint"),
+        help="the static build (default build/static/prisma-entrypoint)",
+    )
     ap.add_argument("--runs", type=int, default=1000, help="hyperfine runs of each `X -- /bin/true` (default 1000)")
     ap.add_argument("--warmup", type=int, default=20, help="hyperfine warmup runs (default 20)")
     ap.add_argument("--app-runs", type=int, default=200, help="hyperfine runs of each warm start (default 200)")
@@ -185,8 +203,10 @@ def main():
 
     try:
         check_tools(dynamic, static)
-        sizes = {kind: {"bytes": path.stat().st_size, "shared_objects": shared_objects(path)}
-                 for kind, path in (("static", static), ("dynamic", dynamic))}
+        sizes = {
+            kind: {"bytes": path.stat().st_size, "shared_objects": shared_objects(path)}
+            for kind, path in (("static", static), ("dynamic", dynamic))
+        }
         with tempfile.TemporaryDirectory(prefix="pe-bench-static-") as tmp:
             empty = Path(tmp) / "empty"
             empty.mkdir()
@@ -210,8 +230,9 @@ def main():
     except (BenchError, OSError, subprocess.SubprocessError, ValueError, pg.PgUnavailable, pg.PgCommandError) as e:
         return benchlib.fail(e)
 
-    benchlib.write_json(args.out, {"meta": meta, "timing": {**true_timing, **app_timing},
-                                   "instructions": instructions, **summary})
+    benchlib.write_json(
+        args.out, {"meta": meta, "timing": {**true_timing, **app_timing}, "instructions": instructions, **summary}
+    )
     return 0
 
 

@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO / "tests" / "bench"))
 import benchlib  # noqa: E402  (tests/bench/benchlib.py: what the benchmarks share)
 
 BUDGET_S = 0.100
-SCHEMA = "model A {\n  id Int @id\n}\n\ngenerator client {\n  provider = \"prisma-client-js\"\n}\n"
+SCHEMA = 'model A {\n  id Int @id\n}\n\ngenerator client {\n  provider = "prisma-client-js"\n}\n'
 
 
 def free_port():
@@ -72,8 +72,15 @@ def wait_for(predicate, what, seconds=30):
 def one_stop(argv, env, cwd, at_point, what, said):
     """Starts argv, waits until at_point(pid) holds, sends SIGTERM, returns the seconds to the exit.
     The run must exit 143 and its stderr hold `said` (the stop's line: it stopped where meant to)."""
-    p = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, start_new_session=True)
+    p = subprocess.Popen(
+        argv,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         wait_for(lambda: p.poll() is None and at_point(p.pid), what)
         sent = time.monotonic()
@@ -90,8 +97,9 @@ def one_stop(argv, env, cwd, at_point, what, said):
     err = p.stderr.read().decode(errors="replace")
     p.stderr.close()
     if p.returncode != 128 + signal.SIGTERM or said not in err:
-        raise benchlib.BenchError(f"{what}: exit {p.returncode} (143 expected), stderr without '{said}':\n"
-                                  f"{err[-2000:]}")
+        raise benchlib.BenchError(
+            f"{what}: exit {p.returncode} (143 expected), stderr without '{said}':\n" f"{err[-2000:]}"
+        )
     return took
 
 
@@ -131,21 +139,51 @@ def points(binary, work, env):
         def make():
             path.unlink(missing_ok=True)
             return marker_exists(path)
+
         return make
 
     app = ["/bin/sh", "-c", f": > {app_marker}; exec sleep 60"]
     return [
-        ("walk (schema lookup)", [str(binary), "--no-wait", "--schema", "schema", "--", "true"], walk,
-         lambda: (lambda pid: opened_under(pid, "/usr")), common, "while looking for the prisma schema"),
-        ("wait (database down)", [str(binary), "--", "true"], work,
-         lambda: after(0.3), {**common, "DATABASE_URL": f"postgresql://u:p@127.0.0.1:{port}/db"},
-         "stopped while waiting"),
-        ("lock (generate lock held)", [str(binary), "--no-wait", "--prisma-cli", str(cli), "--", "true"], gen,
-         lambda: after(0.3), common, "while waiting for the generate lock"),
-        ("generate (prisma running)", [str(binary), "--no-wait", "--prisma-cli", str(cli), "--", "true"], gen,
-         fresh(started), common, "during prisma generate"),
-        ("app (sleep, forwarded)", [str(binary), "--no-wait", "--no-generate", "--"] + app, work,
-         fresh(app_marker), common, ""),
+        (
+            "walk (schema lookup)",
+            [str(binary), "--no-wait", "--schema", "schema", "--", "true"],
+            walk,
+            lambda: (lambda pid: opened_under(pid, "/usr")),
+            common,
+            "while looking for the prisma schema",
+        ),
+        (
+            "wait (database down)",
+            [str(binary), "--", "true"],
+            work,
+            lambda: after(0.3),
+            {**common, "DATABASE_URL": f"postgresql://u:p@127.0.0.1:{port}/db"},
+            "stopped while waiting",
+        ),
+        (
+            "lock (generate lock held)",
+            [str(binary), "--no-wait", "--prisma-cli", str(cli), "--", "true"],
+            gen,
+            lambda: after(0.3),
+            common,
+            "while waiting for the generate lock",
+        ),
+        (
+            "generate (prisma running)",
+            [str(binary), "--no-wait", "--prisma-cli", str(cli), "--", "true"],
+            gen,
+            fresh(started),
+            common,
+            "during prisma generate",
+        ),
+        (
+            "app (sleep, forwarded)",
+            [str(binary), "--no-wait", "--no-generate", "--"] + app,
+            work,
+            fresh(app_marker),
+            common,
+            "",
+        ),
         ("app under tini (peer)", ["tini", "-s", "--"] + app, work, fresh(app_marker), common, ""),
     ]
 
@@ -189,16 +227,24 @@ def main():
     benchlib.say(f"{'':<{width}} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'max/100ms':>10}")
     summary = {}
     for name, times in results.items():
-        row = {"median_s": percentile(times, 0.5), "p95_s": percentile(times, 0.95), "max_s": max(times),
-               "runs": len(times)}
+        row = {
+            "median_s": percentile(times, 0.5),
+            "p95_s": percentile(times, 0.95),
+            "max_s": max(times),
+            "runs": len(times),
+        }
         summary[name] = row
-        benchlib.say(f"{name:<{width}} {benchlib.ms(row['median_s']):>10} {benchlib.ms(row['p95_s']):>8} "
-                     f"{benchlib.ms(row['max_s']):>8} {row['max_s'] / BUDGET_S:>10.2f}")
+        benchlib.say(
+            f"{name:<{width}} {benchlib.ms(row['median_s']):>10} {benchlib.ms(row['p95_s']):>8} "
+            f"{benchlib.ms(row['max_s']):>8} {row['max_s'] / BUDGET_S:>10.2f}"
+        )
     ours = {name: row for name, row in summary.items() if "peer" not in name}
     worst = max(ours, key=lambda name: ours[name]["max_s"])
     met = ours[worst]["max_s"] <= BUDGET_S
-    benchlib.say(f"target: every stop within 100 ms: {'met' if met else 'NOT met'} "
-                 f"(slowest: {worst}, {benchlib.ms(ours[worst]['max_s'])} ms)")
+    benchlib.say(
+        f"target: every stop within 100 ms: {'met' if met else 'NOT met'} "
+        f"(slowest: {worst}, {benchlib.ms(ours[worst]['max_s'])} ms)"
+    )
     benchlib.write_json(args.out, {"budget_s": BUDGET_S, "points": summary, "target_met": met})
     return 0
 

@@ -115,8 +115,14 @@ def read_pss_kb(pid):
 
 def sample_rss(name, prefix, env, cwd):
     """Start `X -- sleep 5`, wait until sleep runs, read the supervisor's memory, then stop it."""
-    proc = subprocess.Popen(prefix + [SLEEP, "5"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=env, cwd=cwd)
+    proc = subprocess.Popen(
+        prefix + [SLEEP, "5"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=cwd,
+    )
     try:
         deadline = time.monotonic() + 3.0
         while True:
@@ -160,8 +166,9 @@ def measure_rss(tools, samples, env, cwd):
             "samples": got,
             "peak_rss_kb": statistics.median(s["peak_rss_kb"] for s in got),
             "rss_kb": statistics.median(s["rss_kb"] for s in got),
-            "pss_kb": (statistics.median(s["pss_kb"] for s in got) if all(s["pss_kb"] is not None for s in got)
-                       else None),
+            "pss_kb": (
+                statistics.median(s["pss_kb"] for s in got) if all(s["pss_kb"] is not None for s in got) else None
+            ),
         }
     return out
 
@@ -185,21 +192,29 @@ def report(meta, timing, rss):
     def ratio(r):
         return f"{r:.2f}" if r is not None else "n/a"
 
-    say(f"supervisor benchmark: {meta['runs']} runs per command in {meta['rounds']} rounds (hyperfine -N, "
+    say(
+        f"supervisor benchmark: {meta['runs']} runs per command in {meta['rounds']} rounds (hyperfine -N, "
         f"{meta['warmup']} warmup each), {meta['rss_samples']} memory samples; {meta['cpus']} CPUs, "
-        f"kernel {meta['kernel']}")
-    say(f"{'':<18} {'mean ms':>8} {'± sd':>6} {'median':>7} {'overhead':>9} {'x tini':>6} {'(med)':>6} "
-        f"{'peak RSS':>9} {'RSS':>7} {'Pss':>7} {'x tini':>6} {'libs':>4}")
+        f"kernel {meta['kernel']}"
+    )
+    say(
+        f"{'':<18} {'mean ms':>8} {'± sd':>6} {'median':>7} {'overhead':>9} {'x tini':>6} {'(med)':>6} "
+        f"{'peak RSS':>9} {'RSS':>7} {'Pss':>7} {'x tini':>6} {'libs':>4}"
+    )
     row = timing["/bin/true"]
-    say(f"{'/bin/true':<18} {ms(row['mean_s']):>8} {ms(row['stddev_s']):>6} {ms(row['median_s']):>7} {'-':>9} "
-        f"{'-':>6} {'-':>6} {'-':>9} {'-':>7} {'-':>7} {'-':>6} {'-':>4}")
+    say(
+        f"{'/bin/true':<18} {ms(row['mean_s']):>8} {ms(row['stddev_s']):>6} {ms(row['median_s']):>7} {'-':>9} "
+        f"{'-':>6} {'-':>6} {'-':>9} {'-':>7} {'-':>7} {'-':>6} {'-':>4}"
+    )
     for name in rss:
         row = timing[name]
         pss = rss[name]["pss_kb"]
-        say(f"{name:<18} {ms(row['mean_s']):>8} {ms(row['stddev_s']):>6} {ms(row['median_s']):>7} "
+        say(
+            f"{name:<18} {ms(row['mean_s']):>8} {ms(row['stddev_s']):>6} {ms(row['median_s']):>7} "
             f"{ms(overhead[name]):>9} {ratio(ratios[name]):>6} {ratio(mratios[name]):>6} "
             f"{rss[name]['peak_rss_kb']:>6} kB {rss[name]['rss_kb']:>4} kB {(pss if pss is not None else '-'):>4} kB "
-            f"{rss_ratios[name]:>6.2f} {meta['shared_libraries'][name]:>4}")
+            f"{rss_ratios[name]:>6.2f} {meta['shared_libraries'][name]:>4}"
+        )
 
     pe_ratio = ratios["prisma-entrypoint"]
     pe_peak = rss["prisma-entrypoint"]["peak_rss_kb"]
@@ -212,15 +227,25 @@ def report(meta, timing, rss):
         "peak_rss_kb": {"target_max": TARGET_PEAK_RSS_KB, "measured": pe_peak, "met": pe_peak < TARGET_PEAK_RSS_KB},
     }
     t1, t2 = targets["overhead_ratio_vs_tini"], targets["peak_rss_kb"]
-    say(f"target: overhead <= {TARGET_OVERHEAD_RATIO}x tini's: "
+    say(
+        f"target: overhead <= {TARGET_OVERHEAD_RATIO}x tini's: "
         f"{'met' if t1['met'] else 'NOT met'} ({'n/a' if pe_ratio is None else f'{pe_ratio:.2f}x'}); "
-        f"peak RSS < {TARGET_PEAK_RSS_KB} kB: {'met' if t2['met'] else 'NOT met'} ({pe_peak} kB)")
-    say("(overhead = mean - mean of /bin/true; (med) = the ratio from medians; peak RSS = VmHWM of the "
-        "supervisor while it runs sleep 5; libs = shared objects ldd lists)")
+        f"peak RSS < {TARGET_PEAK_RSS_KB} kB: {'met' if t2['met'] else 'NOT met'} ({pe_peak} kB)"
+    )
+    say(
+        "(overhead = mean - mean of /bin/true; (med) = the ratio from medians; peak RSS = VmHWM of the "
+        "supervisor while it runs sleep 5; libs = shared objects ldd lists)"
+    )
     noisy = benchlib.noisy(timing.items(), trust="the median ratio")
-    return {"overhead_s": overhead, "overhead_ratio_vs_tini": ratios, "median_overhead_s": moverhead,
-            "median_overhead_ratio_vs_tini": mratios, "peak_rss_ratio_vs_tini": rss_ratios, "noisy": noisy,
-            "targets": targets}
+    return {
+        "overhead_s": overhead,
+        "overhead_ratio_vs_tini": ratios,
+        "median_overhead_s": moverhead,
+        "median_overhead_ratio_vs_tini": mratios,
+        "peak_rss_ratio_vs_tini": rss_ratios,
+        "noisy": noisy,
+        "targets": targets,
+    }
 
 
 def main():

@@ -145,8 +145,12 @@ class Server:
 
     def start_nowait(self):
         with pg.not_a_subreaper():
-            p = pg._run(pg._as_postgres([pg.PG_BIN / "pg_ctl", "-D", self.c.data, "-l", self.c.log, "-W", "-s", "start"]),
-                        cwd=self.c.dir, timeout=30, check=False)
+            p = pg._run(
+                pg._as_postgres([pg.PG_BIN / "pg_ctl", "-D", self.c.data, "-l", self.c.log, "-W", "-s", "start"]),
+                cwd=self.c.dir,
+                timeout=30,
+                check=False,
+            )
         self.c.running = True
         if p.returncode != 0:
             raise BenchError(f"pg_ctl start failed ({p.returncode}): {p.stderr.strip()}")
@@ -216,8 +220,15 @@ def trial(name, argv, server, env, cwd, delay):
 
     with tempfile.TemporaryFile() as err:
         t_spawn = time.time()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env,
-                                cwd=cwd, start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+        )
         timer = threading.Timer(max(0.0, t_spawn + delay - time.time()), start_server)
         timer.start()
         hung = threading.Event()
@@ -261,8 +272,14 @@ def trial(name, argv, server, env, cwd, delay):
     }
     if name == "prisma-entrypoint":
         failed, total, kinds = pe_attempts(stderr_text)
-        row.update({"failed_attempts": failed, "attempts": total, "failed_by_kind": kinds,
-                    "wait_until_ready_s": round(t_ready - t_spawn, 4)})
+        row.update(
+            {
+                "failed_attempts": failed,
+                "attempts": total,
+                "failed_by_kind": kinds,
+                "wait_until_ready_s": round(t_ready - t_spawn, 4),
+            }
+        )
     server.stop()
     return row
 
@@ -275,8 +292,10 @@ def run_trials(tools, server, env, cwd, trials, delays):
         for name in names[k:] + names[:k]:
             row = trial(name, tools[name](WAITER_TIMEOUT_S), server, env, cwd, delays[i])
             rows[name].append(row)
-        say(f"  trial {i + 1:>2}/{trials}: delay {delays[i]:.2f} s; latency ms: "
-            + ", ".join(f"{n} {rows[n][-1]['latency_ms']:.1f}" for n in names))
+        say(
+            f"  trial {i + 1:>2}/{trials}: delay {delays[i]:.2f} s; latency ms: "
+            + ", ".join(f"{n} {rows[n][-1]['latency_ms']:.1f}" for n in names)
+        )
     return rows
 
 
@@ -292,8 +311,15 @@ def strace_rate(name, argv, port, env, cwd, window):
         out = f.name
     try:
         full = ["strace", "-f", "-qq", "-ttt", "-e", "trace=execve,connect", "-o", out, "--"] + argv
-        proc = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                env=env, cwd=cwd, start_new_session=True)
+        proc = subprocess.Popen(
+            full,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+        )
         try:
             _, err = proc.communicate(timeout=window + 15)
         except subprocess.TimeoutExpired:
@@ -376,42 +402,58 @@ def summarize(rows, rates):
 
 
 def report(meta, summary, rows, rates_note):
-    say(f"wait benchmark: {meta['trials']} trials per tool, server started {meta['delay_min_s']:g}-"
+    say(
+        f"wait benchmark: {meta['trials']} trials per tool, server started {meta['delay_min_s']:g}-"
         f"{meta['delay_max_s']:g} s after the wait began (seed {meta['seed']}); {meta['cpus']} CPUs, "
-        f"kernel {meta['kernel']}, {meta['postgres']}")
-    say(f"{'':<18} {'trials':>6} {'median ms':>9} {'p95 ms':>7} {'min':>7} {'max':>7} {'early':>5} "
-        f"{'att/s':>6} {'(log)':>6}")
+        f"kernel {meta['kernel']}, {meta['postgres']}"
+    )
+    say(
+        f"{'':<18} {'trials':>6} {'median ms':>9} {'p95 ms':>7} {'min':>7} {'max':>7} {'early':>5} "
+        f"{'att/s':>6} {'(log)':>6}"
+    )
     for name, s in summary.items():
         st = s["strace_attempts_per_s"]
         lg = s.get("log_attempts_per_s")
-        say(f"{name:<18} {s['trials']:>6} {s['median_ms']:>9.1f} {s['p95_ms']:>7.1f} {s['min_ms']:>7.1f} "
+        say(
+            f"{name:<18} {s['trials']:>6} {s['median_ms']:>9.1f} {s['p95_ms']:>7.1f} {s['min_ms']:>7.1f} "
             f"{s['max_ms']:>7.1f} {s['early']:>5} {('-' if st is None else f'{st:.1f}'):>6} "
-            f"{('-' if lg is None else f'{lg:.1f}'):>6}")
+            f"{('-' if lg is None else f'{lg:.1f}'):>6}"
+        )
     pe = summary["prisma-entrypoint"]
     rate_seen = [r for r in (pe["strace_attempts_per_s"], pe.get("log_attempts_per_s")) if r is not None]
     worst_rate = max(rate_seen) if rate_seen else None
     targets = {
-        "median_ms": {"target_max": TARGET_MEDIAN_MS, "measured": pe["median_ms"],
-                      "met": pe["median_ms"] < TARGET_MEDIAN_MS},
+        "median_ms": {
+            "target_max": TARGET_MEDIAN_MS,
+            "measured": pe["median_ms"],
+            "met": pe["median_ms"] < TARGET_MEDIAN_MS,
+        },
         "p95_ms": {"target_max": TARGET_P95_MS, "measured": pe["p95_ms"], "met": pe["p95_ms"] < TARGET_P95_MS},
-        "attempts_per_s": {"target_max": TARGET_ATTEMPTS_PER_S, "measured": worst_rate,
-                           "met": worst_rate is not None and worst_rate <= TARGET_ATTEMPTS_PER_S},
+        "attempts_per_s": {
+            "target_max": TARGET_ATTEMPTS_PER_S,
+            "measured": worst_rate,
+            "met": worst_rate is not None and worst_rate <= TARGET_ATTEMPTS_PER_S,
+        },
     }
 
     def met(t):
         return "met" if t["met"] else "NOT met"
 
     t1, t2, t3 = targets["median_ms"], targets["p95_ms"], targets["attempts_per_s"]
-    say(f"target: median < {TARGET_MEDIAN_MS} ms: {met(t1)} ({pe['median_ms']:.1f}); p95 < {TARGET_P95_MS} ms: "
+    say(
+        f"target: median < {TARGET_MEDIAN_MS} ms: {met(t1)} ({pe['median_ms']:.1f}); p95 < {TARGET_P95_MS} ms: "
         f"{met(t2)} ({pe['p95_ms']:.1f}); <= {TARGET_ATTEMPTS_PER_S} attempts/s: {met(t3)} "
-        f"({'n/a' if worst_rate is None else f'{worst_rate:.1f}'})")
+        f"({'n/a' if worst_rate is None else f'{worst_rate:.1f}'})"
+    )
     starts = [r["server_start_to_ready_s"] for rs in rows.values() for r in rs]
     gaps = [r["listen_to_ready_ms"] for rs in rows.values() for r in rs if r["listen_to_ready_ms"] is not None]
-    say(f"(latency = waiter exit - the server's 'ready to accept connections' log time; early = returned before "
+    say(
+        f"(latency = waiter exit - the server's 'ready to accept connections' log time; early = returned before "
         f"it, while logins were refused; att/s = connect() calls per s with the port closed, strace -f over "
         f"{meta['rate_window_s']:g} s; (log) = prisma-entrypoint's -vv failed attempts per s until ready. "
         f"Server: start to ready median {statistics.median(starts) * 1000:.0f} ms, port open to ready median "
-        f"{statistics.median(gaps) if gaps else float('nan'):.0f} ms)")
+        f"{statistics.median(gaps) if gaps else float('nan'):.0f} ms)"
+    )
     if rates_note:
         say(f"note: {rates_note}; wait-for-it and the pg_isready loop sleep 1 s between attempts (1/s)")
     return targets
@@ -420,7 +462,9 @@ def report(meta, summary, rows, rates_note):
 def main():
     ap = benchlib.arg_parser(__doc__)
     ap.add_argument("--trials", type=int, default=15, help="trials per tool (default 15)")
-    ap.add_argument("--delay-min", type=float, default=1.0, help="earliest server start after the wait began, s (default 1)")
+    ap.add_argument(
+        "--delay-min", type=float, default=1.0, help="earliest server start after the wait began, s (default 1)"
+    )
     ap.add_argument("--delay-max", type=float, default=5.0, help="latest server start, s (default 5)")
     ap.add_argument("--rate-seconds", type=float, default=4.0, help="strace window with the port closed, s (default 4)")
     ap.add_argument("--seed", type=int, default=None, help="seed of the random delays (default: random, reported)")
@@ -442,11 +486,14 @@ def main():
         tools = waiters(binary, isready, server.port)
         wenv = {**env, "DATABASE_URL": server.url}  # only prisma-entrypoint reads it
         with tempfile.TemporaryDirectory(prefix="pe-bench-") as cwd:  # no ./prisma-entrypoint.ini here
-            p = subprocess.run(tools["prisma-entrypoint"](10), capture_output=True, text=True, env=wenv, cwd=cwd,
-                               timeout=30)
+            p = subprocess.run(
+                tools["prisma-entrypoint"](10), capture_output=True, text=True, env=wenv, cwd=cwd, timeout=30
+            )
             if p.returncode != 0:
-                raise BenchError(f"prisma-entrypoint wait against the running server exited {p.returncode}: "
-                                 f"{p.stderr.strip()[-1500:]}")
+                raise BenchError(
+                    f"prisma-entrypoint wait against the running server exited {p.returncode}: "
+                    f"{p.stderr.strip()[-1500:]}"
+                )
             server.stop()
             say(f"PostgreSQL on {HOST}:{server.port}; {args.trials} trials per tool")
             rows = run_trials(tools, server, wenv, cwd, args.trials, delays)
@@ -464,7 +511,8 @@ def main():
             "postgres": tool_version([str(pg.PG_BIN / "postgres"), "--version"]),
             "versions": {
                 "prisma-entrypoint": tool_version([str(binary), "--version"]),
-                "wait-for-it": "Debian package " + tool_version(["dpkg-query", "-W", "-f", "${Version}", "wait-for-it"]),
+                "wait-for-it": "Debian package "
+                + tool_version(["dpkg-query", "-W", "-f", "${Version}", "wait-for-it"]),
                 "pg_isready loop": tool_version([isready, "--version"]),
                 "strace": tool_version(["strace", "-V"]) if shutil.which("strace") else None,
             },
@@ -481,8 +529,9 @@ def main():
         if factory is not None:
             factory.close()
 
-    benchlib.write_json(args.out, {"meta": meta, "summary": summary, "targets": targets, "trials": rows,
-                                   "strace_rates": rates})
+    benchlib.write_json(
+        args.out, {"meta": meta, "summary": summary, "targets": targets, "trials": rows, "strace_rates": rates}
+    )
     return 0
 
 

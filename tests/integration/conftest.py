@@ -327,9 +327,7 @@ class Proc:
             raise AssertionError(
                 f"the entrypoint did not exit within {timeout(seconds):.1f} s (killed)\n{partial}"
             ) from None
-        self._result = Result(
-            self.popen.returncode, out or b"", err or b"", time.monotonic() - self.started, self.argv
-        )
+        self._result = Result(self.popen.returncode, out or b"", err or b"", time.monotonic() - self.started, self.argv)
         with self.runner._lock:
             self.runner.results.append(self._result)
         return self._result
@@ -405,8 +403,9 @@ class Runner:
 
     # -- starting --------------------------------------------------------------------------
 
-    def start(self, args, env=None, stdin=subprocess.DEVNULL, input: bytes | None = None,
-              preexec_fn=None, argv=None) -> Proc:
+    def start(
+        self, args, env=None, stdin=subprocess.DEVNULL, input: bytes | None = None, preexec_fn=None, argv=None
+    ) -> Proc:
         if not BIN.exists():
             pytest.fail(f"binary under test not found: {BIN} (build it, or set PRISMA_ENTRYPOINT_BIN)")
         argv = argv or self.argv(args)
@@ -427,8 +426,7 @@ class Runner:
             self.procs.append(proc)
         return proc
 
-    def run(self, args, env=None, input: bytes | str | None = None, seconds: float = 30,
-            preexec_fn=None) -> Result:
+    def run(self, args, env=None, input: bytes | str | None = None, seconds: float = 30, preexec_fn=None) -> Result:
         if isinstance(input, str):
             input = input.encode()
         return self.start(args, env=env, input=input, preexec_fn=preexec_fn).wait(seconds)
@@ -440,8 +438,15 @@ class Runner:
             pytest.fail(f"binary under test not found: {BIN}")
         argv = self.argv(args)
         child = pexpect.spawn(
-            argv[0], argv[1:], cwd=str(self.cwd), env=self.env(env), timeout=timeout(seconds),
-            encoding="utf-8", codec_errors="replace", dimensions=(24, 120), preexec_fn=reset_signals,
+            argv[0],
+            argv[1:],
+            cwd=str(self.cwd),
+            env=self.env(env),
+            timeout=timeout(seconds),
+            encoding="utf-8",
+            codec_errors="replace",
+            dimensions=(24, 120),
+            preexec_fn=reset_signals,
         )
         self.ptys.append(child)
         return child
@@ -568,8 +573,7 @@ def _runner_fixture(tmp_path, mode):
     problems = []
     if strays and not runner.force_killed:
         problems.append(
-            "the entrypoint exited but left processes behind (unreaped or not killed):\n  "
-            + "\n  ".join(strays)
+            "the entrypoint exited but left processes behind (unreaped or not killed):\n  " + "\n  ".join(strays)
         )
     if IS_VALGRIND:
         problems += runner.valgrind_problems()
@@ -656,8 +660,13 @@ def fake_pg():
     fake = _load_helper_module("fake_pg")
     servers = []
 
-    def start(sqlstate: str = "57P03", message: str | None = None, count: int | None = None,
-              after: str = "close", host: str = "127.0.0.1"):
+    def start(
+        sqlstate: str = "57P03",
+        message: str | None = None,
+        count: int | None = None,
+        after: str = "close",
+        host: str = "127.0.0.1",
+    ):
         srv = fake.FakePg(sqlstate, message, count, after, host).start()
         servers.append(srv)
         return srv

@@ -132,11 +132,22 @@ def _problem(node_modules: Path) -> str | None:
 
 
 def _npm_env() -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DATABASE_URL", "PRISMA_ENTRYPOINT_"))
-           and k not in ("NODE_ENV",) and not k.lower().startswith(("npm_config_omit", "npm_config_production"))}
-    env.update({"npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_audit": "false",
-                "CHECKPOINT_DISABLE": "1", "PRISMA_HIDE_UPDATE_MESSAGE": "1"})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_URL", "PRISMA_ENTRYPOINT_"))
+        and k not in ("NODE_ENV",)
+        and not k.lower().startswith(("npm_config_omit", "npm_config_production"))
+    }
+    env.update(
+        {
+            "npm_config_update_notifier": "false",
+            "npm_config_fund": "false",
+            "npm_config_audit": "false",
+            "CHECKPOINT_DISABLE": "1",
+            "PRISMA_HIDE_UPDATE_MESSAGE": "1",
+        }
+    )
     return env
 
 
@@ -150,8 +161,10 @@ def installed_node_modules(say=None) -> Path:
     say = say or (lambda msg: None)
     for tool in ("npm", "node"):
         if shutil.which(tool) is None:
-            raise NpmAppError(f"`{tool}` not found on PATH ({os.environ.get('PATH', '')}): the generate tests "
-                              "need Node.js and npm (Debian: apt-get install -y nodejs npm)")
+            raise NpmAppError(
+                f"`{tool}` not found on PATH ({os.environ.get('PATH', '')}): the generate tests "
+                "need Node.js and npm (Debian: apt-get install -y nodejs npm)"
+            )
     root = cache_root()
     final = root / f"app-{install_key()}"
     node_modules = final / "node_modules"
@@ -178,24 +191,44 @@ def installed_node_modules(say=None) -> Path:
         try:
             for name in LOCK_INPUTS:
                 shutil.copy2(FIXTURE / name, work / name)
-            argv = ["npm", "ci", "--ignore-scripts", "--include=dev", "--prefer-offline", "--no-audit", "--no-fund",
-                    "--cache", str(root / "npm")]
+            argv = [
+                "npm",
+                "ci",
+                "--ignore-scripts",
+                "--include=dev",
+                "--prefer-offline",
+                "--no-audit",
+                "--no-fund",
+                "--cache",
+                str(root / "npm"),
+            ]
             say(f"npm_app: installing the fixture app into {final} ({shlex.join(argv)})")
             t0 = time.monotonic()
             try:
-                p = subprocess.run(argv, cwd=work, env=_npm_env(), stdin=subprocess.DEVNULL, capture_output=True,
-                                   text=True, timeout=NPM_TIMEOUT_S)
+                p = subprocess.run(
+                    argv,
+                    cwd=work,
+                    env=_npm_env(),
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    text=True,
+                    timeout=NPM_TIMEOUT_S,
+                )
             except subprocess.TimeoutExpired as e:
                 raise NpmAppError(f"`{shlex.join(argv)}` in {work} did not finish within {NPM_TIMEOUT_S} s") from e
             except OSError as e:
                 raise NpmAppError(f"cannot run npm: {e}") from e
             if p.returncode != 0:
-                raise NpmAppError(f"`{shlex.join(argv)}` failed (exit {p.returncode}) installing "
-                                  f"{FIXTURE / 'package-lock.json'}:\n{_tail(p.stdout + p.stderr)}")
+                raise NpmAppError(
+                    f"`{shlex.join(argv)}` failed (exit {p.returncode}) installing "
+                    f"{FIXTURE / 'package-lock.json'}:\n{_tail(p.stdout + p.stderr)}"
+                )
             problem = _problem(work / "node_modules")
             if problem is not None:
-                raise NpmAppError(f"`{shlex.join(argv)}` exited 0 but left an unusable tree: {problem}\n"
-                                  f"{_tail(p.stdout + p.stderr)}")
+                raise NpmAppError(
+                    f"`{shlex.join(argv)}` exited 0 but left an unusable tree: {problem}\n"
+                    f"{_tail(p.stdout + p.stderr)}"
+                )
             work.chmod(0o755)  # mkdtemp made it 0700
             work.rename(final)  # atomic: final/ appears complete or not at all
             say(f"npm_app: installed in {time.monotonic() - t0:.1f} s")
@@ -265,7 +298,7 @@ line=$(printf 'call\\tcwd=%s\\tCHECKPOINT_DISABLE=%s\\tPRISMA_HIDE_UPDATE_MESSAG
 printf '%s\\n' "$line" >> {shlex.quote(str(log))}
 {before_exec}
 exec node {node} {shlex.quote(str(cli))} "$@"
-"""
+"""  # noqa: E501
 
 
 def write_wrapper(path: Path, log: Path, cli: Path, before_exec: str = "", node_args=()) -> Path:

@@ -157,8 +157,14 @@ def _run(argv, *, cwd=None, timeout=60, check=True, env=None, input=None) -> sub
     e.update({"LC_ALL": "C", "TZ": "UTC"})
     e.update(env or {})
     p = subprocess.run(
-        [str(a) for a in argv], cwd=cwd, env=e, input=input, capture_output=True, text=True,
-        timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL,
+        [str(a) for a in argv],
+        cwd=cwd,
+        env=e,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=None if input is not None else subprocess.DEVNULL,
     )
     if check and p.returncode != 0:
         raise PgCommandError(
@@ -245,9 +251,23 @@ class PgCluster:
             for attempt in range(5):
                 with not_a_subreaper():
                     p = _run(
-                        _as_postgres([PG_BIN / "pg_ctl", "-D", self.data, "-l", self.log, "-w",
-                                      "-t", str(int(timeout)), "-s", "start"]),
-                        cwd=self.dir, timeout=timeout + 10, check=False,
+                        _as_postgres(
+                            [
+                                PG_BIN / "pg_ctl",
+                                "-D",
+                                self.data,
+                                "-l",
+                                self.log,
+                                "-w",
+                                "-t",
+                                str(int(timeout)),
+                                "-s",
+                                "start",
+                            ]
+                        ),
+                        cwd=self.dir,
+                        timeout=timeout + 10,
+                        check=False,
                     )
                 if p.returncode == 0:
                     self.running = True
@@ -308,8 +328,12 @@ class PgCluster:
             self.running = False
             return
         try:
-            _run(_as_postgres([PG_BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "-t", "10", "-s", "stop"]),
-                 cwd=self.dir, timeout=20, check=False)
+            _run(
+                _as_postgres([PG_BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "-t", "10", "-s", "stop"]),
+                cwd=self.dir,
+                timeout=20,
+                check=False,
+            )
         except (OSError, subprocess.SubprocessError):
             pass
         pid = self.postmaster_pid()
@@ -333,9 +357,26 @@ class PgCluster:
     def psql(self, sql: str, database: str = "postgres", check: bool = True) -> str:
         """Run SQL as the superuser over the unix socket (trust) and return the unaligned output."""
         p = _run(
-            [PG_BIN / "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", self.socket_dir,
-             "-p", self.port, "-U", PG_USER, "-d", database, "-c", sql],
-            timeout=30, check=check,
+            [
+                PG_BIN / "psql",
+                "-X",
+                "-q",
+                "-At",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                self.socket_dir,
+                "-p",
+                self.port,
+                "-U",
+                PG_USER,
+                "-d",
+                database,
+                "-c",
+                sql,
+            ],
+            timeout=30,
+            check=check,
         )
         return p.stdout
 
@@ -352,16 +393,31 @@ class PgCluster:
         """A psql session held open (stdin is a pipe) until close_session(). The caller must close it
         before the test ends (it is a child of pytest)."""
         p = subprocess.Popen(
-            [str(PG_BIN / "psql"), "-X", "-q", "-h", str(self.socket_dir), "-p", str(self.port),
-             "-U", PG_USER, "-d", "postgres"],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(PG_BIN / "psql"),
+                "-X",
+                "-q",
+                "-h",
+                str(self.socket_dir),
+                "-p",
+                str(self.port),
+                "-U",
+                PG_USER,
+                "-d",
+                "postgres",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             env={**{k: v for k, v in os.environ.items() if not k.startswith("PG")}, "LC_ALL": "C"},
         )
         # make sure the session is established before returning
         deadline = time.monotonic() + 10
         while True:
-            n = self.psql(f"SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
-                          f"AND usename = '{PG_USER}' AND backend_type = 'client backend'").strip()
+            n = self.psql(
+                f"SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                f"AND usename = '{PG_USER}' AND backend_type = 'client backend'"
+            ).strip()
             if n and int(n) >= 1:
                 return p
             if p.poll() is not None or time.monotonic() > deadline:
@@ -371,9 +427,16 @@ class PgCluster:
 
     # -- URLs ------------------------------------------------------------------------------------------
 
-    def url(self, user: str = APP_USER, password: str | None = APP_PASSWORD, database: str = APP_DB,
-            host: str | None = None, port: int | None = None, params: str | dict | None = None,
-            scheme: str = "postgresql") -> str:
+    def url(
+        self,
+        user: str = APP_USER,
+        password: str | None = APP_PASSWORD,
+        database: str = APP_DB,
+        host: str | None = None,
+        port: int | None = None,
+        params: str | dict | None = None,
+        scheme: str = "postgresql",
+    ) -> str:
         """A Prisma-style URL with user and password percent-encoded."""
         host = host or self.host
         if ":" in host and not host.startswith("["):
@@ -388,8 +451,7 @@ class PgCluster:
             u += "?" + params
         return u
 
-    def socket_url(self, user: str = APP_USER, password: str | None = APP_PASSWORD,
-                   database: str = APP_DB) -> str:
+    def socket_url(self, user: str = APP_USER, password: str | None = APP_PASSWORD, database: str = APP_DB) -> str:
         """The unix socket form Prisma documents: host=/dir in the query (the authority host is ignored)."""
         auth = quote(user, safe="") + ("" if password is None else ":" + quote(password, safe=""))
         return f"postgresql://{auth}@localhost:{self.port}/{database}?host={self.socket_dir}"
@@ -495,8 +557,26 @@ class PgFactory:
     def _make_template(self):
         if self._template_ready:
             return
-        _run(_as_postgres([PG_BIN / "initdb", "-D", self.template, "-U", PG_USER, "-A", "trust", "-N",
-                           "--no-instructions", "-E", "UTF8", "--locale=C"]), cwd=self.base, timeout=120)
+        _run(
+            _as_postgres(
+                [
+                    PG_BIN / "initdb",
+                    "-D",
+                    self.template,
+                    "-U",
+                    PG_USER,
+                    "-A",
+                    "trust",
+                    "-N",
+                    "--no-instructions",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                ]
+            ),
+            cwd=self.base,
+            timeout=120,
+        )
         with open(self.template / "postgresql.conf", "a") as f:
             f.write(CONF)
         (self.template / "pg_hba.conf").write_text(HBA)
@@ -509,23 +589,57 @@ class PgFactory:
         opts = f"-c listen_addresses='' -c unix_socket_directories='{boot}' -c port={port}"
         log = self.base / "template.log"
         with not_a_subreaper():
-            p = _run(_as_postgres([PG_BIN / "pg_ctl", "-D", self.template, "-l", log, "-o", opts, "-w", "-t", "60",
-                                   "-s", "start"]), cwd=self.base, timeout=90, check=False)
+            p = _run(
+                _as_postgres(
+                    [PG_BIN / "pg_ctl", "-D", self.template, "-l", log, "-o", opts, "-w", "-t", "60", "-s", "start"]
+                ),
+                cwd=self.base,
+                timeout=90,
+                check=False,
+            )
         if p.returncode != 0:
             raise PgCommandError(f"template server did not start: {p.stderr}\n{log.read_text(errors='replace')}")
         try:
-            sql = ";\n".join([
-                f"CREATE ROLE {APP_USER} LOGIN PASSWORD {sql_literal(APP_PASSWORD)}",
-                f"CREATE ROLE {REJECTED_USER} LOGIN PASSWORD {sql_literal(APP_PASSWORD)}",
-                f"CREATE ROLE {TLSONLY_USER} LOGIN PASSWORD {sql_literal(APP_PASSWORD)}",
-                f"CREATE ROLE {ODD_USER} LOGIN PASSWORD {sql_literal(ODD_PASSWORD)}",
-                f"CREATE DATABASE {APP_DB} OWNER {APP_USER}",
-            ]) + ";"
-            _run([PG_BIN / "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", boot, "-p", port, "-U", PG_USER,
-                  "-d", "postgres", "-f", "-"], input=sql, timeout=60)
+            sql = (
+                ";\n".join(
+                    [
+                        f"CREATE ROLE {APP_USER} LOGIN PASSWORD {sql_literal(APP_PASSWORD)}",
+                        f"CREATE ROLE {REJECTED_USER} LOGIN PASSWORD {sql_literal(APP_PASSWORD)}",
+                        f"CREATE ROLE {TLSONLY_USER} LOGIN PASSWORD {sql_literal(APP_PASSWORD)}",
+                        f"CREATE ROLE {ODD_USER} LOGIN PASSWORD {sql_literal(ODD_PASSWORD)}",
+                        f"CREATE DATABASE {APP_DB} OWNER {APP_USER}",
+                    ]
+                )
+                + ";"
+            )
+            _run(
+                [
+                    PG_BIN / "psql",
+                    "-X",
+                    "-q",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-h",
+                    boot,
+                    "-p",
+                    port,
+                    "-U",
+                    PG_USER,
+                    "-d",
+                    "postgres",
+                    "-f",
+                    "-",
+                ],
+                input=sql,
+                timeout=60,
+            )
         finally:
-            _run(_as_postgres([PG_BIN / "pg_ctl", "-D", self.template, "-m", "fast", "-w", "-t", "60", "-s", "stop"]),
-                 cwd=self.base, timeout=90, check=False)
+            _run(
+                _as_postgres([PG_BIN / "pg_ctl", "-D", self.template, "-m", "fast", "-w", "-t", "60", "-s", "stop"]),
+                cwd=self.base,
+                timeout=90,
+                check=False,
+            )
         for f in ("postmaster.pid", "postmaster.opts"):
             (self.template / f).unlink(missing_ok=True)
         self._template_ready = True
@@ -534,10 +648,29 @@ class PgFactory:
         if self._cert_ready:
             return
         self.certdir.mkdir(exist_ok=True)
-        _run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-              "-keyout", self.certdir / "server.key", "-out", self.certdir / "server.crt", "-days", "2",
-              "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,DNS:pg.test,IP:127.0.0.1,IP:::1"],
-             timeout=60)
+        _run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                self.certdir / "server.key",
+                "-out",
+                self.certdir / "server.crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost,DNS:pg.test,IP:127.0.0.1,IP:::1",
+            ],
+            timeout=60,
+        )
         self._cert_ready = True
 
     # -- clusters ------------------------------------------------------------------------------------

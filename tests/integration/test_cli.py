@@ -9,10 +9,32 @@ import pytest
 
 from conftest import BIN, REPO, is_static
 
-SETTINGS = ["config", "log-level", "log-format", "stop-timeout", "signal-target", "exec", "database-url", "wait",
-            "no-wait", "wait-timeout", "attempt-timeout", "backoff-max", "http-status", "http-ca-file", "http-insecure",
-            "schema", "prisma-cli", "prisma-output-prefix", "no-generate", "force-generate", "generate-record",
-            "generate-failure", "no-migrate", "migrations"]
+SETTINGS = [
+    "config",
+    "log-level",
+    "log-format",
+    "stop-timeout",
+    "signal-target",
+    "exec",
+    "database-url",
+    "wait",
+    "no-wait",
+    "wait-timeout",
+    "attempt-timeout",
+    "backoff-max",
+    "http-status",
+    "http-ca-file",
+    "http-insecure",
+    "schema",
+    "prisma-cli",
+    "prisma-output-prefix",
+    "no-generate",
+    "force-generate",
+    "generate-record",
+    "generate-failure",
+    "no-migrate",
+    "migrations",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -60,8 +82,12 @@ def test_version_verbose_says_which_library_cannot_be_loaded(tmp_path):
     empty = tmp_path / "empty"
     empty.write_text("")
     script = f'mount --bind {empty} {os.path.realpath(path.group(1))} && exec "$@"'
-    p = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(BIN),
-                        "version", "-v"], capture_output=True, text=True, timeout=30)
+    p = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(BIN), "version", "-v"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert p.returncode == 0, p.stderr
     line = next(line for line in p.stdout.splitlines() if line.startswith("libpq:"))
     assert line.startswith("libpq: not loadable, needed for waiting for PostgreSQL") and "libpq.so.5" in line, line
@@ -197,7 +223,9 @@ def test_run_double_dash_then_option_like_cmd(pe_plain):
 
 
 @pytest.mark.parametrize(
-    "args", [[], ["run"], ["--"], ["run", "--"], ["-q"], ["--stop-timeout", "1s"], ["-q", "run", "--"]], ids=lambda a: " ".join(a) or "nothing"
+    "args",
+    [[], ["run"], ["--"], ["run", "--"], ["-q"], ["--stop-timeout", "1s"], ["-q", "run", "--"]],
+    ids=lambda a: " ".join(a) or "nothing",
 )
 def test_no_cmd_is_a_usage_error(pe_plain, args):
     res = pe_plain.run(args)
@@ -219,6 +247,6 @@ def test_readme_block_matches_help_markdown(pe_plain, topic):
     assert m, f"README.md has no <!-- {topic}:begin ... --> ... <!-- {topic}:end --> block"
     res = pe_plain.run(["help", "--markdown", topic])
     assert res.returncode == 0, str(res)
-    assert m.group(1).strip("\n") == res.stdout.strip("\n"), (
-        f"README.md's {topic} block differs from `prisma-entrypoint help --markdown {topic}`: run `make readme`"
-    )
+    assert m.group(1).strip("\n") == res.stdout.strip(
+        "\n"
+    ), f"README.md's {topic} block differs from `prisma-entrypoint help --markdown {topic}`: run `make readme`"

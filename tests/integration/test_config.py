@@ -134,8 +134,17 @@ def test_print_config_flag_is_the_config_command(pe_plain):
     assert a.stdout == b.stdout
 
 
-@pytest.mark.parametrize("args,level", [(["-q"], "quiet"), (["-v"], "verbose"), (["-vv"], "debug"),
-                                        (["-v", "-v"], "debug"), (["--quiet"], "quiet"), (["--verbose"], "verbose")])
+@pytest.mark.parametrize(
+    "args,level",
+    [
+        (["-q"], "quiet"),
+        (["-v"], "verbose"),
+        (["-vv"], "debug"),
+        (["-v", "-v"], "debug"),
+        (["--quiet"], "quiet"),
+        (["--verbose"], "verbose"),
+    ],
+)
 def test_short_log_level_flags(pe_plain, args, level):
     settings, res = config(pe_plain, args, {"PRISMA_ENTRYPOINT_LOG_LEVEL": "info"})
     assert settings["log-level"][1].lower() == level, res.stdout
@@ -253,7 +262,9 @@ def test_unknown_ini_section_did_you_mean_points_at_its_header(pe_plain):
     res, errors = run_bad(pe_plain)
     line = next((e for e in errors if "lgo" in e), None)
     assert line and "did you mean" in line and "log" in line.replace("lgo", ""), str(res)
-    assert re.search(r"prisma-entrypoint\.ini:3\b", line), f"the error should point at line 3, the [lgo] header: {line!r}"
+    assert re.search(
+        r"prisma-entrypoint\.ini:3\b", line
+    ), f"the error should point at line 3, the [lgo] header: {line!r}"
 
 
 def test_empty_unknown_ini_section_is_an_error(pe_plain):
@@ -275,10 +286,14 @@ def test_overlong_unknown_section_is_reported_once(pe_plain):
     assert any("xxx...]" in e for e in errors), str(res)
 
 
-@pytest.mark.parametrize("content, says", [
-    (b"[run]\nexec = false\n\0\n", "prisma-entrypoint.ini:3: a NUL byte: not a text file"),
-    ("[run]\nexec = false\n".encode("utf-16"), "is UTF-16 text: save it as UTF-8"),
-], ids=["nul", "utf-16"])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (b"[run]\nexec = false\n\0\n", "prisma-entrypoint.ini:3: a NUL byte: not a text file"),
+        ("[run]\nexec = false\n".encode("utf-16"), "is UTF-16 text: save it as UTF-8"),
+    ],
+    ids=["nul", "utf-16"],
+)
 def test_a_file_that_is_not_ini_text_says_what_it_is(pe_plain, content, says):
     pe_plain.path("prisma-entrypoint.ini").write_bytes(content)
     res, errors = run_bad(pe_plain)
@@ -414,7 +429,9 @@ def test_bad_list_items_are_settings_errors_reported_together(pe_plain, layer):
         lines = "".join(f"{key} = {item}\n" for key, items in BAD_ITEMS.items() for item in items)
         pe_plain.path("prisma-entrypoint.ini").write_text(f"[run]\nstop-timeout = soon\n[wait]\n{lines}")
     elif layer == "env":
-        env = {"PRISMA_ENTRYPOINT_" + key.upper().replace("-", "_"): ",".join(items) for key, items in BAD_ITEMS.items()}
+        env = {
+            "PRISMA_ENTRYPOINT_" + key.upper().replace("-", "_"): ",".join(items) for key, items in BAD_ITEMS.items()
+        }
         env["PRISMA_ENTRYPOINT_STOP_TIMEOUT"] = "soon"
     else:
         args = [f"--{key}={item}" for key, items in BAD_ITEMS.items() for item in items] + ["--stop-timeout", "soon"]
@@ -441,16 +458,19 @@ def test_one_bad_list_item_alone_stops_everything(pe_plain, flag, command):
 
 def test_bad_list_items_from_every_layer_at_once(pe_plain):
     pe_plain.path("prisma-entrypoint.ini").write_text("[wait]\nhttp-status = abc\n")
-    res = pe_plain.run(["--http-status", "600", "--stop-timeout", "soon", "--no-wait", *CREATES_FILE],
-                       env={"PRISMA_ENTRYPOINT_WAIT": "tcp://db:5432 redis://cache:6379"})
+    res = pe_plain.run(
+        ["--http-status", "600", "--stop-timeout", "soon", "--no-wait", *CREATES_FILE],
+        env={"PRISMA_ENTRYPOINT_WAIT": "tcp://db:5432 redis://cache:6379"},
+    )
     errors = list_item_errors(res)
     assert not pe_plain.path("ran").exists(), "CMD ran despite the errors"
     assert any("prisma-entrypoint.ini:2" in e and "'abc'" in e for e in errors), str(res)
     assert any(e.startswith("prisma-entrypoint: error: PRISMA_ENTRYPOINT_WAIT") for e in errors), str(res)
 
 
-@pytest.mark.parametrize("args", [["--http-status", "100,599 204"], ["--wait", "HTTP://db:1,Tcp://db:5432"]],
-                         ids=" ".join)
+@pytest.mark.parametrize(
+    "args", [["--http-status", "100,599 204"], ["--wait", "HTTP://db:1,Tcp://db:5432"]], ids=" ".join
+)
 def test_good_list_items_are_taken_as_before(pe_plain, args):
     res = pe_plain.run([*args, "--no-wait", *CREATES_FILE])
     assert res.returncode == 0, str(res)

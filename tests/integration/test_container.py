@@ -63,9 +63,7 @@ class Podman:
         except subprocess.TimeoutExpired as e:
             raise AssertionError(f"{' '.join(cmd)} took more than {timeout}s: {e.stderr!r}") from e
         if check and p.returncode != 0:
-            raise AssertionError(
-                f"{' '.join(cmd)} exited {p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}"
-            )
+            raise AssertionError(f"{' '.join(cmd)} exited {p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}")
         return p
 
 
@@ -93,9 +91,7 @@ def shared_libraries(binary):
         line = line.strip()
         if "not found" in line:
             pytest.fail(f"ldd {binary}: a library is missing on this host: {line}")
-        m = re.match(r"^\S+ => (/\S+) \(0x[0-9a-f]+\)$", line) or re.match(
-            r"^(/\S+) \(0x[0-9a-f]+\)$", line
-        )
+        m = re.match(r"^\S+ => (/\S+) \(0x[0-9a-f]+\)$", line) or re.match(r"^(/\S+) \(0x[0-9a-f]+\)$", line)
         if m:  # linux-vdso.so.1 has no file and matches neither form
             paths.append(m.group(1))
     return paths

@@ -93,14 +93,20 @@ class MountNamespace:
         self.runner = runner
         self.holder = subprocess.Popen(
             [shutil.which("unshare"), "--mount", "--propagation", "private", "sleep", "infinity"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         runner.exclude = runner.exclude | {self.holder.pid}  # not a leftover of the binary under test
         ours = os.readlink("/proc/self/ns/mnt")
 
         def entered():
             try:
-                return (os.readlink(f"/proc/{self.holder.pid}/ns/mnt") != ours
-                        and Path(f"/proc/{self.holder.pid}/comm").read_text().strip() == "sleep")
+                return (
+                    os.readlink(f"/proc/{self.holder.pid}/ns/mnt") != ours
+                    and Path(f"/proc/{self.holder.pid}/comm").read_text().strip() == "sleep"
+                )
             except OSError:
                 return False
 
@@ -114,11 +120,27 @@ class MountNamespace:
 
     def sh(self, script: str, *args, check: bool = True) -> subprocess.CompletedProcess:
         """Run a shell script inside the namespace (arguments as $1 ...)."""
-        p = subprocess.run([shutil.which("nsenter"), "-t", str(self.holder.pid), "-m", "--", "/bin/sh", "-ec",
-                            script, "sh", *map(str, args)], capture_output=True, text=True, timeout=60)
+        p = subprocess.run(
+            [
+                shutil.which("nsenter"),
+                "-t",
+                str(self.holder.pid),
+                "-m",
+                "--",
+                "/bin/sh",
+                "-ec",
+                script,
+                "sh",
+                *map(str, args),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         if check and p.returncode != 0:
-            raise AssertionError(f"in the mount namespace: {script!r} {args} failed ({p.returncode}): "
-                                 f"{p.stdout}{p.stderr}")
+            raise AssertionError(
+                f"in the mount namespace: {script!r} {args} failed ({p.returncode}): " f"{p.stdout}{p.stderr}"
+            )
         return p
 
     def path(self, inside: Path) -> Path:
@@ -128,8 +150,18 @@ class MountNamespace:
     def argv(self, inner: list) -> list:
         """argv running inner inside the namespace, in the runner's working directory. (Not nsenter's
         --wd: it opens the folder before entering, so relative paths would miss the namespace's mounts.)"""
-        return [shutil.which("nsenter"), "-t", str(self.holder.pid), "-m", "--", "/bin/sh", "-c", 'cd "$0" && exec "$@"',
-                str(self.runner.cwd), *inner]
+        return [
+            shutil.which("nsenter"),
+            "-t",
+            str(self.holder.pid),
+            "-m",
+            "--",
+            "/bin/sh",
+            "-c",
+            'cd "$0" && exec "$@"',
+            str(self.runner.cwd),
+            *inner,
+        ]
 
     def close(self):
         if self.holder.poll() is None:
@@ -150,8 +182,12 @@ def mounts(pe_plain):
         yield ns
     finally:
         # unmount first (the loop device of an ext4 mount is freed with it), then end the namespace
-        ns.sh("for m in $(awk '{print $5}' /proc/self/mountinfo | grep -F \"$1\" | sort -r); do "
-              "umount -l \"$m\" || true; done", pe_plain.tmp, check=False)
+        ns.sh(
+            "for m in $(awk '{print $5}' /proc/self/mountinfo | grep -F \"$1\" | sort -r); do "
+            'umount -l "$m" || true; done',
+            pe_plain.tmp,
+            check=False,
+        )
         ns.close()
 
 
@@ -184,10 +220,12 @@ class Disk:
         writes (inode tables, journal: no lazy init, no discard) is backed, new data blocks are not
         once the tmpfs is full (fill_backing_script)."""
         self.backing.mkdir()
-        script = ('mount -t tmpfs -o size="$3"k tmpfs "$2"\n'
-                  'truncate -s "$4"M "$2/disk.img"\n'
-                  'mkfs.ext4 -q -F -E nodiscard,lazy_itable_init=0,lazy_journal_init=0 "$2/disk.img"\n'
-                  'mount -o loop "$2/disk.img" "$1"\n')
+        script = (
+            'mount -t tmpfs -o size="$3"k tmpfs "$2"\n'
+            'truncate -s "$4"M "$2/disk.img"\n'
+            'mkfs.ext4 -q -F -E nodiscard,lazy_itable_init=0,lazy_journal_init=0 "$2/disk.img"\n'
+            'mount -o loop "$2/disk.img" "$1"\n'
+        )
         if not shutil.which("mkfs.ext4"):
             pytest.skip("mkfs.ext4 (e2fsprogs) is missing")
         p = self.ns.sh(script, self.folder, self.backing, backing_kb, image_mb, check=False)
@@ -333,8 +371,10 @@ def test_storage_runs_out_under_the_file_system(gapp, mounts):
 
 def shut_down_script(folder: Path) -> str:
     """Shell code (for the prisma wrapper) that shuts the disk holding folder down."""
-    code = (f"import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); "
-            f"fcntl.ioctl(fd, {EXT4_IOC_SHUTDOWN}, ({EXT4_GOING_FLAGS_NOLOGFLUSH}).to_bytes(4, 'little'))")
+    code = (
+        f"import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); "
+        f"fcntl.ioctl(fd, {EXT4_IOC_SHUTDOWN}, ({EXT4_GOING_FLAGS_NOLOGFLUSH}).to_bytes(4, 'little'))"
+    )
     return f'{sys.executable} -c "{code}" "{folder}"'
 
 
@@ -437,19 +477,39 @@ def kill_postgres(cluster, how: str):
 def session(cluster, database: str, sql: str, held: str) -> subprocess.Popen:
     """A psql session that ran sql and stays open; returns once `held` (a query on pg_locks) is true."""
     p = subprocess.Popen(
-        [str(pgm.PG_BIN / "psql"), "-X", "-q", "-h", str(cluster.socket_dir), "-p", str(cluster.port),
-         "-U", pgm.PG_USER, "-d", database],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+        [
+            str(pgm.PG_BIN / "psql"),
+            "-X",
+            "-q",
+            "-h",
+            str(cluster.socket_dir),
+            "-p",
+            str(cluster.port),
+            "-U",
+            pgm.PG_USER,
+            "-d",
+            database,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     mig.send(p, sql)
-    wait_until(lambda: p.poll() is None and cluster.psql(held, database=database).strip() == "t", 10,
-               "the psql session's lock")
+    wait_until(
+        lambda: p.poll() is None and cluster.psql(held, database=database).strip() == "t", 10, "the psql session's lock"
+    )
     return p
 
 
 def table_locked(cluster, database: str, table: str) -> subprocess.Popen:
-    return session(cluster, database, f'BEGIN; LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE;',
-                   f"SELECT count(*) > 0 FROM pg_locks WHERE relation = '\"{table}\"'::regclass "
-                   "AND mode = 'AccessExclusiveLock' AND granted")
+    return session(
+        cluster,
+        database,
+        f'BEGIN; LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE;',
+        f"SELECT count(*) > 0 FROM pg_locks WHERE relation = '\"{table}\"'::regclass "
+        "AND mode = 'AccessExclusiveLock' AND granted",
+    )
 
 
 def end_session(p: subprocess.Popen):
@@ -465,9 +525,13 @@ def waiting_on_lock(app, query_words: str, ours: bool = True) -> bool:
     """Whether a query with query_words, sent by the entrypoint (ours) or by prisma (not ours), waits
     for a lock in the app's database."""
     who = "=" if ours else "<>"
-    return app.pg.psql(
-        f"SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = '{app.database}' AND application_name {who} "
-        f"'prisma-entrypoint' AND wait_event_type = 'Lock' AND position('{query_words}' in query) > 0").strip() == "t"
+    return (
+        app.pg.psql(
+            f"SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = '{app.database}' AND application_name {who} "
+            f"'prisma-entrypoint' AND wait_event_type = 'Lock' AND position('{query_words}' in query) > 0"
+        ).strip()
+        == "t"
+    )
 
 
 def assert_next_start_deploys(app, deploys: int):
@@ -535,13 +599,17 @@ def test_postgres_killed_during_deploy(mapp):
     # any interrupted prisma migrate deploy), without Node
     app.pg.start()
     res = app.run()
-    assert_one_error(res, 81, f"migration {mig.ADD_AGE[0]} failed earlier",
-                     f"prisma migrate resolve --rolled-back {mig.ADD_AGE[0]}")
+    assert_one_error(
+        res, 81, f"migration {mig.ADD_AGE[0]} failed earlier", f"prisma migrate resolve --rolled-back {mig.ADD_AGE[0]}"
+    )
     assert len(app.deploys()) == 1 and not app.app_ran
     # resolved as the message says (what `prisma migrate resolve --rolled-back` writes; that command
     # needs the native engine this setup lacks): the next start applies it
-    app.pg.psql("SET ROLE app; UPDATE _prisma_migrations SET rolled_back_at = now() "
-                f"WHERE migration_name = '{mig.ADD_AGE[0]}' AND finished_at IS NULL", database=app.database)
+    app.pg.psql(
+        "SET ROLE app; UPDATE _prisma_migrations SET rolled_back_at = now() "
+        f"WHERE migration_name = '{mig.ADD_AGE[0]}' AND finished_at IS NULL",
+        database=app.database,
+    )
     res = app.run()
     assert res.returncode == 0 and app.app_ran and len(app.deploys()) == 2, str(res)
     assert app.rows() == [(mig.INIT, "t", "f"), (mig.ADD_AGE[0], "f", "t"), (mig.ADD_AGE[0], "t", "f")], app.rows()
@@ -608,8 +676,10 @@ def test_replicas_started_together_with_the_database_missing(replicas):
         app.database = "nodb_" + uuid.uuid4().hex[:10]
         # Prisma's native engine creates the database; this setup's WebAssembly one does not: the
         # wrapper does it in its place (test_migrate.py does the same), and one wrapper wins the race
-        create = (f"{pgm.PG_BIN / 'psql'} -X -q -h {app.pg.socket_dir} -p {app.pg.port} -U {pgm.PG_USER} "
-                  f"-d postgres -c 'CREATE DATABASE {app.database} OWNER app' >/dev/null 2>&1 || true")
+        create = (
+            f"{pgm.PG_BIN / 'psql'} -X -q -h {app.pg.socket_dir} -p {app.pg.port} -U {pgm.PG_USER} "
+            f"-d postgres -c 'CREATE DATABASE {app.database} OWNER app' >/dev/null 2>&1 || true"
+        )
         install_wrapper(app.root, app.calls_log, before_exec=create, node_args=["--require", str(DEPLOY_EXITS)])
         deploys = len(app.deploys())
         results = start_together(app)

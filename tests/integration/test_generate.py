@@ -259,8 +259,13 @@ def test_first_start_generates_and_the_next_one_skips(app):
 
 def test_prisma_sees_variables_already_set_and_the_effective_database_url(app):
     app.wrap()
-    res = app.run(env={"CHECKPOINT_DISABLE": "0", "PRISMA_HIDE_UPDATE_MESSAGE": "0",
-                       "PRISMA_ENTRYPOINT_DATABASE_URL": OTHER_DATABASE_URL})
+    res = app.run(
+        env={
+            "CHECKPOINT_DISABLE": "0",
+            "PRISMA_HIDE_UPDATE_MESSAGE": "0",
+            "PRISMA_ENTRYPOINT_DATABASE_URL": OTHER_DATABASE_URL,
+        }
+    )
     app.assert_generated(res, calls=1)
     call = app.calls()[0]
     assert call["CHECKPOINT_DISABLE"] == "0" and call["PRISMA_HIDE_UPDATE_MESSAGE"] == "0", call
@@ -400,7 +405,11 @@ def test_failed_generate_is_exit_80_and_warn_starts_the_app(app):
 
     res = app.run("--generate-failure", "warn")
     assert res.returncode == 0, str(res)
-    assert "warning: PRISMA GENERATE FAILED" in res.stderr and "ANYWAY" in res.stderr and "Strng" in res.stdout + res.stderr, str(res)
+    assert (
+        "warning: PRISMA GENERATE FAILED" in res.stderr
+        and "ANYWAY" in res.stderr
+        and "Strng" in res.stdout + res.stderr
+    ), str(res)
     assert app.app_ran, f"the app did not run with --generate-failure warn\n{res}"
     assert not app.record.exists(), "a failed generate left a record"
 
@@ -442,8 +451,12 @@ def test_cli_from_path_and_from_the_prisma_cli_setting(app):
     # the setting wins over PATH
     own_log = app.pe.tmp / "own-cli-calls.log"
     own = write_wrapper(app.pe.tmp / "tools" / "my-prisma", own_log, real_cli(app.root))
-    res = app.run("--prisma-cli", str(own), "--force-generate",
-                  env={"PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}"})
+    res = app.run(
+        "--prisma-cli",
+        str(own),
+        "--force-generate",
+        env={"PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}"},
+    )
     assert res.returncode == 0, str(res)
     assert len(read_calls(own_log)) == 1, f"the --prisma-cli program was not run\n{res}"
     assert len(app.calls()) == 1, f"prisma from PATH ran although --prisma-cli was given\n{res}"
@@ -591,8 +604,11 @@ def test_concurrent_starts_generate_once(app):
 
     procs = [app.start(argv=to(log)) for log in logs]
     wait_until(started.exists, 30, "one of the starts to run prisma", procs[0])
-    wait_until(lambda: any("waiting" in log.read_text() for log in logs if log.exists()), 30,
-               "the other start to say it is waiting for the lock")
+    wait_until(
+        lambda: any("waiting" in log.read_text() for log in logs if log.exists()),
+        30,
+        "the other start to say it is waiting for the lock",
+    )
     go.touch()
     results = [p.wait(60) for p in procs]
     errs = [log.read_text() for log in logs]
@@ -620,8 +636,9 @@ def mount_ns_works() -> bool:
     global _mount_ns_ok
     if _mount_ns_ok is None:
         try:
-            p = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True,
-                               timeout=30)
+            p = subprocess.run(
+                ["unshare", "--mount", "--propagation", "private", "true"], capture_output=True, timeout=30
+            )
             _mount_ns_ok = p.returncode == 0
         except (OSError, subprocess.TimeoutExpired):
             _mount_ns_ok = False
@@ -639,8 +656,7 @@ def read_only(folder: Path, writable_file: tuple | None = None):
     script += 'exec "$@"'
 
     def argv(inner):
-        return ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, str(folder), *extra,
-                *inner]
+        return ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, str(folder), *extra, *inner]
 
     return argv
 
@@ -691,8 +707,11 @@ def test_record_that_cannot_be_replaced_is_exit_73(app):
     lock_source = app.pe.tmp / "lock-source"
     lock_source.touch()
     app.wrap()
-    p = app.start("--generate-record", str(folder / "generate-record"),
-                  argv=read_only(folder, (lock_source, folder / "generate-record.lock")))
+    p = app.start(
+        "--generate-record",
+        str(folder / "generate-record"),
+        argv=read_only(folder, (lock_source, folder / "generate-record.lock")),
+    )
     res = p.wait()
     assert_record_error(app, res)
     assert len(app.calls()) <= 1, str(res)
@@ -751,8 +770,10 @@ def test_no_schema_skips_generate_and_starts_the_app(pe_plain):
     bindir = pe_plain.tmp / "bin"
     write_wrapper(bindir / "prisma", log, Path("/nonexistent/prisma/build/index.js"))
     marker = pe_plain.tmp / "app-ran"
-    res = pe_plain.run(["--no-wait", "--", "/bin/sh", "-c", 'echo ran > "$0"', str(marker)],
-                       env={**BASE_ENV, "PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}"})
+    res = pe_plain.run(
+        ["--no-wait", "--", "/bin/sh", "-c", 'echo ran > "$0"', str(marker)],
+        env={**BASE_ENV, "PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}"},
+    )
     assert res.returncode == 0, str(res)
     assert "no Prisma schema found: generate skipped" in res.stderr, str(res)
     assert marker.exists(), str(res)
@@ -857,9 +878,15 @@ def test_a_record_that_is_not_a_regular_file_is_exit_73_at_once(pe_plain, record
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("where,kind", [("package.json", "fifo"), ("package.json", "/dev/zero"),
-                                        ("node_modules/prisma/package.json", "/proc/self/fd/1"),
-                                        ("prisma/schema.prisma", "fifo")])
+@pytest.mark.parametrize(
+    "where,kind",
+    [
+        ("package.json", "fifo"),
+        ("package.json", "/dev/zero"),
+        ("node_modules/prisma/package.json", "/proc/self/fd/1"),
+        ("prisma/schema.prisma", "fifo"),
+    ],
+)
 def test_schema_lookup_refuses_what_is_not_a_regular_file(pe_plain, where, kind):
     """A FIFO in package.json's place kept the start waiting for a writer, /dev/zero was read until
     memory ran out, and stdout (a pipe) blocked: each is refused before it is read, one line, 78."""
@@ -877,8 +904,11 @@ def test_schema_lookup_refuses_what_is_not_a_regular_file(pe_plain, where, kind)
         args = ["--schema", SCHEMA] + args
     res = pe_plain.run(args, env=BASE_ENV, seconds=10)
     assert res.returncode == 78, str(res)
-    expected = (f"the schema {SCHEMA} (from the schema setting) is neither a file nor a folder" if where == SCHEMA
-                else f"cannot read {where}: not a regular file")
+    expected = (
+        f"the schema {SCHEMA} (from the schema setting) is neither a file nor a folder"
+        if where == SCHEMA
+        else f"cannot read {where}: not a regular file"
+    )
     assert res.stderr_lines() == [f"prisma-entrypoint: error: {expected}"], str(res)
     assert res.elapsed < timeout(2.0), str(res)
 
@@ -890,8 +920,10 @@ def test_a_schema_file_over_16_mib_is_refused_before_it_is_read(pe_plain):
     os.truncate(schema, 16 * 1024 * 1024 + 1)  # sparse: nothing is written
     res = pe_plain.run(["--no-wait", "--", "true"], env=BASE_ENV, seconds=10)
     assert res.returncode == 78, str(res)
-    assert res.stderr_lines() == [f"prisma-entrypoint: error: cannot read {SCHEMA}: 16777217 bytes, more than the "
-                                "16 MiB prisma-entrypoint reads"], str(res)
+    assert res.stderr_lines() == [
+        f"prisma-entrypoint: error: cannot read {SCHEMA}: 16777217 bytes, more than the "
+        "16 MiB prisma-entrypoint reads"
+    ], str(res)
 
 
 def reads_under(pid: int, folder: str) -> bool:
@@ -916,9 +948,11 @@ def test_sigterm_during_a_long_schema_walk_stops_it(pe_plain, command):
     that end; now the walk stops at the next file (within 100 ms: tests/bench/stop.py measures)."""
     (pe_plain.cwd / "schema").mkdir()
     (pe_plain.cwd / "schema" / "usr").symlink_to("/usr")
-    args = {"run": ["--no-wait", "--", "true"],
-            "run-no-generate": ["--no-wait", "--no-generate", "--", "true"],
-            "hash": ["hash"]}[command]
+    args = {
+        "run": ["--no-wait", "--", "true"],
+        "run-no-generate": ["--no-wait", "--no-generate", "--", "true"],
+        "hash": ["hash"],
+    }[command]
     env = {**BASE_ENV, "PRISMA_ENTRYPOINT_SCHEMA": "schema"}
     if command == "run-no-generate":  # the migrate phase looks for the schema itself
         env["PRISMA_ENTRYPOINT_NO_MIGRATE"] = None

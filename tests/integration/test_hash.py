@@ -95,7 +95,8 @@ def test_configured_schema_that_does_not_exist_is_a_config_error(pe_plain, app):
 
 def test_computed_schema_path_in_the_config_needs_the_setting(pe_plain, app):
     (app / "prisma.config.ts").write_text(
-        'import path from "node:path";\nexport default { schema: path.join("prisma", "schema.prisma") };\n')
+        'import path from "node:path";\nexport default { schema: path.join("prisma", "schema.prisma") };\n'
+    )
     res = pe_plain.run(["hash"])
     assert res.returncode == 78, str(res)
     assert "schema" in res.stderr and "plain string" in res.stderr, str(res)

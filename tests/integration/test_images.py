@@ -47,11 +47,14 @@ def images(podman):  # noqa: F811 (the fixture imported above)
     """`make image`, as a user runs it, with podman (the build log is kept for a failure)."""
     env = dict(podman.env, ENGINE="podman", IMAGE_BUILD_FLAGS="--runtime runc --network host")
     started = time.monotonic()
-    p = subprocess.run(["make", "-C", str(REPO), "image"], env=env, capture_output=True, text=True,
-                       timeout=BUILD_TIMEOUT)
+    p = subprocess.run(
+        ["make", "-C", str(REPO), "image"], env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT
+    )
     if p.returncode != 0:
-        pytest.fail(f"make image failed ({p.returncode}) after {time.monotonic() - started:.0f} s:\n"
-                    f"{p.stdout[-4000:]}\n{p.stderr[-4000:]}")
+        pytest.fail(
+            f"make image failed ({p.returncode}) after {time.monotonic() - started:.0f} s:\n"
+            f"{p.stdout[-4000:]}\n{p.stderr[-4000:]}"
+        )
     print(f"make image: {time.monotonic() - started:.0f} s")
     return podman
 
@@ -91,8 +94,13 @@ def test_binary_image_is_small_and_runs(images):
     name = f"pe-binary-{uuid.uuid4().hex[:10]}"
     images("create", "--name", name, BINARY_IMAGE)
     try:
-        exported = subprocess.run(["podman", "--runtime", "runc", "export", name], env=images.env,
-                                  capture_output=True, timeout=120, check=True).stdout
+        exported = subprocess.run(
+            ["podman", "--runtime", "runc", "export", name],
+            env=images.env,
+            capture_output=True,
+            timeout=120,
+            check=True,
+        ).stdout
     finally:
         images("rm", "-f", name, check=False)
     with tarfile.open(fileobj=io.BytesIO(exported)) as tar:
@@ -108,11 +116,13 @@ def test_example_waits_generates_nothing_migrates_runs_and_stops(example, pg):
     assert "running prisma migrate deploy" in logs, logs
     assert "app: connected, 0 user(s)" in logs, logs
     # The entrypoint's own lines (podman logs gives them apart from the app's stdout) in phase order.
-    order = [logs.index(s) for s in ("ready after", "generate skipped", "running prisma migrate deploy",
-                                     "started node")]
+    order = [
+        logs.index(s) for s in ("ready after", "generate skipped", "running prisma migrate deploy", "started node")
+    ]
     assert order == sorted(order), logs
-    applied = pg.psql("SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL",
-                      database=example.database)
+    applied = pg.psql(
+        "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL", database=example.database
+    )
     assert applied.split() == ["20261121151118_init"], applied
     took = example.stop(name)
     assert example.exit_code(name) == 0, example.logs(name)  # the app's own status, from its SIGTERM handler
@@ -161,6 +171,7 @@ def test_dockerfile_default_version_is_the_makefiles():
 def test_example_app_pins_what_the_fixture_app_pins():
     """docker/example is the app users copy, tests/fixtures/app the one the suites run: the same
     packages at the same versions, the same migrations."""
+
     def packages(app):
         lock = json.loads((app / "package-lock.json").read_text())
         return {k: v for k, v in lock["packages"].items() if k}

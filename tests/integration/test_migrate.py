@@ -60,7 +60,15 @@ class App:
         return [c for c in read_calls(self.calls_log) if c["args"][:2] == ["migrate", "deploy"]]
 
     def args(self, *opts, generate: bool = False) -> list:
-        return [*([] if generate else ["--no-generate"]), *opts, "--", "/bin/sh", "-c", 'echo ran >> "$0"', str(self.marker)]
+        return [
+            *([] if generate else ["--no-generate"]),
+            *opts,
+            "--",
+            "/bin/sh",
+            "-c",
+            'echo ran >> "$0"',
+            str(self.marker),
+        ]
 
     def env(self, extra=None) -> dict:
         return {"DATABASE_URL": self.url, "CHECKPOINT_DISABLE": None, "NVM_DIR": None, **(extra or {})}
@@ -81,16 +89,20 @@ class App:
         """(migration_name, finished, rolled back) of every row, in the order they were started."""
         out = self.pg.psql(
             "SELECT migration_name, finished_at IS NOT NULL, rolled_back_at IS NOT NULL FROM _prisma_migrations "
-            "ORDER BY started_at", database=self.database)
+            "ORDER BY started_at",
+            database=self.database,
+        )
         return [tuple(line.split("|")) for line in out.split()]
 
     def has_table(self, name: str) -> bool:
-        return self.pg.psql(f"SELECT to_regclass('public.\"{name}\"') IS NOT NULL",
-                            database=self.database).strip() == "t"
+        return (
+            self.pg.psql(f"SELECT to_regclass('public.\"{name}\"') IS NOT NULL", database=self.database).strip() == "t"
+        )
 
     def columns(self, table: str) -> set:
-        out = self.pg.psql(f"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}'",
-                           database=self.database)
+        out = self.pg.psql(
+            f"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}'", database=self.database
+        )
         return set(out.split())
 
 
@@ -111,13 +123,33 @@ def held_lock(cluster, database: str, key: int = LOCK_KEY) -> subprocess.Popen:
     """A psql session in database that holds advisory lock key (prisma-entrypoint's migrate lock by
     default) until release(); more SQL can be sent to it with send()."""
     p = subprocess.Popen(
-        [str(pgm.PG_BIN / "psql"), "-X", "-q", "-h", str(cluster.socket_dir), "-p", str(cluster.port),
-         "-U", pgm.PG_USER, "-d", database],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+        [
+            str(pgm.PG_BIN / "psql"),
+            "-X",
+            "-q",
+            "-h",
+            str(cluster.socket_dir),
+            "-p",
+            str(cluster.port),
+            "-U",
+            pgm.PG_USER,
+            "-d",
+            database,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     send(p, f"SELECT pg_advisory_lock({key});")
     deadline = time.monotonic() + 10
-    while cluster.psql(f"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {key} "
-                       "AND granted", database=database).strip() != "1":
+    while (
+        cluster.psql(
+            f"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {key} " "AND granted",
+            database=database,
+        ).strip()
+        != "1"
+    ):
         assert p.poll() is None and time.monotonic() < deadline, "the psql session did not take the lock"
         time.sleep(0.02)
     return p
@@ -130,19 +162,25 @@ def send(p: subprocess.Popen, sql: str):
 
 def entrypoint_sent(app, words: str) -> bool:
     """Whether the entrypoint's connection to the app's database has sent (last) a query with words."""
-    return words in app.pg.psql("SELECT query FROM pg_stat_activity WHERE application_name = 'prisma-entrypoint' "
-                                f"AND datname = '{app.database}'")
+    return words in app.pg.psql(
+        "SELECT query FROM pg_stat_activity WHERE application_name = 'prisma-entrypoint' "
+        f"AND datname = '{app.database}'"
+    )
 
 
 def create_migrations_table(app, *rows):
     """_prisma_migrations as Prisma makes it, owned by the app role, with rows (name, finished)."""
-    values = ", ".join(f"('{uuid.uuid4()}', 'x', {'now()' if finished else 'NULL'}, '{name}')"
-                       for name, finished in rows)
-    app.pg.psql("SET ROLE app; CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) "
-                "NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text, rolled_back_at "
-                "timestamptz, started_at timestamptz NOT NULL DEFAULT clock_timestamp(), applied_steps_count integer "
-                f"NOT NULL DEFAULT 0); INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) "
-                f"VALUES {values}", database=app.database)
+    values = ", ".join(
+        f"('{uuid.uuid4()}', 'x', {'now()' if finished else 'NULL'}, '{name}')" for name, finished in rows
+    )
+    app.pg.psql(
+        "SET ROLE app; CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) "
+        "NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text, rolled_back_at "
+        "timestamptz, started_at timestamptz NOT NULL DEFAULT clock_timestamp(), applied_steps_count integer "
+        f"NOT NULL DEFAULT 0); INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) "
+        f"VALUES {values}",
+        database=app.database,
+    )
 
 
 def release(p: subprocess.Popen):
@@ -160,14 +198,20 @@ def test_deploys_what_is_pending_and_skips_when_nothing_is(app):
     res = app.run(generate=True)
     assert res.returncode == 0, str(res)
     assert "running prisma migrate deploy: 1 migration pending, no _prisma_migrations table yet" in res.stderr, str(res)
-    assert len(app.deploys()) == 1 and app.deploys()[0]["args"] == ["migrate", "deploy", "--schema",
-                                                                      "prisma/schema.prisma"], app.deploys()
+    assert len(app.deploys()) == 1 and app.deploys()[0]["args"] == [
+        "migrate",
+        "deploy",
+        "--schema",
+        "prisma/schema.prisma",
+    ], app.deploys()
     assert app.deploys()[0]["DATABASE_URL"] == app.url
     assert app.rows() == [(INIT, "t", "f")], app.rows()
     assert app.has_table("User") and app.app_ran
     lines = res.stderr_lines()
-    order = [next(i for i, line in enumerate(lines) if word in line)
-             for word in ("ready after", "prisma client generated", "running prisma migrate deploy", "started")]
+    order = [
+        next(i for i, line in enumerate(lines) if word in line)
+        for word in ("ready after", "prisma client generated", "running prisma migrate deploy", "started")
+    ]
     assert order == sorted(order), f"phases out of order: wait, generate, migrate, app\n{res}"
 
     # nothing pending: Node is not even started
@@ -234,11 +278,15 @@ def test_a_failed_migration_blocks_with_the_command_that_unblocks(app):
 
     # resolved as the message says (what `prisma migrate resolve --rolled-back` writes: that command
     # needs the native schema engine, which this test setup cannot download), and the folder fixed
-    app.pg.psql("SET ROLE app; UPDATE _prisma_migrations SET rolled_back_at = now() "
-                f"WHERE migration_name = '{BROKEN[0]}' AND finished_at IS NULL", database=app.database)
+    app.pg.psql(
+        "SET ROLE app; UPDATE _prisma_migrations SET rolled_back_at = now() "
+        f"WHERE migration_name = '{BROKEN[0]}' AND finished_at IS NULL",
+        database=app.database,
+    )
     app.pg.psql('SET ROLE app; ALTER TABLE "User" DROP COLUMN "nickname"', database=app.database)
     (app.root / "prisma" / "migrations" / BROKEN[0] / "migration.sql").write_text(
-        'ALTER TABLE "User" ADD COLUMN "nickname" TEXT;\n')
+        'ALTER TABLE "User" ADD COLUMN "nickname" TEXT;\n'
+    )
     res = app.run()
     assert res.returncode == 0 and app.app_ran, str(res)
     assert len(app.deploys()) == 2
@@ -277,8 +325,11 @@ def test_a_migration_being_applied_is_waited_for_not_called_failed(app):
         time.sleep(0.3)
         assert proc.popen.poll() is None, "the start did not wait for the deploy in progress"
         # the other deploy finishes its migration and lets go of Prisma's lock
-        send(deployer, 'ALTER TABLE "User" ADD COLUMN "age" INTEGER; UPDATE _prisma_migrations SET finished_at = '
-                       f"now() WHERE migration_name = '{ADD_AGE[0]}';")
+        send(
+            deployer,
+            'ALTER TABLE "User" ADD COLUMN "age" INTEGER; UPDATE _prisma_migrations SET finished_at = '
+            f"now() WHERE migration_name = '{ADD_AGE[0]}';",
+        )
     finally:
         release(deployer)
     res = proc.wait(30)
@@ -331,9 +382,23 @@ def test_missing_database_is_left_to_deploy(app):
     # Prisma's native schema engine creates a missing database; the WebAssembly one this test setup
     # runs does not ("Database `...` does not exist"). The wrapper does it in its place, just before
     # the real CLI runs, so that the rest of the deploy is real.
-    create = shlex.join(pgm._as_postgres([pgm.PG_BIN / "psql", "-X", "-q", "-h", app.pg.socket_dir, "-p",
-                                          app.pg.port, "-d", "postgres", "-c",
-                                          f"CREATE DATABASE {app.database} OWNER app"]))
+    create = shlex.join(
+        pgm._as_postgres(
+            [
+                pgm.PG_BIN / "psql",
+                "-X",
+                "-q",
+                "-h",
+                app.pg.socket_dir,
+                "-p",
+                app.pg.port,
+                "-d",
+                "postgres",
+                "-c",
+                f"CREATE DATABASE {app.database} OWNER app",
+            ]
+        )
+    )
     install_wrapper(app.root, app.calls_log, before_exec=create)
     res = app.run()
     assert res.returncode == 0, str(res)
@@ -353,9 +418,11 @@ def test_missing_database_without_migrations_stops_the_start(app):
 
 def test_unreadable_table_is_left_to_deploy(app):
     # a table the app's role may not read (made by another role): the native check cannot decide
-    app.pg.psql("CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, migration_name varchar(255), "
-                "finished_at timestamptz, rolled_back_at timestamptz, logs text, started_at timestamptz)",
-                database=app.database)
+    app.pg.psql(
+        "CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, migration_name varchar(255), "
+        "finished_at timestamptz, rolled_back_at timestamptz, logs text, started_at timestamptz)",
+        database=app.database,
+    )
     install_wrapper(app.root, app.calls_log, before_exec="exit 0")  # the call is what counts here
     res = app.run()
     assert res.returncode == 0, str(res)
@@ -411,8 +478,17 @@ def test_sigterm_while_the_database_host_name_is_looked_up(pe_plain, tmp_path):
         pytest.skip(f"cannot listen on 127.0.0.153:53 for the silent name server: {e}")
     try:
         script = 'mount --bind "$0" /etc/resolv.conf || exit 90\nexec "$@"'
-        argv = ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, str(resolv),
-                *pe_plain.argv(["--no-wait", "--no-generate", "--", "true"])]
+        argv = [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "/bin/sh",
+            "-c",
+            script,
+            str(resolv),
+            *pe_plain.argv(["--no-wait", "--no-generate", "--", "true"]),
+        ]
         env = {"DATABASE_URL": "postgresql://app:pw@db.lookup-hangs.test:5432/app"}
         proc = pe_plain.start([], env=env, argv=argv)
         silent.settimeout(timeout(30))
@@ -426,5 +502,6 @@ def test_sigterm_while_the_database_host_name_is_looked_up(pe_plain, tmp_path):
     finally:
         silent.close()
     assert res.returncode == 143, str(res)
-    assert res.stderr_lines()[-1] == ("prisma-entrypoint: stopped by SIGTERM while connecting to read the "
-                                      "migrations"), str(res)
+    assert res.stderr_lines()[-1] == (
+        "prisma-entrypoint: stopped by SIGTERM while connecting to read the " "migrations"
+    ), str(res)

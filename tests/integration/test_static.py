@@ -43,8 +43,14 @@ class EmptyRoot:
 
     def run(self, *args: str, env: dict | None = None, seconds: float = 30) -> subprocess.CompletedProcess:
         argv = [UNSHARE, "--pid", "--fork", "--root", str(self.path), "/prisma-entrypoint", *args]
-        return subprocess.run(argv, env={"PATH": "/", **(env or {})}, capture_output=True, text=True,
-                              timeout=timeout(seconds), stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            argv,
+            env={"PATH": "/", **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout(seconds),
+            stdin=subprocess.DEVNULL,
+        )
 
 
 @pytest.fixture
@@ -65,9 +71,22 @@ def https_server(pg_tls, pg_factory):
     """An HTTPS server on loopback (openssl s_server -www) with the test certificate."""
     port = free_port()
     proc = subprocess.Popen(
-        ["openssl", "s_server", "-quiet", "-www", "-accept", f"127.0.0.1:{port}",
-         "-cert", str(pg_factory.certdir / "server.crt"), "-key", str(pg_factory.certdir / "server.key")],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            "openssl",
+            "s_server",
+            "-quiet",
+            "-www",
+            "-accept",
+            f"127.0.0.1:{port}",
+            "-cert",
+            str(pg_factory.certdir / "server.crt"),
+            "-key",
+            str(pg_factory.certdir / "server.key"),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while subprocess.run(["ss", "-Htln", f"sport = :{port}"], capture_output=True, text=True).stdout == "":
         if time.monotonic() > deadline or proc.poll() is not None:
@@ -100,9 +119,11 @@ def test_resolves_the_database_host_from_etc_hosts_and_waits(root, pg):
     assert f"postgres at {ROOT_HOST}:{pg.port} ready" in res.stderr
 
 
-@pytest.mark.parametrize("params", ["sslmode=require", "sslmode=verify-full&sslrootcert=/ca.pem",
-                                    "sslmode=require&sslaccept=strict&sslcert=/ca.pem"],
-                         ids=["require", "verify-full", "prisma-strict"])
+@pytest.mark.parametrize(
+    "params",
+    ["sslmode=require", "sslmode=verify-full&sslrootcert=/ca.pem", "sslmode=require&sslaccept=strict&sslcert=/ca.pem"],
+    ids=["require", "verify-full", "prisma-strict"],
+)
 def test_waits_for_postgresql_over_tls(root, pg_tls, ca_file, params):
     root.add("ca.pem", ca_file)
     res = root.run("wait", env={"DATABASE_URL": pg_tls.url(host=ROOT_HOST, params=params)})
@@ -114,9 +135,28 @@ def test_verify_full_rejects_a_certificate_it_cannot_check(root, pg_tls, tmp_pat
     """verify-full is really checked: another CA is not accepted."""
     other = tmp_path / "other"
     other.mkdir()
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", str(other / "k"), "-out", str(other / "ca.pem"), "-days", "1",
-                    "-subj", "/CN=other"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(other / "k"),
+            "-out",
+            str(other / "ca.pem"),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=other",
+        ],
+        check=True,
+        capture_output=True,
+    )
     root.add("ca.pem", other / "ca.pem")
     url = pg_tls.url(host=ROOT_HOST, params="sslmode=verify-full&sslrootcert=/ca.pem")
     res = root.run("wait", "--wait-timeout", "3s", env={"DATABASE_URL": url})
@@ -154,10 +194,17 @@ def test_https_wait_without_any_ca_bundle_says_so_in_one_line(root, https_server
     assert "no CA certificates to verify" in lines[0] and "http-ca-file" in res.stderr
 
 
-@pytest.mark.parametrize("place", ["etc/ssl/certs/ca-certificates.crt", "etc/ssl/cert.pem",
-                                   "etc/pki/tls/certs/ca-bundle.crt",
-                                   "etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "etc/ssl/ca-bundle.pem"],
-                         ids=["debian", "alpine", "rhel", "rhel-extracted", "opensuse"])
+@pytest.mark.parametrize(
+    "place",
+    [
+        "etc/ssl/certs/ca-certificates.crt",
+        "etc/ssl/cert.pem",
+        "etc/pki/tls/certs/ca-bundle.crt",
+        "etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+        "etc/ssl/ca-bundle.pem",
+    ],
+    ids=["debian", "alpine", "rhel", "rhel-extracted", "opensuse"],
+)
 def test_https_wait_finds_the_image_ca_bundle(root, https_server, ca_file, place):
     root.add(place, ca_file)
     res = root.run("wait", "--wait", https_server)
@@ -167,9 +214,28 @@ def test_https_wait_finds_the_image_ca_bundle(root, https_server, ca_file, place
 def test_https_wait_takes_ssl_cert_file_first(root, https_server, ca_file, tmp_path):
     """SSL_CERT_FILE wins over a bundle at the usual place (here one that cannot verify the server)."""
     other = tmp_path / "other.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", str(tmp_path / "k"), "-out", str(other), "-days", "1",
-                    "-subj", "/CN=other"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(tmp_path / "k"),
+            "-out",
+            str(other),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=other",
+        ],
+        check=True,
+        capture_output=True,
+    )
     root.add("etc/ssl/certs/ca-certificates.crt", other)
     root.add("ca.pem", ca_file)
     res = root.run("wait", "--wait", https_server, env={"SSL_CERT_FILE": "/ca.pem"})

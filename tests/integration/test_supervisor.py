@@ -55,7 +55,9 @@ def without_cont(sigs):
 def test_exit_codes_0_to_255_pass_through(pe):
     # all 256 normally; under valgrind (which looks for memory errors, not for these statuses, and
     # takes ~0.4 s a run) a spread of them
-    codes = range(256) if not IS_VALGRIND else sorted({0, 1, 2, 64, 78, 126, 127, 128, 129, 254, 255, *range(3, 256, 17)})
+    codes = (
+        range(256) if not IS_VALGRIND else sorted({0, 1, 2, 64, 78, 126, 127, 128, 129, 254, 255, *range(3, 256, 17)})
+    )
     got = {code: pe.run(["-q", "--", "sh", "-c", f"exit {code}"]).returncode for code in codes}
     wrong = {code: status for code, status in got.items() if status != code}
     assert not wrong, f"exit status not passed through (expected -> got): {wrong}"
@@ -77,7 +79,9 @@ def test_app_killed_by_signal_gives_128_plus_n(pe, sig):
 
 
 @pytest.mark.parametrize(
-    "cmd", ["no-such-command-pe-test", "/nonexistent/dir/pe-cmd", "./missing-here"], ids=["path-lookup", "absolute", "relative"]
+    "cmd",
+    ["no-such-command-pe-test", "/nonexistent/dir/pe-cmd", "./missing-here"],
+    ids=["path-lookup", "absolute", "relative"],
 )
 def test_missing_command_exits_127(pe, cmd):
     res = pe.run([cmd, "arg"])
@@ -114,7 +118,13 @@ def test_not_executable_exits_126(pe, kind):
 # ---------------------------------------------------------------------------------------------
 
 
-FORWARD_STATUS = [(signal.SIGTERM, 143), (signal.SIGUSR1, 138), (signal.SIGUSR2, 140), (signal.SIGHUP, 129), (signal.SIGINT, 130)]
+FORWARD_STATUS = [
+    (signal.SIGTERM, 143),
+    (signal.SIGUSR1, 138),
+    (signal.SIGUSR2, 140),
+    (signal.SIGHUP, 129),
+    (signal.SIGINT, 130),
+]
 
 
 @pytest.mark.parametrize("sig,status", FORWARD_STATUS, ids=[f"{signame(s)}-{c}" for s, c in FORWARD_STATUS])
@@ -130,7 +140,9 @@ def test_forwarded_signal_kills_app_with_128_plus_n(pe, sig, status):
 def test_every_catchable_signal_reaches_the_app(pe, sig):
     if IS_VALGRIND and sig == signal.SIGRTMAX:
         pytest.skip("valgrind keeps SIGRTMAX for itself")
-    p = pe.start(["--stop-timeout", "30s", "--", *helper("sigrecord.py", "--out", "got", "--ready", "ready", "--until", sig)])
+    p = pe.start(
+        ["--stop-timeout", "30s", "--", *helper("sigrecord.py", "--out", "got", "--ready", "ready", "--until", sig)]
+    )
     pe.wait_file("ready", p)
     p.signal(sig)
     res = p.wait()
@@ -139,7 +151,9 @@ def test_every_catchable_signal_reaches_the_app(pe, sig):
 
 
 def test_sigchld_is_not_forwarded(pe):
-    p = pe.start(["--", *helper("sigrecord.py", "--out", "got", "--ready", "ready", "--until", RTMIN3, "--linger", "0.2")])
+    p = pe.start(
+        ["--", *helper("sigrecord.py", "--out", "got", "--ready", "ready", "--until", RTMIN3, "--linger", "0.2")]
+    )
     pe.wait_file("ready", p)
     p.signal(signal.SIGCHLD)
     p.signal(RTMIN3)  # standard signals are delivered before real-time ones
@@ -150,8 +164,14 @@ def test_sigchld_is_not_forwarded(pe):
 
 def test_several_signals_in_a_row_all_arrive(pe):
     sigs = [signal.SIGHUP, signal.SIGUSR1, signal.SIGWINCH, RTMIN3, signal.SIGUSR2, signal.SIGTERM]
-    p = pe.start(["--stop-timeout", "30s", "--", *helper("sigrecord.py", "--out", "got", "--ready", "ready",
-                                                       "--until", ",".join(map(str, sigs)))])
+    p = pe.start(
+        [
+            "--stop-timeout",
+            "30s",
+            "--",
+            *helper("sigrecord.py", "--out", "got", "--ready", "ready", "--until", ",".join(map(str, sigs))),
+        ]
+    )
     pe.wait_file("ready", p)
     for i, sig in enumerate(sigs):
         p.signal(sig)
@@ -268,8 +288,10 @@ def test_stop_timeout_is_honoured(pe, how, value, seconds):
 
 
 def test_leftover_in_group_gets_sigterm_when_app_exits(pe):
-    script = f'{recorder("--out", "got", "--ready", "ready", "--until", "TERM")} & ' \
-             'while [ ! -e ready ]; do sleep 0.01; done; exit 5'
+    script = (
+        f'{recorder("--out", "got", "--ready", "ready", "--until", "TERM")} & '
+        "while [ ! -e ready ]; do sleep 0.01; done; exit 5"
+    )
     # a long grace: the leftover must go because of SIGTERM, not because of a SIGKILL much later
     p = pe.start(["--stop-timeout", "60s", "--", "sh", "-c", script])
     res = p.wait(seconds=30)
@@ -281,12 +303,13 @@ def test_leftover_in_group_gets_sigterm_when_app_exits(pe):
 
 
 def test_leftover_ignoring_sigterm_is_killed_after_grace(pe):
-    script = f'{recorder("--out", "got", "--ready", "ready")} & ' \
-             'while [ ! -e ready ]; do sleep 0.01; done; exit 6'
+    script = f'{recorder("--out", "got", "--ready", "ready")} & ' "while [ ! -e ready ]; do sleep 0.01; done; exit 6"
     p = pe.start(["--stop-timeout", "500ms", "--", "sh", "-c", script])
     res = p.wait(seconds=30)
     assert res.returncode == 6, str(res)
-    assert without_cont(read_signals(pe.path("got"))) == [signal.SIGTERM], f"the leftover did not get SIGTERM first\n{res}"
+    assert without_cont(read_signals(pe.path("got"))) == [
+        signal.SIGTERM
+    ], f"the leftover did not get SIGTERM first\n{res}"
     assert res.elapsed >= 0.45, str(res)
     if not pe.pid1:
         leftover = int(pe.path("ready").read_text())
@@ -319,7 +342,7 @@ while [ "$(count)" -gt 0 ]; do
 done
 echo done >> report
 exit 7
-"""
+"""  # noqa: E501
 
 
 def test_100_orphaned_sleeps_from_a_shell_leave_no_zombies(pe):
@@ -362,8 +385,15 @@ def test_signal_mask_and_ignored_signals_restored_in_grandchild(pe, inherited, f
     # baseline starts the same forkexec directly, with the same inherited mask and dispositions.
     preexec = _custom_mask if inherited == "custom" else None
     prefix = ["unshare", "--pid", "--fork", "--mount-proc"] if pe.pid1 else []
-    baseline = subprocess.run([*prefix, forkexec, *SIGSTATUS], capture_output=True, text=True,
-                              preexec_fn=with_reset_signals(preexec), env=pe.env(), cwd=pe.cwd, timeout=30)
+    baseline = subprocess.run(
+        [*prefix, forkexec, *SIGSTATUS],
+        capture_output=True,
+        text=True,
+        preexec_fn=with_reset_signals(preexec),
+        env=pe.env(),
+        cwd=pe.cwd,
+        timeout=30,
+    )
     assert baseline.returncode == 0, baseline
     if inherited == "custom":  # the baseline itself must show what we set up
         blk = re.search(r"SigBlk:\s*(\w+)", baseline.stdout).group(1)
@@ -481,7 +511,9 @@ def test_exec_mode_replaces_the_entrypoint(pe, how):
     res = p.wait()
     assert res.returncode == 9, str(res)
     expected = "1" if pe.pid1 else str(p.popen.pid)
-    assert res.stdout.strip() == expected, f"CMD did not replace the entrypoint (pid {res.stdout.strip()}, expected {expected})"
+    assert (
+        res.stdout.strip() == expected
+    ), f"CMD did not replace the entrypoint (pid {res.stdout.strip()}, expected {expected})"
 
 
 def test_exec_mode_missing_command_exits_127(pe):
@@ -538,7 +570,9 @@ def test_exec_mode_leaves_the_app_no_subreaper_attribute(pe_plain):
     # run becomes a child subreaper before its phases (to reap what the Prisma CLI leaves); the
     # attribute survives execve, and an exec'd app that is not an init would collect orphans it never
     # reaps. PR_GET_CHILD_SUBREAPER is 37.
-    code = ("import ctypes, sys; v = ctypes.c_int(-1); "
-            "ctypes.CDLL(None).prctl(37, ctypes.byref(v), 0, 0, 0); sys.exit(10 + v.value)")
+    code = (
+        "import ctypes, sys; v = ctypes.c_int(-1); "
+        "ctypes.CDLL(None).prctl(37, ctypes.byref(v), 0, 0, 0); sys.exit(10 + v.value)"
+    )
     res = pe_plain.run(["--exec", "--no-wait", "--", "/usr/bin/python3", "-c", code])
     assert res.returncode == 10, f"the exec'd app is a child subreaper\n{res}"

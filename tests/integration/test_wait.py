@@ -43,15 +43,37 @@ SSLPASSWORD_SECRET = "SslIdPw-5mz"  # Prisma's ?sslpassword= (the PKCS#12 identi
 # Every secret, in the forms it could leak in: raw, percent-encoded, JSON-escaped, and distinctive
 # fragments (a leak of half a password is still a leak).
 LEAKY_SECRET = "LeakPw-4qz"  # issue 10's shapes: '@' then '#', wait URLs, non-URL forms, api keys
-SECRETS = sorted({
-    LEAKY_SECRET, "LeakPw",
-    *pgm.ALL_PASSWORDS, WRONG_PASSWORD, MALFORMED_SECRET, SQLSERVER_SECRET, RAW_AT_SECRET, RAW_SLASH_SECRET,
-    QUERY_SECRET, SSLPASSWORD_SECRET,
-    *(quote(p, safe="") for p in (*pgm.ALL_PASSWORDS, WRONG_PASSWORD)),
-    *(json.dumps(p)[1:-1] for p in pgm.ALL_PASSWORDS),
-    "Pw4app", "9f3kQz", "Od@d:pw", "Od%40d", "pw/%41", "pw%2F", "Wr0ngPw", "S3crMalf", "SqlSrvPw",
-    "RawAt", "Pw-3jd", "Sl/ash", "ashPw-6hc", "QryPw", "SslIdPw",
-})
+SECRETS = sorted(
+    {
+        LEAKY_SECRET,
+        "LeakPw",
+        *pgm.ALL_PASSWORDS,
+        WRONG_PASSWORD,
+        MALFORMED_SECRET,
+        SQLSERVER_SECRET,
+        RAW_AT_SECRET,
+        RAW_SLASH_SECRET,
+        QUERY_SECRET,
+        SSLPASSWORD_SECRET,
+        *(quote(p, safe="") for p in (*pgm.ALL_PASSWORDS, WRONG_PASSWORD)),
+        *(json.dumps(p)[1:-1] for p in pgm.ALL_PASSWORDS),
+        "Pw4app",
+        "9f3kQz",
+        "Od@d:pw",
+        "Od%40d",
+        "pw/%41",
+        "pw%2F",
+        "Wr0ngPw",
+        "S3crMalf",
+        "SqlSrvPw",
+        "RawAt",
+        "Pw-3jd",
+        "Sl/ash",
+        "ashPw-6hc",
+        "QryPw",
+        "SslIdPw",
+    }
+)
 
 NUM = r"(\d+(?:\.\d+)?)"
 SLOW_RUN = bool(WRAPPER)
@@ -291,8 +313,9 @@ def test_database_started_two_seconds_into_the_wait(pe_plain, pg_fresh, later):
 
 
 def test_backoff_max_caps_the_retry_interval_from_above(pe_plain, pg_fresh, later):
-    p = pe_plain.start(["wait", "--wait-timeout", "20s", "--backoff-max", "500ms"],
-                       env={"DATABASE_URL": pg_fresh.url()})
+    p = pe_plain.start(
+        ["wait", "--wait-timeout", "20s", "--backoff-max", "500ms"], env={"DATABASE_URL": pg_fresh.url()}
+    )
     later(1.5, pg_fresh.start)
     res = p.wait(40)
     assert res.returncode == 0, str(res)
@@ -391,8 +414,9 @@ def test_tls_required_against_a_tls_server(pe_plain, pg_tls):
 
 
 def test_tls_required_with_prisma_sslaccept_against_a_tls_server(pe_plain, pg_tls):
-    res = wait(pe_plain, "--wait-timeout", "10s",
-               url=pg_tls.url(params="sslmode=require&sslaccept=accept_invalid_certs"))
+    res = wait(
+        pe_plain, "--wait-timeout", "10s", url=pg_tls.url(params="sslmode=require&sslaccept=accept_invalid_certs")
+    )
     assert res.returncode == 0, str(res)
 
 
@@ -440,7 +464,8 @@ def write_prisma_project(cwd: Path, migrations: bool):
     """prisma/schema.prisma, and prisma/migrations with one migration when asked (else empty)."""
     (cwd / "prisma" / "migrations").mkdir(parents=True)
     (cwd / "prisma" / "schema.prisma").write_text(
-        'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n')
+        'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'
+    )
     if migrations:
         init = cwd / "prisma" / "migrations" / "20260101000000_init"
         init.mkdir()
@@ -461,8 +486,10 @@ def test_missing_database_in_both_modes(pe_plain, pg, mode):
         return
     assert res.returncode == 0, str(res)
     line = one_line(res, f"127.0.0.1:{pg.port}", "ready after")
-    assert f'database "{pgm.MISSING_DB}" does not exist yet: prisma migrate deploy creates it, from ' \
-           "prisma/migrations" in line, line
+    assert (
+        f'database "{pgm.MISSING_DB}" does not exist yet: prisma migrate deploy creates it, from '
+        "prisma/migrations" in line
+    ), line
     assert not lines(res, "error"), str(res)
 
 
@@ -626,8 +653,18 @@ def test_several_dependencies_time_out_with_one_line_each(pe_plain, short_tmp):
     db_port, tcp_port = closed_port(), closed_port()
     flag, sock = short_tmp / "missing.flag", short_tmp / "missing.sock"
     url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{db_port}/appdb"
-    res = wait(pe_plain, "--wait", f"tcp://127.0.0.1:{tcp_port}", "--wait", f"file://{flag}",
-               "--wait", f"unix://{sock}", "--wait-timeout", "1s", url=url)
+    res = wait(
+        pe_plain,
+        "--wait",
+        f"tcp://127.0.0.1:{tcp_port}",
+        "--wait",
+        f"file://{flag}",
+        "--wait",
+        f"unix://{sock}",
+        "--wait-timeout",
+        "1s",
+        url=url,
+    )
     assert res.returncode == 124, str(res)
     assert res.elapsed < limit(1.6), f"one overall deadline of 1 s, not one per dependency\n{res}"
     start = one_line(res, "waiting for")
@@ -642,8 +679,18 @@ def test_several_dependencies_time_out_with_one_line_each(pe_plain, short_tmp):
 def test_only_the_dependencies_not_ready_are_reported(pe_plain, pg, listeners, short_tmp):
     lst = listeners("tcp", mode="close")
     flag, sock = short_tmp / "missing.flag", short_tmp / "missing.sock"
-    res = wait(pe_plain, "--wait", f"tcp://127.0.0.1:{lst.port}", "--wait", f"file://{flag}",
-               "--wait", f"unix://{sock}", "--wait-timeout", "1s", url=pg.url())
+    res = wait(
+        pe_plain,
+        "--wait",
+        f"tcp://127.0.0.1:{lst.port}",
+        "--wait",
+        f"file://{flag}",
+        "--wait",
+        f"unix://{sock}",
+        "--wait-timeout",
+        "1s",
+        url=pg.url(),
+    )
     assert res.returncode == 124, str(res)
     nr = not_ready_lines(res)
     assert len(nr) == 2, str(res)
@@ -723,7 +770,7 @@ def test_nothing_to_wait_for_exits_0_at_once(pe_plain):
     res = wait(pe_plain)
     assert res.returncode == 0, str(res)
     assert res.elapsed < limit(0.5), str(res)
-    assert not [l for l in res.stderr_lines() if re.search(r"error|warning", l, re.I)], str(res)
+    assert not [line for line in res.stderr_lines() if re.search(r"error|warning", line, re.I)], str(res)
     verbose = wait(pe_plain, "-v")
     assert verbose.returncode == 0, str(verbose)
     assert len(verbose.stderr_lines()) >= 1, f"-v should say there is nothing to wait for\n{verbose}"
@@ -784,9 +831,20 @@ def test_sigterm_during_the_wait_before_run_exits_143_without_running_the_comman
 
 def test_run_waits_then_runs_the_command(pe, pg, later):
     flag = pe.path("flag")
-    p = pe.start(["run", "--wait", f"file://{flag}", "--wait-timeout", "10s", "--",
-                  "sh", "-c", 'test -e flag || exit 99; echo ran; exit 7'],
-                 env={"DATABASE_URL": pg.url()})
+    p = pe.start(
+        [
+            "run",
+            "--wait",
+            f"file://{flag}",
+            "--wait-timeout",
+            "10s",
+            "--",
+            "sh",
+            "-c",
+            "test -e flag || exit 99; echo ran; exit 7",
+        ],
+        env={"DATABASE_URL": pg.url()},
+    )
     later(0.5, touch(flag))
     res = p.wait(20)
     assert_no_secrets(res)
@@ -805,8 +863,9 @@ def test_run_does_not_start_the_command_when_the_wait_fails(pe_plain, pg, cmd):
 
 
 def test_run_does_not_start_the_command_after_a_timeout(pe_plain):
-    res = pe_plain.run(["run", "--wait", f"tcp://127.0.0.1:{closed_port()}", "--wait-timeout", "500ms",
-                        "--", "sh", "-c", "touch ran"])
+    res = pe_plain.run(
+        ["run", "--wait", f"tcp://127.0.0.1:{closed_port()}", "--wait-timeout", "500ms", "--", "sh", "-c", "touch ran"]
+    )
     assert res.returncode == 124, str(res)
     assert not pe_plain.path("ran").exists(), "the command ran although the wait timed out"
 
@@ -838,24 +897,44 @@ SCENARIOS = {
     "missing-database": lambda c: (c["pg"].url(database=pgm.MISSING_DB), [], 69),
     "pg-hba-reject": lambda c: (c["pg"].url(user=pgm.REJECTED_USER), [], 69),
     "tls-refused": lambda c: (c["pg"].url(params="sslmode=require"), [], 69),
-    "starting-up": lambda c: (f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{c['fake'].port}/appdb",
-                              ["--wait-timeout", "300ms"], 124),
-    "refused": lambda c: (f"postgresql://odd:{quote(pgm.ODD_PASSWORD, safe='')}@127.0.0.1:{closed_port()}/appdb",
-                          ["--wait-timeout", "300ms"], 124),
+    "starting-up": lambda c: (
+        f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{c['fake'].port}/appdb",
+        ["--wait-timeout", "300ms"],
+        124,
+    ),
+    "refused": lambda c: (
+        f"postgresql://odd:{quote(pgm.ODD_PASSWORD, safe='')}@127.0.0.1:{closed_port()}/appdb",
+        ["--wait-timeout", "300ms"],
+        124,
+    ),
     "malformed": lambda c: (f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:notaport/appdb", [], 78),
     "malformed-encoded-password": lambda c: (
-        f"postgresql://odd:{quote(pgm.ODD_PASSWORD, safe='')}@127.0.0.1:notaport/appdb", [], 78),
+        f"postgresql://odd:{quote(pgm.ODD_PASSWORD, safe='')}@127.0.0.1:notaport/appdb",
+        [],
+        78,
+    ),
     "malformed-raw-slash-in-password": lambda c: (f"postgresql://app:{RAW_SLASH_SECRET}@127.0.0.1:5432/appdb", [], 78),
     "malformed-with-sslpassword": lambda c: (
         f"postgresql://app:{MALFORMED_SECRET}@127.0.0.1:notaport/appdb?sslidentity=id.p12"
-        f"&sslpassword={SSLPASSWORD_SECRET}", [], 78),
+        f"&sslpassword={SSLPASSWORD_SECRET}",
+        [],
+        78,
+    ),
     "malformed-with-query-password": lambda c: (
-        f"postgresql://app@127.0.0.1:notaport/appdb?password={QUERY_SECRET}", [], 78),
-    "raw-at-in-password-refused": lambda c: (f"postgresql://app:{RAW_AT_SECRET}@127.0.0.1:{closed_port()}/appdb",
-                                             ["--wait-timeout", "300ms"], 124),
+        f"postgresql://app@127.0.0.1:notaport/appdb?password={QUERY_SECRET}",
+        [],
+        78,
+    ),
+    "raw-at-in-password-refused": lambda c: (
+        f"postgresql://app:{RAW_AT_SECRET}@127.0.0.1:{closed_port()}/appdb",
+        ["--wait-timeout", "300ms"],
+        124,
+    ),
     "query-password-refused": lambda c: (
         f"postgresql://app@127.0.0.1:{closed_port()}/appdb?password={QUERY_SECRET}&sslpassword={SSLPASSWORD_SECRET}",
-        ["--wait-timeout", "300ms"], 124),
+        ["--wait-timeout", "300ms"],
+        124,
+    ),
 }
 LEVELS = {"debug": ["-vv"], "debug-json": ["--log-format", "json", "-vv"], "quiet": ["-q"]}
 
@@ -899,8 +978,12 @@ def test_config_shows_the_wait_settings_and_their_defaults(pe_plain):
     res = pe_plain.run(["config"])
     assert res.returncode == 0, str(res)
     assert re.search(r"^\[wait\]", res.stdout, re.M), res.stdout
-    for key, value in (("no-wait", "false"), ("wait-timeout", "60s"), ("attempt-timeout", "5s"),
-                       ("backoff-max", "60ms")):
+    for key, value in (
+        ("no-wait", "false"),
+        ("wait-timeout", "60s"),
+        ("attempt-timeout", "5s"),
+        ("backoff-max", "60ms"),
+    ):
         assert re.search(rf"^{key} = {value}\b", res.stdout, re.M), f"{key} should default to {value}\n{res.stdout}"
 
 
@@ -917,8 +1000,7 @@ def test_name_that_resolves_only_later_is_waited_for(pe_plain, pg, tmp_path, lat
     hosts.write_text("127.0.0.1 localhost\n")
     nsswitch = tmp_path / "nsswitch.conf"
     nsswitch.write_text("hosts: files\n")
-    mounts = (f"mount --bind {hosts} /etc/hosts && mount --bind {nsswitch} /etc/nsswitch.conf && "
-              'exec "$@"')
+    mounts = f"mount --bind {hosts} /etc/hosts && mount --bind {nsswitch} /etc/nsswitch.conf && " 'exec "$@"'
     argv = ["unshare", "--mount", "sh", "-c", mounts, "sh", *pe_plain.argv(["-vv", "wait", "--wait-timeout", "20s"])]
     proc = pe_plain.start([], env={"DATABASE_URL": pg.url(host="db-later.test")}, argv=argv)
     later(1.5, lambda: hosts.write_text("127.0.0.1 localhost\n127.0.0.1 db-later.test\n"))
@@ -1009,8 +1091,7 @@ def test_sigterm_while_a_name_lookup_hangs_exits_143_at_once(pe_plain, tmp_path)
     resolv.write_text("nameserver 127.0.0.2\noptions timeout:10 attempts:1\n")
     nsswitch = tmp_path / "nsswitch.conf"
     nsswitch.write_text("hosts: dns\n")
-    mounts = (f"mount --bind {resolv} /etc/resolv.conf && mount --bind {nsswitch} /etc/nsswitch.conf && "
-              'exec "$@"')
+    mounts = f"mount --bind {resolv} /etc/resolv.conf && mount --bind {nsswitch} /etc/nsswitch.conf && " 'exec "$@"'
     argv = ["unshare", "--mount", "sh", "-c", mounts, "sh", *pe_plain.argv(["wait", "--wait-timeout", "60s"])]
     url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@db.never.example:5432/appdb"
     try:

@@ -85,8 +85,15 @@ def error_response(sqlstate: str, message: str, severity: str = "FATAL") -> byte
 
 
 class FakePg:
-    def __init__(self, sqlstate: str = "57P03", message: str | None = None, count: int | None = None,
-                 after: str = "close", host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        sqlstate: str = "57P03",
+        message: str | None = None,
+        count: int | None = None,
+        after: str = "close",
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ):
         assert after in ("close", "hang", "refuse")
         self.sqlstate = sqlstate
         self.message = message or MESSAGES.get(sqlstate, f"fake error {sqlstate}")
