@@ -4,8 +4,10 @@
  * LDAP, OpenSSL, HTTP/2, ...). Linked the usual way, every container start
  * would pay for loading and relocating them, about 12 million instructions,
  * even when there is no database to wait for; the plain supervisor needs
- * none of them. The modules that use such a library (pgconn.c for libpq,
- * url.c for libcurl) load it through here the first time they need it. */
+ * none of them. Each library has one table, shared by the files that use it
+ * (pg-lib.[ch]: libpq for the pg-*.c files; curl-lib.[ch]: libcurl for url.c
+ * and http.c; schema-digest.c: libcrypto), loaded through here the first
+ * time one of them needs it. */
 #ifndef PE_DYNLIB_H
 #define PE_DYNLIB_H
 
@@ -57,6 +59,41 @@ int dynlib_load(const char *soname, const char *const *names, void **slots, size
 	}
 #define DYNLIB_LINKED false
 #endif
+/* The same table shared by several files: DYNLIB_DECLARE(var, load, LIST) in
+ * a header declares `struct var##_table`, the table `var` (extern) and
+ * `int load(char *error, size_t error_size)`; DYNLIB_DEFINE_SHARED(var,
+ * load, soname, LIST) in one .c file defines them, as DYNLIB_DEFINE does. */
+#ifdef PE_STATIC
+#define DYNLIB_TABLE_CONST_ const
+#define DYNLIB_DEFINE_SHARED(var, load, soname, LIST)                                                                  \
+	const struct var##_table var = {LIST(DYNLIB_BIND_)};                                                           \
+	int load(char *error, size_t error_size)                                                                       \
+	{                                                                                                              \
+		(void)error;                                                                                           \
+		(void)error_size;                                                                                      \
+		return 0;                                                                                              \
+	}
+#else
+#define DYNLIB_TABLE_CONST_
+#define DYNLIB_DEFINE_SHARED(var, load, soname, LIST)                                                                  \
+	struct var##_table var;                                                                                        \
+	int load(char *error, size_t error_size)                                                                       \
+	{                                                                                                              \
+		static const char *const names[] = {LIST(DYNLIB_NAME_)};                                               \
+		static bool loaded;                                                                                    \
+                                                                                                                       \
+		if (!loaded)                                                                                           \
+			loaded = dynlib_load(soname, names, (void **)&var, sizeof(names) / sizeof(names[0]), error,    \
+			                     error_size) == 0;                                                         \
+		return loaded ? 0 : -1;                                                                                \
+	}
+#endif
+#define DYNLIB_DECLARE(var, load, LIST)                                                                                \
+	struct var##_table {                                                                                           \
+		LIST(DYNLIB_SLOT_)                                                                                     \
+	};                                                                                                             \
+	extern DYNLIB_TABLE_CONST_ struct var##_table var;                                                             \
+	int load(char *error, size_t error_size);
 #define DYNLIB_SLOT_(name) __typeof__(&name) name;
 #define DYNLIB_NAME_(name) #name,
 
