@@ -30,11 +30,9 @@ int dynlib_load(const char *soname, const char *const *names, void **slots, size
  * in: the same table is filled by the linker and load() always succeeds,
  * so the modules read the same in both flavours. */
 #ifdef PE_STATIC
-#define DYNLIB_DEFINE(var, load, soname, LIST)                                                                         \
-	static const struct {                                                                                          \
-		LIST(DYNLIB_SLOT_)                                                                                     \
-	} var = {LIST(DYNLIB_BIND_)};                                                                                  \
-	static int load(char *error, size_t error_size)                                                                \
+#define DYNLIB_TABLE_CONST_ const
+#define DYNLIB_INIT_(LIST)  = {LIST(DYNLIB_BIND_)}
+#define DYNLIB_LOAD_BODY_(var, soname, LIST)                                                                           \
 	{                                                                                                              \
 		(void)error;                                                                                           \
 		(void)error_size;                                                                                      \
@@ -43,11 +41,9 @@ int dynlib_load(const char *soname, const char *const *names, void **slots, size
 #define DYNLIB_BIND_(name) .name = name,
 #define DYNLIB_LINKED      true
 #else
-#define DYNLIB_DEFINE(var, load, soname, LIST)                                                                         \
-	static struct {                                                                                                \
-		LIST(DYNLIB_SLOT_)                                                                                     \
-	} var;                                                                                                         \
-	static int load(char *error, size_t error_size)                                                                \
+#define DYNLIB_TABLE_CONST_
+#define DYNLIB_INIT_(LIST)
+#define DYNLIB_LOAD_BODY_(var, soname, LIST)                                                                           \
 	{                                                                                                              \
 		static const char *const names[] = {LIST(DYNLIB_NAME_)};                                               \
 		static bool loaded;                                                                                    \
@@ -59,35 +55,19 @@ int dynlib_load(const char *soname, const char *const *names, void **slots, size
 	}
 #define DYNLIB_LINKED false
 #endif
+#define DYNLIB_DEFINE(var, load, soname, LIST)                                                                         \
+	static DYNLIB_TABLE_CONST_ struct {                                                                            \
+		LIST(DYNLIB_SLOT_)                                                                                     \
+	} var DYNLIB_INIT_(LIST);                                                                                      \
+	static int load(char *error, size_t error_size) DYNLIB_LOAD_BODY_(var, soname, LIST)
+
 /* The same table shared by several files: DYNLIB_DECLARE(var, load, LIST) in
  * a header declares `struct var##_table`, the table `var` (extern) and
  * `int load(char *error, size_t error_size)`; DYNLIB_DEFINE_SHARED(var,
  * load, soname, LIST) in one .c file defines them, as DYNLIB_DEFINE does. */
-#ifdef PE_STATIC
-#define DYNLIB_TABLE_CONST_ const
 #define DYNLIB_DEFINE_SHARED(var, load, soname, LIST)                                                                  \
-	const struct var##_table var = {LIST(DYNLIB_BIND_)};                                                           \
-	int load(char *error, size_t error_size)                                                                       \
-	{                                                                                                              \
-		(void)error;                                                                                           \
-		(void)error_size;                                                                                      \
-		return 0;                                                                                              \
-	}
-#else
-#define DYNLIB_TABLE_CONST_
-#define DYNLIB_DEFINE_SHARED(var, load, soname, LIST)                                                                  \
-	struct var##_table var;                                                                                        \
-	int load(char *error, size_t error_size)                                                                       \
-	{                                                                                                              \
-		static const char *const names[] = {LIST(DYNLIB_NAME_)};                                               \
-		static bool loaded;                                                                                    \
-                                                                                                                       \
-		if (!loaded)                                                                                           \
-			loaded = dynlib_load(soname, names, (void **)&var, sizeof(names) / sizeof(names[0]), error,    \
-			                     error_size) == 0;                                                         \
-		return loaded ? 0 : -1;                                                                                \
-	}
-#endif
+	DYNLIB_TABLE_CONST_ struct var##_table var DYNLIB_INIT_(LIST);                                                 \
+	int load(char *error, size_t error_size) DYNLIB_LOAD_BODY_(var, soname, LIST)
 #define DYNLIB_DECLARE(var, load, LIST)                                                                                \
 	struct var##_table {                                                                                           \
 		LIST(DYNLIB_SLOT_)                                                                                     \
