@@ -106,9 +106,8 @@ build/helpers/%: tests/integration/helpers/%.c
 	$(CC) -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 # libFuzzer harnesses (tests/fuzz), one per parser, linked with the
-# components built by clang with the same sanitizers. fuzz-pgerror includes
-# pgconn.c itself (the classification is static there) and leaves its object
-# out; fuzz-schema confines openat() to its temporary folder.
+# components built by clang with the same sanitizers. fuzz-schema confines
+# openat() to its temporary folder.
 FUZZ_CC := clang
 FUZZ_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS = $(COMMON_CFLAGS) -O1 -g $(FUZZ_SANITIZERS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -Itests/fuzz
@@ -139,7 +138,7 @@ build/fuzz/obj/tests/fuzz/check.o: tests/fuzz/check.c
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_LINK_$*) -pthread -o $@ $< \
-		$(filter-out $(if $(filter pgerror,$*),build/fuzz/obj/src/pgconn.o),$(FUZZ_OBJ)) $(PKG_LIBS)
+		$(FUZZ_OBJ) $(PKG_LIBS)
 
 # New inputs go to build/fuzz/corpus/TARGET (kept from run to run), crashes
 # to build/fuzz/crashes/TARGET. A crash stops its harness, not the others;

@@ -2,7 +2,7 @@
 #include "dynlib.h"
 #include "exit-codes.h"
 #include "http.h"
-#include "pgconn.h"
+#include "pg-target.h"
 #include "log.h"
 #include "schema.h"
 

@@ -6,7 +6,7 @@
 #include "lockfile.h"
 #include "log.h"
 #include "prisma.h"
-#include "record.h"
+#include "generate-record.h"
 #include "value.h"
 
 #include <errno.h>

@@ -7,7 +7,7 @@
 #include "log.h"
 #include "migrate-verdict.h"
 #include "migrations.h"
-#include "pgconn.h"
+#include "pg-session.h"
 #include "prisma.h"
 #include "url.h"
 #include "value.h"

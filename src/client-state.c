@@ -1,6 +1,6 @@
 #include "client-state.h"
 
-#include "record.h"
+#include "generate-record.h"
 
 #include <dirent.h>
 #include <stdio.h>

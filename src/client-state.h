@@ -1,5 +1,5 @@
 /* Whether the generated Prisma client matches its inputs: the inputs' digest
- * against the generate record (record.h), and the generated files still in
+ * against the generate record (generate-record.h), and the generated files still in
  * place (a reinstall of node_modules removes them, record or not). */
 #ifndef PE_CLIENT_STATE_H
 #define PE_CLIENT_STATE_H

@@ -4,8 +4,10 @@
  * LDAP, OpenSSL, HTTP/2, ...). Linked the usual way, every container start
  * would pay for loading and relocating them, about 12 million instructions,
  * even when there is no database to wait for; the plain supervisor needs
- * none of them. The modules that use such a library (pgconn.c for libpq,
- * url.c for libcurl) load it through here the first time they need it. */
+ * none of them. Each library has one table, shared by the files that use it
+ * (pg-lib.[ch]: libpq for the pg-*.c files; curl-lib.[ch]: libcurl for url.c
+ * and http.c; schema-digest.c: libcrypto), loaded through here the first
+ * time one of them needs it. */
 #ifndef PE_DYNLIB_H
 #define PE_DYNLIB_H
 
@@ -28,11 +30,9 @@ int dynlib_load(const char *soname, const char *const *names, void **slots, size
  * in: the same table is filled by the linker and load() always succeeds,
  * so the modules read the same in both flavours. */
 #ifdef PE_STATIC
-#define DYNLIB_DEFINE(var, load, soname, LIST)                                                                         \
-	static const struct {                                                                                          \
-		LIST(DYNLIB_SLOT_)                                                                                     \
-	} var = {LIST(DYNLIB_BIND_)};                                                                                  \
-	static int load(char *error, size_t error_size)                                                                \
+#define DYNLIB_TABLE_CONST_ const
+#define DYNLIB_INIT_(LIST)  = {LIST(DYNLIB_BIND_)}
+#define DYNLIB_LOAD_BODY_(var, soname, LIST)                                                                           \
 	{                                                                                                              \
 		(void)error;                                                                                           \
 		(void)error_size;                                                                                      \
@@ -41,11 +41,9 @@ int dynlib_load(const char *soname, const char *const *names, void **slots, size
 #define DYNLIB_BIND_(name) .name = name,
 #define DYNLIB_LINKED      true
 #else
-#define DYNLIB_DEFINE(var, load, soname, LIST)                                                                         \
-	static struct {                                                                                                \
-		LIST(DYNLIB_SLOT_)                                                                                     \
-	} var;                                                                                                         \
-	static int load(char *error, size_t error_size)                                                                \
+#define DYNLIB_TABLE_CONST_
+#define DYNLIB_INIT_(LIST)
+#define DYNLIB_LOAD_BODY_(var, soname, LIST)                                                                           \
 	{                                                                                                              \
 		static const char *const names[] = {LIST(DYNLIB_NAME_)};                                               \
 		static bool loaded;                                                                                    \
@@ -57,6 +55,25 @@ int dynlib_load(const char *soname, const char *const *names, void **slots, size
 	}
 #define DYNLIB_LINKED false
 #endif
+#define DYNLIB_DEFINE(var, load, soname, LIST)                                                                         \
+	static DYNLIB_TABLE_CONST_ struct {                                                                            \
+		LIST(DYNLIB_SLOT_)                                                                                     \
+	} var DYNLIB_INIT_(LIST);                                                                                      \
+	static int load(char *error, size_t error_size) DYNLIB_LOAD_BODY_(var, soname, LIST)
+
+/* The same table shared by several files: DYNLIB_DECLARE(var, load, LIST) in
+ * a header declares `struct var##_table`, the table `var` (extern) and
+ * `int load(char *error, size_t error_size)`; DYNLIB_DEFINE_SHARED(var,
+ * load, soname, LIST) in one .c file defines them, as DYNLIB_DEFINE does. */
+#define DYNLIB_DEFINE_SHARED(var, load, soname, LIST)                                                                  \
+	DYNLIB_TABLE_CONST_ struct var##_table var DYNLIB_INIT_(LIST);                                                 \
+	int load(char *error, size_t error_size) DYNLIB_LOAD_BODY_(var, soname, LIST)
+#define DYNLIB_DECLARE(var, load, LIST)                                                                                \
+	struct var##_table {                                                                                           \
+		LIST(DYNLIB_SLOT_)                                                                                     \
+	};                                                                                                             \
+	extern DYNLIB_TABLE_CONST_ struct var##_table var;                                                             \
+	int load(char *error, size_t error_size);
 #define DYNLIB_SLOT_(name) __typeof__(&name) name;
 #define DYNLIB_NAME_(name) #name,
 

@@ -1,6 +1,6 @@
 #include "http.h"
 
-#include "dynlib.h"
+#include "curl-lib.h"
 #include "fdio.h"
 #include "log.h"
 #include "url.h"
@@ -19,42 +19,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* curl.h turns curl_easy_setopt() and friends into type-checking macros
- * that cannot be called through the function pointers below; the typed
- * wrappers set_long(), set_text() and set_pointer() check instead. */
-#define CURL_DISABLE_TYPECHECK
-#include <curl/curl.h>
-
-/* libcurl, loaded on first use (see dynlib.h): one slot per function used. */
-/* clang-format off */
-#define CURL_FUNCTIONS(X) \
-	X(curl_global_init) \
-	X(curl_easy_init) \
-	X(curl_easy_cleanup) \
-	X(curl_easy_setopt) \
-	X(curl_easy_getinfo) \
-	X(curl_easy_strerror) \
-	X(curl_multi_init) \
-	X(curl_multi_cleanup) \
-	X(curl_multi_setopt) \
-	X(curl_multi_add_handle) \
-	X(curl_multi_remove_handle) \
-	X(curl_multi_socket_action) \
-	X(curl_multi_info_read) \
-	X(curl_version)
-/* clang-format on */
-DYNLIB_DEFINE(cu, curl_load_functions, "libcurl.so.4", CURL_FUNCTIONS)
-
 /* Loads libcurl and initialises it once; returns 0, or -1 with the reason
  * in error. */
 static int curl_load(char *error, size_t error_size)
 {
 	static bool initialised;
 
-	if (curl_load_functions(error, error_size) < 0)
+	if (curllib_load(error, error_size) < 0)
 		return -1;
 	/* Never cleaned up: libcurl stays until the process ends. */
-	if (!initialised && cu.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (!initialised && curllib.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(error, error_size, "cannot initialise libcurl");
 		return -1;
 	}
@@ -154,7 +128,7 @@ static void lower_first(char *text)
 /* libcurl's detail of the failure, or its generic text for code. */
 static void curl_detail(const struct http_probe *probe, CURLcode code, char *out, size_t out_size)
 {
-	const char *text = probe->error[0] ? probe->error : cu.curl_easy_strerror(code);
+	const char *text = probe->error[0] ? probe->error : curllib.curl_easy_strerror(code);
 
 	snprintf(out, out_size, "%s", text);
 	out[strcspn(out, "\r\n")] = '\0';
@@ -189,7 +163,7 @@ static void on_socket_ready(struct loop *loop, int fd, short revents, void *arg)
 		mask |= CURL_CSELECT_OUT;
 	if (revents & (POLLERR | POLLHUP | POLLNVAL))
 		mask |= CURL_CSELECT_ERR;
-	cu.curl_multi_socket_action(probe->multi, fd, mask, &running);
+	curllib.curl_multi_socket_action(probe->multi, fd, mask, &running);
 	check_finished(probe);
 }
 
@@ -235,7 +209,7 @@ static void on_curl_timer_due(struct loop *loop, void *arg)
 
 	(void)loop;
 	probe->curl_timer = -1;
-	cu.curl_multi_socket_action(probe->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	curllib.curl_multi_socket_action(probe->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	check_finished(probe);
 }
 
@@ -292,11 +266,11 @@ static void release_curl(struct http_probe *probe)
 {
 	probe->closing = true;
 	if (probe->multi && probe->easy)
-		cu.curl_multi_remove_handle(probe->multi, probe->easy);
+		curllib.curl_multi_remove_handle(probe->multi, probe->easy);
 	if (probe->easy)
-		cu.curl_easy_cleanup(probe->easy);
+		curllib.curl_easy_cleanup(probe->easy);
 	if (probe->multi)
-		cu.curl_multi_cleanup(probe->multi);
+		curllib.curl_multi_cleanup(probe->multi);
 	probe->easy = NULL;
 	probe->multi = NULL;
 	while (probe->socket_count > 0)
@@ -324,11 +298,11 @@ static void status_message(struct http_probe *probe, const char *suffix)
 	long redirects = 0;
 	char where[DISPLAY_MAX];
 
-	if (cu.curl_easy_getinfo(probe->easy, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective)
+	if (curllib.curl_easy_getinfo(probe->easy, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective)
 		url_for_message(effective, where, sizeof(where));
 	else
 		snprintf(where, sizeof(where), "%s", probe->display);
-	cu.curl_easy_getinfo(probe->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+	curllib.curl_easy_getinfo(probe->easy, CURLINFO_REDIRECT_COUNT, &redirects);
 	if (redirects > 0)
 		set_message(probe, "HTTP %ld from %s after %ld redirect%s%s", probe->status, where, redirects,
 		            redirects == 1 ? "" : "s", suffix);
@@ -341,7 +315,7 @@ static void connect_message(struct http_probe *probe, const char *detail)
 	long os_errno = 0;
 	char reason[CURL_ERROR_SIZE + 32];
 
-	cu.curl_easy_getinfo(probe->easy, CURLINFO_OS_ERRNO, &os_errno);
+	curllib.curl_easy_getinfo(probe->easy, CURLINFO_OS_ERRNO, &os_errno);
 	if (os_errno > 0) {
 		snprintf(reason, sizeof(reason), "%s", strerror((int)os_errno));
 		lower_first(reason);
@@ -360,7 +334,7 @@ static void classify(struct http_probe *probe, CURLcode code)
 	char detail[CURL_ERROR_SIZE + 32];
 	const char *problem;
 
-	cu.curl_easy_getinfo(probe->easy, CURLINFO_RESPONSE_CODE, &probe->status);
+	curllib.curl_easy_getinfo(probe->easy, CURLINFO_RESPONSE_CODE, &probe->status);
 	curl_detail(probe, code, detail, sizeof(detail));
 	/* A complete response, or one whose long body was cut short. */
 	if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && probe->body_cut)) {
@@ -447,7 +421,7 @@ static void check_finished(struct http_probe *probe)
 	CURLMsg *msg;
 	int left;
 
-	while (probe->multi && (msg = cu.curl_multi_info_read(probe->multi, &left)) != NULL) {
+	while (probe->multi && (msg = curllib.curl_multi_info_read(probe->multi, &left)) != NULL) {
 		if (msg->msg == CURLMSG_DONE) {
 			classify(probe, msg->data.result);
 			release_curl(probe);
@@ -488,17 +462,17 @@ static struct http_probe *finish_at_start(struct http_probe *probe, enum http_ou
 
 static int set_long(CURL *easy, CURLoption option, long value)
 {
-	return cu.curl_easy_setopt(easy, option, value) == CURLE_OK ? 0 : -1;
+	return curllib.curl_easy_setopt(easy, option, value) == CURLE_OK ? 0 : -1;
 }
 
 static int set_text(CURL *easy, CURLoption option, const char *value)
 {
-	return cu.curl_easy_setopt(easy, option, value) == CURLE_OK ? 0 : -1;
+	return curllib.curl_easy_setopt(easy, option, value) == CURLE_OK ? 0 : -1;
 }
 
 static int set_pointer(CURL *easy, CURLoption option, void *value)
 {
-	return cu.curl_easy_setopt(easy, option, value) == CURLE_OK ? 0 : -1;
+	return curllib.curl_easy_setopt(easy, option, value) == CURLE_OK ? 0 : -1;
 }
 
 /* Options a libcurl older than the headers may not know (CURLOPT_QUICK_EXIT
@@ -506,9 +480,9 @@ static int set_pointer(CURL *easy, CURLoption option, void *value)
 static void set_optional(CURL *easy, CURLoption option, const char *text, long value)
 {
 	if (text)
-		cu.curl_easy_setopt(easy, option, text);
+		curllib.curl_easy_setopt(easy, option, text);
 	else
-		cu.curl_easy_setopt(easy, option, value);
+		curllib.curl_easy_setopt(easy, option, value);
 }
 
 /* NULL when path is a CA bundle OpenSSL can read without waiting or reading
@@ -568,21 +542,21 @@ static int set_up(struct http_probe *probe, const char *url, const char *ca_file
 {
 	CURL *easy;
 
-	probe->multi = cu.curl_multi_init();
-	probe->easy = easy = cu.curl_easy_init();
+	probe->multi = curllib.curl_multi_init();
+	probe->easy = easy = curllib.curl_easy_init();
 	if (!probe->multi || !easy)
 		return -1;
-	if (cu.curl_multi_setopt(probe->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
-	    cu.curl_multi_setopt(probe->multi, CURLMOPT_SOCKETDATA, probe) != CURLM_OK ||
-	    cu.curl_multi_setopt(probe->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
-	    cu.curl_multi_setopt(probe->multi, CURLMOPT_TIMERDATA, probe) != CURLM_OK)
+	if (curllib.curl_multi_setopt(probe->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
+	    curllib.curl_multi_setopt(probe->multi, CURLMOPT_SOCKETDATA, probe) != CURLM_OK ||
+	    curllib.curl_multi_setopt(probe->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
+	    curllib.curl_multi_setopt(probe->multi, CURLMOPT_TIMERDATA, probe) != CURLM_OK)
 		return -1;
 	/* CURLOPT_PROXY stays unset: libcurl then reads the proxy variables
 	 * of the environment, as curl does. */
 	if (set_text(easy, CURLOPT_URL, url) < 0 || set_pointer(easy, CURLOPT_ERRORBUFFER, probe->error) < 0 ||
-	    cu.curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
+	    curllib.curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
 	    set_pointer(easy, CURLOPT_WRITEDATA, probe) < 0 ||
-	    cu.curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket) != CURLE_OK ||
+	    curllib.curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket) != CURLE_OK ||
 	    set_pointer(easy, CURLOPT_OPENSOCKETDATA, probe) < 0 || set_long(easy, CURLOPT_HTTPGET, 1L) < 0 ||
 	    set_long(easy, CURLOPT_FOLLOWLOCATION, 1L) < 0 ||
 	    set_long(easy, CURLOPT_MAXREDIRS, (long)HTTP_MAX_REDIRECTS) < 0 ||
@@ -603,7 +577,7 @@ static int set_up(struct http_probe *probe, const char *url, const char *ca_file
 	/* Freeing a probe while its name is being looked up leaves the lookup
 	 * thread to finish alone instead of waiting for it. */
 	set_optional(easy, CURLOPT_QUICK_EXIT, NULL, 1L);
-	return cu.curl_multi_add_handle(probe->multi, easy) == CURLM_OK ? 0 : -1;
+	return curllib.curl_multi_add_handle(probe->multi, easy) == CURLM_OK ? 0 : -1;
 }
 
 static bool https_scheme(const char *url)
@@ -691,7 +665,7 @@ int http_library_version(char *out, size_t out_size)
 {
 	if (curl_load(out, out_size) < 0)
 		return -1;
-	snprintf(out, out_size, "%s", cu.curl_version());
+	snprintf(out, out_size, "%s", curllib.curl_version());
 	return 0;
 }
 

@@ -5,7 +5,7 @@
  * pending when no row of that name has rolled_back_at NULL; a row with
  * finished_at and rolled_back_at both NULL is a failed migration, which stops
  * every later deploy (P3009); rows without a folder are ignored. Nothing here
- * touches the database: pgconn.c reads the rows. */
+ * touches the database: pg-session.c reads the rows. */
 #ifndef PE_MIGRATIONS_H
 #define PE_MIGRATIONS_H
 

@@ -2,7 +2,7 @@
 
 #include "fdio.h"
 #include "log.h"
-#include "relay.h"
+#include "output-relay.h"
 
 #include <ctype.h>
 #include <dirent.h>

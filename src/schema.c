@@ -2,6 +2,8 @@
 
 #include "dynlib.h"
 #include "fdio.h"
+#include "schema-js.h"
+#include "schema-json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,7 +33,6 @@
 DYNLIB_DEFINE(evp, evp_load, "libcrypto.so.3", EVP_FUNCTIONS)
 
 #define DEFAULT_CLIENT_OUTPUT "node_modules/.prisma/client"
-#define JSON_MAX_DEPTH        512
 /* Bytes: far more than any schema or package.json; a bound on what a start reads. */
 #define SCHEMA_FILE_MAX (16 * 1024 * 1024)
 #define DIGEST_FORMAT   "prisma-entrypoint schema digest 1"
@@ -258,397 +259,6 @@ static int stat_at(int dirfd, const char *path, struct stat *st)
 	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 }
 
-/* ---- package.json: a validating scan ------------------------------------ */
-
-static const char *json_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
-
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* p at '"'; returns the position after the closing quote, or NULL. */
-static const char *json_skip_string(const char *p, const char *end)
-{
-	for (p++; p < end; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '"')
-			return p + 1;
-		if (c < 0x20)
-			return NULL;
-		if (c == '\\') {
-			if (++p >= end)
-				return NULL;
-			if (*p == 'u') {
-				if (end - p < 5 || !is_hex(p[1]) || !is_hex(p[2]) || !is_hex(p[3]) || !is_hex(p[4]))
-					return NULL;
-				p += 4;
-			} else if (!strchr("\"\\/bfnrt", *p) || *p == '\0') {
-				return NULL;
-			}
-		}
-	}
-	return NULL;
-}
-
-/* p at a value (no leading space); returns the position after it, or NULL
- * when it is not valid JSON. */
-static const char *json_skip_value(const char *p, const char *end, int depth)
-{
-	if (p >= end || depth > JSON_MAX_DEPTH)
-		return NULL;
-	if (*p == '"')
-		return json_skip_string(p, end);
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-
-		p = json_ws(p + 1, end);
-		if (p < end && *p == close)
-			return p + 1;
-		for (;;) {
-			if (close == '}') {
-				if (p >= end || *p != '"' || !(p = json_skip_string(p, end)))
-					return NULL;
-				p = json_ws(p, end);
-				if (p >= end || *p != ':')
-					return NULL;
-				p = json_ws(p + 1, end);
-			}
-			if (!(p = json_skip_value(p, end, depth + 1)))
-				return NULL;
-			p = json_ws(p, end);
-			if (p < end && *p == close)
-				return p + 1;
-			if (p >= end || *p != ',')
-				return NULL;
-			p = json_ws(p + 1, end);
-		}
-	}
-	static const char *const words[] = {"true", "false", "null"};
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		size_t n = strlen(words[i]);
-
-		if ((size_t)(end - p) >= n && memcmp(p, words[i], n) == 0)
-			return p + n;
-	}
-	/* A number: -?digits(.digits)?([eE][+-]?digits)? */
-	const char *start = p;
-	if (p < end && *p == '-')
-		p++;
-	const char *digits = p;
-	while (p < end && *p >= '0' && *p <= '9')
-		p++;
-	if (p == digits)
-		return NULL;
-	if (p < end && *p == '.') {
-		digits = ++p;
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-		if (p == digits)
-			return NULL;
-	}
-	if (p < end && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (p < end && (*p == '+' || *p == '-'))
-			p++;
-		digits = p;
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-		if (p == digits)
-			return NULL;
-	}
-	return p > start ? p : NULL;
-}
-
-static void put_utf8(char **out, unsigned long cp)
-{
-	char *o = *out;
-
-	if (cp < 0x80) {
-		*o++ = (char)cp;
-	} else if (cp < 0x800) {
-		*o++ = (char)(0xc0 | (cp >> 6));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		*o++ = (char)(0xe0 | (cp >> 12));
-		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	} else {
-		*o++ = (char)(0xf0 | (cp >> 18));
-		*o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
-		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	}
-	*out = o;
-}
-
-/* Decodes the (already validated) JSON string at p; malloc'd, or NULL when
- * out of memory. A \u0000 ends the string early; lone surrogates become
- * U+FFFD. */
-static char *json_decode_string(const char *p, const char *end)
-{
-	const char *close = json_skip_string(p, end);
-	char *text = malloc((size_t)(close - p) + 1); /* UTF-8 never outgrows its escapes */
-	char *o = text;
-
-	if (!text)
-		return NULL;
-	for (p++; p < close - 1; p++) {
-		if (*p != '\\') {
-			*o++ = *p;
-			continue;
-		}
-		p++;
-		switch (*p) {
-		case 'b':
-			*o++ = '\b';
-			break;
-		case 'f':
-			*o++ = '\f';
-			break;
-		case 'n':
-			*o++ = '\n';
-			break;
-		case 'r':
-			*o++ = '\r';
-			break;
-		case 't':
-			*o++ = '\t';
-			break;
-		case 'u': {
-			unsigned long cp = strtoul((char[]){p[1], p[2], p[3], p[4], '\0'}, NULL, 16);
-
-			p += 4;
-			if (cp >= 0xd800 && cp < 0xdc00 && close - p > 6 && p[1] == '\\' && p[2] == 'u') {
-				unsigned long low = strtoul((char[]){p[3], p[4], p[5], p[6], '\0'}, NULL, 16);
-
-				if (low >= 0xdc00 && low < 0xe000) {
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-					p += 6;
-				}
-			}
-			if (cp >= 0xd800 && cp < 0xe000)
-				cp = 0xfffd;
-			put_utf8(&o, cp);
-			break;
-		}
-		default: /* " \ / */
-			*o++ = *p;
-		}
-	}
-	*o = '\0';
-	return text;
-}
-
-/* obj at '{' of a valid object: the value of its member key (the last one,
- * as JSON.parse keeps), or NULL. *oom is set when memory ran out. */
-static const char *json_member(const char *obj, const char *end, const char *key, bool *oom)
-{
-	const char *found = NULL;
-	const char *p = json_ws(obj + 1, end);
-
-	while (p < end && *p == '"') {
-		char *name = json_decode_string(p, end);
-
-		if (!name) {
-			*oom = true;
-			return NULL;
-		}
-		p = json_ws(json_skip_string(p, end), end);
-		p = json_ws(p + 1, end); /* ':' */
-		if (strcmp(name, key) == 0)
-			found = p;
-		free(name);
-		p = json_ws(json_skip_value(p, end, 0), end);
-		if (*p == ',')
-			p = json_ws(p + 1, end);
-	}
-	return found;
-}
-
-/* The string value of path[0] (. path[1] ...) of the document, malloc'd into
- * *value, or NULL when absent or not a string. Returns 0, or -1 with error
- * when the document is not valid JSON or memory ran out. */
-static int json_get_string(const char *name, const struct buffer *doc, const char *const *path, size_t depth,
-                           char **value, char *error, size_t error_size)
-{
-	const char *end = doc->data + doc->len;
-	const char *p = json_ws(doc->data, end);
-	const char *after = json_skip_value(p, end, 0);
-	bool oom = false;
-
-	*value = NULL;
-	if (!after || json_ws(after, end) != end) {
-		snprintf(error, error_size, "%s is not valid JSON", name);
-		return -1;
-	}
-	for (size_t i = 0; i < depth && p; i++) {
-		if (*p != '{')
-			return 0;
-		p = json_member(p, end, path[i], &oom);
-	}
-	if (oom || (p && *p == '"' && !(*value = json_decode_string(p, end)))) {
-		set_oom(error, error_size);
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- the Prisma config file: a token scan ------------------------------ */
-
-/* Whether the two characters of pair start at p, before end. */
-static bool at_pair(const char *p, const char *end, const char pair[2])
-{
-	return end - p >= 2 && p[0] == pair[0] && p[1] == pair[1];
-}
-
-enum js_token { JS_END, JS_WORD, JS_STRING, JS_TEMPLATE, JS_PUNCT };
-
-struct js_lexer {
-	const char *p, *end;
-	const char *start; /* of the last token */
-	size_t len;
-};
-
-/* The next token, skipping spaces and comments. A string token's text
- * includes its quotes. */
-static enum js_token js_next(struct js_lexer *lex)
-{
-	const char *p = lex->p, *end = lex->end;
-
-	for (;;) {
-		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v'))
-			p++;
-		if (at_pair(p, end, "//")) {
-			while (p < end && *p != '\n')
-				p++;
-		} else if (at_pair(p, end, "/*")) {
-			const char *close = memmem(p + 2, (size_t)(end - p - 2), "*/", 2);
-			p = close ? close + 2 : end;
-		} else {
-			break;
-		}
-	}
-	lex->start = p;
-	if (p >= end) {
-		lex->p = p;
-		lex->len = 0;
-		return JS_END;
-	}
-	enum js_token kind;
-	if (*p == '"' || *p == '\'' || *p == '`') {
-		char quote = *p;
-
-		for (p++; p < end && *p != quote; p++) {
-			if (*p == '\\' && p + 1 < end)
-				p++;
-			else if (*p == '\n' && quote != '`')
-				break;
-		}
-		if (p < end)
-			p++;
-		kind = quote == '`' ? JS_TEMPLATE : JS_STRING;
-	} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
-	           *p == '$' || (unsigned char)*p >= 0x80) {
-		while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		                   *p == '_' || *p == '$' || (unsigned char)*p >= 0x80))
-			p++;
-		kind = JS_WORD;
-	} else {
-		p++;
-		kind = JS_PUNCT;
-	}
-	lex->p = p;
-	lex->len = (size_t)(p - lex->start);
-	return kind;
-}
-
-static bool js_is(const struct js_lexer *lex, enum js_token kind, enum js_token want, const char *text)
-{
-	return kind == want && lex->len == strlen(text) && memcmp(lex->start, text, lex->len) == 0;
-}
-
-/* The value of a string literal token (quotes included, len >= 1) when it
- * is plain: terminated, no ${} in a template, only the escapes \\ \' \" \`
- * \/ and no line break. Malloc'd; NULL when not plain (or no memory). */
-static char *js_plain_string(const char *text, size_t len)
-{
-	char quote = text[0];
-	char *value;
-	char *o;
-
-	if (len < 2 || text[len - 1] != quote)
-		return NULL;
-	if (!(value = malloc(len)))
-		return NULL;
-	o = value;
-	for (size_t i = 1; i < len - 1; i++) {
-		char c = text[i];
-
-		if (c == '\n' || c == '\r' || (c == '$' && quote == '`' && text[i + 1] == '{'))
-			goto not_plain;
-		if (c == '\\') {
-			c = text[++i];
-			if (!strchr("\\'\"`/", c) || c == '\0')
-				goto not_plain;
-		}
-		*o++ = c;
-	}
-	*o = '\0';
-	return value;
-not_plain:
-	free(value);
-	return NULL;
-}
-
-/* Looks for the key `schema` in a config file's text: an identifier or a
- * quoted "schema" after '{' or ',' and followed by ':'. Shorthand { schema }
- * counts as a key without a plain value. Returns 1 with *value (malloc'd),
- * 0 when there is no such key, -1 when its value is not a plain string
- * literal. */
-static int config_schema_value(const struct buffer *text, char **value)
-{
-	struct js_lexer lex = {.p = text->data, .end = text->data + text->len};
-	bool after_open = false; /* the previous token is '{' or ',' */
-	enum js_token kind;
-
-	*value = NULL;
-	while ((kind = js_next(&lex)) != JS_END) {
-		bool key =
-		    after_open && (js_is(&lex, kind, JS_WORD, "schema") ||
-		                   (kind == JS_STRING && lex.len == 8 && memcmp(lex.start + 1, "schema", 6) == 0));
-
-		after_open = js_is(&lex, kind, JS_PUNCT, "{") || js_is(&lex, kind, JS_PUNCT, ",");
-		if (!key)
-			continue;
-		struct js_lexer ahead = lex;
-		enum js_token next = js_next(&ahead);
-		bool shorthand = js_is(&ahead, next, JS_PUNCT, ",") || js_is(&ahead, next, JS_PUNCT, "}");
-		if (shorthand && kind == JS_WORD)
-			return -1; /* { schema }: a variable */
-		if (!js_is(&ahead, next, JS_PUNCT, ":"))
-			continue; /* "schema" in a list, say */
-		next = js_next(&ahead);
-		if (next != JS_STRING && next != JS_TEMPLATE)
-			return -1;
-		const char *literal = ahead.start;
-		size_t literal_len = ahead.len;
-		/* "a" + b, "a".trim(), "a" as X: not a plain literal. */
-		enum js_token after = js_next(&ahead);
-		if (!(after == JS_END || js_is(&ahead, after, JS_PUNCT, ",") || js_is(&ahead, after, JS_PUNCT, "}")))
-			return -1;
-		*value = js_plain_string(literal, literal_len);
-		return *value ? 1 : -1;
-	}
-	return 0;
-}
-
 /* ---- folders ------------------------------------------------------------ */
 
 struct file_list {
@@ -846,6 +456,12 @@ static int walk_folder(int base, const char *folder, struct visited *visited, st
 
 /* ---- generator blocks ----------------------------------------------------- */
 
+/* Whether the two characters of pair start at p, before end. */
+static bool at_pair(const char *p, const char *end, const char pair[2])
+{
+	return end - p >= 2 && p[0] == pair[0] && p[1] == pair[1];
+}
+
 enum psl_token { PSL_END, PSL_WORD, PSL_STRING, PSL_PUNCT };
 
 /* The next token of a Prisma schema, skipping spaces and // comments. */
@@ -986,7 +602,7 @@ static int read_version(int base, const char *path, char **version, struct buffe
 	*version = NULL;
 	if (read_file_at(base, path, buf, error, error_size) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
-	return json_get_string(path, buf, key, 1, version, error, error_size);
+	return schema_json_string(path, buf->data, buf->len, key, 1, version, error, error_size);
 }
 
 static int major_version(const char *version)
@@ -1106,7 +722,7 @@ static int read_config_file(int base, struct schema_inputs *inputs, char **schem
 		if (!need_schema)
 			return 0;
 		char *value;
-		int status = config_schema_value(buf, &value);
+		int status = schema_config_value(buf->data, buf->len, &value);
 		if (status < 0) {
 			snprintf(error, error_size,
 			         "%s: `schema` is not a plain string literal, which prisma-entrypoint cannot "
@@ -1139,7 +755,7 @@ static int read_package_schema(int base, char **schema, struct buffer *buf, char
 	*schema = NULL;
 	if (read_file_at(base, "package.json", buf, error, error_size) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
-	if (json_get_string("package.json", buf, key, 2, &value, error, error_size) < 0)
+	if (schema_json_string("package.json", buf->data, buf->len, key, 2, &value, error, error_size) < 0)
 		return -1;
 	if (value) {
 		*schema = path_resolve("", value);

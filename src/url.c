@@ -1,28 +1,16 @@
 #include "url.h"
 
-#include "dynlib.h"
+#include "curl-lib.h"
 #include "log.h"
 #include "redact.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* libcurl, loaded on first use (see dynlib.h): one slot per function used. */
-/* clang-format off */
-#define CURL_FUNCTIONS(X) \
-	X(curl_free) \
-	X(curl_url) \
-	X(curl_url_cleanup) \
-	X(curl_url_get) \
-	X(curl_url_set)
-/* clang-format on */
-DYNLIB_DEFINE(cu, curl_load, "libcurl.so.4", CURL_FUNCTIONS)
 
 /* curl_url is given neutral schemes, so that none of its scheme-specific
  * rules (default ports, file:// paths) applies, and a placeholder host for the
@@ -187,19 +175,19 @@ static int add_host(struct parse *parse, struct url *url, const char *item, size
 		return fail(parse, "an IPv6 address needs brackets, as in [::1]:5432");
 	if (item[0] == ':')
 		return fail(parse, "port without a host");
-	handle = cu.curl_url();
+	handle = curllib.curl_url();
 	if (!handle || asprintf(&text, HOST_PREFIX "%.*s/", (int)len, item) < 0) {
-		cu.curl_url_cleanup(handle);
+		curllib.curl_url_cleanup(handle);
 		return fail(parse, "out of memory");
 	}
-	code = cu.curl_url_set(handle, CURLUPART_URL, text, CURL_FLAGS);
+	code = curllib.curl_url_set(handle, CURLUPART_URL, text, CURL_FLAGS);
 	if (code == CURLUE_OK)
-		code = cu.curl_url_get(handle, CURLUPART_HOST, &name, CURLU_URLDECODE);
+		code = curllib.curl_url_get(handle, CURLUPART_HOST, &name, CURLU_URLDECODE);
 	if (code != CURLUE_OK) {
 		fail(parse, "%s", curl_reason(code));
 		goto out;
 	}
-	code = cu.curl_url_get(handle, CURLUPART_PORT, &port, 0);
+	code = curllib.curl_url_get(handle, CURLUPART_PORT, &port, 0);
 	if (code == CURLUE_OK) {
 		char *end;
 		unsigned long value = strtoul(port, &end, 10);
@@ -219,7 +207,7 @@ static int add_host(struct parse *parse, struct url *url, const char *item, size
 		host.ipv6 = true;
 		memmove(name, name + 1, name_len - 1);
 		name[name_len - 2] = '\0';
-		if (cu.curl_url_get(handle, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK) {
+		if (curllib.curl_url_get(handle, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK) {
 			if (asprintf(&host.name, "%s%%%s", name, zone) < 0)
 				host.name = NULL;
 		} else {
@@ -238,11 +226,11 @@ static int add_host(struct parse *parse, struct url *url, const char *item, size
 	url->hosts[url->host_count++] = host;
 	rc = 0;
 out:
-	cu.curl_free(name);
-	cu.curl_free(port);
-	cu.curl_free(zone);
+	curllib.curl_free(name);
+	curllib.curl_free(port);
+	curllib.curl_free(zone);
 	free(text);
-	cu.curl_url_cleanup(handle);
+	curllib.curl_url_cleanup(handle);
 	return rc;
 }
 
@@ -353,29 +341,29 @@ static int parse_rest(struct parse *parse, struct url *url, const char *userinfo
 	}
 	fputs(PLACEHOLDER, stream);
 	fputs(rest, stream);
-	if (fclose(stream) != 0 || !(handle = cu.curl_url())) {
+	if (fclose(stream) != 0 || !(handle = curllib.curl_url())) {
 		free(text);
 		return fail(parse, "out of memory");
 	}
-	code = cu.curl_url_set(handle, CURLUPART_URL, text, CURL_FLAGS);
+	code = curllib.curl_url_set(handle, CURLUPART_URL, text, CURL_FLAGS);
 	if (code != CURLUE_OK) {
 		fail(parse, "%s", curl_reason(code));
 		goto out;
 	}
 	if (userinfo) {
-		code = cu.curl_url_get(handle, CURLUPART_USER, &user, 0);
+		code = curllib.curl_url_get(handle, CURLUPART_USER, &user, 0);
 		if (code != CURLUE_OK && code != CURLUE_NO_USER) {
 			fail(parse, "%s", curl_reason(code));
 			goto out;
 		}
-		code = cu.curl_url_get(handle, CURLUPART_PASSWORD, &password, 0);
+		code = curllib.curl_url_get(handle, CURLUPART_PASSWORD, &password, 0);
 		if (code != CURLUE_OK && code != CURLUE_NO_PASSWORD) {
 			fail(parse, "%s", curl_reason(code));
 			goto out;
 		}
 	}
-	if (cu.curl_url_get(handle, CURLUPART_PATH, &path, 0) != CURLUE_OK ||
-	    (code = cu.curl_url_get(handle, CURLUPART_QUERY, &query, 0),
+	if (curllib.curl_url_get(handle, CURLUPART_PATH, &path, 0) != CURLUE_OK ||
+	    (code = curllib.curl_url_get(handle, CURLUPART_QUERY, &query, 0),
 	     code != CURLUE_OK && code != CURLUE_NO_QUERY)) {
 		fail(parse, "malformed URL");
 		goto out;
@@ -388,11 +376,11 @@ static int parse_rest(struct parse *parse, struct url *url, const char *userinfo
 		goto out;
 	rc = 0;
 out:
-	cu.curl_free(user);
-	cu.curl_free(password);
-	cu.curl_free(path);
-	cu.curl_free(query);
-	cu.curl_url_cleanup(handle);
+	curllib.curl_free(user);
+	curllib.curl_free(password);
+	curllib.curl_free(path);
+	curllib.curl_free(query);
+	curllib.curl_url_cleanup(handle);
 	free(text);
 	return rc;
 }
@@ -406,7 +394,7 @@ int url_parse(const char *text, struct url *url, char *error, size_t error_size)
 	const char *hosts;
 
 	*url = (struct url){0};
-	if (curl_load(error, error_size) < 0)
+	if (curllib_load(error, error_size) < 0)
 		return -1;
 	if (scheme_len == 0 || !isalpha((unsigned char)text[0]) ||
 	    strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.") != scheme_len)

@@ -2,7 +2,7 @@
 
 #include "http.h"
 #include "log.h"
-#include "pgconn.h"
+#include "pg-probe.h"
 #include "proc.h"
 #include "resolve.h"
 #include "url.h"

@@ -1,5 +1,5 @@
 /* Fuzz target: DATABASE_URL to libpq parameters (pgconn_target_from_url in
- * pgconn.c, on top of url.c).
+ * pg-target.c, on top of url.c).
  *
  * Input: a mode byte, a split byte, then text. Mode 1 makes the URL
  * "postgresql://A:SECRET@B" from the text split in two, mode 2
@@ -17,7 +17,7 @@
  * relative certificate paths become absolute. */
 #include "check.h"
 
-#include "pgconn.h"
+#include "pg-target.h"
 
 #include <stdint.h>
 #include <stdio.h>

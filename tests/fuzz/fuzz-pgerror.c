@@ -1,9 +1,5 @@
-/* Fuzz target: reading PostgreSQL's and libpq's error text (take_error and
- * classify in pgconn.c).
- *
- * They are static, and they fill the probe's private state: this harness
- * includes pgconn.c itself (the Makefile leaves pgconn.o out of its link)
- * rather than give the product a header entry that only a test would call.
+/* Fuzz target: reading PostgreSQL's and libpq's error text (pg_error_read,
+ * pg_error_classify and pg_error_at_start in pg-error.c).
  *
  * Input: a flags byte (bit 0: sslmode disable or allow, bit 1: sslidentity
  * dropped, bit 2: the server gave a SQLSTATE field, the next 5 bytes, bit 3:
@@ -18,9 +14,12 @@
  * gives the same verdict again. */
 #include "check.h"
 
-#include "pgconn.c"
+#include "pg-error.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* text with every "%PW%" replaced by the password. */
 static char *with_password(const char *text)
@@ -41,52 +40,58 @@ static char *with_password(const char *text)
 	return out;
 }
 
-static enum pg_probe_state run(struct pg_probe *probe, uint8_t flags, const char *text, const char *sqlstate)
+static enum pg_error_verdict run(struct pg_error *error, uint8_t flags, const char *text, const char *sqlstate)
 {
-	*probe = (struct pg_probe){.password = FUZZ_SECRET, .tls_off = flags & 1, .identity_dropped = flags & 2};
-	if (flags & 8)
-		return fail_at_start(probe, text);
-	take_error(probe, text, sqlstate);
-	return classify(probe);
+	const struct pg_error_context context = {.tls_off = flags & 1, .identity_dropped = flags & 2};
+
+	*error = (struct pg_error){0};
+	if (flags & 8) {
+		pg_error_at_start(error, text, FUZZ_SECRET);
+		return error->verdict;
+	}
+	pg_error_read(error, text, sqlstate, FUZZ_SECRET);
+	pg_error_classify(error, &context);
+	return error->verdict;
 }
 
-static void check_verdict(const struct pg_probe *probe, enum pg_probe_state state, bool at_start)
+static void check_verdict(const struct pg_error *error, enum pg_error_verdict state, bool at_start)
 {
-	const char *code = probe->sqlstate;
+	const char *code = error->sqlstate;
 
-	check_terminated("message", probe->message, sizeof(probe->message));
-	check_terminated("SQLSTATE", probe->sqlstate, sizeof(probe->sqlstate));
-	if (!probe->message[0])
+	check_terminated("message", error->message, sizeof(error->message));
+	check_terminated("SQLSTATE", error->sqlstate, sizeof(error->sqlstate));
+	if (!error->message[0])
 		fuzz_fail("empty message");
-	check_one_line("message", probe->message);
-	check_no_secret("message", probe->message);
-	check_logged(probe->message);
+	check_one_line("message", error->message);
+	check_no_secret("message", error->message);
+	check_logged(error->message);
 	if (code[0] && (strlen(code) != 5 || strspn(code, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 5))
 		fuzz_fail("SQLSTATE '%s' is not five digits and capitals", code);
-	if (state != PG_PROBE_TRANSIENT && state != PG_PROBE_PERMANENT)
-		fuzz_fail("verdict %d for '%s'", state, probe->message);
-	if ((state == PG_PROBE_PERMANENT) != (probe->advice && probe->advice[0] != '\0'))
-		fuzz_fail("verdict %d with advice '%s'", state, probe->advice ? probe->advice : "(null)");
-	if (probe->step != STEP_DONE || probe->state != state)
-		fuzz_fail("the probe does not hold its verdict");
+	if (state != PG_ERROR_TRANSIENT && state != PG_ERROR_PERMANENT)
+		fuzz_fail("verdict %d for '%s'", state, error->message);
+	if ((state == PG_ERROR_PERMANENT) != (error->advice && error->advice[0] != '\0'))
+		fuzz_fail("verdict %d with advice '%s'", state, error->advice ? error->advice : "(null)");
+	if (error->rule &&
+	    (error->rule->verdict != state || (state == PG_ERROR_PERMANENT && error->rule->advice != error->advice)))
+		fuzz_fail("the verdict is not its rule's");
 	/* A configuration error is permanent whatever the text says. */
 	if (at_start) {
-		if (state != PG_PROBE_PERMANENT)
+		if (state != PG_ERROR_PERMANENT)
 			fuzz_fail("a configuration error is not permanent");
 		return;
 	}
-	if (!strncmp(code, "28", 2) && state != PG_PROBE_PERMANENT)
+	if (!strncmp(code, "28", 2) && state != PG_ERROR_PERMANENT)
 		fuzz_fail("SQLSTATE %s is not permanent", code);
 	if ((!strncmp(code, "57P0", 4) || !strncmp(code, "53", 2) || !strncmp(code, "08", 2)) &&
-	    state != PG_PROBE_TRANSIENT)
+	    state != PG_ERROR_TRANSIENT)
 		fuzz_fail("SQLSTATE %s is not transient", code);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pg_probe first, second;
+	struct pg_error first, second;
 	char sqlstate[6] = "";
-	enum pg_probe_state state;
+	enum pg_error_verdict state;
 	uint8_t flags;
 	char *raw, *text;
 

@@ -1,4 +1,4 @@
-/* Fuzz target: the schema readers (schema.c): prisma.config.*, package.json,
+/* Fuzz target: the schema readers (schema.c, schema-json.c, schema-js.c): prisma.config.*, package.json,
  * generator blocks, schema paths and folders, and the digest.
  *
  * Input: a flags byte, then the texts of files separated by "\n%%\n", in

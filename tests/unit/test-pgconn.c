@@ -1,4 +1,4 @@
-/* Unit tests for pgconn.c: Prisma URLs as libpq parameters, and the probe
+/* Unit tests for pg-target.c and pg-probe.c: Prisma URLs as libpq parameters, and the probe
  * against closed ports, silent listeners and a small fake server that speaks
  * just enough of the PostgreSQL protocol (no PostgreSQL needed; the real
  * server is the integration suite's). */
@@ -11,7 +11,8 @@
 
 #include "testlib.h"
 
-#include "pgconn.h"
+#include "pg-probe.h"
+#include "pg-session.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

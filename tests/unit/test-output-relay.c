@@ -1,4 +1,4 @@
-/* Unit tests for relay.c: a child's output copied through a pipe with a
+/* Unit tests for output-relay.c: a child's output copied through a pipe with a
  * prefix before every line, driven by the loop. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "loop.h"
-#include "relay.h"
+#include "output-relay.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* Unit tests for record.c: reading the digest of the last successful
+/* Unit tests for generate-record.c: reading the digest of the last successful
  * generate, and replacing the record atomically (no temporary file left,
  * the old record kept, whatever step fails). */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include "testlib.h"
 
-#include "record.h"
+#include "generate-record.h"
 
 #include <dirent.h>
 #include <errno.h>

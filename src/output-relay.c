@@ -1,4 +1,4 @@
-#include "relay.h"
+#include "output-relay.h"
 
 #include "fdio.h"
 

@@ -1,4 +1,4 @@
-#include "record.h"
+#include "generate-record.h"
 
 #include "fdio.h"
 

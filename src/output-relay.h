@@ -4,8 +4,8 @@
  * Bytes pass through as they come, without waiting for whole lines, so a
  * progress message without a newline still shows; the prefix goes before the
  * first byte of each line. */
-#ifndef PE_RELAY_H
-#define PE_RELAY_H
+#ifndef PE_OUTPUT_RELAY_H
+#define PE_OUTPUT_RELAY_H
 
 #include "loop.h"
 

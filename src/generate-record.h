@@ -8,8 +8,8 @@
  *
  * Only the digest line decides; the rest is for people. The file is replaced
  * atomically, so a reader sees the old record or the new one, never a part. */
-#ifndef PE_RECORD_H
-#define PE_RECORD_H
+#ifndef PE_GENERATE_RECORD_H
+#define PE_GENERATE_RECORD_H
 
 #include <stddef.h>
 

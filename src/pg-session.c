@@ -1,0 +1,348 @@
+#include "pg-session.h"
+
+#include "loop.h"
+#include "pg-error.h"
+#include "pg-lib.h"
+#include "pg-probe.h"
+#include "resolve.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How often a blocking call looks at should_stop while it waits. */
+#define SESSION_STOP_POLL_MS 50
+
+struct pg_session {
+	struct pg_probe *probe; /* ready: its connection is the session's */
+	const struct pg_target *target;
+	int64_t timeout_ms;
+	pg_stop_fn *should_stop;
+	void *stop_arg;
+};
+
+/* Waits up to the deadline for events on fd, SESSION_STOP_POLL_MS at a
+ * time. Returns OK when fd is ready, STOPPED, or FAILED when the deadline
+ * passed or poll() failed. */
+static enum pg_session_status await_socket(const struct pg_session *session, int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = events};
+		int64_t left = deadline - loop_now_ms();
+		int ready;
+
+		if (session->should_stop && session->should_stop(session->stop_arg))
+			return PG_SESSION_STOPPED;
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return PG_SESSION_FAILED;
+		}
+		ready = poll(&pfd, 1, (int)(left < SESSION_STOP_POLL_MS ? left : SESSION_STOP_POLL_MS));
+		if (ready > 0)
+			return PG_SESSION_OK;
+		if (ready < 0 && errno != EINTR)
+			return PG_SESSION_FAILED;
+	}
+}
+
+/* Where a session connects: socket folders as they are, host names resolved
+ * here, asking should_stop while a lookup runs (libpq's own lookup would
+ * block, deaf to a stop request, as long as the resolver takes). */
+#define SESSION_MAX_ENDPOINTS 16
+
+struct session_endpoints {
+	struct pg_endpoint items[SESSION_MAX_ENDPOINTS];
+	char addresses[SESSION_MAX_ENDPOINTS][64];
+	size_t count;
+};
+
+static enum pg_session_status resolve_endpoints(const struct pg_session *session, struct session_endpoints *out,
+                                                int64_t deadline, char *error, size_t error_size)
+{
+	const struct pg_target *target = session->target;
+	char why[256] = "";
+
+	out->count = 0;
+	for (size_t i = 0; i < target->host_count && out->count < SESSION_MAX_ENDPOINTS; i++) {
+		const struct pg_host *host = &target->hosts[i];
+		struct resolve_request *request;
+		const struct addrinfo *addresses;
+		const char *failure;
+		enum pg_session_status status;
+
+		if (host->is_socket) {
+			out->items[out->count++] = (struct pg_endpoint){.host = host->name, .port = host->port};
+			continue;
+		}
+		if (!(request = resolve_start(host->name, host->port))) {
+			snprintf(error, error_size, "cannot connect to %s: cannot resolve '%s': %s", target->display,
+			         host->name, strerror(errno));
+			return PG_SESSION_FAILED;
+		}
+		status = await_socket(session, resolve_fd(request), POLLIN, deadline);
+		if (status != PG_SESSION_OK) {
+			if (status == PG_SESSION_FAILED)
+				snprintf(error, error_size, "cannot connect to %s: no answer in time resolving '%s'",
+				         target->display, host->name);
+			resolve_release(request);
+			return status;
+		}
+		if (resolve_result(request, &addresses, &failure) < 0)
+			snprintf(why, sizeof(why), "'%s': %s", host->name, failure);
+		for (; addresses && out->count < SESSION_MAX_ENDPOINTS; addresses = addresses->ai_next) {
+			size_t n = out->count++;
+
+			resolve_numeric(addresses, out->addresses[n], sizeof(out->addresses[n]));
+			out->items[n] = (struct pg_endpoint){host->name, out->addresses[n], host->port};
+		}
+		resolve_release(request);
+	}
+	if (out->count == 0) {
+		snprintf(error, error_size, "cannot connect to %s: %s", target->display, why);
+		return PG_SESSION_FAILED;
+	}
+	return PG_SESSION_OK;
+}
+
+enum pg_session_status pgconn_session_open(const struct pg_session_params *params, struct pg_session **out, char *error,
+                                           size_t error_size)
+{
+	const struct pg_target *target = params->target;
+	struct session_endpoints *endpoints = calloc(1, sizeof(*endpoints));
+	struct pg_session *session = calloc(1, sizeof(*session));
+	int64_t deadline = loop_now_ms() + params->timeout_ms;
+	enum pg_session_status status = PG_SESSION_FAILED;
+	enum pg_probe_state state;
+
+	*out = NULL;
+	if (!endpoints || !session)
+		goto oom;
+	*session = (struct pg_session){.target = target,
+	                               .timeout_ms = params->timeout_ms,
+	                               .should_stop = params->should_stop,
+	                               .stop_arg = params->stop_arg};
+	status = resolve_endpoints(session, endpoints, deadline, error, error_size);
+	if (status != PG_SESSION_OK)
+		goto out;
+	status = PG_SESSION_FAILED;
+	if (!(session->probe = pgconn_probe_start(target, endpoints->items, endpoints->count)))
+		goto oom;
+	while ((state = pgconn_probe_advance(session->probe)) == PG_PROBE_RUNNING) {
+		status = await_socket(session, pgconn_probe_fd(session->probe), pgconn_probe_events(session->probe),
+		                      deadline);
+		if (status == PG_SESSION_STOPPED)
+			goto out;
+		if (status == PG_SESSION_FAILED) {
+			snprintf(error, error_size, "cannot connect to %s: %s", target->display,
+			         errno == ETIMEDOUT ? "no answer in time" : strerror(errno));
+			goto out;
+		}
+	}
+	if (state == PG_PROBE_READY) {
+		free(endpoints);
+		*out = session;
+		return PG_SESSION_OK;
+	}
+	status =
+	    strcmp(pgconn_probe_sqlstate(session->probe), "3D000") == 0 ? PG_SESSION_NO_DATABASE : PG_SESSION_FAILED;
+	snprintf(error, error_size, "cannot connect to %s: %s", target->display, pgconn_probe_message(session->probe));
+	goto out;
+oom:
+	snprintf(error, error_size, "cannot connect to %s: %s", target->display, strerror(ENOMEM));
+	status = PG_SESSION_FAILED;
+out:
+	free(endpoints);
+	pgconn_session_close(session);
+	return status;
+}
+
+/* Sends sql with its text parameters and waits for its one result. Returns
+ * OK with *result to PQclear, or STOPPED, or FAILED with error set. */
+static enum pg_session_status session_query(struct pg_session *session, const char *sql, int count,
+                                            const char *const *values, PGresult **result, char *error,
+                                            size_t error_size)
+{
+	PGconn *conn;
+	int64_t deadline = loop_now_ms() + session->timeout_ms;
+	enum pg_session_status status;
+	int flushing;
+
+	*result = NULL;
+	if (!session->probe) {
+		snprintf(error, error_size, "the connection was closed after a query got no answer in time");
+		return PG_SESSION_FAILED;
+	}
+	conn = pgconn_probe_connection(session->probe);
+	if (!pglib.PQsendQueryParams(conn, sql, count, NULL, values, NULL, NULL, 0))
+		goto lost;
+	/* While the query is not all sent, the server may talk too: libpq
+	 * wants that read before it can send more. */
+	while ((flushing = pglib.PQflush(conn)) == 1) {
+		if ((status = await_socket(session, pglib.PQsocket(conn), POLLIN | POLLOUT, deadline)) != PG_SESSION_OK)
+			goto waited;
+		if (!pglib.PQconsumeInput(conn))
+			goto lost;
+	}
+	if (flushing < 0)
+		goto lost;
+	for (;;) {
+		PGresult *next;
+
+		while (pglib.PQisBusy(conn)) {
+			if ((status = await_socket(session, pglib.PQsocket(conn), POLLIN, deadline)) != PG_SESSION_OK)
+				goto waited;
+			if (!pglib.PQconsumeInput(conn))
+				goto lost;
+		}
+		if (!(next = pglib.PQgetResult(conn)))
+			break;
+		if (*result)
+			pglib.PQclear(next);
+		else
+			*result = next;
+	}
+	if (*result &&
+	    (pglib.PQresultStatus(*result) == PGRES_TUPLES_OK || pglib.PQresultStatus(*result) == PGRES_COMMAND_OK))
+		return PG_SESSION_OK;
+	if (*result) {
+		const char *primary = pglib.PQresultErrorField(*result, PG_DIAG_MESSAGE_PRIMARY);
+		const char *sqlstate = pglib.PQresultErrorField(*result, PG_DIAG_SQLSTATE);
+
+		snprintf(error, error_size, "%s (%s)", primary ? primary : "query failed",
+		         sqlstate ? sqlstate : "no SQLSTATE");
+		pglib.PQclear(*result);
+		*result = NULL;
+		return PG_SESSION_FAILED;
+	}
+lost:
+	snprintf(error, error_size, "%.*s", (int)pg_error_line_length(pglib.PQerrorMessage(conn)),
+	         pglib.PQerrorMessage(conn));
+	return PG_SESSION_FAILED;
+waited:
+	if (status == PG_SESSION_FAILED)
+		snprintf(error, error_size, "%s", errno == ETIMEDOUT ? "no answer in time" : strerror(errno));
+	if (*result)
+		pglib.PQclear(*result);
+	*result = NULL;
+	/* The query may still be running: the connection cannot take another
+	 * one, and closing it ends the query (and any lock) on the server. */
+	pgconn_probe_free(session->probe);
+	session->probe = NULL;
+	return status;
+}
+
+enum pg_session_status pgconn_session_migrations(struct pg_session *session, struct migration_row **rows, size_t *count,
+                                                 bool *found, char *error, size_t error_size)
+{
+	static const char exists_sql[] = "SELECT to_regclass(format('%I._prisma_migrations', $1::text)) IS NOT NULL";
+	const char *schema = session->target->schema;
+	PGresult *result;
+	enum pg_session_status status;
+	char *table;
+	char *sql = NULL;
+	int n;
+
+	*rows = NULL;
+	*count = 0;
+	*found = false;
+	status = session_query(session, exists_sql, 1, &schema, &result, error, error_size);
+	if (status != PG_SESSION_OK)
+		return status;
+	*found = pglib.PQntuples(result) == 1 && strcmp(pglib.PQgetvalue(result, 0, 0), "t") == 0;
+	pglib.PQclear(result);
+	if (!*found)
+		return PG_SESSION_OK;
+	table = pglib.PQescapeIdentifier(pgconn_probe_connection(session->probe), schema, strlen(schema));
+	if (!table || asprintf(&sql,
+	                       "SELECT migration_name, finished_at IS NOT NULL, rolled_back_at IS NOT NULL, "
+	                       "coalesce(logs, '') FROM %s._prisma_migrations ORDER BY started_at, migration_name",
+	                       table) < 0) {
+		if (table)
+			pglib.PQfreemem(table);
+		snprintf(error, error_size, "%s", strerror(ENOMEM));
+		return PG_SESSION_FAILED;
+	}
+	pglib.PQfreemem(table);
+	status = session_query(session, sql, 0, NULL, &result, error, error_size);
+	free(sql);
+	if (status != PG_SESSION_OK)
+		return status;
+	n = pglib.PQntuples(result);
+	if (n > 0 && !(*rows = calloc((size_t)n, sizeof(**rows)))) {
+		pglib.PQclear(result);
+		snprintf(error, error_size, "%s", strerror(ENOMEM));
+		return PG_SESSION_FAILED;
+	}
+	for (int i = 0; i < n; i++) {
+		struct migration_row *row = &(*rows)[i];
+
+		row->name = strdup(pglib.PQgetvalue(result, i, 0));
+		row->finished = strcmp(pglib.PQgetvalue(result, i, 1), "t") == 0;
+		row->rolled_back = strcmp(pglib.PQgetvalue(result, i, 2), "t") == 0;
+		row->logs = strdup(pglib.PQgetvalue(result, i, 3));
+		*count = (size_t)i + 1;
+		if (!row->name || !row->logs) {
+			pglib.PQclear(result);
+			migration_rows_free(*rows, *count);
+			*rows = NULL;
+			*count = 0;
+			snprintf(error, error_size, "%s", strerror(ENOMEM));
+			return PG_SESSION_FAILED;
+		}
+	}
+	pglib.PQclear(result);
+	return PG_SESSION_OK;
+}
+
+enum pg_session_status pgconn_session_try_lock(struct pg_session *session, int64_t key, bool *locked, char *error,
+                                               size_t error_size)
+{
+	char key_text[24];
+	const char *values[] = {key_text};
+	PGresult *result;
+	enum pg_session_status status;
+
+	snprintf(key_text, sizeof(key_text), "%lld", (long long)key);
+	*locked = false;
+	status =
+	    session_query(session, "SELECT pg_try_advisory_lock($1::bigint)", 1, values, &result, error, error_size);
+	if (status != PG_SESSION_OK)
+		return status;
+	*locked = pglib.PQntuples(result) == 1 && strcmp(pglib.PQgetvalue(result, 0, 0), "t") == 0;
+	pglib.PQclear(result);
+	return PG_SESSION_OK;
+}
+
+enum pg_session_status pgconn_session_lock_held(struct pg_session *session, int64_t key, bool *held, char *error,
+                                                size_t error_size)
+{
+	/* pg_locks shows a bigint advisory key as classid (high half) and
+	 * objid (low half), with objsubid 1. */
+	static const char sql[] =
+	    "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE "
+	    "d.datname = current_database() AND l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted AND "
+	    "l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid)";
+	char key_text[24];
+	const char *values[] = {key_text};
+	PGresult *result;
+	enum pg_session_status status;
+
+	snprintf(key_text, sizeof(key_text), "%lld", (long long)key);
+	*held = false;
+	status = session_query(session, sql, 1, values, &result, error, error_size);
+	if (status != PG_SESSION_OK)
+		return status;
+	*held = pglib.PQntuples(result) == 1 && strcmp(pglib.PQgetvalue(result, 0, 0), "t") == 0;
+	pglib.PQclear(result);
+	return PG_SESSION_OK;
+}
+
+void pgconn_session_close(struct pg_session *session)
+{
+	if (!session)
+		return;
+	pgconn_probe_free(session->probe);
+	free(session);
+}

@@ -1,0 +1,67 @@
+/* One PostgreSQL connection for a few blocking queries: the migrate phase
+ * reads _prisma_migrations and takes Prisma's advisory lock through it.
+ *
+ * Connects through a probe (pg-probe.h) and runs queries with libpq; the
+ * caller owns the session and closes it with pgconn_session_close(), which
+ * also ends any lock it holds. */
+#ifndef PE_PG_SESSION_H
+#define PE_PG_SESSION_H
+
+#include "migrations.h"
+#include "pg-target.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A session: one connection for a few queries (the migrate phase). Its calls
+ * block, each for at most timeout_ms, and give up within 50 ms when
+ * should_stop(stop_arg) returns true; a query that gets no answer in time
+ * closes the connection, so later calls fail at once. Host names are resolved
+ * first (resolve.h), should_stop asked while the lookup runs, and libpq gets
+ * the numeric addresses. */
+struct pg_session;
+
+typedef bool pg_stop_fn(void *arg);
+
+struct pg_session_params {
+	const struct pg_target *target; /* borrowed for the session's life */
+	int64_t timeout_ms;             /* for the connection, and for each query */
+	pg_stop_fn *should_stop;        /* NULL: never */
+	void *stop_arg;
+};
+
+enum pg_session_status {
+	PG_SESSION_OK,
+	PG_SESSION_NO_DATABASE, /* open: the server says the database does not exist (3D000) */
+	PG_SESSION_FAILED,      /* error says why, on one line, without the password */
+	PG_SESSION_STOPPED,     /* should_stop said so */
+};
+
+/* Connects (authenticated, database reached, SELECT 1 answered). *session is
+ * set on OK only; close it with pgconn_session_close(). */
+enum pg_session_status pgconn_session_open(const struct pg_session_params *params, struct pg_session **session,
+                                           char *error, size_t error_size);
+
+/* Reads _prisma_migrations in the target's schema (Prisma's ?schema=,
+ * "public" by default). *found is false, with no rows, when there is no such
+ * table. The rows are ordered by started_at; free them with
+ * migration_rows_free(). */
+enum pg_session_status pgconn_session_migrations(struct pg_session *session, struct migration_row **rows, size_t *count,
+                                                 bool *found, char *error, size_t error_size);
+
+/* pg_try_advisory_lock(key): *locked tells whether it was taken. A lock
+ * taken is held until the session is closed. */
+enum pg_session_status pgconn_session_try_lock(struct pg_session *session, int64_t key, bool *locked, char *error,
+                                               size_t error_size);
+
+/* Whether anyone holds the advisory lock key in the session's database
+ * (pg_locks), without taking it. */
+enum pg_session_status pgconn_session_lock_held(struct pg_session *session, int64_t key, bool *held, char *error,
+                                                size_t error_size);
+
+/* Ends the connection (and with it any lock) and frees the session; NULL is
+ * accepted. */
+void pgconn_session_close(struct pg_session *session);
+
+#endif

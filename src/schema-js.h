@@ -1,0 +1,20 @@
+/* A JavaScript/TypeScript token scan of a Prisma config file
+ * (prisma.config.ts and kin) for its `schema` setting, without running it.
+ *
+ * Pure: reads the bytes it is given (no NUL needed), allocates only the
+ * value it returns, which the caller frees. Comments, strings and template
+ * literals are skipped as JavaScript does; anything but a plain string
+ * literal as the value is reported, not guessed at. */
+#ifndef PE_SCHEMA_JS_H
+#define PE_SCHEMA_JS_H
+
+#include <stddef.h>
+
+/* Looks for the key `schema` in the config file's text (len bytes): an
+ * identifier or a quoted "schema" after '{' or ',' and followed by ':'.
+ * Shorthand { schema } counts as a key without a plain value. Returns 1 with
+ * *value (malloc'd), 0 when there is no such key, -1 when its value is not a
+ * plain string literal (or memory ran out). */
+int schema_config_value(const char *text, size_t len, char **value);
+
+#endif
