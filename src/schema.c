@@ -1,15 +1,13 @@
 #include "schema.h"
 
-#include "dynlib.h"
-#include "fdio.h"
 #include "schema-js.h"
 #include "schema-json.h"
+#include "schema-psl.h"
+#include "schema-read.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,23 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* libcrypto, loaded on first use (see dynlib.h). */
-/* clang-format off */
-#define EVP_FUNCTIONS(X) \
-	X(EVP_MD_CTX_new) \
-	X(EVP_MD_CTX_free) \
-	X(EVP_sha256) \
-	X(EVP_DigestInit_ex) \
-	X(EVP_DigestUpdate) \
-	X(EVP_DigestFinal_ex) \
-	X(OpenSSL_version)
-/* clang-format on */
-DYNLIB_DEFINE(evp, evp_load, "libcrypto.so.3", EVP_FUNCTIONS)
-
 #define DEFAULT_CLIENT_OUTPUT "node_modules/.prisma/client"
-/* Bytes: far more than any schema or package.json; a bound on what a start reads. */
-#define SCHEMA_FILE_MAX (16 * 1024 * 1024)
-#define DIGEST_FORMAT   "prisma-entrypoint schema digest 1"
 
 static const char *const config_names[] = {
     "prisma.config.ts",   "prisma.config.js",   "prisma.config.mjs",  "prisma.config.cjs",
@@ -163,93 +145,6 @@ static char *path_dirname(const char *path)
 	return copy_text(path, (size_t)(slash - path));
 }
 
-/* The bytes of the file read last, and the stop check every read and every
- * folder entry asks first. */
-struct buffer {
-	char *data;
-	size_t len, cap;
-	struct schema_stop *stop; /* NULL: never stop */
-};
-
-/* Whether a stop was requested; records it in the stop for the caller. */
-static bool stop_requested(struct buffer *buf)
-{
-	struct schema_stop *stop = buf->stop;
-
-	if (stop && stop->should_stop && !stop->stopped && stop->should_stop(stop->arg))
-		stop->stopped = true;
-	return stop && stop->stopped;
-}
-
-/* Reads the regular file at path (relative to dirfd), at most
- * SCHEMA_FILE_MAX bytes, into buf, replacing its contents: the size fstat()
- * reports (bytes appended meanwhile are not read). A NUL follows the bytes.
- * Returns 0, or -1 with a one-line error and errno kept from open() (ENOENT
- * for a file that does not exist). */
-static int read_file_at(int dirfd, const char *path, struct buffer *buf, char *error, size_t error_size)
-{
-	struct stat st;
-	size_t want;
-	int fd;
-
-	if (stop_requested(buf)) {
-		snprintf(error, error_size, "stopped while reading %s", path);
-		errno = ECANCELED;
-		return -1;
-	}
-	switch (fdio_open_regular(dirfd, path, SCHEMA_FILE_MAX, &fd, &st)) {
-	case FDIO_OPENED:
-		break;
-	case FDIO_FAILED: {
-		int failure = errno;
-
-		snprintf(error, error_size, "cannot read %s: %s", path, strerror(failure));
-		errno = failure;
-		return -1;
-	}
-	case FDIO_NOT_REGULAR:
-		snprintf(error, error_size, "cannot read %s: not a regular file", path);
-		errno = EINVAL;
-		return -1;
-	case FDIO_TOO_LARGE:
-		snprintf(error, error_size, "cannot read %s: %lld bytes, more than the %d MiB prisma-entrypoint reads",
-		         path, (long long)st.st_size, SCHEMA_FILE_MAX >> 20);
-		errno = EFBIG;
-		return -1;
-	}
-	want = (size_t)st.st_size + 1;
-	if (buf->cap < want) {
-		char *data = realloc(buf->data, want);
-
-		if (!data) {
-			set_oom(error, error_size);
-			close(fd);
-			errno = ENOMEM;
-			return -1;
-		}
-		buf->data = data;
-		buf->cap = want;
-	}
-	buf->len = 0;
-	while (buf->len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf->data + buf->len, (size_t)st.st_size - buf->len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (n == 0)
-			break; /* shrunk meanwhile: what is there */
-		buf->len += (size_t)n;
-	}
-	buf->data[buf->len] = '\0';
-	close(fd);
-	return 0;
-}
-
 /* 1 when path exists (following links) and fills st; 0 when it does not;
  * -1 on another error, with errno. */
 static int stat_at(int dirfd, const char *path, struct stat *st)
@@ -360,14 +255,14 @@ static bool is_prisma_file_name(const char *name)
 /* The names in folder (an open directory, closed here) but . and .., in
  * byte order, so that a folder reached by two paths is always entered by
  * the same one. */
-static int read_names(DIR *dir, const char *folder, struct file_list *names, struct buffer *buf, char *error,
+static int read_names(DIR *dir, const char *folder, struct file_list *names, struct schema_reader *buf, char *error,
                       size_t error_size)
 {
 	const struct dirent *entry;
 	int status = 0;
 
 	while ((errno = 0, entry = readdir(dir))) {
-		if (stop_requested(buf)) {
+		if (schema_reader_stopped(buf)) {
 			snprintf(error, error_size, "stopped while reading the folder %s", folder);
 			return -1;
 		}
@@ -391,7 +286,7 @@ static int read_names(DIR *dir, const char *folder, struct file_list *names, str
 
 /* Adds every .prisma file under folder (relative to base) to list. */
 static int walk_folder(int base, const char *folder, struct visited *visited, struct file_list *list,
-                       struct buffer *buf, char *error, size_t error_size)
+                       struct schema_reader *buf, char *error, size_t error_size)
 {
 	int fd = openat(base, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct file_list names = {0};
@@ -425,7 +320,7 @@ static int walk_folder(int base, const char *folder, struct visited *visited, st
 		bool is_dir;
 		char *path;
 
-		if (stop_requested(buf)) {
+		if (schema_reader_stopped(buf)) {
 			snprintf(error, error_size, "stopped while reading the folder %s", folder);
 			status = -1;
 			break;
@@ -456,138 +351,30 @@ static int walk_folder(int base, const char *folder, struct visited *visited, st
 
 /* ---- generator blocks ----------------------------------------------------- */
 
-/* Whether the two characters of pair start at p, before end. */
-static bool at_pair(const char *p, const char *end, const char pair[2])
-{
-	return end - p >= 2 && p[0] == pair[0] && p[1] == pair[1];
-}
-
-enum psl_token { PSL_END, PSL_WORD, PSL_STRING, PSL_PUNCT };
-
-/* The next token of a Prisma schema, skipping spaces and // comments. */
-static enum psl_token psl_next(const char **pp, const char *end, const char **start, size_t *len)
-{
-	const char *p = *pp;
-
-	for (;;) {
-		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-			p++;
-		if (at_pair(p, end, "//")) {
-			while (p < end && *p != '\n')
-				p++;
-			continue;
-		}
-		break;
-	}
-	*start = p;
-	enum psl_token kind = PSL_PUNCT;
-	if (p >= end) {
-		kind = PSL_END;
-	} else if (*p == '"') {
-		for (p++; p < end && *p != '"' && *p != '\n'; p++) {
-			if (*p == '\\' && p + 1 < end)
-				p++;
-		}
-		if (p < end && *p == '"')
-			p++;
-		kind = PSL_STRING;
-	} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
-	           *p == '-') {
-		while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		                   *p == '_' || *p == '-'))
-			p++;
-		kind = PSL_WORD;
-	} else {
-		p++;
-	}
-	*len = (size_t)(p - *start);
-	*pp = p;
-	return kind;
-}
-
-static bool psl_is(const char *start, size_t len, const char *text)
-{
-	return len == strlen(text) && memcmp(start, text, len) == 0;
-}
-
-/* The contents of a string token, \" and \\ unescaped; malloc'd. */
-static char *psl_string(const char *start, size_t len)
-{
-	char *value = malloc(len + 1);
-	char *o = value;
-
-	if (!value)
-		return NULL;
-	for (size_t i = 1; i < len && start[i] != '"'; i++) {
-		if (start[i] == '\\' && i + 1 < len)
-			i++;
-		*o++ = start[i];
-	}
-	*o = '\0';
-	return value;
-}
-
 /* Looks through one schema file (text, at path file) for a client
  * generator. Returns 1 when it has one, with *output set to its location
  * (malloc'd; NULL when it has no plain output and needs one); 0 when the
  * file has none; -1 when out of memory. */
-static int find_client_generator(const struct buffer *text, const char *file, char **output)
+static int find_client_generator(const struct schema_reader *text, const char *file, char **output)
 {
-	const char *p = text->data, *end = text->data + text->len;
-	const char *start, *prev_start[2] = {"", ""};
-	size_t len, prev_len[2] = {0, 0};
-	enum psl_token kind, prev[2] = {PSL_END, PSL_END};
-	int depth = 0;
-	bool in_generator = false, client = false, client_js = false, output_plain = false, output_other = false;
-	const char *output_start = NULL;
-	size_t output_len = 0;
+	struct schema_generator generator;
+	int found = schema_client_generator(text->data, text->len, &generator);
 
 	*output = NULL;
-	while ((kind = psl_next(&p, end, &start, &len)) != PSL_END) {
-		bool assigned =
-		    in_generator && depth == 1 && prev[0] == PSL_PUNCT && *prev_start[0] == '=' && prev[1] == PSL_WORD;
-
-		if (assigned && psl_is(prev_start[1], prev_len[1], "provider")) {
-			client = kind == PSL_STRING && psl_is(start, len, "\"prisma-client\"");
-			client_js = kind == PSL_STRING && psl_is(start, len, "\"prisma-client-js\"");
-		} else if (assigned && psl_is(prev_start[1], prev_len[1], "output")) {
-			output_plain = kind == PSL_STRING;
-			output_other = !output_plain;
-			output_start = start;
-			output_len = len;
-		}
-		if (kind == PSL_PUNCT && (*start == '{' || *start == '(' || *start == '[')) {
-			if (*start == '{' && depth == 0 && prev[0] == PSL_WORD && prev[1] == PSL_WORD &&
-			    psl_is(prev_start[1], prev_len[1], "generator")) {
-				in_generator = true;
-				client = client_js = output_plain = output_other = false;
-			}
-			depth++;
-		} else if (kind == PSL_PUNCT && (*start == '}' || *start == ')' || *start == ']')) {
-			if (depth > 0)
-				depth--;
-			if (in_generator && depth == 0) {
-				in_generator = false;
-				if (client || client_js)
-					break;
-			}
-		}
-		prev[1] = prev[0], prev_start[1] = prev_start[0], prev_len[1] = prev_len[0];
-		prev[0] = kind, prev_start[0] = start, prev_len[0] = len;
-	}
-	if (!client && !client_js)
-		return 0;
-	if (output_plain) {
-		char *value = psl_string(output_start, output_len);
+	if (found <= 0)
+		return found;
+	if (generator.output) {
 		char *dir = path_dirname(file);
 
-		if (value && dir)
-			*output = path_resolve(dir, value);
-		free(value);
+		if (dir)
+			*output = path_resolve(dir, generator.output);
 		free(dir);
+		free(generator.output);
 		return *output ? 1 : -1;
 	}
-	if (client_js && !output_other)
+	/* prisma-client-js without output writes to node_modules; prisma-client
+	 * requires an output, and one that is not a plain string is unknown. */
+	if (generator.js && !generator.output_given)
 		return (*output = copy_text(DEFAULT_CLIENT_OUTPUT, strlen(DEFAULT_CLIENT_OUTPUT))) ? 1 : -1;
 	return 1;
 }
@@ -595,12 +382,13 @@ static int find_client_generator(const struct buffer *text, const char *file, ch
 /* ---- finding ------------------------------------------------------------ */
 
 /* The "version" of a package.json under node_modules, or NULL. */
-static int read_version(int base, const char *path, char **version, struct buffer *buf, char *error, size_t error_size)
+static int read_version(int base, const char *path, char **version, struct schema_reader *buf, char *error,
+                        size_t error_size)
 {
 	static const char *const key[] = {"version"};
 
 	*version = NULL;
-	if (read_file_at(base, path, buf, error, error_size) < 0)
+	if (schema_read_file(base, path, buf, error, error_size) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 	return schema_json_string(path, buf->data, buf->len, key, 1, version, error, error_size);
 }
@@ -612,8 +400,8 @@ static int major_version(const char *version)
 
 /* Fills inputs->files from inputs->schema_path (a file or a folder) and
  * inputs->generator_output from their generator blocks. */
-static int collect_files(int base, struct schema_inputs *inputs, const struct stat *st, struct buffer *buf, char *error,
-                         size_t error_size)
+static int collect_files(int base, struct schema_inputs *inputs, const struct stat *st, struct schema_reader *buf,
+                         char *error, size_t error_size)
 {
 	struct file_list list = {0};
 	const char *path = inputs->schema_path;
@@ -640,7 +428,7 @@ static int collect_files(int base, struct schema_inputs *inputs, const struct st
 	inputs->file_count = list.count;
 
 	for (size_t i = 0; i < list.count; i++) {
-		if (read_file_at(base, list.items[i], buf, error, error_size) < 0)
+		if (schema_read_file(base, list.items[i], buf, error, error_size) < 0)
 			return -1;
 		int found = find_client_generator(buf, list.items[i], &inputs->generator_output);
 		if (found < 0) {
@@ -659,8 +447,8 @@ fail:
 /* Takes path (malloc'd, from rule) as the schema when it exists: a file or,
  * for rules other than the defaults, a folder. Returns 1 taken, 0 absent
  * (path freed), -1 with error. */
-static int take_schema(int base, struct schema_inputs *inputs, char *path, enum schema_rule rule, struct buffer *buf,
-                       char *error, size_t error_size)
+static int take_schema(int base, struct schema_inputs *inputs, char *path, enum schema_rule rule,
+                       struct schema_reader *buf, char *error, size_t error_size)
 {
 	bool is_default = rule == SCHEMA_DEFAULT_ROOT || rule == SCHEMA_DEFAULT_PRISMA_DIR;
 	struct stat st;
@@ -695,8 +483,8 @@ static int take_schema(int base, struct schema_inputs *inputs, char *path, enum 
 
 /* The Prisma config file: sets inputs->config_file, and *schema to its
  * `schema` when it has one. */
-static int read_config_file(int base, struct schema_inputs *inputs, char **schema, struct buffer *buf, char *error,
-                            size_t error_size)
+static int read_config_file(int base, struct schema_inputs *inputs, char **schema, struct schema_reader *buf,
+                            char *error, size_t error_size)
 {
 	bool need_schema = schema != NULL;
 
@@ -713,7 +501,7 @@ static int read_config_file(int base, struct schema_inputs *inputs, char **schem
 			snprintf(error, error_size, "cannot read %s: %s", config_names[i], strerror(errno));
 			return -1;
 		}
-		if (read_file_at(base, config_names[i], buf, error, error_size) < 0)
+		if (schema_read_file(base, config_names[i], buf, error, error_size) < 0)
 			return -1;
 		if (!(inputs->config_file = copy_text(config_names[i], strlen(config_names[i])))) {
 			set_oom(error, error_size);
@@ -747,13 +535,13 @@ static int read_config_file(int base, struct schema_inputs *inputs, char **schem
 }
 
 /* package.json "prisma"."schema", or NULL. */
-static int read_package_schema(int base, char **schema, struct buffer *buf, char *error, size_t error_size)
+static int read_package_schema(int base, char **schema, struct schema_reader *buf, char *error, size_t error_size)
 {
 	static const char *const key[] = {"prisma", "schema"};
 	char *value;
 
 	*schema = NULL;
-	if (read_file_at(base, "package.json", buf, error, error_size) < 0)
+	if (schema_read_file(base, "package.json", buf, error, error_size) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 	if (schema_json_string("package.json", buf->data, buf->len, key, 2, &value, error, error_size) < 0)
 		return -1;
@@ -768,8 +556,8 @@ static int read_package_schema(int base, char **schema, struct buffer *buf, char
 	return 0;
 }
 
-static int find_in(int base, const char *configured, struct schema_inputs *inputs, struct buffer *buf, char *error,
-                   size_t error_size)
+static int find_in(int base, const char *configured, struct schema_inputs *inputs, struct schema_reader *buf,
+                   char *error, size_t error_size)
 {
 	char *path = NULL;
 	int found;
@@ -807,7 +595,7 @@ static int find_in(int base, const char *configured, struct schema_inputs *input
 int schema_find(const char *base_dir, const char *configured, struct schema_inputs *inputs, struct schema_stop *stop,
                 char *error, size_t error_size)
 {
-	struct buffer buf = {.stop = stop};
+	struct schema_reader buf = {.stop = stop};
 	int base, found;
 
 	memset(inputs, 0, sizeof(*inputs));
@@ -818,7 +606,7 @@ int schema_find(const char *base_dir, const char *configured, struct schema_inpu
 	}
 	found = find_in(base, configured, inputs, &buf, error, error_size);
 	close(base);
-	free(buf.data);
+	schema_reader_release(&buf);
 	if (found == 1 && !(inputs->base_dir = copy_text(base_dir, strlen(base_dir)))) {
 		set_oom(error, error_size);
 		found = -1;
@@ -828,97 +616,4 @@ int schema_find(const char *base_dir, const char *configured, struct schema_inpu
 	if (found < 0 && stop && stop->stopped)
 		return SCHEMA_STOPPED;
 	return found;
-}
-
-/* ---- the digest ------------------------------------------------------------ */
-
-/* One field: a tag byte, the length as 8 bytes big-endian (all ones for an
- * absent value), the bytes. */
-static int digest_field(EVP_MD_CTX *ctx, char tag, const void *data, size_t len)
-{
-	unsigned char head[9];
-	uint64_t n = data ? (uint64_t)len : UINT64_MAX;
-
-	head[0] = (unsigned char)tag;
-	for (int i = 0; i < 8; i++)
-		head[1 + i] = (unsigned char)(n >> (56 - 8 * i));
-	if (evp.EVP_DigestUpdate(ctx, head, sizeof(head)) != 1)
-		return -1;
-	return data && len ? (evp.EVP_DigestUpdate(ctx, data, len) == 1 ? 0 : -1) : 0;
-}
-
-static int digest_text(EVP_MD_CTX *ctx, char tag, const char *text)
-{
-	return digest_field(ctx, tag, text, text ? strlen(text) : 0);
-}
-
-static int digest_file(EVP_MD_CTX *ctx, int base, char path_tag, char data_tag, const char *path, struct buffer *buf,
-                       char *error, size_t error_size)
-{
-	if (read_file_at(base, path, buf, error, error_size) < 0)
-		return -1;
-	if (digest_text(ctx, path_tag, path) < 0 || digest_field(ctx, data_tag, buf->data, buf->len) < 0) {
-		snprintf(error, error_size, "SHA-256 failed");
-		return -1;
-	}
-	return 0;
-}
-
-int schema_digest_library_version(char *out, size_t out_size)
-{
-	if (evp_load(out, out_size) < 0)
-		return -1;
-	snprintf(out, out_size, "%s", evp.OpenSSL_version(OPENSSL_VERSION));
-	return 0;
-}
-
-int schema_digest(const struct schema_inputs *inputs, char hex[65], struct schema_stop *stop, char *error,
-                  size_t error_size)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
-	struct buffer buf = {.stop = stop};
-	EVP_MD_CTX *ctx;
-	int base, status = -1;
-
-	hex[0] = '\0';
-	if (evp_load(error, error_size) < 0)
-		return -1;
-	base = open(inputs->base_dir ? inputs->base_dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (base < 0) {
-		snprintf(error, error_size, "cannot open the working directory %s: %s",
-		         inputs->base_dir ? inputs->base_dir : ".", strerror(errno));
-		return -1;
-	}
-	if (!(ctx = evp.EVP_MD_CTX_new()) || evp.EVP_DigestInit_ex(ctx, evp.EVP_sha256(), NULL) != 1 ||
-	    digest_text(ctx, 'H', DIGEST_FORMAT) < 0) {
-		snprintf(error, error_size, "SHA-256 is not available");
-		goto done;
-	}
-	for (size_t i = 0; i < inputs->file_count; i++) {
-		if (digest_file(ctx, base, 'P', 'F', inputs->files[i], &buf, error, error_size) < 0)
-			goto done;
-	}
-	if (inputs->config_file) {
-		if (digest_file(ctx, base, 'C', 'c', inputs->config_file, &buf, error, error_size) < 0)
-			goto done;
-	} else if (digest_text(ctx, 'C', NULL) < 0) {
-		goto hash_failed;
-	}
-	if (digest_text(ctx, 'V', inputs->prisma_version) < 0 || digest_text(ctx, 'v', inputs->client_version) < 0 ||
-	    evp.EVP_DigestFinal_ex(ctx, md, &md_len) != 1 || md_len != 32)
-		goto hash_failed;
-	for (unsigned int i = 0; i < md_len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	status = 0;
-	goto done;
-hash_failed:
-	snprintf(error, error_size, "SHA-256 failed");
-done:
-	evp.EVP_MD_CTX_free(ctx);
-	close(base);
-	free(buf.data);
-	if (status < 0 && stop && stop->stopped)
-		return SCHEMA_STOPPED;
-	return status;
 }

@@ -1,0 +1,128 @@
+#include "schema-psl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Whether the two characters of pair start at p, before end. */
+static bool at_pair(const char *p, const char *end, const char pair[2])
+{
+	return end - p >= 2 && p[0] == pair[0] && p[1] == pair[1];
+}
+
+enum psl_token { PSL_END, PSL_WORD, PSL_STRING, PSL_PUNCT };
+
+/* The next token of a Prisma schema, skipping spaces and // comments. */
+static enum psl_token psl_next(const char **pp, const char *end, const char **start, size_t *len)
+{
+	const char *p = *pp;
+
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+			p++;
+		if (at_pair(p, end, "//")) {
+			while (p < end && *p != '\n')
+				p++;
+			continue;
+		}
+		break;
+	}
+	*start = p;
+	enum psl_token kind = PSL_PUNCT;
+	if (p >= end) {
+		kind = PSL_END;
+	} else if (*p == '"') {
+		for (p++; p < end && *p != '"' && *p != '\n'; p++) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+		}
+		if (p < end && *p == '"')
+			p++;
+		kind = PSL_STRING;
+	} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+	           *p == '-') {
+		while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		                   *p == '_' || *p == '-'))
+			p++;
+		kind = PSL_WORD;
+	} else {
+		p++;
+	}
+	*len = (size_t)(p - *start);
+	*pp = p;
+	return kind;
+}
+
+static bool psl_is(const char *start, size_t len, const char *text)
+{
+	return len == strlen(text) && memcmp(start, text, len) == 0;
+}
+
+/* The contents of a string token, \" and \\ unescaped; malloc'd. */
+static char *psl_string(const char *start, size_t len)
+{
+	char *value = malloc(len + 1);
+	char *o = value;
+
+	if (!value)
+		return NULL;
+	for (size_t i = 1; i < len && start[i] != '"'; i++) {
+		if (start[i] == '\\' && i + 1 < len)
+			i++;
+		*o++ = start[i];
+	}
+	*o = '\0';
+	return value;
+}
+
+int schema_client_generator(const char *text, size_t text_len, struct schema_generator *generator)
+{
+	const char *p = text, *end = text + text_len;
+	const char *start, *prev_start[2] = {"", ""};
+	size_t len, prev_len[2] = {0, 0};
+	enum psl_token kind, prev[2] = {PSL_END, PSL_END};
+	int depth = 0;
+	bool in_generator = false, client = false, client_js = false, output_plain = false, output_other = false;
+	const char *output_start = NULL;
+	size_t output_len = 0;
+
+	*generator = (struct schema_generator){0};
+	while ((kind = psl_next(&p, end, &start, &len)) != PSL_END) {
+		bool assigned =
+		    in_generator && depth == 1 && prev[0] == PSL_PUNCT && *prev_start[0] == '=' && prev[1] == PSL_WORD;
+
+		if (assigned && psl_is(prev_start[1], prev_len[1], "provider")) {
+			client = kind == PSL_STRING && psl_is(start, len, "\"prisma-client\"");
+			client_js = kind == PSL_STRING && psl_is(start, len, "\"prisma-client-js\"");
+		} else if (assigned && psl_is(prev_start[1], prev_len[1], "output")) {
+			output_plain = kind == PSL_STRING;
+			output_other = !output_plain;
+			output_start = start;
+			output_len = len;
+		}
+		if (kind == PSL_PUNCT && (*start == '{' || *start == '(' || *start == '[')) {
+			if (*start == '{' && depth == 0 && prev[0] == PSL_WORD && prev[1] == PSL_WORD &&
+			    psl_is(prev_start[1], prev_len[1], "generator")) {
+				in_generator = true;
+				client = client_js = output_plain = output_other = false;
+			}
+			depth++;
+		} else if (kind == PSL_PUNCT && (*start == '}' || *start == ')' || *start == ']')) {
+			if (depth > 0)
+				depth--;
+			if (in_generator && depth == 0) {
+				in_generator = false;
+				if (client || client_js)
+					break;
+			}
+		}
+		prev[1] = prev[0], prev_start[1] = prev_start[0], prev_len[1] = prev_len[0];
+		prev[0] = kind, prev_start[0] = start, prev_len[0] = len;
+	}
+	if (!client && !client_js)
+		return 0;
+	generator->js = client_js;
+	generator->output_given = output_plain || output_other;
+	if (output_plain && !(generator->output = psl_string(output_start, output_len)))
+		return -1;
+	return 1;
+}

@@ -1,0 +1,92 @@
+/* Unit tests for schema-psl.c: the client generator of Prisma schema text,
+ * from a table of schemas, without files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "schema-psl.h"
+#include "testlib.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct generator_case {
+	const char *text;
+	int found;
+	bool js, output_given;
+	const char *output; /* NULL: none */
+};
+
+static const struct generator_case generator_cases[] = {
+    {"", 0, false, false, NULL},
+    {"model A {\n  id Int @id\n}\n", 0, false, false, NULL},
+    {"generator client {\n  provider = \"prisma-client-js\"\n}\n", 1, true, false, NULL},
+    {"generator client {\n  provider = \"prisma-client-js\"\n  output = \"../generated\"\n}\n", 1, true, true,
+     "../generated"},
+    {"generator client {\n  provider = \"prisma-client\"\n  output   = \"./gen\"\n}\n", 1, false, true, "./gen"},
+    /* an output that is not a plain string is given, but unknown */
+    {"generator client {\n  provider = \"prisma-client-js\"\n  output = env(\"OUT\")\n}\n", 1, true, true, NULL},
+    /* other generators first, the client's one wins */
+    {"generator erd {\n  provider = \"prisma-erd-generator\"\n  output = \"erd.svg\"\n}\n"
+     "generator client {\n  provider = \"prisma-client-js\"\n}\n",
+     1, true, false, NULL},
+    /* comments and strings are not blocks */
+    {"// generator client { provider = \"prisma-client-js\" }\nmodel A { id Int @id }\n", 0, false, false, NULL},
+    {"generator client {\n  provider = \"prisma-client-js\" // output = \"x\"\n}\n", 1, true, false, NULL},
+    /* escapes in the output string */
+    {"generator client {\n  provider = \"prisma-client\"\n  output = \"a\\\"b\"\n}\n", 1, false, true, "a\"b"},
+    /* a provider nested deeper than the block's own settings does not count */
+    {"generator client {\n  config = { provider = \"prisma-client-js\" }\n}\n", 0, false, false, NULL},
+};
+
+static void test_client_generator(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(generator_cases); i++) {
+		const struct generator_case *c = &generator_cases[i];
+		struct schema_generator generator;
+		int found = schema_client_generator(c->text, strlen(c->text), &generator);
+
+		EXPECT_SHOWING(found == c->found, "case %zu: found %d, expected %d", i, found, c->found);
+		EXPECT_SHOWING(generator.js == c->js && generator.output_given == c->output_given,
+		               "case %zu: js %d output_given %d", i, generator.js, generator.output_given);
+		if (c->output)
+			EXPECT_SHOWING(generator.output && strcmp(generator.output, c->output) == 0,
+			               "case %zu: output '%s', expected '%s'", i,
+			               generator.output ? generator.output : "(none)", c->output);
+		else
+			EXPECT_SHOWING(!generator.output, "case %zu: output '%s', expected none", i, generator.output);
+		free(generator.output);
+	}
+}
+
+/* Text that ends anywhere (a file cut short) is read without reading past it. */
+static void test_cut_anywhere(void **state)
+{
+	const char *text = "generator client {\n  provider = \"prisma-client\"\n  output = \"./gen\"\n}\n";
+	size_t len = strlen(text);
+
+	(void)state;
+	for (size_t cut = 0; cut <= len; cut++) {
+		char *copy = malloc(cut ? cut : 1);
+		struct schema_generator generator;
+
+		memcpy(copy, text, cut);
+		assert_in_range(schema_client_generator(copy, cut, &generator), 0, 1);
+		free(generator.output);
+		free(copy);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_client_generator),
+	    cmocka_unit_test(test_cut_anywhere),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
