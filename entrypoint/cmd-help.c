@@ -35,6 +35,14 @@ static void print_command(const struct command *command)
 	}
 }
 
+/* The types whose Values column is their name alone. */
+static const char *const plain_type_names[] = {
+    [SETTING_TYPE_BOOL] = "boolean",
+    [SETTING_TYPE_PATH] = "path",
+    [SETTING_TYPE_TEXT] = "text",
+    [SETTING_TYPE_SECRET_URL] = "URL, secret",
+};
+
 /* The Values column: the type, and its range or choices, from the row. */
 static void describe_type(const struct setting *setting, enum setting_type type, char *out, size_t size)
 {
@@ -51,16 +59,10 @@ static void describe_type(const struct setting *setting, enum setting_type type,
 		snprintf(out, size, "number from %lld to %lld", setting->min, setting->max);
 		return;
 	case SETTING_TYPE_BOOL:
-		snprintf(out, size, "boolean");
-		return;
 	case SETTING_TYPE_PATH:
-		snprintf(out, size, "path");
-		return;
 	case SETTING_TYPE_TEXT:
-		snprintf(out, size, "text");
-		return;
 	case SETTING_TYPE_SECRET_URL:
-		snprintf(out, size, "URL, secret");
+		snprintf(out, size, "%s", plain_type_names[type]);
 		return;
 	case SETTING_TYPE_URL:
 		used = (size_t)snprintf(out, size, "URL (");

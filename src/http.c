@@ -328,6 +328,13 @@ static void connect_message(struct http_probe *probe, const char *detail)
 		set_message(probe, "%s", reason);
 }
 
+/* Waiting will not change it: the user must, as advice says. */
+static void set_permanent(struct http_probe *probe, const char *advice)
+{
+	probe->outcome = HTTP_PERMANENT;
+	snprintf(probe->advice, sizeof(probe->advice), "%s", advice);
+}
+
 /* Classifies a transfer that ended with code. */
 static void classify(struct http_probe *probe, CURLcode code)
 {
@@ -370,18 +377,15 @@ static void classify(struct http_probe *probe, CURLcode code)
 		problem = strstr(detail, "certificate problem: ");
 		set_message(probe, "certificate verify failed: %s",
 		            problem ? problem + strlen("certificate problem: ") : detail);
-		probe->outcome = HTTP_PERMANENT;
-		snprintf(probe->advice, sizeof(probe->advice),
-		         "give the CA certificate that signed the server's certificate in http-ca-file, or skip "
-		         "verification with http-insecure");
+		set_permanent(probe, "give the CA certificate that signed the server's certificate in http-ca-file, or "
+		                     "skip verification with http-insecure");
 		return;
 	case CURLE_SSL_CACERT_BADFILE:
 		set_message(probe, "cannot use the CA certificates: %s", detail);
-		probe->outcome = HTTP_PERMANENT;
-		snprintf(probe->advice, sizeof(probe->advice), "%s",
-		         probe->has_ca_file ? "check that http-ca-file exists and holds PEM certificates"
-		                            : "install the system's CA certificates (Debian: ca-certificates), or set "
-		                              "http-ca-file");
+		set_permanent(probe, probe->has_ca_file
+		                         ? "check that http-ca-file exists and holds PEM certificates"
+		                         : "install the system's CA certificates (Debian: ca-certificates), "
+		                           "or set http-ca-file");
 		return;
 	case CURLE_SSL_CONNECT_ERROR:
 		set_message(probe, "TLS handshake failed: %s", tls_reason(detail));
@@ -389,18 +393,15 @@ static void classify(struct http_probe *probe, CURLcode code)
 		 * record of an unknown TLS version. That will not change; other
 		 * handshake failures (a reset while the server starts) may. */
 		if (strstr(detail, "wrong version number")) {
-			probe->outcome = HTTP_PERMANENT;
-			snprintf(probe->advice, sizeof(probe->advice),
-			         "the server does not speak TLS on this port: use http://, or the port it serves "
-			         "https on");
+			set_permanent(probe, "the server does not speak TLS on this port: use http://, or the port it "
+			                     "serves https on");
 		}
 		return;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 	case CURLE_NOT_BUILT_IN:
 		set_message(probe, "%s", detail);
-		probe->outcome = HTTP_PERMANENT;
-		snprintf(probe->advice, sizeof(probe->advice), "check the URL (and where it redirects to)");
+		set_permanent(probe, "check the URL (and where it redirects to)");
 		return;
 	default:
 		/* Resolve failures (compose names appear late), resets, empty

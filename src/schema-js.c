@@ -12,6 +12,14 @@ static bool at_pair(const char *p, const char *end, const char pair[2])
 
 enum js_token { JS_END, JS_WORD, JS_STRING, JS_TEMPLATE, JS_PUNCT };
 
+/* A character of an identifier or a number; any byte of a UTF-8 sequence
+ * counts, as JavaScript takes Unicode letters. */
+static bool is_identifier_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
+	       (unsigned char)c >= 0x80;
+}
+
 struct js_lexer {
 	const char *p, *end;
 	const char *start; /* of the last token */
@@ -56,10 +64,8 @@ static enum js_token js_next(struct js_lexer *lex)
 		if (p < end)
 			p++;
 		kind = quote == '`' ? JS_TEMPLATE : JS_STRING;
-	} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
-	           *p == '$' || (unsigned char)*p >= 0x80) {
-		while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		                   *p == '_' || *p == '$' || (unsigned char)*p >= 0x80))
+	} else if (is_identifier_char(*p)) {
+		while (p < end && is_identifier_char(*p))
 			p++;
 		kind = JS_WORD;
 	} else {

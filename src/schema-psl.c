@@ -11,6 +11,12 @@ static bool at_pair(const char *p, const char *end, const char pair[2])
 
 enum psl_token { PSL_END, PSL_WORD, PSL_STRING, PSL_PUNCT };
 
+/* A character of a name (generator, provider) or a bare value. */
+static bool is_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
 /* The next token of a Prisma schema, skipping spaces and // comments. */
 static enum psl_token psl_next(const char **pp, const char *end, const char **start, size_t *len)
 {
@@ -38,10 +44,8 @@ static enum psl_token psl_next(const char **pp, const char *end, const char **st
 		if (p < end && *p == '"')
 			p++;
 		kind = PSL_STRING;
-	} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
-	           *p == '-') {
-		while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		                   *p == '_' || *p == '-'))
+	} else if (is_word_char(*p)) {
+		while (p < end && is_word_char(*p))
 			p++;
 		kind = PSL_WORD;
 	} else {

@@ -62,6 +62,8 @@ struct dep {
 	int retry_timer;
 	int watched_fd; /* -1 when none */
 	struct resolve_request *resolving;
+	/* What to do once resolving is over (tcp or PostgreSQL); error is NULL on success. */
+	void (*on_resolved)(struct dep *dep, const struct addrinfo *addresses, const char *error);
 	const struct addrinfo *next_address;
 	struct resolve_request *addresses; /* owns next_address's list */
 	int socket_fd;
@@ -270,19 +272,15 @@ static void try_next_address(struct dep *dep)
 	attempt_failed(dep, false, dep->attempt_error, NULL);
 }
 
-static void on_tcp_resolved(struct loop *loop, int fd, short revents, void *arg)
-{
-	struct dep *dep = arg;
-	const struct addrinfo *addresses;
-	const char *error;
+/* A lookup is over: dep->resolving holds its result. */
+typedef void resolved_fn(struct dep *dep, const struct addrinfo *addresses, const char *error);
 
-	(void)loop;
-	(void)fd;
-	(void)revents;
-	unwatch(dep);
+static void tcp_resolved(struct dep *dep, const struct addrinfo *addresses, const char *error)
+{
+	/* The list stays with dep while its addresses are tried. */
 	dep->addresses = dep->resolving;
 	dep->resolving = NULL;
-	if (resolve_result(dep->addresses, &addresses, &error) < 0) {
+	if (error) {
 		char message[MESSAGE_MAX];
 
 		snprintf(message, sizeof(message), "'%s': %s", dep->host, error);
@@ -294,7 +292,24 @@ static void on_tcp_resolved(struct loop *loop, int fd, short revents, void *arg)
 	try_next_address(dep);
 }
 
-static int start_resolving(struct dep *dep, const char *host, const char *port, loop_fd_fn *callback)
+static void on_resolved(struct loop *loop, int fd, short revents, void *arg)
+{
+	struct dep *dep = arg;
+	const struct addrinfo *addresses = NULL;
+	const char *error = NULL;
+
+	(void)loop;
+	(void)fd;
+	(void)revents;
+	unwatch(dep);
+	if (resolve_result(dep->resolving, &addresses, &error) < 0)
+		addresses = NULL;
+	else
+		error = NULL;
+	dep->on_resolved(dep, addresses, error);
+}
+
+static int start_resolving(struct dep *dep, const char *host, const char *port, resolved_fn *then)
 {
 	dep->resolving = resolve_start(host, port);
 	if (!dep->resolving) {
@@ -302,7 +317,8 @@ static int start_resolving(struct dep *dep, const char *host, const char *port, 
 		finish(dep->waiter, WAIT_FAILED);
 		return -1;
 	}
-	watch(dep, resolve_fd(dep->resolving), POLLIN, callback);
+	dep->on_resolved = then;
+	watch(dep, resolve_fd(dep->resolving), POLLIN, on_resolved);
 	return 0;
 }
 
@@ -358,26 +374,17 @@ static void on_probe_ready(struct loop *loop, int fd, short revents, void *arg)
 
 static void resolve_next_host(struct dep *dep);
 
-static void on_pg_resolved(struct loop *loop, int fd, short revents, void *arg)
+static void pg_resolved(struct dep *dep, const struct addrinfo *addresses, const char *error)
 {
-	struct dep *dep = arg;
 	const struct pg_host *host = &dep->target.hosts[dep->host_index];
-	const struct addrinfo *addresses;
-	const char *error;
 
-	(void)loop;
-	(void)fd;
-	(void)revents;
-	unwatch(dep);
-	if (resolve_result(dep->resolving, &addresses, &error) < 0) {
+	if (error)
 		snprintf(dep->attempt_error, sizeof(dep->attempt_error), "'%s': %s", host->name, error);
-	} else {
-		for (; addresses && dep->endpoint_count < MAX_ENDPOINTS; addresses = addresses->ai_next) {
-			size_t i = dep->endpoint_count++;
+	for (; addresses && dep->endpoint_count < MAX_ENDPOINTS; addresses = addresses->ai_next) {
+		size_t i = dep->endpoint_count++;
 
-			resolve_numeric(addresses, dep->endpoint_addresses[i], sizeof(dep->endpoint_addresses[i]));
-			dep->endpoints[i] = (struct pg_endpoint){host->name, dep->endpoint_addresses[i], host->port};
-		}
+		resolve_numeric(addresses, dep->endpoint_addresses[i], sizeof(dep->endpoint_addresses[i]));
+		dep->endpoints[i] = (struct pg_endpoint){host->name, dep->endpoint_addresses[i], host->port};
 	}
 	resolve_release(dep->resolving);
 	dep->resolving = NULL;
@@ -393,7 +400,7 @@ static void resolve_next_host(struct dep *dep)
 		const struct pg_host *host = &dep->target.hosts[dep->host_index];
 
 		if (!host->is_socket) {
-			start_resolving(dep, host->name, host->port, on_pg_resolved);
+			start_resolving(dep, host->name, host->port, pg_resolved);
 			return;
 		}
 		if (dep->endpoint_count < MAX_ENDPOINTS)
@@ -509,7 +516,7 @@ static void start_attempt(struct dep *dep)
 	dep->attempt_timer =
 	    loop_add_timer(waiter->params->loop, waiter->params->attempt_timeout_ms, on_attempt_timeout, dep);
 	if (dep->kind == DEP_TCP) {
-		start_resolving(dep, dep->host, dep->port, on_tcp_resolved);
+		start_resolving(dep, dep->host, dep->port, tcp_resolved);
 		return;
 	}
 	if (dep->kind == DEP_HTTP) {
