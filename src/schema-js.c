@@ -1,14 +1,10 @@
 #include "schema-js.h"
 
+#include "scan.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Whether the two characters of pair start at p, before end. */
-static bool at_pair(const char *p, const char *end, const char pair[2])
-{
-	return end - p >= 2 && p[0] == pair[0] && p[1] == pair[1];
-}
 
 enum js_token { JS_END, JS_WORD, JS_STRING, JS_TEMPLATE, JS_PUNCT };
 
@@ -35,10 +31,10 @@ static enum js_token js_next(struct js_lexer *lex)
 	for (;;) {
 		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v'))
 			p++;
-		if (at_pair(p, end, "//")) {
+		if (scan_at_pair(p, end, "//")) {
 			while (p < end && *p != '\n')
 				p++;
-		} else if (at_pair(p, end, "/*")) {
+		} else if (scan_at_pair(p, end, "/*")) {
 			const char *close = memmem(p + 2, (size_t)(end - p - 2), "*/", 2);
 			p = close ? close + 2 : end;
 		} else {
@@ -65,8 +61,7 @@ static enum js_token js_next(struct js_lexer *lex)
 			p++;
 		kind = quote == '`' ? JS_TEMPLATE : JS_STRING;
 	} else if (is_identifier_char(*p)) {
-		while (p < end && is_identifier_char(*p))
-			p++;
+		p = scan_while(p, end, is_identifier_char);
 		kind = JS_WORD;
 	} else {
 		p++;

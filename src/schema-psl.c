@@ -1,13 +1,9 @@
 #include "schema-psl.h"
 
+#include "scan.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-/* Whether the two characters of pair start at p, before end. */
-static bool at_pair(const char *p, const char *end, const char pair[2])
-{
-	return end - p >= 2 && p[0] == pair[0] && p[1] == pair[1];
-}
 
 enum psl_token { PSL_END, PSL_WORD, PSL_STRING, PSL_PUNCT };
 
@@ -25,7 +21,7 @@ static enum psl_token psl_next(const char **pp, const char *end, const char **st
 	for (;;) {
 		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 			p++;
-		if (at_pair(p, end, "//")) {
+		if (scan_at_pair(p, end, "//")) {
 			while (p < end && *p != '\n')
 				p++;
 			continue;
@@ -45,8 +41,7 @@ static enum psl_token psl_next(const char **pp, const char *end, const char **st
 			p++;
 		kind = PSL_STRING;
 	} else if (is_word_char(*p)) {
-		while (p < end && is_word_char(*p))
-			p++;
+		p = scan_while(p, end, is_word_char);
 		kind = PSL_WORD;
 	} else {
 		p++;
