@@ -389,28 +389,23 @@ class PgCluster:
     def create_database(self, name: str, owner: str = APP_USER):
         self.psql(f"CREATE DATABASE {sql_ident(name)} OWNER {sql_ident(owner)}")
 
-    def open_session(self) -> subprocess.Popen:
-        """A psql session held open (stdin is a pipe) until close_session(). The caller must close it
-        before the test ends (it is a child of pytest)."""
-        p = subprocess.Popen(
-            [
-                str(PG_BIN / "psql"),
-                "-X",
-                "-q",
-                "-h",
-                str(self.socket_dir),
-                "-p",
-                str(self.port),
-                "-U",
-                PG_USER,
-                "-d",
-                "postgres",
-            ],
+    def psql_session(self, database: str = "postgres") -> subprocess.Popen:
+        """psql on database with stdin a text pipe, for SQL sent line by line (send_sql); it lives
+        until its stdin is closed (close_session). The caller must close it before the test ends (it
+        is a child of pytest)."""
+        return subprocess.Popen(
+            [str(PG_BIN / "psql"), "-X", "-q", "-h", str(self.socket_dir), "-p", str(self.port), "-U", PG_USER]
+            + ["-d", database],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**{k: v for k, v in os.environ.items() if not k.startswith("PG")}, "LC_ALL": "C"},
+            text=True,
         )
+
+    def open_session(self) -> subprocess.Popen:
+        """A psql session held open until close_session(), returned once the server has it."""
+        p = self.psql_session()
         # make sure the session is established before returning
         deadline = time.monotonic() + 10
         while True:
@@ -455,6 +450,12 @@ class PgCluster:
         """The unix socket form Prisma documents: host=/dir in the query (the authority host is ignored)."""
         auth = quote(user, safe="") + ("" if password is None else ":" + quote(password, safe=""))
         return f"postgresql://{auth}@localhost:{self.port}/{database}?host={self.socket_dir}"
+
+
+def send_sql(p: subprocess.Popen, sql: str):
+    """Sends sql to a psql_session()."""
+    p.stdin.write(sql + "\n")
+    p.stdin.flush()
 
 
 def close_session(p: subprocess.Popen):

@@ -476,25 +476,7 @@ def kill_postgres(cluster, how: str):
 
 def session(cluster, database: str, sql: str, held: str) -> subprocess.Popen:
     """A psql session that ran sql and stays open; returns once `held` (a query on pg_locks) is true."""
-    p = subprocess.Popen(
-        [
-            str(pgm.PG_BIN / "psql"),
-            "-X",
-            "-q",
-            "-h",
-            str(cluster.socket_dir),
-            "-p",
-            str(cluster.port),
-            "-U",
-            pgm.PG_USER,
-            "-d",
-            database,
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    p = cluster.psql_session(database)
     mig.send(p, sql)
     wait_until(
         lambda: p.poll() is None and cluster.psql(held, database=database).strip() == "t", 10, "the psql session's lock"

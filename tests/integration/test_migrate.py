@@ -122,25 +122,7 @@ def app(pe_plain, pg, npm_node_modules):
 def held_lock(cluster, database: str, key: int = LOCK_KEY) -> subprocess.Popen:
     """A psql session in database that holds advisory lock key (prisma-entrypoint's migrate lock by
     default) until release(); more SQL can be sent to it with send()."""
-    p = subprocess.Popen(
-        [
-            str(pgm.PG_BIN / "psql"),
-            "-X",
-            "-q",
-            "-h",
-            str(cluster.socket_dir),
-            "-p",
-            str(cluster.port),
-            "-U",
-            pgm.PG_USER,
-            "-d",
-            database,
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    p = cluster.psql_session(database)
     send(p, f"SELECT pg_advisory_lock({key});")
     deadline = time.monotonic() + 10
     while (
@@ -155,9 +137,7 @@ def held_lock(cluster, database: str, key: int = LOCK_KEY) -> subprocess.Popen:
     return p
 
 
-def send(p: subprocess.Popen, sql: str):
-    p.stdin.write(sql + "\n")
-    p.stdin.flush()
+send = pgm.send_sql
 
 
 def entrypoint_sent(app, words: str) -> bool:
