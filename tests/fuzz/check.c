@@ -3,12 +3,14 @@
 #include "log.h"
 
 #include <ctype.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LINE_MAX_ 16384
@@ -378,4 +380,34 @@ void check_logged(const char *message)
 		fuzz_fail("JSON log line is not valid JSON: %s", line);
 	if (strlen(message) < MESSAGE_UNCUT && utf8_valid(message, strlen(message)) && strcmp(msg, message) != 0)
 		fuzz_fail("JSON log line's msg is not the message: %s", line);
+}
+
+static char temp_root[64];
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void fuzz_remove_tree(const char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void remove_temp_root(void)
+{
+	fuzz_remove_tree(temp_root);
+}
+
+const char *fuzz_temp_root(const char *target)
+{
+	snprintf(temp_root, sizeof(temp_root), "%s/pe-fuzz-%s-XXXXXX",
+	         access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", target);
+	if (!mkdtemp(temp_root))
+		fuzz_fail("cannot make a temporary folder");
+	atexit(remove_temp_root);
+	return temp_root;
 }

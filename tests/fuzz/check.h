@@ -46,4 +46,12 @@ bool json_valid(const char *text, size_t len, char *msg, size_t msg_size);
 /* Whether text is valid UTF-8. */
 bool utf8_valid(const char *text, size_t len);
 
+/* A temporary folder for the files a harness writes for every input, in
+ * memory where there is a /dev/shm, named after target; removed with all it
+ * holds when the process exits. Fails the run when it cannot be made. */
+const char *fuzz_temp_root(const char *target);
+
+/* Removes dir and everything under it (links are removed, not followed). */
+void fuzz_remove_tree(const char *dir);
+
 #endif

@@ -19,7 +19,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,31 +28,13 @@
 
 #define MAX_ENTRIES 64
 
-static char root[64];
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void remove_root(void)
-{
-	nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
+static const char *root;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	/* Memory, where there is a /dev/shm: files are written for every input. */
-	snprintf(root, sizeof(root), "%s/pe-fuzz-migrations-XXXXXX",
-	         access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (!mkdtemp(root))
-		fuzz_fail("cannot make a temporary folder");
-	atexit(remove_root);
+	root = fuzz_temp_root("migrations");
 	return 0;
 }
 
@@ -168,7 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fail("a missing folder was read");
 	check_terminated("migrations_folder_read error", error, sizeof(error));
 	check_logged(error);
-	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_remove_tree(dir);
 	free(text);
 	return 0;
 }

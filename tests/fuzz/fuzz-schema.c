@@ -25,7 +25,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,7 +51,7 @@ static const char *const files[] = {
     "node_modules/@prisma/client/package.json",
 };
 
-static char root[64];
+static const char *root;
 
 int __real_openat(int dirfd, const char *path, int flags, ...);
 
@@ -74,28 +73,11 @@ int __wrap_openat(int dirfd, const char *path, int flags, ...)
 	return __real_openat(dirfd, path, flags, mode);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void remove_root(void)
-{
-	nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	/* Memory, where there is a /dev/shm: files are written for every input. */
-	snprintf(root, sizeof(root), "%s/pe-fuzz-schema-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (!mkdtemp(root))
-		fuzz_fail("cannot make a temporary folder");
-	atexit(remove_root);
+	root = fuzz_temp_root("schema");
 	return 0;
 }
 
@@ -300,6 +282,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_stop_anywhere(dir, configured, found, size > 1 ? data[size - 1] % 24 : 0);
 	free(error);
 	free(configured);
-	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_remove_tree(dir);
 	return 0;
 }
