@@ -10,7 +10,7 @@ point, each with the start made to sit at that point:
             gets the signal; prisma-entrypoint exits when it is gone);
   app       the app running (sleep; the forwarded SIGTERM ends it), with tini as the peer for
             this point, side by side.
-How a start is known to be at its point: a file or folder under /usr open in /proc/PID/fd (walk), the
+How a start is known to be at its point: a folder under /usr open in /proc/PID/fd (walk), the
 stand-in CLI's or app's marker file (generate, app), 300 ms after start otherwise (wait, lock: both
 say so in their first line). The signal is sent right after; the clock stops when wait() returns.
 
@@ -27,6 +27,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -54,7 +55,9 @@ def opened_under(pid, folder):
         return False
     for name in names:
         try:
-            if os.readlink(f"/proc/{pid}/fd/{name}").startswith(folder + "/"):
+            # folders only: the dynamic loader opens libraries under /usr/lib before signals are set up
+            fd_path = f"/proc/{pid}/fd/{name}"
+            if os.readlink(fd_path).startswith(folder + "/") and stat.S_ISDIR(os.stat(fd_path).st_mode):
                 return True
         except OSError:
             pass

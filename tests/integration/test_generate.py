@@ -17,6 +17,7 @@ import re
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -927,14 +928,17 @@ def test_a_schema_file_over_16_mib_is_refused_before_it_is_read(pe_plain):
 
 
 def reads_under(pid: int, folder: str) -> bool:
-    """Whether process pid has a file or folder under folder open (the schema walk is there)."""
+    """Whether process pid has a folder under folder open (the schema walk is there). Folders only:
+    while the binary is still being loaded, the dynamic loader has libraries under /usr/lib open,
+    before the entrypoint has set up its signal handling."""
     try:
         names = os.listdir(f"/proc/{pid}/fd")
     except OSError:
         return False
     for name in names:
         try:
-            if os.readlink(f"/proc/{pid}/fd/{name}").startswith(folder + "/"):
+            fd_path = f"/proc/{pid}/fd/{name}"
+            if os.readlink(fd_path).startswith(folder + "/") and stat.S_ISDIR(os.stat(fd_path).st_mode):
                 return True
         except OSError:
             pass
