@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,18 +48,6 @@ static int report_exec_failure(const char *cmd, int exec_errno)
 	return EXIT_CANNOT_EXECUTE;
 }
 
-/* 0, or 128+N when stop signal N is pending. */
-static int stopped_before(const char *app)
-{
-	int stop = proc_pending_stop_signal();
-	char name[32];
-
-	if (!stop)
-		return 0;
-	log_info("stopped by %s before %s started", proc_signal_name(stop, name, sizeof(name)), app);
-	return EXIT_SIGNAL_BASE + stop;
-}
-
 static int supervise_app(const struct invocation *invocation, const char *const *argv, struct loop *loop)
 {
 	struct supervise_params params = {
@@ -88,27 +77,15 @@ static int supervise_app(const struct invocation *invocation, const char *const 
 	return EXIT_OS_ERROR;
 }
 
-/* The phases in order, each on the same loop, then the app. A stop request
- * that came while no phase was reading signals ends the run before the next. */
+/* The phases, then the app. */
 static int run_phases(const struct invocation *invocation, const char *const *argv, struct loop *loop,
                       bool became_reaper)
 {
-	struct phase_schema schema = {0};
-	int status = 0;
+	char next[PATH_MAX + 16];
+	int status;
 
-	if (!config_bool(&invocation->config, SETTING_NO_WAIT))
-		status = phase_wait(invocation, loop);
-	if (status == 0)
-		status = stopped_before(argv[0]);
-	if (status == 0)
-		status = phase_generate(invocation, loop, &schema);
-	if (status == 0)
-		status = stopped_before(argv[0]);
-	if (status == 0)
-		status = phase_migrate(invocation, loop, &schema);
-	phase_schema_release(&schema);
-	if (status == 0)
-		status = stopped_before(argv[0]);
+	snprintf(next, sizeof(next), "%s started", argv[0]);
+	status = phase_sequence(invocation, loop, true, next);
 	if (status != 0)
 		return status;
 	if (config_bool(&invocation->config, SETTING_EXEC)) {

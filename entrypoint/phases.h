@@ -39,6 +39,12 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
  * database; stops with a clear message when a failed migration blocks. */
 int phase_migrate(const struct invocation *invocation, struct loop *loop, const struct phase_schema *schema);
 
+/* Wait (when wait is true and no-wait is not set), generate and migrate, in
+ * that order; each returns 0 to go on. A stop signal pending between two of
+ * them ends the sequence with "stopped by SIGTERM before NEXT" ("node
+ * started"). Returns 0, or the exit code of the phase that ended it. */
+int phase_sequence(const struct invocation *invocation, struct loop *loop, bool wait, const char *next);
+
 /* For the wait: whether the migrate phase will run and create a missing
  * database (not no-migrate, a schema and a migrations folder); why names the
  * folder. arg is the invocation. */

@@ -611,6 +611,15 @@ def pe_plain(tmp_path):
 
 
 @pytest.fixture(scope="session")
+def npm_node_modules():
+    """The fixture app's node_modules, installed with npm once per lock file and cached between
+    runs (npm_app.py). No npm, or a failed install, fails the tests: it never skips them."""
+    from npm_app import node_modules_or_fail
+
+    return node_modules_or_fail()
+
+
+@pytest.fixture(scope="session")
 def pg_factory():
     import pg as pgmod
 

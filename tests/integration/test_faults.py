@@ -46,17 +46,12 @@ import pg as pgm
 import test_generate as gen
 import test_migrate as mig
 from conftest import HELPERS, children_of, proc_stat, wait_until
-from npm_app import copy_app, install_wrapper, node_modules_or_fail, remove_node_modules
+from npm_app import copy_app, install_wrapper, remove_node_modules
 
 DEPLOY_EXITS = HELPERS / "deploy_exits.js"
 ERROR_LINE = re.compile(r"^prisma-entrypoint: error: ")
 EXT4_IOC_SHUTDOWN = 0x8004587D  # _IOR('X', 125, __u32)
 EXT4_GOING_FLAGS_NOLOGFLUSH = 2  # shut down now, as a disk that vanished would
-
-
-@pytest.fixture(scope="session")
-def npm_node_modules():
-    return node_modules_or_fail()
 
 
 def error_lines(res) -> list:

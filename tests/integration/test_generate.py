@@ -31,7 +31,6 @@ from npm_app import (
     RECORD,
     copy_app,
     install_wrapper,
-    node_modules_or_fail,
     read_calls,
     read_record,
     real_cli,
@@ -196,13 +195,6 @@ class App:
         folder = folder or self.record.parent
         left = set(folder_state(folder)) - {self.record.name, self.record.name + ".lock"}
         assert not left, f"files left next to the generate record in {folder}: {sorted(left)}\n{res or ''}"
-
-
-@pytest.fixture(scope="session")
-def npm_node_modules():
-    """The fixture app's node_modules, installed with npm once per lock file and cached between
-    runs (npm_app.py). No npm, or a failed install, fails the tests: it never skips them."""
-    return node_modules_or_fail()
 
 
 def make_app(runner, node_modules):

@@ -21,18 +21,13 @@ import pytest
 
 import pg as pgm
 from conftest import timeout, wait_until
-from npm_app import copy_app, install_wrapper, node_modules_or_fail, read_calls, remove_node_modules
+from npm_app import copy_app, install_wrapper, read_calls, remove_node_modules
 
 INIT = "20261121151118_init"  # the fixture's one migration
 LOCK_KEY = 0x70652D6D  # the advisory lock prisma-entrypoint takes while it checks and migrates
 PRISMA_LOCK_KEY = 72707369  # the one prisma migrate deploy takes while it works
 ADD_AGE = ("20270101000000_add_age", 'ALTER TABLE "User" ADD COLUMN "age" INTEGER;\n')
 BROKEN = ("20270202000000_broken", 'ALTER TABLE "User" ADD COLUMN "nickname" TEXT;\nSELECT * FROM "NoSuchTable";\n')
-
-
-@pytest.fixture(scope="session")
-def npm_node_modules():
-    return node_modules_or_fail()
 
 
 class App:

@@ -819,6 +819,11 @@ def test_sigterm_during_the_wait_exits_143_at_once(pe, fake_pg):
     sigterm_during_wait(pe, fake_pg, ["wait"])
 
 
+def test_sigterm_during_the_wait_of_sync_exits_143(pe, fake_pg):
+    res = sigterm_during_wait(pe, fake_pg, ["sync"])
+    assert "in sync" not in res.stderr, str(res)
+
+
 def test_sigterm_during_the_wait_before_run_exits_143_without_running_the_command(pe, fake_pg):
     sigterm_during_wait(pe, fake_pg, ["run", "--", "sh", "-c", "touch ran"])
     assert not pe.path("ran").exists(), "the command ran after SIGTERM during the wait"
