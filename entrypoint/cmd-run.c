@@ -5,6 +5,7 @@
 #include "phases.h"
 #include "loop.h"
 #include "proc.h"
+#include "run-restarts.h"
 #include "supervise.h"
 
 #include <errno.h>
@@ -57,9 +58,13 @@ static int supervise_app(const struct invocation *invocation, const char *const 
 	    .stop_timeout_ms = config_duration_ms(&invocation->config, SETTING_STOP_TIMEOUT),
 	    .forward_to_group = config_choice(&invocation->config, SETTING_SIGNAL_TARGET) == CHOICE_SIGNAL_GROUP,
 	};
+	struct run_restarts restarts;
 	struct child_result result;
 
+	run_restarts_start(&restarts, invocation, argv[0], loop);
+	params.restarts = &restarts.restarts;
 	supervise_run(&params, &result);
+	run_restarts_stop(&restarts);
 	switch (result.outcome) {
 	case CHILD_EXITED:
 		return result.status;

@@ -56,6 +56,7 @@ struct command {
 
 extern const struct command command_run;
 extern const struct command command_sync;
+extern const struct command command_restart;
 extern const struct command command_wait;
 extern const struct command command_hash;
 extern const struct command command_config;

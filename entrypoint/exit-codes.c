@@ -11,9 +11,13 @@ const struct exit_code_doc exit_code_docs[] = {
     {STR(EXIT_UNAVAILABLE),
      "a dependency refused for good: wrong password, unknown role, rejected by pg_hba.conf, "
      "missing database (unless migrations will create it), TLS refused; the message says what to fix"},
+    {STR(EXIT_UNAVAILABLE) " (restart)", "nothing to restart: no prisma-entrypoint supervises an app in this "
+                                         "container (with exec = true the app replaced it), or it ended "
+                                         "before the restart did"},
     {STR(EXIT_OS_ERROR), "the system refused a resource prisma-entrypoint needs (fork, signalfd)"},
     {STR(EXIT_CANT_CREATE), "the generate record or its lock file cannot be read or written (read-only folder, "
                             "a file or folder in the way); set generate-record to a writable place"},
+    {STR(EXIT_NO_PERMISSION), "restart: only root and the user the supervisor runs as may ask for a restart"},
     {STR(EXIT_CONFIG), "configuration error: INI file, environment variable or setting value (every error is "
                        "listed); a missing or unreadable Prisma schema; no Prisma CLI found, or one that cannot "
                        "be run"},
@@ -22,6 +26,9 @@ const struct exit_code_doc exit_code_docs[] = {
     {STR(EXIT_MIGRATE), "migrations: a migration failed earlier and blocks every later deploy (the message names "
                         "it and the prisma migrate resolve command), or prisma migrate deploy failed (its "
                         "output above says why); the app was not started"},
+    {"73, 78, 80, 81 (restart)", "restart: generate or migrate failed after the app was stopped, with the "
+                                 "code a start would have; the app stays down (the container stays up) until "
+                                 "the next restart or, in watch mode, the next edit"},
     {STR(EXIT_TIMEOUT), "the database or another dependency was not ready within wait-timeout; one line per "
                         "dependency says what was last seen"},
     {STR(EXIT_CANNOT_EXECUTE), "the command was found but cannot be executed (permissions, format)"},

@@ -219,9 +219,11 @@ static void on_signal(struct loop *loop, const struct signalfd_siginfo *info, vo
 	(void)loop;
 	if (signo == SIGCHLD)
 		reap(child);
-	else if (proc_is_stop_signal(signo))
+	else if (proc_is_stop_signal(signo)) {
+		if (child->result.received_stop == 0)
+			child->result.received_stop = signo;
 		child_stop(child, signo);
-	else if (child->exited)
+	} else if (child->exited)
 		return; /* the leftovers are being ended anyway */
 	else if (child->forward == CHILD_FORWARD_ALL)
 		forward(child, signo);

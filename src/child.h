@@ -64,6 +64,9 @@ struct child_result {
 	 * to the child or its leftovers (the child may still have exited 0),
 	 * or 0 when nobody asked it to stop. */
 	int stop_signal;
+	/* The first stop signal this process itself received while the child
+	 * ran (a stop the caller asked for with child_stop() is not one). */
+	int received_stop;
 	int64_t elapsed_ms; /* from child_start() to the end of child_finish() */
 };
 

@@ -14,6 +14,8 @@
 /* The only mutable state: set once by log_setup() from the main thread. */
 static enum log_level current_level = LOG_LEVEL_INFO;
 static enum log_format current_format = LOG_FORMAT_TEXT;
+/* The last error logged: see log_last_error(). */
+static char last_error[LOG_LINE_MAX];
 
 static const char *const severity_names[] = {
     [LOG_ERROR] = "error",     [LOG_WARNING] = "warning", [LOG_INFO] = "info",
@@ -185,12 +187,24 @@ void log_vmessage(enum log_severity severity, const char *fmt, va_list ap)
 	if (!log_enabled(severity))
 		return;
 	vsnprintf(message, sizeof(message), fmt, ap);
+	if (severity == LOG_ERROR)
+		snprintf(last_error, sizeof(last_error), "%s", message);
 	if (current_format == LOG_FORMAT_JSON)
 		len = format_json(line, sizeof(line), severity, message);
 	else
 		len = format_text(line, sizeof(line), severity, message);
 	write_stderr(line, len);
 	errno = saved_errno;
+}
+
+const char *log_last_error(void)
+{
+	return last_error;
+}
+
+void log_forget_errors(void)
+{
+	last_error[0] = '\0';
 }
 
 void log_message(enum log_severity severity, const char *fmt, ...)

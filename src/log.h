@@ -27,6 +27,12 @@ bool log_enabled(enum log_severity severity);
 void log_message(enum log_severity severity, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmessage(enum log_severity severity, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
+/* The last error logged (without prefix), "" when none since the start or
+ * log_forget_errors(): for a summary told to someone who cannot see stderr
+ * (a restart's requester). */
+const char *log_last_error(void);
+void log_forget_errors(void);
+
 #define log_error(...)   log_message(LOG_ERROR, __VA_ARGS__)
 #define log_warning(...) log_message(LOG_WARNING, __VA_ARGS__)
 #define log_info(...)    log_message(LOG_INFO, __VA_ARGS__)

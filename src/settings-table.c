@@ -76,6 +76,40 @@ const struct setting settings_table[SETTING_COUNT] = {
             .help = "replace prisma-entrypoint with the app instead of supervising it (when another init, "
                     "such as compose 'init: true', is PID 1)",
         },
+    [SETTING_WATCH] =
+        {
+            .name = "watch",
+            .section = "run",
+            .type = SETTING_TYPE_BOOL,
+            .default_text = "false",
+            .placeholder = "BOOL",
+            .help = "development: when the schema files, the Prisma config file or the migrations change, "
+                    "restart the app as the restart command does (stop, generate and migrate as needed, start)",
+        },
+    [SETTING_WATCH_POLL] =
+        {
+            .name = "watch-poll",
+            .section = "run",
+            .type = SETTING_TYPE_DURATION,
+            .min = 0,
+            .max = VALUE_DURATION_MAX_MS,
+            .default_text = "0",
+            .placeholder = "DURATION",
+            .help = "look at the watched files every DURATION instead of using inotify (bind mounts whose "
+                    "changes never reach the container as events); 0: inotify",
+        },
+    [SETTING_WATCH_DEBOUNCE] =
+        {
+            .name = "watch-debounce",
+            .section = "run",
+            .type = SETTING_TYPE_DURATION,
+            .min = 0,
+            .max = 60000,
+            .default_text = "150ms",
+            .placeholder = "DURATION",
+            .help = "how long the watched files must stay unchanged after a change before the restart (one "
+                    "restart per burst of edits)",
+        },
     [SETTING_DATABASE_URL] =
         {
             .name = "database-url",
