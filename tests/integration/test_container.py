@@ -348,3 +348,30 @@ def test_script_without_interpreter_in_scratch_exits_127(containers):
     out = p.stdout + p.stderr
     assert containers.exit_code(name) == 127, out
     assert "cannot run '/script.sh'" in out and "interpreter" in out, out
+
+
+def test_restart_through_podman_exec_on_a_read_only_root(containers):
+    """`podman exec CTR prisma-entrypoint restart`, as `docker compose exec app prisma-entrypoint
+    restart`: the app is stopped and started again inside the running container (read-only root: the
+    request goes through an abstract socket, no file), and the command says so."""
+    name = containers.start("/static-app", "wait", options=("--read-only",))
+    first, _, _ = parse_ready(containers.wait_for_log(name, "static-app: ready"))
+    p = containers.podman("exec", name, "/" + IMAGE_BIN, "restart", check=False)
+    logs = containers.logs(name)
+    assert p.returncode == 0, f"restart exited {p.returncode}: {p.stderr}\n{logs}"
+    assert "static-app: got SIGTERM" in logs, logs
+    starts = re.findall(r"static-app: ready mode=\S+ pid=(\d+) ppid=1 ", logs)
+    assert len(starts) == 2 and int(starts[0]) == first and starts[1] != starts[0], logs
+    assert p.stderr.strip() == f"prisma-entrypoint: /static-app restarted (pid {starts[1]})", p.stderr
+    assert containers.state(name, "Status") == "running", logs
+    containers.stop(name)
+    assert containers.exit_code(name) == 42, containers.logs(name)
+
+
+def test_restart_in_a_container_without_a_supervisor_says_so(containers):
+    name = containers.start("/static-app", "wait", env={"PRISMA_ENTRYPOINT_EXEC": "true"})
+    containers.wait_for_log(name, "static-app: ready")
+    p = containers.podman("exec", name, "/" + IMAGE_BIN, "restart", check=False)
+    assert p.returncode == 69, p.stderr
+    assert "nothing to restart: no prisma-entrypoint supervises an app in this container" in p.stderr, p.stderr
+    containers.stop(name)
