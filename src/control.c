@@ -1,6 +1,5 @@
 #include "control.h"
 
-#include "fdio.h"
 #include "log.h"
 
 #include <errno.h>
@@ -219,5 +218,14 @@ int control_connect(void)
 
 int control_send_request(int fd)
 {
-	return fdio_write_all(fd, CONTROL_REQUEST, strlen(CONTROL_REQUEST));
+	ssize_t sent;
+
+	do
+		sent = send(fd, CONTROL_REQUEST, strlen(CONTROL_REQUEST), MSG_NOSIGNAL);
+	while (sent < 0 && errno == EINTR);
+	/* A server that denies answers at once and closes, perhaps before the
+	 * request is sent: its answer is waiting, and says why. */
+	if (sent < 0 && (errno == EPIPE || errno == ECONNRESET))
+		return 0;
+	return sent == (ssize_t)strlen(CONTROL_REQUEST) ? 0 : -1;
 }

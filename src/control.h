@@ -64,7 +64,9 @@ void control_close(struct control_server *server);
  * listens). */
 int control_connect(void);
 
-/* Sends the restart request on a connected socket. Returns 0, or -1 with errno. */
+/* Sends the restart request on a connected socket (without SIGPIPE: a server
+ * that denied and closed has its answer waiting to be read). Returns 0, or
+ * -1 with errno. */
 int control_send_request(int fd);
 
 /* The socket's name, for messages: "@prisma-entrypoint/pidns/4026531836". */
