@@ -57,6 +57,7 @@ struct command {
 extern const struct command command_run;
 extern const struct command command_wait;
 extern const struct command command_hash;
+extern const struct command command_status;
 extern const struct command command_config;
 extern const struct command command_help;
 extern const struct command command_version;

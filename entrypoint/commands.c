@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const struct command *const commands[] = {&command_run,    &command_wait, &command_hash,
+const struct command *const commands[] = {&command_run,    &command_wait, &command_hash,   &command_status,
                                           &command_config, &command_help, &command_version};
 const unsigned command_count = sizeof(commands) / sizeof(commands[0]);
 

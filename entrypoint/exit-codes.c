@@ -7,6 +7,14 @@ const struct exit_code_doc exit_code_docs[] = {
     {"0-255", "the app's own exit status, passed through"},
     {"128+N", "the app died of signal N (143 SIGTERM, 137 SIGKILL, 130 SIGINT); also prisma-entrypoint "
               "itself when signal N stopped it before the app started"},
+    {STR(EXIT_STATUS_OUT_OF_SYNC), "status: out of sync: the generated client is stale (or missing), or "
+                                   "migrations are pending (or being applied right now); each line says which"},
+    {STR(EXIT_STATUS_FAILED_MIGRATION), "status: a failed migration blocks every later deploy; the line names it "
+                                        "and the prisma migrate resolve command"},
+    {STR(EXIT_STATUS_DATABASE_UNUSABLE),
+     "status: the database is not usable (not reachable, refused: wrong password, missing database, ...), or "
+     "it cannot be told whether migrations are pending (database-url not set, not PostgreSQL, "
+     "_prisma_migrations unreadable)"},
     {STR(EXIT_USAGE), "usage error: unknown option, no command to run"},
     {STR(EXIT_UNAVAILABLE),
      "a dependency refused for good: wrong password, unknown role, rejected by pg_hba.conf, "
