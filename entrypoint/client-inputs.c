@@ -68,6 +68,13 @@ void client_inputs_describe(const struct client_inputs *inputs, char *out, size_
 	                      out, size);
 }
 
+int client_inputs_report_none(void)
+{
+	log_error("no Prisma schema here: looked for prisma.config.*, package.json \"prisma.schema\", "
+	          "./schema.prisma and ./prisma/schema.prisma; set --schema PATH");
+	return EXIT_CONFIG;
+}
+
 void client_inputs_release(struct client_inputs *inputs)
 {
 	schema_inputs_release(&inputs->schema);

@@ -1,5 +1,6 @@
 /* The Prisma client's inputs as the settings say where to find them, and how
- * the generated client compares with them; for the generate phase and hash.
+ * the generated client compares with them; for the generate phase, hash and
+ * status.
  * Every function that returns an int returns 0, or an exit code after
  * logging why. */
 #ifndef PE_CLIENT_INPUTS_H
@@ -31,6 +32,10 @@ int client_inputs_check(struct client_inputs *inputs);
 
 /* One line on why the client is stale, or that it is current. */
 void client_inputs_describe(const struct client_inputs *inputs, char *out, size_t size);
+
+/* Logs that there is no schema where Prisma looks, and how to set one; for
+ * the commands that need one. Returns EXIT_CONFIG. */
+int client_inputs_report_none(void);
 
 void client_inputs_release(struct client_inputs *inputs);
 

@@ -1,8 +1,6 @@
 /* hash: the digest of everything that changes the generated Prisma client,
  * and the files it covers; with --check, whether the client is current. */
 #include "command.h"
-#include "exit-codes.h"
-#include "log.h"
 #include "phases.h"
 
 #include <limits.h>
@@ -48,11 +46,8 @@ static int hash_exec(struct invocation *invocation)
 	status = client_inputs_find(&invocation->config, &inputs, &found);
 	if (status != 0)
 		return status;
-	if (!found) {
-		log_error("no Prisma schema here: looked for prisma.config.*, package.json \"prisma.schema\", "
-		          "./schema.prisma and ./prisma/schema.prisma; set --schema PATH");
-		return EXIT_CONFIG;
-	}
+	if (!found)
+		return client_inputs_report_none();
 	if (invocation_flag(invocation, "check")) {
 		status = print_check(&inputs);
 	} else {

@@ -13,8 +13,8 @@ enum {
 	OPT_SETTING = 1000,
 	OPT_NEGATED = 2000,
 	OPT_PRINT_CONFIG = 3000,
-	OPT_OWN_FLAG = 4000, /* + index in the command's flags */
 	OPT_VERSION,
+	OPT_OWN_FLAG = 4000, /* + index in the command's flags: after the others, so none is one of them */
 	OPT_HELP = 'h',
 	OPT_QUIET = 'q',
 	OPT_VERBOSE = 'v',
@@ -34,6 +34,12 @@ static void build_options(struct option_set *set, const struct command *command)
 {
 	size_t count = 0;
 	size_t shorts = (size_t)snprintf(set->short_options, sizeof(set->short_options), "+:hqv");
+
+	/* The command's own flags first: getopt_long takes the first option of
+	 * a name, so `status --wait` is status's flag, not the wait setting
+	 * (which still goes before the command's name). */
+	for (int i = 0; command && command->flags && command->flags[i].name && i < MAX_OWN_FLAGS; i++)
+		set->options[count++] = (struct option){command->flags[i].name, no_argument, NULL, OPT_OWN_FLAG + i};
 
 	for (int id = 0; id < SETTING_COUNT; id++) {
 		const struct setting *setting = &settings_table[id];
@@ -58,8 +64,6 @@ static void build_options(struct option_set *set, const struct command *command)
 	set->options[count++] = (struct option){"verbose", no_argument, NULL, OPT_VERBOSE};
 	set->options[count++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
 	set->options[count++] = (struct option){"print-config", no_argument, NULL, OPT_PRINT_CONFIG};
-	for (int i = 0; command && command->flags && command->flags[i].name && i < MAX_OWN_FLAGS; i++)
-		set->options[count++] = (struct option){command->flags[i].name, no_argument, NULL, OPT_OWN_FLAG + i};
 	set->options[count] = (struct option){0};
 }
 

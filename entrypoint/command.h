@@ -59,6 +59,7 @@ extern const struct command command_sync;
 extern const struct command command_restart;
 extern const struct command command_wait;
 extern const struct command command_hash;
+extern const struct command command_status;
 extern const struct command command_config;
 extern const struct command command_help;
 extern const struct command command_version;

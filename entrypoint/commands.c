@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-const struct command *const commands[] = {&command_run,  &command_sync,   &command_restart, &command_wait,
-                                          &command_hash, &command_config, &command_help,    &command_version};
+const struct command *const commands[] = {&command_run,    &command_sync, &command_restart,
+                                          &command_status, &command_wait, &command_hash,
+                                          &command_config, &command_help, &command_version};
 const unsigned command_count = sizeof(commands) / sizeof(commands[0]);
 
 const struct command *command_find(const char *name)

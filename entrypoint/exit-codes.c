@@ -7,13 +7,21 @@ const struct exit_code_doc exit_code_docs[] = {
     {"0-255", "the app's own exit status, passed through"},
     {"128+N", "the app died of signal N (143 SIGTERM, 137 SIGKILL, 130 SIGINT); also prisma-entrypoint "
               "itself when signal N stopped it before the app started"},
+    {STR(EXIT_STATUS_OUT_OF_SYNC), "status: out of sync: the generated client is stale (or missing), or "
+                                   "migrations are pending (or being applied right now); each line says which"},
+    {STR(EXIT_STATUS_FAILED_MIGRATION), "status: a failed migration blocks every later deploy; the line names it "
+                                        "and the prisma migrate resolve command"},
+    {STR(EXIT_STATUS_DATABASE_UNUSABLE),
+     "status: the database is not usable (not reachable, refused: wrong password, missing database, ...), or "
+     "it cannot be told whether migrations are pending (database-url not set, not PostgreSQL, "
+     "_prisma_migrations unreadable)"},
     {STR(EXIT_USAGE), "usage error: unknown option, no command to run"},
     {STR(EXIT_UNAVAILABLE),
      "a dependency refused for good: wrong password, unknown role, rejected by pg_hba.conf, "
      "missing database (unless migrations will create it), TLS refused; the message says what to fix"},
-    {STR(EXIT_UNAVAILABLE) " (restart)", "nothing to restart: no prisma-entrypoint supervises an app in this "
-                                         "container (with exec = true the app replaced it), or it ended "
-                                         "before the restart did"},
+    {STR(EXIT_UNAVAILABLE), "restart: nothing to restart: no prisma-entrypoint supervises an app in this "
+                            "container (with exec = true the app replaced it), or it ended "
+                            "before the restart did"},
     {STR(EXIT_OS_ERROR), "the system refused a resource prisma-entrypoint needs (fork, signalfd)"},
     {STR(EXIT_CANT_CREATE), "the generate record or its lock file cannot be read or written (read-only folder, "
                             "a file or folder in the way); set generate-record to a writable place"},
@@ -26,9 +34,9 @@ const struct exit_code_doc exit_code_docs[] = {
     {STR(EXIT_MIGRATE), "migrations: a migration failed earlier and blocks every later deploy (the message names "
                         "it and the prisma migrate resolve command), or prisma migrate deploy failed (its "
                         "output above says why); the app was not started"},
-    {"73, 78, 80, 81 (restart)", "restart: generate or migrate failed after the app was stopped, with the "
-                                 "code a start would have; the app stays down (the container stays up) until "
-                                 "the next restart or, in watch mode, the next edit"},
+    {"73-81", "restart: generate or migrate failed after the app was stopped, with the "
+              "code a start would have; the app stays down (the container stays up) until "
+              "the next restart or, in watch mode, the next edit"},
     {STR(EXIT_TIMEOUT), "the database or another dependency was not ready within wait-timeout; one line per "
                         "dependency says what was last seen"},
     {STR(EXIT_CANNOT_EXECUTE), "the command was found but cannot be executed (permissions, format)"},

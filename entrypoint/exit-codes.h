@@ -4,6 +4,11 @@
 #ifndef PE_EXIT_CODES_H
 #define PE_EXIT_CODES_H
 
+/* status, which runs no app: */
+#define EXIT_STATUS_OUT_OF_SYNC       10 /* stale client, or migrations pending or being applied */
+#define EXIT_STATUS_FAILED_MIGRATION  11 /* a failed migration blocks deploys */
+#define EXIT_STATUS_DATABASE_UNUSABLE 12 /* not reachable, refused, or its migrations cannot be read */
+
 #define EXIT_USAGE          64  /* bad command line */
 #define EXIT_UNAVAILABLE    69  /* a dependency refused for good (wrong password, ...) */
 #define EXIT_OS_ERROR       71  /* the system refused: no process, no signalfd */

@@ -5,16 +5,13 @@
 
 #include "exit-codes.h"
 #include "log.h"
-#include "migrate-verdict.h"
-#include "migrations.h"
-#include "pg-session.h"
+#include "migrate-plan.h"
 #include "prisma.h"
 #include "url.h"
 #include "value.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,110 +20,7 @@
  * database ("pe-m"). Not Prisma's own key (72707369): prisma migrate deploy
  * takes that one itself, and would wait for us if we held it. */
 #define MIGRATE_LOCK_KEY 0x70652d6dLL
-/* Prisma's own: held by a prisma migrate deploy while it works. */
-#define PRISMA_LOCK_KEY 72707369LL
-#define LINE_MAX_CHARS  (2 * PATH_MAX + 256)
-
-/* What the phase found out about the migrations. */
-struct migrate_plan {
-	char schema_path[PATH_MAX];
-	char folder_path[PATH_MAX];
-	struct migrations_folder folder;
-	char error[LINE_MAX_CHARS]; /* PLAN_FAILED: why */
-	int exit_code;              /* PLAN_FAILED: what to exit with */
-};
-
-/* What looking for the migrations came to. Only READY leaves the folder to
- * release; the phase says what the others mean (report_plan()). */
-enum plan_found {
-	PLAN_READY,         /* a schema, and a migrations folder with migrations in it */
-	PLAN_NO_MIGRATE,    /* the no-migrate setting */
-	PLAN_NO_SCHEMA,     /* no prisma schema, and none configured */
-	PLAN_NO_FOLDER,     /* no migrations folder next to the schema or in ./prisma */
-	PLAN_NO_MIGRATIONS, /* a migrations folder with nothing in it */
-	PLAN_STOPPED,       /* a stop signal is pending: it came while looking for the schema */
-	PLAN_FAILED,        /* plan->error and plan->exit_code */
-};
-
-static enum plan_found plan_failed(struct migrate_plan *plan, int exit_code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static enum plan_found plan_failed(struct migrate_plan *plan, int exit_code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(plan->error, sizeof(plan->error), fmt, ap);
-	va_end(ap);
-	plan->exit_code = exit_code;
-	return PLAN_FAILED;
-}
-
-/* Puts the schema's path into plan, from known when the generate phase looked
- * for it, else looking now. Returns READY (found), NO_SCHEMA, STOPPED or
- * FAILED. */
-static enum plan_found find_schema(const struct config *config, const struct phase_schema *known,
-                                   struct migrate_plan *plan)
-{
-	struct schema_stop stop = {.should_stop = phase_stop_pending};
-	struct schema_inputs schema;
-	char error[LINE_MAX_CHARS];
-	char cwd[PATH_MAX];
-	int found;
-
-	if (known && known->searched) {
-		if (!known->path)
-			return PLAN_NO_SCHEMA;
-		snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", known->path);
-		return PLAN_READY;
-	}
-	if (!getcwd(cwd, sizeof(cwd)))
-		return plan_failed(plan, EXIT_OS_ERROR, "cannot read the working directory: %s", strerror(errno));
-	found = schema_find(cwd, config_text(config, SETTING_SCHEMA), &schema, &stop, error, sizeof(error));
-	if (found == SCHEMA_STOPPED)
-		return PLAN_STOPPED;
-	if (found < 0)
-		return plan_failed(plan, EXIT_CONFIG, "%s", error);
-	if (found == 0)
-		return PLAN_NO_SCHEMA;
-	snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", schema.schema_path);
-	schema_inputs_release(&schema);
-	return PLAN_READY;
-}
-
-/* Fills the plan, logging nothing. READY when migrations are enabled (not
- * no-migrate, a schema, a migrations folder with migrations in it; release
- * plan->folder then). */
-static enum plan_found find_migrations(const struct config *config, const struct phase_schema *known,
-                                       struct migrate_plan *plan)
-{
-	const char *configured = config_text(config, SETTING_MIGRATIONS);
-	char error[LINE_MAX_CHARS];
-	enum plan_found schema;
-	int found;
-
-	if (config_bool(config, SETTING_NO_MIGRATE))
-		return PLAN_NO_MIGRATE;
-	schema = find_schema(config, known, plan);
-	if (schema != PLAN_READY)
-		return schema;
-	found = migrations_folder_find(configured, plan->schema_path, plan->folder_path, sizeof(plan->folder_path));
-	if (found < 0)
-		return plan_failed(plan, EXIT_CONFIG, "the migrations folder's path is too long: %s", strerror(errno));
-	if (found == 0 && configured && configured[0])
-		return plan_failed(
-		    plan, EXIT_CONFIG,
-		    "the migrations folder %s (the migrations setting) does not exist or is not a folder", configured);
-	if (found == 0)
-		return PLAN_NO_FOLDER;
-	if (migrations_folder_read(plan->folder_path, &plan->folder, error, sizeof(error)) < 0)
-		return plan_failed(plan, EXIT_CONFIG, "%s", error);
-	if (plan->folder.count == 0) {
-		migrations_folder_release(&plan->folder);
-		return PLAN_NO_MIGRATIONS;
-	}
-	return PLAN_READY;
-}
+#define LINE_MAX_CHARS   (2 * PATH_MAX + 256)
 
 /* Says what a plan that is not READY means; returns 0 (nothing to migrate)
  * or an exit code. */
@@ -159,7 +53,7 @@ bool phase_migrate_creates_database(const void *arg, char *why, size_t why_size)
 	const struct invocation *invocation = arg;
 	struct migrate_plan plan = {0};
 
-	if (find_migrations(&invocation->config, NULL, &plan) != PLAN_READY)
+	if (migrate_plan_find(&invocation->config, NULL, &plan) != PLAN_READY)
 		return false;
 	migrations_folder_release(&plan.folder);
 	snprintf(why, why_size, "prisma migrate deploy creates it, from %s", plan.folder_path);
@@ -263,35 +157,21 @@ static int report_verdict(enum migrate_verdict verdict, const struct migrate_rea
 static int read_and_judge(struct pg_session *session, const struct migrate_plan *plan, bool after_wait,
                           enum migrate_verdict *verdict, char *reason, size_t reason_size)
 {
-	struct migration_row *rows = NULL;
-	size_t count = 0;
+	struct migrate_rows rows;
 	char error[LINE_MAX_CHARS];
-	struct migrate_reading reading = {0};
-	enum pg_session_status status =
-	    pgconn_session_migrations(session, &rows, &count, &reading.table_found, error, sizeof(error));
+	struct migrate_reading reading;
+	enum pg_session_status status = migrate_plan_read(session, plan, &reading, &rows, error, sizeof(error));
 	int exit_code;
 
-	if (status == PG_SESSION_STOPPED)
+	if (status == PG_SESSION_STOPPED) {
+		migrate_rows_release(&rows);
 		return phase_report_stopped("reading the migrations table");
-	if (status != PG_SESSION_OK) {
+	}
+	if (!reading.read)
 		log_warning("cannot read _prisma_migrations (%s): running prisma migrate deploy to find out", error);
-	} else {
-		reading.read = true;
-		migrations_compare(&plan->folder, rows, count, &reading.compared);
-	}
-	if (reading.compared.failed) {
-		/* Prisma's lock held: an unfinished row may be a migration being
-		 * applied right now, not a failed one. */
-		status = pgconn_session_lock_held(session, PRISMA_LOCK_KEY, &reading.prisma_busy, error, sizeof(error));
-		if (status == PG_SESSION_STOPPED) {
-			migration_rows_free(rows, count);
-			return phase_report_stopped("reading the migrations table");
-		}
-	}
 	*verdict = migrate_judge(&reading, reason, reason_size);
 	exit_code = report_verdict(*verdict, &reading, after_wait, reason);
-	if (reading.read)
-		migration_rows_free(rows, count);
+	migrate_rows_release(&rows);
 	return exit_code;
 }
 
@@ -461,7 +341,7 @@ int phase_migrate(const struct invocation *invocation, struct loop *loop, const 
 	const struct config *config = &invocation->config;
 	const char *url = config_text(config, SETTING_DATABASE_URL);
 	struct migrate_plan plan = {0};
-	enum plan_found found = find_migrations(config, schema, &plan);
+	enum plan_found found = migrate_plan_find(config, schema, &plan);
 	int status;
 
 	if (found != PLAN_READY)

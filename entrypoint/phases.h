@@ -3,7 +3,8 @@
  * outcome into 0 (go on) or an exit code; an int a phase function returns
  * means nothing else (decisions on the way are enums of their own). One file
  * per phase (phase-*.c); what they share is in phase-common.c, the client's
- * inputs (generate and hash) in client-inputs.c. */
+ * inputs (generate, hash and status) in client-inputs.c, the migrations and
+ * the rows of _prisma_migrations (migrate and status) in migrate-plan.c. */
 #ifndef PE_PHASES_H
 #define PE_PHASES_H
 

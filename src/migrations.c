@@ -139,13 +139,13 @@ int migrations_folder_find(const char *configured, const char *schema_path, char
 	return is_folder(out) ? 1 : 0;
 }
 
-/* The row that counts for name: one that is not rolled back. */
-static const struct migration_row *live_row(const struct migration_row *rows, size_t count, const char *name)
+bool migrations_is_pending(const struct migration_row *rows, size_t row_count, const char *name)
 {
-	for (size_t i = 0; i < count; i++)
+	/* The row that counts for name is one that is not rolled back. */
+	for (size_t i = 0; i < row_count; i++)
 		if (!rows[i].rolled_back && strcmp(rows[i].name, name) == 0)
-			return &rows[i];
-	return NULL;
+			return false;
+	return true;
 }
 
 void migrations_compare(const struct migrations_folder *folder, const struct migration_row *rows, size_t row_count,
@@ -160,7 +160,7 @@ void migrations_compare(const struct migrations_folder *folder, const struct mig
 		status->failed++;
 	}
 	for (size_t i = 0; i < folder->count; i++) {
-		if (live_row(rows, row_count, folder->names[i])) {
+		if (!migrations_is_pending(rows, row_count, folder->names[i])) {
 			status->applied++;
 			continue;
 		}

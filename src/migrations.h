@@ -56,6 +56,10 @@ struct migrations_status {
 	const struct migration_row *first_failed;
 };
 
+/* Whether deploy would apply the migration folder called name: no row of
+ * that name is left un-rolled-back. */
+bool migrations_is_pending(const struct migration_row *rows, size_t row_count, const char *name);
+
 void migrations_compare(const struct migrations_folder *folder, const struct migration_row *rows, size_t row_count,
                         struct migrations_status *status);
 

@@ -33,6 +33,7 @@
 	X(PQisBusy) \
 	X(PQlibVersion) \
 	X(PQntuples) \
+	X(PQparameterStatus) \
 	X(PQresultErrorField) \
 	X(PQresultErrorMessage) \
 	X(PQresultStatus) \

@@ -115,6 +115,7 @@ enum pg_session_status pgconn_session_open(const struct pg_session_params *param
 	int64_t deadline = loop_now_ms() + params->timeout_ms;
 	enum pg_session_status status = PG_SESSION_FAILED;
 	enum pg_probe_state state;
+	const char *advice;
 
 	*out = NULL;
 	if (!endpoints || !session)
@@ -145,9 +146,15 @@ enum pg_session_status pgconn_session_open(const struct pg_session_params *param
 		*out = session;
 		return PG_SESSION_OK;
 	}
-	status =
-	    strcmp(pgconn_probe_sqlstate(session->probe), "3D000") == 0 ? PG_SESSION_NO_DATABASE : PG_SESSION_FAILED;
-	snprintf(error, error_size, "cannot connect to %s: %s", target->display, pgconn_probe_message(session->probe));
+	if (state != PG_PROBE_PERMANENT)
+		status = PG_SESSION_FAILED;
+	else if (strcmp(pgconn_probe_sqlstate(session->probe), "3D000") == 0)
+		status = PG_SESSION_NO_DATABASE;
+	else
+		status = PG_SESSION_REFUSED;
+	advice = pgconn_probe_advice(session->probe);
+	snprintf(error, error_size, "cannot connect to %s: %s%s%s", target->display,
+	         pgconn_probe_message(session->probe), advice[0] ? ": " : "", advice);
 	goto out;
 oom:
 	snprintf(error, error_size, "cannot connect to %s: %s", target->display, strerror(ENOMEM));
@@ -156,6 +163,17 @@ out:
 	free(endpoints);
 	pgconn_session_close(session);
 	return status;
+}
+
+void pgconn_session_server_version(const struct pg_session *session, char *out, size_t out_size)
+{
+	const char *version = NULL;
+
+	if (session->probe && pgconn_probe_connection(session->probe))
+		version = pglib.PQparameterStatus(pgconn_probe_connection(session->probe), "server_version");
+	if (!version)
+		version = "";
+	snprintf(out, out_size, "%.*s", (int)strcspn(version, " "), version);
 }
 
 /* Sends sql with its text parameters and waits for its one result. Returns

@@ -1,5 +1,6 @@
 /* One PostgreSQL connection for a few blocking queries: the migrate phase
- * reads _prisma_migrations and takes Prisma's advisory lock through it.
+ * reads _prisma_migrations and takes its advisory lock through it, status
+ * reads the server's version and _prisma_migrations.
  *
  * Connects through a probe (pg-probe.h) and runs queries with libpq; the
  * caller owns the session and closes it with pgconn_session_close(), which
@@ -34,14 +35,22 @@ struct pg_session_params {
 enum pg_session_status {
 	PG_SESSION_OK,
 	PG_SESSION_NO_DATABASE, /* open: the server says the database does not exist (3D000) */
+	PG_SESSION_REFUSED,     /* open: refused for good, as the wait judges it (wrong password, ...) */
 	PG_SESSION_FAILED,      /* error says why, on one line, without the password */
 	PG_SESSION_STOPPED,     /* should_stop said so */
 };
 
 /* Connects (authenticated, database reached, SELECT 1 answered). *session is
- * set on OK only; close it with pgconn_session_close(). */
+ * set on OK only; close it with pgconn_session_close(). A failure the probe
+ * judges permanent (pg-error.h) is NO_DATABASE or REFUSED, with the advice
+ * after the message in error, as the wait phase says it. */
 enum pg_session_status pgconn_session_open(const struct pg_session_params *params, struct pg_session **session,
                                            char *error, size_t error_size);
+
+/* The server's version as it announced it at login (server_version, e.g.
+ * "16.4", without a packager's suffix such as " (Debian 16.4-1)"); "" when
+ * it did not. */
+void pgconn_session_server_version(const struct pg_session *session, char *out, size_t out_size);
 
 /* Reads _prisma_migrations in the target's schema (Prisma's ?schema=,
  * "public" by default). *found is false, with no rows, when there is no such

@@ -1,0 +1,126 @@
+/* The migrations and the database's rows (migrate-plan.h). */
+#include "migrate-plan.h"
+
+#include "exit-codes.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Prisma's own: held by a prisma migrate deploy while it works. */
+#define PRISMA_LOCK_KEY 72707369LL
+
+static enum plan_found plan_failed(struct migrate_plan *plan, int exit_code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum plan_found plan_failed(struct migrate_plan *plan, int exit_code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(plan->error, sizeof(plan->error), fmt, ap);
+	va_end(ap);
+	plan->exit_code = exit_code;
+	return PLAN_FAILED;
+}
+
+/* Puts the schema's path into plan, from known when the generate phase looked
+ * for it, else looking now. Returns READY (found), NO_SCHEMA, STOPPED or
+ * FAILED. */
+static enum plan_found find_schema(const struct config *config, const struct phase_schema *known,
+                                   struct migrate_plan *plan)
+{
+	struct schema_stop stop = {.should_stop = phase_stop_pending};
+	struct schema_inputs schema;
+	char error[MIGRATE_PLAN_LINE_MAX];
+	char cwd[PATH_MAX];
+	int found;
+
+	if (known && known->searched) {
+		if (!known->path)
+			return PLAN_NO_SCHEMA;
+		snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", known->path);
+		return PLAN_READY;
+	}
+	if (!getcwd(cwd, sizeof(cwd)))
+		return plan_failed(plan, EXIT_OS_ERROR, "cannot read the working directory: %s", strerror(errno));
+	found = schema_find(cwd, config_text(config, SETTING_SCHEMA), &schema, &stop, error, sizeof(error));
+	if (found == SCHEMA_STOPPED)
+		return PLAN_STOPPED;
+	if (found < 0)
+		return plan_failed(plan, EXIT_CONFIG, "%s", error);
+	if (found == 0)
+		return PLAN_NO_SCHEMA;
+	snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", schema.schema_path);
+	schema_inputs_release(&schema);
+	return PLAN_READY;
+}
+
+enum plan_found migrate_plan_find(const struct config *config, const struct phase_schema *known,
+                                  struct migrate_plan *plan)
+{
+	const char *configured = config_text(config, SETTING_MIGRATIONS);
+	char error[MIGRATE_PLAN_LINE_MAX];
+	enum plan_found schema;
+	int found;
+
+	if (config_bool(config, SETTING_NO_MIGRATE))
+		return PLAN_NO_MIGRATE;
+	schema = find_schema(config, known, plan);
+	if (schema != PLAN_READY)
+		return schema;
+	found = migrations_folder_find(configured, plan->schema_path, plan->folder_path, sizeof(plan->folder_path));
+	if (found < 0)
+		return plan_failed(plan, EXIT_CONFIG, "the migrations folder's path is too long: %s", strerror(errno));
+	if (found == 0 && configured && configured[0])
+		return plan_failed(
+		    plan, EXIT_CONFIG,
+		    "the migrations folder %s (the migrations setting) does not exist or is not a folder", configured);
+	if (found == 0)
+		return PLAN_NO_FOLDER;
+	if (migrations_folder_read(plan->folder_path, &plan->folder, error, sizeof(error)) < 0)
+		return plan_failed(plan, EXIT_CONFIG, "%s", error);
+	if (plan->folder.count == 0) {
+		migrations_folder_release(&plan->folder);
+		return PLAN_NO_MIGRATIONS;
+	}
+	return PLAN_READY;
+}
+
+enum pg_session_status migrate_plan_read(struct pg_session *session, const struct migrate_plan *plan,
+                                         struct migrate_reading *reading, struct migrate_rows *rows, char *error,
+                                         size_t error_size)
+{
+	enum pg_session_status status;
+
+	*reading = (struct migrate_reading){0};
+	*rows = (struct migrate_rows){0};
+	status =
+	    pgconn_session_migrations(session, &rows->rows, &rows->count, &reading->table_found, error, error_size);
+	if (status == PG_SESSION_STOPPED)
+		return status;
+	if (status != PG_SESSION_OK)
+		return PG_SESSION_OK;
+	reading->read = true;
+	migrations_compare(&plan->folder, rows->rows, rows->count, &reading->compared);
+	if (reading->compared.failed) {
+		char lock_error[MIGRATE_PLAN_LINE_MAX];
+
+		/* Prisma's lock held: an unfinished row may be a migration being
+		 * applied right now, not a failed one. Not knowing leaves it
+		 * failed. */
+		status = pgconn_session_lock_held(session, PRISMA_LOCK_KEY, &reading->prisma_busy, lock_error,
+		                                  sizeof(lock_error));
+		if (status == PG_SESSION_STOPPED)
+			return status;
+	}
+	return PG_SESSION_OK;
+}
+
+void migrate_rows_release(struct migrate_rows *rows)
+{
+	migration_rows_free(rows->rows, rows->count);
+	*rows = (struct migrate_rows){0};
+}

@@ -1,0 +1,64 @@
+/* The migrations as the settings say where to find them, and how the
+ * database's _prisma_migrations compares with them; for the migrate phase
+ * and status. Nothing here logs: the callers say what the outcome means. */
+#ifndef PE_MIGRATE_PLAN_H
+#define PE_MIGRATE_PLAN_H
+
+#include "config.h"
+#include "migrate-verdict.h"
+#include "migrations.h"
+#include "pg-session.h"
+#include "phases.h"
+
+#include <limits.h>
+#include <stddef.h>
+
+#define MIGRATE_PLAN_LINE_MAX (2 * PATH_MAX + 256)
+
+/* What looking for the migrations found out. */
+struct migrate_plan {
+	char schema_path[PATH_MAX];
+	char folder_path[PATH_MAX];
+	struct migrations_folder folder;
+	char error[MIGRATE_PLAN_LINE_MAX]; /* PLAN_FAILED: why */
+	int exit_code;                     /* PLAN_FAILED: what to exit with */
+};
+
+/* What looking for the migrations came to. Only READY leaves the folder to
+ * release. */
+enum plan_found {
+	PLAN_READY,         /* a schema, and a migrations folder with migrations in it */
+	PLAN_NO_MIGRATE,    /* the no-migrate setting */
+	PLAN_NO_SCHEMA,     /* no prisma schema, and none configured */
+	PLAN_NO_FOLDER,     /* no migrations folder next to the schema or in ./prisma */
+	PLAN_NO_MIGRATIONS, /* a migrations folder with nothing in it */
+	PLAN_STOPPED,       /* a stop signal is pending: it came while looking for the schema */
+	PLAN_FAILED,        /* plan->error and plan->exit_code */
+};
+
+/* Fills the plan, the schema's path from known when a phase before looked
+ * for it (NULL: look now). READY when migrations are enabled (not
+ * no-migrate, a schema, a migrations folder with migrations in it; release
+ * plan->folder then). */
+enum plan_found migrate_plan_find(const struct config *config, const struct phase_schema *known,
+                                  struct migrate_plan *plan);
+
+/* The rows a reading compared; they outlive it for reading->compared's
+ * first_failed. */
+struct migrate_rows {
+	struct migration_row *rows;
+	size_t count;
+};
+
+/* Reads _prisma_migrations through session into reading: the folder against
+ * the rows and, when a row failed, whether Prisma's lock is held (a deploy at
+ * work). Returns STOPPED, or OK with reading->read telling whether the rows
+ * were read (false: error says why). Release rows with
+ * migrate_rows_release() either way. */
+enum pg_session_status migrate_plan_read(struct pg_session *session, const struct migrate_plan *plan,
+                                         struct migrate_reading *reading, struct migrate_rows *rows, char *error,
+                                         size_t error_size);
+
+void migrate_rows_release(struct migrate_rows *rows);
+
+#endif
