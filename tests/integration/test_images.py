@@ -185,16 +185,27 @@ def test_example_app_pins_what_the_fixture_app_pins():
     assert migrations(example) == migrations(fixture)
 
 
-def test_readme_compose_snippet_is_valid():
-    """The Quick start's compose lines, as docker-compose reads them."""
+def readme_compose_snippets() -> list:
+    """Every compose file in the README: indented blocks and ```yaml blocks that start with services:."""
+    readme = (REPO / "README.md").read_text()
+    indented = [
+        "\n".join(line[4:] for line in m.group(0).strip("\n").splitlines())
+        for m in re.finditer(r"\n    services:\n(?:    .*\n|\n)+", readme)
+    ]
+    fenced = re.findall(r"```yaml\n(services:\n.*?)```", readme, re.S)
+    return indented + fenced
+
+
+def test_readme_compose_snippets_are_valid():
+    """The Quick start's compose lines, the status healthcheck and the development loop's compose
+    file, as docker-compose reads them."""
     if shutil.which("docker-compose") is None:
         pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
-    readme = (REPO / "README.md").read_text()
-    block = re.search(r"\n    services:\n(?:    .*\n|\n)+", readme)
-    assert block, "no compose snippet in the README"
-    text = "\n".join(line[4:] for line in block.group(0).strip("\n").splitlines())
-    with tempfile.TemporaryDirectory() as tmp:
-        compose = Path(tmp) / "compose.yml"
-        compose.write_text(text + "\n")
-        p = subprocess.run(["docker-compose", "-f", str(compose), "config", "-q"], capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr
+    snippets = readme_compose_snippets()
+    assert len(snippets) >= 3, f"expected the README's compose snippets, found {len(snippets)}"
+    for text in snippets:
+        with tempfile.TemporaryDirectory() as tmp:
+            compose = Path(tmp) / "compose.yml"
+            compose.write_text(text.rstrip("\n") + "\n")
+            p = subprocess.run(["docker-compose", "-f", str(compose), "config", "-q"], capture_output=True, text=True)
+        assert p.returncode == 0, f"{p.stderr}\n{text}"
