@@ -120,7 +120,9 @@ static int restart_exec(struct invocation *invocation)
 		log_error("cannot reach the supervisor on %s: %s", name, strerror(errno));
 		return EXIT_OS_ERROR;
 	}
-	if (control_send_request(fd) < 0) {
+	/* A refused requester may find the connection closed already (EPIPE,
+	 * ECONNRESET): the supervisor's "denied" line is still there to read. */
+	if (control_send_request(fd) < 0 && errno != EPIPE && errno != ECONNRESET) {
 		log_error("cannot send the restart request on %s: %s", name, strerror(errno));
 		close(fd);
 		return EXIT_OS_ERROR;

@@ -1,6 +1,5 @@
 #include "control.h"
 
-#include "fdio.h"
 #include "log.h"
 
 #include <errno.h>
@@ -219,5 +218,15 @@ int control_connect(void)
 
 int control_send_request(int fd)
 {
-	return fdio_write_all(fd, CONTROL_REQUEST, strlen(CONTROL_REQUEST));
+	/* MSG_NOSIGNAL: a supervisor that closed the connection (a refusal)
+	 * makes this fail with EPIPE, not raise SIGPIPE. */
+	ssize_t sent = send(fd, CONTROL_REQUEST, strlen(CONTROL_REQUEST), MSG_NOSIGNAL);
+
+	if (sent < 0)
+		return -1;
+	if ((size_t)sent != strlen(CONTROL_REQUEST)) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
 }
