@@ -129,10 +129,13 @@ def test_sigterm_during_a_watch_generate_ends_it_and_the_record_keeps_the_old_sc
 # ---------------------------------------------------------------------------------------------
 
 
-def start_fake(pe, *opts, env=None):
+def start_fake(pe, *opts, env=None, prepare=None):
     cli = fake_cli(pe.tmp / "cli")
     starts = pe.tmp / "starts"
-    p = pe.start([*schema_app(pe, cli), *opts, "--", *app_argv(starts)], env={**FAKE_ENV, **(env or {})})
+    args = schema_app(pe, cli)
+    if prepare:
+        prepare()
+    p = pe.start([*args, *opts, "--", *app_argv(starts)], env={**FAKE_ENV, **(env or {})})
     wait_starts(starts, 1, p)
     assert len(fake_calls(cli)) == 1
     return p, cli, starts
@@ -172,6 +175,40 @@ def test_other_files_never_restart(pe_pid1):
     wait_starts(starts, 2, p)
     out = stop(p)
     assert len(restarting_lines(out.stderr)) == 1, str(out)
+
+
+CONFIG_TS = """import { defineConfig } from "prisma/config";
+export default defineConfig({ schema: "prisma/schema.prisma" });
+"""
+
+
+def test_an_edit_of_the_prisma_config_file_restarts(pe_pid1):
+    config = pe_pid1.cwd / "prisma.config.ts"
+    p, cli, starts = start_fake(pe_pid1, "--watch", prepare=lambda: config.write_text(CONFIG_TS))
+    append(config, "// edited\n")
+    wait_starts(starts, 2, p)
+    out = stop(p)
+    lines = restarting_lines(out.stderr)
+    assert len(lines) == 1 and "prisma.config.ts changed" in lines[0], str(out)
+
+
+def test_a_new_file_in_a_schema_folder_restarts_only_when_it_is_a_prisma_file(pe_pid1):
+    folder = pe_pid1.cwd / "prisma" / "schema"
+
+    def to_folder():
+        folder.mkdir()
+        os.rename(pe_pid1.cwd / gen.SCHEMA, folder / "schema.prisma")
+
+    p, cli, starts = start_fake(pe_pid1, "--watch", "--schema", "prisma/schema", prepare=to_folder)
+    (folder / "notes.md").write_text("not a schema file\n")
+    time.sleep(QUIET)
+    assert len(started(starts)) == 1, "a file that is not a .prisma file restarted the app"
+    (folder / "models").mkdir()
+    (folder / "models" / "post.prisma").write_text(gen.POST_MODEL)
+    wait_starts(starts, 2, p)
+    out = stop(p)
+    lines = restarting_lines(out.stderr)
+    assert len(lines) == 1 and "post.prisma changed" in lines[0], str(out)
 
 
 def test_polling_sees_an_edit(pe_pid1):
