@@ -6,6 +6,7 @@ pe        a Runner, parametrized over two modes: "plain" (the binary is an ordin
           has to make itself a child subreaper) and "pid1" (the binary is PID 1 of a fresh PID
           namespace: `unshare --pid --fork --mount-proc <bin> ...`).
 pe_plain  a Runner in plain mode only, for tests where PID 1 makes no difference (CLI, config).
+pe_pid1   a Runner in pid1 mode only (restart and watch need a PID namespace of their own).
 forkexec  helpers/forkexec.c built once per session (a middle process that touches no signal state).
 
 A Runner starts the binary with
@@ -594,6 +595,13 @@ def pe_plain(tmp_path):
     yield from _runner_fixture(tmp_path, "plain")
 
 
+@pytest.fixture
+def pe_pid1(tmp_path):
+    """A Runner in pid1 mode only: the binary is PID 1 of a PID namespace of its own (restart and
+    watch: the control socket is named after the PID namespace, so each test has its own)."""
+    yield from _runner_fixture(tmp_path, "pid1")
+
+
 # --------------------------------------------------------------------------------------------
 # PostgreSQL (pg.py) and the fake server (helpers/fake_pg.py), for the wait phase
 # --------------------------------------------------------------------------------------------
@@ -617,6 +625,19 @@ def npm_node_modules():
     from npm_app import node_modules_or_fail
 
     return node_modules_or_fail()
+
+
+@pytest.fixture
+def real_app(pe_pid1, npm_node_modules):
+    """test_generate.py's App (the fixture app with the real Prisma CLI behind a call-recording
+    wrapper) in pe_pid1's cwd, for the restart and watch tests."""
+    import test_generate
+    from npm_app import remove_node_modules
+
+    app = test_generate.make_app(pe_pid1, npm_node_modules)
+    app.wrap()
+    yield app
+    remove_node_modules(app.root)
 
 
 @pytest.fixture(scope="session")
