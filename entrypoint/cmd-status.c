@@ -13,7 +13,6 @@
 #include "phases.h"
 #include "url.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -384,21 +383,6 @@ static int collect(const struct invocation *invocation, struct status_report *re
 	return status;
 }
 
-/* --wait: the wait phase, as run has it, before the one look. */
-static int wait_first(const struct invocation *invocation)
-{
-	struct loop loop;
-	int status;
-
-	if (loop_init(&loop, &invocation->signals->blocked) < 0) {
-		log_error("cannot create the signal descriptor: %s", strerror(errno));
-		return EXIT_OS_ERROR;
-	}
-	status = phase_wait(invocation, &loop);
-	loop_release(&loop);
-	return status;
-}
-
 static int status_exec(struct invocation *invocation)
 {
 	struct status_report report = {0};
@@ -406,7 +390,7 @@ static int status_exec(struct invocation *invocation)
 	int status = 0;
 
 	if (invocation_flag(invocation, "wait"))
-		status = wait_first(invocation);
+		status = phase_wait_alone(invocation);
 	if (status == 0)
 		status = collect(invocation, &report, &schema_found);
 	if (status == 0) {

@@ -4,7 +4,9 @@
 #include "log.h"
 #include "wait.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define PROGRESS_INTERVAL_MS 5000
 
@@ -74,4 +76,18 @@ int phase_wait(const struct invocation *invocation, struct loop *loop)
 		break;
 	}
 	return EXIT_OS_ERROR;
+}
+
+int phase_wait_alone(const struct invocation *invocation)
+{
+	struct loop loop;
+	int status;
+
+	if (loop_init(&loop, &invocation->signals->blocked) < 0) {
+		log_error("cannot create the signal descriptor: %s", strerror(errno));
+		return EXIT_OS_ERROR;
+	}
+	status = phase_wait(invocation, &loop);
+	loop_release(&loop);
+	return status;
 }

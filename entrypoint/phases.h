@@ -21,6 +21,10 @@
 /* Waits for the database and the --wait dependencies. */
 int phase_wait(const struct invocation *invocation, struct loop *loop);
 
+/* The wait phase on a loop of its own, for the commands that wait first and
+ * then do something without one (wait, status --wait). */
+int phase_wait_alone(const struct invocation *invocation);
+
 /* Where a phase found the schema, for the next one, so that a start looks for
  * it once (every container pays for the look, schema or not). */
 struct phase_schema {

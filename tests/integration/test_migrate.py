@@ -144,16 +144,21 @@ def entrypoint_sent(app, words: str) -> bool:
 
 
 def create_migrations_table(app, *rows):
-    """_prisma_migrations as Prisma makes it, owned by the app role, with rows (name, finished)."""
-    values = ", ".join(
-        f"('{uuid.uuid4()}', 'x', {'now()' if finished else 'NULL'}, '{name}')" for name, finished in rows
-    )
+    """_prisma_migrations as Prisma makes it, owned by the app role, with rows (name, finished) or
+    (name, finished, logs)."""
+
+    def value(name, finished, logs=None):
+        return (
+            f"('{uuid.uuid4()}', 'x', {'now()' if finished else 'NULL'}, {pgm.sql_literal(name)}, "
+            f"{pgm.sql_literal(logs) if logs else 'NULL'})"
+        )
+
     app.pg.psql(
         "SET ROLE app; CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) "
         "NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text, rolled_back_at "
         "timestamptz, started_at timestamptz NOT NULL DEFAULT clock_timestamp(), applied_steps_count integer "
-        f"NOT NULL DEFAULT 0); INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) "
-        f"VALUES {values}",
+        f"NOT NULL DEFAULT 0); INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs) "
+        f"VALUES {', '.join(value(*row) for row in rows)}",
         database=app.database,
     )
 

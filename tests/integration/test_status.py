@@ -18,38 +18,22 @@ from pathlib import Path
 import pytest
 
 import pg as pgm
-from npm_app import copy_app, install_wrapper, node_modules_or_fail, read_calls, remove_node_modules
+import test_migrate as mig
+from npm_app import copy_app, read_calls, remove_node_modules
+from test_migrate import ADD_AGE, INIT
 
-INIT = "20261121151118_init"  # the fixture's one migration
-ADD_AGE = ("20270101000000_add_age", 'ALTER TABLE "User" ADD COLUMN "age" INTEGER;\n')
 BROKEN = "20270202000000_broken"
 PRISMA_LOCK_KEY = 72707369  # the advisory lock prisma migrate deploy holds while it works
 BROKEN_LOGS = 'A migration failed to apply.\n\nDatabase error:\nrelation "NoSuchTable" does not exist\n'
 EXIT_OUT_OF_SYNC, EXIT_FAILED_MIGRATION, EXIT_DATABASE_UNUSABLE = 10, 11, 12
 
 
-@pytest.fixture(scope="session")
-def npm_node_modules():
-    return node_modules_or_fail()
+class App(mig.App):
+    """test_migrate's app (a copy of the fixture app with its own empty database), with what status
+    tests need."""
 
-
-class App:
-    """A copy of the fixture app with its own empty database, as the runner's working directory."""
-
-    def __init__(self, runner, root: Path, cluster, database: str):
-        self.pe = runner
-        self.root = root
-        self.pg = cluster
-        self.database = database
-        self.calls_log = runner.tmp / "prisma-calls.log"
-        install_wrapper(root, self.calls_log)
-
-    @property
-    def url(self) -> str:
-        return self.pg.url(database=self.database)
-
-    def env(self, url=None, extra=None) -> dict:
-        return {"DATABASE_URL": url or self.url, "CHECKPOINT_DISABLE": None, "NVM_DIR": None, **(extra or {})}
+    def env(self, extra=None, url=None) -> dict:
+        return {**super().env(), "DATABASE_URL": url or self.url, **(extra or {})}
 
     def generate(self):
         """A real prisma generate, through run, which leaves the record status reads."""
@@ -60,34 +44,17 @@ class App:
     def status(self, *args, url=None, env=None):
         """(text result, JSON result, parsed JSON) of status with args; both must agree on the exit code,
         and neither may start the prisma CLI."""
-        text = self.pe.run(["status", *args], env=self.env(url, env))
-        js = self.pe.run(["status", "--json", *args], env=self.env(url, env))
+        text = self.pe.run(["status", *args], env=self.env(env, url=url))
+        js = self.pe.run(["status", "--json", *args], env=self.env(env, url=url))
         assert text.returncode == js.returncode, f"{text}\n{js}"
         assert read_calls(self.calls_log) == [], f"status started the prisma CLI: {read_calls(self.calls_log)}"
         lines = js.stdout.splitlines()
         assert len(lines) == 1, f"--json should print one line: {js}"
         return text, js, json.loads(lines[0])
 
-    def add_migration(self, name: str, sql: str):
-        folder = self.root / "prisma" / "migrations" / name
-        folder.mkdir()
-        (folder / "migration.sql").write_text(sql)
-
     def migrations_table(self, *rows):
         """_prisma_migrations as Prisma makes it, with rows (name, finished, logs)."""
-        values = ", ".join(
-            f"('{uuid.uuid4()}', 'x', {'now()' if finished else 'NULL'}, {pgm.sql_literal(name)}, "
-            f"{pgm.sql_literal(logs) if logs else 'NULL'})"
-            for name, finished, logs in rows
-        )
-        self.pg.psql(
-            "SET ROLE app; CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) "
-            "NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text, rolled_back_at "
-            "timestamptz, started_at timestamptz NOT NULL DEFAULT clock_timestamp(), applied_steps_count integer "
-            f"NOT NULL DEFAULT 0); INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs) "
-            f"VALUES {values}",
-            database=self.database,
-        )
+        mig.create_migrations_table(self, *rows)
 
     def digest(self) -> str:
         res = self.pe.run(["hash"], env=self.env())
@@ -97,9 +64,7 @@ class App:
 
 @pytest.fixture
 def app(pe_plain, pg, npm_node_modules):
-    database = "st_" + uuid.uuid4().hex[:10]
-    pg.create_database(database)
-    a = App(pe_plain, copy_app(pe_plain.cwd, npm_node_modules), pg, database)
+    a = App(pe_plain, copy_app(pe_plain.cwd, npm_node_modules), pg, mig.new_database(pg))
     yield a
     remove_node_modules(a.root)
 
@@ -390,7 +355,7 @@ def test_wait_first_then_one_look(app):
     assert res.stdout.splitlines()[0].startswith("database: ready"), str(res)
 
     url = app.pg.url(database=app.database, port=pgm.free_port())
-    res = app.pe.run(["--wait-timeout", "300ms", "status", "--wait"], env=app.env(url))
+    res = app.pe.run(["--wait-timeout", "300ms", "status", "--wait"], env=app.env(url=url))
     assert res.returncode == 124, str(res)
     assert res.stdout == "", "a wait that times out reports as the wait does, with no status"
 
