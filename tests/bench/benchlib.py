@@ -96,6 +96,25 @@ def npm_env(prisma_env, drop=()):
     return env
 
 
+def prisma_db_env(url):
+    """npm_env() for prisma against the database at url: nothing of ours or libpq's (PG*) from the
+    caller's environment, what prisma needs, and no npm chatter."""
+    import npm_app
+
+    return npm_env({**npm_app.PRISMA_ENV, "DATABASE_URL": url}, drop=("PG",))
+
+
+def require_database_tools(binary):
+    """require() the binary, hyperfine, node/npm/npx and a PostgreSQL the tests' pg.py can start."""
+    import pg
+
+    missing = missing_tools(binary, hyperfine=True, node=True)
+    reason = pg.unavailable_reason()
+    if reason:
+        missing.append(reason)
+    require(missing)
+
+
 def missing_tools(binary, hyperfine=False, node=False):
     """What is missing, each with how to get it: the binary, and hyperfine, node/npm/npx if asked."""
     missing = []

@@ -71,20 +71,6 @@ ROWS_SQL = (
 FINISHED_SQL = "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL"
 
 
-def clean_env(url):
-    """Nothing of ours or libpq's (PG*) from the caller's environment; the bench database, what
-    prisma needs, and no npm chatter."""
-    return benchlib.npm_env({**npm_app.PRISMA_ENV, "DATABASE_URL": url}, drop=("PG",))
-
-
-def check_tools(binary):
-    missing = benchlib.missing_tools(binary, hyperfine=True, node=True)
-    reason = pg.unavailable_reason()
-    if reason:
-        missing.append(reason)
-    benchlib.require(missing)
-
-
 def run_timed(argv, env, cwd, what, marker, timeout=120):
     """Run argv once (in a session of its own), timing when a line containing `marker` appeared on its
     output and when it exited. Returns (output, seconds to the marker or None, seconds to the exit)."""
@@ -147,7 +133,7 @@ def finished_rows(cluster):
 
 def measure(binary, work, runs, warmup, deploy_runs, deploy_warmup):
     with benchlib.fixture_app_with_database(work, DATABASE) as (app, cluster):
-        env = clean_env(cluster.url(database=DATABASE))
+        env = benchlib.prisma_db_env(cluster.url(database=DATABASE))
         pe_run = [str(binary), "run", "--no-wait", "--no-generate", "--", TRUE]
 
         first = run_checked(pe_run, env, app, "the first start (migrate deploy)", timeout=180)
@@ -284,12 +270,12 @@ def main():
     binary = Path(args.binary).resolve()
 
     try:
-        check_tools(binary)
+        benchlib.require_database_tools(binary)
         with tempfile.TemporaryDirectory(prefix="pe-bench-migrate-") as tmp:
             timing, linger, versions, checks, cache = measure(
                 binary, Path(tmp), args.runs, args.warmup, args.deploy_runs, args.deploy_warmup
             )
-        env = clean_env(npm_app.DUMMY_DATABASE_URL)
+        env = benchlib.prisma_db_env(npm_app.DUMMY_DATABASE_URL)
         meta = {
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "runs": args.runs,

@@ -51,20 +51,6 @@ IN_SYNC = ["database: ready", "client: current", "migrations: up to date (1 appl
 STATUS_UP_TO_DATE = "Database schema is up to date"  # `prisma migrate status` with nothing pending
 
 
-def clean_env(url):
-    """Nothing of ours or libpq's (PG*) from the caller's environment; the bench database, what
-    prisma needs, and no npm chatter."""
-    return benchlib.npm_env({**npm_app.PRISMA_ENV, "DATABASE_URL": url}, drop=("PG",))
-
-
-def check_tools(binary):
-    missing = benchlib.missing_tools(binary, hyperfine=True, node=True)
-    reason = pg.unavailable_reason()
-    if reason:
-        missing.append(reason)
-    benchlib.require(missing)
-
-
 def p90(times):
     return statistics.quantiles(times, n=10, method="inclusive")[-1] if len(times) > 1 else times[0]
 
@@ -89,7 +75,7 @@ def check_in_sync(binary, env, app, what):
 
 def measure(binary, work, runs, warmup):
     with benchlib.fixture_app_with_database(work, DATABASE) as (app, cluster):
-        env = clean_env(cluster.url(database=DATABASE))
+        env = benchlib.prisma_db_env(cluster.url(database=DATABASE))
         say("one start to generate the client and deploy the migration (about 12 s here: deploy lingers) ...")
         run_checked([str(binary), "run", "--no-wait", "--", TRUE], env, app, "the first start", timeout=180)
         before = check_in_sync(binary, env, app, "status after the first start")
@@ -163,10 +149,10 @@ def main():
     binary = Path(args.binary).resolve()
 
     try:
-        check_tools(binary)
+        benchlib.require_database_tools(binary)
         with tempfile.TemporaryDirectory(prefix="pe-bench-status-") as tmp:
             timing, versions, checks, cache = measure(binary, Path(tmp), args.runs, args.warmup)
-        env = clean_env(npm_app.DUMMY_DATABASE_URL)
+        env = benchlib.prisma_db_env(npm_app.DUMMY_DATABASE_URL)
         meta = {
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "runs": args.runs,
