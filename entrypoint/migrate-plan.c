@@ -124,3 +124,18 @@ void migrate_rows_release(struct migrate_rows *rows)
 	migration_rows_free(rows->rows, rows->count);
 	*rows = (struct migrate_rows){0};
 }
+
+bool migrate_plan_deploy_done(struct pg_session *session, const struct migrate_plan *plan)
+{
+	struct migrate_reading reading;
+	struct migrate_rows rows;
+	char error[MIGRATE_PLAN_LINE_MAX];
+	bool held = true;
+	bool done = migrate_plan_read(session, plan, &reading, &rows, error, sizeof(error)) == PG_SESSION_OK &&
+	            reading.read && reading.compared.pending == 0 && reading.compared.failed == 0 &&
+	            pgconn_session_lock_held(session, PRISMA_LOCK_KEY, &held, error, sizeof(error)) == PG_SESSION_OK &&
+	            !held;
+
+	migrate_rows_release(&rows);
+	return done;
+}

@@ -61,4 +61,9 @@ enum pg_session_status migrate_plan_read(struct pg_session *session, const struc
 
 void migrate_rows_release(struct migrate_rows *rows);
 
+/* Whether a deploy's work shows as done in the database: every migration of
+ * the folder finished in _prisma_migrations, none failed, and nobody holds
+ * Prisma's advisory lock. A read that fails says not done. */
+bool migrate_plan_deploy_done(struct pg_session *session, const struct migrate_plan *plan);
+
 #endif

@@ -60,9 +60,24 @@ bool phase_migrate_creates_database(const void *arg, char *why, size_t why_size)
 	return true;
 }
 
-/* Runs prisma migrate deploy; 0 when it succeeded, else an exit code. */
+/* For prisma_run(): whether the deploy's work shows as done in the database. */
+struct deploy_progress {
+	struct pg_session *session;
+	const struct migrate_plan *plan;
+};
+
+static bool deploy_work_done(void *arg)
+{
+	const struct deploy_progress *progress = arg;
+
+	return migrate_plan_deploy_done(progress->session, progress->plan);
+}
+
+/* Runs prisma migrate deploy; 0 when it succeeded, else an exit code. With a
+ * session to the database, a deploy that has done its work but lingers is
+ * stopped deploy-linger later and counts as done. */
 static int deploy(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
-                  const char *reason)
+                  struct pg_session *session, const char *reason)
 {
 	const struct config *config = &invocation->config;
 	const char *args[] = {"migrate", "deploy", "--schema", plan->schema_path, NULL};
@@ -74,21 +89,36 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 	    .output_prefix = config_text(config, SETTING_PRISMA_OUTPUT_PREFIX),
 	    .stop_timeout_ms = config_duration_ms(config, SETTING_STOP_TIMEOUT),
 	};
+	struct deploy_progress progress = {session, plan};
 	struct child_result result;
 	struct prisma_cli cli;
 	char error[LINE_MAX_CHARS];
 	char signal_name[32];
 	char took[32];
+	bool lingered = false;
 
 	if (prisma_locate(config_text(config, SETTING_PRISMA_CLI), &cli, error, sizeof(error)) < 0) {
 		log_error("%s", error);
 		return EXIT_CONFIG;
 	}
 	params.cli = &cli;
+	if (session && config_duration_ms(config, SETTING_DEPLOY_LINGER) > 0) {
+		params.work_done = deploy_work_done;
+		params.work_done_arg = &progress;
+		params.linger_ms = config_duration_ms(config, SETTING_DEPLOY_LINGER);
+		params.lingered = &lingered;
+	}
 	log_info("running prisma migrate deploy: %s", reason);
 	log_verbose("running %s migrate deploy --schema %s (found by %s)", cli.program, plan->schema_path,
 	            cli.found_by);
 	prisma_run(&params, &result);
+	if (lingered && !result.received_stop && result.outcome != CHILD_LOOP_FAILED) {
+		value_format_duration(result.elapsed_ms, took, sizeof(took));
+		log_info("prisma migrate deploy finished in %s (its work was done; it was stopped after lingering "
+		         "for deploy-linger)",
+		         took);
+		return 0;
+	}
 	if (result.stop_signal) {
 		log_info("stopped by %s during prisma migrate deploy: the app was not started; a migration it was "
 		         "applying may show as failed on the next start",
@@ -292,7 +322,7 @@ static int migrate_connected(const struct invocation *invocation, struct loop *l
 		status = wait_for_deploy(session, loop, plan, &verdict, reason, sizeof(reason));
 	if (status != 0 || verdict == MIGRATE_SKIP)
 		return status;
-	return deploy(invocation, loop, plan, reason);
+	return deploy(invocation, loop, plan, session, reason);
 }
 
 /* PostgreSQL: read the rows natively, deploy only when something is pending,
@@ -323,11 +353,11 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 	} else if (opened == PG_SESSION_NO_DATABASE) {
 		snprintf(reason, sizeof(reason), "database \"%s\" does not exist yet, and deploy creates it",
 		         target.dbname);
-		status = deploy(invocation, loop, plan, reason);
+		status = deploy(invocation, loop, plan, NULL, reason);
 	} else if (opened != PG_SESSION_OK) {
 		log_warning("cannot read the migrations natively (%s): running prisma migrate deploy to find out",
 		            error);
-		status = deploy(invocation, loop, plan, "the database could not be checked");
+		status = deploy(invocation, loop, plan, NULL, "the database could not be checked");
 	} else {
 		status = migrate_connected(invocation, loop, plan, session, &target);
 	}
@@ -347,10 +377,10 @@ int phase_migrate(const struct invocation *invocation, struct loop *loop, const 
 	if (found != PLAN_READY)
 		return report_plan(found, &plan);
 	if (!url || !url[0]) {
-		status =
-		    deploy(invocation, loop, &plan, "database-url is not set, so the database cannot be checked first");
+		status = deploy(invocation, loop, &plan, NULL,
+		                "database-url is not set, so the database cannot be checked first");
 	} else if (!url_has_scheme(url, "postgresql") && !url_has_scheme(url, "postgres")) {
-		status = deploy(invocation, loop, &plan, "only PostgreSQL databases are checked first");
+		status = deploy(invocation, loop, &plan, NULL, "only PostgreSQL databases are checked first");
 	} else {
 		status = migrate_postgres(invocation, loop, &plan, url);
 	}

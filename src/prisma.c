@@ -3,11 +3,13 @@
 #include "fdio.h"
 #include "log.h"
 #include "output-relay.h"
+#include "value.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -370,6 +372,43 @@ static void close_pair(int fds[2])
 	fds[0] = fds[1] = -1;
 }
 
+/* Watching for a CLI that lingers after its work (prisma_run_params.work_done). */
+struct linger_watch {
+	const struct prisma_run_params *params;
+	struct child *cli;
+	int timer;
+	bool work_seen_done;
+};
+
+static void on_linger_timer(struct loop *loop, void *arg)
+{
+	struct linger_watch *watch = arg;
+	const struct prisma_run_params *params = watch->params;
+
+	watch->timer = -1;
+	if (watch->cli->exited || watch->cli->result.stop_signal)
+		return;
+	if (watch->work_seen_done) {
+		char grace[32];
+
+		value_format_duration(params->linger_ms, grace, sizeof(grace));
+		log_warning("%s finished its work %s ago but has not exited: stopping it (its work counts)",
+		            watch->cli->name, grace);
+		if (params->lingered)
+			*params->lingered = true;
+		child_stop(watch->cli, SIGTERM);
+		return;
+	}
+	if (params->work_done(params->work_done_arg)) {
+		log_verbose("%s has done its work: it has %lld ms to exit", watch->cli->name,
+		            (long long)params->linger_ms);
+		watch->work_seen_done = true;
+		watch->timer = loop_add_timer(loop, params->linger_ms, on_linger_timer, watch);
+		return;
+	}
+	watch->timer = loop_add_timer(loop, PRISMA_WORK_POLL_MS, on_linger_timer, watch);
+}
+
 int prisma_run(const struct prisma_run_params *params, struct child_result *result)
 {
 	struct child cli = CHILD_INIT;
@@ -378,8 +417,11 @@ int prisma_run(const struct prisma_run_params *params, struct child_result *resu
 	const char *argv[16];
 	size_t argc = 0;
 	struct child_env env;
+	struct linger_watch linger = {.timer = -1};
 	int rc;
 
+	if (params->lingered)
+		*params->lingered = false;
 	argv[argc++] = params->cli->program;
 	for (size_t i = 0; params->args[i]; i++) {
 		if (argc == sizeof(argv) / sizeof(argv[0]) - 1) {
@@ -435,7 +477,13 @@ int prisma_run(const struct prisma_run_params *params, struct child_result *resu
 		                params->output_prefix) < 0)
 			log_warning("cannot relay the prisma CLI's output: %s", strerror(errno));
 	}
+	if (params->work_done) {
+		linger.params = params;
+		linger.cli = &cli;
+		linger.timer = loop_add_timer(params->loop, PRISMA_WORK_POLL_MS, on_linger_timer, &linger);
+	}
 	rc = child_finish(&cli);
+	loop_cancel_timer(params->loop, linger.timer);
 	for (int i = 0; i < 2; i++)
 		relay_finish(&relays[i], params->loop);
 	*result = cli.result;

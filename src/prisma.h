@@ -43,7 +43,20 @@ struct prisma_run_params {
 	const char *database_url;  /* exported as DATABASE_URL when not NULL */
 	const char *output_prefix; /* NULL: output passes through untouched */
 	int64_t stop_timeout_ms;   /* after a stop signal, before SIGKILL */
+	/* A CLI that lingers after its work (prisma migrate deploy often does:
+	 * an engine or a pool that keeps Node alive): while it runs, work_done
+	 * is asked every PRISMA_WORK_POLL_MS whether its work is done as seen
+	 * from outside (NULL: never asked). From the first yes it has linger_ms
+	 * to exit by itself; then it is stopped as by SIGTERM, and *lingered
+	 * (when not NULL) says so: its result is then the stop's, and its work
+	 * counts, unlike after a stop signal received. */
+	bool (*work_done)(void *arg);
+	void *work_done_arg;
+	int64_t linger_ms;
+	bool *lingered;
 };
+
+#define PRISMA_WORK_POLL_MS 200
 
 /* Runs the CLI with args to its end, with CHECKPOINT_DISABLE=1 and
  * PRISMA_HIDE_UPDATE_MESSAGE=1 in its environment unless they are set. A

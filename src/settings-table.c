@@ -289,4 +289,17 @@ const struct setting settings_table[SETTING_COUNT] = {
             .help = "the migrations folder; default: migrations next to the schema, else ./prisma/migrations "
                     "(set it when prisma.config.* gives migrations.path)",
         },
+    [SETTING_DEPLOY_LINGER] =
+        {
+            .name = "deploy-linger",
+            .section = "migrate",
+            .type = SETTING_TYPE_DURATION,
+            .min = 0,
+            .max = VALUE_DURATION_MAX_MS,
+            .default_text = "2s",
+            .placeholder = "DURATION",
+            .help = "how long prisma migrate deploy may stay after its work is done (every migration finished "
+                    "in _prisma_migrations, Prisma's lock released) before it is stopped and the deploy "
+                    "counted as done; 0: wait for it to exit",
+        },
 };

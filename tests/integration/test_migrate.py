@@ -485,3 +485,43 @@ def test_sigterm_while_the_database_host_name_is_looked_up(pe_plain, tmp_path):
     assert res.stderr_lines()[-1] == (
         "prisma-entrypoint: stopped by SIGTERM while connecting to read the " "migrations"
     ), str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# a deploy that lingers after its work
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_deploy_that_lingers_after_its_work_is_stopped_and_counts(app):
+    """In this setup prisma migrate deploy stays about 10 s after its work (see the module's
+    docstring), as it does elsewhere with engines that keep Node alive: once every migration is finished
+    in _prisma_migrations and Prisma's lock is free, it gets deploy-linger (here 1 s), then it is
+    stopped, and the deploy counts."""
+    app.add_migration(*ADD_AGE)
+    res = app.run("--deploy-linger", "1s")
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert "the prisma CLI finished its work 1s ago but has not exited: stopping it (its work counts)" in res.stderr
+    assert "(its work was done; it was stopped after lingering for deploy-linger)" in res.stderr, str(res)
+    assert app.rows() == [(INIT, "t", "f"), (ADD_AGE[0], "t", "f")], app.rows()
+    assert "age" in app.columns("User")
+    # the next start has nothing to do
+    res = app.run()
+    assert res.returncode == 0 and "database is up to date (2 migrations applied" in res.stderr, str(res)
+    assert len(app.deploys()) == 1
+
+
+def test_a_deploy_still_at_work_is_not_cut_short(app):
+    slow = ("20270303000000_slow", 'SELECT pg_sleep(3);\nALTER TABLE "User" ADD COLUMN "slow" INTEGER;\n')
+    app.add_migration(*slow)
+    res = app.run("--deploy-linger", "200ms")
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert app.rows()[-1] == (slow[0], "t", "f"), app.rows()
+    assert "slow" in app.columns("User")
+
+
+def test_a_failing_deploy_still_fails_with_linger_watch(app):
+    app.add_migration(*BROKEN)
+    res = app.run("--deploy-linger", "200ms")
+    assert res.returncode == 81 and not app.app_ran, str(res)
+    assert "has not exited: stopping it" not in res.stderr, str(res)
+    assert app.rows()[-1] == (BROKEN[0], "f", "f"), app.rows()
