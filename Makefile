@@ -163,11 +163,9 @@ deps:
 unit: $(UNIT_BINS) $(ASAN_UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS) $(ASAN_UNIT_BINS); do echo "== $$t"; $$t; done
 
-# The missing-database replica rounds (tests/integration/test_faults.py) all
-# ten here, two in the other flavours: each round starts 20 Node deploys.
 integration: build/prisma-entrypoint $(HELPERS)
 	PRISMA_ENTRYPOINT_BIN=$(CURDIR)/build/prisma-entrypoint PRISMA_ENTRYPOINT_HELPERS=$(CURDIR)/build/helpers \
-	PE_TEST_MISSING_DB_ROUNDS=10 $(PYTEST) -q tests/integration
+	$(PYTEST) -q tests/integration
 
 # The same suites against the static build; tests/integration/test_static.py
 # (an empty root) and test_images.py (make image, real containers) run only here.

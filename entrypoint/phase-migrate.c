@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,7 +57,7 @@ bool phase_migrate_creates_database(const void *arg, char *why, size_t why_size)
 	if (migrate_plan_find(&invocation->config, NULL, &plan) != PLAN_READY)
 		return false;
 	migrations_folder_release(&plan.folder);
-	snprintf(why, why_size, "prisma migrate deploy creates it, from %s", plan.folder_path);
+	snprintf(why, why_size, "the migrate phase creates it and applies %s", plan.folder_path);
 	return true;
 }
 
@@ -205,9 +206,10 @@ static int read_and_judge(struct pg_session *session, const struct migrate_plan 
 	return exit_code;
 }
 
-/* Trying the migrate lock, for lock_wait(). */
+/* Trying an advisory lock, for lock_wait(). */
 struct migrate_lock_try {
 	struct pg_session *session;
+	int64_t key;
 	char error[LINE_MAX_CHARS]; /* FAILED: why */
 };
 
@@ -216,7 +218,7 @@ static enum lock_try try_migrate_lock(void *arg)
 	struct migrate_lock_try *try = arg;
 	bool locked = false;
 	enum pg_session_status tried =
-	    pgconn_session_try_lock(try->session, MIGRATE_LOCK_KEY, &locked, try->error, sizeof(try->error));
+	    pgconn_session_try_lock(try->session, try->key, &locked, try->error, sizeof(try->error));
 
 	if (tried == PG_SESSION_STOPPED)
 		return LOCK_TRY_STOPPED;
@@ -225,18 +227,32 @@ static enum lock_try try_migrate_lock(void *arg)
 	return locked ? LOCK_TRY_TAKEN : LOCK_TRY_HELD;
 }
 
-/* Takes the migrate lock, waiting while another start holds it. Returns 0
- * with the lock (or without, after a warning, when it cannot be taken), or
- * an exit code. */
-static int take_lock(struct pg_session *session, struct loop *loop, const struct pg_target *target)
+/* Takes advisory lock key through session, waiting while another start
+ * holds it (announce once, then "still waiting for WHAT"). Returns 0 with
+ * the lock (or without, after a warning, when it cannot be taken), or an
+ * exit code. */
+static int take_advisory_lock(struct pg_session *session, struct loop *loop, int64_t key, const char *what,
+                              const char *announce)
 {
-	struct migrate_lock_try try = {.session = session};
-	char what[LINE_MAX_CHARS];
-	char announce[LINE_MAX_CHARS];
+	struct migrate_lock_try try = {.session = session, .key = key};
 	struct lock_wait_params params = {
 	    .try_lock = try_migrate_lock, .arg = &try, .announce = announce, .what = what};
 	struct lock_wait_result result;
-	int status;
+	int status = phase_lock_wait(&params, loop, what, &result);
+
+	if (status == 0 && result.outcome == LOCK_WAIT_FAILED)
+		log_warning("cannot take %s (%s): running prisma migrate deploy without it", what,
+		            try.error[0] ? try.error : strerror(result.error));
+	return status;
+}
+
+/* Takes the migrate lock in the database, waiting while another start holds
+ * it. Returns 0 with the lock (or without it: see take_advisory_lock()), or
+ * an exit code. */
+static int take_lock(struct pg_session *session, struct loop *loop, const struct pg_target *target)
+{
+	char what[LINE_MAX_CHARS];
+	char announce[LINE_MAX_CHARS];
 
 	if (target->pgbouncer) {
 		/* Through a transaction pooler, a session lock would stay on a
@@ -247,11 +263,7 @@ static int take_lock(struct pg_session *session, struct loop *loop, const struct
 	snprintf(what, sizeof(what), "the migrate lock (database \"%.255s\")", target->dbname);
 	snprintf(announce, sizeof(announce), "another process is migrating database \"%.255s\": waiting for it",
 	         target->dbname);
-	status = phase_lock_wait(&params, loop, what, &result);
-	if (status == 0 && result.outcome == LOCK_WAIT_FAILED)
-		log_warning("cannot take the migrate lock (%s): running prisma migrate deploy without it",
-		            try.error[0] ? try.error : strerror(result.error));
-	return status;
+	return take_advisory_lock(session, loop, MIGRATE_LOCK_KEY, what, announce);
 }
 
 /* Reading the rows until no deploy is at work, for lock_wait(). */
@@ -325,6 +337,120 @@ static int migrate_connected(const struct invocation *invocation, struct loop *l
 	return deploy(invocation, loop, plan, session, reason);
 }
 
+static enum pg_session_status open_session(const struct config *config, const struct pg_target *target,
+                                           struct pg_session **session, char *error, size_t error_size)
+{
+	struct pg_session_params params = {
+	    .target = target,
+	    .timeout_ms = config_duration_ms(config, SETTING_ATTEMPT_TIMEOUT),
+	    .should_stop = phase_stop_pending,
+	};
+
+	return pgconn_session_open(&params, session, error, error_size);
+}
+
+/* The lock a start holds in the server's maintenance database while it
+ * creates and first migrates database dbname ("pe-c" and a hash of the name:
+ * one lock per database). */
+static int64_t create_lock_key(const char *dbname)
+{
+	uint32_t hash = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)dbname; *p; p++)
+		hash = (hash ^ *p) * 16777619u;
+	return (int64_t)(0x70652d63LL << 32 | hash);
+}
+
+/* A session to the server's maintenance database (postgres, else template1),
+ * for a database that does not exist yet. Returns OK with *session, or why
+ * not (error filled). */
+static enum pg_session_status open_maintenance(const struct config *config, const struct pg_target *target,
+                                               struct pg_target *maintenance, struct pg_session **session, char *error,
+                                               size_t error_size)
+{
+	static const char *const names[] = {"postgres", "template1"};
+	enum pg_session_status opened = PG_SESSION_FAILED;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (pgconn_target_for_database(target, names[i], maintenance) < 0) {
+			snprintf(error, error_size, "%s", strerror(errno));
+			return PG_SESSION_FAILED;
+		}
+		opened = open_session(config, maintenance, session, error, error_size);
+		if (opened != PG_SESSION_NO_DATABASE)
+			return opened;
+		pgconn_target_release(maintenance);
+	}
+	return opened;
+}
+
+/* The database the URL names does not exist yet: one start at a time, under
+ * a lock in the maintenance database held until its first deploy is done,
+ * creates it and migrates it; the others wait for that, then find it up to
+ * date. When it cannot be created here (no CREATEDB privilege, no
+ * maintenance database), deploy runs, which creates it with Prisma's own
+ * engine. */
+static int migrate_missing_database(const struct invocation *invocation, struct loop *loop,
+                                    const struct migrate_plan *plan, const struct pg_target *target)
+{
+	const struct config *config = &invocation->config;
+	struct pg_target maintenance = {0};
+	struct pg_session *admin = NULL;
+	struct pg_session *session = NULL;
+	char error[LINE_MAX_CHARS];
+	char reason[LINE_MAX_CHARS];
+	char what[LINE_MAX_CHARS];
+	char announce[LINE_MAX_CHARS];
+	enum pg_session_status opened;
+	bool exists = false;
+	int status;
+
+	snprintf(reason, sizeof(reason), "database \"%.255s\" does not exist yet, and deploy creates it",
+	         target->dbname);
+	opened = open_maintenance(config, target, &maintenance, &admin, error, sizeof(error));
+	if (opened == PG_SESSION_STOPPED) {
+		pgconn_target_release(&maintenance);
+		return phase_report_stopped("connecting to create the database");
+	}
+	if (opened != PG_SESSION_OK) {
+		log_warning("cannot reach the server's maintenance database to create \"%.255s\" (%s): running prisma "
+		            "migrate deploy, which creates it",
+		            target->dbname, error);
+		pgconn_target_release(&maintenance);
+		return deploy(invocation, loop, plan, NULL, reason);
+	}
+	snprintf(what, sizeof(what), "the create lock (database \"%.255s\")", target->dbname);
+	snprintf(announce, sizeof(announce),
+	         "another process is creating and migrating database \"%.255s\": waiting for it", target->dbname);
+	status = take_advisory_lock(admin, loop, create_lock_key(target->dbname), what, announce);
+	if (status == 0 &&
+	    pgconn_session_database_exists(admin, target->dbname, &exists, error, sizeof(error)) != PG_SESSION_OK)
+		exists = false;
+	if (status == 0 && !exists) {
+		log_info("database \"%.255s\" does not exist yet: creating it", target->dbname);
+		exists = pgconn_session_create_database(admin, target->dbname, error, sizeof(error)) == PG_SESSION_OK;
+		if (!exists)
+			log_warning(
+			    "cannot create database \"%.255s\" (%s): running prisma migrate deploy, which creates it",
+			    target->dbname, error);
+	}
+	if (status == 0) {
+		opened = exists ? open_session(config, target, &session, error, sizeof(error)) : PG_SESSION_NO_DATABASE;
+		if (opened == PG_SESSION_STOPPED)
+			status = phase_report_stopped("connecting to read the migrations");
+		else if (opened != PG_SESSION_OK)
+			status = deploy(invocation, loop, plan, NULL, reason);
+		else
+			status = migrate_connected(invocation, loop, plan, session, target);
+	}
+	/* The create lock goes with the maintenance session: only now, after
+	 * the first deploy, may the next start look. */
+	pgconn_session_close(session);
+	pgconn_session_close(admin);
+	pgconn_target_release(&maintenance);
+	return status;
+}
+
 /* PostgreSQL: read the rows natively, deploy only when something is pending,
  * holding the lock from the first read after it to the end of the deploy. */
 static int migrate_postgres(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
@@ -333,13 +459,7 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 	const struct config *config = &invocation->config;
 	struct pg_target target;
 	struct pg_session *session = NULL;
-	struct pg_session_params params = {
-	    .target = &target,
-	    .timeout_ms = config_duration_ms(config, SETTING_ATTEMPT_TIMEOUT),
-	    .should_stop = phase_stop_pending,
-	};
 	char error[LINE_MAX_CHARS];
-	char reason[LINE_MAX_CHARS];
 	enum pg_session_status opened;
 	int status;
 
@@ -347,13 +467,11 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 		log_error("%s", error);
 		return EXIT_CONFIG;
 	}
-	opened = pgconn_session_open(&params, &session, error, sizeof(error));
+	opened = open_session(config, &target, &session, error, sizeof(error));
 	if (opened == PG_SESSION_STOPPED) {
 		status = phase_report_stopped("connecting to read the migrations");
 	} else if (opened == PG_SESSION_NO_DATABASE) {
-		snprintf(reason, sizeof(reason), "database \"%s\" does not exist yet, and deploy creates it",
-		         target.dbname);
-		status = deploy(invocation, loop, plan, NULL, reason);
+		status = migrate_missing_database(invocation, loop, plan, &target);
 	} else if (opened != PG_SESSION_OK) {
 		log_warning("cannot read the migrations natively (%s): running prisma migrate deploy to find out",
 		            error);

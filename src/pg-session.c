@@ -357,6 +357,51 @@ enum pg_session_status pgconn_session_lock_held(struct pg_session *session, int6
 	return PG_SESSION_OK;
 }
 
+enum pg_session_status pgconn_session_database_exists(struct pg_session *session, const char *name, bool *exists,
+                                                      char *error, size_t error_size)
+{
+	const char *values[] = {name};
+	PGresult *result;
+	enum pg_session_status status =
+	    session_query(session, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", 1, values, &result,
+	                  error, error_size);
+
+	*exists = false;
+	if (status != PG_SESSION_OK)
+		return status;
+	*exists = pglib.PQntuples(result) == 1 && strcmp(pglib.PQgetvalue(result, 0, 0), "t") == 0;
+	pglib.PQclear(result);
+	return PG_SESSION_OK;
+}
+
+enum pg_session_status pgconn_session_create_database(struct pg_session *session, const char *name, char *error,
+                                                      size_t error_size)
+{
+	PGresult *result;
+	enum pg_session_status status;
+	char *quoted;
+	char *sql = NULL;
+
+	if (!session->probe) {
+		snprintf(error, error_size, "the connection was closed after a query got no answer in time");
+		return PG_SESSION_FAILED;
+	}
+	/* CREATE DATABASE takes no parameters: the name is quoted instead. */
+	quoted = pglib.PQescapeIdentifier(pgconn_probe_connection(session->probe), name, strlen(name));
+	if (!quoted || asprintf(&sql, "CREATE DATABASE %s", quoted) < 0) {
+		if (quoted)
+			pglib.PQfreemem(quoted);
+		snprintf(error, error_size, "%s", strerror(ENOMEM));
+		return PG_SESSION_FAILED;
+	}
+	pglib.PQfreemem(quoted);
+	status = session_query(session, sql, 0, NULL, &result, error, error_size);
+	free(sql);
+	if (status == PG_SESSION_OK)
+		pglib.PQclear(result);
+	return status;
+}
+
 void pgconn_session_close(struct pg_session *session)
 {
 	if (!session)

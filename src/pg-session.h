@@ -69,6 +69,15 @@ enum pg_session_status pgconn_session_try_lock(struct pg_session *session, int64
 enum pg_session_status pgconn_session_lock_held(struct pg_session *session, int64_t key, bool *held, char *error,
                                                 size_t error_size);
 
+/* Whether the server has a database called name (pg_database). */
+enum pg_session_status pgconn_session_database_exists(struct pg_session *session, const char *name, bool *exists,
+                                                      char *error, size_t error_size);
+
+/* CREATE DATABASE name, owned by the session's user. FAILED with the
+ * server's reason (no CREATEDB privilege, ...) in error. */
+enum pg_session_status pgconn_session_create_database(struct pg_session *session, const char *name, char *error,
+                                                      size_t error_size);
+
 /* Ends the connection (and with it any lock) and frees the session; NULL is
  * accepted. */
 void pgconn_session_close(struct pg_session *session);

@@ -465,6 +465,38 @@ void pgconn_target_release(struct pg_target *target)
 	*target = (struct pg_target){0};
 }
 
+int pgconn_target_for_database(const struct pg_target *from, const char *dbname, struct pg_target *to)
+{
+	struct pairs pairs = {0};
+	bool copied = true;
+
+	*to = (struct pg_target){
+	    .identity_dropped = from->identity_dropped,
+	    .pgbouncer = from->pgbouncer,
+	    .dbname = strdup(dbname),
+	    .user = strdup(from->user),
+	    .schema = strdup(from->schema),
+	    .display = strdup(from->display),
+	    .hosts = calloc(from->host_count, sizeof(*from->hosts)),
+	};
+	for (size_t i = 0; copied && from->keywords[i]; i++)
+		copied = pairs_set(&pairs, from->keywords[i], from->values[i]) == 0;
+	copied = copied && pairs_set(&pairs, "dbname", dbname) == 0;
+	to->keywords = pairs.keywords;
+	to->values = pairs.values;
+	for (size_t i = 0; copied && to->hosts && i < from->host_count; i++) {
+		to->hosts[i] = from->hosts[i];
+		copied = (to->hosts[i].name = strdup(from->hosts[i].name)) != NULL;
+		to->host_count = i + 1;
+	}
+	if (!copied || !to->dbname || !to->user || !to->schema || !to->display || !to->hosts) {
+		pgconn_target_release(to);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
 int pgconn_library_version(char *out, size_t out_size)
 {
 	int version;

@@ -62,6 +62,11 @@ int pgconn_library_version(char *out, size_t out_size);
  * the caller deals with mysql://, sqlserver:// and file: itself. */
 int pgconn_target_from_url(const char *url, struct pg_target *target, char *error, size_t error_size);
 
+/* A copy of from that names database dbname instead (the server's
+ * maintenance database, to wait for or create the one the URL names).
+ * Returns 0, or -1 with errno ENOMEM and *to cleared. */
+int pgconn_target_for_database(const struct pg_target *from, const char *dbname, struct pg_target *to);
+
 /* Frees everything; a cleared target may be released again. */
 void pgconn_target_release(struct pg_target *target);
 

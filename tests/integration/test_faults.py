@@ -42,7 +42,6 @@ from pathlib import Path
 
 import pytest
 
-import pg as pgm
 import test_generate as gen
 import test_migrate as mig
 from conftest import HELPERS, children_of, proc_stat, wait_until
@@ -599,11 +598,6 @@ def test_postgres_killed_during_deploy(mapp):
 
 REPLICAS = 20
 ROUNDS = 10
-# With the database missing every replica that finds none runs Node for its own deploy (up to 20 at
-# once on CI's 2 cores: about 14 s a round), so fewer rounds by default; PE_TEST_MISSING_DB_ROUNDS=10
-# runs them all (`make integration` does; the static and asan flavours run two). Back to ROUNDS once
-# issue 13's lock makes it one deploy a round.
-MISSING_DB_ROUNDS = int(os.environ.get("PE_TEST_MISSING_DB_ROUNDS") or 2)
 
 
 @pytest.fixture
@@ -642,27 +636,19 @@ def test_replicas_started_together_deploy_once(replicas):
 
 
 def test_replicas_started_together_with_the_database_missing(replicas):
-    """README: a database that does not exist yet is left to deploy, which creates it, and the migrate
-    lock lives in the database, so each replica that finds none runs deploy itself. What holds
-    today: every app starts, the migration is applied once (Prisma's own lock), and no replica runs
-    into Prisma's lock timeout. Exactly one deploy per round waits for issue 13's lock for a missing
-    database; the count is reported."""
+    """A database that does not exist yet: the replica that gets the create lock in the maintenance
+    database creates it and deploys, the others wait for that and find it up to date. Every app
+    starts, exactly one deploy a round, no replica runs into Prisma's lock timeout."""
     app = replicas
-    counts = []
-    for n in range(MISSING_DB_ROUNDS):
+    app.pg.psql("ALTER ROLE app CREATEDB")
+    for n in range(ROUNDS):
         app.database = "nodb_" + uuid.uuid4().hex[:10]
-        # Prisma's native engine creates the database; this setup's WebAssembly one does not: the
-        # wrapper does it in its place (test_migrate.py does the same), and one wrapper wins the race
-        create = (
-            f"{pgm.PG_BIN / 'psql'} -X -q -h {app.pg.socket_dir} -p {app.pg.port} -U {pgm.PG_USER} "
-            f"-d postgres -c 'CREATE DATABASE {app.database} OWNER app' >/dev/null 2>&1 || true"
-        )
-        install_wrapper(app.root, app.calls_log, before_exec=create, node_args=["--require", str(DEPLOY_EXITS)])
         deploys = len(app.deploys())
         results = start_together(app)
-        counts.append(len(app.deploys()) - deploys)
         assert all(r.returncode == 0 for r in results), f"round {n}: a replica failed\n{round_report(results)}"
         assert not any("P1002" in r.stdout + r.stderr for r in results), f"round {n}\n{round_report(results)}"
+        creators = [r for r in results if "does not exist yet: creating it" in r.stderr]
+        assert len(creators) == 1, f"round {n}: {len(creators)} replicas created the database"
+        assert len(app.deploys()) - deploys == 1, f"round {n}: {len(app.deploys()) - deploys} deploys"
         assert app.rows() == [(mig.INIT, "t", "f")], f"round {n}: {app.rows()}"
         assert app.marker.read_text().split() == ["ran"] * REPLICAS, f"round {n}: not every app started"
-    print(f"deploys per round with the database missing: {counts}")

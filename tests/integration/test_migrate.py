@@ -357,7 +357,30 @@ def test_sigterm_during_deploy_stops_it(app):
 # ---------------------------------------------------------------------------------------------
 
 
-def test_missing_database_is_left_to_deploy(app):
+@pytest.fixture
+def createdb(app):
+    """The app role may create databases (CREATEDB), as Prisma's own engine needs it to create one."""
+    app.pg.psql("ALTER ROLE app CREATEDB")
+    yield
+    app.pg.psql("ALTER ROLE app NOCREATEDB")
+
+
+def test_missing_database_is_created_and_migrated(app, createdb):
+    app.database = "nodb_" + uuid.uuid4().hex[:8]
+    res = app.run()
+    assert res.returncode == 0, str(res)
+    assert f'database "{app.database}" does not exist yet: the migrate phase creates it' in res.stderr, str(res)
+    assert f'database "{app.database}" does not exist yet: creating it' in res.stderr, str(res)
+    assert "running prisma migrate deploy: 1 migration pending, no _prisma_migrations table yet" in res.stderr
+    assert len(app.deploys()) == 1, str(res)
+    assert app.rows() == [(INIT, "t", "f")] and app.app_ran
+    owner = app.pg.psql(
+        f"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = {pgm.sql_literal(app.database)}"
+    )
+    assert owner.strip() == "app", owner
+
+
+def test_missing_database_without_the_privilege_is_left_to_deploy(app):
     app.database = "nodb_" + uuid.uuid4().hex[:8]
     # Prisma's native schema engine creates a missing database; the WebAssembly one this test setup
     # runs does not ("Database `...` does not exist"). The wrapper does it in its place, just before
@@ -382,7 +405,8 @@ def test_missing_database_is_left_to_deploy(app):
     install_wrapper(app.root, app.calls_log, before_exec=create)
     res = app.run()
     assert res.returncode == 0, str(res)
-    assert f'database "{app.database}" does not exist yet: prisma migrate deploy creates it' in res.stderr, str(res)
+    assert f'cannot create database "{app.database}" (' in res.stderr, str(res)
+    assert "permission denied to create database" in res.stderr, str(res)
     assert f'running prisma migrate deploy: database "{app.database}" does not exist yet' in res.stderr, str(res)
     assert len(app.deploys()) == 1, str(res)
     assert app.rows() == [(INIT, "t", "f")] and app.app_ran

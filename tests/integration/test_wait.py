@@ -487,7 +487,7 @@ def test_missing_database_in_both_modes(pe_plain, pg, mode):
     assert res.returncode == 0, str(res)
     line = one_line(res, f"127.0.0.1:{pg.port}", "ready after")
     assert (
-        f'database "{pgm.MISSING_DB}" does not exist yet: prisma migrate deploy creates it, from '
+        f'database "{pgm.MISSING_DB}" does not exist yet: the migrate phase creates it and applies '
         "prisma/migrations" in line
     ), line
     assert not lines(res, "error"), str(res)

@@ -274,6 +274,31 @@ static const struct {
     {"sec:ret", "invalid URL '****'"},
 };
 
+/* The maintenance database's target: the same server, user, password and
+ * parameters, another database. */
+static void test_target_for_another_database(void **state)
+{
+	struct pg_target target, other;
+	char error[512];
+
+	(void)state;
+	assert_int_equal(pgconn_target_from_url("postgresql://u:secret@h1,[::1]:5433/app?schema=s&sslmode=require",
+	                                        &target, error, sizeof(error)),
+	                 0);
+	assert_int_equal(pgconn_target_for_database(&target, "postgres", &other), 0);
+	pgconn_target_release(&target);
+	assert_string_equal(other.dbname, "postgres");
+	assert_string_equal(pgconn_target_value(&other, "dbname"), "postgres");
+	assert_string_equal(pgconn_target_value(&other, "password"), "secret");
+	assert_string_equal(pgconn_target_value(&other, "sslmode"), "require");
+	assert_string_equal(other.user, "u");
+	assert_string_equal(other.schema, "s");
+	assert_int_equal(other.host_count, 2);
+	assert_string_equal(other.hosts[1].name, "::1");
+	assert_string_equal(other.hosts[1].port, "5433");
+	pgconn_target_release(&other);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -1099,6 +1124,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_translation_table),
 	    cmocka_unit_test(test_hosts),
+	    cmocka_unit_test(test_target_for_another_database),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_error_message_exact),
 	    cmocka_unit_test(test_resolve_paths),
