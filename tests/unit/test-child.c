@@ -429,7 +429,8 @@ static void test_forward_all_to_child_or_group(void **state)
 	struct fixture *fx = *state;
 
 	for (int group = 0; group < 2; group++) {
-		char script[1024];
+		char script[1536];
+		char bg_ready[160];
 		const char *argv[] = {"sh", "-c", script, NULL};
 		struct scenario scenario = {.argv = argv,
 		                            .forward = CHILD_FORWARD_ALL,
@@ -442,15 +443,19 @@ static void test_forward_all_to_child_or_group(void **state)
 		char record[64];
 
 		unlink(fx->record);
-		/* The background sh records USR1 if it reaches it; the parent,
-		 * after its own USR1, waits for the record (5 s at most, for a
-		 * loaded machine) when it must come, 0.3 s when it must not. */
-		snprintf(
-		    script, sizeof(script),
-		    "sh -c 'trap \"echo USR1 > %s.tmp; mv %s.tmp %s; exit 0\" USR1; while :; do sleep 0.02; done' & "
-		    "bg=$!; trap 'i=0; while [ ! -s %s ] && [ $i -lt %d ]; do sleep 0.02; i=$((i+1)); done; "
-		    "kill $bg; exit 4' USR1; touch %s; wait $bg",
-		    fx->record, fx->record, fx->record, fx->record, group ? 250 : 15, fx->ready);
+		/* The background sh records USR1 if it reaches it (its trap is set
+		 * before the parent says it is ready); the parent, after its own
+		 * USR1, waits for the record (5 s at most, for a loaded machine)
+		 * when it must come, 0.3 s when it must not. */
+		snprintf(script, sizeof(script),
+		         "sh -c 'trap \"echo USR1 > %s.tmp; mv %s.tmp %s; exit 0\" USR1; touch %s.bg; "
+		         "while :; do sleep 0.02; done' & bg=$!; while [ ! -e %s.bg ]; do sleep 0.01; done; "
+		         "trap 'i=0; while [ ! -s %s ] && [ $i -lt %d ]; do sleep 0.02; i=$((i+1)); done; "
+		         "kill $bg; exit 4' USR1; touch %s; wait $bg",
+		         fx->record, fx->record, fx->record, fx->record, fx->record, fx->record, group ? 250 : 15,
+		         fx->ready);
+		snprintf(bg_ready, sizeof(bg_ready), "%s.bg", fx->record);
+		unlink(bg_ready);
 		run_scenario(&scenario, &o);
 		EXPECT(&o, o.rc == 0);
 		EXPECT(&o, o.result.outcome == CHILD_EXITED);

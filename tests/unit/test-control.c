@@ -47,13 +47,13 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	if (stop_signals_block(&fx->signals, &fx->old_mask) < 0 || loop_init(&fx->loop, &fx->signals) < 0) {
+	if (test_loop_open(&fx->loop, &fx->signals, &fx->old_mask) < 0) {
 		free(fx);
 		return -1;
 	}
 	if (control_listen(&fx->server, &fx->loop, on_request, fx) < 0) {
 		print_error("cannot listen: %s\n", strerror(errno));
-		loop_release(&fx->loop);
+		test_loop_close(&fx->loop, &fx->signals, &fx->old_mask);
 		free(fx);
 		return -1;
 	}
@@ -68,23 +68,14 @@ static int teardown(void **state)
 
 	alarm(0);
 	control_close(&fx->server);
-	loop_release(&fx->loop);
-	stop_signals_restore(&fx->signals, &fx->old_mask);
+	test_loop_close(&fx->loop, &fx->signals, &fx->old_mask);
 	free(fx);
 	return 0;
 }
 
-static void on_time_up(struct loop *loop, void *arg)
-{
-	(void)arg;
-	loop_stop(loop);
-}
-
-/* Serves the socket for ms milliseconds. */
 static void serve(struct fixture *fx, int ms)
 {
-	assert_true(loop_add_timer(&fx->loop, ms, on_time_up, NULL) >= 0);
-	assert_int_equal(loop_run(&fx->loop), 0);
+	test_loop_serve(&fx->loop, ms);
 }
 
 /* Everything the server sent on fd until it closed. */

@@ -39,7 +39,7 @@ static int setup(void **state)
 		return -1;
 	/* As main does: the signals blocked before the loop exists, so that
 	 * they queue for its signalfd. */
-	if (stop_signals_block(&fx->signals, &fx->old_mask) < 0 || loop_init(&fx->loop, &fx->signals) < 0) {
+	if (test_loop_open(&fx->loop, &fx->signals, &fx->old_mask) < 0) {
 		free(fx);
 		return -1;
 	}
@@ -53,8 +53,7 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 
 	alarm(0);
-	loop_release(&fx->loop);
-	stop_signals_restore(&fx->signals, &fx->old_mask);
+	test_loop_close(&fx->loop, &fx->signals, &fx->old_mask);
 	free(fx);
 	return 0;
 }

@@ -51,7 +51,7 @@ static int setup(void **state)
 	fx->holder = -1;
 	/* As main does: the stop signals blocked before the loop exists, so
 	 * that they queue for its signalfd. */
-	if (stop_signals_block(&fx->signals, &fx->old_mask) < 0 || loop_init(&fx->loop, &fx->signals) < 0) {
+	if (test_loop_open(&fx->loop, &fx->signals, &fx->old_mask) < 0) {
 		free(fx);
 		return -1;
 	}
@@ -72,8 +72,7 @@ static int teardown(void **state)
 	}
 	lockfile_release(&fx->first);
 	lockfile_release(&fx->second);
-	loop_release(&fx->loop);
-	stop_signals_restore(&fx->signals, &fx->old_mask);
+	test_loop_close(&fx->loop, &fx->signals, &fx->old_mask);
 	return fixture_tree_free(fx, fx->dir);
 }
 

@@ -43,7 +43,7 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	if (stop_signals_block(&fx->signals, &fx->old_mask) < 0 || loop_init(&fx->loop, &fx->signals) < 0) {
+	if (test_loop_open(&fx->loop, &fx->signals, &fx->old_mask) < 0) {
 		fixture_tree_free(fx, fx->dir);
 		return -1;
 	}
@@ -62,8 +62,7 @@ static int teardown(void **state)
 
 	alarm(0);
 	watch_stop(&fx->watch);
-	loop_release(&fx->loop);
-	stop_signals_restore(&fx->signals, &fx->old_mask);
+	test_loop_close(&fx->loop, &fx->signals, &fx->old_mask);
 	return fixture_tree_free(fx, fx->dir);
 }
 
@@ -108,16 +107,9 @@ static void start(struct fixture *fx, watch_list_fn *list, int64_t poll_ms)
 		assert_true(fx->watch.inotify_fd >= 0);
 }
 
-static void on_time_up(struct loop *loop, void *arg)
-{
-	(void)arg;
-	loop_stop(loop);
-}
-
 static void serve(struct fixture *fx, int ms)
 {
-	assert_true(loop_add_timer(&fx->loop, ms, on_time_up, NULL) >= 0);
-	assert_int_equal(loop_run(&fx->loop), 0);
+	test_loop_serve(&fx->loop, ms);
 }
 
 /* Serves until there have been `changes` changes (at most 5 s, for a loaded

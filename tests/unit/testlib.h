@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "loop.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -144,6 +146,41 @@ static inline void stop_signals_restore(const sigset_t *signals, const sigset_t 
 {
 	signals_drain(signals);
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
+}
+
+/* ---- a loop, as main makes one ---- */
+
+/* Blocks the stop signals (stop_signals_block()), then makes loop read them,
+ * as main does: signals blocked before the loop exists queue for its
+ * signalfd. Returns 0, or -1 with the mask as it was. */
+static inline int test_loop_open(struct loop *loop, sigset_t *signals, sigset_t *old_mask)
+{
+	if (stop_signals_block(signals, old_mask) < 0)
+		return -1;
+	if (loop_init(loop, signals) < 0) {
+		stop_signals_restore(signals, old_mask);
+		return -1;
+	}
+	return 0;
+}
+
+static inline void test_loop_close(struct loop *loop, const sigset_t *signals, const sigset_t *old_mask)
+{
+	loop_release(loop);
+	stop_signals_restore(signals, old_mask);
+}
+
+static inline void test_loop_time_up(struct loop *loop, void *arg)
+{
+	(void)arg;
+	loop_stop(loop);
+}
+
+/* Serves loop for ms milliseconds (a timer ends the run), or fails the test. */
+static inline void test_loop_serve(struct loop *loop, int ms)
+{
+	assert_true(loop_add_timer(loop, ms, test_loop_time_up, NULL) >= 0);
+	assert_int_equal(loop_run(loop), 0);
 }
 
 /* ---- a scenario in a forked process ---- */
