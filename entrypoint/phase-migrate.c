@@ -206,12 +206,34 @@ static int read_and_judge(struct pg_session *session, const struct migrate_plan 
 	return exit_code;
 }
 
-/* Trying an advisory lock, for lock_wait(). */
+/* Trying an advisory lock, for lock_wait(): while it is held, the announce
+ * and the progress lines name the holder, read again every progress line. */
 struct migrate_lock_try {
 	struct pg_session *session;
 	int64_t key;
+	const char *what;     /* "the migrate lock (database "app")" */
+	const char *announce; /* "another process is migrating database "app"" */
+	char what_holder[LINE_MAX_CHARS + 512];
+	char announce_holder[LINE_MAX_CHARS + 512];
+	int64_t holder_read_ms;
 	char error[LINE_MAX_CHARS]; /* FAILED: why */
 };
+
+static void read_holder(struct migrate_lock_try *try)
+{
+	char holder[512];
+	char error[LINE_MAX_CHARS];
+	bool found = false;
+
+	try->holder_read_ms = loop_now_ms();
+	if (pgconn_session_lock_holder(try->session, try->key, &found, holder, sizeof(holder), error, sizeof(error)) !=
+	        PG_SESSION_OK ||
+	    !found)
+		return;
+	snprintf(try->what_holder, sizeof(try->what_holder), "%s, held by %s", try->what, holder);
+	snprintf(try->announce_holder, sizeof(try->announce_holder), "%s (held by %s): waiting for it", try->announce,
+	         holder);
+}
 
 static enum lock_try try_migrate_lock(void *arg)
 {
@@ -224,21 +246,32 @@ static enum lock_try try_migrate_lock(void *arg)
 		return LOCK_TRY_STOPPED;
 	if (tried != PG_SESSION_OK)
 		return LOCK_TRY_FAILED;
-	return locked ? LOCK_TRY_TAKEN : LOCK_TRY_HELD;
+	if (locked)
+		return LOCK_TRY_TAKEN;
+	/* Read again in time for the next progress line. */
+	if (try->holder_read_ms == 0 ||
+	    loop_now_ms() - try->holder_read_ms >= LOCK_WAIT_PROGRESS_MS - LOCK_WAIT_POLL_MS)
+		read_holder(try);
+	return LOCK_TRY_HELD;
 }
 
 /* Takes advisory lock key through session, waiting while another start
- * holds it (announce once, then "still waiting for WHAT"). Returns 0 with
- * the lock (or without, after a warning, when it cannot be taken), or an
- * exit code. */
+ * holds it ("ANNOUNCE (held by pid 42, ...): waiting for it" once, then
+ * "still waiting for WHAT, held by ..."). Returns 0 with the lock (or
+ * without, after a warning, when it cannot be taken), or an exit code. */
 static int take_advisory_lock(struct pg_session *session, struct loop *loop, int64_t key, const char *what,
                               const char *announce)
 {
-	struct migrate_lock_try try = {.session = session, .key = key};
+	struct migrate_lock_try try = {.session = session, .key = key, .what = what, .announce = announce};
 	struct lock_wait_params params = {
-	    .try_lock = try_migrate_lock, .arg = &try, .announce = announce, .what = what};
+	    .try_lock = try_migrate_lock, .arg = &try, .announce = try.announce_holder, .what = try.what_holder};
 	struct lock_wait_result result;
-	int status = phase_lock_wait(&params, loop, what, &result);
+	int status;
+
+	/* Until the holder is known (it may have gone by then). */
+	snprintf(try.what_holder, sizeof(try.what_holder), "%s", what);
+	snprintf(try.announce_holder, sizeof(try.announce_holder), "%s: waiting for it", announce);
+	status = phase_lock_wait(&params, loop, what, &result);
 
 	if (status == 0 && result.outcome == LOCK_WAIT_FAILED)
 		log_warning("cannot take %s (%s): running prisma migrate deploy without it", what,
@@ -261,8 +294,7 @@ static int take_lock(struct pg_session *session, struct loop *loop, const struct
 		return 0;
 	}
 	snprintf(what, sizeof(what), "the migrate lock (database \"%.255s\")", target->dbname);
-	snprintf(announce, sizeof(announce), "another process is migrating database \"%.255s\": waiting for it",
-	         target->dbname);
+	snprintf(announce, sizeof(announce), "another process is migrating database \"%.255s\"", target->dbname);
 	return take_advisory_lock(session, loop, MIGRATE_LOCK_KEY, what, announce);
 }
 
@@ -420,8 +452,8 @@ static int migrate_missing_database(const struct invocation *invocation, struct 
 		return deploy(invocation, loop, plan, NULL, reason);
 	}
 	snprintf(what, sizeof(what), "the create lock (database \"%.255s\")", target->dbname);
-	snprintf(announce, sizeof(announce),
-	         "another process is creating and migrating database \"%.255s\": waiting for it", target->dbname);
+	snprintf(announce, sizeof(announce), "another process is creating and migrating database \"%.255s\"",
+	         target->dbname);
 	status = take_advisory_lock(admin, loop, create_lock_key(target->dbname), what, announce);
 	if (status == 0 &&
 	    pgconn_session_database_exists(admin, target->dbname, &exists, error, sizeof(error)) != PG_SESSION_OK)

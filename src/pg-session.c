@@ -357,6 +357,40 @@ enum pg_session_status pgconn_session_lock_held(struct pg_session *session, int6
 	return PG_SESSION_OK;
 }
 
+enum pg_session_status pgconn_session_lock_holder(struct pg_session *session, int64_t key, bool *found, char *out,
+                                                  size_t out_size, char *error, size_t error_size)
+{
+	/* Columns of other users' sessions may be NULL (pg_read_all_stats):
+	 * each is left out then. */
+	static const char sql[] =
+	    "SELECT l.pid, coalesce(nullif(a.application_name, ''), 'an unnamed client'), "
+	    "coalesce(' from ' || host(a.client_addr), ''), "
+	    "coalesce(', connected at ' || to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') "
+	    "|| ' UTC', ''), "
+	    "coalesce(', ' || a.state || ' for ' || extract(epoch FROM now() - a.state_change)::bigint || ' s', '') "
+	    "FROM pg_locks l JOIN pg_database d ON d.oid = l.database LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+	    "WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted AND "
+	    "l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid LIMIT 1";
+	char key_text[24];
+	const char *values[] = {key_text};
+	PGresult *result;
+	enum pg_session_status status;
+
+	snprintf(key_text, sizeof(key_text), "%lld", (long long)key);
+	*found = false;
+	status = session_query(session, sql, 1, values, &result, error, error_size);
+	if (status != PG_SESSION_OK)
+		return status;
+	if (pglib.PQntuples(result) == 1) {
+		*found = true;
+		snprintf(out, out_size, "pid %s, %s%s%s%s", pglib.PQgetvalue(result, 0, 0),
+		         pglib.PQgetvalue(result, 0, 1), pglib.PQgetvalue(result, 0, 2), pglib.PQgetvalue(result, 0, 3),
+		         pglib.PQgetvalue(result, 0, 4));
+	}
+	pglib.PQclear(result);
+	return PG_SESSION_OK;
+}
+
 enum pg_session_status pgconn_session_database_exists(struct pg_session *session, const char *name, bool *exists,
                                                       char *error, size_t error_size)
 {

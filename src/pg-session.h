@@ -69,6 +69,13 @@ enum pg_session_status pgconn_session_try_lock(struct pg_session *session, int64
 enum pg_session_status pgconn_session_lock_held(struct pg_session *session, int64_t key, bool *held, char *error,
                                                 size_t error_size);
 
+/* Who holds advisory lock key in the session's database, for a message:
+ * "pid 4242, prisma-entrypoint from 10.0.0.5, connected at 2026-12-07
+ * 06:54:01 UTC, idle in transaction for 31 s" (what pg_stat_activity lets
+ * this user see). *found is false when nobody holds it. */
+enum pg_session_status pgconn_session_lock_holder(struct pg_session *session, int64_t key, bool *found, char *out,
+                                                  size_t out_size, char *error, size_t error_size);
+
 /* Whether the server has a database called name (pg_database). */
 enum pg_session_status pgconn_session_database_exists(struct pg_session *session, const char *name, bool *exists,
                                                       char *error, size_t error_size);

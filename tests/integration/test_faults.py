@@ -553,7 +553,7 @@ def test_postgres_stopped_while_a_replica_waits_for_the_lock(mapp):
     end_session(holder)
     res = proc.wait(60)
     assert_migrate_failed(app, res)
-    assert f'another process is migrating database "{app.database}": waiting for it' in res.stderr, str(res)
+    assert f'another process is migrating database "{app.database}" (held by pid ' in res.stderr, str(res)
 
     app.pg.start()
     assert_next_start_deploys(app, len(app.deploys()) + 1)

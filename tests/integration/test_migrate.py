@@ -10,6 +10,7 @@ work to do finishes it in about 0.2 s and then lingers about 10 s on an open han
 The app is `/bin/sh -c 'echo ran >> MARKER'`, so each test can tell whether it was started.
 """
 
+import re
 import shlex
 import signal
 import subprocess
@@ -286,7 +287,12 @@ def test_two_starts_migrate_once(app):
     res1 = first.wait(90)
     assert res1.returncode == 0 and res2.returncode == 0, f"{res1}\n{res2}"
     assert len(app.deploys()) == 1, f"two deploys: {app.deploys()}\n{res1}\n{res2}"
-    assert 'another process is migrating database "' in res2.stderr, str(res2)
+    # the holder, as the same user sees it: every column of pg_stat_activity
+    assert re.search(
+        rf'another process is migrating database "{app.database}" \(held by pid \d+, prisma-entrypoint from 127\.0\.0\.1, '
+        r"connected at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, [a-z ()]+ for \d+ s\): waiting for it",
+        res2.stderr,
+    ), str(res2)
     assert "migrations were applied by another process meanwhile" in res2.stderr, str(res2)
     assert app.rows() == [(INIT, "t", "f")]
 
@@ -322,7 +328,12 @@ def test_a_migration_being_applied_is_waited_for_not_called_failed(app):
 
 @pytest.mark.supervisor  # and so under valgrind: the lock loop and its stop
 def test_sigterm_while_waiting_for_the_lock(app):
+    """The wait names who holds the lock (pid, application, address, since when, state), read from
+    pg_stat_activity; SIGTERM ends it at once."""
     holder = held_lock(app.pg, app.database)
+    holder_pid = app.pg.psql(
+        f"SELECT pid FROM pg_stat_activity WHERE application_name = 'psql' AND datname = '{app.database}'"
+    ).split()
     try:
         proc = app.start()
         # trying the lock (every 100 ms): its query shows in pg_stat_activity
@@ -335,7 +346,13 @@ def test_sigterm_while_waiting_for_the_lock(app):
     finally:
         release(holder)
     assert res.returncode == 143, str(res)
-    assert f'another process is migrating database "{app.database}": waiting for it' in res.stderr, str(res)
+    assert len(holder_pid) == 1, holder_pid
+    assert re.search(
+        # another user's session (psql as the superuser): pg_stat_activity shows its pid and application
+        rf'another process is migrating database "{app.database}" \(held by pid {holder_pid[0]}, psql\): '
+        "waiting for it",
+        res.stderr,
+    ), str(res)
     assert f'stopped by SIGTERM while waiting for the migrate lock (database "{app.database}")' in res.stderr, str(res)
     assert took < timeout(2), f"took {took:.2f} s to stop"
     assert app.deploys() == [] and not app.app_ran
