@@ -290,7 +290,8 @@ def test_two_starts_migrate_once(app):
     # the holder, as the same user sees it: every column of pg_stat_activity
     assert re.search(
         rf'another process is migrating database "{app.database}" \(held by pid \d+, '
-        r"prisma-entrypoint from 127\.0\.0\.1, connected at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, [a-z ()]+ for \d+ s\): waiting for it",
+        r"prisma-entrypoint from 127\.0\.0\.1, connected at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, "
+        r"[a-z ()]+ for \d+ s\): waiting for it",
         res2.stderr,
     ), str(res2)
     assert "migrations were applied by another process meanwhile" in res2.stderr, str(res2)
