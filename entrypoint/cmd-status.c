@@ -100,16 +100,17 @@ static int plan_migrations(struct status_report *report, enum plan_found found)
  * an exit code after logging why. */
 static int read_migrations(struct status_report *report, struct pg_session *session)
 {
+	static const struct migrate_policy judged_as_deploy = {0};
 	struct migrate_reading reading;
 	char error[LINE_MAX_CHARS];
 	char reason[LINE_MAX_CHARS];
 
-	if (migrate_plan_read(session, &report->plan, &reading, &report->rows, error, sizeof(error)) ==
+	if (migrate_plan_read(session, &report->plan, true, &reading, &report->rows, error, sizeof(error)) ==
 	    PG_SESSION_STOPPED)
 		return phase_report_stopped("reading the migrations table");
 	report->applied = reading.compared.applied;
 	report->pending = reading.compared.pending;
-	switch (migrate_judge(&reading, reason, sizeof(reason))) {
+	switch (migrate_judge(&reading, &judged_as_deploy, reason, sizeof(reason))) {
 	case MIGRATE_SKIP:
 		report->migrations = MIGRATIONS_UP_TO_DATE;
 		break;
@@ -130,6 +131,9 @@ static int read_migrations(struct status_report *report, struct pg_session *sess
 		snprintf(report->migrations_why, sizeof(report->migrations_why),
 		         "cannot read _prisma_migrations: %.4000s", error);
 		break;
+	case MIGRATE_WAIT:
+	case MIGRATE_UNKNOWN:
+		break; /* not under this policy */
 	}
 	return 0;
 }

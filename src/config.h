@@ -46,6 +46,8 @@ enum setting_id {
 	SETTING_GENERATE_RECORD,
 	SETTING_GENERATE_FAILURE,
 	SETTING_NO_MIGRATE,
+	SETTING_MIGRATE_MODE,
+	SETTING_UNKNOWN_MIGRATIONS,
 	SETTING_MIGRATIONS,
 	SETTING_COUNT
 };
@@ -92,6 +94,8 @@ enum log_level_choice { CHOICE_LOG_QUIET, CHOICE_LOG_INFO, CHOICE_LOG_VERBOSE, C
 enum log_format_choice { CHOICE_LOG_TEXT, CHOICE_LOG_JSON };
 enum signal_target_choice { CHOICE_SIGNAL_CHILD, CHOICE_SIGNAL_GROUP };
 enum generate_failure_choice { CHOICE_GENERATE_FAILURE_EXIT, CHOICE_GENERATE_FAILURE_WARN };
+enum migrate_mode_choice { CHOICE_MIGRATE_DEPLOY, CHOICE_MIGRATE_WAIT, CHOICE_MIGRATE_OFF };
+enum unknown_migrations_choice { CHOICE_UNKNOWN_MIGRATIONS_WARN, CHOICE_UNKNOWN_MIGRATIONS_ERROR };
 
 /* PRISMA_ENTRYPOINT_STOP_TIMEOUT for stop-timeout. */
 void setting_env_name(const struct setting *setting, char *out, size_t out_size);
