@@ -21,6 +21,27 @@ static const char *skip_blanks(const char *p, const char *end)
 	return p;
 }
 
+/* The quoted string after "=" in the rest of a provider line (p to end).
+ * Returns 1 with it in provider, 0 when it is not one that fits. */
+static int quoted_value(const char *p, const char *end, char *provider, size_t provider_size)
+{
+	const char *close;
+	char quote;
+
+	p = skip_blanks(p, end);
+	if (p == end || *p != '=')
+		return 0;
+	p = skip_blanks(p + 1, end);
+	quote = p < end ? *p : '\0';
+	if (quote != '"' && quote != '\'')
+		return 0;
+	close = memchr(p + 1, quote, (size_t)(end - p - 1));
+	if (!close || (size_t)(close - p - 1) >= provider_size)
+		return 0;
+	snprintf(provider, provider_size, "%.*s", (int)(close - p - 1), p + 1);
+	return 1;
+}
+
 int migration_lock_parse(const char *text, char *provider, size_t provider_size)
 {
 	bool in_table = false;
@@ -28,28 +49,13 @@ int migration_lock_parse(const char *text, char *provider, size_t provider_size)
 	for (const char *line = text; *line;) {
 		const char *end = line + strcspn(line, "\n");
 		const char *p = skip_blanks(line, end);
-		const char *next = *end ? end + 1 : end;
 
 		if (p < end && *p == '[')
 			in_table = true;
-		else if (!in_table && (size_t)(end - p) > 8 && strncmp(p, "provider", 8) == 0) {
-			char quote;
-			const char *close;
-
-			p = skip_blanks(p + 8, end);
-			if (p < end && *p == '=') {
-				p = skip_blanks(p + 1, end);
-				quote = p < end ? *p : '\0';
-				if ((quote == '"' || quote == '\'') &&
-				    (close = memchr(p + 1, quote, (size_t)(end - p - 1))) &&
-				    (size_t)(close - p - 1) < provider_size) {
-					snprintf(provider, provider_size, "%.*s", (int)(close - p - 1), p + 1);
-					return 1;
-				}
-				return 0;
-			}
-		}
-		line = next;
+		else if (!in_table && (size_t)(end - p) > 8 && strncmp(p, "provider", 8) == 0 &&
+		         *skip_blanks(p + 8, end) == '=')
+			return quoted_value(p + 8, end, provider, provider_size);
+		line = *end ? end + 1 : end;
 	}
 	return 0;
 }
