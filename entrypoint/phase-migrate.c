@@ -419,7 +419,8 @@ static int wait_connected(const struct invocation *invocation, struct loop *loop
 }
 
 /* PostgreSQL: read the rows natively, deploy only when something is pending,
- * holding the lock from the first read after it to the end of the deploy. */
+ * holding the lock from the first read after it to the end of the deploy; in
+ * wait mode, read them until another process has applied everything. */
 static int migrate_postgres(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
                             const char *url, bool wait_mode)
 {
