@@ -304,6 +304,9 @@ struct rows_watch {
 	struct migrate_read *read;
 	enum migrate_verdict waiting_while; /* BUSY or WAIT */
 	int64_t deadline_ms;
+	/* Not NULL: after a read that failed, connect again with these (the
+	 * server may have restarted during a long wait). */
+	const struct pg_session_params *reconnect;
 	bool timed_out;
 	int exit_code; /* FAILED: from read_and_judge(), reported */
 };
@@ -311,12 +314,24 @@ struct rows_watch {
 static enum lock_try try_rows_again(void *arg)
 {
 	struct rows_watch *watch = arg;
+	struct migrate_read *read = watch->read;
 
 	if (watch->deadline_ms > 0 && loop_now_ms() >= watch->deadline_ms) {
 		watch->timed_out = true;
 		return LOCK_TRY_FAILED;
 	}
-	watch->exit_code = read_and_judge(watch->read);
+	if (watch->reconnect && read->unread[0]) {
+		enum pg_session_status opened;
+
+		pgconn_session_close(read->session);
+		read->session = NULL;
+		opened = pgconn_session_open(watch->reconnect, &read->session, read->unread, sizeof(read->unread));
+		if (opened == PG_SESSION_STOPPED)
+			return LOCK_TRY_STOPPED;
+		if (opened != PG_SESSION_OK)
+			return LOCK_TRY_HELD;
+	}
+	watch->exit_code = read_and_judge(read);
 	if (watch->exit_code != 0)
 		return LOCK_TRY_FAILED;
 	return watch->read->verdict == watch->waiting_while ? LOCK_TRY_HELD : LOCK_TRY_TAKEN;
@@ -382,11 +397,13 @@ static int migrate_connected(const struct invocation *invocation, struct loop *l
 }
 
 /* Wait mode, connected: read the rows until every migration of the folder is
- * applied, within wait-timeout. Never deploys. */
-static int wait_connected(const struct invocation *invocation, struct loop *loop, struct migrate_read *read)
+ * applied, within wait-timeout, connecting again with params when a read
+ * fails. Never deploys. read->session may be another one (or NULL) after. */
+static int wait_connected(const struct invocation *invocation, struct loop *loop, struct migrate_read *read,
+                          const struct pg_session_params *params)
 {
 	int64_t timeout_ms = config_duration_ms(&invocation->config, SETTING_WAIT_TIMEOUT);
-	struct rows_watch watch = {.read = read, .waiting_while = MIGRATE_WAIT};
+	struct rows_watch watch = {.read = read, .waiting_while = MIGRATE_WAIT, .reconnect = params};
 	char announce[LINE_MAX_CHARS];
 	char waited[32];
 	int status = read_and_judge(read);
@@ -465,8 +482,9 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 		    .first = true,
 		};
 
-		status = wait_mode ? wait_connected(invocation, loop, &read)
+		status = wait_mode ? wait_connected(invocation, loop, &read, &params)
 		                   : migrate_connected(invocation, loop, &read, &target);
+		session = read.session;
 	}
 	pgconn_session_close(session);
 	pgconn_target_release(&target);

@@ -235,6 +235,11 @@ static enum pg_session_status session_query(struct pg_session *session, const ch
 		return PG_SESSION_FAILED;
 	}
 lost:
+	/* A first result may be in hand already: the server's error before it
+	 * closed the connection. */
+	if (*result)
+		pglib.PQclear(*result);
+	*result = NULL;
 	snprintf(error, error_size, "%.*s", (int)pg_error_line_length(pglib.PQerrorMessage(conn)),
 	         pglib.PQerrorMessage(conn));
 	return PG_SESSION_FAILED;

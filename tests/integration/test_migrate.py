@@ -538,6 +538,25 @@ def test_wait_mode_starts_the_app_once_a_job_applied_everything(app):
     assert "warning:" not in res.stderr, str(res)
 
 
+def test_wait_mode_connects_again_when_its_connection_is_lost(app):
+    """A long wait outlives its connection (the server restarted, an idle timeout): the next read
+    connects again instead of failing until wait-timeout."""
+    create_migrations_table(app)
+    proc = app.start("--migrate-mode", "wait", "--wait-timeout", "60s")
+    wait_until(lambda: reading_the_rows(app), timeout(30), "the first read of _prisma_migrations", proc)
+    app.pg.psql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'prisma-entrypoint' "
+        f"AND datname = '{app.database}'"
+    )
+    time.sleep(0.5)
+    assert proc.popen.poll() is None, "the lost connection ended the wait"
+    wait_until(lambda: reading_the_rows(app), timeout(30), "a read on a new connection", proc)
+    app.pg.psql(insert_migrations_sql(app, (INIT, True)), database=app.database)
+    res = proc.wait(30)
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert app.deploys() == []
+
+
 def test_wait_mode_up_to_date_starts_at_once(app):
     create_migrations_table(app, (INIT, True))
     res = app.run("--migrate-mode", "wait")
