@@ -79,7 +79,7 @@ int migrate_plan_check_provider(const struct migrate_plan *plan, const char *url
 		return 0;
 	snprintf(error, error_size,
 	         "the migrations in %s were made for provider \"%s\" (its %s), but database-url names a %s "
-	         "database (%.*s://...): prisma migrate deploy would refuse them (P3019); point database-url at the "
+	         "database (a %.*s: URL): prisma migrate deploy would refuse them (P3019); point database-url at the "
 	         "database the migrations were made for, or ship the migrations made for %s",
 	         plan->folder_path, provider, MIGRATION_LOCK_FILE, url_kind, (int)strcspn(url, ":"), url, url_kind);
 	return EXIT_CONFIG;
