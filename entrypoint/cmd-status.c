@@ -50,6 +50,12 @@ struct status_report {
 	size_t applied;                      /* UP_TO_DATE */
 	size_t pending;                      /* PENDING */
 	char migrations_why[LINE_MAX_CHARS]; /* FAILED: why it failed; APPLYING: its name; UNKNOWN, NOT_USED */
+	/* The history, when the rows were read: applied migrations the folder
+	 * lacks, applied ones whose migration.sql changed since (into rows). */
+	size_t unknown;
+	const char *unknown_shown[MIGRATIONS_SHOWN];
+	size_t edited;
+	const char *edited_shown[MIGRATIONS_SHOWN];
 };
 
 static const char *const database_names[] = {
@@ -66,7 +72,7 @@ static const char *const migrations_names[] = {
 
 /* The migrations' state from the plan when there is nothing to read: not
  * used, or READY (read them). Returns 0, or an exit code after logging why. */
-static int plan_migrations(struct status_report *report, enum plan_found found)
+static int plan_migrations(const struct config *config, struct status_report *report, enum plan_found found)
 {
 	const struct migrate_plan *plan = &report->plan;
 
@@ -77,7 +83,8 @@ static int plan_migrations(struct status_report *report, enum plan_found found)
 		report->folder_read = true;
 		break;
 	case PLAN_NO_MIGRATE:
-		snprintf(report->migrations_why, sizeof(report->migrations_why), "no-migrate is set");
+		snprintf(report->migrations_why, sizeof(report->migrations_why), "%s",
+		         config_bool(config, SETTING_NO_MIGRATE) ? "no-migrate is set" : "migrate-mode is off");
 		break;
 	case PLAN_NO_SCHEMA:
 	case PLAN_NO_FOLDER:
@@ -100,16 +107,21 @@ static int plan_migrations(struct status_report *report, enum plan_found found)
  * an exit code after logging why. */
 static int read_migrations(struct status_report *report, struct pg_session *session)
 {
+	static const struct migrate_policy judged_as_deploy = {0};
 	struct migrate_reading reading;
 	char error[LINE_MAX_CHARS];
 	char reason[LINE_MAX_CHARS];
 
-	if (migrate_plan_read(session, &report->plan, &reading, &report->rows, error, sizeof(error)) ==
+	if (migrate_plan_read(session, &report->plan, true, &reading, &report->rows, error, sizeof(error)) ==
 	    PG_SESSION_STOPPED)
 		return phase_report_stopped("reading the migrations table");
 	report->applied = reading.compared.applied;
 	report->pending = reading.compared.pending;
-	switch (migrate_judge(&reading, reason, sizeof(reason))) {
+	report->unknown = reading.compared.unknown;
+	memcpy(report->unknown_shown, reading.compared.unknown_shown, sizeof(report->unknown_shown));
+	report->edited = reading.edited;
+	memcpy(report->edited_shown, reading.edited_shown, sizeof(report->edited_shown));
+	switch (migrate_judge(&reading, &judged_as_deploy, reason, sizeof(reason))) {
 	case MIGRATE_SKIP:
 		report->migrations = MIGRATIONS_UP_TO_DATE;
 		break;
@@ -130,6 +142,9 @@ static int read_migrations(struct status_report *report, struct pg_session *sess
 		snprintf(report->migrations_why, sizeof(report->migrations_why),
 		         "cannot read _prisma_migrations: %.4000s", error);
 		break;
+	case MIGRATE_WAIT:
+	case MIGRATE_UNKNOWN:
+		break; /* not under this policy */
 	}
 	return 0;
 }
@@ -240,6 +255,28 @@ static void print_plain(const char *text)
 	fputs(text, stdout);
 }
 
+/* One "history:" line when the rows show applied migrations the folder lacks
+ * or migration.sql files changed since they were applied; nothing else. */
+static void print_history_text(const struct status_report *report)
+{
+	char names[LINE_MAX_CHARS];
+
+	if (!report->unknown && !report->edited)
+		return;
+	printf("history:");
+	if (report->unknown) {
+		migrate_names_list(report->unknown_shown, report->unknown, names, sizeof(names));
+		printf(" %zu applied migration%s not in %s (%s)%s", report->unknown, report->unknown == 1 ? "" : "s",
+		       report->plan.folder_path, names, report->edited ? ";" : "");
+	}
+	if (report->edited) {
+		migrate_names_list(report->edited_shown, report->edited, names, sizeof(names));
+		printf(" %zu applied migration%s changed since (%s)", report->edited, report->edited == 1 ? "" : "s",
+		       names);
+	}
+	printf("\n");
+}
+
 static void print_text(const struct status_report *report)
 {
 	const char *name = report->failed ? report->failed->name : "";
@@ -289,6 +326,7 @@ static void print_text(const struct status_report *report)
 		printf("migrations: not used (%s)\n", report->migrations_why);
 		break;
 	}
+	print_history_text(report);
 }
 
 /* text as a JSON string, quotes included. */
@@ -300,6 +338,30 @@ static void print_json_string(const char *text)
 
 	json_string_append(body, sizeof(body), &used, text, 0);
 	printf("\"%.*s\"", (int)used, body);
+}
+
+/* "unknown" and "edited" lists in the migrations object, each only when not
+ * empty (the first MIGRATIONS_SHOWN names, and the count). */
+static void print_history_json(const struct status_report *report)
+{
+	const struct {
+		const char *key;
+		size_t count;
+		const char *const *shown;
+	} lists[] = {{"unknown", report->unknown, report->unknown_shown},
+	             {"edited", report->edited, report->edited_shown}};
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		if (!lists[i].count)
+			continue;
+		printf(",\"%s\":{\"count\":%zu,\"first\":[", lists[i].key, lists[i].count);
+		for (size_t j = 0; j < lists[i].count && j < MIGRATIONS_SHOWN; j++) {
+			if (j)
+				printf(",");
+			print_json_string(lists[i].shown[j]);
+		}
+		printf("]}");
+	}
 }
 
 static void print_json(const struct status_report *report, int exit_code)
@@ -352,6 +414,7 @@ static void print_json(const struct status_report *report, int exit_code)
 		print_json_string(report->migrations_why);
 		break;
 	}
+	print_history_json(report);
 	printf("}}\n");
 }
 
@@ -373,7 +436,7 @@ static int collect(const struct invocation *invocation, struct status_report *re
 	if (report->client.status.state != CLIENT_CURRENT)
 		client_inputs_describe(&report->client, report->client_why, sizeof(report->client_why));
 	known.path = report->client.schema.schema_path;
-	status = plan_migrations(report, migrate_plan_find(config, &known, &report->plan));
+	status = plan_migrations(config, report, migrate_plan_find(config, &known, &report->plan));
 	if (status == 0)
 		status = check_database(config, report);
 	if (status == 0 && report->migrations == MIGRATIONS_UNKNOWN && !report->migrations_why[0])

@@ -28,17 +28,22 @@ const struct exit_code_doc exit_code_docs[] = {
     {STR(EXIT_NO_PERMISSION), "restart: only root and the user the supervisor runs as may ask for a restart"},
     {STR(EXIT_CONFIG), "configuration error: INI file, environment variable or setting value (every error is "
                        "listed); a missing or unreadable Prisma schema; no Prisma CLI found, or one that cannot "
-                       "be run"},
+                       "be run; migrations made for another database (migration_lock.toml's provider against "
+                       "database-url: the message names both); migrate-mode = wait with a database that is not "
+                       "PostgreSQL"},
     {STR(EXIT_GENERATE), "prisma generate failed: its output above says why; the app was not started, and no "
                          "generate record vouches for what it may have written"},
     {STR(EXIT_MIGRATE), "migrations: a migration failed earlier and blocks every later deploy (the message names "
-                        "it and the prisma migrate resolve command), or prisma migrate deploy failed (its "
-                        "output above says why); the app was not started"},
+                        "it and the prisma migrate resolve command; in every migrate-mode), prisma migrate deploy "
+                        "failed (its output above says why), or the database has applied migrations the folder "
+                        "lacks and unknown-migrations = error (named, before anything is applied); the app was not "
+                        "started"},
     {"73-81", "restart: generate or migrate failed after the app was stopped, with the "
               "code a start would have; the app stays down (the container stays up) until "
               "the next restart or, in watch mode, the next edit"},
     {STR(EXIT_TIMEOUT), "the database or another dependency was not ready within wait-timeout; one line per "
-                        "dependency says what was last seen"},
+                        "dependency says what was last seen; migrate-mode = wait: migrations still pending after "
+                        "wait-timeout (the line names them)"},
     {STR(EXIT_CANNOT_EXECUTE), "the command was found but cannot be executed (permissions, format)"},
     {STR(EXIT_NOT_FOUND), "the command was not found (or its #! interpreter is missing)"},
 };

@@ -14,10 +14,10 @@
 #define EXIT_OS_ERROR       71  /* the system refused: no process, no signalfd */
 #define EXIT_CANT_CREATE    73  /* the generate record or its lock cannot be written */
 #define EXIT_NO_PERMISSION  77  /* restart: only root and the supervisor's user may ask */
-#define EXIT_CONFIG         78  /* bad settings: INI file, environment, values */
+#define EXIT_CONFIG         78  /* bad settings: INI file, environment, values; migrations for another database */
 #define EXIT_GENERATE       80  /* prisma generate failed */
-#define EXIT_MIGRATE        81  /* a failed migration blocks deploys, or prisma migrate deploy failed */
-#define EXIT_TIMEOUT        124 /* dependencies not ready before wait-timeout */
+#define EXIT_MIGRATE        81  /* a failed migration blocks deploys, deploy failed, unknown migrations refused */
+#define EXIT_TIMEOUT        124 /* dependencies not ready (or migrations not applied, wait mode) before wait-timeout */
 #define EXIT_CANNOT_EXECUTE 126 /* CMD found but not executable */
 #define EXIT_NOT_FOUND      127 /* CMD not found */
 #define EXIT_SIGNAL_BASE    128 /* + N: the app, or prisma-entrypoint before it, ended by signal N */

@@ -2,6 +2,8 @@
 #include "migrate-plan.h"
 
 #include "exit-codes.h"
+#include "migration-checksum.h"
+#include "migration-lock.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -58,6 +60,54 @@ static enum plan_found find_schema(const struct config *config, const struct pha
 	return PLAN_READY;
 }
 
+enum migrate_mode_choice migrate_plan_mode(const struct config *config)
+{
+	if (config_bool(config, SETTING_NO_MIGRATE))
+		return CHOICE_MIGRATE_OFF;
+	return (enum migrate_mode_choice)config_choice(config, SETTING_MIGRATE_MODE);
+}
+
+int migrate_plan_check_provider(const struct migrate_plan *plan, const char *url, char *error, size_t error_size)
+{
+	char provider[64];
+	const char *url_kind;
+	int found = migration_lock_read(plan->folder_path, provider, sizeof(provider), error, error_size);
+
+	if (found < 0)
+		return EXIT_CONFIG;
+	if (found == 0 || migrate_provider_fits(provider, url, &url_kind))
+		return 0;
+	snprintf(error, error_size,
+	         "the migrations in %s were made for provider \"%s\" (its %s), but database-url names a %s "
+	         "database (a %.*s: URL): prisma migrate deploy would refuse them (P3019); point database-url at the "
+	         "database the migrations were made for, or ship the migrations made for %s",
+	         plan->folder_path, provider, MIGRATION_LOCK_FILE, url_kind, (int)strcspn(url, ":"), url, url_kind);
+	return EXIT_CONFIG;
+}
+
+/* Which applied migrations' migration.sql no longer has their checksum. */
+static void find_edited(const struct migrate_plan *plan, const struct migrate_rows *rows,
+                        struct migrate_reading *reading)
+{
+	for (size_t i = 0; i < rows->count; i++) {
+		const struct migration_row *row = &rows->rows[i];
+		char path[PATH_MAX];
+		char error[MIGRATE_PLAN_LINE_MAX];
+		bool matches;
+
+		if (!row->finished || row->rolled_back || !row->checksum[0] ||
+		    !migrations_folder_has(&plan->folder, row->name))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s/migration.sql", plan->folder_path, row->name) >=
+		        (int)sizeof(path) ||
+		    migration_checksum_file_matches(path, row->checksum, &matches, error, sizeof(error)) < 0 || matches)
+			continue;
+		if (reading->edited < MIGRATIONS_SHOWN)
+			reading->edited_shown[reading->edited] = row->name;
+		reading->edited++;
+	}
+}
+
 enum plan_found migrate_plan_find(const struct config *config, const struct phase_schema *known,
                                   struct migrate_plan *plan)
 {
@@ -66,7 +116,7 @@ enum plan_found migrate_plan_find(const struct config *config, const struct phas
 	enum plan_found schema;
 	int found;
 
-	if (config_bool(config, SETTING_NO_MIGRATE))
+	if (migrate_plan_mode(config) == CHOICE_MIGRATE_OFF)
 		return PLAN_NO_MIGRATE;
 	schema = find_schema(config, known, plan);
 	if (schema != PLAN_READY)
@@ -89,7 +139,7 @@ enum plan_found migrate_plan_find(const struct config *config, const struct phas
 	return PLAN_READY;
 }
 
-enum pg_session_status migrate_plan_read(struct pg_session *session, const struct migrate_plan *plan,
+enum pg_session_status migrate_plan_read(struct pg_session *session, const struct migrate_plan *plan, bool checksums,
                                          struct migrate_reading *reading, struct migrate_rows *rows, char *error,
                                          size_t error_size)
 {
@@ -105,6 +155,8 @@ enum pg_session_status migrate_plan_read(struct pg_session *session, const struc
 		return PG_SESSION_OK;
 	reading->read = true;
 	migrations_compare(&plan->folder, rows->rows, rows->count, &reading->compared);
+	if (checksums)
+		find_edited(plan, rows, reading);
 	if (reading->compared.failed) {
 		char lock_error[MIGRATE_PLAN_LINE_MAX];
 
@@ -131,7 +183,7 @@ bool migrate_plan_deploy_done(struct pg_session *session, const struct migrate_p
 	struct migrate_rows rows;
 	char error[MIGRATE_PLAN_LINE_MAX];
 	bool held = true;
-	bool done = migrate_plan_read(session, plan, &reading, &rows, error, sizeof(error)) == PG_SESSION_OK &&
+	bool done = migrate_plan_read(session, plan, false, &reading, &rows, error, sizeof(error)) == PG_SESSION_OK &&
 	            reading.read && reading.compared.pending == 0 && reading.compared.failed == 0 &&
 	            pgconn_session_lock_held(session, PRISMA_LOCK_KEY, &held, error, sizeof(error)) == PG_SESSION_OK &&
 	            !held;

@@ -28,13 +28,21 @@ struct migrate_plan {
  * release. */
 enum plan_found {
 	PLAN_READY,         /* a schema, and a migrations folder with migrations in it */
-	PLAN_NO_MIGRATE,    /* the no-migrate setting */
+	PLAN_NO_MIGRATE,    /* migrate-mode = off, or the no-migrate setting */
 	PLAN_NO_SCHEMA,     /* no prisma schema, and none configured */
 	PLAN_NO_FOLDER,     /* no migrations folder next to the schema or in ./prisma */
 	PLAN_NO_MIGRATIONS, /* a migrations folder with nothing in it */
 	PLAN_STOPPED,       /* a stop signal is pending: it came while looking for the schema */
 	PLAN_FAILED,        /* plan->error and plan->exit_code */
 };
+
+/* migrate-mode, with no-migrate = true as off whatever migrate-mode says. */
+enum migrate_mode_choice migrate_plan_mode(const struct config *config);
+
+/* Whether the migrations folder was made for the kind of database url names
+ * (its migration_lock.toml's provider; a missing file fits). Returns 0, or
+ * an exit code with error saying which provider and which database. */
+int migrate_plan_check_provider(const struct migrate_plan *plan, const char *url, char *error, size_t error_size);
 
 /* Fills the plan, the schema's path from known when a phase before looked
  * for it (NULL: look now). READY when migrations are enabled (not
@@ -52,10 +60,12 @@ struct migrate_rows {
 
 /* Reads _prisma_migrations through session into reading: the folder against
  * the rows and, when a row failed, whether Prisma's lock is held (a deploy at
- * work). Returns STOPPED, or OK with reading->read telling whether the rows
- * were read (false: error says why). Release rows with
+ * work); with checksums, also which applied migrations' migration.sql
+ * changed since (reading->edited; files that cannot be read are not
+ * counted). Returns STOPPED, or OK with reading->read telling whether the
+ * rows were read (false: error says why). Release rows with
  * migrate_rows_release() either way. */
-enum pg_session_status migrate_plan_read(struct pg_session *session, const struct migrate_plan *plan,
+enum pg_session_status migrate_plan_read(struct pg_session *session, const struct migrate_plan *plan, bool checksums,
                                          struct migrate_reading *reading, struct migrate_rows *rows, char *error,
                                          size_t error_size);
 

@@ -1,6 +1,8 @@
 /* The migrate phase: `prisma migrate deploy` only when the database lacks a
  * migration of the migrations folder, as read natively from
- * _prisma_migrations; one process at a time per database. */
+ * _prisma_migrations; one process at a time per database. In wait mode
+ * (migrate-mode = wait) another process deploys: this one reads the rows
+ * until every migration is applied. */
 #include "phases.h"
 
 #include "exit-codes.h"
@@ -25,14 +27,21 @@
 
 /* Says what a plan that is not READY means; returns 0 (nothing to migrate)
  * or an exit code. */
-static int report_plan(enum plan_found found, const struct migrate_plan *plan)
+static int report_plan(const struct config *config, enum plan_found found, const struct migrate_plan *plan)
 {
 	switch (found) {
 	case PLAN_READY:
 	case PLAN_NO_SCHEMA:
 		break;
 	case PLAN_NO_MIGRATE:
-		log_verbose("migrate skipped: no-migrate is set");
+		log_verbose("migrate skipped: %s",
+		            config_bool(config, SETTING_NO_MIGRATE) ? "no-migrate is set" : "migrate-mode is off");
+		if (config_bool(config, SETTING_NO_MIGRATE) &&
+		    config->values[SETTING_MIGRATE_MODE].source != SOURCE_DEFAULT &&
+		    config_choice(config, SETTING_MIGRATE_MODE) != CHOICE_MIGRATE_OFF)
+			log_warning(
+			    "no-migrate = true and migrate-mode = %s (%s) disagree: no-migrate wins, migrate is off",
+			    config_text(config, SETTING_MIGRATE_MODE), config->values[SETTING_MIGRATE_MODE].origin);
 		break;
 	case PLAN_NO_FOLDER:
 		log_verbose("no migrations folder next to %s or in ./prisma: migrate skipped", plan->schema_path);
@@ -54,7 +63,8 @@ bool phase_migrate_creates_database(const void *arg, char *why, size_t why_size)
 	const struct invocation *invocation = arg;
 	struct migrate_plan plan = {0};
 
-	if (migrate_plan_find(&invocation->config, NULL, &plan) != PLAN_READY)
+	if (migrate_plan_mode(&invocation->config) != CHOICE_MIGRATE_DEPLOY ||
+	    migrate_plan_find(&invocation->config, NULL, &plan) != PLAN_READY)
 		return false;
 	migrations_folder_release(&plan.folder);
 	snprintf(why, why_size, "the migrate phase creates it and applies %s", plan.folder_path);
@@ -174,34 +184,97 @@ static int report_verdict(enum migrate_verdict verdict, const struct migrate_rea
 		          compared->first_failed->name, reason[0] ? " (" : "", reason, reason[0] ? ")" : "",
 		          compared->first_failed->name, compared->first_failed->name);
 		return EXIT_MIGRATE;
+	case MIGRATE_UNKNOWN:
+		log_error(
+		    "the database has %s (an older image on a newer database?) and unknown-migrations = error: the "
+		    "app was not started; run the image that has them, or set unknown-migrations = warn",
+		    reason);
+		return EXIT_MIGRATE;
 	case MIGRATE_DEPLOY:
 	case MIGRATE_UNREAD:
 	case MIGRATE_BUSY:
+	case MIGRATE_WAIT:
 		break;
 	}
 	return 0;
 }
 
-/* Reads the rows and judges them (migrate_judge()). Returns 0 with *verdict
- * DEPLOY, SKIP, UNREAD or BUSY and reason filled, or an exit code after
- * logging why (BLOCKED; a stop signal). */
-static int read_and_judge(struct pg_session *session, const struct migrate_plan *plan, bool after_wait,
-                          enum migrate_verdict *verdict, char *reason, size_t reason_size)
+/* The history's warnings, once per start: applied migrations the folder
+ * lacks (unless unknown-migrations = error made them an error), applied
+ * migrations whose migration.sql changed since. */
+static void report_history(const struct migrate_reading *reading, const struct migrate_plan *plan,
+                           const struct migrate_policy *policy)
+{
+	const struct migrations_status *compared = &reading->compared;
+	char names[LINE_MAX_CHARS];
+
+	if (compared->unknown && !policy->unknown_is_error) {
+		migrate_names_list(compared->unknown_shown, compared->unknown, names, sizeof(names));
+		log_warning("the database has %zu applied migration%s that %s does not have: %s (an older image on a "
+		            "newer database?); prisma migrate deploy ignores them; unknown-migrations = error refuses "
+		            "to start instead",
+		            compared->unknown, compared->unknown == 1 ? "" : "s", plan->folder_path, names);
+	}
+	if (reading->edited) {
+		char paths[MIGRATIONS_SHOWN][PATH_MAX];
+		const char *shown[MIGRATIONS_SHOWN];
+
+		for (size_t i = 0; i < reading->edited && i < MIGRATIONS_SHOWN; i++) {
+			snprintf(paths[i], sizeof(paths[i]), "%.2000s/%.1000s/migration.sql", plan->folder_path,
+			         reading->edited_shown[i]);
+			shown[i] = paths[i];
+		}
+		migrate_names_list(shown, reading->edited, names, sizeof(names));
+		log_warning("%s changed since %s applied (its SHA-256 is not the checksum in _prisma_migrations): "
+		            "prisma migrate deploy never applies a migration again; put the change in a new migration, "
+		            "or restore the file",
+		            names, reading->edited == 1 ? "it was" : "they were");
+	}
+}
+
+/* How one read of the rows goes. */
+struct migrate_read {
+	struct pg_session *session;
+	const struct migrate_plan *plan;
+	struct migrate_policy policy;
+	bool first;      /* the start's first read: the history's checks and warnings */
+	bool after_wait; /* SKIP: applied by another process meanwhile */
+	/* Out: the verdict (never BLOCKED nor UNKNOWN) and its reason; the
+	 * pending migrations; why the rows could not be read ("" when read). */
+	enum migrate_verdict verdict;
+	char reason[LINE_MAX_CHARS];
+	size_t pending;
+	char pending_names[LINE_MAX_CHARS];
+	char unread[LINE_MAX_CHARS];
+};
+
+/* Reads the rows and judges them (migrate_judge()). Returns 0 with the
+ * verdict, or an exit code after logging why (BLOCKED; UNKNOWN; a stop
+ * signal). */
+static int read_and_judge(struct migrate_read *read)
 {
 	struct migrate_rows rows;
-	char error[LINE_MAX_CHARS];
 	struct migrate_reading reading;
-	enum pg_session_status status = migrate_plan_read(session, plan, &reading, &rows, error, sizeof(error));
+	enum pg_session_status status = migrate_plan_read(read->session, read->plan, read->first, &reading, &rows,
+	                                                  read->unread, sizeof(read->unread));
 	int exit_code;
 
 	if (status == PG_SESSION_STOPPED) {
 		migrate_rows_release(&rows);
 		return phase_report_stopped("reading the migrations table");
 	}
-	if (!reading.read)
-		log_warning("cannot read _prisma_migrations (%s): running prisma migrate deploy to find out", error);
-	*verdict = migrate_judge(&reading, reason, reason_size);
-	exit_code = report_verdict(*verdict, &reading, after_wait, reason);
+	if (reading.read)
+		read->unread[0] = '\0';
+	else if (!read->policy.wait)
+		log_warning("cannot read _prisma_migrations (%s): running prisma migrate deploy to find out",
+		            read->unread);
+	read->verdict = migrate_judge(&reading, &read->policy, read->reason, sizeof(read->reason));
+	read->pending = reading.compared.pending;
+	migrate_names_list(reading.compared.pending_shown, reading.compared.pending, read->pending_names,
+	                   sizeof(read->pending_names));
+	if (read->first)
+		report_history(&reading, read->plan, &read->policy);
+	exit_code = report_verdict(read->verdict, &reading, read->after_wait, read->reason);
 	migrate_rows_release(&rows);
 	return exit_code;
 }
@@ -298,87 +371,173 @@ static int take_lock(struct pg_session *session, struct loop *loop, const struct
 	return take_advisory_lock(session, loop, MIGRATE_LOCK_KEY, what, announce);
 }
 
-/* Reading the rows until no deploy is at work, for lock_wait(). */
-struct deploy_watch {
-	struct pg_session *session;
-	const struct migrate_plan *plan;
-	enum migrate_verdict verdict;
-	char *reason;
-	size_t reason_size;
+/* Reading the rows again while another process migrates, for lock_wait():
+ * until no deploy is at work (deploy mode), or until every migration is
+ * applied (wait mode; deadline_ms > 0: not after it). */
+struct rows_watch {
+	struct migrate_read *read;
+	enum migrate_verdict waiting_while; /* BUSY or WAIT */
+	int64_t deadline_ms;
+	/* Not NULL: after a read that failed, connect again with these (the
+	 * server may have restarted during a long wait). */
+	const struct pg_session_params *reconnect;
+	bool timed_out;
 	int exit_code; /* FAILED: from read_and_judge(), reported */
 };
 
-static enum lock_try try_deploy_done(void *arg)
+static enum lock_try try_rows_again(void *arg)
 {
-	struct deploy_watch *watch = arg;
+	struct rows_watch *watch = arg;
+	struct migrate_read *read = watch->read;
 
-	watch->exit_code =
-	    read_and_judge(watch->session, watch->plan, true, &watch->verdict, watch->reason, watch->reason_size);
+	if (watch->deadline_ms > 0 && loop_now_ms() >= watch->deadline_ms) {
+		watch->timed_out = true;
+		return LOCK_TRY_FAILED;
+	}
+	if (watch->reconnect && read->unread[0]) {
+		enum pg_session_status opened;
+
+		pgconn_session_close(read->session);
+		read->session = NULL;
+		opened = pgconn_session_open(watch->reconnect, &read->session, read->unread, sizeof(read->unread));
+		if (opened == PG_SESSION_STOPPED)
+			return LOCK_TRY_STOPPED;
+		if (opened != PG_SESSION_OK)
+			return LOCK_TRY_HELD;
+	}
+	watch->exit_code = read_and_judge(read);
 	if (watch->exit_code != 0)
 		return LOCK_TRY_FAILED;
-	return watch->verdict == MIGRATE_BUSY ? LOCK_TRY_HELD : LOCK_TRY_TAKEN;
+	return watch->read->verdict == watch->waiting_while ? LOCK_TRY_HELD : LOCK_TRY_TAKEN;
 }
 
-/* A deploy that does not take our lock (run by hand, or from CI) is applying
- * the migration named by reason: waits for it to end, reading the rows again.
- * Returns 0 with *verdict (not BUSY) and reason filled, or an exit code. */
-static int wait_for_deploy(struct pg_session *session, struct loop *loop, const struct migrate_plan *plan,
-                           enum migrate_verdict *verdict, char *reason, size_t reason_size)
+/* Waits on loop, reading the rows again, while the verdict stays
+ * watch->waiting_while. Returns 0 with the read's verdict (or the watch
+ * timed out), or an exit code. */
+static int watch_rows(struct rows_watch *watch, struct loop *loop, const char *announce, const char *what)
 {
-	struct deploy_watch watch = {session, plan, MIGRATE_BUSY, reason, reason_size, 0};
-	char what[LINE_MAX_CHARS];
-	char announce[LINE_MAX_CHARS];
 	struct lock_wait_params params = {
-	    .try_lock = try_deploy_done, .arg = &watch, .held = true, .announce = announce, .what = what};
+	    .try_lock = try_rows_again, .arg = watch, .held = true, .announce = announce, .what = what};
 	struct lock_wait_result result;
 	int status;
 
-	snprintf(announce, sizeof(announce),
-	         "migration %.255s is being applied by another process (it holds prisma's lock): waiting for it",
-	         reason);
-	snprintf(what, sizeof(what), "migration %.255s", reason);
+	watch->read->after_wait = true;
 	status = phase_lock_wait(&params, loop, what, &result);
-	*verdict = watch.verdict;
-	if (status != 0 || result.outcome == LOCK_WAIT_TAKEN)
+	if (status != 0 || result.outcome == LOCK_WAIT_TAKEN || watch->timed_out)
 		return status;
-	if (watch.exit_code != 0)
-		return watch.exit_code;
+	if (watch->exit_code != 0)
+		return watch->exit_code;
 	log_error("waiting for %s failed: %s", what, strerror(result.error));
 	return EXIT_OS_ERROR;
+}
+
+/* A deploy that does not take our lock (run by hand, or from CI) is applying
+ * the migration named by read->reason: waits for it to end, reading the rows
+ * again. Returns 0 with read->verdict (not BUSY), or an exit code. */
+static int wait_for_deploy(struct migrate_read *read, struct loop *loop)
+{
+	struct rows_watch watch = {.read = read, .waiting_while = MIGRATE_BUSY};
+	char what[LINE_MAX_CHARS];
+	char announce[LINE_MAX_CHARS];
+
+	snprintf(announce, sizeof(announce),
+	         "migration %.255s is being applied by another process (it holds prisma's lock): waiting for it",
+	         read->reason);
+	snprintf(what, sizeof(what), "migration %.255s", read->reason);
+	return watch_rows(&watch, loop, announce, what);
 }
 
 /* Connected: read the rows; when something is to be deployed, take the lock
  * and read them again, since another start may have migrated between the
  * first read and the lock, or while this one waited. */
-static int migrate_connected(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
-                             struct pg_session *session, const struct pg_target *target)
+static int migrate_connected(const struct invocation *invocation, struct loop *loop, struct migrate_read *read,
+                             const struct pg_target *target)
 {
-	char reason[LINE_MAX_CHARS];
-	enum migrate_verdict verdict;
-	int status = read_and_judge(session, plan, false, &verdict, reason, sizeof(reason));
+	int status = read_and_judge(read);
 
-	if (status != 0 || verdict == MIGRATE_SKIP)
+	read->first = false;
+	if (status != 0 || read->verdict == MIGRATE_SKIP)
 		return status;
-	status = take_lock(session, loop, target);
-	if (status == 0 && verdict != MIGRATE_UNREAD)
-		status = read_and_judge(session, plan, true, &verdict, reason, sizeof(reason));
-	if (status == 0 && verdict == MIGRATE_BUSY)
-		status = wait_for_deploy(session, loop, plan, &verdict, reason, sizeof(reason));
-	if (status != 0 || verdict == MIGRATE_SKIP)
+	status = take_lock(read->session, loop, target);
+	if (status == 0 && read->verdict != MIGRATE_UNREAD) {
+		read->after_wait = true;
+		status = read_and_judge(read);
+	}
+	if (status == 0 && read->verdict == MIGRATE_BUSY)
+		status = wait_for_deploy(read, loop);
+	if (status != 0 || read->verdict == MIGRATE_SKIP)
 		return status;
-	return deploy(invocation, loop, plan, session, reason);
+	return deploy(invocation, loop, read->plan, read->session, read->reason);
+}
+
+/* Wait mode, connected: read the rows until every migration of the folder is
+ * applied, within wait-timeout, connecting again with params when a read
+ * fails. Never deploys. read->session may be another one (or NULL) after. */
+static int wait_connected(const struct invocation *invocation, struct loop *loop, struct migrate_read *read,
+                          const struct pg_session_params *params)
+{
+	int64_t timeout_ms = config_duration_ms(&invocation->config, SETTING_WAIT_TIMEOUT);
+	struct rows_watch watch = {.read = read, .waiting_while = MIGRATE_WAIT, .reconnect = params};
+	char announce[LINE_MAX_CHARS];
+	char waited[32];
+	int status = read_and_judge(read);
+
+	read->first = false;
+	if (status != 0 || read->verdict != MIGRATE_WAIT)
+		return status;
+	watch.deadline_ms = timeout_ms > 0 ? loop_now_ms() + timeout_ms : 0;
+	snprintf(announce, sizeof(announce),
+	         "migrate-mode = wait: %.1000s: waiting for another process (a migration Job, an initContainer) to "
+	         "apply %s",
+	         read->reason, read->pending == 1 ? "it" : "them");
+	status = watch_rows(&watch, loop, announce, "the migrations to be applied by another process");
+	if (status != 0 || !watch.timed_out)
+		return status;
+	value_format_duration(timeout_ms, waited, sizeof(waited));
+	if (read->unread[0])
+		log_error(
+		    "migrate-mode = wait: _prisma_migrations still cannot be read after %s (wait-timeout): %s; the "
+		    "app was not started",
+		    waited, read->unread);
+	else if (read->pending == 0)
+		log_error("migrate-mode = wait: %s after %s (wait-timeout): the app was not started", read->reason,
+		          waited);
+	else
+		log_error("migrate-mode = wait: %zu migration%s still pending after %s (wait-timeout): %s; did the "
+		          "migration Job (or initContainer) run? the app was not started",
+		          read->pending, read->pending == 1 ? "" : "s", waited, read->pending_names);
+	return EXIT_TIMEOUT;
+}
+
+static struct pg_session_params session_params(const struct config *config, const struct pg_target *target)
+{
+	return (struct pg_session_params){
+	    .target = target,
+	    .timeout_ms = config_duration_ms(config, SETTING_ATTEMPT_TIMEOUT),
+	    .should_stop = phase_stop_pending,
+	};
 }
 
 static enum pg_session_status open_session(const struct config *config, const struct pg_target *target,
                                            struct pg_session **session, char *error, size_t error_size)
 {
-	struct pg_session_params params = {
-	    .target = target,
-	    .timeout_ms = config_duration_ms(config, SETTING_ATTEMPT_TIMEOUT),
-	    .should_stop = phase_stop_pending,
-	};
+	struct pg_session_params params = session_params(config, target);
 
 	return pgconn_session_open(&params, session, error, error_size);
+}
+
+/* The first read of a start through session, with the settings' policy. */
+static struct migrate_read first_read(const struct config *config, struct pg_session *session,
+                                      const struct migrate_plan *plan, bool wait_mode)
+{
+	return (struct migrate_read){
+	    .session = session,
+	    .plan = plan,
+	    .policy = {.wait = wait_mode,
+	               .unknown_is_error =
+	                   config_choice(config, SETTING_UNKNOWN_MIGRATIONS) == CHOICE_UNKNOWN_MIGRATIONS_ERROR},
+	    .first = true,
+	};
 }
 
 /* The lock a start holds in the server's maintenance database while it
@@ -472,8 +631,12 @@ static int migrate_missing_database(const struct invocation *invocation, struct 
 			status = phase_report_stopped("connecting to read the migrations");
 		else if (opened != PG_SESSION_OK)
 			status = deploy(invocation, loop, plan, NULL, reason);
-		else
-			status = migrate_connected(invocation, loop, plan, session, target);
+		else {
+			struct migrate_read read = first_read(config, session, plan, false);
+
+			status = migrate_connected(invocation, loop, &read, target);
+			session = read.session;
+		}
 	}
 	/* The create lock goes with the maintenance session: only now, after
 	 * the first deploy, may the next start look. */
@@ -484,12 +647,14 @@ static int migrate_missing_database(const struct invocation *invocation, struct 
 }
 
 /* PostgreSQL: read the rows natively, deploy only when something is pending,
- * holding the lock from the first read after it to the end of the deploy. */
+ * holding the lock from the first read after it to the end of the deploy; in
+ * wait mode, read them until another process has applied everything. */
 static int migrate_postgres(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
-                            const char *url)
+                            const char *url, bool wait_mode)
 {
 	const struct config *config = &invocation->config;
 	struct pg_target target;
+	struct pg_session_params params = session_params(config, &target);
 	struct pg_session *session = NULL;
 	char error[LINE_MAX_CHARS];
 	enum pg_session_status opened;
@@ -499,9 +664,12 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 		log_error("%s", error);
 		return EXIT_CONFIG;
 	}
-	opened = open_session(config, &target, &session, error, sizeof(error));
+	opened = pgconn_session_open(&params, &session, error, sizeof(error));
 	if (opened == PG_SESSION_STOPPED) {
 		status = phase_report_stopped("connecting to read the migrations");
+	} else if (opened != PG_SESSION_OK && wait_mode) {
+		log_error("migrate-mode = wait: cannot read the migrations (%s): the app was not started", error);
+		status = EXIT_UNAVAILABLE;
 	} else if (opened == PG_SESSION_NO_DATABASE) {
 		status = migrate_missing_database(invocation, loop, plan, &target);
 	} else if (opened != PG_SESSION_OK) {
@@ -509,7 +677,11 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 		            error);
 		status = deploy(invocation, loop, plan, NULL, "the database could not be checked");
 	} else {
-		status = migrate_connected(invocation, loop, plan, session, &target);
+		struct migrate_read read = first_read(config, session, plan, wait_mode);
+
+		status = wait_mode ? wait_connected(invocation, loop, &read, &params)
+		                   : migrate_connected(invocation, loop, &read, &target);
+		session = read.session;
 	}
 	pgconn_session_close(session);
 	pgconn_target_release(&target);
@@ -522,17 +694,27 @@ int phase_migrate(const struct invocation *invocation, struct loop *loop, const 
 	const char *url = config_text(config, SETTING_DATABASE_URL);
 	struct migrate_plan plan = {0};
 	enum plan_found found = migrate_plan_find(config, schema, &plan);
+	bool wait_mode = migrate_plan_mode(config) == CHOICE_MIGRATE_WAIT;
+	bool postgres = url && (url_has_scheme(url, "postgresql") || url_has_scheme(url, "postgres"));
+	char error[LINE_MAX_CHARS];
 	int status;
 
 	if (found != PLAN_READY)
-		return report_plan(found, &plan);
-	if (!url || !url[0]) {
+		return report_plan(config, found, &plan);
+	if (url && url[0] && (status = migrate_plan_check_provider(&plan, url, error, sizeof(error))) != 0) {
+		log_error("%s", error);
+	} else if (wait_mode && !postgres) {
+		log_error("migrate-mode = wait reads _prisma_migrations itself, which it can only do on PostgreSQL "
+		          "(database-url %s): use migrate-mode = deploy or off",
+		          url && url[0] ? "names another database" : "is not set");
+		status = EXIT_CONFIG;
+	} else if (!url || !url[0]) {
 		status = deploy(invocation, loop, &plan, NULL,
 		                "database-url is not set, so the database cannot be checked first");
-	} else if (!url_has_scheme(url, "postgresql") && !url_has_scheme(url, "postgres")) {
+	} else if (!postgres) {
 		status = deploy(invocation, loop, &plan, NULL, "only PostgreSQL databases are checked first");
 	} else {
-		status = migrate_postgres(invocation, loop, &plan, url);
+		status = migrate_postgres(invocation, loop, &plan, url, wait_mode);
 	}
 	migrations_folder_release(&plan.folder);
 	return status;

@@ -13,6 +13,7 @@ void migration_rows_free(struct migration_row *rows, size_t count)
 	for (size_t i = 0; rows && i < count; i++) {
 		free(rows[i].name);
 		free(rows[i].logs);
+		free(rows[i].checksum);
 	}
 	free(rows);
 }
@@ -148,13 +149,26 @@ bool migrations_is_pending(const struct migration_row *rows, size_t row_count, c
 	return true;
 }
 
+bool migrations_folder_has(const struct migrations_folder *folder, const char *name)
+{
+	return folder->count > 0 && bsearch(&name, folder->names, folder->count, sizeof(*folder->names), by_name);
+}
+
 void migrations_compare(const struct migrations_folder *folder, const struct migration_row *rows, size_t row_count,
                         struct migrations_status *status)
 {
 	*status = (struct migrations_status){0};
 	for (size_t i = 0; i < row_count; i++) {
-		if (rows[i].finished || rows[i].rolled_back)
+		if (rows[i].rolled_back)
 			continue;
+		if (rows[i].finished) {
+			if (!migrations_folder_has(folder, rows[i].name)) {
+				if (status->unknown < MIGRATIONS_SHOWN)
+					status->unknown_shown[status->unknown] = rows[i].name;
+				status->unknown++;
+			}
+			continue;
+		}
 		if (!status->first_failed)
 			status->first_failed = &rows[i];
 		status->failed++;
@@ -166,6 +180,8 @@ void migrations_compare(const struct migrations_folder *folder, const struct mig
 		}
 		if (!status->first_pending)
 			status->first_pending = folder->names[i];
+		if (status->pending < MIGRATIONS_SHOWN)
+			status->pending_shown[status->pending] = folder->names[i];
 		status->pending++;
 	}
 }

@@ -4,7 +4,9 @@
  * The comparison follows `prisma migrate deploy`: a migration folder is
  * pending when no row of that name has rolled_back_at NULL; a row with
  * finished_at and rolled_back_at both NULL is a failed migration, which stops
- * every later deploy (P3009); rows without a folder are ignored. Nothing here
+ * every later deploy (P3009); rows without a folder are ignored by deploy,
+ * and counted here as unknown when applied (an older image on a newer
+ * database). Nothing here
  * touches the database: pg-session.c reads the rows. */
 #ifndef PE_MIGRATIONS_H
 #define PE_MIGRATIONS_H
@@ -18,6 +20,7 @@ struct migration_row {
 	bool finished;    /* finished_at is set */
 	bool rolled_back; /* rolled_back_at is set */
 	char *logs;       /* the logs column ("" when NULL): why a failed one failed */
+	char *checksum;   /* SHA-256 of migration.sql when it was applied, lowercase hex ("" when NULL) */
 };
 
 void migration_rows_free(struct migration_row *rows, size_t count);
@@ -46,15 +49,24 @@ void migrations_folder_release(struct migrations_folder *folder);
  * too small. */
 int migrations_folder_find(const char *configured, const char *schema_path, char *out, size_t out_size);
 
-/* The folder against the rows. first_pending and first_failed point into
- * folder and rows (NULL when there is none). */
+/* How many names of a kind a one-line message shows before "and N more". */
+#define MIGRATIONS_SHOWN 3
+
+/* The folder against the rows. The names and first_failed point into folder
+ * and rows (NULL when there is none). */
 struct migrations_status {
 	size_t applied; /* folders with a row that is not rolled back */
 	size_t pending; /* folders deploy would apply */
 	size_t failed;  /* rows that block deploy */
+	size_t unknown; /* finished rows, not rolled back, with no folder of their name */
 	const char *first_pending;
+	const char *pending_shown[MIGRATIONS_SHOWN]; /* the first pending ones, in the order deploy applies them */
+	const char *unknown_shown[MIGRATIONS_SHOWN]; /* the first unknown ones, in the order they were started */
 	const struct migration_row *first_failed;
 };
+
+/* Whether the folder has a migration called name. */
+bool migrations_folder_has(const struct migrations_folder *folder, const char *name);
 
 /* Whether deploy would apply the migration folder called name: no row of
  * that name is left un-rolled-back. */

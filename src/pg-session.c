@@ -235,6 +235,11 @@ static enum pg_session_status session_query(struct pg_session *session, const ch
 		return PG_SESSION_FAILED;
 	}
 lost:
+	/* A first result may be in hand already: the server's error before it
+	 * closed the connection. */
+	if (*result)
+		pglib.PQclear(*result);
+	*result = NULL;
 	snprintf(error, error_size, "%.*s", (int)pg_error_line_length(pglib.PQerrorMessage(conn)),
 	         pglib.PQerrorMessage(conn));
 	return PG_SESSION_FAILED;
@@ -275,7 +280,8 @@ enum pg_session_status pgconn_session_migrations(struct pg_session *session, str
 	table = pglib.PQescapeIdentifier(pgconn_probe_connection(session->probe), schema, strlen(schema));
 	if (!table || asprintf(&sql,
 	                       "SELECT migration_name, finished_at IS NOT NULL, rolled_back_at IS NOT NULL, "
-	                       "coalesce(logs, '') FROM %s._prisma_migrations ORDER BY started_at, migration_name",
+	                       "coalesce(logs, ''), coalesce(checksum, '') FROM %s._prisma_migrations "
+	                       "ORDER BY started_at, migration_name",
 	                       table) < 0) {
 		if (table)
 			pglib.PQfreemem(table);
@@ -300,8 +306,9 @@ enum pg_session_status pgconn_session_migrations(struct pg_session *session, str
 		row->finished = strcmp(pglib.PQgetvalue(result, i, 1), "t") == 0;
 		row->rolled_back = strcmp(pglib.PQgetvalue(result, i, 2), "t") == 0;
 		row->logs = strdup(pglib.PQgetvalue(result, i, 3));
+		row->checksum = strdup(pglib.PQgetvalue(result, i, 4));
 		*count = (size_t)i + 1;
-		if (!row->name || !row->logs) {
+		if (!row->name || !row->logs || !row->checksum) {
 			pglib.PQclear(result);
 			migration_rows_free(*rows, *count);
 			*rows = NULL;

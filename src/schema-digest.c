@@ -1,30 +1,16 @@
 /* The digest of the Prisma client's inputs (schema_digest() in schema.h),
- * with SHA-256 from libcrypto, loaded on first use (see dynlib.h). */
+ * with SHA-256 from libcrypto, loaded on first use (crypto-lib.h). */
 #include "schema.h"
 
-#include "dynlib.h"
+#include "crypto-lib.h"
 #include "schema-read.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-/* clang-format off */
-#define EVP_FUNCTIONS(X) \
-	X(EVP_MD_CTX_new) \
-	X(EVP_MD_CTX_free) \
-	X(EVP_sha256) \
-	X(EVP_DigestInit_ex) \
-	X(EVP_DigestUpdate) \
-	X(EVP_DigestFinal_ex) \
-	X(OpenSSL_version)
-/* clang-format on */
-DYNLIB_DEFINE(evp, evp_load, "libcrypto.so.3", EVP_FUNCTIONS)
 
 #define DIGEST_FORMAT "prisma-entrypoint schema digest 1"
 
@@ -38,9 +24,9 @@ static int digest_field(EVP_MD_CTX *ctx, char tag, const void *data, size_t len)
 	head[0] = (unsigned char)tag;
 	for (int i = 0; i < 8; i++)
 		head[1 + i] = (unsigned char)(n >> (56 - 8 * i));
-	if (evp.EVP_DigestUpdate(ctx, head, sizeof(head)) != 1)
+	if (cryptolib.EVP_DigestUpdate(ctx, head, sizeof(head)) != 1)
 		return -1;
-	return data && len ? (evp.EVP_DigestUpdate(ctx, data, len) == 1 ? 0 : -1) : 0;
+	return data && len ? (cryptolib.EVP_DigestUpdate(ctx, data, len) == 1 ? 0 : -1) : 0;
 }
 
 static int digest_text(EVP_MD_CTX *ctx, char tag, const char *text)
@@ -62,9 +48,9 @@ static int digest_file(EVP_MD_CTX *ctx, int base, char path_tag, char data_tag, 
 
 int schema_digest_library_version(char *out, size_t out_size)
 {
-	if (evp_load(out, out_size) < 0)
+	if (cryptolib_load(out, out_size) < 0)
 		return -1;
-	snprintf(out, out_size, "%s", evp.OpenSSL_version(OPENSSL_VERSION));
+	snprintf(out, out_size, "%s", cryptolib.OpenSSL_version(OPENSSL_VERSION));
 	return 0;
 }
 
@@ -78,7 +64,7 @@ int schema_digest(const struct schema_inputs *inputs, char hex[65], struct schem
 	int base, status = -1;
 
 	hex[0] = '\0';
-	if (evp_load(error, error_size) < 0)
+	if (cryptolib_load(error, error_size) < 0)
 		return -1;
 	base = open(inputs->base_dir ? inputs->base_dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (base < 0) {
@@ -86,7 +72,8 @@ int schema_digest(const struct schema_inputs *inputs, char hex[65], struct schem
 		         inputs->base_dir ? inputs->base_dir : ".", strerror(errno));
 		return -1;
 	}
-	if (!(ctx = evp.EVP_MD_CTX_new()) || evp.EVP_DigestInit_ex(ctx, evp.EVP_sha256(), NULL) != 1 ||
+	if (!(ctx = cryptolib.EVP_MD_CTX_new()) ||
+	    cryptolib.EVP_DigestInit_ex(ctx, cryptolib.EVP_sha256(), NULL) != 1 ||
 	    digest_text(ctx, 'H', DIGEST_FORMAT) < 0) {
 		snprintf(error, error_size, "SHA-256 is not available");
 		goto done;
@@ -102,7 +89,7 @@ int schema_digest(const struct schema_inputs *inputs, char hex[65], struct schem
 		goto hash_failed;
 	}
 	if (digest_text(ctx, 'V', inputs->prisma_version) < 0 || digest_text(ctx, 'v', inputs->client_version) < 0 ||
-	    evp.EVP_DigestFinal_ex(ctx, md, &md_len) != 1 || md_len != 32)
+	    cryptolib.EVP_DigestFinal_ex(ctx, md, &md_len) != 1 || md_len != 32)
 		goto hash_failed;
 	for (unsigned int i = 0; i < md_len; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
@@ -111,7 +98,7 @@ int schema_digest(const struct schema_inputs *inputs, char hex[65], struct schem
 hash_failed:
 	snprintf(error, error_size, "SHA-256 failed");
 done:
-	evp.EVP_MD_CTX_free(ctx);
+	cryptolib.EVP_MD_CTX_free(ctx);
 	close(base);
 	schema_reader_release(&buf);
 	if (status < 0 && stop && stop->stopped)

@@ -12,6 +12,8 @@ static const char *const log_levels[] = {"quiet", "info", "verbose", "debug", NU
 static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const signal_targets[] = {"child", "group", NULL};
 static const char *const generate_failures[] = {"exit", "warn", NULL};
+static const char *const migrate_modes[] = {"deploy", "wait", "off", NULL};
+static const char *const unknown_migrations_actions[] = {"warn", "error", NULL};
 /* What the wait phase can wait for (src/wait.c). */
 static const char *const wait_schemes[] = {"tcp", "http", "https", "unix", "file", NULL};
 
@@ -278,7 +280,30 @@ const struct setting settings_table[SETTING_COUNT] = {
             .default_text = "false",
             .placeholder = "BOOL",
             .help = "never run prisma migrate deploy (migrations are applied some other way); a missing "
-                    "database then fails the wait",
+                    "database then fails the wait; true is migrate-mode = off, whatever migrate-mode says",
+        },
+    [SETTING_MIGRATE_MODE] =
+        {
+            .name = "migrate-mode",
+            .section = "migrate",
+            .type = SETTING_TYPE_CHOICE,
+            .choices = migrate_modes,
+            .default_text = "deploy",
+            .placeholder = "MODE",
+            .help = "deploy: run prisma migrate deploy when migrations are pending; wait: never run it, wait "
+                    "(within wait-timeout) until another process (a Job, an initContainer) has applied every "
+                    "migration of the folder; off: leave the database alone (as no-migrate)",
+        },
+    [SETTING_UNKNOWN_MIGRATIONS] =
+        {
+            .name = "unknown-migrations",
+            .section = "migrate",
+            .type = SETTING_TYPE_CHOICE,
+            .choices = unknown_migrations_actions,
+            .default_text = "warn",
+            .placeholder = "ACTION",
+            .help = "when the database has applied migrations the migrations folder lacks (an older image on "
+                    "a newer database): warn and go on, or stop with exit code 81 before anything is applied",
         },
     [SETTING_MIGRATIONS] =
         {

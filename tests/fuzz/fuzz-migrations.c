@@ -64,7 +64,7 @@ static bool row_is_live(const struct migration_row *rows, size_t count, const ch
 static void check_compare(const struct migrations_folder *folder, const struct migration_row *rows, size_t count)
 {
 	struct migrations_status status;
-	size_t pending = 0, failed = 0;
+	size_t pending = 0, failed = 0, unknown = 0;
 	const char *first_pending = NULL;
 	const struct migration_row *first_failed = NULL;
 
@@ -72,13 +72,25 @@ static void check_compare(const struct migrations_folder *folder, const struct m
 	for (size_t i = 0; i < folder->count; i++)
 		if (!row_is_live(rows, count, folder->names[i]) && pending++ == 0)
 			first_pending = folder->names[i];
-	for (size_t i = 0; i < count; i++)
+	for (size_t i = 0; i < count; i++) {
+		bool in_folder = false;
+
 		if (!rows[i].finished && !rows[i].rolled_back && failed++ == 0)
 			first_failed = &rows[i];
+		for (size_t j = 0; j < folder->count && !in_folder; j++)
+			in_folder = strcmp(folder->names[j], rows[i].name) == 0;
+		if (rows[i].finished && !rows[i].rolled_back && !in_folder)
+			unknown++;
+		if (migrations_folder_has(folder, rows[i].name) != in_folder)
+			fuzz_fail("migrations_folder_has('%s') is %d", rows[i].name, !in_folder);
+	}
 	if (status.applied + status.pending != folder->count || status.pending != pending || status.failed != failed ||
-	    status.first_pending != first_pending || status.first_failed != first_failed)
-		fuzz_fail("comparison: applied %zu pending %zu failed %zu, expected pending %zu failed %zu of %zu",
-		          status.applied, status.pending, status.failed, pending, failed, folder->count);
+	    status.unknown != unknown || status.first_pending != first_pending || status.first_failed != first_failed ||
+	    (pending && status.pending_shown[0] != first_pending))
+		fuzz_fail("comparison: applied %zu pending %zu failed %zu unknown %zu, expected pending %zu failed %zu "
+		          "unknown %zu of %zu",
+		          status.applied, status.pending, status.failed, status.unknown, pending, failed, unknown,
+		          folder->count);
 }
 
 /* configured: a folder that exists. */

@@ -33,6 +33,8 @@ SETTINGS = [
     "generate-record",
     "generate-failure",
     "no-migrate",
+    "migrate-mode",
+    "unknown-migrations",
     "migrations",
 ]
 

@@ -10,6 +10,7 @@ work to do finishes it in about 0.2 s and then lingers about 10 s on an open han
 The app is `/bin/sh -c 'echo ran >> MARKER'`, so each test can tell whether it was started.
 """
 
+import hashlib
 import re
 import shlex
 import signal
@@ -144,22 +145,37 @@ def entrypoint_sent(app, words: str) -> bool:
     )
 
 
-def create_migrations_table(app, *rows):
-    """_prisma_migrations as Prisma makes it, owned by the app role, with rows (name, finished) or
-    (name, finished, logs)."""
+def migration_checksum(app, name: str) -> str:
+    """What Prisma records as the checksum of migration name: the SHA-256 of its migration.sql (a
+    placeholder when this image has no such migration)."""
+    script = app.root / "prisma" / "migrations" / name / "migration.sql"
+    return hashlib.sha256(script.read_bytes()).hexdigest() if script.exists() else "x"
+
+
+def insert_migrations_sql(app, *rows) -> str:
+    """The INSERT of rows (name, finished) or (name, finished, logs) into _prisma_migrations, each
+    with the checksum of the migration's file as it is now."""
 
     def value(name, finished, logs=None):
         return (
-            f"('{uuid.uuid4()}', 'x', {'now()' if finished else 'NULL'}, {pgm.sql_literal(name)}, "
-            f"{pgm.sql_literal(logs) if logs else 'NULL'})"
+            f"('{uuid.uuid4()}', '{migration_checksum(app, name)}', {'now()' if finished else 'NULL'}, "
+            f"{pgm.sql_literal(name)}, {pgm.sql_literal(logs) if logs else 'NULL'})"
         )
 
+    return (
+        "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs) "
+        f"VALUES {', '.join(value(*row) for row in rows)};"
+    )
+
+
+def create_migrations_table(app, *rows):
+    """_prisma_migrations as Prisma makes it, owned by the app role, with rows (name, finished) or
+    (name, finished, logs)."""
     app.pg.psql(
         "SET ROLE app; CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) "
         "NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text, rolled_back_at "
         "timestamptz, started_at timestamptz NOT NULL DEFAULT clock_timestamp(), applied_steps_count integer "
-        f"NOT NULL DEFAULT 0); INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs) "
-        f"VALUES {', '.join(value(*row) for row in rows)}",
+        f"NOT NULL DEFAULT 0); {insert_migrations_sql(app, *rows) if rows else ''}",
         database=app.database,
     )
 
@@ -441,8 +457,9 @@ def test_missing_database_without_migrations_stops_the_start(app):
 def test_unreadable_table_is_left_to_deploy(app):
     # a table the app's role may not read (made by another role): the native check cannot decide
     app.pg.psql(
-        "CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, migration_name varchar(255), "
-        "finished_at timestamptz, rolled_back_at timestamptz, logs text, started_at timestamptz)",
+        "CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64), "
+        "migration_name varchar(255), finished_at timestamptz, rolled_back_at timestamptz, logs text, "
+        "started_at timestamptz)",
         database=app.database,
     )
     install_wrapper(app.root, app.calls_log, before_exec="exit 0")  # the call is what counts here
@@ -468,6 +485,7 @@ def test_pgbouncer_urls_deploy_without_the_lock(app):
 
 
 def test_other_databases_always_deploy(app):
+    (app.root / "prisma" / "migrations" / "migration_lock.toml").write_text('provider = "mysql"\n')
     res = app.run("--no-wait", env={"DATABASE_URL": "mysql://u:p@127.0.0.1:1/db"})
     assert "running prisma migrate deploy: only PostgreSQL databases are checked first" in res.stderr, str(res)
     assert len(app.deploys()) == 1
@@ -567,3 +585,226 @@ def test_a_failing_deploy_still_fails_with_linger_watch(app):
     assert res.returncode == 81 and not app.app_ran, str(res)
     assert "has not exited: stopping it" not in res.stderr, str(res)
     assert app.rows()[-1] == (BROKEN[0], "f", "f"), app.rows()
+
+
+# ---------------------------------------------------------------------------------------------
+# migrate-mode = wait: another process (a Job, an initContainer) deploys; this one waits for it
+# ---------------------------------------------------------------------------------------------
+
+WAITING_FOR_THE_JOB = "waiting for another process (a migration Job, an initContainer) to apply"
+
+
+def reading_the_rows(app) -> bool:
+    return entrypoint_sent(app, "_prisma_migrations")
+
+
+def test_wait_mode_starts_the_app_once_a_job_applied_everything(app):
+    app.add_migration(*ADD_AGE)
+    create_migrations_table(app, (INIT, True))
+    proc = app.start("--migrate-mode", "wait", "--wait-timeout", "60s")
+    wait_until(lambda: reading_the_rows(app), timeout(30), "the first read of _prisma_migrations", proc)
+    time.sleep(1)
+    assert proc.popen.poll() is None, "the start did not wait for the pending migration"
+    job = app.pg.psql_session(app.database)  # the migration Job, finishing its work
+    try:
+        send(job, insert_migrations_sql(app, (ADD_AGE[0], True)))
+    finally:
+        release(job)
+    res = proc.wait(30)
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert f"migrate-mode = wait: 1 migration pending, first {ADD_AGE[0]}: {WAITING_FOR_THE_JOB} it" in res.stderr, str(
+        res
+    )
+    assert "migrations were applied by another process meanwhile (2 applied)" in res.stderr, str(res)
+    assert app.deploys() == [], "wait mode ran the CLI"
+    assert "warning:" not in res.stderr, str(res)
+
+
+def test_wait_mode_connects_again_when_its_connection_is_lost(app):
+    """A long wait outlives its connection (the server restarted, an idle timeout): the next read
+    connects again instead of failing until wait-timeout."""
+    create_migrations_table(app)
+    proc = app.start("--migrate-mode", "wait", "--wait-timeout", "60s")
+    wait_until(lambda: reading_the_rows(app), timeout(30), "the first read of _prisma_migrations", proc)
+    app.pg.psql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'prisma-entrypoint' "
+        f"AND datname = '{app.database}'"
+    )
+    time.sleep(0.5)
+    assert proc.popen.poll() is None, "the lost connection ended the wait"
+    wait_until(lambda: reading_the_rows(app), timeout(30), "a read on a new connection", proc)
+    app.pg.psql(insert_migrations_sql(app, (INIT, True)), database=app.database)
+    res = proc.wait(30)
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert app.deploys() == []
+
+
+def test_wait_mode_up_to_date_starts_at_once(app):
+    create_migrations_table(app, (INIT, True))
+    res = app.run("--migrate-mode", "wait")
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert "database is up to date (1 migration applied, none pending): migrate skipped" in res.stderr, str(res)
+    assert app.deploys() == []
+
+
+def test_wait_mode_times_out_naming_what_is_pending(app):
+    app.add_migration(*ADD_AGE)
+    started = time.monotonic()
+    res = app.run("--migrate-mode", "wait", "--wait-timeout", "1s")
+    took = time.monotonic() - started
+    assert res.returncode == 124, str(res)
+    errors = [line for line in res.stderr_lines() if "error:" in line]
+    assert errors == [
+        "prisma-entrypoint: error: migrate-mode = wait: 2 migrations still pending after 1s (wait-timeout): "
+        f"{INIT}, {ADD_AGE[0]}; did the migration Job (or initContainer) run? the app was not started"
+    ], str(res)
+    assert took < timeout(10), f"took {took:.1f} s"
+    assert app.deploys() == [] and not app.app_ran
+    assert not app.has_table("_prisma_migrations")
+
+
+def test_wait_mode_stops_at_once_on_a_failed_migration(app):
+    app.add_migration(*BROKEN)
+    create_migrations_table(
+        app, (INIT, True), (BROKEN[0], False, 'Database error:\nERROR: relation "NoSuchTable" does not exist')
+    )
+    started = time.monotonic()
+    res = app.run("--migrate-mode", "wait", "--wait-timeout", "60s")
+    took = time.monotonic() - started
+    assert res.returncode == 81, str(res)
+    errors = [line for line in res.stderr_lines() if "error:" in line]
+    assert len(errors) == 1 and f"prisma migrate resolve --rolled-back {BROKEN[0]}" in errors[0], str(res)
+    assert "NoSuchTable" in errors[0], str(res)
+    assert took < timeout(10), f"took {took:.1f} s: a failed migration must not be waited for"
+    assert app.deploys() == [] and not app.app_ran
+
+
+def test_wait_mode_stops_when_the_job_fails_meanwhile(app):
+    app.add_migration(*BROKEN)
+    create_migrations_table(app, (INIT, True))
+    proc = app.start("--migrate-mode", "wait", "--wait-timeout", "60s")
+    wait_until(lambda: reading_the_rows(app), timeout(30), "the first read of _prisma_migrations", proc)
+    app.pg.psql(insert_migrations_sql(app, (BROKEN[0], False, "Database error:\nERROR: boom")), database=app.database)
+    res = proc.wait(30)
+    assert res.returncode == 81, str(res)
+    assert f"migration {BROKEN[0]} failed earlier (ERROR: boom)" in res.stderr, str(res)
+    assert app.deploys() == [] and not app.app_ran
+
+
+@pytest.mark.supervisor  # and so under valgrind: the rows' wait and its stop
+def test_sigterm_during_the_wait_mode_wait(app):
+    proc = app.start("--migrate-mode", "wait", "--wait-timeout", "0")
+    wait_until(lambda: reading_the_rows(app), timeout(30), "the first read of _prisma_migrations", proc)
+    time.sleep(timeout(0.3))
+    sent = time.monotonic()
+    proc.signal(signal.SIGTERM)
+    res = proc.wait(10)
+    took = time.monotonic() - sent
+    assert res.returncode == 143, str(res)
+    assert WAITING_FOR_THE_JOB in res.stderr, str(res)
+    assert "stopped by SIGTERM while waiting for the migrations to be applied by another process" in res.stderr, str(
+        res
+    )
+    assert took < timeout(2), f"took {took:.2f} s to stop"
+    assert app.deploys() == [] and not app.app_ran
+
+
+def test_wait_mode_needs_postgresql(app):
+    (app.root / "prisma" / "migrations" / "migration_lock.toml").write_text('provider = "mysql"\n')
+    res = app.run("--no-wait", "--migrate-mode", "wait", env={"DATABASE_URL": "mysql://u:p@127.0.0.1:1/db"})
+    assert res.returncode == 78, str(res)
+    assert "migrate-mode = wait reads _prisma_migrations itself" in res.stderr, str(res)
+    assert app.deploys() == [] and not app.app_ran
+
+
+# ---------------------------------------------------------------------------------------------
+# migrate-mode = off, and no-migrate
+# ---------------------------------------------------------------------------------------------
+
+
+def test_off_mode_leaves_the_database_alone(app):
+    res = app.run("--migrate-mode", "off", "-v")
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert "migrate skipped: migrate-mode is off" in res.stderr, str(res)
+    assert app.deploys() == [] and not app.has_table("_prisma_migrations")
+
+
+def test_no_migrate_wins_over_migrate_mode(app):
+    res = app.run("--no-migrate", env={"PRISMA_ENTRYPOINT_MIGRATE_MODE": "wait"})
+    assert res.returncode == 0 and app.app_ran, str(res)
+    warnings = [line for line in res.stderr_lines() if "warning:" in line]
+    assert warnings == [
+        "prisma-entrypoint: warning: no-migrate = true and migrate-mode = wait (PRISMA_ENTRYPOINT_MIGRATE_MODE) "
+        "disagree: no-migrate wins, migrate is off"
+    ], str(res)
+    assert app.deploys() == []
+
+
+# ---------------------------------------------------------------------------------------------
+# the history, read before anything is applied
+# ---------------------------------------------------------------------------------------------
+
+NEWER = ["20280101000000_newer_a", "20280102000000_newer_b", "20280103000000_newer_c", "20280104000000_newer_d"]
+
+
+@pytest.mark.parametrize("mode", ["deploy", "wait"])
+def test_unknown_applied_migrations_are_a_warning(app, mode):
+    create_migrations_table(app, (INIT, True), *((name, True) for name in NEWER))
+    res = app.run("--migrate-mode", mode)
+    assert res.returncode == 0 and app.app_ran, str(res)
+    warnings = [line for line in res.stderr_lines() if "warning:" in line]
+    assert len(warnings) == 1, str(res)
+    assert (
+        f"the database has 4 applied migrations that prisma/migrations does not have: {NEWER[0]}, {NEWER[1]}, "
+        f"{NEWER[2]} and 1 more (an older image on a newer database?)" in warnings[0]
+    ), str(res)
+    assert app.deploys() == []
+
+
+def test_unknown_applied_migrations_can_be_an_error(app):
+    app.add_migration(*ADD_AGE)
+    create_migrations_table(app, (INIT, True), (NEWER[0], True))
+    res = app.run("--unknown-migrations", "error")
+    assert res.returncode == 81, str(res)
+    errors = [line for line in res.stderr_lines() if "error:" in line]
+    assert len(errors) == 1, str(res)
+    assert f"the database has 1 applied migration not in the migrations folder: {NEWER[0]}" in errors[0], str(res)
+    assert "unknown-migrations = error" in errors[0]
+    assert app.deploys() == [] and not app.app_ran, "something was applied before the error"
+    assert "warning:" not in res.stderr, str(res)
+
+
+def test_an_edited_applied_migration_is_a_warning(app):
+    create_migrations_table(app, (INIT, True))
+    script = app.root / "prisma" / "migrations" / INIT / "migration.sql"
+    original = script.read_bytes()
+
+    # the same script checked out with CRLF line ends: Prisma accepts it, so does this
+    script.write_bytes(original.replace(b"\n", b"\r\n"))
+    res = app.run()
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert "warning:" not in res.stderr, str(res)
+
+    script.write_bytes(original + b'\nCREATE INDEX "User_email_idx" ON "User"("email");\n')
+    res = app.run()
+    assert res.returncode == 0 and app.app_ran, str(res)
+    warnings = [line for line in res.stderr_lines() if "warning:" in line]
+    assert len(warnings) == 1, str(res)
+    assert f"prisma/migrations/{INIT}/migration.sql changed since it was applied" in warnings[0], str(res)
+    assert app.deploys() == []
+
+
+def test_a_provider_mismatch_stops_before_anything_runs(app):
+    (app.root / "prisma" / "migrations" / "migration_lock.toml").write_text('provider = "mysql"\n')
+    res = app.run()
+    assert res.returncode == 78, str(res)
+    errors = [line for line in res.stderr_lines() if "error:" in line]
+    assert len(errors) == 1, str(res)
+    assert 'were made for provider "mysql"' in errors[0] and "names a PostgreSQL database" in errors[0], str(res)
+    assert app.deploys() == [] and not app.app_ran
+
+    # no migration_lock.toml at all is fine
+    (app.root / "prisma" / "migrations" / "migration_lock.toml").unlink()
+    create_migrations_table(app, (INIT, True))
+    res = app.run()
+    assert res.returncode == 0 and app.app_ran, str(res)

@@ -103,6 +103,29 @@ def test_in_sync(app):
     }, js.stdout
 
 
+def test_history_unknown_and_edited_migrations(app):
+    """Applied migrations this folder lacks, and an applied migration.sql edited since: one history line
+    (and two JSON lists) on top of the state, which they do not change."""
+    app.generate()
+    newer = ["20280101000000_newer_a", "20280102000000_newer_b", "20280103000000_newer_c", "20280104000000_newer_d"]
+    app.migrations_table((INIT, True, None), *((name, True, None) for name in newer))
+    script = app.root / "prisma" / "migrations" / INIT / "migration.sql"
+    script.write_text(script.read_text() + "-- edited\n")
+    text, js, doc = app.status()
+    assert text.returncode == 0, str(text)
+    assert line(text, "migrations") == "migrations: up to date (1 applied)", str(text)
+    assert line(text, "history") == (
+        f"history: 4 applied migrations not in prisma/migrations ({newer[0]}, {newer[1]}, {newer[2]} and 1 more); "
+        f"1 applied migration changed since ({INIT})"
+    ), str(text)
+    assert doc["migrations"] == {
+        "state": "up-to-date",
+        "applied": 1,
+        "unknown": {"count": 4, "first": newer[:3]},
+        "edited": {"count": 1, "first": [INIT]},
+    }, doc
+
+
 def test_stale_client_after_a_schema_edit(app):
     app.generate()
     app.migrations_table((INIT, True, None))
@@ -247,6 +270,9 @@ def test_migrations_not_used(app):
     assert text.returncode == 0, str(text)
     assert line(text, "migrations") == "migrations: not used (no-migrate is set)", str(text)
     assert doc["status"] == "in-sync" and doc["migrations"] == {"state": "not-used", "reason": "no-migrate is set"}
+
+    text, js, doc = app.status("--migrate-mode", "off")
+    assert line(text, "migrations") == "migrations: not used (migrate-mode is off)", str(text)
 
     (app.root / "prisma" / "migrations").rename(app.root / "old-migrations")
     text, js, doc = app.status()

@@ -475,6 +475,7 @@ struct compare_case {
 	size_t failed;
 	size_t first_pending;
 	size_t first_failed;
+	size_t unknown; /* finished rows with no folder */
 };
 
 /* The rows of a compare_case, from a list of rows. */
@@ -492,6 +493,20 @@ static void run_compare_case(void **state)
 	migrations_compare(&folder_abc, c->rows, c->row_count, &status);
 	expect_status(&status, c->applied, c->pending, c->failed, c->pending ? names_abc[c->first_pending] : NULL,
 	              c->failed ? &c->rows[c->first_failed] : NULL);
+	assert_int_equal(status.unknown, c->unknown);
+	/* The shown pending ones are the pending folders in folder order; the
+	 * shown unknown ones are rows without a folder, in row order. */
+	for (size_t i = 0, shown = 0; i < folder_abc.count; i++)
+		if (migrations_is_pending(c->rows, c->row_count, names_abc[i]) && shown < MIGRATIONS_SHOWN)
+			assert_ptr_equal(status.pending_shown[shown++], names_abc[i]);
+	for (size_t i = c->pending; i < MIGRATIONS_SHOWN; i++)
+		assert_null(status.pending_shown[i]);
+	for (size_t i = 0, shown = 0; i < c->row_count; i++)
+		if (c->rows[i].finished && !c->rows[i].rolled_back &&
+		    !migrations_folder_has(&folder_abc, c->rows[i].name) && shown < MIGRATIONS_SHOWN)
+			assert_ptr_equal(status.unknown_shown[shown++], c->rows[i].name);
+	for (size_t i = c->unknown; i < MIGRATIONS_SHOWN; i++)
+		assert_null(status.unknown_shown[i]);
 }
 
 /* The compare_case compare_<name> as the test test_compare_<name>. */
@@ -582,6 +597,8 @@ static const struct compare_case compare_several_failed = {
     .first_failed = 0,
 };
 
+/* Rows without a folder: deploy ignores them; the finished ones that are
+ * not rolled back are unknown (an older image on a newer database). */
 static const struct compare_case compare_rows_without_folder_ignored = {
     ROWS(ROW("20230101_old", true, false), ROW("20240101_a", true, false),
          ROW("20230202_older_rolled_back", false, true), ROW("20240102_b", true, false),
@@ -589,6 +606,7 @@ static const struct compare_case compare_rows_without_folder_ignored = {
     .applied = 2,
     .pending = 1,
     .first_pending = 2,
+    .unknown = 2,
 };
 
 /* A name is matched whole, not as a prefix. */
@@ -596,6 +614,7 @@ static const struct compare_case compare_names_match_whole = {
     ROWS(ROW("20240101", true, false), ROW("20240101_a_more", true, false)),
     .pending = 3,
     .first_pending = 0,
+    .unknown = 2,
 };
 
 static void test_compare_empty(void **state)

@@ -1,0 +1,130 @@
+#include "migration-checksum.h"
+
+#include "crypto-lib.h"
+#include "fdio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* Bytes: a bound on what one migration.sql may take to read. */
+#define MIGRATION_FILE_MAX (256 * 1024 * 1024)
+
+/* SHA-256 of data as 64 lowercase hex digits. Returns 0, or -1 with error. */
+static int sha256_hex(const char *data, size_t len, char hex[65], char *error, size_t error_size)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned md_len = 0;
+	EVP_MD_CTX *ctx;
+	int status = -1;
+
+	if (cryptolib_load(error, error_size) < 0)
+		return -1;
+	if ((ctx = cryptolib.EVP_MD_CTX_new()) && cryptolib.EVP_DigestInit_ex(ctx, cryptolib.EVP_sha256(), NULL) == 1 &&
+	    cryptolib.EVP_DigestUpdate(ctx, data, len) == 1 && cryptolib.EVP_DigestFinal_ex(ctx, md, &md_len) == 1 &&
+	    md_len == 32) {
+		for (unsigned i = 0; i < md_len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		status = 0;
+	} else {
+		snprintf(error, error_size, "SHA-256 failed");
+	}
+	cryptolib.EVP_MD_CTX_free(ctx);
+	return status;
+}
+
+/* The script with every line end written as crlf ("\r\n") or not ("\n").
+ * Returns the copy (free it) and its length, or NULL. */
+static char *with_line_ends(const char *script, size_t len, bool crlf, size_t *out_len)
+{
+	char *out = malloc(2 * len + 1);
+	size_t n = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (script[i] == '\r' && i + 1 < len && script[i + 1] == '\n')
+			continue;
+		if (script[i] == '\n' && crlf)
+			out[n++] = '\r';
+		out[n++] = script[i];
+	}
+	*out_len = n;
+	return out;
+}
+
+int migration_checksum_matches(const char *script, size_t len, const char *checksum, bool *matches, char *error,
+                               size_t error_size)
+{
+	char hex[65];
+
+	*matches = false;
+	if (sha256_hex(script, len, hex, error, error_size) < 0)
+		return -1;
+	*matches = strcasecmp(hex, checksum) == 0;
+	for (int crlf = 0; crlf <= 1 && !*matches; crlf++) {
+		size_t variant_len;
+		char *variant = with_line_ends(script, len, crlf, &variant_len);
+		int status;
+
+		if (!variant) {
+			snprintf(error, error_size, "%s", strerror(ENOMEM));
+			return -1;
+		}
+		status = sha256_hex(variant, variant_len, hex, error, error_size);
+		free(variant);
+		if (status < 0)
+			return -1;
+		*matches = strcasecmp(hex, checksum) == 0;
+	}
+	return 0;
+}
+
+int migration_checksum_file_matches(const char *path, const char *checksum, bool *matches, char *error,
+                                    size_t error_size)
+{
+	struct stat st;
+	char *script;
+	size_t got = 0;
+	enum fdio_open_result opened;
+	int fd;
+	int status;
+
+	*matches = false;
+	opened = fdio_open_regular(AT_FDCWD, path, MIGRATION_FILE_MAX, &fd, &st);
+	if (opened != FDIO_OPENED) {
+		snprintf(error, error_size, "cannot read %s: %s", path,
+		         opened == FDIO_FAILED      ? strerror(errno)
+		         : opened == FDIO_TOO_LARGE ? "too large"
+		                                    : "not a regular file");
+		return -1;
+	}
+	if (!(script = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		snprintf(error, error_size, "cannot read %s: %s", path, strerror(ENOMEM));
+		return -1;
+	}
+	errno = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, script + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got < (size_t)st.st_size) {
+		snprintf(error, error_size, "cannot read %s: %s", path, errno ? strerror(errno) : "it shrank");
+		free(script);
+		return -1;
+	}
+	status = migration_checksum_matches(script, got, checksum, matches, error, error_size);
+	free(script);
+	return status;
+}
