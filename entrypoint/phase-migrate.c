@@ -279,6 +279,13 @@ static int read_and_judge(struct migrate_read *read)
 	return exit_code;
 }
 
+/* When a wait that starts now and may last timeout_ms (wait-timeout; 0:
+ * forever) ends, for lock_wait_params.deadline_ms. */
+static int64_t wait_deadline(int64_t timeout_ms)
+{
+	return timeout_ms > 0 ? loop_now_ms() + timeout_ms : 0;
+}
+
 /* Trying an advisory lock, for lock_wait(): while it is held, the announce
  * and the progress lines name the holder, read again every progress line. */
 struct migrate_lock_try {
@@ -333,19 +340,27 @@ static enum lock_try try_migrate_lock(void *arg)
  * "still waiting for WHAT, held by ..."). Returns 0 with the lock (or
  * without, after a warning, when it cannot be taken), or an exit code. */
 static int take_advisory_lock(struct pg_session *session, struct loop *loop, int64_t key, const char *what,
-                              const char *announce)
+                              const char *announce, int64_t timeout_ms)
 {
 	struct migrate_lock_try try = {.session = session, .key = key, .what = what, .announce = announce};
-	struct lock_wait_params params = {
-	    .try_lock = try_migrate_lock, .arg = &try, .announce = try.announce_holder, .what = try.what_holder};
+	struct lock_wait_params params = {.try_lock = try_migrate_lock,
+	                                  .arg = &try,
+	                                  .announce = try.announce_holder,
+	                                  .what = try.what_holder,
+	                                  .deadline_ms = wait_deadline(timeout_ms)};
 	struct lock_wait_result result;
+	char waited[32];
 	int status;
 
 	/* Until the holder is known (it may have gone by then). */
 	snprintf(try.what_holder, sizeof(try.what_holder), "%s", what);
 	snprintf(try.announce_holder, sizeof(try.announce_holder), "%s: waiting for it", announce);
 	status = phase_lock_wait(&params, loop, what, &result);
-
+	if (status == 0 && result.outcome == LOCK_WAIT_TIMED_OUT) {
+		value_format_duration(timeout_ms, waited, sizeof(waited));
+		log_error("%s still held after %s (wait-timeout): the app was not started", try.what_holder, waited);
+		return EXIT_TIMEOUT;
+	}
 	if (status == 0 && result.outcome == LOCK_WAIT_FAILED)
 		log_warning("cannot take %s (%s): running prisma migrate deploy without it", what,
 		            try.error[0] ? try.error : strerror(result.error));
@@ -355,7 +370,7 @@ static int take_advisory_lock(struct pg_session *session, struct loop *loop, int
 /* Takes the migrate lock in the database, waiting while another start holds
  * it. Returns 0 with the lock (or without it: see take_advisory_lock()), or
  * an exit code. */
-static int take_lock(struct pg_session *session, struct loop *loop, const struct pg_target *target)
+static int take_lock(struct pg_session *session, struct loop *loop, const struct pg_target *target, int64_t timeout_ms)
 {
 	char what[LINE_MAX_CHARS];
 	char announce[LINE_MAX_CHARS];
@@ -368,7 +383,7 @@ static int take_lock(struct pg_session *session, struct loop *loop, const struct
 	}
 	snprintf(what, sizeof(what), "the migrate lock (database \"%.255s\")", target->dbname);
 	snprintf(announce, sizeof(announce), "another process is migrating database \"%.255s\"", target->dbname);
-	return take_advisory_lock(session, loop, MIGRATE_LOCK_KEY, what, announce);
+	return take_advisory_lock(session, loop, MIGRATE_LOCK_KEY, what, announce, timeout_ms);
 }
 
 /* Reading the rows again while another process migrates, for lock_wait():
@@ -390,10 +405,6 @@ static enum lock_try try_rows_again(void *arg)
 	struct rows_watch *watch = arg;
 	struct migrate_read *read = watch->read;
 
-	if (watch->deadline_ms > 0 && loop_now_ms() >= watch->deadline_ms) {
-		watch->timed_out = true;
-		return LOCK_TRY_FAILED;
-	}
 	if (watch->reconnect && read->unread[0]) {
 		enum pg_session_status opened;
 
@@ -416,13 +427,18 @@ static enum lock_try try_rows_again(void *arg)
  * timed out), or an exit code. */
 static int watch_rows(struct rows_watch *watch, struct loop *loop, const char *announce, const char *what)
 {
-	struct lock_wait_params params = {
-	    .try_lock = try_rows_again, .arg = watch, .held = true, .announce = announce, .what = what};
+	struct lock_wait_params params = {.try_lock = try_rows_again,
+	                                  .arg = watch,
+	                                  .held = true,
+	                                  .announce = announce,
+	                                  .what = what,
+	                                  .deadline_ms = watch->deadline_ms};
 	struct lock_wait_result result;
 	int status;
 
 	watch->read->after_wait = true;
 	status = phase_lock_wait(&params, loop, what, &result);
+	watch->timed_out = result.outcome == LOCK_WAIT_TIMED_OUT;
 	if (status != 0 || result.outcome == LOCK_WAIT_TAKEN || watch->timed_out)
 		return status;
 	if (watch->exit_code != 0)
@@ -434,17 +450,26 @@ static int watch_rows(struct rows_watch *watch, struct loop *loop, const char *a
 /* A deploy that does not take our lock (run by hand, or from CI) is applying
  * the migration named by read->reason: waits for it to end, reading the rows
  * again. Returns 0 with read->verdict (not BUSY), or an exit code. */
-static int wait_for_deploy(struct migrate_read *read, struct loop *loop)
+static int wait_for_deploy(struct migrate_read *read, struct loop *loop, int64_t timeout_ms)
 {
-	struct rows_watch watch = {.read = read, .waiting_while = MIGRATE_BUSY};
+	struct rows_watch watch = {
+	    .read = read, .waiting_while = MIGRATE_BUSY, .deadline_ms = wait_deadline(timeout_ms)};
 	char what[LINE_MAX_CHARS];
 	char announce[LINE_MAX_CHARS];
+	char waited[32];
+	int status;
 
 	snprintf(announce, sizeof(announce),
 	         "migration %.255s is being applied by another process (it holds prisma's lock): waiting for it",
 	         read->reason);
 	snprintf(what, sizeof(what), "migration %.255s", read->reason);
-	return watch_rows(&watch, loop, announce, what);
+	status = watch_rows(&watch, loop, announce, what);
+	if (status != 0 || !watch.timed_out)
+		return status;
+	value_format_duration(timeout_ms, waited, sizeof(waited));
+	log_error("%s is still being applied by another process after %s (wait-timeout): the app was not started", what,
+	          waited);
+	return EXIT_TIMEOUT;
 }
 
 /* Connected: read the rows; when something is to be deployed, take the lock
@@ -453,18 +478,19 @@ static int wait_for_deploy(struct migrate_read *read, struct loop *loop)
 static int migrate_connected(const struct invocation *invocation, struct loop *loop, struct migrate_read *read,
                              const struct pg_target *target)
 {
+	int64_t timeout_ms = config_duration_ms(&invocation->config, SETTING_WAIT_TIMEOUT);
 	int status = read_and_judge(read);
 
 	read->first = false;
 	if (status != 0 || read->verdict == MIGRATE_SKIP)
 		return status;
-	status = take_lock(read->session, loop, target);
+	status = take_lock(read->session, loop, target, timeout_ms);
 	if (status == 0 && read->verdict != MIGRATE_UNREAD) {
 		read->after_wait = true;
 		status = read_and_judge(read);
 	}
 	if (status == 0 && read->verdict == MIGRATE_BUSY)
-		status = wait_for_deploy(read, loop);
+		status = wait_for_deploy(read, loop, timeout_ms);
 	if (status != 0 || read->verdict == MIGRATE_SKIP)
 		return status;
 	return deploy(invocation, loop, read->plan, read->session, read->reason);
@@ -485,7 +511,7 @@ static int wait_connected(const struct invocation *invocation, struct loop *loop
 	read->first = false;
 	if (status != 0 || read->verdict != MIGRATE_WAIT)
 		return status;
-	watch.deadline_ms = timeout_ms > 0 ? loop_now_ms() + timeout_ms : 0;
+	watch.deadline_ms = wait_deadline(timeout_ms);
 	snprintf(announce, sizeof(announce),
 	         "migrate-mode = wait: %.1000s: waiting for another process (a migration Job, an initContainer) to "
 	         "apply %s",
@@ -613,7 +639,8 @@ static int migrate_missing_database(const struct invocation *invocation, struct 
 	snprintf(what, sizeof(what), "the create lock (database \"%.255s\")", target->dbname);
 	snprintf(announce, sizeof(announce), "another process is creating and migrating database \"%.255s\"",
 	         target->dbname);
-	status = take_advisory_lock(admin, loop, create_lock_key(target->dbname), what, announce);
+	status = take_advisory_lock(admin, loop, create_lock_key(target->dbname), what, announce,
+	                            config_duration_ms(config, SETTING_WAIT_TIMEOUT));
 	if (status == 0 &&
 	    pgconn_session_database_exists(admin, target->dbname, &exists, error, sizeof(error)) != PG_SESSION_OK)
 		exists = false;

@@ -19,7 +19,14 @@ struct waiting {
 static bool try_once(struct waiting *waiting)
 {
 	struct lock_wait_result *result = waiting->result;
-	enum lock_try tried = waiting->params->try_lock(waiting->params->arg);
+	int64_t deadline_ms = waiting->params->deadline_ms;
+	enum lock_try tried;
+
+	if (deadline_ms > 0 && loop_now_ms() >= deadline_ms && result->tries > 0) {
+		result->outcome = LOCK_WAIT_TIMED_OUT;
+		return true;
+	}
+	tried = waiting->params->try_lock(waiting->params->arg);
 
 	result->tries++;
 	switch (tried) {

@@ -37,12 +37,14 @@ struct lock_wait_params {
 	const char *what;     /* in "still waiting for WHAT after 5s" */
 	int64_t poll_ms;
 	int64_t progress_ms; /* > 0 */
+	int64_t deadline_ms; /* on the monotonic clock (loop_now_ms()): no try after it; 0: none */
 };
 
 enum lock_wait_outcome {
 	LOCK_WAIT_TAKEN,
-	LOCK_WAIT_FAILED,  /* a try said FAILED (error: its errno), or the loop failed (error: errno) */
-	LOCK_WAIT_STOPPED, /* stop_signal: SIGTERM, SIGINT or SIGQUIT */
+	LOCK_WAIT_FAILED,    /* a try said FAILED (error: its errno), or the loop failed (error: errno) */
+	LOCK_WAIT_STOPPED,   /* stop_signal: SIGTERM, SIGINT or SIGQUIT */
+	LOCK_WAIT_TIMED_OUT, /* still held at deadline_ms */
 };
 
 struct lock_wait_result {

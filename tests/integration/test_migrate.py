@@ -343,6 +343,22 @@ def test_a_migration_being_applied_is_waited_for_not_called_failed(app):
     assert app.deploys() == [] and app.app_ran
 
 
+def test_a_deploy_at_work_past_wait_timeout_ends_the_wait(app):
+    app.add_migration(*ADD_AGE)
+    create_migrations_table(app, (INIT, True), (ADD_AGE[0], False))
+    deployer = held_lock(app.pg, app.database, PRISMA_LOCK_KEY)
+    try:
+        res = app.run("--wait-timeout", "1s")
+    finally:
+        release(deployer)
+    assert res.returncode == 124, str(res)
+    assert [line for line in res.stderr_lines() if "error:" in line] == [
+        f"prisma-entrypoint: error: migration {ADD_AGE[0]} is still being applied by another process after 1s "
+        "(wait-timeout): the app was not started"
+    ], str(res)
+    assert app.deploys() == [] and not app.app_ran
+
+
 @pytest.mark.supervisor  # and so under valgrind: the lock loop and its stop
 def test_sigterm_while_waiting_for_the_lock(app):
     """The wait names who holds the lock (pid, application, address, since when, state), read from
@@ -372,6 +388,27 @@ def test_sigterm_while_waiting_for_the_lock(app):
     ), str(res)
     assert f'stopped by SIGTERM while waiting for the migrate lock (database "{app.database}")' in res.stderr, str(res)
     assert took < timeout(2), f"took {took:.2f} s to stop"
+    assert app.deploys() == [] and not app.app_ran
+
+
+def test_a_lock_held_past_wait_timeout_ends_the_wait_naming_the_holder(app):
+    """A stray session holding the migrate lock does not strand a start: at wait-timeout it exits 124
+    with the holder named."""
+    app.add_migration(*ADD_AGE)
+    holder = held_lock(app.pg, app.database)
+    holder_pid = app.pg.psql(
+        f"SELECT pid FROM pg_stat_activity WHERE application_name = 'psql' AND datname = '{app.database}'"
+    ).split()
+    try:
+        res = app.run("--wait-timeout", "1s")
+    finally:
+        release(holder)
+    assert res.returncode == 124, str(res)
+    errors = [line for line in res.stderr_lines() if "error:" in line]
+    assert errors == [
+        f'prisma-entrypoint: error: the migrate lock (database "{app.database}"), held by pid {holder_pid[0]}, psql '
+        "still held after 1s (wait-timeout): the app was not started"
+    ], str(res)
     assert app.deploys() == [] and not app.app_ran
 
 

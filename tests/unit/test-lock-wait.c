@@ -230,6 +230,42 @@ static void test_progress_lines(void **state)
 	assert_non_null(strstr(fx->output, "still waiting for the test lock after 1"));
 }
 
+/* A deadline ends a wait whose lock stays held, after at least one try, and
+ * never one that is taken in time. */
+static void test_deadline(void **state)
+{
+	struct fixture *fx = *state;
+	struct script held = {"", 0};
+	struct script taken = {"HT", 0};
+	struct lock_wait_params params = {
+	    .try_lock = scripted_try,
+	    .arg = &held,
+	    .what = "the test lock",
+	    .poll_ms = 5,
+	    .progress_ms = 60000,
+	    .deadline_ms = loop_now_ms() + 60,
+	};
+	struct lock_wait_result result;
+	int64_t start = loop_now_ms();
+
+	run_wait(fx, &params, &result);
+	assert_int_equal(result.outcome, LOCK_WAIT_TIMED_OUT);
+	assert_true(loop_now_ms() - start >= 60);
+	assert_true(result.tries >= 2 && result.waited);
+	assert_int_equal(pending_timers(&fx->loop), 0);
+
+	/* past already: one try all the same, which may find it free */
+	params.arg = &taken;
+	params.deadline_ms = loop_now_ms() - 1;
+	run_wait(fx, &params, &result);
+	assert_int_equal(result.outcome, LOCK_WAIT_TIMED_OUT);
+	assert_int_equal(result.tries, 1);
+	taken.next = 1;
+	run_wait(fx, &params, &result);
+	assert_int_equal(result.outcome, LOCK_WAIT_TAKEN);
+	assert_int_equal(result.tries, 1);
+}
+
 /* No announcement configured: nothing said until the first progress line. */
 static void test_no_announcement(void **state)
 {
@@ -268,6 +304,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    TEST(test_wait_table),
+	    TEST(test_deadline),
 	    TEST(test_progress_lines),
 	    TEST(test_no_announcement),
 	    TEST(test_stop_signal_queued_before),
