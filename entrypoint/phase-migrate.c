@@ -349,7 +349,6 @@ static int take_advisory_lock(struct pg_session *session, struct loop *loop, int
 	                                  .what = try.what_holder,
 	                                  .deadline_ms = wait_deadline(timeout_ms)};
 	struct lock_wait_result result;
-	char waited[32];
 	int status;
 
 	/* Until the holder is known (it may have gone by then). */
@@ -357,6 +356,8 @@ static int take_advisory_lock(struct pg_session *session, struct loop *loop, int
 	snprintf(try.announce_holder, sizeof(try.announce_holder), "%s: waiting for it", announce);
 	status = phase_lock_wait(&params, loop, what, &result);
 	if (status == 0 && result.outcome == LOCK_WAIT_TIMED_OUT) {
+		char waited[32];
+
 		value_format_duration(timeout_ms, waited, sizeof(waited));
 		log_error("%s still held after %s (wait-timeout): the app was not started", try.what_holder, waited);
 		return EXIT_TIMEOUT;
