@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int fdio_write_all(int fd, const void *data, size_t len)
@@ -52,5 +55,57 @@ enum fdio_open_result fdio_open_regular(int dirfd, const char *path, off_t max_b
 		return result;
 	}
 	*fd = opened;
+	return FDIO_OPENED;
+}
+
+enum fdio_open_result fdio_read_regular(const char *path, off_t max_bytes, char **data, size_t *len, char *error,
+                                        size_t error_size)
+{
+	enum fdio_open_result opened;
+	struct stat st;
+	size_t got = 0;
+	int fd;
+
+	*data = NULL;
+	*len = 0;
+	opened = fdio_open_regular(AT_FDCWD, path, max_bytes, &fd, &st);
+	if (opened != FDIO_OPENED) {
+		int saved = errno;
+
+		snprintf(error, error_size, "cannot read %s: %s", path,
+		         opened == FDIO_FAILED      ? strerror(saved)
+		         : opened == FDIO_TOO_LARGE ? "too large"
+		                                    : "not a regular file");
+		errno = saved;
+		return opened;
+	}
+	if (!(*data = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		snprintf(error, error_size, "cannot read %s: %s", path, strerror(ENOMEM));
+		errno = ENOMEM;
+		return FDIO_FAILED;
+	}
+	errno = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, *data + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got < (size_t)st.st_size) {
+		int saved = errno ? errno : EIO;
+
+		snprintf(error, error_size, "cannot read %s: %s", path, errno ? strerror(errno) : "it shrank");
+		free(*data);
+		*data = NULL;
+		errno = saved;
+		return FDIO_FAILED;
+	}
+	(*data)[got] = '\0';
+	*len = got;
 	return FDIO_OPENED;
 }

@@ -28,4 +28,12 @@ enum fdio_open_result {
  * -1 and nothing stays open. */
 enum fdio_open_result fdio_open_regular(int dirfd, const char *path, off_t max_bytes, int *fd, struct stat *st);
 
+/* Reads path (relative to the working directory) whole, through
+ * fdio_open_regular(): *data (malloc'd, NUL-terminated; free it) and *len.
+ * Returns FDIO_OPENED, or another result with a one-line reason in error
+ * ("cannot read PATH: too large"); FDIO_FAILED keeps errno (ENOENT for a
+ * missing file). */
+enum fdio_open_result fdio_read_regular(const char *path, off_t max_bytes, char **data, size_t *len, char *error,
+                                        size_t error_size);
+
 #endif

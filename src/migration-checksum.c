@@ -87,44 +87,14 @@ int migration_checksum_matches(const char *script, size_t len, const char *check
 int migration_checksum_file_matches(const char *path, const char *checksum, bool *matches, char *error,
                                     size_t error_size)
 {
-	struct stat st;
 	char *script;
-	size_t got = 0;
-	enum fdio_open_result opened;
-	int fd;
+	size_t len;
 	int status;
 
 	*matches = false;
-	opened = fdio_open_regular(AT_FDCWD, path, MIGRATION_FILE_MAX, &fd, &st);
-	if (opened != FDIO_OPENED) {
-		snprintf(error, error_size, "cannot read %s: %s", path,
-		         opened == FDIO_FAILED      ? strerror(errno)
-		         : opened == FDIO_TOO_LARGE ? "too large"
-		                                    : "not a regular file");
+	if (fdio_read_regular(path, MIGRATION_FILE_MAX, &script, &len, error, error_size) != FDIO_OPENED)
 		return -1;
-	}
-	if (!(script = malloc((size_t)st.st_size + 1))) {
-		close(fd);
-		snprintf(error, error_size, "cannot read %s: %s", path, strerror(ENOMEM));
-		return -1;
-	}
-	errno = 0;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, script + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (got < (size_t)st.st_size) {
-		snprintf(error, error_size, "cannot read %s: %s", path, errno ? strerror(errno) : "it shrank");
-		free(script);
-		return -1;
-	}
-	status = migration_checksum_matches(script, got, checksum, matches, error, error_size);
+	status = migration_checksum_matches(script, len, checksum, matches, error, error_size);
 	free(script);
 	return status;
 }

@@ -63,40 +63,17 @@ int migration_lock_parse(const char *text, char *provider, size_t provider_size)
 int migration_lock_read(const char *folder_path, char *provider, size_t provider_size, char *error, size_t error_size)
 {
 	char path[PATH_MAX];
-	char text[MIGRATION_LOCK_MAX + 1];
-	enum fdio_open_result opened;
-	struct stat st;
-	size_t got = 0;
-	int fd;
+	char *text;
+	size_t len;
+	int status;
 
 	if (snprintf(path, sizeof(path), "%s/%s", folder_path, MIGRATION_LOCK_FILE) >= (int)sizeof(path)) {
 		snprintf(error, error_size, "the path of %s in %s is too long", MIGRATION_LOCK_FILE, folder_path);
 		return -1;
 	}
-	opened = fdio_open_regular(AT_FDCWD, path, MIGRATION_LOCK_MAX, &fd, &st);
-	if (opened == FDIO_FAILED && errno == ENOENT)
-		return 0;
-	if (opened != FDIO_OPENED) {
-		snprintf(error, error_size, "cannot read %s: %s", path,
-		         opened == FDIO_FAILED      ? strerror(errno)
-		         : opened == FDIO_TOO_LARGE ? "too large"
-		                                    : "not a regular file");
-		return -1;
-	}
-	for (;;) {
-		ssize_t n = read(fd, text + got, MIGRATION_LOCK_MAX - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (n == 0 || (got += (size_t)n) == MIGRATION_LOCK_MAX)
-			break;
-	}
-	close(fd);
-	text[got] = '\0';
-	return migration_lock_parse(text, provider, provider_size);
+	if (fdio_read_regular(path, MIGRATION_LOCK_MAX, &text, &len, error, error_size) != FDIO_OPENED)
+		return errno == ENOENT ? 0 : -1;
+	status = migration_lock_parse(text, provider, provider_size);
+	free(text);
+	return status;
 }

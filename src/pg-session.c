@@ -343,25 +343,9 @@ enum pg_session_status pgconn_session_try_lock(struct pg_session *session, int64
 enum pg_session_status pgconn_session_lock_held(struct pg_session *session, int64_t key, bool *held, char *error,
                                                 size_t error_size)
 {
-	/* pg_locks shows a bigint advisory key as classid (high half) and
-	 * objid (low half), with objsubid 1. */
-	static const char sql[] =
-	    "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE "
-	    "d.datname = current_database() AND l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted AND "
-	    "l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid)";
-	char key_text[24];
-	const char *values[] = {key_text};
-	PGresult *result;
-	enum pg_session_status status;
+	char holder[1];
 
-	snprintf(key_text, sizeof(key_text), "%lld", (long long)key);
-	*held = false;
-	status = session_query(session, sql, 1, values, &result, error, error_size);
-	if (status != PG_SESSION_OK)
-		return status;
-	*held = pglib.PQntuples(result) == 1 && strcmp(pglib.PQgetvalue(result, 0, 0), "t") == 0;
-	pglib.PQclear(result);
-	return PG_SESSION_OK;
+	return pgconn_session_lock_holder(session, key, held, holder, sizeof(holder), error, error_size);
 }
 
 enum pg_session_status pgconn_session_lock_holder(struct pg_session *session, int64_t key, bool *found, char *out,
