@@ -501,6 +501,15 @@ log_connections = off
 """
 
 
+def make_self_signed(key: Path, cert: Path, common_name: str, days: int = 1, alt_names: str | None = None):
+    """A self-signed EC (P-256) certificate for common_name, and its key, written with openssl."""
+    argv = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    argv += ["-keyout", str(key), "-out", str(cert), "-days", str(days), "-subj", f"/CN={common_name}"]
+    if alt_names:
+        argv += ["-addext", f"subjectAltName={alt_names}"]
+    _run(argv, timeout=60)
+
+
 class PgFactory:
     def __init__(self):
         reason = unavailable_reason()
@@ -649,28 +658,12 @@ class PgFactory:
         if self._cert_ready:
             return
         self.certdir.mkdir(exist_ok=True)
-        _run(
-            [
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-keyout",
-                self.certdir / "server.key",
-                "-out",
-                self.certdir / "server.crt",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=localhost",
-                "-addext",
-                "subjectAltName=DNS:localhost,DNS:pg.test,IP:127.0.0.1,IP:::1",
-            ],
-            timeout=60,
+        make_self_signed(
+            self.certdir / "server.key",
+            self.certdir / "server.crt",
+            "localhost",
+            days=2,
+            alt_names="DNS:localhost,DNS:pg.test,IP:127.0.0.1,IP:::1",
         )
         self._cert_ready = True
 

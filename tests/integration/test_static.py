@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN, is_static, timeout
-from pg import free_port
+from pg import free_port, make_self_signed
 
 ROOT_HOST = "pg.test"  # in the root's etc/hosts only, and in the test certificate's names
 UNSHARE = shutil.which("unshare") or "/usr/bin/unshare"
@@ -135,28 +135,7 @@ def test_verify_full_rejects_a_certificate_it_cannot_check(root, pg_tls, tmp_pat
     """verify-full is really checked: another CA is not accepted."""
     other = tmp_path / "other"
     other.mkdir()
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(other / "k"),
-            "-out",
-            str(other / "ca.pem"),
-            "-days",
-            "1",
-            "-subj",
-            "/CN=other",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    make_self_signed(other / "k", other / "ca.pem", "other")
     root.add("ca.pem", other / "ca.pem")
     url = pg_tls.url(host=ROOT_HOST, params="sslmode=verify-full&sslrootcert=/ca.pem")
     res = root.run("wait", "--wait-timeout", "3s", env={"DATABASE_URL": url})
@@ -214,28 +193,7 @@ def test_https_wait_finds_the_image_ca_bundle(root, https_server, ca_file, place
 def test_https_wait_takes_ssl_cert_file_first(root, https_server, ca_file, tmp_path):
     """SSL_CERT_FILE wins over a bundle at the usual place (here one that cannot verify the server)."""
     other = tmp_path / "other.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(tmp_path / "k"),
-            "-out",
-            str(other),
-            "-days",
-            "1",
-            "-subj",
-            "/CN=other",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    make_self_signed(tmp_path / "k", other, "other")
     root.add("etc/ssl/certs/ca-certificates.crt", other)
     root.add("ca.pem", ca_file)
     res = root.run("wait", "--wait", https_server, env={"SSL_CERT_FILE": "/ca.pem"})
