@@ -31,6 +31,7 @@ enum migrations_state {
 	MIGRATIONS_PENDING,
 	MIGRATIONS_APPLYING, /* a deploy holds Prisma's lock and has started one */
 	MIGRATIONS_FAILED,
+	MIGRATIONS_BASELINE, /* tables but no history: deploy would stop (P3005) */
 	MIGRATIONS_UNKNOWN,
 	MIGRATIONS_NOT_USED,
 };
@@ -66,8 +67,10 @@ static const char *const database_names[] = {
 };
 
 static const char *const migrations_names[] = {
-    [MIGRATIONS_UP_TO_DATE] = "up-to-date", [MIGRATIONS_PENDING] = "pending", [MIGRATIONS_APPLYING] = "applying",
-    [MIGRATIONS_FAILED] = "failed",         [MIGRATIONS_UNKNOWN] = "unknown", [MIGRATIONS_NOT_USED] = "not-used",
+    [MIGRATIONS_UP_TO_DATE] = "up-to-date",    [MIGRATIONS_PENDING] = "pending",
+    [MIGRATIONS_APPLYING] = "applying",        [MIGRATIONS_FAILED] = "failed",
+    [MIGRATIONS_BASELINE] = "baseline-needed", [MIGRATIONS_UNKNOWN] = "unknown",
+    [MIGRATIONS_NOT_USED] = "not-used",
 };
 
 /* The migrations' state from the plan when there is nothing to read: not
@@ -135,6 +138,10 @@ static int read_migrations(struct status_report *report, struct pg_session *sess
 	case MIGRATE_BLOCKED:
 		report->migrations = MIGRATIONS_FAILED;
 		report->failed = reading.compared.first_failed;
+		snprintf(report->migrations_why, sizeof(report->migrations_why), "%s", reason);
+		break;
+	case MIGRATE_BASELINE:
+		report->migrations = MIGRATIONS_BASELINE;
 		snprintf(report->migrations_why, sizeof(report->migrations_why), "%s", reason);
 		break;
 	case MIGRATE_UNREAD:
@@ -212,7 +219,7 @@ static int report_exit_code(const struct status_report *report)
 	if (report->database == DATABASE_NOT_REACHABLE || report->database == DATABASE_REFUSED ||
 	    report->migrations == MIGRATIONS_UNKNOWN)
 		return EXIT_STATUS_DATABASE_UNUSABLE;
-	if (report->migrations == MIGRATIONS_FAILED)
+	if (report->migrations == MIGRATIONS_FAILED || report->migrations == MIGRATIONS_BASELINE)
 		return EXIT_STATUS_FAILED_MIGRATION;
 	if (report->client.status.state != CLIENT_CURRENT || report->migrations == MIGRATIONS_PENDING ||
 	    report->migrations == MIGRATIONS_APPLYING)
@@ -319,6 +326,12 @@ static void print_text(const struct status_report *report)
 		    name, report->migrations_why[0] ? " (" : "", report->migrations_why,
 		    report->migrations_why[0] ? ")" : "", name, name);
 		break;
+	case MIGRATIONS_BASELINE:
+		printf(
+		    "migrations: baseline needed: the schema has %s, so prisma migrate deploy would stop (P3005); run "
+		    "`prisma migrate resolve --applied NAME` for each migration the database already has\n",
+		    report->migrations_why);
+		break;
 	case MIGRATIONS_UNKNOWN:
 		printf("migrations: unknown (%s)\n", report->migrations_why);
 		break;
@@ -408,6 +421,7 @@ static void print_json(const struct status_report *report, int exit_code)
 		printf(",\"resolve\":");
 		print_json_string(resolve);
 		break;
+	case MIGRATIONS_BASELINE:
 	case MIGRATIONS_UNKNOWN:
 	case MIGRATIONS_NOT_USED:
 		printf(",\"reason\":");

@@ -10,7 +10,8 @@ const struct exit_code_doc exit_code_docs[] = {
     {STR(EXIT_STATUS_OUT_OF_SYNC), "status: out of sync: the generated client is stale (or missing), or "
                                    "migrations are pending (or being applied right now); each line says which"},
     {STR(EXIT_STATUS_FAILED_MIGRATION), "status: a failed migration blocks every later deploy; the line names it "
-                                        "and the prisma migrate resolve command"},
+                                        "and the prisma migrate resolve command (or: tables but no migration "
+                                        "history, a baseline is needed)"},
     {STR(EXIT_STATUS_DATABASE_UNUSABLE),
      "status: the database is not usable (not reachable, refused: wrong password, missing database, ...), or "
      "it cannot be told whether migrations are pending (database-url not set, not PostgreSQL, "
@@ -35,9 +36,10 @@ const struct exit_code_doc exit_code_docs[] = {
                          "generate record vouches for what it may have written"},
     {STR(EXIT_MIGRATE), "migrations: a migration failed earlier and blocks every later deploy (the message names "
                         "it and the prisma migrate resolve command; in every migrate-mode), prisma migrate deploy "
-                        "failed (its output above says why), or the database has applied migrations the folder "
-                        "lacks and unknown-migrations = error (named, before anything is applied); the app was not "
-                        "started"},
+                        "failed (its output above says why), the database has applied migrations the folder "
+                        "lacks and unknown-migrations = error (named, before anything is applied), or its schema "
+                        "has tables but no _prisma_migrations (Prisma's P3005: the line says how to baseline); "
+                        "the app was not started"},
     {"73-81", "restart: generate or migrate failed after the app was stopped, with the "
               "code a start would have; the app stays down (the container stays up) until "
               "the next restart or, in watch mode, the next edit"},

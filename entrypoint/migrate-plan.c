@@ -153,6 +153,14 @@ enum pg_session_status migrate_plan_read(struct pg_session *session, const struc
 		return status;
 	if (status != PG_SESSION_OK)
 		return PG_SESSION_OK;
+	if (!reading->table_found) {
+		status = pgconn_session_schema_tables(session, &reading->schema_tables, reading->schema_tables_shown,
+		                                      sizeof(reading->schema_tables_shown), error, error_size);
+		if (status == PG_SESSION_STOPPED)
+			return status;
+		if (status != PG_SESSION_OK)
+			return PG_SESSION_OK;
+	}
 	reading->read = true;
 	migrations_compare(&plan->folder, rows->rows, rows->count, &reading->compared);
 	if (checksums)

@@ -74,6 +74,12 @@ static enum migrate_verdict judge_deploy(const struct migrate_reading *reading, 
 		snprintf(reason, reason_size, "the migrations table could not be read");
 		return MIGRATE_UNREAD;
 	}
+	if (!reading->table_found && reading->schema_tables > 0) {
+		snprintf(reason, reason_size, "%zu table%s (%s%s) but no _prisma_migrations", reading->schema_tables,
+		         reading->schema_tables == 1 ? "" : "s", reading->schema_tables_shown,
+		         reading->schema_tables > 3 ? ", ..." : "");
+		return MIGRATE_BASELINE;
+	}
 	if (compared->failed && reading->prisma_busy) {
 		snprintf(reason, reason_size, "%s", compared->first_failed->name);
 		return MIGRATE_BUSY;
@@ -121,6 +127,7 @@ enum migrate_verdict migrate_judge(const struct migrate_reading *reading, const 
 	case MIGRATE_SKIP:
 	case MIGRATE_BLOCKED:
 	case MIGRATE_UNKNOWN:
+	case MIGRATE_BASELINE:
 	case MIGRATE_WAIT:
 		break;
 	}

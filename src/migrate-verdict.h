@@ -21,6 +21,7 @@ enum migrate_verdict {
 	MIGRATE_BLOCKED, /* a failed migration blocks every later deploy (Prisma's P3009) */
 	MIGRATE_WAIT,    /* wait mode: not all applied yet (or not readable yet): read again later */
 	MIGRATE_UNKNOWN, /* applied migrations the folder lacks, and unknown-migrations = error */
+	MIGRATE_BASELINE, /* tables but no _prisma_migrations: deploy would stop (Prisma's P3005) */
 };
 
 /* What the settings ask for. */
@@ -34,6 +35,10 @@ struct migrate_reading {
 	bool read;                         /* the rows were read; false: the rest is not looked at */
 	bool table_found;                  /* _prisma_migrations exists (false: no rows) */
 	bool prisma_busy;                  /* someone holds Prisma's advisory lock (a deploy at work) */
+	/* Without _prisma_migrations: the tables and views already in the
+	 * schema, and the first names ("Post, User"). */
+	size_t schema_tables;
+	char schema_tables_shown[256];
 	struct migrations_status compared; /* migrations_compare() of the folder and the rows */
 	/* Applied migrations whose migration.sql no longer has the checksum
 	 * recorded when they were applied (when the reading looked). */
@@ -41,7 +46,8 @@ struct migrate_reading {
 	const char *edited_shown[MIGRATIONS_SHOWN];
 };
 
-/* The verdict on reading, in this order: not read -> UNREAD; a failed row
+/* The verdict on reading, in this order: not read -> UNREAD; no
+ * _prisma_migrations but tables in the schema -> BASELINE; a failed row
  * -> BUSY when Prisma's lock is held, else BLOCKED; unknown applied
  * migrations when policy->unknown_is_error -> UNKNOWN; nothing pending ->
  * SKIP; else DEPLOY. With policy->wait, UNREAD, BUSY and DEPLOY are WAIT,
@@ -50,7 +56,8 @@ struct migrate_reading {
  * table yet"), UNREAD "the migrations table could not be read", BUSY the name
  * of the migration being applied (WAIT: "migration NAME is being applied"),
  * BLOCKED why it failed (migrate_failure_reason(), "" when its logs do not
- * say), UNKNOWN "N applied migration(s) not in the migrations folder: NAMES"
+ * say), UNKNOWN "N applied migration(s) not in the migrations folder: NAMES",
+ * BASELINE "N table(s) (NAMES) but no _prisma_migrations"
  * (migrate_names_list()), SKIP "". */
 enum migrate_verdict migrate_judge(const struct migrate_reading *reading, const struct migrate_policy *policy,
                                    char *reason, size_t reason_size);

@@ -382,6 +382,31 @@ enum pg_session_status pgconn_session_lock_holder(struct pg_session *session, in
 	return PG_SESSION_OK;
 }
 
+enum pg_session_status pgconn_session_schema_tables(struct pg_session *session, size_t *count, char *names,
+                                                    size_t names_size, char *error, size_t error_size)
+{
+	static const char sql[] =
+	    "SELECT count(*), coalesce(string_agg(name, ', ' ORDER BY name) FILTER (WHERE n <= 3), '') FROM "
+	    "(SELECT c.relname AS name, row_number() OVER (ORDER BY c.relname) AS n FROM pg_class c JOIN "
+	    "pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', "
+	    "'f')) AS found";
+	const char *values[] = {session->target->schema};
+	PGresult *result;
+	enum pg_session_status status = session_query(session, sql, 1, values, &result, error, error_size);
+
+	*count = 0;
+	if (names_size > 0)
+		names[0] = '\0';
+	if (status != PG_SESSION_OK)
+		return status;
+	if (pglib.PQntuples(result) == 1) {
+		*count = (size_t)strtoull(pglib.PQgetvalue(result, 0, 0), NULL, 10);
+		snprintf(names, names_size, "%s", pglib.PQgetvalue(result, 0, 1));
+	}
+	pglib.PQclear(result);
+	return PG_SESSION_OK;
+}
+
 enum pg_session_status pgconn_session_database_exists(struct pg_session *session, const char *name, bool *exists,
                                                       char *error, size_t error_size)
 {

@@ -76,6 +76,12 @@ enum pg_session_status pgconn_session_lock_held(struct pg_session *session, int6
 enum pg_session_status pgconn_session_lock_holder(struct pg_session *session, int64_t key, bool *found, char *out,
                                                   size_t out_size, char *error, size_t error_size);
 
+/* How many tables and views the target's schema holds (*count), and the
+ * first three names in order ("Post, User"): Prisma's deploy refuses to
+ * start a migration history in a schema that is not empty (P3005). */
+enum pg_session_status pgconn_session_schema_tables(struct pg_session *session, size_t *count, char *names,
+                                                    size_t names_size, char *error, size_t error_size);
+
 /* Whether the server has a database called name (pg_database). */
 enum pg_session_status pgconn_session_database_exists(struct pg_session *session, const char *name, bool *exists,
                                                       char *error, size_t error_size);

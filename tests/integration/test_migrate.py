@@ -491,6 +491,24 @@ def test_missing_database_without_migrations_stops_the_start(app):
     assert app.deploys() == [] and not app.app_ran
 
 
+def test_tables_without_history_stop_with_the_baseline_steps(app):
+    """Prisma's P3005, known without Node: a schema with tables and no _prisma_migrations would make
+    deploy fail; the line says how to baseline, and nothing is applied, in deploy and in wait mode."""
+    app.pg.psql('SET ROLE app; CREATE TABLE "User" (id serial PRIMARY KEY)', database=app.database)
+    for mode in ("deploy", "wait"):
+        res = app.run("--migrate-mode", mode)
+        assert res.returncode == 81 and not app.app_ran, str(res)
+        errors = [line for line in res.stderr_lines() if "error:" in line]
+        assert errors == [
+            "prisma-entrypoint: error: the database's schema has 1 table (User) but no _prisma_migrations, so "
+            "prisma migrate deploy would stop (P3005): the app was not started; baseline it: for each migration "
+            "whose changes the database already has, run `prisma migrate resolve --applied NAME` (the first in "
+            f"the folder is {INIT}; see https://pris.ly/d/migrate-baseline)"
+        ], str(res)
+    assert app.deploys() == []
+    assert app.pg.psql("SELECT to_regclass('public._prisma_migrations') IS NULL", database=app.database).strip() == "t"
+
+
 def test_unreadable_table_is_left_to_deploy(app):
     # a table the app's role may not read (made by another role): the native check cannot decide
     app.pg.psql(

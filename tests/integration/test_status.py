@@ -193,6 +193,24 @@ def test_failed_migration(app):
     }, doc
 
 
+def test_tables_without_history_need_a_baseline(app):
+    """Prisma's P3005: deploy refuses a schema that has tables but no _prisma_migrations."""
+    app.generate()
+    app.pg.psql(
+        'SET ROLE app; CREATE TABLE "User" (id serial PRIMARY KEY); CREATE TABLE "Post" (id int)', database=app.database
+    )
+    text, js, doc = app.status()
+    assert text.returncode == EXIT_FAILED_MIGRATION, str(text)
+    assert line(text, "migrations").startswith(
+        "migrations: baseline needed: the schema has 2 tables (Post, User) but no _prisma_migrations"
+    ), str(text)
+    assert doc["status"] == "failed-migration", doc
+    assert doc["migrations"] == {
+        "state": "baseline-needed",
+        "reason": "2 tables (Post, User) but no _prisma_migrations",
+    }, doc
+
+
 def test_a_migration_being_applied_is_not_called_failed(app):
     """An unfinished row while Prisma's lock is held is a deploy at work (by hand, from CI)."""
     app.generate()
