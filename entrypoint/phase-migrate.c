@@ -191,11 +191,12 @@ static int report_verdict(enum migrate_verdict verdict, const struct migrate_rea
 		    reason);
 		return EXIT_MIGRATE;
 	case MIGRATE_BASELINE:
-		log_error("the database's schema has %s, so prisma migrate deploy would stop (P3005): the app was not "
-		          "started; baseline it: for each migration whose changes the database already has, run `prisma "
-		          "migrate resolve --applied NAME` (the first in the folder is %s; see "
-		          "https://pris.ly/d/migrate-baseline)",
-		          reason, compared->first_pending ? compared->first_pending : "?");
+		log_error(
+		    "the database's schema has %s, so prisma migrate deploy would stop (P3005): the app was not "
+		    "started; baseline it: for each migration whose changes the database already has, run `prisma "
+		    "migrate resolve --applied NAME` (the first in the folder is %s; see "
+		    "https://pris.ly/d/migrate-baseline)",
+		    reason, compared->first_pending ? compared->first_pending : "?");
 		return EXIT_MIGRATE;
 	case MIGRATE_DEPLOY:
 	case MIGRATE_UNREAD:

@@ -14,13 +14,13 @@
 #include <stddef.h>
 
 enum migrate_verdict {
-	MIGRATE_DEPLOY,  /* migrations are pending: run prisma migrate deploy */
-	MIGRATE_SKIP,    /* every migration of the folder is applied */
-	MIGRATE_UNREAD,  /* the rows could not be read: deploy, and let Prisma find out */
-	MIGRATE_BUSY,    /* an unfinished row while Prisma's lock is held: it is being applied now, wait */
-	MIGRATE_BLOCKED, /* a failed migration blocks every later deploy (Prisma's P3009) */
-	MIGRATE_WAIT,    /* wait mode: not all applied yet (or not readable yet): read again later */
-	MIGRATE_UNKNOWN, /* applied migrations the folder lacks, and unknown-migrations = error */
+	MIGRATE_DEPLOY,   /* migrations are pending: run prisma migrate deploy */
+	MIGRATE_SKIP,     /* every migration of the folder is applied */
+	MIGRATE_UNREAD,   /* the rows could not be read: deploy, and let Prisma find out */
+	MIGRATE_BUSY,     /* an unfinished row while Prisma's lock is held: it is being applied now, wait */
+	MIGRATE_BLOCKED,  /* a failed migration blocks every later deploy (Prisma's P3009) */
+	MIGRATE_WAIT,     /* wait mode: not all applied yet (or not readable yet): read again later */
+	MIGRATE_UNKNOWN,  /* applied migrations the folder lacks, and unknown-migrations = error */
 	MIGRATE_BASELINE, /* tables but no _prisma_migrations: deploy would stop (Prisma's P3005) */
 };
 
@@ -32,9 +32,9 @@ struct migrate_policy {
 
 /* What the phase read from the database. */
 struct migrate_reading {
-	bool read;                         /* the rows were read; false: the rest is not looked at */
-	bool table_found;                  /* _prisma_migrations exists (false: no rows) */
-	bool prisma_busy;                  /* someone holds Prisma's advisory lock (a deploy at work) */
+	bool read;        /* the rows were read; false: the rest is not looked at */
+	bool table_found; /* _prisma_migrations exists (false: no rows) */
+	bool prisma_busy; /* someone holds Prisma's advisory lock (a deploy at work) */
 	/* Without _prisma_migrations: the tables and views already in the
 	 * schema, and the first names ("Post, User"). */
 	size_t schema_tables;
