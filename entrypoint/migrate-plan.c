@@ -139,9 +139,10 @@ enum plan_found migrate_plan_find(const struct config *config, const struct phas
 	return PLAN_READY;
 }
 
-enum pg_session_status migrate_plan_read(struct pg_session *session, const struct migrate_plan *plan, bool checksums,
-                                         struct migrate_reading *reading, struct migrate_rows *rows, char *error,
-                                         size_t error_size)
+/* One read of the rows, compared with the folder; see migrate_plan_read(). */
+static enum pg_session_status read_once(struct pg_session *session, const struct migrate_plan *plan, bool checksums,
+                                        struct migrate_reading *reading, struct migrate_rows *rows, char *error,
+                                        size_t error_size)
 {
 	enum pg_session_status status;
 
@@ -165,18 +166,31 @@ enum pg_session_status migrate_plan_read(struct pg_session *session, const struc
 	migrations_compare(&plan->folder, rows->rows, rows->count, &reading->compared);
 	if (checksums)
 		find_edited(plan, rows, reading);
-	if (reading->compared.failed) {
-		char lock_error[MIGRATE_PLAN_LINE_MAX];
+	return PG_SESSION_OK;
+}
 
+enum pg_session_status migrate_plan_read(struct pg_session *session, const struct migrate_plan *plan, bool checksums,
+                                         struct migrate_reading *reading, struct migrate_rows *rows, char *error,
+                                         size_t error_size)
+{
+	for (int attempt = 0;; attempt++) {
+		char lock_error[MIGRATE_PLAN_LINE_MAX];
+		enum pg_session_status status = read_once(session, plan, checksums, reading, rows, error, error_size);
+
+		if (status != PG_SESSION_OK || !reading->read || !reading->compared.failed)
+			return status;
 		/* Prisma's lock held: an unfinished row may be a migration being
 		 * applied right now, not a failed one. Not knowing leaves it
 		 * failed. */
 		status = pgconn_session_lock_held(session, PRISMA_LOCK_KEY, &reading->prisma_busy, lock_error,
 		                                  sizeof(lock_error));
-		if (status == PG_SESSION_STOPPED)
-			return status;
+		if (status == PG_SESSION_STOPPED || reading->prisma_busy || attempt == 1)
+			return status == PG_SESSION_STOPPED ? status : PG_SESSION_OK;
+		/* Free now: a deploy that ended between the read and this look
+		 * has finished its row too. One more read before calling it
+		 * failed. */
+		migrate_rows_release(rows);
 	}
-	return PG_SESSION_OK;
 }
 
 void migrate_rows_release(struct migrate_rows *rows)
