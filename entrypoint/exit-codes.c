@@ -30,16 +30,18 @@ const struct exit_code_doc exit_code_docs[] = {
     {STR(EXIT_CONFIG), "configuration error: INI file, environment variable or setting value (every error is "
                        "listed); a missing or unreadable Prisma schema; no Prisma CLI found, or one that cannot "
                        "be run; migrations made for another database (migration_lock.toml's provider against "
-                       "database-url: the message names both); migrate-mode = wait with a database that is not "
-                       "PostgreSQL"},
+                       "database-url: the message names both); migrate-mode = wait or migrate-engine = native "
+                       "with a database that is not PostgreSQL"},
     {STR(EXIT_GENERATE), "prisma generate failed: its output above says why; the app was not started, and no "
                          "generate record vouches for what it may have written"},
     {STR(EXIT_MIGRATE), "migrations: a migration failed earlier and blocks every later deploy (the message names "
                         "it and the prisma migrate resolve command; in every migrate-mode), prisma migrate deploy "
                         "failed (its output above says why), the database has applied migrations the folder "
                         "lacks and unknown-migrations = error (named, before anything is applied), or its schema "
-                        "has tables but no _prisma_migrations (Prisma's P3005: the line says how to baseline); "
-                        "the app was not started"},
+                        "has tables but no _prisma_migrations (Prisma's P3005: the line says how to baseline), "
+                        "or migrate-engine = native could not apply a migration (the line names it, the line of "
+                        "migration.sql and the server's error; a missing migration.sql stops it before anything "
+                        "is applied); the app was not started"},
     {"73-81", "restart: generate or migrate failed after the app was stopped, with the "
               "code a start would have; the app stays down (the container stays up) until "
               "the next restart or, in watch mode, the next edit"},

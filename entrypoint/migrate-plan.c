@@ -11,9 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Prisma's own: held by a prisma migrate deploy while it works. */
-#define PRISMA_LOCK_KEY 72707369LL
-
 static enum plan_found plan_failed(struct migrate_plan *plan, int exit_code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

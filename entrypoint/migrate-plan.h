@@ -15,6 +15,10 @@
 
 #define MIGRATE_PLAN_LINE_MAX (2 * PATH_MAX + 256)
 
+/* Prisma's own advisory lock key: prisma migrate deploy holds it while it
+ * applies migrations; the native engine takes it too. */
+#define PRISMA_LOCK_KEY 72707369LL
+
 /* What looking for the migrations found out. */
 struct migrate_plan {
 	char schema_path[PATH_MAX];

@@ -7,6 +7,7 @@
 
 #include "exit-codes.h"
 #include "log.h"
+#include "migrate-native.h"
 #include "migrate-plan.h"
 #include "prisma.h"
 #include "url.h"
@@ -108,6 +109,15 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 	char took[32];
 	bool lingered = false;
 
+	if (config_choice(config, SETTING_MIGRATE_ENGINE) == CHOICE_MIGRATE_ENGINE_NATIVE) {
+		/* Only with a session to the database: the CLI's fallbacks
+		 * (it may create the database, or find out itself) are not
+		 * native's. */
+		log_error("migrate-engine = native cannot apply the migrations: %s, and it applies them only over a "
+		          "connection to the database: the app was not started",
+		          reason);
+		return EXIT_MIGRATE;
+	}
 	if (prisma_locate(config_text(config, SETTING_PRISMA_CLI), &cli, error, sizeof(error)) < 0) {
 		log_error("%s", error);
 		return EXIT_CONFIG;
@@ -371,7 +381,7 @@ static int take_advisory_lock(struct pg_session *session, struct loop *loop, int
 		return EXIT_TIMEOUT;
 	}
 	if (status == 0 && result.outcome == LOCK_WAIT_FAILED)
-		log_warning("cannot take %s (%s): running prisma migrate deploy without it", what,
+		log_warning("cannot take %s (%s): migrating without it", what,
 		            try.error[0] ? try.error : strerror(result.error));
 	return status;
 }
@@ -481,6 +491,36 @@ static int wait_for_deploy(struct migrate_read *read, struct loop *loop, int64_t
 	return EXIT_TIMEOUT;
 }
 
+/* migrate-engine = native, holding the migrate lock with something to
+ * apply: takes Prisma's lock too (a prisma migrate deploy started elsewhere
+ * waits for it, as it would for another deploy), reads the rows once more
+ * under it, and applies what is pending. */
+static int apply_natively(struct migrate_read *read, struct loop *loop, const struct pg_target *target,
+                          int64_t timeout_ms)
+{
+	char what[LINE_MAX_CHARS];
+	char announce[LINE_MAX_CHARS];
+	int status;
+
+	log_info("applying migrations natively: %s", read->reason);
+	snprintf(what, sizeof(what), "prisma's migrate lock (database \"%.255s\")", target->dbname);
+	snprintf(announce, sizeof(announce),
+	         "another process (prisma migrate deploy?) is migrating database \"%.255s\"", target->dbname);
+	status = take_advisory_lock(read->session, loop, PRISMA_LOCK_KEY, what, announce, timeout_ms);
+	if (status == 0) {
+		read->after_wait = true;
+		status = read_and_judge(read);
+	}
+	if (status != 0 || read->verdict == MIGRATE_SKIP)
+		return status;
+	if (read->verdict != MIGRATE_DEPLOY) {
+		log_error("cannot apply the migrations natively: %s: the app was not started",
+		          read->unread[0] ? read->unread : read->reason);
+		return EXIT_MIGRATE;
+	}
+	return migrate_native_apply(read->session, read->plan);
+}
+
 /* Connected: read the rows; when something is to be deployed, take the lock
  * and read them again, since another start may have migrated between the
  * first read and the lock, or while this one waited. */
@@ -502,6 +542,9 @@ static int migrate_connected(const struct invocation *invocation, struct loop *l
 		status = wait_for_deploy(read, loop, timeout_ms);
 	if (status != 0 || read->verdict == MIGRATE_SKIP)
 		return status;
+	if (config_choice(&invocation->config, SETTING_MIGRATE_ENGINE) == CHOICE_MIGRATE_ENGINE_NATIVE &&
+	    read->verdict == MIGRATE_DEPLOY)
+		return apply_natively(read, loop, target, timeout_ms);
 	return deploy(invocation, loop, read->plan, read->session, read->reason);
 }
 
@@ -739,6 +782,12 @@ int phase_migrate(const struct invocation *invocation, struct loop *loop, const 
 		return report_plan(config, found, &plan);
 	if (url && url[0] && (status = migrate_plan_check_provider(&plan, url, error, sizeof(error))) != 0) {
 		log_error("%s", error);
+	} else if (!wait_mode && !postgres &&
+	           config_choice(config, SETTING_MIGRATE_ENGINE) == CHOICE_MIGRATE_ENGINE_NATIVE) {
+		log_error("migrate-engine = native applies migrations on PostgreSQL only (database-url %s): use "
+		          "migrate-engine = prisma",
+		          url && url[0] ? "names another database" : "is not set");
+		status = EXIT_CONFIG;
 	} else if (wait_mode && !postgres) {
 		log_error("migrate-mode = wait reads _prisma_migrations itself, which it can only do on PostgreSQL "
 		          "(database-url %s): use migrate-mode = deploy or off",

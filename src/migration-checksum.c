@@ -11,9 +11,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* Bytes: a bound on what one migration.sql may take to read. */
-#define MIGRATION_FILE_MAX (256 * 1024 * 1024)
-
 /* SHA-256 of data as 64 lowercase hex digits. Returns 0, or -1 with error. */
 static int sha256_hex(const char *data, size_t len, char hex[65], char *error, size_t error_size)
 {
@@ -55,6 +52,11 @@ static char *with_line_ends(const char *script, size_t len, bool crlf, size_t *o
 	}
 	*out_len = n;
 	return out;
+}
+
+int migration_checksum_of(const char *script, size_t len, char hex[65], char *error, size_t error_size)
+{
+	return sha256_hex(script, len, hex, error, error_size);
 }
 
 int migration_checksum_matches(const char *script, size_t len, const char *checksum, bool *matches, char *error,

@@ -9,6 +9,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The largest migration.sql read (whole, into memory). */
+#define MIGRATION_FILE_MAX (256 * 1024 * 1024)
+
+/* The checksum Prisma records for a script: its SHA-256 as 64 lowercase hex
+ * digits. Returns 0, or -1 with a one-line error. */
+int migration_checksum_of(const char *script, size_t len, char hex[65], char *error, size_t error_size);
+
 /* The script's bytes against checksum (hex, either case). Returns 0 with
  * *matches set, or -1 with a one-line error (libcrypto not loadable, no
  * memory). */

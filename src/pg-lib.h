@@ -17,6 +17,7 @@
 /* clang-format off */
 #define PGLIB_FUNCTIONS(X) \
 	X(PQclear) \
+	X(PQcmdTuples) \
 	X(PQconndefaults) \
 	X(PQconnectPoll) \
 	X(PQconnectStartParams) \
@@ -26,6 +27,9 @@
 	X(PQerrorMessage) \
 	X(PQfinish) \
 	X(PQflush) \
+	X(PQfreeCancel) \
+	X(PQgetCancel) \
+	X(PQcancel) \
 	X(PQescapeIdentifier) \
 	X(PQfreemem) \
 	X(PQgetResult) \
@@ -40,6 +44,7 @@
 	X(PQsendQuery) \
 	X(PQsendQueryParams) \
 	X(PQsetErrorVerbosity) \
+	X(PQsetNoticeProcessor) \
 	X(PQsetnonblocking) \
 	X(PQsocket) \
 	X(PQstatus)

@@ -2,6 +2,7 @@
 
 #include "pg-error.h"
 #include "pg-lib.h"
+#include "log.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -82,6 +83,13 @@ static enum pg_probe_state fail_at_start(struct pg_probe *probe, const char *mes
 	return finish(probe, PG_PROBE_PERMANENT, probe->error.advice);
 }
 
+/* A server notice, at verbose level, without its line end. */
+static void log_server_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_verbose("server: %.*s", (int)strcspn(message, "\n"), message);
+}
+
 struct pg_probe *pgconn_probe_start(const struct pg_target *target, const struct pg_endpoint *endpoints, size_t count)
 {
 	struct pg_probe *probe = calloc(1, sizeof(*probe));
@@ -141,6 +149,9 @@ struct pg_probe *pgconn_probe_start(const struct pg_target *target, const struct
 	 * 28P01: password authentication failed ..."); PQERRORS_SQLSTATE would
 	 * leave the code alone, without the words. */
 	pglib.PQsetErrorVerbosity(probe->conn, PQERRORS_VERBOSE);
+	/* libpq's own would print the server's notices on stderr as they are
+	 * ("NOTICE: schema ... already exists, skipping" from a migration). */
+	pglib.PQsetNoticeProcessor(probe->conn, log_server_notice, NULL);
 	/* libpq rejects bad parameters here, and a missing socket file too:
 	 * connect(2) on a unix socket fails at once. Only the latter names a
 	 * server. */

@@ -4,6 +4,7 @@
 #include "pg-error.h"
 #include "pg-lib.h"
 #include "pg-probe.h"
+#include "pg-session-query.h"
 #include "resolve.h"
 
 #include <errno.h>
@@ -23,14 +24,14 @@ struct pg_session {
 	void *stop_arg;
 };
 
-/* Waits up to the deadline for events on fd, SESSION_STOP_POLL_MS at a
- * time. Returns OK when fd is ready, STOPPED, or FAILED when the deadline
- * passed or poll() failed. */
+/* Waits up to the deadline (0: none) for events on fd, SESSION_STOP_POLL_MS
+ * at a time. Returns OK when fd is ready, STOPPED, or FAILED when the
+ * deadline passed or poll() failed. */
 static enum pg_session_status await_socket(const struct pg_session *session, int fd, short events, int64_t deadline)
 {
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = events};
-		int64_t left = deadline - loop_now_ms();
+		int64_t left = deadline > 0 ? deadline - loop_now_ms() : SESSION_STOP_POLL_MS;
 		int ready;
 
 		if (session->should_stop && session->should_stop(session->stop_arg))
@@ -176,16 +177,30 @@ void pgconn_session_server_version(const struct pg_session *session, char *out, 
 	snprintf(out, out_size, "%.*s", (int)strcspn(version, " "), version);
 }
 
-/* Sends sql with its text parameters and waits for its one result. Returns
- * OK with *result to PQclear, or STOPPED, or FAILED with error set. */
-static enum pg_session_status session_query(struct pg_session *session, const char *sql, int count,
-                                            const char *const *values, PGresult **result, char *error,
-                                            size_t error_size)
+/* Asks the server to end what the connection is running (a migration's
+ * script), so that it stops and rolls back now rather than when it next
+ * writes to a closed connection. Best effort: the connection is closed next
+ * anyway. */
+static void cancel_running(PGconn *conn)
+{
+	PGcancel *cancel = pglib.PQgetCancel(conn);
+
+	if (cancel) {
+		char ignored[256];
+
+		pglib.PQcancel(cancel, ignored, sizeof(ignored));
+		pglib.PQfreeCancel(cancel);
+	}
+}
+
+enum pg_session_status pgconn_session_run(struct pg_session *session, const struct pg_query *query, PGresult **result,
+                                          char *error, size_t error_size)
 {
 	PGconn *conn;
-	int64_t deadline = loop_now_ms() + session->timeout_ms;
+	int64_t deadline = query->no_deadline ? 0 : loop_now_ms() + session->timeout_ms;
 	enum pg_session_status status;
 	int flushing;
+	int sent;
 
 	*result = NULL;
 	if (!session->probe) {
@@ -193,7 +208,10 @@ static enum pg_session_status session_query(struct pg_session *session, const ch
 		return PG_SESSION_FAILED;
 	}
 	conn = pgconn_probe_connection(session->probe);
-	if (!pglib.PQsendQueryParams(conn, sql, count, NULL, values, NULL, NULL, 0))
+	sent = query->script
+	           ? pglib.PQsendQuery(conn, query->sql)
+	           : pglib.PQsendQueryParams(conn, query->sql, query->count, NULL, query->values, NULL, NULL, 0);
+	if (!sent)
 		goto lost;
 	/* While the query is not all sent, the server may talk too: libpq
 	 * wants that read before it can send more. */
@@ -205,6 +223,8 @@ static enum pg_session_status session_query(struct pg_session *session, const ch
 	}
 	if (flushing < 0)
 		goto lost;
+	/* A script has a result per statement, and the server stops at the
+	 * first error: keep that one, else the first. */
 	for (;;) {
 		PGresult *next;
 
@@ -216,13 +236,19 @@ static enum pg_session_status session_query(struct pg_session *session, const ch
 		}
 		if (!(next = pglib.PQgetResult(conn)))
 			break;
-		if (*result)
-			pglib.PQclear(next);
-		else
+		if (*result && pglib.PQresultStatus(next) == PGRES_FATAL_ERROR &&
+		    pglib.PQresultStatus(*result) != PGRES_FATAL_ERROR) {
+			pglib.PQclear(*result);
 			*result = next;
+		} else if (*result) {
+			pglib.PQclear(next);
+		} else {
+			*result = next;
+		}
 	}
 	if (*result &&
-	    (pglib.PQresultStatus(*result) == PGRES_TUPLES_OK || pglib.PQresultStatus(*result) == PGRES_COMMAND_OK))
+	    (pglib.PQresultStatus(*result) == PGRES_TUPLES_OK || pglib.PQresultStatus(*result) == PGRES_COMMAND_OK ||
+	     pglib.PQresultStatus(*result) == PGRES_EMPTY_QUERY))
 		return PG_SESSION_OK;
 	if (*result) {
 		const char *primary = pglib.PQresultErrorField(*result, PG_DIAG_MESSAGE_PRIMARY);
@@ -230,8 +256,6 @@ static enum pg_session_status session_query(struct pg_session *session, const ch
 
 		snprintf(error, error_size, "%s (%s)", primary ? primary : "query failed",
 		         sqlstate ? sqlstate : "no SQLSTATE");
-		pglib.PQclear(*result);
-		*result = NULL;
 		return PG_SESSION_FAILED;
 	}
 lost:
@@ -249,10 +273,33 @@ waited:
 	if (*result)
 		pglib.PQclear(*result);
 	*result = NULL;
+	if (query->no_deadline)
+		cancel_running(conn);
 	/* The query may still be running: the connection cannot take another
 	 * one, and closing it ends the query (and any lock) on the server. */
 	pgconn_probe_free(session->probe);
 	session->probe = NULL;
+	return status;
+}
+
+PGconn *pgconn_session_connection(struct pg_session *session)
+{
+	return session->probe ? pgconn_probe_connection(session->probe) : NULL;
+}
+
+/* Sends sql with its text parameters and waits for its one result. Returns
+ * OK with *result to PQclear, or STOPPED, or FAILED with error set. */
+static enum pg_session_status session_query(struct pg_session *session, const char *sql, int count,
+                                            const char *const *values, PGresult **result, char *error,
+                                            size_t error_size)
+{
+	struct pg_query query = {.sql = sql, .count = count, .values = values};
+	enum pg_session_status status = pgconn_session_run(session, &query, result, error, error_size);
+
+	if (status != PG_SESSION_OK && *result) {
+		pglib.PQclear(*result);
+		*result = NULL;
+	}
 	return status;
 }
 
@@ -458,4 +505,9 @@ void pgconn_session_close(struct pg_session *session)
 		return;
 	pgconn_probe_free(session->probe);
 	free(session);
+}
+
+const char *pgconn_session_schema(const struct pg_session *session)
+{
+	return session->target->schema;
 }

@@ -14,6 +14,7 @@ static const char *const signal_targets[] = {"child", "group", NULL};
 static const char *const generate_failures[] = {"exit", "warn", NULL};
 static const char *const migrate_modes[] = {"deploy", "wait", "off", NULL};
 static const char *const unknown_migrations_actions[] = {"warn", "error", NULL};
+static const char *const migrate_engines[] = {"prisma", "native", NULL};
 /* What the wait phase can wait for (src/wait.c). */
 static const char *const wait_schemes[] = {"tcp", "http", "https", "unix", "file", NULL};
 
@@ -326,5 +327,17 @@ const struct setting settings_table[SETTING_COUNT] = {
             .help = "how long prisma migrate deploy may stay after its work is done (every migration finished "
                     "in _prisma_migrations, Prisma's lock released) before it is stopped and the deploy "
                     "counted as done; 0: wait for it to exit",
+        },
+    [SETTING_MIGRATE_ENGINE] =
+        {
+            .name = "migrate-engine",
+            .section = "migrate",
+            .type = SETTING_TYPE_CHOICE,
+            .choices = migrate_engines,
+            .default_text = "prisma",
+            .placeholder = "ENGINE",
+            .help = "what applies pending migrations: prisma (prisma migrate deploy) or native (each "
+                    "migration.sql applied over libpq and recorded in _prisma_migrations as Prisma records it, "
+                    "no Node; PostgreSQL only)",
         },
 };
