@@ -50,6 +50,7 @@ enum setting_id {
 	SETTING_UNKNOWN_MIGRATIONS,
 	SETTING_MIGRATIONS,
 	SETTING_DEPLOY_LINGER,
+	SETTING_SEED,
 	SETTING_COUNT
 };
 
@@ -97,6 +98,7 @@ enum signal_target_choice { CHOICE_SIGNAL_CHILD, CHOICE_SIGNAL_GROUP };
 enum generate_failure_choice { CHOICE_GENERATE_FAILURE_EXIT, CHOICE_GENERATE_FAILURE_WARN };
 enum migrate_mode_choice { CHOICE_MIGRATE_DEPLOY, CHOICE_MIGRATE_WAIT, CHOICE_MIGRATE_OFF };
 enum unknown_migrations_choice { CHOICE_UNKNOWN_MIGRATIONS_WARN, CHOICE_UNKNOWN_MIGRATIONS_ERROR };
+enum seed_choice { CHOICE_SEED_OFF, CHOICE_SEED_ONCE };
 
 /* PRISMA_ENTRYPOINT_STOP_TIMEOUT for stop-timeout. */
 void setting_env_name(const struct setting *setting, char *out, size_t out_size);
