@@ -160,7 +160,6 @@ int phase_seed_run(const struct invocation *invocation, struct loop *loop, struc
 	char error[LINE_MAX_CHARS];
 	char failure[128];
 	char signal_name[32];
-	char took[32];
 	int status;
 
 	if (prisma_locate(config_text(config, SETTING_PRISMA_CLI), &cli, error, sizeof(error)) < 0) {
@@ -197,6 +196,8 @@ int phase_seed_run(const struct invocation *invocation, struct loop *loop, struc
 		break;
 	case CHILD_EXITED:
 		if (result.status == 0) {
+			char took[32];
+
 			value_format_duration(result.elapsed_ms, took, sizeof(took));
 			log_info(
 			    "prisma db seed finished in %s: database \"%.255s\" is seeded, and no start seeds it again",
