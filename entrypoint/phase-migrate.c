@@ -641,6 +641,43 @@ static struct migrate_read first_read(const struct config *config, struct pg_ses
 	};
 }
 
+/* After status (0: done) of a deploy that created database target (it did
+ * not exist when this start looked): with seed = once, the database owes
+ * its seed, unless another start racing this one recorded it first. Seeds
+ * it through a session of its own, under the migrate lock. */
+static int seed_created_database(const struct invocation *invocation, struct loop *loop, const struct pg_target *target,
+                                 int status)
+{
+	struct pg_session *session = NULL;
+	enum pg_seed_state state = PG_SEED_NONE;
+	char error[LINE_MAX_CHARS];
+	enum pg_session_status opened;
+
+	if (status != 0 || !phase_seed_wanted(invocation))
+		return status;
+	opened = open_session(&invocation->config, target, &session, error, sizeof(error));
+	if (opened == PG_SESSION_STOPPED)
+		return phase_report_stopped("connecting to seed the database");
+	if (opened != PG_SESSION_OK) {
+		log_error("seed = once: cannot connect to database \"%.255s\", which prisma migrate deploy created, to "
+		          "seed it (%s): the app was not started",
+		          target->dbname, error);
+		return EXIT_SEED;
+	}
+	status = take_lock(session, loop, target, config_duration_ms(&invocation->config, SETTING_WAIT_TIMEOUT));
+	if (status == 0) {
+		char when[64];
+
+		status = phase_seed_read(session, target->dbname, &state, when, sizeof(when));
+	}
+	if (status == 0 && state == PG_SEED_NONE)
+		status = phase_seed_owe(session, target->dbname);
+	if (status == 0)
+		status = settle_seed(invocation, loop, session, target, true);
+	pgconn_session_close(session);
+	return status;
+}
+
 /* The lock a start holds in the server's maintenance database while it
  * creates and first migrates database dbname ("pe-c" and a hash of the name:
  * one lock per database). */
@@ -709,7 +746,7 @@ static int migrate_missing_database(const struct invocation *invocation, struct 
 		            "migrate deploy, which creates it",
 		            target->dbname, error);
 		pgconn_target_release(&maintenance);
-		return deployed_unread(invocation, deploy(invocation, loop, plan, NULL, reason));
+		return seed_created_database(invocation, loop, target, deploy(invocation, loop, plan, NULL, reason));
 	}
 	snprintf(what, sizeof(what), "the create lock (database \"%.255s\")", target->dbname);
 	snprintf(announce, sizeof(announce), "another process is creating and migrating database \"%.255s\"",
@@ -732,7 +769,8 @@ static int migrate_missing_database(const struct invocation *invocation, struct 
 		if (opened == PG_SESSION_STOPPED)
 			status = phase_report_stopped("connecting to read the migrations");
 		else if (opened != PG_SESSION_OK)
-			status = deployed_unread(invocation, deploy(invocation, loop, plan, NULL, reason));
+			status = seed_created_database(invocation, loop, target,
+			                               deploy(invocation, loop, plan, NULL, reason));
 		else {
 			struct migrate_read read = first_read(config, session, plan, false);
 

@@ -120,8 +120,7 @@ int phase_seed_owe(struct pg_session *session, const char *dbname)
 		    dbname, error);
 		return EXIT_SEED;
 	}
-	log_verbose("seed = once: database \"%.255s\" has no migration applied yet: it is to be seeded after this "
-	            "deploy",
+	log_verbose("seed = once: database \"%.255s\" gets its first migration from this start: it is owed its seed",
 	            dbname);
 	return 0;
 }

@@ -224,4 +224,18 @@ def test_a_missing_database_is_created_migrated_and_seeded_once(app, createdb):
     assert app.seeds() == 1 and app.seeded_rows() == 1
 
 
+def test_a_database_that_deploy_creates_is_seeded_once(app):
+    """Without CREATEDB for the app role, prisma migrate deploy creates the database (here: the CLI's
+    wrapper, in place of Prisma's native engine); the start still knows it made it, and seeds it."""
+    app.database = "nodb_" + mig.uuid.uuid4().hex[:8]
+    mig.create_database_in_deploy(app)
+    res = app.run("--seed", "once")
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert f'cannot create database "{app.database}" (' in res.stderr, str(res)
+    assert app.seeds() == 1 and app.seeded_rows() == 1
+    assert app.record() == [("public", "t", "1")], app.record()
+    res = app.run("--seed", "once")
+    assert res.returncode == 0 and app.seeds() == 1, str(res)
+
+
 createdb = mig.createdb
