@@ -31,7 +31,9 @@ const struct exit_code_doc exit_code_docs[] = {
                        "listed); a missing or unreadable Prisma schema; no Prisma CLI found, or one that cannot "
                        "be run; migrations made for another database (migration_lock.toml's provider against "
                        "database-url: the message names both); migrate-mode = wait or migrate-engine = native "
-                       "with a database that is not PostgreSQL"},
+                       "with a database that is not PostgreSQL; seed = once with no seed command configured, a "
+                       "seed command whose program is not installed (named), or a database that is not "
+                       "PostgreSQL"},
     {STR(EXIT_GENERATE), "prisma generate failed: its output above says why; the app was not started, and no "
                          "generate record vouches for what it may have written"},
     {STR(EXIT_MIGRATE), "migrations: a migration failed earlier and blocks every later deploy (the message names "
@@ -42,7 +44,10 @@ const struct exit_code_doc exit_code_docs[] = {
                         "or migrate-engine = native could not apply a migration (the line names it, the line of "
                         "migration.sql and the server's error; a missing migration.sql stops it before anything "
                         "is applied); the app was not started"},
-    {"73-81", "restart: generate or migrate failed after the app was stopped, with the "
+    {STR(EXIT_SEED), "seed = once: prisma db seed failed (its output above says why; the database still owes "
+                     "the seed, and the next start, in any container, runs it again), or its record in the "
+                     "database's prisma_entrypoint schema cannot be read or written; the app was not started"},
+    {"73-82", "restart: generate, migrate or seed failed after the app was stopped, with the "
               "code a start would have; the app stays down (the container stays up) until "
               "the next restart or, in watch mode, the next edit"},
     {STR(EXIT_TIMEOUT), "the database or another dependency was not ready within wait-timeout; one line per "

@@ -262,6 +262,7 @@ struct migrate_read {
 	enum migrate_verdict verdict;
 	char reason[LINE_MAX_CHARS];
 	size_t pending;
+	bool history_empty; /* read, and no migration applied, failed or unknown (rolled back ones aside) */
 	char pending_names[LINE_MAX_CHARS];
 	char unread[LINE_MAX_CHARS];
 };
@@ -288,6 +289,8 @@ static int read_and_judge(struct migrate_read *read)
 		            read->unread);
 	read->verdict = migrate_judge(&reading, &read->policy, read->reason, sizeof(read->reason));
 	read->pending = reading.compared.pending;
+	read->history_empty =
+	    reading.read && reading.compared.applied + reading.compared.failed + reading.compared.unknown == 0;
 	migrate_names_list(reading.compared.pending_shown, reading.compared.pending, read->pending_names,
 	                   sizeof(read->pending_names));
 	if (read->first)
@@ -521,9 +524,60 @@ static int apply_natively(struct migrate_read *read, struct loop *loop, const st
 	return migrate_native_apply(read->session, read->plan);
 }
 
+/* seed = once, after the migrations, with the migrate lock held when locked
+ * (else taken here when the seed is owed, and the record read again under
+ * it: another start may have seeded meanwhile). A database owes its seed
+ * from the start that applied its first migration (migrate_connected()
+ * records that before its deploy); one migrated before seed = once was set
+ * owes none. */
+static int settle_seed(const struct invocation *invocation, struct loop *loop, struct pg_session *session,
+                       const struct pg_target *target, bool locked)
+{
+	enum pg_seed_state state;
+	char when[64];
+	int status;
+
+	if (!phase_seed_wanted(invocation))
+		return 0;
+	status = phase_seed_read(session, target->dbname, &state, when, sizeof(when));
+	if (status == 0 && state == PG_SEED_OWED && !locked) {
+		status =
+		    take_lock(session, loop, target, config_duration_ms(&invocation->config, SETTING_WAIT_TIMEOUT));
+		if (status == 0)
+			status = phase_seed_read(session, target->dbname, &state, when, sizeof(when));
+	}
+	if (status != 0)
+		return status;
+	switch (state) {
+	case PG_SEED_NONE:
+		log_verbose("seed = once: database \"%.255s\" had its migrations applied before seed = once was set "
+		            "(no seed is owed): not seeding it",
+		            target->dbname);
+		return 0;
+	case PG_SEED_DONE:
+		log_verbose("seed = once: database \"%.255s\" was seeded at %s: not seeding it again", target->dbname,
+		            when);
+		return 0;
+	case PG_SEED_OWED:
+		break;
+	}
+	return phase_seed_run(invocation, loop, session, target->dbname, when);
+}
+
+/* A deploy that ran without reading the database first cannot tell whether
+ * it applied the first migration: seed = once says it did not seed. */
+static int deployed_unread(const struct invocation *invocation, int status)
+{
+	if (status == 0 && phase_seed_wanted(invocation))
+		log_warning(
+		    "seed = once: the database could not be read before the deploy, so whether it owes its seed "
+		    "is unknown: not seeded by this start");
+	return status;
+}
+
 /* Connected: read the rows; when something is to be deployed, take the lock
  * and read them again, since another start may have migrated between the
- * first read and the lock, or while this one waited. */
+ * first read and the lock, or while this one waited. Then seed = once. */
 static int migrate_connected(const struct invocation *invocation, struct loop *loop, struct migrate_read *read,
                              const struct pg_target *target)
 {
@@ -531,8 +585,10 @@ static int migrate_connected(const struct invocation *invocation, struct loop *l
 	int status = read_and_judge(read);
 
 	read->first = false;
-	if (status != 0 || read->verdict == MIGRATE_SKIP)
+	if (status != 0)
 		return status;
+	if (read->verdict == MIGRATE_SKIP)
+		return settle_seed(invocation, loop, read->session, target, false);
 	status = take_lock(read->session, loop, target, timeout_ms);
 	if (status == 0 && read->verdict != MIGRATE_UNREAD) {
 		read->after_wait = true;
@@ -540,12 +596,23 @@ static int migrate_connected(const struct invocation *invocation, struct loop *l
 	}
 	if (status == 0 && read->verdict == MIGRATE_BUSY)
 		status = wait_for_deploy(read, loop, timeout_ms);
-	if (status != 0 || read->verdict == MIGRATE_SKIP)
+	if (status != 0)
 		return status;
-	if (config_choice(&invocation->config, SETTING_MIGRATE_ENGINE) == CHOICE_MIGRATE_ENGINE_NATIVE &&
-	    read->verdict == MIGRATE_DEPLOY)
-		return apply_natively(read, loop, target, timeout_ms);
-	return deploy(invocation, loop, read->plan, read->session, read->reason);
+	if (read->verdict != MIGRATE_SKIP) {
+		/* Recorded before the deploy: a deploy that fails half-way leaves
+		 * rows, and the start that finishes it must still seed. */
+		if (read->history_empty && phase_seed_wanted(invocation))
+			status = phase_seed_owe(read->session, target->dbname);
+		if (status == 0 &&
+		    config_choice(&invocation->config, SETTING_MIGRATE_ENGINE) == CHOICE_MIGRATE_ENGINE_NATIVE &&
+		    read->verdict == MIGRATE_DEPLOY)
+			status = apply_natively(read, loop, target, timeout_ms);
+		else if (status == 0)
+			status = deploy(invocation, loop, read->plan, read->session, read->reason);
+		if (status != 0)
+			return status;
+	}
+	return settle_seed(invocation, loop, read->session, target, true);
 }
 
 /* Wait mode, connected: read the rows until every migration of the folder is
@@ -618,6 +685,43 @@ static struct migrate_read first_read(const struct config *config, struct pg_ses
 	};
 }
 
+/* After status (0: done) of a deploy that created database target (it did
+ * not exist when this start looked): with seed = once, the database owes
+ * its seed, unless another start racing this one recorded it first. Seeds
+ * it through a session of its own, under the migrate lock. */
+static int seed_created_database(const struct invocation *invocation, struct loop *loop, const struct pg_target *target,
+                                 int status)
+{
+	struct pg_session *session = NULL;
+	enum pg_seed_state state = PG_SEED_NONE;
+	char error[LINE_MAX_CHARS];
+	enum pg_session_status opened;
+
+	if (status != 0 || !phase_seed_wanted(invocation))
+		return status;
+	opened = open_session(&invocation->config, target, &session, error, sizeof(error));
+	if (opened == PG_SESSION_STOPPED)
+		return phase_report_stopped("connecting to seed the database");
+	if (opened != PG_SESSION_OK) {
+		log_error("seed = once: cannot connect to database \"%.255s\", which prisma migrate deploy created, to "
+		          "seed it (%s): the app was not started",
+		          target->dbname, error);
+		return EXIT_SEED;
+	}
+	status = take_lock(session, loop, target, config_duration_ms(&invocation->config, SETTING_WAIT_TIMEOUT));
+	if (status == 0) {
+		char when[64];
+
+		status = phase_seed_read(session, target->dbname, &state, when, sizeof(when));
+	}
+	if (status == 0 && state == PG_SEED_NONE)
+		status = phase_seed_owe(session, target->dbname);
+	if (status == 0)
+		status = settle_seed(invocation, loop, session, target, true);
+	pgconn_session_close(session);
+	return status;
+}
+
 /* The lock a start holds in the server's maintenance database while it
  * creates and first migrates database dbname ("pe-c" and a hash of the name:
  * one lock per database). */
@@ -686,7 +790,7 @@ static int migrate_missing_database(const struct invocation *invocation, struct 
 		            "migrate deploy, which creates it",
 		            target->dbname, error);
 		pgconn_target_release(&maintenance);
-		return deploy(invocation, loop, plan, NULL, reason);
+		return seed_created_database(invocation, loop, target, deploy(invocation, loop, plan, NULL, reason));
 	}
 	snprintf(what, sizeof(what), "the create lock (database \"%.255s\")", target->dbname);
 	snprintf(announce, sizeof(announce), "another process is creating and migrating database \"%.255s\"",
@@ -709,7 +813,8 @@ static int migrate_missing_database(const struct invocation *invocation, struct 
 		if (opened == PG_SESSION_STOPPED)
 			status = phase_report_stopped("connecting to read the migrations");
 		else if (opened != PG_SESSION_OK)
-			status = deploy(invocation, loop, plan, NULL, reason);
+			status = seed_created_database(invocation, loop, target,
+			                               deploy(invocation, loop, plan, NULL, reason));
 		else {
 			struct migrate_read read = first_read(config, session, plan, false);
 
@@ -754,7 +859,8 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 	} else if (opened != PG_SESSION_OK) {
 		log_warning("cannot read the migrations natively (%s): running prisma migrate deploy to find out",
 		            error);
-		status = deploy(invocation, loop, plan, NULL, "the database could not be checked");
+		status = deployed_unread(invocation,
+		                         deploy(invocation, loop, plan, NULL, "the database could not be checked"));
 	} else {
 		struct migrate_read read = first_read(config, session, plan, wait_mode);
 

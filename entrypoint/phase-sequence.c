@@ -23,9 +23,12 @@ int phase_sequence(const struct invocation *invocation, struct loop *loop, bool 
 	struct phase_schema schema = {0};
 	int status = 0;
 
+	/* A seed that cannot run is named before anything runs: not after a
+	 * wait, a generate and a deploy that would each be done for nothing. */
+	status = phase_seed_check(invocation);
 	/* A stop request that came while no phase was reading signals ends the
 	 * sequence before the next phase. */
-	if (wait && !config_bool(&invocation->config, SETTING_NO_WAIT))
+	if (status == 0 && wait && !config_bool(&invocation->config, SETTING_NO_WAIT))
 		status = phase_wait(invocation, loop);
 	if (status == 0)
 		status = stopped_before(next);

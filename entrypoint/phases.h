@@ -12,6 +12,7 @@
 #include "loop.h"
 #include "client-inputs.h"
 #include "lock-wait.h"
+#include "pg-session.h"
 #include "prisma.h"
 #include "schema.h"
 
@@ -44,8 +45,33 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
  * database; stops with a clear message when a failed migration blocks. */
 int phase_migrate(const struct invocation *invocation, struct loop *loop, const struct phase_schema *schema);
 
-/* Wait (when wait is true and no-wait is not set), generate and migrate, in
- * that order; each returns 0 to go on. A stop signal pending between two of
+/* seed = once, in deploy mode: the migrate phase seeds a database once. */
+bool phase_seed_wanted(const struct invocation *invocation);
+
+/* Before anything runs: with seed = once, a PostgreSQL database-url, a seed
+ * command (prisma.config.* or package.json) and the program it starts
+ * (./node_modules/.bin or PATH) must be there. Returns 0, or EXIT_CONFIG
+ * after one line naming what is missing. */
+int phase_seed_check(const struct invocation *invocation);
+
+/* Under the migrate lock: the seed record of the session's database (called
+ * dbname in messages). Returns 0 with *state and when (done at, or owed
+ * since), or an exit code after one line. */
+int phase_seed_read(struct pg_session *session, const char *dbname, enum pg_seed_state *state, char *when,
+                    size_t when_size);
+
+/* Under the migrate lock, before the deploy that applies the database's
+ * first migration: records that it is owed its seed. 0, or an exit code. */
+int phase_seed_owe(struct pg_session *session, const char *dbname);
+
+/* Under the migrate lock, after the migrations: runs prisma db seed for a
+ * database that owes it (since owed_since), and records the outcome: done,
+ * or still owed after a failure (EXIT_SEED). */
+int phase_seed_run(const struct invocation *invocation, struct loop *loop, struct pg_session *session,
+                   const char *dbname, const char *owed_since);
+
+/* Seed check (seed = once), wait (when wait is true and no-wait is not set),
+ * generate and migrate, in that order; each returns 0 to go on. A stop signal pending between two of
  * them ends the sequence with "stopped by SIGTERM before NEXT" ("node
  * started"). Returns 0, or the exit code of the phase that ended it. */
 int phase_sequence(const struct invocation *invocation, struct loop *loop, bool wait, const char *next);

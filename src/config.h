@@ -51,6 +51,7 @@ enum setting_id {
 	SETTING_MIGRATIONS,
 	SETTING_DEPLOY_LINGER,
 	SETTING_MIGRATE_ENGINE,
+	SETTING_SEED,
 	SETTING_COUNT
 };
 
@@ -99,6 +100,7 @@ enum generate_failure_choice { CHOICE_GENERATE_FAILURE_EXIT, CHOICE_GENERATE_FAI
 enum migrate_mode_choice { CHOICE_MIGRATE_DEPLOY, CHOICE_MIGRATE_WAIT, CHOICE_MIGRATE_OFF };
 enum unknown_migrations_choice { CHOICE_UNKNOWN_MIGRATIONS_WARN, CHOICE_UNKNOWN_MIGRATIONS_ERROR };
 enum migrate_engine_choice { CHOICE_MIGRATE_ENGINE_PRISMA, CHOICE_MIGRATE_ENGINE_NATIVE };
+enum seed_choice { CHOICE_SEED_OFF, CHOICE_SEED_ONCE };
 
 /* PRISMA_ENTRYPOINT_STOP_TIMEOUT for stop-timeout. */
 void setting_env_name(const struct setting *setting, char *out, size_t out_size);

@@ -499,6 +499,86 @@ enum pg_session_status pgconn_session_create_database(struct pg_session *session
 	return status;
 }
 
+/* The seed = once record. Not in the app's schema: prisma migrate dev and
+ * migrate diff describe the URL's schema (or the datasource's `schemas`
+ * list) and would call a table of ours there drift; a schema of our own is
+ * outside what they look at, and outside what prisma migrate reset drops.
+ * One row per app schema (Prisma's ?schema=), so that apps sharing a
+ * database in schemas of their own are seeded each once. */
+#define SEED_TABLE "prisma_entrypoint.seed"
+
+enum pg_session_status pgconn_session_seed_state(struct pg_session *session, enum pg_seed_state *state, char *when,
+                                                 size_t when_size, char *error, size_t error_size)
+{
+	static const char sql[] =
+	    "SELECT seeded_at IS NOT NULL, to_char(coalesce(seeded_at, owed_since) AT TIME ZONE "
+	    "'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC', attempts FROM " SEED_TABLE " WHERE schema_name = $1";
+	const char *values[] = {session->target->schema};
+	PGresult *result;
+	enum pg_session_status status;
+
+	*state = PG_SEED_NONE;
+	if (when_size > 0)
+		when[0] = '\0';
+	status = session_query(session, "SELECT to_regclass('" SEED_TABLE "') IS NOT NULL", 0, NULL, &result, error,
+	                       error_size);
+	if (status != PG_SESSION_OK)
+		return status;
+	bool exists = pglib.PQntuples(result) == 1 && strcmp(pglib.PQgetvalue(result, 0, 0), "t") == 0;
+	pglib.PQclear(result);
+	if (!exists)
+		return PG_SESSION_OK;
+	status = session_query(session, sql, 1, values, &result, error, error_size);
+	if (status != PG_SESSION_OK)
+		return status;
+	if (pglib.PQntuples(result) == 1) {
+		*state = strcmp(pglib.PQgetvalue(result, 0, 0), "t") == 0 ? PG_SEED_DONE : PG_SEED_OWED;
+		snprintf(when, when_size, "%s", pglib.PQgetvalue(result, 0, 1));
+	}
+	pglib.PQclear(result);
+	return PG_SESSION_OK;
+}
+
+enum pg_session_status pgconn_session_seed_owe(struct pg_session *session, char *error, size_t error_size)
+{
+	static const char *const steps[] = {
+	    "CREATE SCHEMA IF NOT EXISTS prisma_entrypoint",
+	    "CREATE TABLE IF NOT EXISTS " SEED_TABLE " (schema_name text PRIMARY KEY, owed_since timestamptz NOT NULL "
+	    "DEFAULT now(), seeded_at timestamptz, attempts integer NOT NULL DEFAULT 0, last_error text)",
+	};
+	const char *values[] = {session->target->schema};
+	PGresult *result;
+	enum pg_session_status status;
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		status = session_query(session, steps[i], 0, NULL, &result, error, error_size);
+		if (status != PG_SESSION_OK)
+			return status;
+		pglib.PQclear(result);
+	}
+	status = session_query(session, "INSERT INTO " SEED_TABLE " (schema_name) VALUES ($1) ON CONFLICT DO NOTHING",
+	                       1, values, &result, error, error_size);
+	if (status == PG_SESSION_OK)
+		pglib.PQclear(result);
+	return status;
+}
+
+enum pg_session_status pgconn_session_seed_settle(struct pg_session *session, const char *failure, char *error,
+                                                  size_t error_size)
+{
+	const char *values[] = {session->target->schema, failure};
+	PGresult *result;
+	enum pg_session_status status =
+	    session_query(session,
+	                  "UPDATE " SEED_TABLE " SET seeded_at = CASE WHEN $2::text IS NULL THEN now() END, attempts = "
+	                  "attempts + 1, last_error = $2::text WHERE schema_name = $1",
+	                  2, values, &result, error, error_size);
+
+	if (status == PG_SESSION_OK)
+		pglib.PQclear(result);
+	return status;
+}
+
 void pgconn_session_close(struct pg_session *session)
 {
 	if (!session)

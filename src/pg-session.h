@@ -1,6 +1,6 @@
 /* One PostgreSQL connection for a few blocking queries: the migrate phase
- * reads _prisma_migrations and takes its advisory lock through it, status
- * reads the server's version and _prisma_migrations.
+ * reads _prisma_migrations, takes its advisory lock and keeps the seed = once
+ * record through it, status reads the server's version and _prisma_migrations.
  *
  * Connects through a probe (pg-probe.h) and runs queries with libpq; the
  * caller owns the session and closes it with pgconn_session_close(), which
@@ -90,6 +90,28 @@ enum pg_session_status pgconn_session_database_exists(struct pg_session *session
  * server's reason (no CREATEDB privilege, ...) in error. */
 enum pg_session_status pgconn_session_create_database(struct pg_session *session, const char *name, char *error,
                                                       size_t error_size);
+
+/* seed = once: what the database's record (table prisma_entrypoint.seed,
+ * one row per app schema, the target's) says. */
+enum pg_seed_state {
+	PG_SEED_NONE, /* no row: never owed (or the table does not exist) */
+	PG_SEED_OWED, /* owed since the start that applied the first migration, not run with success yet */
+	PG_SEED_DONE, /* run with success */
+};
+
+/* Reads the record: *state, and when (the UTC time it was done, or owed
+ * since: "2026-12-07 09:15:02 UTC"). */
+enum pg_session_status pgconn_session_seed_state(struct pg_session *session, enum pg_seed_state *state, char *when,
+                                                 size_t when_size, char *error, size_t error_size);
+
+/* Records that the seed is owed (creating the schema and the table when
+ * needed); a row there already is left as it is. */
+enum pg_session_status pgconn_session_seed_owe(struct pg_session *session, char *error, size_t error_size);
+
+/* Records a seed run: done when failure is NULL, else still owed, with
+ * failure kept as the last error. */
+enum pg_session_status pgconn_session_seed_settle(struct pg_session *session, const char *failure, char *error,
+                                                  size_t error_size);
 
 /* Ends the connection (and with it any lock) and frees the session; NULL is
  * accepted. */

@@ -324,7 +324,8 @@ static void child_env_release(struct child_env *env)
 }
 
 /* This process's environment with Prisma's update check and banner off
- * (unless set), DATABASE_URL as configured, and NVM's node in PATH. */
+ * (unless set), DATABASE_URL as configured, and path_first and NVM's node
+ * in PATH. */
 static int child_env_build(const struct prisma_run_params *params, struct child_env *env)
 {
 	const char *path = getenv("PATH");
@@ -341,8 +342,10 @@ static int child_env_build(const struct prisma_run_params *params, struct child_
 		env->owned[0] = NULL;
 		return -1;
 	}
-	if (params->cli->node_dir[0] && asprintf(&env->owned[1], "PATH=%s%s%s", params->cli->node_dir,
-	                                         path && *path ? ":" : "", path ? path : "") < 0) {
+	if ((params->cli->node_dir[0] || params->path_first) &&
+	    asprintf(&env->owned[1], "PATH=%s%s%s%s%s", params->path_first ? params->path_first : "",
+	             params->path_first && params->cli->node_dir[0] ? ":" : "", params->cli->node_dir,
+	             path && *path ? ":" : "", path ? path : "") < 0) {
 		env->owned[1] = NULL;
 		return -1;
 	}

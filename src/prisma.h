@@ -42,7 +42,11 @@ struct prisma_run_params {
 	const char *const *args;   /* after the program, NULL-terminated; more than 14: E2BIG */
 	const char *database_url;  /* exported as DATABASE_URL when not NULL */
 	const char *output_prefix; /* NULL: output passes through untouched */
-	int64_t stop_timeout_ms;   /* after a stop signal, before SIGKILL */
+	/* A folder put first in the CLI's PATH, or NULL: the app's
+	 * node_modules/.bin for prisma db seed, whose command (tsx, ts-node) is
+	 * found as `npx prisma db seed` finds it. */
+	const char *path_first;
+	int64_t stop_timeout_ms; /* after a stop signal, before SIGKILL */
 	/* A CLI that lingers after its work (prisma migrate deploy often does:
 	 * an engine or a pool that keeps Node alive): while it runs, work_done
 	 * is asked every PRISMA_WORK_POLL_MS whether its work is done as seen

@@ -112,15 +112,21 @@ not_plain:
 
 int schema_config_value(const char *text, size_t len, char **value)
 {
+	return config_string_value(text, len, "schema", value);
+}
+
+int config_string_value(const char *text, size_t len, const char *name, char **value)
+{
 	struct js_lexer lex = {.p = text, .end = text + len};
 	bool after_open = false; /* the previous token is '{' or ',' */
+	size_t name_len = strlen(name);
 	enum js_token kind;
 
 	*value = NULL;
 	while ((kind = js_next(&lex)) != JS_END) {
 		bool key =
-		    after_open && (js_is(&lex, kind, JS_WORD, "schema") ||
-		                   (kind == JS_STRING && lex.len == 8 && memcmp(lex.start + 1, "schema", 6) == 0));
+		    after_open && (js_is(&lex, kind, JS_WORD, name) || (kind == JS_STRING && lex.len == name_len + 2 &&
+		                                                        memcmp(lex.start + 1, name, name_len) == 0));
 
 		after_open = js_is(&lex, kind, JS_PUNCT, "{") || js_is(&lex, kind, JS_PUNCT, ",");
 		if (!key)

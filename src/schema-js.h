@@ -1,5 +1,6 @@
 /* A JavaScript/TypeScript token scan of a Prisma config file
- * (prisma.config.ts and kin) for its `schema` setting, without running it.
+ * (prisma.config.ts and kin) for its `schema` setting (and `migrations.seed`),
+ * without running it.
  *
  * Pure: reads the bytes it is given (no NUL needed), allocates only the
  * value it returns, which the caller frees. Comments, strings and template
@@ -16,5 +17,9 @@
  * *value (malloc'd), 0 when there is no such key, -1 when its value is not a
  * plain string literal (or memory ran out). */
 int schema_config_value(const char *text, size_t len, char **value);
+
+/* The same for any key name (an identifier), at any depth: `seed` is read
+ * from `migrations: { seed: "..." }` so. */
+int config_string_value(const char *text, size_t len, const char *name, char **value);
 
 #endif

@@ -19,11 +19,12 @@
 
 #define DEFAULT_CLIENT_OUTPUT "node_modules/.prisma/client"
 
-static const char *const config_names[] = {
+const char *const schema_config_names[] = {
     "prisma.config.ts",   "prisma.config.js",   "prisma.config.mjs",  "prisma.config.cjs",
     "prisma.config.mts",  "prisma.config.cts",  ".config/prisma.ts",  ".config/prisma.js",
     ".config/prisma.mjs", ".config/prisma.cjs", ".config/prisma.mts", ".config/prisma.cts",
 };
+const size_t schema_config_name_count = sizeof(schema_config_names) / sizeof(schema_config_names[0]);
 
 const char *schema_rule_name(enum schema_rule rule)
 {
@@ -492,18 +493,18 @@ static int read_config_file(int base, struct schema_inputs *inputs, char **schem
 
 	if (need_schema)
 		*schema = NULL;
-	for (size_t i = 0; i < sizeof(config_names) / sizeof(config_names[0]); i++) {
-		int found = stat_at(base, config_names[i], &st);
+	for (size_t i = 0; i < schema_config_name_count; i++) {
+		int found = stat_at(base, schema_config_names[i], &st);
 
 		if (found == 0 || (found > 0 && !S_ISREG(st.st_mode)))
 			continue;
 		if (found < 0) {
-			snprintf(error, error_size, "cannot read %s: %s", config_names[i], strerror(errno));
+			snprintf(error, error_size, "cannot read %s: %s", schema_config_names[i], strerror(errno));
 			return -1;
 		}
-		if (schema_read_file(base, config_names[i], buf, error, error_size) < 0)
+		if (schema_read_file(base, schema_config_names[i], buf, error, error_size) < 0)
 			return -1;
-		if (!(inputs->config_file = copy_text(config_names[i], strlen(config_names[i])))) {
+		if (!(inputs->config_file = copy_text(schema_config_names[i], strlen(schema_config_names[i])))) {
 			set_oom(error, error_size);
 			return -1;
 		}
@@ -515,11 +516,11 @@ static int read_config_file(int base, struct schema_inputs *inputs, char **schem
 			snprintf(error, error_size,
 			         "%s: `schema` is not a plain string literal, which prisma-entrypoint cannot "
 			         "evaluate; set the schema setting to the schema's path",
-			         config_names[i]);
+			         schema_config_names[i]);
 			return -1;
 		}
 		if (status > 0) {
-			char *dir = path_dirname(config_names[i]);
+			char *dir = path_dirname(schema_config_names[i]);
 
 			*schema = dir ? path_resolve(dir, value) : NULL;
 			free(dir);

@@ -59,6 +59,11 @@ struct schema_stop {
 
 #define SCHEMA_STOPPED (-2)
 
+/* The Prisma config files the CLI looks for in the working directory, in its
+ * order (prisma.config.ts, ..., .config/prisma.cts). */
+extern const char *const schema_config_names[];
+extern const size_t schema_config_name_count;
+
 /* Finds the schema as Prisma would, from the working directory base_dir:
  *
  *   1. configured (the schema setting; relative to base_dir), unless NULL or "";

@@ -15,6 +15,7 @@ static const char *const generate_failures[] = {"exit", "warn", NULL};
 static const char *const migrate_modes[] = {"deploy", "wait", "off", NULL};
 static const char *const unknown_migrations_actions[] = {"warn", "error", NULL};
 static const char *const migrate_engines[] = {"prisma", "native", NULL};
+static const char *const seed_modes[] = {"off", "once", NULL};
 /* What the wait phase can wait for (src/wait.c). */
 static const char *const wait_schemes[] = {"tcp", "http", "https", "unix", "file", NULL};
 
@@ -339,5 +340,18 @@ const struct setting settings_table[SETTING_COUNT] = {
             .help = "what applies pending migrations: prisma (prisma migrate deploy) or native (each "
                     "migration.sql applied over libpq and recorded in _prisma_migrations as Prisma records it, "
                     "no Node; PostgreSQL only)",
+        },
+    [SETTING_SEED] =
+        {
+            .name = "seed",
+            .section = "migrate",
+            .type = SETTING_TYPE_CHOICE,
+            .choices = seed_modes,
+            .default_text = "off",
+            .placeholder = "WHEN",
+            .help = "once: run prisma db seed (the seed command of prisma.config.* or package.json) once per "
+                    "database, under the migrate lock, after the start that applied its first migration; "
+                    "recorded in the database (schema prisma_entrypoint), so replicas and new containers agree; "
+                    "a failed seed is run again by the next start (PostgreSQL only)",
         },
 };

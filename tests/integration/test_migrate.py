@@ -451,11 +451,11 @@ def test_missing_database_is_created_and_migrated(app, createdb):
     assert owner.strip() == "app", owner
 
 
-def test_missing_database_without_the_privilege_is_left_to_deploy(app):
-    app.database = "nodb_" + uuid.uuid4().hex[:8]
-    # Prisma's native schema engine creates a missing database; the WebAssembly one this test setup
-    # runs does not ("Database `...` does not exist"). The wrapper does it in its place, just before
-    # the real CLI runs, so that the rest of the deploy is real.
+def create_database_in_deploy(app):
+    """Prisma's native schema engine creates a missing database; the WebAssembly one this test setup
+    runs does not ("Database `...` does not exist"). The CLI's wrapper does it in its place (as the
+    server's superuser, so that the app role needs no CREATEDB), just before the real CLI runs, so
+    that the rest of the deploy is real."""
     create = shlex.join(
         pgm._as_postgres(
             [
@@ -473,7 +473,12 @@ def test_missing_database_without_the_privilege_is_left_to_deploy(app):
             ]
         )
     )
-    install_wrapper(app.root, app.calls_log, before_exec=create)
+    install_wrapper(app.root, app.calls_log, before_exec=f"{create} 2>/dev/null")
+
+
+def test_missing_database_without_the_privilege_is_left_to_deploy(app):
+    app.database = "nodb_" + uuid.uuid4().hex[:8]
+    create_database_in_deploy(app)
     res = app.run()
     assert res.returncode == 0, str(res)
     assert f'cannot create database "{app.database}" (' in res.stderr, str(res)
