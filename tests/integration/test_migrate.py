@@ -343,18 +343,27 @@ def test_a_migration_being_applied_is_waited_for_not_called_failed(app):
     assert app.deploys() == [] and app.app_ran
 
 
-def test_a_deploy_at_work_past_wait_timeout_ends_the_wait(app):
+# The lock waits end at wait-timeout, or at migrate-lock-timeout when it is set (here with a
+# wait-timeout far beyond it, so the one that ended the wait is the one the line names).
+LOCK_LIMITS = [
+    pytest.param(["--wait-timeout", "1s"], "wait-timeout", id="wait-timeout"),
+    pytest.param(["--wait-timeout", "5m", "--migrate-lock-timeout", "1s"], "migrate-lock-timeout", id="lock-timeout"),
+]
+
+
+@pytest.mark.parametrize("limit, setting", LOCK_LIMITS)
+def test_a_deploy_at_work_past_the_lock_limit_ends_the_wait(app, limit, setting):
     app.add_migration(*ADD_AGE)
     create_migrations_table(app, (INIT, True), (ADD_AGE[0], False))
     deployer = held_lock(app.pg, app.database, PRISMA_LOCK_KEY)
     try:
-        res = app.run("--wait-timeout", "1s")
+        res = app.run(*limit)
     finally:
         release(deployer)
     assert res.returncode == 124, str(res)
     assert [line for line in res.stderr_lines() if "error:" in line] == [
         f"prisma-entrypoint: error: migration {ADD_AGE[0]} is still being applied by another process after 1s "
-        "(wait-timeout): the app was not started"
+        f"({setting}): the app was not started"
     ], str(res)
     assert app.deploys() == [] and not app.app_ran
 
@@ -391,23 +400,24 @@ def test_sigterm_while_waiting_for_the_lock(app):
     assert app.deploys() == [] and not app.app_ran
 
 
-def test_a_lock_held_past_wait_timeout_ends_the_wait_naming_the_holder(app):
-    """A stray session holding the migrate lock does not strand a start: at wait-timeout it exits 124
-    with the holder named."""
+@pytest.mark.parametrize("limit, setting", LOCK_LIMITS)
+def test_a_lock_held_past_the_lock_limit_ends_the_wait_naming_the_holder(app, limit, setting):
+    """A stray session holding the migrate lock does not strand a start: at wait-timeout (or
+    migrate-lock-timeout) it exits 124 with the holder named."""
     app.add_migration(*ADD_AGE)
     holder = held_lock(app.pg, app.database)
     holder_pid = app.pg.psql(
         f"SELECT pid FROM pg_stat_activity WHERE application_name = 'psql' AND datname = '{app.database}'"
     ).split()
     try:
-        res = app.run("--wait-timeout", "1s")
+        res = app.run(*limit)
     finally:
         release(holder)
     assert res.returncode == 124, str(res)
     errors = [line for line in res.stderr_lines() if "error:" in line]
     assert errors == [
         f'prisma-entrypoint: error: the migrate lock (database "{app.database}"), held by pid {holder_pid[0]}, psql '
-        "still held after 1s (wait-timeout): the app was not started"
+        f"still held after 1s ({setting}): the app was not started"
     ], str(res)
     assert app.deploys() == [] and not app.app_ran
 
