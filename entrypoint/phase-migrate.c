@@ -672,6 +672,14 @@ static int migrate_missing_database(const struct invocation *invocation, struct 
 	if (status == 0 &&
 	    pgconn_session_database_exists(admin, target->dbname, &exists, error, sizeof(error)) != PG_SESSION_OK)
 		exists = false;
+	if (status == 0 && exists) {
+		/* Another start created it and held this lock until its first
+		 * deploy was done: nothing is left to wait for, and the next
+		 * waiters need not queue behind this start's read (the migrate
+		 * lock still guards a deploy). */
+		pgconn_session_close(admin);
+		admin = NULL;
+	}
 	if (status == 0 && !exists) {
 		log_info("database \"%.255s\" does not exist yet: creating it", target->dbname);
 		exists = pgconn_session_create_database(admin, target->dbname, error, sizeof(error)) == PG_SESSION_OK;

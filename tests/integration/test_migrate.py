@@ -462,6 +462,31 @@ def test_missing_database_is_created_and_migrated(app, createdb):
     assert owner.strip() == "app", owner
 
 
+def test_replicas_on_a_missing_database_create_and_deploy_once(app, createdb):
+    """Replicas started at once while the database does not exist yet: one creates and migrates it
+    under the create lock (in the maintenance database); the others wait (naming the holder: the
+    create lock, or the migrate lock when they come after the CREATE DATABASE), then find the database
+    up to date and start their app. Neither a second CREATE DATABASE nor a second deploy."""
+    app.database = "nodb_" + uuid.uuid4().hex[:8]
+    results = [p.wait(90) for p in [app.start() for _ in range(3)]]
+    assert [r.returncode for r in results] == [0, 0, 0], "\n".join(map(str, results))
+    creators = [r for r in results if f'database "{app.database}" does not exist yet: creating it' in r.stderr]
+    assert len(creators) == 1 and len(app.deploys()) == 1, "\n".join(map(str, results))
+    for res in results:
+        if res is creators[0]:
+            continue
+        assert re.search(
+            rf'another process is (creating and )?migrating database "{app.database}" \(held by pid \d+, '
+            r"prisma-entrypoint from 127\.0\.0\.1, .*\): waiting for it",
+            res.stderr,
+        ), str(res)
+        assert re.search(
+            r"(database is up to date|applied by another process meanwhile) \(1 (migration )?applied", res.stderr
+        ), str(res)
+    assert app.rows() == [(INIT, "t", "f")]
+    assert app.marker.read_text().split() == ["ran"] * 3
+
+
 def test_missing_database_without_the_privilege_is_left_to_deploy(app):
     app.database = "nodb_" + uuid.uuid4().hex[:8]
     # Prisma's native schema engine creates a missing database; the WebAssembly one this test setup
