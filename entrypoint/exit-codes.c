@@ -53,8 +53,8 @@ const struct exit_code_doc exit_code_docs[] = {
     {STR(EXIT_TIMEOUT), "the database or another dependency was not ready within wait-timeout; one line per "
                         "dependency says what was last seen; migrate-mode = wait: migrations still pending after "
                         "wait-timeout (the line names them); the migrate lock still held, or another process's "
-                        "deploy still at work, wait-timeout after the wait for it began (the line names the "
-                        "holder)"},
+                        "deploy still at work, migrate-lock-timeout (else wait-timeout) after the wait for it "
+                        "began (the line names the holder)"},
     {STR(EXIT_CANNOT_EXECUTE), "the command was found but cannot be executed (permissions, format)"},
     {STR(EXIT_NOT_FOUND), "the command was not found (or its #! interpreter is missing)"},
 };

@@ -307,6 +307,24 @@ static int64_t wait_deadline(int64_t timeout_ms)
 	return timeout_ms > 0 ? loop_now_ms() + timeout_ms : 0;
 }
 
+/* How long a wait for a lock may last, and the setting that says so (named
+ * in the line that ends it). */
+struct lock_limit {
+	int64_t timeout_ms; /* 0: forever */
+	const char *setting;
+};
+
+/* migrate-lock-timeout when set, else wait-timeout: the lock waits of a
+ * start (ours, and another deploy's hold on Prisma's lock). */
+static struct lock_limit lock_limit(const struct config *config)
+{
+	int64_t lock_timeout_ms = config_duration_ms(config, SETTING_MIGRATE_LOCK_TIMEOUT);
+
+	if (lock_timeout_ms > 0)
+		return (struct lock_limit){lock_timeout_ms, "migrate-lock-timeout"};
+	return (struct lock_limit){config_duration_ms(config, SETTING_WAIT_TIMEOUT), "wait-timeout"};
+}
+
 /* Trying an advisory lock, for lock_wait(): while it is held, the announce
  * and the progress lines name the holder, read again every progress line. */
 struct migrate_lock_try {
@@ -361,14 +379,14 @@ static enum lock_try try_migrate_lock(void *arg)
  * "still waiting for WHAT, held by ..."). Returns 0 with the lock (or
  * without, after a warning, when it cannot be taken), or an exit code. */
 static int take_advisory_lock(struct pg_session *session, struct loop *loop, int64_t key, const char *what,
-                              const char *announce, int64_t timeout_ms)
+                              const char *announce, struct lock_limit limit)
 {
 	struct migrate_lock_try try = {.session = session, .key = key, .what = what, .announce = announce};
 	struct lock_wait_params params = {.try_lock = try_migrate_lock,
 	                                  .arg = &try,
 	                                  .announce = try.announce_holder,
 	                                  .what = try.what_holder,
-	                                  .deadline_ms = wait_deadline(timeout_ms)};
+	                                  .deadline_ms = wait_deadline(limit.timeout_ms)};
 	struct lock_wait_result result;
 	int status;
 
@@ -379,8 +397,9 @@ static int take_advisory_lock(struct pg_session *session, struct loop *loop, int
 	if (status == 0 && result.outcome == LOCK_WAIT_TIMED_OUT) {
 		char waited[32];
 
-		value_format_duration(timeout_ms, waited, sizeof(waited));
-		log_error("%s still held after %s (wait-timeout): the app was not started", try.what_holder, waited);
+		value_format_duration(limit.timeout_ms, waited, sizeof(waited));
+		log_error("%s still held after %s (%s): the app was not started", try.what_holder, waited,
+		          limit.setting);
 		return EXIT_TIMEOUT;
 	}
 	if (status == 0 && result.outcome == LOCK_WAIT_FAILED)
@@ -392,7 +411,8 @@ static int take_advisory_lock(struct pg_session *session, struct loop *loop, int
 /* Takes the migrate lock in the database, waiting while another start holds
  * it. Returns 0 with the lock (or without it: see take_advisory_lock()), or
  * an exit code. */
-static int take_lock(struct pg_session *session, struct loop *loop, const struct pg_target *target, int64_t timeout_ms)
+static int take_lock(struct pg_session *session, struct loop *loop, const struct pg_target *target,
+                     struct lock_limit limit)
 {
 	char what[LINE_MAX_CHARS];
 	char announce[LINE_MAX_CHARS];
@@ -405,7 +425,7 @@ static int take_lock(struct pg_session *session, struct loop *loop, const struct
 	}
 	snprintf(what, sizeof(what), "the migrate lock (database \"%.255s\")", target->dbname);
 	snprintf(announce, sizeof(announce), "another process is migrating database \"%.255s\"", target->dbname);
-	return take_advisory_lock(session, loop, MIGRATE_LOCK_KEY, what, announce, timeout_ms);
+	return take_advisory_lock(session, loop, MIGRATE_LOCK_KEY, what, announce, limit);
 }
 
 /* Reading the rows again while another process migrates, for lock_wait():
@@ -472,10 +492,10 @@ static int watch_rows(struct rows_watch *watch, struct loop *loop, const char *a
 /* A deploy that does not take our lock (run by hand, or from CI) is applying
  * the migration named by read->reason: waits for it to end, reading the rows
  * again. Returns 0 with read->verdict (not BUSY), or an exit code. */
-static int wait_for_deploy(struct migrate_read *read, struct loop *loop, int64_t timeout_ms)
+static int wait_for_deploy(struct migrate_read *read, struct loop *loop, struct lock_limit limit)
 {
 	struct rows_watch watch = {
-	    .read = read, .waiting_while = MIGRATE_BUSY, .deadline_ms = wait_deadline(timeout_ms)};
+	    .read = read, .waiting_while = MIGRATE_BUSY, .deadline_ms = wait_deadline(limit.timeout_ms)};
 	char what[LINE_MAX_CHARS];
 	char announce[LINE_MAX_CHARS];
 	char waited[32];
@@ -488,9 +508,9 @@ static int wait_for_deploy(struct migrate_read *read, struct loop *loop, int64_t
 	status = watch_rows(&watch, loop, announce, what);
 	if (status != 0 || !watch.timed_out)
 		return status;
-	value_format_duration(timeout_ms, waited, sizeof(waited));
-	log_error("%s is still being applied by another process after %s (wait-timeout): the app was not started", what,
-	          waited);
+	value_format_duration(limit.timeout_ms, waited, sizeof(waited));
+	log_error("%s is still being applied by another process after %s (%s): the app was not started", what, waited,
+	          limit.setting);
 	return EXIT_TIMEOUT;
 }
 
@@ -499,7 +519,7 @@ static int wait_for_deploy(struct migrate_read *read, struct loop *loop, int64_t
  * waits for it, as it would for another deploy), reads the rows once more
  * under it, and applies what is pending. */
 static int apply_natively(struct migrate_read *read, struct loop *loop, const struct pg_target *target,
-                          int64_t timeout_ms)
+                          struct lock_limit limit)
 {
 	char what[LINE_MAX_CHARS];
 	char announce[LINE_MAX_CHARS];
@@ -509,7 +529,7 @@ static int apply_natively(struct migrate_read *read, struct loop *loop, const st
 	snprintf(what, sizeof(what), "prisma's migrate lock (database \"%.255s\")", target->dbname);
 	snprintf(announce, sizeof(announce),
 	         "another process (prisma migrate deploy?) is migrating database \"%.255s\"", target->dbname);
-	status = take_advisory_lock(read->session, loop, PRISMA_LOCK_KEY, what, announce, timeout_ms);
+	status = take_advisory_lock(read->session, loop, PRISMA_LOCK_KEY, what, announce, limit);
 	if (status == 0) {
 		read->after_wait = true;
 		status = read_and_judge(read);
@@ -541,8 +561,7 @@ static int settle_seed(const struct invocation *invocation, struct loop *loop, s
 		return 0;
 	status = phase_seed_read(session, target->dbname, &state, when, sizeof(when));
 	if (status == 0 && state == PG_SEED_OWED && !locked) {
-		status =
-		    take_lock(session, loop, target, config_duration_ms(&invocation->config, SETTING_WAIT_TIMEOUT));
+		status = take_lock(session, loop, target, lock_limit(&invocation->config));
 		if (status == 0)
 			status = phase_seed_read(session, target->dbname, &state, when, sizeof(when));
 	}
@@ -581,7 +600,7 @@ static int deployed_unread(const struct invocation *invocation, int status)
 static int migrate_connected(const struct invocation *invocation, struct loop *loop, struct migrate_read *read,
                              const struct pg_target *target)
 {
-	int64_t timeout_ms = config_duration_ms(&invocation->config, SETTING_WAIT_TIMEOUT);
+	struct lock_limit limit = lock_limit(&invocation->config);
 	int status = read_and_judge(read);
 
 	read->first = false;
@@ -589,13 +608,13 @@ static int migrate_connected(const struct invocation *invocation, struct loop *l
 		return status;
 	if (read->verdict == MIGRATE_SKIP)
 		return settle_seed(invocation, loop, read->session, target, false);
-	status = take_lock(read->session, loop, target, timeout_ms);
+	status = take_lock(read->session, loop, target, limit);
 	if (status == 0 && read->verdict != MIGRATE_UNREAD) {
 		read->after_wait = true;
 		status = read_and_judge(read);
 	}
 	if (status == 0 && read->verdict == MIGRATE_BUSY)
-		status = wait_for_deploy(read, loop, timeout_ms);
+		status = wait_for_deploy(read, loop, limit);
 	if (status != 0)
 		return status;
 	if (read->verdict != MIGRATE_SKIP) {
@@ -606,7 +625,7 @@ static int migrate_connected(const struct invocation *invocation, struct loop *l
 		if (status == 0 &&
 		    config_choice(&invocation->config, SETTING_MIGRATE_ENGINE) == CHOICE_MIGRATE_ENGINE_NATIVE &&
 		    read->verdict == MIGRATE_DEPLOY)
-			status = apply_natively(read, loop, target, timeout_ms);
+			status = apply_natively(read, loop, target, limit);
 		else if (status == 0)
 			status = deploy(invocation, loop, read->plan, read->session, read->reason);
 		if (status != 0)
@@ -708,7 +727,7 @@ static int seed_created_database(const struct invocation *invocation, struct loo
 		          target->dbname, error);
 		return EXIT_SEED;
 	}
-	status = take_lock(session, loop, target, config_duration_ms(&invocation->config, SETTING_WAIT_TIMEOUT));
+	status = take_lock(session, loop, target, lock_limit(&invocation->config));
 	if (status == 0) {
 		char when[64];
 
@@ -795,11 +814,18 @@ static int migrate_missing_database(const struct invocation *invocation, struct 
 	snprintf(what, sizeof(what), "the create lock (database \"%.255s\")", target->dbname);
 	snprintf(announce, sizeof(announce), "another process is creating and migrating database \"%.255s\"",
 	         target->dbname);
-	status = take_advisory_lock(admin, loop, create_lock_key(target->dbname), what, announce,
-	                            config_duration_ms(config, SETTING_WAIT_TIMEOUT));
+	status = take_advisory_lock(admin, loop, create_lock_key(target->dbname), what, announce, lock_limit(config));
 	if (status == 0 &&
 	    pgconn_session_database_exists(admin, target->dbname, &exists, error, sizeof(error)) != PG_SESSION_OK)
 		exists = false;
+	if (status == 0 && exists) {
+		/* Another start created it and held this lock until its first
+		 * deploy was done: nothing is left to wait for, and the next
+		 * waiters need not queue behind this start's read (the migrate
+		 * lock still guards a deploy). */
+		pgconn_session_close(admin);
+		admin = NULL;
+	}
 	if (status == 0 && !exists) {
 		log_info("database \"%.255s\" does not exist yet: creating it", target->dbname);
 		exists = pgconn_session_create_database(admin, target->dbname, error, sizeof(error)) == PG_SESSION_OK;

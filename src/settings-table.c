@@ -354,4 +354,17 @@ const struct setting settings_table[SETTING_COUNT] = {
                     "recorded in the database (schema prisma_entrypoint), so replicas and new containers agree; "
                     "a failed seed is run again by the next start (PostgreSQL only)",
         },
+    [SETTING_MIGRATE_LOCK_TIMEOUT] =
+        {
+            .name = "migrate-lock-timeout",
+            .section = "migrate",
+            .type = SETTING_TYPE_DURATION,
+            .min = 0,
+            .max = VALUE_DURATION_MAX_MS,
+            .default_text = "0",
+            .placeholder = "DURATION",
+            .help = "how long a start may wait for the migrate lock (or the create lock of a database that does "
+                    "not exist yet) and for another process's deploy holding Prisma's lock, before it exits "
+                    "with code 124 naming the holder; 0: wait-timeout",
+        },
 };
