@@ -188,6 +188,20 @@ static int report_verdict(enum migrate_verdict verdict, const struct migrate_rea
 			         compared->applied, compared->applied == 1 ? "" : "s");
 		break;
 	case MIGRATE_BLOCKED:
+		if (!compared->first_failed->logs[0]) {
+			/* Prisma writes logs when a script fails: none means the
+			 * process applying it was killed, and some of the script's
+			 * statements may be in the database (the CLI commits them
+			 * one by one in some setups). */
+			log_error(
+			    "migration %s was started but never finished (no error was recorded: the process applying "
+			    "it was killed?) and blocks every later prisma migrate deploy: the app was not started; "
+			    "check which of its changes the database has: all of them, run `prisma migrate resolve "
+			    "--applied %s`; none, run `prisma migrate resolve --rolled-back %s`; some, finish or undo "
+			    "them by hand first",
+			    compared->first_failed->name, compared->first_failed->name, compared->first_failed->name);
+			return EXIT_MIGRATE;
+		}
 		log_error("migration %s failed earlier%s%s%s and blocks every later prisma migrate deploy: the app was "
 		          "not started; repair the database, then run `prisma migrate resolve --rolled-back %s` (or "
 		          "--applied %s if it was completed by hand)",

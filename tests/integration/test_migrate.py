@@ -940,9 +940,10 @@ def test_a_replica_killed_mid_deploy_strands_no_one(app_pid1):
     - this setup's Prisma (the WebAssembly engine through the pg driver adapter) sends a script's
       statements one by one, each committed on its own: the CREATE TABLE before the sleep stays,
       and finished_at is never written. B then stops with the P3009 diagnosis (exit 81): honest,
-      the history does not call finished what was cut short, but the changes are there, so the
-      way out is `prisma migrate resolve --applied` after checking, not `--rolled-back`. A native
-      engine that applies each script in one transaction is what ends this (issue 13)."""
+      the history does not call finished what was cut short, and since the row has no logs (no
+      failure was recorded) the line says so and tells to check which changes are there before
+      choosing --applied or --rolled-back. migrate-engine = native applies each script in one
+      transaction with its row, which ends this (test_native.py)."""
     app = app_pid1
     slow = ("20270303000000_slow", 'CREATE TABLE "Slow" (id INTEGER);\nSELECT pg_sleep(4);\n')
     app.add_migration(*slow)
@@ -965,9 +966,11 @@ def test_a_replica_killed_mid_deploy_strands_no_one(app_pid1):
     assert f"migration {slow[0]} is being applied by another process (it holds prisma's lock)" in res.stderr
     assert res.returncode == 81, str(res)
     assert [line for line in res.stderr_lines() if "error:" in line] == [
-        f"prisma-entrypoint: error: migration {slow[0]} failed earlier and blocks every later prisma migrate "
-        f"deploy: the app was not started; repair the database, then run `prisma migrate resolve --rolled-back "
-        f"{slow[0]}` (or --applied {slow[0]} if it was completed by hand)"
+        f"prisma-entrypoint: error: migration {slow[0]} was started but never finished (no error was recorded: "
+        "the process applying it was killed?) and blocks every later prisma migrate deploy: the app was not "
+        "started; check which of its changes the database has: all of them, run `prisma migrate resolve "
+        f"--applied {slow[0]}`; none, run `prisma migrate resolve --rolled-back {slow[0]}`; some, finish or undo "
+        "them by hand first"
     ], str(res)
     # finished only what is there; the slow one unfinished although its statements were committed
     assert app.rows() == [(INIT, "t", "f"), (slow[0], "f", "f")], app.rows()
