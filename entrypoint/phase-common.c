@@ -61,3 +61,33 @@ int phase_report_spawn_failure(const struct child_result *result, const struct p
 	          cli->found_by, strerror(result->status));
 	return EXIT_CONFIG;
 }
+
+int phase_cli_ended(const struct child_result *result, const struct prisma_cli *cli, const char *what,
+                    const char *after_stop, char *how, size_t how_size)
+{
+	char signal_name[32];
+
+	if (result->stop_signal) {
+		log_info("stopped by %s during %s: the app was not started%s%s",
+		         proc_signal_name(result->stop_signal, signal_name, sizeof(signal_name)), what,
+		         after_stop ? "; " : "", after_stop ? after_stop : "");
+		return EXIT_SIGNAL_BASE + result->stop_signal;
+	}
+	switch (result->outcome) {
+	case CHILD_LOOP_FAILED:
+		log_error("running %s failed: %s", what, strerror(result->status));
+		return EXIT_OS_ERROR;
+	case CHILD_SPAWN_FAILED:
+		return phase_report_spawn_failure(result, cli);
+	case CHILD_SIGNALED:
+		snprintf(how, how_size, "killed by %s",
+		         proc_signal_name(result->status, signal_name, sizeof(signal_name)));
+		return PHASE_CLI_FAILED;
+	case CHILD_EXITED:
+		break;
+	}
+	if (result->status == 0)
+		return 0;
+	snprintf(how, how_size, "exit status %d", result->status);
+	return PHASE_CLI_FAILED;
+}

@@ -25,51 +25,33 @@ static int report_run(const struct invocation *invocation, const struct client_i
                       const struct child_result *result, const struct prisma_cli *cli)
 {
 	char how[64];
-	char signal_name[32];
+	int ended = phase_cli_ended(result, cli, "prisma generate", "no record was written", how, sizeof(how));
 
-	if (result->stop_signal) {
-		log_info("stopped by %s during prisma generate: the app was not started, no record was written",
-		         proc_signal_name(result->stop_signal, signal_name, sizeof(signal_name)));
-		return EXIT_SIGNAL_BASE + result->stop_signal;
-	}
-	switch (result->outcome) {
-	case CHILD_LOOP_FAILED:
-		log_error("running prisma generate failed: %s", strerror(result->status));
-		return EXIT_OS_ERROR;
-	case CHILD_SPAWN_FAILED:
-		return phase_report_spawn_failure(result, cli);
-	case CHILD_SIGNALED:
-		snprintf(how, sizeof(how), "was killed by %s",
-		         proc_signal_name(result->status, signal_name, sizeof(signal_name)));
-		break;
-	case CHILD_EXITED:
-		if (result->status == 0) {
-			char error[LINE_MAX_CHARS];
-			char took[32];
+	if (ended == 0) {
+		char error[LINE_MAX_CHARS];
+		char took[32];
 
-			if (record_write(inputs->record_path, inputs->digest, inputs->schema.schema_path, error,
-			                 sizeof(error)) < 0) {
-				log_error(
-				    "%s: the client was generated but not recorded, and the app was not started; set "
-				    "generate-record to a writable place",
-				    error);
-				return EXIT_CANT_CREATE;
-			}
-			value_format_duration(result->elapsed_ms, took, sizeof(took));
-			log_info("prisma client generated in %s (inputs %.*s)", took, DIGEST_SHOWN, inputs->digest);
-			return 0;
+		if (record_write(inputs->record_path, inputs->digest, inputs->schema.schema_path, error,
+		                 sizeof(error)) < 0) {
+			log_error("%s: the client was generated but not recorded, and the app was not started; set "
+			          "generate-record to a writable place",
+			          error);
+			return EXIT_CANT_CREATE;
 		}
-		snprintf(how, sizeof(how), "exited with status %d", result->status);
-		break;
+		value_format_duration(result->elapsed_ms, took, sizeof(took));
+		log_info("prisma client generated in %s (inputs %.*s)", took, DIGEST_SHOWN, inputs->digest);
+		return 0;
 	}
+	if (ended != PHASE_CLI_FAILED)
+		return ended;
 	if (config_choice(&invocation->config, SETTING_GENERATE_FAILURE) == CHOICE_GENERATE_FAILURE_WARN) {
 		log_warning(
-		    "PRISMA GENERATE FAILED (%s %s): starting the app ANYWAY because generate-failure=warn; its "
+		    "PRISMA GENERATE FAILED (%s: %s): starting the app ANYWAY because generate-failure=warn; its "
 		    "Prisma client may not match %s",
 		    cli->program, how, inputs->schema.schema_path);
 		return 0;
 	}
-	log_error("prisma generate failed (%s %s): the app was not started, and the next start generates again; "
+	log_error("prisma generate failed (%s: %s): the app was not started, and the next start generates again; "
 	          "fix the error above (generate-failure=warn starts the app anyway, for development)",
 	          cli->program, how);
 	return EXIT_GENERATE;

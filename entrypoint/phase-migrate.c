@@ -105,9 +105,10 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 	struct child_result result;
 	struct prisma_cli cli;
 	char error[LINE_MAX_CHARS];
-	char signal_name[32];
+	char how[64];
 	char took[32];
 	bool lingered = false;
+	int ended;
 
 	if (config_choice(config, SETTING_MIGRATE_ENGINE) == CHOICE_MIGRATE_ENGINE_NATIVE) {
 		/* Only with a session to the database: the CLI's fallbacks
@@ -140,31 +141,14 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 		         took);
 		return 0;
 	}
-	if (result.stop_signal) {
-		log_info("stopped by %s during prisma migrate deploy: the app was not started; a migration it was "
-		         "applying may show as failed on the next start",
-		         proc_signal_name(result.stop_signal, signal_name, sizeof(signal_name)));
-		return EXIT_SIGNAL_BASE + result.stop_signal;
-	}
-	switch (result.outcome) {
-	case CHILD_LOOP_FAILED:
-		log_error("running prisma migrate deploy failed: %s", strerror(result.status));
-		return EXIT_OS_ERROR;
-	case CHILD_SPAWN_FAILED:
-		return phase_report_spawn_failure(&result, &cli);
-	case CHILD_SIGNALED:
-		log_error("prisma migrate deploy was killed by %s: the app was not started",
-		          proc_signal_name(result.status, signal_name, sizeof(signal_name)));
-		return EXIT_MIGRATE;
-	case CHILD_EXITED:
-		break;
-	}
-	if (result.status != 0) {
-		log_error("prisma migrate deploy failed (exit status %d): the app was not started; its output above "
-		          "says why",
-		          result.status);
+	ended = phase_cli_ended(&result, &cli, "prisma migrate deploy",
+	                        "a migration it was applying may show as failed on the next start", how, sizeof(how));
+	if (ended == PHASE_CLI_FAILED) {
+		log_error("prisma migrate deploy failed (%s): the app was not started; its output above says why", how);
 		return EXIT_MIGRATE;
 	}
+	if (ended != 0)
+		return ended;
 	value_format_duration(result.elapsed_ms, took, sizeof(took));
 	log_info("prisma migrate deploy finished in %s", took);
 	return 0;

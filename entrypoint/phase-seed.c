@@ -158,7 +158,6 @@ int phase_seed_run(const struct invocation *invocation, struct loop *loop, struc
 	struct prisma_cli cli;
 	char error[LINE_MAX_CHARS];
 	char failure[128];
-	char signal_name[32];
 	int status;
 
 	if (prisma_locate(config_text(config, SETTING_PRISMA_CLI), &cli, error, sizeof(error)) < 0) {
@@ -177,35 +176,19 @@ int phase_seed_run(const struct invocation *invocation, struct loop *loop, struc
 	         owed_since, seed.command, seed.from);
 	seed_command_release(&seed);
 	prisma_run(&params, &result);
-	if (result.stop_signal) {
-		log_info("stopped by %s during prisma db seed: the app was not started; the database still owes its "
-		         "seed, and the next start runs it again",
-		         proc_signal_name(result.stop_signal, signal_name, sizeof(signal_name)));
-		return EXIT_SIGNAL_BASE + result.stop_signal;
-	}
-	switch (result.outcome) {
-	case CHILD_LOOP_FAILED:
-		log_error("running prisma db seed failed: %s", strerror(result.status));
-		return EXIT_OS_ERROR;
-	case CHILD_SPAWN_FAILED:
-		return phase_report_spawn_failure(&result, &cli);
-	case CHILD_SIGNALED:
-		snprintf(failure, sizeof(failure), "killed by %s",
-		         proc_signal_name(result.status, signal_name, sizeof(signal_name)));
-		break;
-	case CHILD_EXITED:
-		if (result.status == 0) {
-			char took[32];
+	status = phase_cli_ended(&result, &cli, "prisma db seed",
+	                         "the database still owes its seed, and the next start runs it again", failure,
+	                         sizeof(failure));
+	if (status == 0) {
+		char took[32];
 
-			value_format_duration(result.elapsed_ms, took, sizeof(took));
-			log_info(
-			    "prisma db seed finished in %s: database \"%.255s\" is seeded, and no start seeds it again",
-			    took, dbname);
-			return settle(session, dbname, NULL);
-		}
-		snprintf(failure, sizeof(failure), "exit status %d", result.status);
-		break;
+		value_format_duration(result.elapsed_ms, took, sizeof(took));
+		log_info("prisma db seed finished in %s: database \"%.255s\" is seeded, and no start seeds it again",
+		         took, dbname);
+		return settle(session, dbname, NULL);
 	}
+	if (status != PHASE_CLI_FAILED)
+		return status;
 	status = settle(session, dbname, failure);
 	if (status != 0)
 		return status;

@@ -104,4 +104,14 @@ int phase_lock_wait(struct lock_wait_params *params, struct loop *loop, const ch
  * returns the exit code. Not prisma's failure, so never "start anyway". */
 int phase_report_spawn_failure(const struct child_result *result, const struct prisma_cli *cli);
 
+/* How a run of the Prisma CLI (what: "prisma db seed") ended, as every phase
+ * says it. A stop signal ("stopped by SIGTERM during WHAT: the app was not
+ * started" and after_stop, when not NULL, after a semicolon), a loop or spawn
+ * failure: logged here, and the exit code returned. An exit status 0: 0. Any
+ * other end: PHASE_CLI_FAILED with how ("exit status 1", "killed by
+ * SIGKILL"), for the caller's own line. */
+#define PHASE_CLI_FAILED (-1)
+int phase_cli_ended(const struct child_result *result, const struct prisma_cli *cli, const char *what,
+                    const char *after_stop, char *how, size_t how_size);
+
 #endif
