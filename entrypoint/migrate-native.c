@@ -171,3 +171,37 @@ int migrate_native_apply(struct pg_session *session, const struct migrate_plan *
 	pending_release(pending, count);
 	return status;
 }
+
+int migrate_native_record_applied(struct pg_session *session, const struct migrate_plan *plan)
+{
+	struct pending_migration *pending;
+	struct pg_apply_migration *list = NULL;
+	size_t count;
+	char error[MIGRATE_PLAN_LINE_MAX];
+	enum pg_session_status recorded = PG_SESSION_FAILED;
+	int status = read_pending(session, plan, &pending, &count);
+
+	if (status != 0)
+		return status;
+	if (count && !(list = calloc(count, sizeof(*list)))) {
+		pending_release(pending, count);
+		log_error("cannot record the baseline: %s", strerror(ENOMEM));
+		return EXIT_OS_ERROR;
+	}
+	for (size_t i = 0; i < count; i++)
+		list[i] = (struct pg_apply_migration){
+		    .name = pending[i].name, .script = pending[i].script, .checksum = pending[i].checksum};
+	if (pgconn_apply_prepare(session, error, sizeof(error)) == PG_SESSION_OK)
+		recorded = pgconn_apply_record_applied(session, list, count, error, sizeof(error));
+	if (recorded == PG_SESSION_STOPPED) {
+		status = phase_report_stopped("recording the baseline (nothing was recorded)");
+	} else if (recorded != PG_SESSION_OK) {
+		log_error("cannot record the baseline in _prisma_migrations (%s): nothing was recorded and the app was "
+		          "not started",
+		          error);
+		status = EXIT_MIGRATE;
+	}
+	free(list);
+	pending_release(pending, count);
+	return status;
+}

@@ -12,4 +12,10 @@
  * exit code after saying why. */
 int migrate_native_apply(struct pg_session *session, const struct migrate_plan *plan);
 
+/* Records every migration of the folder that has no row as applied, without
+ * running it (a baseline: the database already has what they make), after
+ * reading each migration.sql for its checksum. Returns 0, or an exit code
+ * after saying why. */
+int migrate_native_record_applied(struct pg_session *session, const struct migrate_plan *plan);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include "exit-codes.h"
 #include "log.h"
+#include "migrate-baseline.h"
 #include "migrate-native.h"
 #include "migrate-plan.h"
 #include "prisma.h"
@@ -293,7 +294,9 @@ static int read_and_judge(struct migrate_read *read)
 	                   sizeof(read->pending_names));
 	if (read->first)
 		report_history(&reading, read->plan, &read->policy);
-	exit_code = report_verdict(read->verdict, &reading, read->after_wait, read->reason);
+	exit_code = read->verdict == MIGRATE_BASELINE && read->policy.baseline_auto
+	                ? 0
+	                : report_verdict(read->verdict, &reading, read->after_wait, read->reason);
 	migrate_rows_release(&rows);
 	return exit_code;
 }
@@ -613,6 +616,11 @@ static int migrate_connected(const struct invocation *invocation, struct loop *l
 	}
 	if (status == 0 && read->verdict == MIGRATE_BUSY)
 		status = wait_for_deploy(read, loop, limit);
+	if (status == 0 && read->verdict == MIGRATE_BASELINE) {
+		status = migrate_baseline(invocation, loop, read->session, read->plan, read->reason);
+		if (status == 0)
+			status = read_and_judge(read);
+	}
 	if (status != 0)
 		return status;
 	if (read->verdict != MIGRATE_SKIP) {
@@ -697,7 +705,8 @@ static struct migrate_read first_read(const struct config *config, struct pg_ses
 	    .plan = plan,
 	    .policy = {.wait = wait_mode,
 	               .unknown_is_error =
-	                   config_choice(config, SETTING_UNKNOWN_MIGRATIONS) == CHOICE_UNKNOWN_MIGRATIONS_ERROR},
+	                   config_choice(config, SETTING_UNKNOWN_MIGRATIONS) == CHOICE_UNKNOWN_MIGRATIONS_ERROR,
+	               .baseline_auto = !wait_mode && config_choice(config, SETTING_BASELINE) == CHOICE_BASELINE_AUTO},
 	    .first = true,
 	};
 }

@@ -53,6 +53,7 @@ enum setting_id {
 	SETTING_MIGRATE_ENGINE,
 	SETTING_SEED,
 	SETTING_MIGRATE_LOCK_TIMEOUT,
+	SETTING_BASELINE,
 	SETTING_COUNT
 };
 
@@ -102,6 +103,7 @@ enum migrate_mode_choice { CHOICE_MIGRATE_DEPLOY, CHOICE_MIGRATE_WAIT, CHOICE_MI
 enum unknown_migrations_choice { CHOICE_UNKNOWN_MIGRATIONS_WARN, CHOICE_UNKNOWN_MIGRATIONS_ERROR };
 enum migrate_engine_choice { CHOICE_MIGRATE_ENGINE_PRISMA, CHOICE_MIGRATE_ENGINE_NATIVE };
 enum seed_choice { CHOICE_SEED_OFF, CHOICE_SEED_ONCE };
+enum baseline_choice { CHOICE_BASELINE_OFF, CHOICE_BASELINE_AUTO };
 
 /* PRISMA_ENTRYPOINT_STOP_TIMEOUT for stop-timeout. */
 void setting_env_name(const struct setting *setting, char *out, size_t out_size);

@@ -28,6 +28,7 @@ enum migrate_verdict {
 struct migrate_policy {
 	bool wait;             /* migrate-mode = wait: never deploy; wait until another process has */
 	bool unknown_is_error; /* unknown-migrations = error */
+	bool baseline_auto;    /* baseline = auto: BASELINE is for the caller to try, not an error */
 };
 
 /* What the phase read from the database. */

@@ -404,3 +404,40 @@ enum pg_apply_result pgconn_apply_migration(struct pg_session *session, const st
 	free(apply.table);
 	return result;
 }
+
+enum pg_session_status pgconn_apply_record_applied(struct pg_session *session, const struct pg_apply_migration *list,
+                                                   size_t count, char *error, size_t error_size)
+{
+	char *table = migrations_table(session, pgconn_session_schema(session));
+	char *sql = NULL;
+	char ignored[256];
+	enum pg_session_status status;
+
+	if (!table || asprintf(&sql,
+	                       "INSERT INTO %s (id, checksum, logs, started_at, finished_at, migration_name) "
+	                       "VALUES ($1, $2, '', now(), now(), $3)",
+	                       table) < 0) {
+		free(table);
+		snprintf(error, error_size, "%s", strerror(ENOMEM));
+		return PG_SESSION_FAILED;
+	}
+	free(table);
+	status = run_quietly(session, "BEGIN", 0, NULL, error, error_size);
+	for (size_t i = 0; i < count && status == PG_SESSION_OK; i++) {
+		char id[37];
+		const char *values[] = {id, list[i].checksum, list[i].name};
+
+		if (new_uuid(id) < 0) {
+			snprintf(error, error_size, "cannot make a migration id: %s", strerror(errno));
+			status = PG_SESSION_FAILED;
+		} else {
+			status = run_quietly(session, sql, 3, values, error, error_size);
+		}
+	}
+	if (status == PG_SESSION_OK)
+		status = run_quietly(session, "COMMIT", 0, NULL, error, error_size);
+	else if (pgconn_session_connection(session))
+		(void)run_quietly(session, "ROLLBACK", 0, NULL, ignored, sizeof(ignored));
+	free(sql);
+	return status;
+}

@@ -46,6 +46,12 @@ enum pg_apply_result {
 	PG_APPLY_STOPPED, /* a stop was asked for: the script was cancelled, nothing recorded */
 };
 
+/* Records migrations as applied without running them, as `prisma migrate
+ * resolve --applied` records one (finished at once, logs empty, no steps):
+ * a baseline. All of them or none, in one transaction. */
+enum pg_session_status pgconn_apply_record_applied(struct pg_session *session, const struct pg_apply_migration *list,
+                                                   size_t count, char *error, size_t error_size);
+
 /* Applies one migration and records it. */
 enum pg_apply_result pgconn_apply_migration(struct pg_session *session, const struct pg_apply_migration *migration,
                                             struct pg_apply_failure *failure, char *error, size_t error_size);

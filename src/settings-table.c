@@ -16,6 +16,7 @@ static const char *const migrate_modes[] = {"deploy", "wait", "off", NULL};
 static const char *const unknown_migrations_actions[] = {"warn", "error", NULL};
 static const char *const migrate_engines[] = {"prisma", "native", NULL};
 static const char *const seed_modes[] = {"off", "once", NULL};
+static const char *const baseline_modes[] = {"off", "auto", NULL};
 /* What the wait phase can wait for (src/wait.c). */
 static const char *const wait_schemes[] = {"tcp", "http", "https", "unix", "file", NULL};
 
@@ -366,5 +367,18 @@ const struct setting settings_table[SETTING_COUNT] = {
             .help = "how long a start may wait for the migrate lock (or the create lock of a database that does "
                     "not exist yet) and for another process's deploy holding Prisma's lock, before it exits "
                     "with code 124 naming the holder; 0: wait-timeout",
+        },
+    [SETTING_BASELINE] =
+        {
+            .name = "baseline",
+            .section = "migrate",
+            .type = SETTING_TYPE_CHOICE,
+            .choices = baseline_modes,
+            .default_text = "off",
+            .placeholder = "WHEN",
+            .help = "a database with tables but no _prisma_migrations (Prisma's P3005): off stops with exit code "
+                    "81 and the steps; auto records every migration of the folder as applied (as prisma migrate "
+                    "resolve --applied does) when prisma migrate diff finds no difference between the database "
+                    "and the schema, else stops",
         },
 };

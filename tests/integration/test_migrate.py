@@ -117,6 +117,26 @@ def app(pe_plain, pg, npm_node_modules):
     remove_node_modules(a.root)
 
 
+def prisma_cli(app, *args, url=None) -> subprocess.CompletedProcess:
+    """The real Prisma CLI in the app's folder (not through the call-recording wrapper), for checks of
+    what a start left."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url or app.url,
+        "CHECKPOINT_DISABLE": "1",
+        "PRISMA_HIDE_UPDATE_MESSAGE": "1",
+        "NO_COLOR": "1",
+    }
+    return subprocess.run(
+        ["node", "node_modules/prisma/build/index.js", *args],
+        cwd=app.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def held_lock(cluster, database: str, key: int = LOCK_KEY) -> subprocess.Popen:
     """A psql session in database that holds advisory lock key (prisma-entrypoint's migrate lock by
     default) until release(); more SQL can be sent to it with send()."""
@@ -548,6 +568,96 @@ def test_tables_without_history_stop_with_the_baseline_steps(app):
         ], str(res)
     assert app.deploys() == []
     assert app.pg.psql("SELECT to_regclass('public._prisma_migrations') IS NULL", database=app.database).strip() == "t"
+
+
+def diff_stand_in(app, exit_status: int):
+    """`prisma migrate diff` answering exit_status (0: no difference, 2: differences). The real one
+    cannot describe a live database in this test setup (not with a driver adapter in prisma.config:
+    see test_baseline_auto_with_a_diff_that_cannot_compare), so the CLI's wrapper answers for it; every
+    other command runs the real CLI."""
+    install_wrapper(
+        app.root,
+        app.calls_log,
+        before_exec=(
+            f'[ "$1 $2" = "migrate diff" ] && {{ echo "diff stand-in: exit {exit_status}"; exit {exit_status}; }}'
+        ),
+    )
+
+
+def diffs(app) -> list:
+    return [c["args"] for c in read_calls(app.calls_log) if c["args"][:2] == ["migrate", "diff"]]
+
+
+def test_baseline_auto_records_the_migrations_when_the_schema_matches(app):
+    """baseline = auto: tables but no history (P3005), and prisma migrate diff finds no difference
+    between the database and the schema: every migration is recorded as applied, as prisma migrate
+    resolve --applied records it, and the app starts; Prisma reads the history as up to date."""
+    made = prisma_cli(app, "migrate", "deploy")  # the tables, by the real CLI, then the history dropped
+    assert made.returncode == 0, made
+    app.pg.psql("DROP TABLE _prisma_migrations", database=app.database)
+    diff_stand_in(app, 0)
+    res = app.run("--baseline", "auto")
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert (
+        "baseline = auto: the database's schema has 1 table (User) but no _prisma_migrations: comparing it with "
+        "prisma/schema.prisma (prisma migrate diff)" in res.stderr
+    ), str(res)
+    assert "no difference: the 1 migration of prisma/migrations recorded as applied" in res.stderr, str(res)
+    assert diffs(app) == [
+        [
+            "migrate",
+            "diff",
+            "--from-schema-datasource",
+            "prisma/schema.prisma",
+            "--to-schema-datamodel",
+            "prisma/schema.prisma",
+            "--exit-code",
+        ]
+    ]
+    assert app.deploys() == []
+    row = app.pg.psql(
+        "SELECT migration_name, checksum, finished_at = started_at, logs, applied_steps_count, rolled_back_at IS NULL "
+        "FROM _prisma_migrations",
+        database=app.database,
+    ).strip()
+    assert row == f"{INIT}|{migration_checksum(app, INIT)}|t||0|t", row
+    status = prisma_cli(app, "migrate", "status")
+    assert status.returncode == 0 and "Database schema is up to date" in status.stdout, status
+    res = app.run("--baseline", "auto")
+    assert res.returncode == 0 and "database is up to date (1 migration applied" in res.stderr, str(res)
+
+
+def test_baseline_auto_with_differences_records_nothing(app):
+    app.pg.psql('SET ROLE app; CREATE TABLE "Legacy" (id serial PRIMARY KEY)', database=app.database)
+    diff_stand_in(app, 2)
+    res = app.run("--baseline", "auto")
+    assert res.returncode == 81 and not app.app_ran, str(res)
+    assert "diff stand-in: exit 2" in res.stdout + res.stderr, str(res)
+    errors = [line for line in res.stderr_lines() if "error:" in line]
+    assert errors == [
+        "prisma-entrypoint: error: baseline = auto: prisma migrate diff found differences between the database "
+        "and prisma/schema.prisma (its output above): nothing was recorded and the app was not started; bring "
+        "the database in line with the schema, or baseline it by hand (prisma migrate resolve --applied NAME)"
+    ], str(res)
+    assert app.pg.psql("SELECT to_regclass('public._prisma_migrations') IS NULL", database=app.database).strip() == "t"
+    assert app.deploys() == []
+
+
+def test_baseline_auto_with_a_diff_that_cannot_compare(app):
+    """The real CLI of this test setup cannot describe the live database (a driver adapter in
+    prisma.config): the diff fails, and nothing is recorded."""
+    app.pg.psql('SET ROLE app; CREATE TABLE "User" (id serial PRIMARY KEY)', database=app.database)
+    res = app.run("--baseline", "auto")
+    assert res.returncode == 81 and not app.app_ran, str(res)
+    assert (
+        "baseline = auto: prisma migrate diff could not compare the database with prisma/schema.prisma (exit "
+        "status 1; its output above says why): nothing was recorded" in res.stderr
+    ), str(res)
+    assert len(diffs(app)) == 1 and app.deploys() == []
+    assert app.pg.psql("SELECT to_regclass('public._prisma_migrations') IS NULL", database=app.database).strip() == "t"
+    # in wait mode, baseline = auto changes nothing: the P3005 steps, as without it
+    res = app.run("--baseline", "auto", "--migrate-mode", "wait")
+    assert res.returncode == 81 and "(P3005)" in res.stderr and len(diffs(app)) == 1, str(res)
 
 
 def test_unreadable_table_is_left_to_deploy(app):

@@ -6,10 +6,8 @@ wrote, failed migrations included.
 The app, its database and the helpers are test_migrate's.
 """
 
-import os
 import re
 import signal
-import subprocess
 import time
 import uuid
 
@@ -19,6 +17,7 @@ import test_migrate as mig
 from conftest import wait_until
 from npm_app import copy_app, remove_node_modules
 from test_migrate import ADD_AGE, BROKEN, INIT, PRISMA_LOCK_KEY
+from test_migrate import prisma_cli as prisma
 
 NATIVE = "--migrate-engine=native"
 UUID_V4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -28,25 +27,6 @@ OWN_TRANSACTION = (
     "20270505000000_own_transaction",
     'BEGIN;\nCREATE TABLE "Own" (id int);\nCOMMIT;\nINSERT INTO "Own" VALUES (1);\n',
 )
-
-
-def prisma(app, *args, url=None) -> subprocess.CompletedProcess:
-    """The real Prisma CLI in the app's folder (not through the call-recording wrapper)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": url or app.url,
-        "CHECKPOINT_DISABLE": "1",
-        "PRISMA_HIDE_UPDATE_MESSAGE": "1",
-        "NO_COLOR": "1",
-    }
-    return subprocess.run(
-        ["node", "node_modules/prisma/build/index.js", *args],
-        cwd=app.root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def full_rows(app, database=None, schema="public") -> list:
