@@ -425,12 +425,13 @@ enum pg_session_status pgconn_apply_record_applied(struct pg_session *session, c
 	status = run_quietly(session, "BEGIN", 0, NULL, error, error_size);
 	for (size_t i = 0; i < count && status == PG_SESSION_OK; i++) {
 		char id[37];
-		const char *values[] = {id, list[i].checksum, list[i].name};
 
 		if (new_uuid(id) < 0) {
 			snprintf(error, error_size, "cannot make a migration id: %s", strerror(errno));
 			status = PG_SESSION_FAILED;
 		} else {
+			const char *values[] = {id, list[i].checksum, list[i].name};
+
 			status = run_quietly(session, sql, 3, values, error, error_size);
 		}
 	}
