@@ -82,6 +82,27 @@ static const struct error_case error_cases[] = {
      PG_ERROR_TRANSIENT, NULL},
     {"invalid length of startup packet", "08P01", false, false, "invalid length of startup packet (08P01)",
      PG_ERROR_TRANSIENT, NULL},
+    /* Connection poolers: PgBouncer 1.18 (as run in tests/integration/test_poolers.py), which sends its own
+     * refusals and the server's as 08P01, older PgBouncers, Supavisor */
+    {AT "FATAL:  SASL authentication failed\n", "08P01", false, false, "SASL authentication failed (08P01)",
+     PG_ERROR_PERMANENT,
+     "the connection pooler refused the login: check the password in DATABASE_URL, and the pooler's auth_file (or "
+     "auth_query) for this user"},
+    {AT "FATAL:  password authentication failed\n", "08P01", false, false,
+     "password authentication failed (08P01)", PG_ERROR_PERMANENT,
+     "the connection pooler refused the login: check the password in DATABASE_URL, and the pooler's auth_file (or "
+     "auth_query) for this user"},
+    {"no such user", "08P01", false, false, "no such user (08P01)", PG_ERROR_PERMANENT,
+     "the connection pooler knows no such user: check the user in DATABASE_URL, and the pooler's auth_file"},
+    {"server login has been failing, try again later (server_login_retry)", "08P01", false, false,
+     "server login has been failing, try again later (server_login_retry) (08P01)", PG_ERROR_TRANSIENT, NULL},
+    {"Tenant or user not found", "XX000", false, false, "tenant or user not found (XX000)", PG_ERROR_PERMANENT,
+     "the connection pooler knows no such tenant or user: Supabase's pooler URLs name the user as "
+     "postgres.PROJECT_REF; copy the URL from the dashboard's Connect dialog"},
+    {"Authentication error, reason: \"password authentication failed for user\"", "XX000", false, false,
+     "authentication error, reason: \"password authentication failed for user\" (XX000)", PG_ERROR_PERMANENT,
+     "the connection pooler refused the login: check the user and password in DATABASE_URL"},
+    {"pool is busy", "08P01", false, false, "pool is busy (08P01)", PG_ERROR_TRANSIENT, NULL},
     /* No SQLSTATE: libpq's and the system's words */
     {AT "server does not support SSL, but SSL was required\n", NULL, false, false,
      "server does not support SSL, but SSL was required", PG_ERROR_PERMANENT,
