@@ -30,6 +30,7 @@ int phase_wait_alone(const struct invocation *invocation);
 struct phase_schema {
 	bool searched; /* looked for, found or not */
 	char *path;    /* found: owned; NULL when there is none */
+	struct schema_direct_urls direct_urls; /* found: what the schema and config file say; owned */
 };
 
 void phase_schema_release(struct phase_schema *schema);

@@ -41,6 +41,7 @@ struct prisma_run_params {
 	const struct prisma_cli *cli;
 	const char *const *args;   /* after the program, NULL-terminated; more than 14: E2BIG */
 	const char *database_url;  /* exported as DATABASE_URL when not NULL */
+	const char *url_variable;  /* not NULL: database_url is exported under this name too */
 	const char *output_prefix; /* NULL: output passes through untouched */
 	int64_t stop_timeout_ms;   /* after a stop signal, before SIGKILL */
 	/* A CLI that lingers after its work (prisma migrate deploy often does:
