@@ -184,7 +184,8 @@ static int read_migrations_direct(const struct config *config, struct status_rep
 		break;
 	default:
 		snprintf(report->migrations_why, sizeof(report->migrations_why),
-		         "cannot connect with the direct URL from %.1000s: %.2000s", report->plan.direct_url_origin, error);
+		         "cannot connect with the direct URL from %.1000s: %.2000s", report->plan.direct_url_origin,
+		         error);
 		break;
 	}
 	pgconn_session_close(session);

@@ -78,7 +78,8 @@ static void find_direct_url(const struct config *config, const struct schema_dir
 		         config->values[SETTING_DIRECT_URL].origin ? config->values[SETTING_DIRECT_URL].origin
 		                                                   : "direct-url");
 		if (variable_ref->env_name)
-			snprintf(plan->direct_url_variable, sizeof(plan->direct_url_variable), "%s", variable_ref->env_name);
+			snprintf(plan->direct_url_variable, sizeof(plan->direct_url_variable), "%s",
+			         variable_ref->env_name);
 	} else if (urls->datasource.given) {
 		take_direct_url(plan, &urls->datasource, "directUrl", urls->datasource_file);
 	} else if (urls->config.given) {

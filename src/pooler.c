@@ -7,7 +7,7 @@
 
 /* Supavisor listens in session mode on 5432 and in transaction mode on
  * 6543, on the same host name. */
-#define SUPAVISOR_SESSION_PORT 5432
+#define SUPAVISOR_SESSION_PORT  5432
 #define TRANSACTION_POOLER_PORT 6543
 
 static bool host_looks_pooled(const struct url_host *host)

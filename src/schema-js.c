@@ -241,7 +241,8 @@ int schema_config_direct_url(const char *text, size_t len, struct schema_url_ref
 		if (is_key_word && js_is(&lex, kind, JS_WORD, "datasource")) {
 			struct js_lexer ahead = lex;
 
-			if (js_is(&ahead, js_next(&ahead), JS_PUNCT, ":") && js_is(&ahead, js_next(&ahead), JS_PUNCT, "{")) {
+			if (js_is(&ahead, js_next(&ahead), JS_PUNCT, ":") &&
+			    js_is(&ahead, js_next(&ahead), JS_PUNCT, "{")) {
 				lex = ahead;
 				datasource_depth = 1;
 				after_open = true;

@@ -175,8 +175,8 @@ int schema_datasource_direct_url(const char *text, size_t text_len, struct schem
 
 	*ref = (struct schema_url_ref){0};
 	while ((kind = psl_next(&p, end, &start, &len)) != PSL_END) {
-		if (in_datasource && depth == 1 && prev[0] == PSL_PUNCT && *prev_start[0] == '=' && prev[1] == PSL_WORD &&
-		    psl_is(prev_start[1], prev_len[1], "directUrl"))
+		if (in_datasource && depth == 1 && prev[0] == PSL_PUNCT && *prev_start[0] == '=' &&
+		    prev[1] == PSL_WORD && psl_is(prev_start[1], prev_len[1], "directUrl"))
 			return read_url_value(&p, end, kind, start, len, ref);
 		if (kind == PSL_PUNCT && (*start == '{' || *start == '(' || *start == '[')) {
 			if (*start == '{' && depth == 0 && prev[0] == PSL_WORD && prev[1] == PSL_WORD &&

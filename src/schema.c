@@ -463,8 +463,8 @@ static int collect_files(int base, struct schema_inputs *inputs, const struct st
 		if (inputs->direct_urls.datasource.given)
 			continue;
 		found = schema_datasource_direct_url(buf->data, buf->len, &inputs->direct_urls.datasource);
-		if (found < 0 ||
-		    (found > 0 && !(inputs->direct_urls.datasource_file = copy_text(list.items[i], strlen(list.items[i]))))) {
+		if (found < 0 || (found > 0 && !(inputs->direct_urls.datasource_file =
+		                                     copy_text(list.items[i], strlen(list.items[i]))))) {
 			set_oom(error, error_size);
 			return -1;
 		}
@@ -539,8 +539,8 @@ static int read_config_file(int base, struct schema_inputs *inputs, char **schem
 			return -1;
 		}
 		int given = schema_config_direct_url(buf->data, buf->len, &inputs->direct_urls.config);
-		if (given < 0 ||
-		    (given > 0 && !(inputs->direct_urls.config_file = copy_text(config_names[i], strlen(config_names[i]))))) {
+		if (given < 0 || (given > 0 && !(inputs->direct_urls.config_file =
+		                                     copy_text(config_names[i], strlen(config_names[i]))))) {
 			set_oom(error, error_size);
 			return -1;
 		}

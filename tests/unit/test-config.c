@@ -310,7 +310,8 @@ static void test_only_the_urls_are_secret(void **state)
 {
 	(void)state;
 	for (int id = 0; id < SETTING_COUNT; id++)
-		assert_int_equal(setting_is_secret(&settings_table[id]), id == SETTING_DATABASE_URL || id == SETTING_DIRECT_URL);
+		assert_int_equal(setting_is_secret(&settings_table[id]),
+		                 id == SETTING_DATABASE_URL || id == SETTING_DIRECT_URL);
 }
 
 /* ---- config_set ---- */

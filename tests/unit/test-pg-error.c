@@ -88,8 +88,8 @@ static const struct error_case error_cases[] = {
      PG_ERROR_PERMANENT,
      "the connection pooler refused the login: check the password in DATABASE_URL, and the pooler's auth_file (or "
      "auth_query) for this user"},
-    {AT "FATAL:  password authentication failed\n", "08P01", false, false,
-     "password authentication failed (08P01)", PG_ERROR_PERMANENT,
+    {AT "FATAL:  password authentication failed\n", "08P01", false, false, "password authentication failed (08P01)",
+     PG_ERROR_PERMANENT,
      "the connection pooler refused the login: check the password in DATABASE_URL, and the pooler's auth_file (or "
      "auth_query) for this user"},
     {"no such user", "08P01", false, false, "no such user (08P01)", PG_ERROR_PERMANENT,

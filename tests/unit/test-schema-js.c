@@ -20,7 +20,8 @@ struct direct_url_case {
 	const char *env_name; /* NULL: none */
 };
 
-#define HEAD "import { defineConfig, env } from \"prisma/config\";\nexport default defineConfig({\n  schema: \"prisma\",\n"
+#define HEAD                                                                                                           \
+	"import { defineConfig, env } from \"prisma/config\";\nexport default defineConfig({\n  schema: \"prisma\",\n"
 
 static const struct direct_url_case cases[] = {
     {HEAD "  datasource: { url: env(\"DATABASE_URL\") },\n});\n", 0, NULL, NULL},
@@ -37,7 +38,8 @@ static const struct direct_url_case cases[] = {
     /* not in the datasource object, or nested deeper in it, or in a comment */
     {HEAD "  directUrl: env(\"X\"),\n  datasource: { url: env(\"DATABASE_URL\") },\n});\n", 0, NULL, NULL},
     {HEAD "  datasource: { options: { directUrl: env(\"X\") } },\n});\n", 0, NULL, NULL},
-    {HEAD "  datasource: {\n    // directUrl: env(\"X\"),\n    url: env(\"DATABASE_URL\"),\n  },\n});\n", 0, NULL, NULL},
+    {HEAD "  datasource: {\n    // directUrl: env(\"X\"),\n    url: env(\"DATABASE_URL\"),\n  },\n});\n", 0, NULL,
+     NULL},
     /* cut short */
     {HEAD "  datasource: { directUrl: env(", 1, NULL, NULL},
 };

@@ -80,10 +80,9 @@ static const struct direct_url_case direct_url_cases[] = {
     {"datasource db {\n  directUrl = env(NAME)\n}\n", 1, NULL, NULL},
     /* commented out; in another block; in a generator */
     {"datasource db {\n  // directUrl = env(\"DIRECT_URL\")\n  url = env(\"DATABASE_URL\")\n}\n", 0, NULL, NULL},
-    {"generator client {\n  directUrl = env(\"X\")\n}\ndatasource db {\n  url = env(\"DATABASE_URL\")\n}\n", 0,
-     NULL, NULL},
-    {"model A {\n  id Int @id\n}\ndatasource db {\n  directUrl = env(\"POOL_DIRECT\")\n}\n", 1, NULL,
-     "POOL_DIRECT"},
+    {"generator client {\n  directUrl = env(\"X\")\n}\ndatasource db {\n  url = env(\"DATABASE_URL\")\n}\n", 0, NULL,
+     NULL},
+    {"model A {\n  id Int @id\n}\ndatasource db {\n  directUrl = env(\"POOL_DIRECT\")\n}\n", 1, NULL, "POOL_DIRECT"},
     /* cut short */
     {"datasource db {\n  directUrl = env(", 1, NULL, NULL},
 };
