@@ -274,6 +274,21 @@ static const struct pg_error_rule rules[] = {
      PG_WHEN_ALWAYS,
      PG_ERROR_PERMANENT,
      "the connection pooler knows no such user: check the user in DATABASE_URL, and the pooler's auth_file"},
+    /* The server's 3D000, passed on by PgBouncer as 08P01; and PgBouncer's
+     * own, for a name its [databases] section does not have. */
+    {"08P01",
+     NULL,
+     {"database", "does not exist"},
+     PG_WHEN_ALWAYS,
+     PG_ERROR_PERMANENT,
+     "create the database, or correct its name in DATABASE_URL"},
+    {"08P01",
+     NULL,
+     {"no such database"},
+     PG_WHEN_ALWAYS,
+     PG_ERROR_PERMANENT,
+     "the connection pooler has no such database: check the database in DATABASE_URL, and the pooler's "
+     "[databases] section"},
     /* PgBouncer's own back-off after its login to the server failed: it
      * answers at once, without touching the server, until
      * server_login_retry (15 s) has passed; a server still starting (a

@@ -13,7 +13,7 @@ import pytest
 import pg as pgm
 import pgbouncer as pgb
 from npm_app import copy_app, install_wrapper, remove_node_modules
-from test_migrate import INIT, App, new_database
+from test_migrate import INIT, App, create_migrations_table, new_database
 
 # The app prints the DATABASE_URL it was given: it must stay the pooled one.
 PRINT_URL = ["--", "/bin/sh", "-c", 'printf "%s\\n" "$DATABASE_URL" >> "$0"']
@@ -86,6 +86,28 @@ def test_direct_url_in_the_schema_datasource(app, bouncer):
         "migrations go through database-url" in warnings(res)[0]
     ), str(res)
     assert "database is up to date (1 migration applied, none pending)" in res.stderr, str(res)
+
+
+def test_direct_url_in_the_prisma_config_and_the_setting_first(app, bouncer):
+    # status runs no Node: the config file's directUrl is read, not run
+    config = app.root / "prisma.config.ts"
+    config.write_text(
+        config.read_text().replace(
+            '  schema: "prisma/schema.prisma",\n',
+            '  schema: "prisma/schema.prisma",\n  datasource: { directUrl: process.env.MIGRATE_URL },\n',
+        )
+    )
+    create_migrations_table(app, (INIT, True))
+    empty = new_database(app.pg)
+    pooled = bouncer.url(empty, params="pgbouncer=true")
+    res = app.pe.run(["status"], env=app.env({"DATABASE_URL": pooled, "MIGRATE_URL": app.url}))
+    assert "database: ready" in res.stdout and "migrations: up to date (1 applied)" in res.stdout, str(res)
+    # DIRECT_URL wins over what the schema and the config file say
+    res = app.pe.run(
+        ["status"],
+        env=app.env({"DATABASE_URL": pooled, "MIGRATE_URL": app.url, "DIRECT_URL": app.pg.url(database=empty)}),
+    )
+    assert "migrations: 1 pending (" + INIT + ")" in res.stdout, str(res)
 
 
 def test_a_pooled_url_without_a_direct_url_warns_before_deploy(app, bouncer):

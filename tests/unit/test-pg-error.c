@@ -94,6 +94,11 @@ static const struct error_case error_cases[] = {
      "auth_query) for this user"},
     {"no such user", "08P01", false, false, "no such user (08P01)", PG_ERROR_PERMANENT,
      "the connection pooler knows no such user: check the user in DATABASE_URL, and the pooler's auth_file"},
+    {"database \"nodb\" does not exist", "08P01", false, false, "database \"nodb\" does not exist (08P01)",
+     PG_ERROR_PERMANENT, "create the database, or correct its name in DATABASE_URL"},
+    {"no such database: nodb", "08P01", false, false, "no such database: nodb (08P01)", PG_ERROR_PERMANENT,
+     "the connection pooler has no such database: check the database in DATABASE_URL, and the pooler's "
+     "[databases] section"},
     {"server login has been failing, try again later (server_login_retry)", "08P01", false, false,
      "server login has been failing, try again later (server_login_retry) (08P01)", PG_ERROR_TRANSIENT, NULL},
     {"Tenant or user not found", "XX000", false, false, "tenant or user not found (XX000)", PG_ERROR_PERMANENT,
