@@ -37,6 +37,11 @@ static void take_direct_url(struct migrate_plan *plan, const struct schema_url_r
 {
 	const char *value;
 
+	if (ref->text && strlen(ref->text) >= sizeof(plan->direct_url)) {
+		snprintf(plan->direct_url_problem, sizeof(plan->direct_url_problem), "%s in %s is over %zu bytes long",
+		         key, where, sizeof(plan->direct_url) - 1);
+		return;
+	}
 	if (ref->text) {
 		snprintf(plan->direct_url, sizeof(plan->direct_url), "%s", ref->text);
 		snprintf(plan->direct_url_origin, sizeof(plan->direct_url_origin), "%s in %s", key, where);
@@ -53,6 +58,12 @@ static void take_direct_url(struct migrate_plan *plan, const struct schema_url_r
 	if (!value || !value[0]) {
 		snprintf(plan->direct_url_problem, sizeof(plan->direct_url_problem),
 		         "%s in %s reads the variable %.255s, which is not set", key, where, ref->env_name);
+		return;
+	}
+	if (strlen(value) >= sizeof(plan->direct_url)) {
+		snprintf(plan->direct_url_problem, sizeof(plan->direct_url_problem),
+		         "%s in %s reads the variable %.255s, which is over %zu bytes long", key, where, ref->env_name,
+		         sizeof(plan->direct_url) - 1);
 		return;
 	}
 	snprintf(plan->direct_url, sizeof(plan->direct_url), "%s", value);
@@ -72,7 +83,10 @@ static void find_direct_url(const struct config *config, const struct schema_dir
 
 	plan->direct_url[0] = plan->direct_url_origin[0] = plan->direct_url_variable[0] = '\0';
 	plan->direct_url_problem[0] = '\0';
-	if (setting && setting[0]) {
+	if (setting && setting[0] && strlen(setting) >= sizeof(plan->direct_url)) {
+		snprintf(plan->direct_url_problem, sizeof(plan->direct_url_problem),
+		         "direct-url is over %zu bytes long", sizeof(plan->direct_url) - 1);
+	} else if (setting && setting[0]) {
 		snprintf(plan->direct_url, sizeof(plan->direct_url), "%s", setting);
 		snprintf(plan->direct_url_origin, sizeof(plan->direct_url_origin), "%s",
 		         config->values[SETTING_DIRECT_URL].origin ? config->values[SETTING_DIRECT_URL].origin

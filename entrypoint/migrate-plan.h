@@ -63,9 +63,8 @@ int migrate_plan_check_provider(const struct migrate_plan *plan, const char *url
 
 /* Fills the plan, the schema's path and what it says of a direct URL from
  * known when a phase before looked for it (NULL: look now). READY when
- * migrations are enabled (not
- * no-migrate, a schema, a migrations folder with migrations in it; release
- * plan->folder then). */
+ * migrations are enabled (not no-migrate, a schema, a migrations folder with
+ * migrations in it; release plan->folder then). */
 enum plan_found migrate_plan_find(const struct config *config, const struct phase_schema *known,
                                   struct migrate_plan *plan);
 

@@ -69,7 +69,10 @@ def test_direct_url_in_the_schema_datasource(app, bouncer):
             '  url       = env("DATABASE_URL")\n  directUrl = env("POSTGRES_URL_NON_POOLING")\n',
         )
     )
-    res = app.run("-v", env={"DATABASE_URL": bouncer.url(app.database), "POSTGRES_URL_NON_POOLING": app.url})
+    # with generate: the migrate phase takes the schema's directUrl from what generate read
+    res = app.run(
+        "-v", generate=True, env={"DATABASE_URL": bouncer.url(app.database), "POSTGRES_URL_NON_POOLING": app.url}
+    )
     assert res.returncode == 0 and app.app_ran, str(res)
     assert (
         "migrations go through the direct URL from directUrl in prisma/schema.prisma (POSTGRES_URL_NON_POOLING)"
