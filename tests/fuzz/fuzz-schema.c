@@ -139,7 +139,6 @@ static void check_normalized(const char *what, const char *path, bool leading_up
 	}
 }
 
-
 /* A directUrl is given with the file that holds it, as a string or a
  * variable's name, never both; not given, nothing is filled. */
 static void check_direct_url(const char *what, const struct schema_url_ref *ref, const char *file)
