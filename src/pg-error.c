@@ -433,6 +433,14 @@ void pg_error_at_start(struct pg_error *error, const char *text, const char *pas
 		error->advice = "fix DATABASE_URL";
 }
 
+bool pg_error_is_missing_database(const struct pg_error *error)
+{
+	if (strcmp(error->sqlstate, "3D000") == 0)
+		return true;
+	return strcmp(error->sqlstate, "08P01") == 0 && strncmp(error->message, "database \"", 10) == 0 &&
+	       contains(error->message, "\" does not exist");
+}
+
 const struct pg_error_rule *pg_error_rules(size_t *count)
 {
 	*count = sizeof(rules) / sizeof(rules[0]);

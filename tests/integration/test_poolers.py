@@ -7,6 +7,7 @@ PgBouncer refuses stops the wait at once, without retrying into the pooler.
 """
 
 import re
+import uuid
 
 import pytest
 
@@ -111,6 +112,21 @@ def test_direct_url_in_the_prisma_config_and_the_setting_first(app, bouncer):
         env=app.env({"DATABASE_URL": pooled, "MIGRATE_URL": app.url, "DIRECT_URL": app.pg.url(database=empty)}),
     )
     assert "migrations: 1 pending (" + INIT + ")" in res.stdout, str(res)
+
+
+def test_a_database_missing_behind_the_pooler_is_created_through_the_direct_url(app, bouncer):
+    # PgBouncer passes the server's 3D000 on as 08P01: still a database the migrate phase creates
+    app.database = "nodb_" + uuid.uuid4().hex[:8]
+    app.pg.psql("ALTER ROLE app CREATEDB")
+    try:
+        res = app.run(env={"DATABASE_URL": bouncer.url(app.database, params="pgbouncer=true"), "DIRECT_URL": app.url})
+    finally:
+        app.pg.psql("ALTER ROLE app NOCREATEDB")
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert f'database "{app.database}" does not exist yet: the migrate phase creates it' in res.stderr, str(res)
+    assert f'database "{app.database}" does not exist yet: creating it' in res.stderr, str(res)
+    assert [d["DATABASE_URL"] for d in app.deploys()] == [app.url]
+    assert app.rows() == [(INIT, "t", "f")]
 
 
 def test_a_pooled_url_without_a_direct_url_warns_before_deploy(app, bouncer):

@@ -228,6 +228,34 @@ static void test_rules_have_advice(void **state)
 }
 
 /* Configuration errors found before any network traffic: always permanent. */
+/* A missing database, as the server says it and as PgBouncer passes it on;
+ * PgBouncer's own "no such database" is its configuration, not a database
+ * to create. */
+static void test_missing_database(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *sqlstate;
+		bool missing;
+	} cases[] = {
+	    {"database \"app\" does not exist", "3D000", true},
+	    {AT "FATAL:  database \"app\" does not exist\n", "08P01", true},
+	    {"no such database: app", "08P01", false},
+	    {"role \"app\" does not exist", "28000", false},
+	    {"database \"app\" does not exist", NULL, false},
+	    {"password authentication failed for user \"app\"", "08P01", false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(cases); i++) {
+		struct pg_error error = {0};
+
+		pg_error_read(&error, cases[i].text, cases[i].sqlstate, PASSWORD);
+		if (pg_error_is_missing_database(&error) != cases[i].missing)
+			fail_msg("case %zu (%s): missing database %d", i, error.message, !cases[i].missing);
+	}
+}
+
 static void test_at_start(void **state)
 {
 	static const struct {
@@ -269,9 +297,8 @@ static void test_line_length(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_error_table),
-	    cmocka_unit_test(test_rules_have_advice),
-	    cmocka_unit_test(test_at_start),
+	    cmocka_unit_test(test_error_table),      cmocka_unit_test(test_rules_have_advice),
+	    cmocka_unit_test(test_missing_database), cmocka_unit_test(test_at_start),
 	    cmocka_unit_test(test_line_length),
 	};
 
