@@ -66,6 +66,7 @@ ignore_startup_parameters = extra_float_digits,options
                     return self
             except OSError:
                 if time.monotonic() > deadline:
+                    self.stop()
                     raise pgm.PgCommandError(f"pgbouncer did not listen on {self.port}: {self.log_text()}")
                 time.sleep(0.02)
 
