@@ -156,9 +156,47 @@ static int read_migrations(struct status_report *report, struct pg_session *sess
 	return 0;
 }
 
+/* The migrations through a login of their own with the direct URL (the
+ * URL the migrate phase uses, past a connection pooler). Returns 0, or an
+ * exit code after logging why. */
+static int read_migrations_direct(const struct config *config, struct status_report *report)
+{
+	struct pg_target target;
+	struct pg_session *session = NULL;
+	struct pg_session_params params = {
+	    .target = &target,
+	    .timeout_ms = config_duration_ms(config, SETTING_ATTEMPT_TIMEOUT),
+	    .should_stop = phase_stop_pending,
+	};
+	char error[LINE_MAX_CHARS];
+	int status = 0;
+
+	if (pgconn_target_from_url(report->plan.direct_url, &target, error, sizeof(error)) < 0) {
+		log_error("the direct URL from %s: %s", report->plan.direct_url_origin, error);
+		return EXIT_CONFIG;
+	}
+	switch (pgconn_session_open(&params, &session, error, sizeof(error))) {
+	case PG_SESSION_OK:
+		status = read_migrations(report, session);
+		break;
+	case PG_SESSION_STOPPED:
+		status = phase_report_stopped("connecting with the direct URL");
+		break;
+	default:
+		snprintf(report->migrations_why, sizeof(report->migrations_why),
+		         "cannot connect with the direct URL from %.1000s: %.2000s", report->plan.direct_url_origin,
+		         error);
+		break;
+	}
+	pgconn_session_close(session);
+	pgconn_target_release(&target);
+	return status;
+}
+
 /* One attempt at the database, as the wait makes it, and on success the
- * migrations through the same login. Returns 0, or an exit code after
- * logging why. */
+ * migrations through the same login, or through the direct URL when the
+ * migrate phase would use one. Returns 0, or an exit code after logging
+ * why. */
 static int check_database(const struct config *config, struct status_report *report)
 {
 	const char *url = config_text(config, SETTING_DATABASE_URL);
@@ -192,7 +230,10 @@ static int check_database(const struct config *config, struct status_report *rep
 		report->database = DATABASE_READY;
 		report->database_why[0] = '\0';
 		pgconn_session_server_version(session, report->server_version, sizeof(report->server_version));
-		if (report->migrations == MIGRATIONS_UNKNOWN)
+		if (report->migrations == MIGRATIONS_UNKNOWN && report->plan.direct_url[0] &&
+		    strcmp(report->plan.direct_url, url) != 0)
+			status = read_migrations_direct(config, report);
+		else if (report->migrations == MIGRATIONS_UNKNOWN)
 			status = read_migrations(report, session);
 		break;
 	case PG_SESSION_NO_DATABASE:
@@ -450,6 +491,7 @@ static int collect(const struct invocation *invocation, struct status_report *re
 	if (report->client.status.state != CLIENT_CURRENT)
 		client_inputs_describe(&report->client, report->client_why, sizeof(report->client_why));
 	known.path = report->client.schema.schema_path;
+	known.direct_urls = report->client.schema.direct_urls; /* borrowed: report->client owns them */
 	status = plan_migrations(config, report, migrate_plan_find(config, &known, &report->plan));
 	if (status == 0)
 		status = check_database(config, report);

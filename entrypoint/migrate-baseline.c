@@ -27,7 +27,8 @@ int migrate_baseline(const struct invocation *invocation, struct loop *loop, str
 	    .loop = loop,
 	    .signals = invocation->signals,
 	    .args = args,
-	    .database_url = config_text(config, SETTING_DATABASE_URL),
+	    .database_url = migrate_plan_url(config, plan),
+	    .url_variable = migrate_plan_url_variable(plan),
 	    .output_prefix = config_text(config, SETTING_PRISMA_OUTPUT_PREFIX),
 	    .stop_timeout_ms = config_duration_ms(config, SETTING_STOP_TIMEOUT),
 	};

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,9 +26,86 @@ static enum plan_found plan_failed(struct migrate_plan *plan, int exit_code, con
 	return PLAN_FAILED;
 }
 
-/* Puts the schema's path into plan, from known when the generate phase looked
- * for it, else looking now. Returns READY (found), NO_SCHEMA, STOPPED or
- * FAILED. */
+/* A directUrl the schema or config file (where) gives, into the plan:
+ * its string, or the variable it names, read from the environment as
+ * Prisma reads it. */
+static void take_direct_url(struct migrate_plan *plan, const struct schema_url_ref *ref, const char *key,
+                            const char *where)
+{
+	const char *value;
+
+	if (ref->text && strlen(ref->text) >= sizeof(plan->direct_url)) {
+		snprintf(plan->direct_url_problem, sizeof(plan->direct_url_problem), "%s in %s is over %zu bytes long",
+		         key, where, sizeof(plan->direct_url) - 1);
+		return;
+	}
+	if (ref->text) {
+		snprintf(plan->direct_url, sizeof(plan->direct_url), "%s", ref->text);
+		snprintf(plan->direct_url_origin, sizeof(plan->direct_url_origin), "%s in %s", key, where);
+		return;
+	}
+	if (!ref->env_name) {
+		snprintf(plan->direct_url_problem, sizeof(plan->direct_url_problem),
+		         "%s in %s is neither a string nor env(\"NAME\"), so it cannot be read without running it", key,
+		         where);
+		return;
+	}
+	snprintf(plan->direct_url_variable, sizeof(plan->direct_url_variable), "%s", ref->env_name);
+	value = getenv(ref->env_name);
+	if (!value || !value[0]) {
+		snprintf(plan->direct_url_problem, sizeof(plan->direct_url_problem),
+		         "%s in %s reads the variable %.255s, which is not set", key, where, ref->env_name);
+		return;
+	}
+	if (strlen(value) >= sizeof(plan->direct_url)) {
+		snprintf(plan->direct_url_problem, sizeof(plan->direct_url_problem),
+		         "%s in %s reads the variable %.255s, which is over %zu bytes long", key, where, ref->env_name,
+		         sizeof(plan->direct_url) - 1);
+		return;
+	}
+	snprintf(plan->direct_url, sizeof(plan->direct_url), "%s", value);
+	snprintf(plan->direct_url_origin, sizeof(plan->direct_url_origin), "%s in %s (%.255s)", key, where,
+	         ref->env_name);
+}
+
+/* The direct URL, in Prisma's order after the setting: the schema's
+ * datasource (Prisma 6), then the config file (Prisma 7). With the setting,
+ * the variable the schema or config reads is still noted: the CLI is given
+ * the setting's URL under that name too. */
+static void find_direct_url(const struct config *config, const struct schema_direct_urls *urls,
+                            struct migrate_plan *plan)
+{
+	const char *setting = config_text(config, SETTING_DIRECT_URL);
+	const struct schema_url_ref *variable_ref = urls->datasource.env_name ? &urls->datasource : &urls->config;
+
+	plan->direct_url[0] = plan->direct_url_origin[0] = plan->direct_url_variable[0] = '\0';
+	plan->direct_url_problem[0] = '\0';
+	if (setting && setting[0] && strlen(setting) >= sizeof(plan->direct_url)) {
+		snprintf(plan->direct_url_problem, sizeof(plan->direct_url_problem),
+		         "direct-url is over %zu bytes long", sizeof(plan->direct_url) - 1);
+	} else if (setting && setting[0]) {
+		snprintf(plan->direct_url, sizeof(plan->direct_url), "%s", setting);
+		snprintf(plan->direct_url_origin, sizeof(plan->direct_url_origin), "%s",
+		         config->values[SETTING_DIRECT_URL].origin ? config->values[SETTING_DIRECT_URL].origin
+		                                                   : "direct-url");
+		if (variable_ref->env_name)
+			snprintf(plan->direct_url_variable, sizeof(plan->direct_url_variable), "%s",
+			         variable_ref->env_name);
+	} else if (urls->datasource.given) {
+		take_direct_url(plan, &urls->datasource, "directUrl", urls->datasource_file);
+	} else if (urls->config.given) {
+		take_direct_url(plan, &urls->config, "datasource.directUrl", urls->config_file);
+	}
+}
+
+const char *migrate_plan_url(const struct config *config, const struct migrate_plan *plan)
+{
+	return plan->direct_url[0] ? plan->direct_url : config_text(config, SETTING_DATABASE_URL);
+}
+
+/* Puts the schema's path and the direct URL into plan, from known when the
+ * generate phase looked for them, else looking now. Returns READY (found),
+ * NO_SCHEMA, STOPPED or FAILED. */
 static enum plan_found find_schema(const struct config *config, const struct phase_schema *known,
                                    struct migrate_plan *plan)
 {
@@ -41,6 +119,7 @@ static enum plan_found find_schema(const struct config *config, const struct pha
 		if (!known->path)
 			return PLAN_NO_SCHEMA;
 		snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", known->path);
+		find_direct_url(config, &known->direct_urls, plan);
 		return PLAN_READY;
 	}
 	if (!getcwd(cwd, sizeof(cwd)))
@@ -53,6 +132,7 @@ static enum plan_found find_schema(const struct config *config, const struct pha
 	if (found == 0)
 		return PLAN_NO_SCHEMA;
 	snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", schema.schema_path);
+	find_direct_url(config, &schema.direct_urls, plan);
 	schema_inputs_release(&schema);
 	return PLAN_READY;
 }
@@ -209,4 +289,12 @@ bool migrate_plan_deploy_done(struct pg_session *session, const struct migrate_p
 
 	migrate_rows_release(&rows);
 	return done;
+}
+
+const char *migrate_plan_url_variable(const struct migrate_plan *plan)
+{
+	if (!plan->direct_url[0] || !plan->direct_url_variable[0] ||
+	    strcmp(plan->direct_url_variable, "DATABASE_URL") == 0)
+		return NULL;
+	return plan->direct_url_variable;
 }

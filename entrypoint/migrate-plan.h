@@ -17,11 +17,23 @@
 
 /* Prisma's own advisory lock key: prisma migrate deploy holds it while it
  * applies migrations; the native engine takes it too. */
-#define PRISMA_LOCK_KEY 72707369LL
+#define PRISMA_LOCK_KEY      72707369LL
+#define MIGRATE_PLAN_URL_MAX 4096
 
 /* What looking for the migrations found out. */
 struct migrate_plan {
 	char schema_path[PATH_MAX];
+	/* The direct URL migrations go through (past a connection pooler):
+	 * the direct-url setting (DIRECT_URL), else the schema's directUrl,
+	 * else the config file's datasource.directUrl; "" when none, then
+	 * database-url serves. */
+	char direct_url[MIGRATE_PLAN_URL_MAX];
+	char direct_url_origin[PATH_MAX + 128]; /* "DIRECT_URL", "directUrl in prisma/schema.prisma", ... */
+	/* The variable the schema or the config file reads directUrl from
+	 * ("DIRECT_URL"), "" when none: the CLI must find the direct URL there. */
+	char direct_url_variable[256];
+	/* A directUrl that is given but cannot be used here: why ("" when none). */
+	char direct_url_problem[MIGRATE_PLAN_LINE_MAX];
 	char folder_path[PATH_MAX];
 	struct migrations_folder folder;
 	char error[MIGRATE_PLAN_LINE_MAX]; /* PLAN_FAILED: why */
@@ -43,15 +55,24 @@ enum plan_found {
 /* migrate-mode, with no-migrate = true as off whatever migrate-mode says. */
 enum migrate_mode_choice migrate_plan_mode(const struct config *config);
 
+/* The URL migrations use: the plan's direct URL, else database-url (NULL
+ * when unset). */
+const char *migrate_plan_url(const struct config *config, const struct migrate_plan *plan);
+
+/* The variable, besides DATABASE_URL, under which the CLI is given the direct
+ * URL: the one the schema or config file reads directUrl from, so that the
+ * direct-url setting wins there too; NULL when none. */
+const char *migrate_plan_url_variable(const struct migrate_plan *plan);
+
 /* Whether the migrations folder was made for the kind of database url names
  * (its migration_lock.toml's provider; a missing file fits). Returns 0, or
  * an exit code with error saying which provider and which database. */
 int migrate_plan_check_provider(const struct migrate_plan *plan, const char *url, char *error, size_t error_size);
 
-/* Fills the plan, the schema's path from known when a phase before looked
- * for it (NULL: look now). READY when migrations are enabled (not
- * no-migrate, a schema, a migrations folder with migrations in it; release
- * plan->folder then). */
+/* Fills the plan, the schema's path and what it says of a direct URL from
+ * known when a phase before looked for it (NULL: look now). READY when
+ * migrations are enabled (not no-migrate, a schema, a migrations folder with
+ * migrations in it; release plan->folder then). */
 enum plan_found migrate_plan_find(const struct config *config, const struct phase_schema *known,
                                   struct migrate_plan *plan);
 

@@ -14,6 +14,7 @@
 void phase_schema_release(struct phase_schema *schema)
 {
 	free(schema->path);
+	schema_direct_urls_release(&schema->direct_urls);
 	*schema = (struct phase_schema){0};
 }
 

@@ -166,7 +166,8 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
 	if (status != 0)
 		return status;
 	schema->searched = true;
-	if (found && !(schema->path = strdup(inputs.schema.schema_path))) {
+	if (found && (!(schema->path = strdup(inputs.schema.schema_path)) ||
+	              schema_direct_urls_copy(&schema->direct_urls, &inputs.schema.direct_urls) < 0)) {
 		log_error("cannot keep the schema's path: %s", strerror(ENOMEM));
 		client_inputs_release(&inputs);
 		return EXIT_OS_ERROR;

@@ -10,6 +10,7 @@
 #include "migrate-baseline.h"
 #include "migrate-native.h"
 #include "migrate-plan.h"
+#include "pooler.h"
 #include "prisma.h"
 #include "url.h"
 #include "value.h"
@@ -86,9 +87,36 @@ static bool deploy_work_done(void *arg)
 	return migrate_plan_deploy_done(progress->session, progress->plan);
 }
 
+/* A deploy through what looks like a transaction pooler, with no direct URL
+ * to go around it: one warning before it runs. */
+static void warn_if_pooled(const struct config *config, const struct migrate_plan *plan)
+{
+	const char *url = config_text(config, SETTING_DATABASE_URL);
+	char why[320];
+
+	if (plan->direct_url[0] || !pooler_url_looks_pooled(url, why, sizeof(why)))
+		return;
+	log_warning("database-url looks like a connection pooler's (%s) and no direct URL is set: prisma migrate "
+	            "deploy through a transaction pooler can hang or fail (prepared statement \"s0\" already exists), "
+	            "and the migrate lock is not taken through it (a session advisory lock would stay on a pooled "
+	            "server connection, not on ours); set DIRECT_URL (or directUrl in the schema's datasource) to the "
+	            "database's direct URL",
+	            why);
+}
+
 /* Runs prisma migrate deploy; 0 when it succeeded, else an exit code. With a
  * session to the database, a deploy that has done its work but lingers is
- * stopped deploy-linger later and counts as done. */
+ * stopped deploy-linger later and counts as done.
+ *
+ * The CLI is given the URL migrations use (the direct URL when there is
+ * one) as DATABASE_URL. With Prisma's native engine, migrate deploy connects
+ * with the schema's directUrl when it has one and with its url otherwise,
+ * which is env("DATABASE_URL") in nearly every schema; a driver adapter in
+ * prisma.config connects with whatever the config reads, DATABASE_URL again
+ * in the common setups. So a direct URL given only as DIRECT_URL or the
+ * direct-url setting, with no directUrl in the schema, still takes the CLI
+ * past the pooler. Only the CLI's environment changes: the app keeps the
+ * pooled DATABASE_URL. */
 static int deploy(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
                   struct pg_session *session, const char *reason)
 {
@@ -98,7 +126,8 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 	    .loop = loop,
 	    .signals = invocation->signals,
 	    .args = args,
-	    .database_url = config_text(config, SETTING_DATABASE_URL),
+	    .database_url = migrate_plan_url(config, plan),
+	    .url_variable = migrate_plan_url_variable(plan),
 	    .output_prefix = config_text(config, SETTING_PRISMA_OUTPUT_PREFIX),
 	    .stop_timeout_ms = config_duration_ms(config, SETTING_STOP_TIMEOUT),
 	};
@@ -131,6 +160,7 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 		params.linger_ms = config_duration_ms(config, SETTING_DEPLOY_LINGER);
 		params.lingered = &lingered;
 	}
+	warn_if_pooled(config, plan);
 	log_info("running prisma migrate deploy: %s", reason);
 	log_verbose("running %s migrate deploy --schema %s (found by %s)", cli.program, plan->schema_path,
 	            cli.found_by);
@@ -418,10 +448,10 @@ static int take_lock(struct pg_session *session, struct loop *loop, const struct
 	char what[LINE_MAX_CHARS];
 	char announce[LINE_MAX_CHARS];
 
-	if (target->pgbouncer) {
+	if (target->pooled) {
 		/* Through a transaction pooler, a session lock would stay on a
 		 * pooled server connection after ours is gone. */
-		log_verbose("pgbouncer=true: deploying without the migrate lock");
+		log_verbose("the URL looks like a connection pooler's: deploying without the migrate lock");
 		return 0;
 	}
 	snprintf(what, sizeof(what), "the migrate lock (database \"%.255s\")", target->dbname);
@@ -909,9 +939,9 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 int phase_migrate(const struct invocation *invocation, struct loop *loop, const struct phase_schema *schema)
 {
 	const struct config *config = &invocation->config;
-	const char *url = config_text(config, SETTING_DATABASE_URL);
 	struct migrate_plan plan = {0};
 	enum plan_found found = migrate_plan_find(config, schema, &plan);
+	const char *url = migrate_plan_url(config, &plan);
 	bool wait_mode = migrate_plan_mode(config) == CHOICE_MIGRATE_WAIT;
 	bool postgres = url && (url_has_scheme(url, "postgresql") || url_has_scheme(url, "postgres"));
 	char error[LINE_MAX_CHARS];
@@ -919,6 +949,12 @@ int phase_migrate(const struct invocation *invocation, struct loop *loop, const 
 
 	if (found != PLAN_READY)
 		return report_plan(config, found, &plan);
+	if (plan.direct_url_problem[0])
+		log_warning("%s: migrations go through database-url; set DIRECT_URL (or direct-url) to the database's "
+		            "direct URL",
+		            plan.direct_url_problem);
+	else if (plan.direct_url[0])
+		log_verbose("migrations go through the direct URL from %s", plan.direct_url_origin);
 	if (url && url[0] && (status = migrate_plan_check_provider(&plan, url, error, sizeof(error))) != 0) {
 		log_error("%s", error);
 	} else if (!wait_mode && !postgres &&

@@ -29,8 +29,9 @@ int phase_wait_alone(const struct invocation *invocation);
 /* Where a phase found the schema, for the next one, so that a start looks for
  * it once (every container pays for the look, schema or not). */
 struct phase_schema {
-	bool searched; /* looked for, found or not */
-	char *path;    /* found: owned; NULL when there is none */
+	bool searched;                         /* looked for, found or not */
+	char *path;                            /* found: owned; NULL when there is none */
+	struct schema_direct_urls direct_urls; /* found: what the schema and config file say; owned */
 };
 
 void phase_schema_release(struct phase_schema *schema);

@@ -248,6 +248,65 @@ static const struct pg_error_rule rules[] = {
      PG_ERROR_PERMANENT,
      "create the database, or correct its name in DATABASE_URL"},
     {"42501", NULL, {NULL}, PG_WHEN_ALWAYS, PG_ERROR_PERMANENT, "grant CONNECT on the database to the user"},
+    /* A connection pooler's own refusals. PgBouncer sends every error of
+     * its own as 08P01, the class of a broken connection, and a server's
+     * refusal of its login the same way: without these rules a wrong
+     * password would be retried until wait-timeout, each attempt a failed
+     * login against a pooler that may block the client (or its address)
+     * for failing too often. Supavisor (Supabase) sends XX000. */
+    {"08P01",
+     NULL,
+     {"password authentication failed"},
+     PG_WHEN_ALWAYS,
+     PG_ERROR_PERMANENT,
+     "the connection pooler refused the login: check the password in DATABASE_URL, and the pooler's auth_file "
+     "(or auth_query) for this user"},
+    {"08P01",
+     NULL,
+     {"SASL authentication failed"},
+     PG_WHEN_ALWAYS,
+     PG_ERROR_PERMANENT,
+     "the connection pooler refused the login: check the password in DATABASE_URL, and the pooler's auth_file "
+     "(or auth_query) for this user"},
+    {"08P01",
+     NULL,
+     {"no such user"},
+     PG_WHEN_ALWAYS,
+     PG_ERROR_PERMANENT,
+     "the connection pooler knows no such user: check the user in DATABASE_URL, and the pooler's auth_file"},
+    /* The server's 3D000, passed on by PgBouncer as 08P01; and PgBouncer's
+     * own, for a name its [databases] section does not have. */
+    {"08P01",
+     NULL,
+     {"database", "does not exist"},
+     PG_WHEN_ALWAYS,
+     PG_ERROR_PERMANENT,
+     "create the database, or correct its name in DATABASE_URL"},
+    {"08P01",
+     NULL,
+     {"no such database"},
+     PG_WHEN_ALWAYS,
+     PG_ERROR_PERMANENT,
+     "the connection pooler has no such database: check the database in DATABASE_URL, and the pooler's "
+     "[databases] section"},
+    /* PgBouncer's own back-off after its login to the server failed: it
+     * answers at once, without touching the server, until
+     * server_login_retry (15 s) has passed; a server still starting (a
+     * compose start) ends it, so it is waited for like the server itself. */
+    {"08P01", NULL, {"server login has been failing"}, PG_WHEN_ALWAYS, PG_ERROR_TRANSIENT, NULL},
+    {"XX000",
+     NULL,
+     {"tenant or user not found"},
+     PG_WHEN_ALWAYS,
+     PG_ERROR_PERMANENT,
+     "the connection pooler knows no such tenant or user: Supabase's pooler URLs name the user as "
+     "postgres.PROJECT_REF; copy the URL from the dashboard's Connect dialog"},
+    {"XX000",
+     NULL,
+     {"authentication failed"},
+     PG_WHEN_ALWAYS,
+     PG_ERROR_PERMANENT,
+     "the connection pooler refused the login: check the user and password in DATABASE_URL"},
     /* 57P01-57P03: shutting down, crashed, starting up, recovering (the
      * official image restarts once after its init scripts); 53xxx: too many
      * connections, out of memory or disk; 08xxx: connection exceptions. */
@@ -372,6 +431,14 @@ void pg_error_at_start(struct pg_error *error, const char *text, const char *pas
 		                "/etc/passwd?): put the user in DATABASE_URL, postgresql://USER:PASSWORD@HOST/DB";
 	else
 		error->advice = "fix DATABASE_URL";
+}
+
+bool pg_error_is_missing_database(const struct pg_error *error)
+{
+	if (strcmp(error->sqlstate, "3D000") == 0)
+		return true;
+	return strcmp(error->sqlstate, "08P01") == 0 && strncmp(error->message, "database \"", 10) == 0 &&
+	       contains(error->message, "\" does not exist");
 }
 
 const struct pg_error_rule *pg_error_rules(size_t *count)

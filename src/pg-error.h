@@ -72,6 +72,12 @@ void pg_error_classify(struct pg_error *error, const struct pg_error_context *co
  * as pg_error_read() does; the verdict is permanent, with advice. */
 void pg_error_at_start(struct pg_error *error, const char *text, const char *password);
 
+/* Whether error says the database the URL names does not exist: the
+ * server's 3D000, or the same refusal passed on by a connection pooler
+ * (PgBouncer sends it as 08P01), so that a start that creates the database
+ * can tell it from other refusals. */
+bool pg_error_is_missing_database(const struct pg_error *error);
+
 /* The table, for tests: *count rules. */
 const struct pg_error_rule *pg_error_rules(size_t *count);
 

@@ -298,6 +298,11 @@ const char *pgconn_probe_sqlstate(const struct pg_probe *probe)
 	return probe->error.sqlstate;
 }
 
+bool pgconn_probe_missing_database(const struct pg_probe *probe)
+{
+	return pg_error_is_missing_database(&probe->error);
+}
+
 const char *pgconn_probe_advice(const struct pg_probe *probe)
 {
 	return probe->advice;

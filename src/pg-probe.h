@@ -60,6 +60,10 @@ const char *pgconn_probe_message(const struct pg_probe *probe);
 /* The server's SQLSTATE ("28P01", "3D000"), "" when there is none. */
 const char *pgconn_probe_sqlstate(const struct pg_probe *probe);
 
+/* Whether the failure says the database does not exist (3D000, also as a
+ * connection pooler passes it on: pg_error_is_missing_database()). */
+bool pgconn_probe_missing_database(const struct pg_probe *probe);
+
 /* For a permanent failure, what the user can do about it ("check the
  * password in DATABASE_URL"); "" otherwise. */
 const char *pgconn_probe_advice(const struct pg_probe *probe);

@@ -149,7 +149,7 @@ enum pg_session_status pgconn_session_open(const struct pg_session_params *param
 	}
 	if (state != PG_PROBE_PERMANENT)
 		status = PG_SESSION_FAILED;
-	else if (strcmp(pgconn_probe_sqlstate(session->probe), "3D000") == 0)
+	else if (pgconn_probe_missing_database(session->probe))
 		status = PG_SESSION_NO_DATABASE;
 	else
 		status = PG_SESSION_REFUSED;

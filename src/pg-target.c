@@ -1,6 +1,7 @@
 #include "pg-target.h"
 
 #include "pg-lib.h"
+#include "pooler.h"
 #include "url.h"
 
 #include <errno.h>
@@ -213,8 +214,6 @@ static int take_param(struct build *build, struct pg_target *target, const struc
 	case PARAM_BOOL:
 		if (strcmp(param->value, "true") != 0 && strcmp(param->value, "false") != 0)
 			return build_fail(build, "%s must be true or false, not '%s'", param->name, param->value);
-		if (strcmp(param->name, "pgbouncer") == 0)
-			target->pgbouncer = strcmp(param->value, "true") == 0;
 		return 0;
 	case PARAM_DROP:
 	case PARAM_IGNORED:
@@ -472,7 +471,7 @@ int pgconn_target_for_database(const struct pg_target *from, const char *dbname,
 
 	*to = (struct pg_target){
 	    .identity_dropped = from->identity_dropped,
-	    .pgbouncer = from->pgbouncer,
+	    .pooled = from->pooled,
 	    .dbname = strdup(dbname),
 	    .user = strdup(from->user),
 	    .schema = strdup(from->schema),
@@ -560,6 +559,7 @@ int pgconn_target_from_url(const char *text, struct pg_target *target, char *err
 	for (size_t i = 0; i < url.param_count; i++)
 		if (take_param(&build, target, &url.params[i]) < 0)
 			goto fail;
+	target->pooled = pooler_url_looks_pooled(text, NULL, 0);
 	if (target->user[0] && pairs_set(&build.pairs, "user", target->user) < 0)
 		goto oom;
 	if (url.password && pairs_set(&build.pairs, "password", url.password) < 0)

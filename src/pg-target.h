@@ -37,10 +37,10 @@ struct pg_target {
 	 * which libpq cannot present: a server that demands a client certificate
 	 * rejects the probe although the app may connect. */
 	bool identity_dropped;
-	/* ?pgbouncer=true: a transaction pooler may be between us and the
-	 * server, where session state (an advisory lock) outlives our
-	 * connection. */
-	bool pgbouncer;
+	/* The URL looks like a transaction pooler's (pooler.h: ?pgbouncer=true,
+	 * a Neon or Supabase pooler host, port 6543): session state (an advisory
+	 * lock) would outlive our connection, on a pooled server connection. */
+	bool pooled;
 };
 
 /* libpq's version ("libpq 15.18") in out: 0; or -1 with why it cannot be

@@ -292,7 +292,7 @@ int prisma_locate(const char *configured, struct prisma_cli *cli, char *error, s
 
 struct child_env {
 	char **vars;    /* NULL-terminated, for execve */
-	char *owned[2]; /* the strings made here */
+	char *owned[3]; /* the strings made here */
 };
 
 static bool names(const char *var, const char *name)
@@ -319,13 +319,13 @@ static bool is_set(const char *name)
 static void child_env_release(struct child_env *env)
 {
 	free(env->vars);
-	free(env->owned[0]);
-	free(env->owned[1]);
+	for (size_t i = 0; i < sizeof(env->owned) / sizeof(env->owned[0]); i++)
+		free(env->owned[i]);
 }
 
 /* This process's environment with Prisma's update check and banner off
- * (unless set), DATABASE_URL as configured, and path_first and NVM's node
- * in PATH. */
+ * (unless set), DATABASE_URL (and url_variable) as configured, and
+ * path_first and NVM's node in PATH. */
 static int child_env_build(const struct prisma_run_params *params, struct child_env *env)
 {
 	const char *path = getenv("PATH");
@@ -335,7 +335,7 @@ static int child_env_build(const struct prisma_run_params *params, struct child_
 	*env = (struct child_env){0};
 	while (environ[count])
 		count++;
-	env->vars = calloc(count + 5, sizeof(env->vars[0]));
+	env->vars = calloc(count + 6, sizeof(env->vars[0]));
 	if (!env->vars)
 		return -1;
 	if (params->database_url && asprintf(&env->owned[0], "DATABASE_URL=%s", params->database_url) < 0) {
@@ -349,14 +349,20 @@ static int child_env_build(const struct prisma_run_params *params, struct child_
 		env->owned[1] = NULL;
 		return -1;
 	}
+	if (params->database_url && params->url_variable &&
+	    asprintf(&env->owned[2], "%s=%s", params->url_variable, params->database_url) < 0) {
+		env->owned[2] = NULL;
+		return -1;
+	}
 	for (size_t i = 0; i < count; i++) {
 		if ((env->owned[0] && names(environ[i], "DATABASE_URL")) ||
+		    (env->owned[2] && names(environ[i], params->url_variable)) ||
 		    (env->owned[1] && names(environ[i], "PATH")) || is_empty(environ[i], "CHECKPOINT_DISABLE") ||
 		    is_empty(environ[i], "PRISMA_HIDE_UPDATE_MESSAGE"))
 			continue;
 		env->vars[used++] = environ[i];
 	}
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < sizeof(env->owned) / sizeof(env->owned[0]); i++)
 		if (env->owned[i])
 			env->vars[used++] = env->owned[i];
 	if (!is_set("CHECKPOINT_DISABLE"))

@@ -41,6 +41,7 @@ struct prisma_run_params {
 	const struct prisma_cli *cli;
 	const char *const *args;   /* after the program, NULL-terminated; more than 14: E2BIG */
 	const char *database_url;  /* exported as DATABASE_URL when not NULL */
+	const char *url_variable;  /* not NULL: database_url is exported under this name too */
 	const char *output_prefix; /* NULL: output passes through untouched */
 	/* A folder put first in the CLI's PATH, or NULL: the app's
 	 * node_modules/.bin for prisma db seed, whose command (tsx, ts-node) is

@@ -152,3 +152,108 @@ int config_string_value(const char *text, size_t len, const char *name, char **v
 	}
 	return 0;
 }
+
+/* A copy of a string token's plain value, or of an identifier; NULL when
+ * not plain (or no memory: *oom). */
+static char *token_text(const struct js_lexer *lex, enum js_token kind, bool *oom)
+{
+	char *value = NULL;
+
+	if (kind == JS_STRING || kind == JS_TEMPLATE)
+		value = js_plain_string(lex->start, lex->len);
+	else if (kind == JS_WORD)
+		value = strndup(lex->start, lex->len);
+	*oom = !value && kind == JS_WORD;
+	return value;
+}
+
+/* Whether the value just read ends there: at ',', '}' or the end. */
+static bool value_ends(struct js_lexer lex)
+{
+	enum js_token after = js_next(&lex);
+
+	return after == JS_END || js_is(&lex, after, JS_PUNCT, ",") || js_is(&lex, after, JS_PUNCT, "}");
+}
+
+/* The value after `directUrl:`; lex is before its first token. */
+static int read_direct_url(struct js_lexer *lex, struct schema_url_ref *ref)
+{
+	enum js_token kind = js_next(lex);
+	struct js_lexer name;
+	enum js_token name_kind;
+	bool oom = false;
+
+	ref->given = true;
+	if (kind == JS_STRING || kind == JS_TEMPLATE) {
+		if (value_ends(*lex))
+			ref->text = js_plain_string(lex->start, lex->len);
+		return 1;
+	}
+	if (js_is(lex, kind, JS_WORD, "env")) {
+		/* env("NAME") */
+		if (!js_is(lex, js_next(lex), JS_PUNCT, "("))
+			return 1;
+		name_kind = js_next(lex);
+		name = *lex;
+		if (name_kind != JS_STRING || !js_is(lex, js_next(lex), JS_PUNCT, ")") || !value_ends(*lex))
+			return 1;
+	} else if (js_is(lex, kind, JS_WORD, "process")) {
+		/* process.env.NAME */
+		if (!js_is(lex, js_next(lex), JS_PUNCT, ".") || !js_is(lex, js_next(lex), JS_WORD, "env") ||
+		    !js_is(lex, js_next(lex), JS_PUNCT, "."))
+			return 1;
+		name_kind = js_next(lex);
+		name = *lex;
+		if (name_kind != JS_WORD || !value_ends(*lex))
+			return 1;
+	} else {
+		return 1;
+	}
+	ref->env_name = token_text(&name, name_kind, &oom);
+	return oom ? -1 : 1;
+}
+
+int schema_config_direct_url(const char *text, size_t len, struct schema_url_ref *ref)
+{
+	struct js_lexer lex = {.p = text, .end = text + len};
+	bool after_open = false;  /* the previous token is '{' or ',' */
+	int datasource_depth = 0; /* inside the datasource object: its depth (1 directly in it) */
+	enum js_token kind;
+
+	*ref = (struct schema_url_ref){0};
+	while ((kind = js_next(&lex)) != JS_END) {
+		bool is_key_word = after_open && kind == JS_WORD;
+
+		after_open = js_is(&lex, kind, JS_PUNCT, "{") || js_is(&lex, kind, JS_PUNCT, ",");
+		if (datasource_depth > 0) {
+			if (js_is(&lex, kind, JS_PUNCT, "{") || js_is(&lex, kind, JS_PUNCT, "(") ||
+			    js_is(&lex, kind, JS_PUNCT, "["))
+				datasource_depth++;
+			else if (js_is(&lex, kind, JS_PUNCT, "}") || js_is(&lex, kind, JS_PUNCT, ")") ||
+			         js_is(&lex, kind, JS_PUNCT, "]"))
+				datasource_depth--;
+			if (datasource_depth == 0)
+				return 0;
+			if (datasource_depth == 1 && is_key_word && js_is(&lex, kind, JS_WORD, "directUrl")) {
+				struct js_lexer ahead = lex;
+
+				if (js_is(&ahead, js_next(&ahead), JS_PUNCT, ":")) {
+					lex = ahead;
+					return read_direct_url(&lex, ref);
+				}
+			}
+			continue;
+		}
+		if (is_key_word && js_is(&lex, kind, JS_WORD, "datasource")) {
+			struct js_lexer ahead = lex;
+
+			if (js_is(&ahead, js_next(&ahead), JS_PUNCT, ":") &&
+			    js_is(&ahead, js_next(&ahead), JS_PUNCT, "{")) {
+				lex = ahead;
+				datasource_depth = 1;
+				after_open = true;
+			}
+		}
+	}
+	return 0;
+}

@@ -125,3 +125,72 @@ int schema_client_generator(const char *text, size_t text_len, struct schema_gen
 		return -1;
 	return 1;
 }
+
+void schema_url_ref_release(struct schema_url_ref *ref)
+{
+	free(ref->text);
+	free(ref->env_name);
+	*ref = (struct schema_url_ref){0};
+}
+
+int schema_url_ref_copy(struct schema_url_ref *to, const struct schema_url_ref *from)
+{
+	*to = (struct schema_url_ref){.given = from->given};
+	if ((from->text && !(to->text = strdup(from->text))) ||
+	    (from->env_name && !(to->env_name = strdup(from->env_name)))) {
+		schema_url_ref_release(to);
+		return -1;
+	}
+	return 0;
+}
+
+/* The value after `directUrl =`, from its first token (kind, start, len) on:
+ * a string, or env("NAME"). */
+static int read_url_value(const char **pp, const char *end, enum psl_token kind, const char *start, size_t len,
+                          struct schema_url_ref *ref)
+{
+	const char *name_start;
+	size_t name_len;
+
+	ref->given = true;
+	if (kind == PSL_STRING)
+		return (ref->text = psl_string(start, len)) ? 1 : -1;
+	if (kind != PSL_WORD || !psl_is(start, len, "env"))
+		return 1;
+	if (psl_next(pp, end, &start, &len) != PSL_PUNCT || *start != '(' ||
+	    psl_next(pp, end, &name_start, &name_len) != PSL_STRING || psl_next(pp, end, &start, &len) != PSL_PUNCT ||
+	    *start != ')')
+		return 1;
+	return (ref->env_name = psl_string(name_start, name_len)) ? 1 : -1;
+}
+
+int schema_datasource_direct_url(const char *text, size_t text_len, struct schema_url_ref *ref)
+{
+	const char *p = text, *end = text + text_len;
+	const char *start, *prev_start[2] = {"", ""};
+	size_t len, prev_len[2] = {0, 0};
+	enum psl_token kind, prev[2] = {PSL_END, PSL_END};
+	int depth = 0;
+	bool in_datasource = false;
+
+	*ref = (struct schema_url_ref){0};
+	while ((kind = psl_next(&p, end, &start, &len)) != PSL_END) {
+		if (in_datasource && depth == 1 && prev[0] == PSL_PUNCT && *prev_start[0] == '=' &&
+		    prev[1] == PSL_WORD && psl_is(prev_start[1], prev_len[1], "directUrl"))
+			return read_url_value(&p, end, kind, start, len, ref);
+		if (kind == PSL_PUNCT && (*start == '{' || *start == '(' || *start == '[')) {
+			if (*start == '{' && depth == 0 && prev[0] == PSL_WORD && prev[1] == PSL_WORD &&
+			    psl_is(prev_start[1], prev_len[1], "datasource"))
+				in_datasource = true;
+			depth++;
+		} else if (kind == PSL_PUNCT && (*start == '}' || *start == ')' || *start == ']')) {
+			if (depth > 0)
+				depth--;
+			if (in_datasource && depth == 0)
+				return 0; /* one datasource per schema */
+		}
+		prev[1] = prev[0], prev_start[1] = prev_start[0], prev_len[1] = prev_len[0];
+		prev[0] = kind, prev_start[0] = start, prev_len[0] = len;
+	}
+	return 0;
+}

@@ -43,6 +43,28 @@ const char *schema_rule_name(enum schema_rule rule)
 	return "?";
 }
 
+void schema_direct_urls_release(struct schema_direct_urls *urls)
+{
+	schema_url_ref_release(&urls->datasource);
+	free(urls->datasource_file);
+	schema_url_ref_release(&urls->config);
+	free(urls->config_file);
+	memset(urls, 0, sizeof(*urls));
+}
+
+int schema_direct_urls_copy(struct schema_direct_urls *to, const struct schema_direct_urls *from)
+{
+	memset(to, 0, sizeof(*to));
+	if (schema_url_ref_copy(&to->datasource, &from->datasource) < 0 ||
+	    schema_url_ref_copy(&to->config, &from->config) < 0 ||
+	    (from->datasource_file && !(to->datasource_file = strdup(from->datasource_file))) ||
+	    (from->config_file && !(to->config_file = strdup(from->config_file)))) {
+		schema_direct_urls_release(to);
+		return -1;
+	}
+	return 0;
+}
+
 void schema_inputs_release(struct schema_inputs *inputs)
 {
 	free(inputs->base_dir);
@@ -54,6 +76,7 @@ void schema_inputs_release(struct schema_inputs *inputs)
 	free(inputs->prisma_version);
 	free(inputs->client_version);
 	free(inputs->generator_output);
+	schema_direct_urls_release(&inputs->direct_urls);
 	memset(inputs, 0, sizeof(*inputs));
 }
 
@@ -428,16 +451,24 @@ static int collect_files(int base, struct schema_inputs *inputs, const struct st
 	inputs->files = list.items;
 	inputs->file_count = list.count;
 
-	for (size_t i = 0; i < list.count; i++) {
+	bool generator_found = false;
+	for (size_t i = 0; i < list.count && !(generator_found && inputs->direct_urls.datasource.given); i++) {
 		if (schema_read_file(base, list.items[i], buf, error, error_size) < 0)
 			return -1;
-		int found = find_client_generator(buf, list.items[i], &inputs->generator_output);
+		int found = generator_found ? 1 : find_client_generator(buf, list.items[i], &inputs->generator_output);
 		if (found < 0) {
 			set_oom(error, error_size);
 			return -1;
 		}
-		if (found)
-			break;
+		generator_found = found > 0;
+		if (inputs->direct_urls.datasource.given)
+			continue;
+		found = schema_datasource_direct_url(buf->data, buf->len, &inputs->direct_urls.datasource);
+		if (found < 0 || (found > 0 && !(inputs->direct_urls.datasource_file =
+		                                     copy_text(list.items[i], strlen(list.items[i]))))) {
+			set_oom(error, error_size);
+			return -1;
+		}
 	}
 	return 0;
 fail:
@@ -505,6 +536,12 @@ static int read_config_file(int base, struct schema_inputs *inputs, char **schem
 		if (schema_read_file(base, schema_config_names[i], buf, error, error_size) < 0)
 			return -1;
 		if (!(inputs->config_file = copy_text(schema_config_names[i], strlen(schema_config_names[i])))) {
+			set_oom(error, error_size);
+			return -1;
+		}
+		int given = schema_config_direct_url(buf->data, buf->len, &inputs->direct_urls.config);
+		if (given < 0 || (given > 0 && !(inputs->direct_urls.config_file = copy_text(
+		                                     schema_config_names[i], strlen(schema_config_names[i]))))) {
 			set_oom(error, error_size);
 			return -1;
 		}

@@ -15,6 +15,8 @@
 #ifndef PE_SCHEMA_H
 #define PE_SCHEMA_H
 
+#include "schema-psl.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -26,6 +28,23 @@ enum schema_rule {
 	SCHEMA_DEFAULT_ROOT,       /* ./schema.prisma */
 	SCHEMA_DEFAULT_PRISMA_DIR, /* ./prisma/schema.prisma */
 };
+
+/* Prisma's direct URL (past a connection pooler, for migrations), as the
+ * schema and the config file give it: directUrl in the datasource block
+ * (Prisma 6), and datasource.directUrl in the config file. Not given when
+ * absent. */
+struct schema_direct_urls {
+	struct schema_url_ref datasource;
+	char *datasource_file; /* the .prisma file that holds it */
+	struct schema_url_ref config;
+	char *config_file; /* the config file that holds it */
+};
+
+/* A deep copy; returns 0, or -1 when out of memory (to zeroed). */
+int schema_direct_urls_copy(struct schema_direct_urls *to, const struct schema_direct_urls *from);
+
+/* Frees what urls owns and zeroes it; safe on a zeroed one. */
+void schema_direct_urls_release(struct schema_direct_urls *urls);
 
 struct schema_inputs {
 	char *base_dir;    /* the working directory given to schema_find() */
@@ -45,6 +64,7 @@ struct schema_inputs {
 	 * NULL when there is no such generator, or when its output is not a
 	 * plain string (env("...")) or missing (prisma-client requires one). */
 	char *generator_output;
+	struct schema_direct_urls direct_urls;
 };
 
 /* Asked before every file schema_find() and schema_digest() read and every

@@ -125,6 +125,18 @@ const struct setting settings_table[SETTING_COUNT] = {
             .help = "the database URL as Prisma reads it; DATABASE_URL is read too, the prefixed variable wins",
             .credentials = true,
         },
+    [SETTING_DIRECT_URL] =
+        {
+            .name = "direct-url",
+            .section = "database",
+            .env_alias = "DIRECT_URL",
+            .type = SETTING_TYPE_SECRET_URL,
+            .placeholder = "URL",
+            .help = "the database's direct URL, past any connection pooler, for migrations (locks, the "
+                    "_prisma_migrations read, prisma migrate deploy); DIRECT_URL is read too; unset: the "
+                    "schema's directUrl, else the Prisma config's datasource.directUrl, else database-url",
+            .credentials = true,
+        },
     [SETTING_WAIT] =
         {
             .name = "wait",

@@ -339,8 +339,7 @@ static void advance_probe(struct dep *dep)
 		attempt_succeeded(dep);
 		return;
 	case PG_PROBE_PERMANENT:
-		if (strcmp(pgconn_probe_sqlstate(dep->probe), "3D000") == 0 &&
-		    dep->waiter->params->database_created_later) {
+		if (pgconn_probe_missing_database(dep->probe) && dep->waiter->params->database_created_later) {
 			char why[MESSAGE_MAX / 2];
 
 			if (dep->waiter->params->database_created_later(dep->waiter->params->database_created_later_arg,

@@ -10,7 +10,7 @@ packages=(
 	valgrind cppcheck clang-format clang libclang-rt-14-dev libfuzzer-14-dev black flake8
 	util-linux procps postgresql postgresql-client openssl
 	tini dumb-init hyperfine wait-for-it
-	podman runc
+	podman runc pgbouncer
 	musl-tools dpkg-dev perl patch xz-utils bzip2 debootstrap docker-compose
 )
 

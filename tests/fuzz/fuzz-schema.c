@@ -18,7 +18,7 @@
  * "." or ".." component; the generator's output may start with ".."), a folder's files all .prisma files, a file schema
  * its one file; the rule is the setting's when the setting is given; the
  * digest is 64 lowercase hex digits; finding and digesting again gives the
- * same. */
+ * same; a directUrl found names its file, and is a string or a variable. */
 #include "check.h"
 
 #include "schema.h"
@@ -139,6 +139,17 @@ static void check_normalized(const char *what, const char *path, bool leading_up
 	}
 }
 
+/* A directUrl is given with the file that holds it, as a string or a
+ * variable's name, never both; not given, nothing is filled. */
+static void check_direct_url(const char *what, const struct schema_url_ref *ref, const char *file)
+{
+	if (ref->given != (file != NULL))
+		fuzz_fail("%s: given %d, file '%s'", what, ref->given, file ? file : "(none)");
+	if (ref->text && ref->env_name)
+		fuzz_fail("%s: both a string and a variable", what);
+	if (!ref->given && (ref->text || ref->env_name))
+		fuzz_fail("%s: not given, but filled", what);
+}
 static void check_found(const char *dir, const char *configured, const struct schema_inputs *inputs)
 {
 	struct stat st;
@@ -165,6 +176,14 @@ static void check_found(const char *dir, const char *configured, const struct sc
 		fuzz_fail("a schema file '%s' covers %zu files", inputs->schema_path, inputs->file_count);
 	if (inputs->generator_output)
 		check_normalized("generator output", inputs->generator_output, true);
+	check_direct_url("the datasource's directUrl", &inputs->direct_urls.datasource,
+	                 inputs->direct_urls.datasource_file);
+	check_direct_url("the config's datasource.directUrl", &inputs->direct_urls.config,
+	                 inputs->direct_urls.config_file);
+	if (inputs->direct_urls.config_file &&
+	    (!inputs->config_file || strcmp(inputs->direct_urls.config_file, inputs->config_file) != 0))
+		fuzz_fail("datasource.directUrl in '%s', the config file is '%s'", inputs->direct_urls.config_file,
+		          inputs->config_file ? inputs->config_file : "(none)");
 }
 
 /* A stop that says yes at its calls_left-th question. */

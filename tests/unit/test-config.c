@@ -259,6 +259,7 @@ static void test_env_names(void **state)
 	    {SETTING_WATCH_POLL, "PRISMA_ENTRYPOINT_WATCH_POLL"},
 	    {SETTING_WATCH_DEBOUNCE, "PRISMA_ENTRYPOINT_WATCH_DEBOUNCE"},
 	    {SETTING_DATABASE_URL, "PRISMA_ENTRYPOINT_DATABASE_URL"},
+	    {SETTING_DIRECT_URL, "PRISMA_ENTRYPOINT_DIRECT_URL"},
 	    {SETTING_WAIT, "PRISMA_ENTRYPOINT_WAIT"},
 	    {SETTING_NO_WAIT, "PRISMA_ENTRYPOINT_NO_WAIT"},
 	    {SETTING_WAIT_TIMEOUT, "PRISMA_ENTRYPOINT_WAIT_TIMEOUT"},
@@ -309,11 +310,12 @@ static void test_env_name_small_buffer(void **state)
 	assert_string_equal(name, "");
 }
 
-static void test_only_the_url_is_secret(void **state)
+static void test_only_the_urls_are_secret(void **state)
 {
 	(void)state;
 	for (int id = 0; id < SETTING_COUNT; id++)
-		assert_int_equal(setting_is_secret(&settings_table[id]), id == SETTING_DATABASE_URL);
+		assert_int_equal(setting_is_secret(&settings_table[id]),
+		                 id == SETTING_DATABASE_URL || id == SETTING_DIRECT_URL);
 }
 
 /* ---- config_set ---- */
@@ -1378,7 +1380,7 @@ int main(void)
 	    TEST(test_init_twice_is_clean),
 	    TEST(test_env_names),
 	    TEST(test_env_name_small_buffer),
-	    TEST(test_only_the_url_is_secret),
+	    TEST(test_only_the_urls_are_secret),
 	    TEST(test_set_stores_value_source_origin),
 	    TEST(test_later_set_wins),
 	    TEST(test_set_rejects_bad_values),

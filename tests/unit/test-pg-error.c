@@ -82,6 +82,32 @@ static const struct error_case error_cases[] = {
      PG_ERROR_TRANSIENT, NULL},
     {"invalid length of startup packet", "08P01", false, false, "invalid length of startup packet (08P01)",
      PG_ERROR_TRANSIENT, NULL},
+    /* Connection poolers: PgBouncer 1.18 (as run in tests/integration/test_poolers.py), which sends its own
+     * refusals and the server's as 08P01, older PgBouncers, Supavisor */
+    {AT "FATAL:  SASL authentication failed\n", "08P01", false, false, "SASL authentication failed (08P01)",
+     PG_ERROR_PERMANENT,
+     "the connection pooler refused the login: check the password in DATABASE_URL, and the pooler's auth_file (or "
+     "auth_query) for this user"},
+    {AT "FATAL:  password authentication failed\n", "08P01", false, false, "password authentication failed (08P01)",
+     PG_ERROR_PERMANENT,
+     "the connection pooler refused the login: check the password in DATABASE_URL, and the pooler's auth_file (or "
+     "auth_query) for this user"},
+    {"no such user", "08P01", false, false, "no such user (08P01)", PG_ERROR_PERMANENT,
+     "the connection pooler knows no such user: check the user in DATABASE_URL, and the pooler's auth_file"},
+    {"database \"nodb\" does not exist", "08P01", false, false, "database \"nodb\" does not exist (08P01)",
+     PG_ERROR_PERMANENT, "create the database, or correct its name in DATABASE_URL"},
+    {"no such database: nodb", "08P01", false, false, "no such database: nodb (08P01)", PG_ERROR_PERMANENT,
+     "the connection pooler has no such database: check the database in DATABASE_URL, and the pooler's "
+     "[databases] section"},
+    {"server login has been failing, try again later (server_login_retry)", "08P01", false, false,
+     "server login has been failing, try again later (server_login_retry) (08P01)", PG_ERROR_TRANSIENT, NULL},
+    {"Tenant or user not found", "XX000", false, false, "tenant or user not found (XX000)", PG_ERROR_PERMANENT,
+     "the connection pooler knows no such tenant or user: Supabase's pooler URLs name the user as "
+     "postgres.PROJECT_REF; copy the URL from the dashboard's Connect dialog"},
+    {"Authentication error, reason: \"password authentication failed for user\"", "XX000", false, false,
+     "authentication error, reason: \"password authentication failed for user\" (XX000)", PG_ERROR_PERMANENT,
+     "the connection pooler refused the login: check the user and password in DATABASE_URL"},
+    {"pool is busy", "08P01", false, false, "pool is busy (08P01)", PG_ERROR_TRANSIENT, NULL},
     /* No SQLSTATE: libpq's and the system's words */
     {AT "server does not support SSL, but SSL was required\n", NULL, false, false,
      "server does not support SSL, but SSL was required", PG_ERROR_PERMANENT,
@@ -202,6 +228,34 @@ static void test_rules_have_advice(void **state)
 }
 
 /* Configuration errors found before any network traffic: always permanent. */
+/* A missing database, as the server says it and as PgBouncer passes it on;
+ * PgBouncer's own "no such database" is its configuration, not a database
+ * to create. */
+static void test_missing_database(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *sqlstate;
+		bool missing;
+	} cases[] = {
+	    {"database \"app\" does not exist", "3D000", true},
+	    {AT "FATAL:  database \"app\" does not exist\n", "08P01", true},
+	    {"no such database: app", "08P01", false},
+	    {"role \"app\" does not exist", "28000", false},
+	    {"database \"app\" does not exist", NULL, false},
+	    {"password authentication failed for user \"app\"", "08P01", false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(cases); i++) {
+		struct pg_error error = {0};
+
+		pg_error_read(&error, cases[i].text, cases[i].sqlstate, PASSWORD);
+		if (pg_error_is_missing_database(&error) != cases[i].missing)
+			fail_msg("case %zu (%s): missing database %d", i, error.message, !cases[i].missing);
+	}
+}
+
 static void test_at_start(void **state)
 {
 	static const struct {
@@ -243,9 +297,8 @@ static void test_line_length(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_error_table),
-	    cmocka_unit_test(test_rules_have_advice),
-	    cmocka_unit_test(test_at_start),
+	    cmocka_unit_test(test_error_table),      cmocka_unit_test(test_rules_have_advice),
+	    cmocka_unit_test(test_missing_database), cmocka_unit_test(test_at_start),
 	    cmocka_unit_test(test_line_length),
 	};
 

@@ -1,5 +1,5 @@
-/* Unit tests for schema-psl.c: the client generator of Prisma schema text,
- * from a table of schemas, without files. */
+/* Unit tests for schema-psl.c: the client generator and the datasource's
+ * directUrl of Prisma schema text, from tables of schemas, without files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,6 +63,49 @@ static void test_client_generator(void **state)
 	}
 }
 
+struct direct_url_case {
+	const char *text;
+	int found;
+	const char *value;    /* NULL: none */
+	const char *env_name; /* NULL: none */
+};
+
+static const struct direct_url_case direct_url_cases[] = {
+    {"datasource db {\n  provider = \"postgresql\"\n  url = env(\"DATABASE_URL\")\n}\n", 0, NULL, NULL},
+    {"datasource db {\n  provider  = \"postgresql\"\n  url       = env(\"DATABASE_URL\")\n  directUrl = "
+     "env(\"DIRECT_URL\")\n}\n",
+     1, NULL, "DIRECT_URL"},
+    {"datasource db {\n  directUrl = \"postgresql://u:p@db:5432/app\"\n}\n", 1, "postgresql://u:p@db:5432/app", NULL},
+    /* given, but neither a string nor env("...") */
+    {"datasource db {\n  directUrl = env(NAME)\n}\n", 1, NULL, NULL},
+    /* commented out; in another block; in a generator */
+    {"datasource db {\n  // directUrl = env(\"DIRECT_URL\")\n  url = env(\"DATABASE_URL\")\n}\n", 0, NULL, NULL},
+    {"generator client {\n  directUrl = env(\"X\")\n}\ndatasource db {\n  url = env(\"DATABASE_URL\")\n}\n", 0, NULL,
+     NULL},
+    {"model A {\n  id Int @id\n}\ndatasource db {\n  directUrl = env(\"POOL_DIRECT\")\n}\n", 1, NULL, "POOL_DIRECT"},
+    /* cut short */
+    {"datasource db {\n  directUrl = env(", 1, NULL, NULL},
+};
+
+static void test_datasource_direct_url(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(direct_url_cases); i++) {
+		const struct direct_url_case *c = &direct_url_cases[i];
+		struct schema_url_ref ref;
+		int found = schema_datasource_direct_url(c->text, strlen(c->text), &ref);
+
+		EXPECT_SHOWING(found == c->found && ref.given == (c->found == 1), "case %zu: found %d, expected %d", i,
+		               found, c->found);
+		EXPECT_SHOWING((!c->value && !ref.text) || (c->value && ref.text && strcmp(ref.text, c->value) == 0),
+		               "case %zu: value '%s'", i, ref.text ? ref.text : "(none)");
+		EXPECT_SHOWING((!c->env_name && !ref.env_name) ||
+		                   (c->env_name && ref.env_name && strcmp(ref.env_name, c->env_name) == 0),
+		               "case %zu: env '%s'", i, ref.env_name ? ref.env_name : "(none)");
+		schema_url_ref_release(&ref);
+	}
+}
+
 /* Text that ends anywhere (a file cut short) is read without reading past it. */
 static void test_cut_anywhere(void **state)
 {
@@ -86,6 +129,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_client_generator),
 	    cmocka_unit_test(test_cut_anywhere),
+	    cmocka_unit_test(test_datasource_direct_url),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
