@@ -23,15 +23,7 @@ int migrate_baseline(const struct invocation *invocation, struct loop *loop, str
 	                      plan->schema_path,
 	                      "--exit-code",
 	                      NULL};
-	struct prisma_run_params params = {
-	    .loop = loop,
-	    .signals = invocation->signals,
-	    .args = args,
-	    .database_url = migrate_plan_url(config, plan),
-	    .url_variable = migrate_plan_url_variable(plan),
-	    .output_prefix = config_text(config, SETTING_PRISMA_OUTPUT_PREFIX),
-	    .stop_timeout_ms = config_duration_ms(config, SETTING_STOP_TIMEOUT),
-	};
+	struct prisma_run_params params = migrate_plan_cli_params(invocation, loop, plan, args);
 	struct child_result result;
 	struct prisma_cli cli;
 	char error[MIGRATE_PLAN_LINE_MAX];

@@ -298,3 +298,19 @@ const char *migrate_plan_url_variable(const struct migrate_plan *plan)
 		return NULL;
 	return plan->direct_url_variable;
 }
+
+struct prisma_run_params migrate_plan_cli_params(const struct invocation *invocation, struct loop *loop,
+                                                 const struct migrate_plan *plan, const char *const *args)
+{
+	const struct config *config = &invocation->config;
+
+	return (struct prisma_run_params){
+	    .loop = loop,
+	    .signals = invocation->signals,
+	    .args = args,
+	    .database_url = migrate_plan_url(config, plan),
+	    .url_variable = migrate_plan_url_variable(plan),
+	    .output_prefix = config_text(config, SETTING_PRISMA_OUTPUT_PREFIX),
+	    .stop_timeout_ms = config_duration_ms(config, SETTING_STOP_TIMEOUT),
+	};
+}

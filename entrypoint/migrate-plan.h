@@ -9,6 +9,7 @@
 #include "migrations.h"
 #include "pg-session.h"
 #include "phases.h"
+#include "prisma.h"
 
 #include <limits.h>
 #include <stddef.h>
@@ -63,6 +64,12 @@ const char *migrate_plan_url(const struct config *config, const struct migrate_p
  * URL: the one the schema or config file reads directUrl from, so that the
  * direct-url setting wins there too; NULL when none. */
 const char *migrate_plan_url_variable(const struct migrate_plan *plan);
+
+/* How the migrate phase runs the Prisma CLI with args (deploy, diff): the
+ * URL migrations use as DATABASE_URL (and under the directUrl variable), the
+ * settings' output prefix and stop timeout; cli is for the caller to set. */
+struct prisma_run_params migrate_plan_cli_params(const struct invocation *invocation, struct loop *loop,
+                                                 const struct migrate_plan *plan, const char *const *args);
 
 /* Whether the migrations folder was made for the kind of database url names
  * (its migration_lock.toml's provider; a missing file fits). Returns 0, or

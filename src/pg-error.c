@@ -254,16 +254,10 @@ static const struct pg_error_rule rules[] = {
      * password would be retried until wait-timeout, each attempt a failed
      * login against a pooler that may block the client (or its address)
      * for failing too often. Supavisor (Supabase) sends XX000. */
+    /* "password authentication failed", "SASL authentication failed" */
     {"08P01",
      NULL,
-     {"password authentication failed"},
-     PG_WHEN_ALWAYS,
-     PG_ERROR_PERMANENT,
-     "the connection pooler refused the login: check the password in DATABASE_URL, and the pooler's auth_file "
-     "(or auth_query) for this user"},
-    {"08P01",
-     NULL,
-     {"SASL authentication failed"},
+     {"authentication failed"},
      PG_WHEN_ALWAYS,
      PG_ERROR_PERMANENT,
      "the connection pooler refused the login: check the password in DATABASE_URL, and the pooler's auth_file "
