@@ -492,6 +492,7 @@ static int collect(const struct invocation *invocation, struct status_report *re
 		client_inputs_describe(&report->client, report->client_why, sizeof(report->client_why));
 	known.path = report->client.schema.schema_path;
 	known.direct_urls = report->client.schema.direct_urls; /* borrowed: report->client owns them */
+	known.prisma_major = schema_major_version(report->client.schema.prisma_version);
 	status = plan_migrations(config, report, migrate_plan_find(config, &known, &report->plan));
 	if (status == 0)
 		status = check_database(config, report);

@@ -31,7 +31,8 @@ const struct exit_code_doc exit_code_docs[] = {
                        "listed); a missing or unreadable Prisma schema; no Prisma CLI found, or one that cannot "
                        "be run; migrations made for another database (migration_lock.toml's provider against "
                        "database-url: the message names both); migrate-mode = wait or migrate-engine = native "
-                       "with a database that is not PostgreSQL; seed = once with no seed command configured, a "
+                       "with a database that is not PostgreSQL; migrate-engine = native through a connection "
+                       "pooler with no direct URL; seed = once with no seed command configured, a "
                        "seed command whose program is not installed (named), or a database that is not "
                        "PostgreSQL"},
     {STR(EXIT_GENERATE), "prisma generate failed: its output above says why; the app was not started, and no "
@@ -43,7 +44,8 @@ const struct exit_code_doc exit_code_docs[] = {
                         "has tables but no _prisma_migrations (Prisma's P3005: the line says how to baseline), "
                         "or migrate-engine = native could not apply a migration (the line names it, the line of "
                         "migration.sql and the server's error; a missing migration.sql stops it before anything "
-                        "is applied); the app was not started"},
+                        "is applied), or baseline = auto found differences between the database and the schema "
+                        "(or could not compare them: nothing recorded); the app was not started"},
     {STR(EXIT_SEED), "seed = once: prisma db seed failed (its output above says why; the database still owes "
                      "the seed, and the next start, in any container, runs it again), or its record in the "
                      "database's prisma_entrypoint schema cannot be read or written; the app was not started"},

@@ -12,17 +12,21 @@ int migrate_baseline(const struct invocation *invocation, struct loop *loop, str
                      const struct migrate_plan *plan, const char *what)
 {
 	const struct config *config = &invocation->config;
-	/* The database through the schema's datasource (its url, from the
-	 * environment), not --from-url: a URL in argv shows its password to
-	 * every process that can read /proc. */
-	const char *args[] = {"migrate",
-	                      "diff",
-	                      "--from-schema-datasource",
-	                      plan->schema_path,
-	                      "--to-schema-datamodel",
-	                      plan->schema_path,
-	                      "--exit-code",
-	                      NULL};
+	/* The database through the datasource the CLI reads (its url, from
+	 * the environment), not --from-url: a URL in argv shows its password to
+	 * every process that can read /proc. Prisma 7 renamed the options and
+	 * reads the datasource from prisma.config. */
+	const char *args6[] = {"migrate",
+	                       "diff",
+	                       "--from-schema-datasource",
+	                       plan->schema_path,
+	                       "--to-schema-datamodel",
+	                       plan->schema_path,
+	                       "--exit-code",
+	                       NULL};
+	const char *args7[] = {"migrate", "diff", "--from-config-datasource", "--to-schema", plan->schema_path,
+	                       "--exit-code", NULL};
+	const char *const *args = plan->prisma_major >= 7 ? args7 : args6;
 	struct prisma_run_params params = migrate_plan_cli_params(invocation, loop, plan, args);
 	struct child_result result;
 	struct prisma_cli cli;

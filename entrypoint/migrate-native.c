@@ -103,6 +103,7 @@ static int report_applied(enum pg_apply_result result, const struct pending_migr
 	char took[32];
 	char where[64] = "";
 	char code[32] = "";
+	char stopped[MIGRATE_PLAN_LINE_MAX];
 
 	switch (result) {
 	case PG_APPLY_DONE:
@@ -124,6 +125,12 @@ static int report_applied(enum pg_apply_result result, const struct pending_migr
 	case PG_APPLY_STOPPED:
 		return phase_report_stopped("applying a migration (it was cancelled and not recorded; the next start "
 		                            "applies it)");
+	case PG_APPLY_STOPPED_UNSURE:
+		snprintf(stopped, sizeof(stopped),
+		         "applying migration %s, after its row was written or while it was committed: the next start "
+		         "may find it applied, or started but not finished (exit 81 with the way out)",
+		         migration->name);
+		return phase_report_stopped(stopped);
 	case PG_APPLY_LOST:
 		break;
 	}
@@ -178,7 +185,7 @@ int migrate_native_record_applied(struct pg_session *session, const struct migra
 	struct pg_apply_migration *list = NULL;
 	size_t count;
 	char error[MIGRATE_PLAN_LINE_MAX];
-	enum pg_session_status recorded = PG_SESSION_FAILED;
+	enum pg_session_status recorded;
 	int status = read_pending(session, plan, &pending, &count);
 
 	if (status != 0)
@@ -191,7 +198,8 @@ int migrate_native_record_applied(struct pg_session *session, const struct migra
 	for (size_t i = 0; i < count; i++)
 		list[i] = (struct pg_apply_migration){
 		    .name = pending[i].name, .script = pending[i].script, .checksum = pending[i].checksum};
-	if (pgconn_apply_prepare(session, error, sizeof(error)) == PG_SESSION_OK)
+	recorded = pgconn_apply_prepare(session, error, sizeof(error));
+	if (recorded == PG_SESSION_OK)
 		recorded = pgconn_apply_record_applied(session, list, count, error, sizeof(error));
 	if (recorded == PG_SESSION_STOPPED) {
 		status = phase_report_stopped("recording the baseline (nothing was recorded)");

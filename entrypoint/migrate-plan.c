@@ -120,6 +120,7 @@ static enum plan_found find_schema(const struct config *config, const struct pha
 			return PLAN_NO_SCHEMA;
 		snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", known->path);
 		find_direct_url(config, &known->direct_urls, plan);
+		plan->prisma_major = known->prisma_major;
 		return PLAN_READY;
 	}
 	if (!getcwd(cwd, sizeof(cwd)))
@@ -133,6 +134,7 @@ static enum plan_found find_schema(const struct config *config, const struct pha
 		return PLAN_NO_SCHEMA;
 	snprintf(plan->schema_path, sizeof(plan->schema_path), "%s", schema.schema_path);
 	find_direct_url(config, &schema.direct_urls, plan);
+	plan->prisma_major = schema_major_version(schema.prisma_version);
 	schema_inputs_release(&schema);
 	return PLAN_READY;
 }

@@ -24,6 +24,7 @@
 /* What looking for the migrations found out. */
 struct migrate_plan {
 	char schema_path[PATH_MAX];
+	int prisma_major; /* the installed prisma's major version (node_modules/prisma), -1: unknown */
 	/* The direct URL migrations go through (past a connection pooler):
 	 * the direct-url setting (DIRECT_URL), else the schema's directUrl,
 	 * else the config file's datasource.directUrl; "" when none, then

@@ -166,6 +166,7 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
 	if (status != 0)
 		return status;
 	schema->searched = true;
+	schema->prisma_major = found ? schema_major_version(inputs.schema.prisma_version) : -1;
 	if (found && (!(schema->path = strdup(inputs.schema.schema_path)) ||
 	              schema_direct_urls_copy(&schema->direct_urls, &inputs.schema.direct_urls) < 0)) {
 		log_error("cannot keep the schema's path: %s", strerror(ENOMEM));

@@ -277,6 +277,7 @@ struct migrate_read {
 	const struct migrate_plan *plan;
 	struct migrate_policy policy;
 	bool first;      /* the start's first read: the history's checks and warnings */
+	bool native;     /* migrate-engine = native: no prisma migrate deploy to fall back on */
 	bool after_wait; /* SKIP: applied by another process meanwhile */
 	/* Out: the verdict (never BLOCKED nor UNKNOWN) and its reason; the
 	 * pending migrations; why the rows could not be read ("" when read). */
@@ -305,7 +306,7 @@ static int read_and_judge(struct migrate_read *read)
 	}
 	if (reading.read)
 		read->unread[0] = '\0';
-	else if (!read->policy.wait)
+	else if (!read->policy.wait && !read->native)
 		log_warning("cannot read _prisma_migrations (%s): running prisma migrate deploy to find out",
 		            read->unread);
 	read->verdict = migrate_judge(&reading, &read->policy, read->reason, sizeof(read->reason));
@@ -546,8 +547,17 @@ static int apply_natively(struct migrate_read *read, struct loop *loop, const st
 {
 	char what[LINE_MAX_CHARS];
 	char announce[LINE_MAX_CHARS];
+	char error[LINE_MAX_CHARS];
 	int status;
 
+	if (target->pooled) {
+		/* The session's locks and search path would stay on whichever
+		 * server connection the pooler gave each statement. */
+		log_error("migrate-engine = native needs a direct connection to the database, and database-url looks "
+		          "like a connection pooler's with no direct URL set: set DIRECT_URL (or directUrl in the "
+		          "schema's datasource) to the database's direct URL; the app was not started");
+		return EXIT_CONFIG;
+	}
 	log_info("applying migrations natively: %s", read->reason);
 	snprintf(what, sizeof(what), "prisma's migrate lock (database \"%.255s\")", target->dbname);
 	snprintf(announce, sizeof(announce),
@@ -564,7 +574,12 @@ static int apply_natively(struct migrate_read *read, struct loop *loop, const st
 		          read->unread[0] ? read->unread : read->reason);
 		return EXIT_MIGRATE;
 	}
-	return migrate_native_apply(read->session, read->plan);
+	status = migrate_native_apply(read->session, read->plan);
+	/* Now, not when the session ends: a seed may follow, and a prisma
+	 * migrate deploy elsewhere gives up on this lock after 10 s (P1002). */
+	if (status == 0 && pgconn_session_unlock(read->session, PRISMA_LOCK_KEY, error, sizeof(error)) != PG_SESSION_OK)
+		log_verbose("cannot let go of prisma's migrate lock (%s): it goes with the session", error);
+	return status;
 }
 
 /* seed = once, after the migrations, with the migrate lock held when locked
@@ -650,9 +665,13 @@ static int migrate_connected(const struct invocation *invocation, struct loop *l
 		 * rows, and the start that finishes it must still seed. */
 		if (read->history_empty && phase_seed_wanted(invocation))
 			status = phase_seed_owe(read->session, target->dbname);
-		if (status == 0 &&
-		    config_choice(&invocation->config, SETTING_MIGRATE_ENGINE) == CHOICE_MIGRATE_ENGINE_NATIVE &&
-		    read->verdict == MIGRATE_DEPLOY)
+		if (status == 0 && read->native && read->verdict == MIGRATE_UNREAD) {
+			log_error(
+			    "migrate-engine = native cannot read _prisma_migrations (%s), which it needs to apply the "
+			    "migrations: the app was not started",
+			    read->unread);
+			status = EXIT_MIGRATE;
+		} else if (status == 0 && read->native && read->verdict == MIGRATE_DEPLOY)
 			status = apply_natively(read, loop, target, limit);
 		else if (status == 0)
 			status = deploy(invocation, loop, read->plan, read->session, read->reason);
@@ -730,6 +749,7 @@ static struct migrate_read first_read(const struct config *config, struct pg_ses
 	                   config_choice(config, SETTING_UNKNOWN_MIGRATIONS) == CHOICE_UNKNOWN_MIGRATIONS_ERROR,
 	               .baseline_auto = !wait_mode && config_choice(config, SETTING_BASELINE) == CHOICE_BASELINE_AUTO},
 	    .first = true,
+	    .native = config_choice(config, SETTING_MIGRATE_ENGINE) == CHOICE_MIGRATE_ENGINE_NATIVE,
 	};
 }
 

@@ -32,6 +32,7 @@ struct phase_schema {
 	bool searched;                         /* looked for, found or not */
 	char *path;                            /* found: owned; NULL when there is none */
 	struct schema_direct_urls direct_urls; /* found: what the schema and config file say; owned */
+	int prisma_major;                      /* found: the installed prisma's major version; -1: unknown */
 };
 
 void phase_schema_release(struct phase_schema *schema);

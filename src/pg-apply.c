@@ -39,6 +39,21 @@ static enum pg_session_status run(struct pg_session *session, const char *sql, i
 	return status;
 }
 
+/* A statement that ends a migration, and may wait on the server (deferred
+ * constraints at COMMIT, a synchronous standby): no attempt-timeout, only a
+ * stop ends the wait. */
+static enum pg_session_status run_unhurried(struct pg_session *session, const char *sql, int count,
+                                            const char *const *values, char *error, size_t error_size)
+{
+	struct pg_query query = {.sql = sql, .count = count, .values = values, .no_deadline = true};
+	PGresult *result;
+	enum pg_session_status status = pgconn_session_run(session, &query, &result, error, error_size);
+
+	if (result)
+		pglib.PQclear(result);
+	return status;
+}
+
 static enum pg_session_status run_quietly(struct pg_session *session, const char *sql, int count,
                                           const char *const *values, char *error, size_t error_size)
 {
@@ -238,7 +253,7 @@ static enum pg_session_status finish_row(struct apply *apply)
 		snprintf(apply->error, apply->error_size, "%s", strerror(ENOMEM));
 		return PG_SESSION_FAILED;
 	}
-	status = run_quietly(apply->session, sql, 1, values, apply->error, apply->error_size);
+	status = run_unhurried(apply->session, sql, 1, values, apply->error, apply->error_size);
 	free(sql);
 	return status;
 }
@@ -327,14 +342,12 @@ static enum pg_apply_result apply_in_transaction(struct apply *apply, bool *alon
 	if (status == PG_SESSION_OK)
 		status = finish_row(apply);
 	if (status == PG_SESSION_OK) {
-		PGresult *result;
-
 		/* A deferred constraint fails here: the script's failure too. */
-		status = run(apply->session, "COMMIT", 0, NULL, &result, apply->error, apply->error_size);
-		if (result)
-			pglib.PQclear(result);
+		status = run_unhurried(apply->session, "COMMIT", 0, NULL, apply->error, apply->error_size);
 		if (status == PG_SESSION_OK)
 			return PG_APPLY_DONE;
+		if (status == PG_SESSION_STOPPED)
+			return PG_APPLY_STOPPED_UNSURE;
 		refused = pgconn_session_connection(apply->session) != NULL;
 		if (refused) {
 			snprintf(apply->failure->sqlstate, sizeof(apply->failure->sqlstate), "%s", "");
@@ -361,12 +374,15 @@ static enum pg_apply_result apply_alone(struct apply *apply)
 	enum pg_session_status status = insert_row(apply);
 	bool refused = false;
 
-	if (status == PG_SESSION_OK)
-		status = run_script(apply, &refused);
+	if (status != PG_SESSION_OK)
+		return lost(status);
+	status = run_script(apply, &refused);
 	if (status == PG_SESSION_OK)
 		status = finish_row(apply);
 	if (status == PG_SESSION_OK)
 		return PG_APPLY_DONE;
+	if (status == PG_SESSION_STOPPED)
+		return PG_APPLY_STOPPED_UNSURE;
 	if (!refused)
 		return lost(status);
 	status = record_failure(apply);

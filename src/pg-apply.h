@@ -44,6 +44,10 @@ enum pg_apply_result {
 	PG_APPLY_FAILED,  /* the script failed: failure says why, the failed row is recorded */
 	PG_APPLY_LOST,    /* the connection or a bookkeeping statement failed: error says why */
 	PG_APPLY_STOPPED, /* a stop was asked for: the script was cancelled, nothing recorded */
+	/* A stop was asked for after its row was written (a script applied on
+	 * its own), or while the COMMIT was on its way: the row may show as
+	 * started but not finished, or as applied. */
+	PG_APPLY_STOPPED_UNSURE,
 };
 
 /* Records migrations as applied without running them, as `prisma migrate

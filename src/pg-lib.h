@@ -27,6 +27,8 @@
 	X(PQerrorMessage) \
 	X(PQfinish) \
 	X(PQflush) \
+	X(PQgetCopyData) \
+	X(PQputCopyEnd) \
 	X(PQfreeCancel) \
 	X(PQgetCancel) \
 	X(PQcancel) \

@@ -193,13 +193,58 @@ static void cancel_running(PGconn *conn)
 	}
 }
 
+/* Sends what libpq holds for the server. While it is not all sent, the
+ * server may talk too: libpq wants that read before it can send more.
+ * Returns OK, STOPPED, or FAILED (errno set: the deadline or poll(); 0: the
+ * connection, PQerrorMessage says). */
+static enum pg_session_status flush_all(struct pg_session *session, PGconn *conn, int64_t deadline)
+{
+	int flushing;
+
+	while ((flushing = pglib.PQflush(conn)) == 1) {
+		enum pg_session_status status = await_socket(session, pglib.PQsocket(conn), POLLIN | POLLOUT, deadline);
+
+		if (status != PG_SESSION_OK)
+			return status;
+		if (!pglib.PQconsumeInput(conn)) {
+			errno = 0;
+			return PG_SESSION_FAILED;
+		}
+	}
+	if (flushing < 0) {
+		errno = 0;
+		return PG_SESSION_FAILED;
+	}
+	return PG_SESSION_OK;
+}
+
+/* Reads and drops what a COPY TO STDOUT sends, until it ends. */
+static enum pg_session_status drain_copy_out(struct pg_session *session, PGconn *conn, int64_t deadline)
+{
+	for (;;) {
+		char *row = NULL;
+		int got = pglib.PQgetCopyData(conn, &row, 1);
+		enum pg_session_status status;
+
+		if (row)
+			pglib.PQfreemem(row);
+		if (got > 0)
+			continue;
+		if (got < 0)
+			return PG_SESSION_OK; /* done (-1), or failed (-2): PQgetResult says */
+		if ((status = await_socket(session, pglib.PQsocket(conn), POLLIN, deadline)) != PG_SESSION_OK)
+			return status;
+		if (!pglib.PQconsumeInput(conn))
+			return PG_SESSION_OK;
+	}
+}
+
 enum pg_session_status pgconn_session_run(struct pg_session *session, const struct pg_query *query, PGresult **result,
                                           char *error, size_t error_size)
 {
 	PGconn *conn;
 	int64_t deadline = query->no_deadline ? 0 : loop_now_ms() + session->timeout_ms;
 	enum pg_session_status status;
-	int flushing;
 	int sent;
 
 	*result = NULL;
@@ -213,16 +258,8 @@ enum pg_session_status pgconn_session_run(struct pg_session *session, const stru
 	           : pglib.PQsendQueryParams(conn, query->sql, query->count, NULL, query->values, NULL, NULL, 0);
 	if (!sent)
 		goto lost;
-	/* While the query is not all sent, the server may talk too: libpq
-	 * wants that read before it can send more. */
-	while ((flushing = pglib.PQflush(conn)) == 1) {
-		if ((status = await_socket(session, pglib.PQsocket(conn), POLLIN | POLLOUT, deadline)) != PG_SESSION_OK)
-			goto waited;
-		if (!pglib.PQconsumeInput(conn))
-			goto lost;
-	}
-	if (flushing < 0)
-		goto lost;
+	if ((status = flush_all(session, conn, deadline)) != PG_SESSION_OK)
+		goto flush_failed;
 	/* A script has a result per statement, and the server stops at the
 	 * first error: keep that one, else the first. */
 	for (;;) {
@@ -236,6 +273,24 @@ enum pg_session_status pgconn_session_run(struct pg_session *session, const stru
 		}
 		if (!(next = pglib.PQgetResult(conn)))
 			break;
+		/* A script's COPY ... FROM STDIN would wait for data forever, and
+		 * TO STDOUT would send its rows here: the first is ended with an
+		 * error (the script fails, as under the CLI, which has no data to
+		 * give it either), the second is drained. */
+		if (pglib.PQresultStatus(next) == PGRES_COPY_IN) {
+			pglib.PQclear(next);
+			if (pglib.PQputCopyEnd(conn, "COPY FROM STDIN has no data in a migration") < 0)
+				goto lost;
+			if ((status = flush_all(session, conn, deadline)) != PG_SESSION_OK)
+				goto flush_failed;
+			continue;
+		}
+		if (pglib.PQresultStatus(next) == PGRES_COPY_OUT) {
+			pglib.PQclear(next);
+			if ((status = drain_copy_out(session, conn, deadline)) != PG_SESSION_OK)
+				goto waited;
+			continue;
+		}
 		if (*result && pglib.PQresultStatus(next) == PGRES_FATAL_ERROR &&
 		    pglib.PQresultStatus(*result) != PGRES_FATAL_ERROR) {
 			pglib.PQclear(*result);
@@ -267,6 +322,9 @@ lost:
 	snprintf(error, error_size, "%.*s", (int)pg_error_line_length(pglib.PQerrorMessage(conn)),
 	         pglib.PQerrorMessage(conn));
 	return PG_SESSION_FAILED;
+flush_failed:
+	if (status == PG_SESSION_FAILED && errno == 0)
+		goto lost;
 waited:
 	if (status == PG_SESSION_FAILED)
 		snprintf(error, error_size, "%s", errno == ETIMEDOUT ? "no answer in time" : strerror(errno));
@@ -385,6 +443,20 @@ enum pg_session_status pgconn_session_try_lock(struct pg_session *session, int64
 	*locked = pglib.PQntuples(result) == 1 && strcmp(pglib.PQgetvalue(result, 0, 0), "t") == 0;
 	pglib.PQclear(result);
 	return PG_SESSION_OK;
+}
+
+enum pg_session_status pgconn_session_unlock(struct pg_session *session, int64_t key, char *error, size_t error_size)
+{
+	char key_text[24];
+	const char *values[] = {key_text};
+	PGresult *result;
+	enum pg_session_status status;
+
+	snprintf(key_text, sizeof(key_text), "%lld", (long long)key);
+	status = session_query(session, "SELECT pg_advisory_unlock($1::bigint)", 1, values, &result, error, error_size);
+	if (status == PG_SESSION_OK)
+		pglib.PQclear(result);
+	return status;
 }
 
 enum pg_session_status pgconn_session_lock_held(struct pg_session *session, int64_t key, bool *held, char *error,

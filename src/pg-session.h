@@ -66,6 +66,10 @@ enum pg_session_status pgconn_session_try_lock(struct pg_session *session, int64
 
 /* Whether anyone holds the advisory lock key in the session's database
  * (pg_locks), without taking it. */
+/* Lets go of advisory lock key, taken through this session, before the
+ * session ends. */
+enum pg_session_status pgconn_session_unlock(struct pg_session *session, int64_t key, char *error, size_t error_size);
+
 enum pg_session_status pgconn_session_lock_held(struct pg_session *session, int64_t key, bool *held, char *error,
                                                 size_t error_size);
 

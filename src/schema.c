@@ -417,7 +417,7 @@ static int read_version(int base, const char *path, char **version, struct schem
 	return schema_json_string(path, buf->data, buf->len, key, 1, version, error, error_size);
 }
 
-static int major_version(const char *version)
+int schema_major_version(const char *version)
 {
 	return version && *version >= '0' && *version <= '9' ? atoi(version) : -1;
 }
@@ -617,7 +617,7 @@ static int find_in(int base, const char *configured, struct schema_inputs *input
 	}
 	if (path)
 		return take_schema(base, inputs, path, SCHEMA_FROM_CONFIG_FILE, buf, error, error_size);
-	if (major_version(inputs->prisma_version) < 7) {
+	if (schema_major_version(inputs->prisma_version) < 7) {
 		if (read_package_schema(base, &path, buf, error, error_size) < 0)
 			return -1;
 		if (path)

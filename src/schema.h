@@ -40,6 +40,10 @@ struct schema_direct_urls {
 	char *config_file; /* the config file that holds it */
 };
 
+/* The major version of a "version" string ("6.19.3": 6), -1 for NULL or one
+ * that does not start with a digit. */
+int schema_major_version(const char *version);
+
 /* A deep copy; returns 0, or -1 when out of memory (to zeroed). */
 int schema_direct_urls_copy(struct schema_direct_urls *to, const struct schema_direct_urls *from);
 

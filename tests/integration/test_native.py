@@ -155,12 +155,20 @@ def test_a_migration_prisma_failed_blocks_the_native_engine(app):
     assert app.rows() == [(INIT, "t", "f"), (BROKEN[0], "f", "f")]
 
 
-def test_scripts_postgresql_runs_only_outside_a_transaction_and_scripts_with_their_own(app):
+def test_scripts_postgresql_runs_only_outside_a_transaction_with_their_own_or_with_copy(app):
     app.add_migration(*CONCURRENT)
     app.add_migration(*OWN_TRANSACTION)
+    # rows a COPY sends to the client are drained, not waited on
+    app.add_migration("20270606000000_copy_out", 'COPY (SELECT 1) TO STDOUT;\nCREATE TABLE "Out" (id int);\n')
     res = app.run(NATIVE)
     assert res.returncode == 0 and app.app_ran, str(res)
-    assert app.rows() == [(INIT, "t", "f"), (CONCURRENT[0], "t", "f"), (OWN_TRANSACTION[0], "t", "f")]
+    assert app.rows() == [
+        (INIT, "t", "f"),
+        (CONCURRENT[0], "t", "f"),
+        (OWN_TRANSACTION[0], "t", "f"),
+        ("20270606000000_copy_out", "t", "f"),
+    ]
+    assert app.has_table("Out")
     assert (
         app.pg.psql("SELECT to_regclass('public.\"User_name_idx\"') IS NOT NULL", database=app.database).strip() == "t"
     )
@@ -238,6 +246,40 @@ def test_a_prisma_deploy_elsewhere_is_waited_for(app):
     assert not app.has_table("_prisma_migrations")
     res = app.run(NATIVE)
     assert res.returncode == 0 and app.rows() == [(INIT, "t", "f")], str(res)
+
+
+def test_copy_from_stdin_fails_the_migration_instead_of_hanging(app):
+    app.add_migration("20270707000000_copy", 'COPY "User" (email) FROM STDIN;\n')
+    res = app.run(NATIVE, seconds=60)
+    assert res.returncode == 81 and not app.app_ran, str(res)
+    assert "migration 20270707000000_copy failed" in res.stderr, str(res)
+    assert "COPY FROM STDIN has no data in a migration" in res.stderr, str(res)
+    assert app.rows() == [(INIT, "t", "f"), ("20270707000000_copy", "f", "f")]
+
+
+def test_an_unreadable_table_stops_the_native_engine(app):
+    # a table the app's role may not read (made by another role): no CLI to fall back on
+    app.pg.psql(
+        "CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64), "
+        "migration_name varchar(255), finished_at timestamptz, rolled_back_at timestamptz, logs text, "
+        "started_at timestamptz)",
+        database=app.database,
+    )
+    res = app.run(NATIVE)
+    assert res.returncode == 81 and not app.app_ran, str(res)
+    errors = [line for line in res.stderr_lines() if "error:" in line or "warning:" in line]
+    assert len(errors) == 1 and "migrate-engine = native cannot read _prisma_migrations (permission denied" in (
+        errors[0]
+    ), str(res)
+    assert app.deploys() == []
+
+
+def test_a_pooled_url_without_a_direct_url_is_refused(app):
+    app.add_migration(*ADD_AGE)
+    res = app.run(NATIVE, env={"DATABASE_URL": app.url + "?pgbouncer=true"})
+    assert res.returncode == 78 and not app.app_ran, str(res)
+    assert "migrate-engine = native needs a direct connection to the database" in res.stderr, str(res)
+    assert not app.has_table("_prisma_migrations")
 
 
 def test_native_needs_postgresql(app):
