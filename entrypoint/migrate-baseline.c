@@ -24,7 +24,7 @@ int migrate_baseline(const struct invocation *invocation, struct loop *loop, str
 	                       plan->schema_path,
 	                       "--exit-code",
 	                       NULL};
-	const char *args7[] = {"migrate", "diff", "--from-config-datasource", "--to-schema", plan->schema_path,
+	const char *args7[] = {"migrate",     "diff", "--from-config-datasource", "--to-schema", plan->schema_path,
 	                       "--exit-code", NULL};
 	const char *const *args = plan->prisma_major >= 7 ? args7 : args6;
 	struct prisma_run_params params = migrate_plan_cli_params(invocation, loop, plan, args);
