@@ -49,7 +49,12 @@ const struct exit_code_doc exit_code_docs[] = {
     {STR(EXIT_SEED), "seed = once: prisma db seed failed (its output above says why; the database still owes "
                      "the seed, and the next start, in any container, runs it again), or its record in the "
                      "database's prisma_entrypoint schema cannot be read or written; the app was not started"},
-    {"73-82", "restart: generate, migrate or seed failed after the app was stopped, with the "
+    {STR(EXIT_INSTALL), "install = auto: the frozen install (npm ci, pnpm install --frozen-lockfile, yarn install "
+                        "--immutable or --frozen-lockfile) failed (its output above says why: often a lockfile "
+                        "that does not match package.json), or its package manager is not in PATH, or the "
+                        "install record cannot be written; no install record was written and the app was not "
+                        "started"},
+    {"73-83", "restart: generate, migrate, seed or install failed after the app was stopped, with the "
               "code a start would have; the app stays down (the container stays up) until "
               "the next restart or, in watch mode, the next edit"},
     {STR(EXIT_TIMEOUT), "the database or another dependency was not ready within wait-timeout; one line per "
