@@ -137,7 +137,7 @@ static int install(const struct invocation *invocation, struct loop *loop, const
 	int ended;
 
 	snprintf(command, sizeof(command), "%s", lockfile->program);
-	for (size_t i = 0; lockfile->args[i] && i < sizeof(args) / sizeof(args[0]) - 1; i++) {
+	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]) - 1 && lockfile->args[i]; i++) {
 		args[i] = lockfile->args[i];
 		snprintf(command + strlen(command), sizeof(command) - strlen(command), " %s", args[i]);
 	}
