@@ -28,7 +28,8 @@ const struct exit_code_doc exit_code_docs[] = {
                             "a file or folder in the way); set generate-record to a writable place"},
     {STR(EXIT_NO_PERMISSION), "restart: only root and the user the supervisor runs as may ask for a restart"},
     {STR(EXIT_CONFIG), "configuration error: INI file, environment variable or setting value (every error is "
-                       "listed); a missing or unreadable Prisma schema; no Prisma CLI found, or one that cannot "
+                       "listed); a missing or unreadable Prisma schema (or, install = auto, package.json or lockfile); "
+                       "no Prisma CLI found, or one that cannot "
                        "be run; migrations made for another database (migration_lock.toml's provider against "
                        "database-url: the message names both); migrate-mode = wait or migrate-engine = native "
                        "with a database that is not PostgreSQL; migrate-engine = native through a connection "
