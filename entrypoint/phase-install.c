@@ -76,44 +76,66 @@ static int check(const struct install_lockfile *lockfile, const char *hex, const
 	return 0;
 }
 
-/* Takes the generate lock, waiting while another start holds it, and looks
- * again: the other start may have been installing these very files. */
-static int take_lock(struct lockfile *lock, struct loop *loop, const char *generate_record,
-                     const struct install_lockfile *lockfile, const char *hex, const char *record_path, int *state)
+/* Opens (open_lock) and takes one lock, waiting while another start holds
+ * it. Returns 0, or an exit code after one line; a lock that cannot be taken
+ * at all (ENOLCK on some network file systems) is a warning. */
+static int wait_for(struct lockfile *lock, struct loop *loop, const char *path,
+                    int (*open_lock)(struct lockfile *, const char *, char *, size_t), const char *holder)
 {
 	char error[LINE_MAX_CHARS];
-	char lock_path[PATH_MAX];
 	char announce[PATH_MAX + 128];
 	char what[PATH_MAX + 16];
 	struct lock_wait_params params = {.try_lock = lockfile_take, .arg = lock, .announce = announce, .what = what};
 	struct lock_wait_result waited;
 	int status;
 
-	snprintf(lock_path, sizeof(lock_path), "%s.lock", generate_record);
-	if (lockfile_open(lock, lock_path, error, sizeof(error)) < 0) {
+	if (open_lock(lock, path, error, sizeof(error)) < 0) {
 		log_error("cannot install: %s; set generate-record to a writable place", error);
 		return EXIT_CANT_CREATE;
 	}
-	snprintf(announce, sizeof(announce), "another process is installing or generating (lock %s): waiting",
-	         lock_path);
-	snprintf(what, sizeof(what), "the lock %s", lock_path);
-	status = phase_lock_wait(&params, loop, "the generate lock", &waited);
+	snprintf(announce, sizeof(announce), "another process is %s (lock %s): waiting", holder, path);
+	snprintf(what, sizeof(what), "the lock %s", path);
+	snprintf(error, sizeof(error), "the lock %s", path);
+	status = phase_lock_wait(&params, loop, error, &waited);
 	if (status != 0)
 		return status;
 	if (waited.outcome == LOCK_WAIT_FAILED) {
 		if (waited.waited) {
-			log_error("cannot lock %s: %s", lock_path, strerror(waited.error));
+			log_error("cannot lock %s: %s", path, strerror(waited.error));
 			return EXIT_CANT_CREATE;
 		}
-		log_warning("cannot lock %s (%s): installing without the lock", lock_path, strerror(waited.error));
+		log_warning("cannot lock %s (%s): installing without the lock", path, strerror(waited.error));
 	}
+	return 0;
+}
+
+/* Takes node_modules itself, then the generate lock, and looks again: the
+ * other start may have been installing these very files. node_modules first
+ * because npm ci empties it, the generate lock's file with it: a start that
+ * came during an install would make a new lock file (and its folders, which
+ * fails npm's removal of them with ENOTEMPTY), take it at once, and install
+ * too; node_modules stays, and so does a lock on it, and nothing is written
+ * into it before that lock is held. Generate takes only the second: no
+ * cycle. */
+static int take_locks(struct lockfile locks[2], struct loop *loop, const char *generate_record,
+                      const struct install_lockfile *lockfile, const char *hex, const char *record_path, int *state)
+{
+	char lock_path[PATH_MAX];
+	int status;
+
+	snprintf(lock_path, sizeof(lock_path), "%s.lock", generate_record);
+	status = wait_for(&locks[0], loop, "node_modules", lockfile_open_folder, "installing into node_modules");
+	if (status == 0)
+		status = wait_for(&locks[1], loop, lock_path, lockfile_open, "installing or generating");
+	if (status != 0)
+		return status;
 	return check(lockfile, hex, record_path, state);
 }
 
 /* With the lock held: the frozen install, then the record of what it
  * installed. */
 static int install(const struct invocation *invocation, struct loop *loop, const struct install_lockfile *lockfile,
-                   const char *hex, const char *record_path, struct lockfile *lock, const char *reason)
+                   const char *hex, const char *record_path, struct lockfile locks[2], const char *reason)
 {
 	struct prisma_cli manager = {.found_by = "PATH"};
 	const char *args[4] = {NULL};
@@ -133,7 +155,7 @@ static int install(const struct invocation *invocation, struct loop *loop, const
 	char took[32];
 	struct child_result result;
 	const char *search = getenv("PATH");
-	bool inherited;
+	bool inherited[2];
 	int ended;
 
 	snprintf(command, sizeof(command), "%s", lockfile->program);
@@ -155,12 +177,14 @@ static int install(const struct invocation *invocation, struct loop *loop, const
 	}
 	log_info("installing the packages of %s: %s; running %s", lockfile->name, reason, command);
 	log_verbose("running %s (found in PATH)", manager.program);
-	/* The install holds the lock with us, as prisma generate does: if we are
-	 * killed, the next start waits for it to be done. */
-	inherited = lock->held && lockfile_inherit(lock, true) == 0;
+	/* The install holds the locks with us, as prisma generate does: if we
+	 * are killed, the next start waits for it to be done. */
+	for (int i = 0; i < 2; i++)
+		inherited[i] = locks[i].held && lockfile_inherit(&locks[i], true) == 0;
 	prisma_run(&params, &result);
-	if (inherited)
-		lockfile_inherit(lock, false);
+	for (int i = 0; i < 2; i++)
+		if (inherited[i])
+			lockfile_inherit(&locks[i], false);
 	if (result.outcome == CHILD_SPAWN_FAILED) {
 		log_error("cannot run %s (%s): %s; the app was not started", command, manager.program,
 		          strerror(result.status));
@@ -199,7 +223,7 @@ int phase_install(const struct invocation *invocation, struct loop *loop)
 	const char *generate_record = config_text(config, SETTING_GENERATE_RECORD);
 	enum node_modules_state node_modules = install_node_modules_state();
 	struct schema_stop stop = {.should_stop = phase_stop_pending};
-	struct lockfile lock = LOCKFILE_INIT;
+	struct lockfile locks[2] = {LOCKFILE_INIT, LOCKFILE_INIT};
 	struct install_lockfile lockfile;
 	char record_path[PATH_MAX];
 	char error[LINE_MAX_CHARS];
@@ -243,11 +267,12 @@ int phase_install(const struct invocation *invocation, struct loop *loop)
 		return 0;
 	}
 	describe(state, &lockfile, node_modules, record_path, reason, sizeof(reason));
-	status = take_lock(&lock, loop, generate_record, &lockfile, hex, record_path, &state);
+	status = take_locks(locks, loop, generate_record, &lockfile, hex, record_path, &state);
 	if (status == 0 && in_sync(state))
 		log_info("packages of %s were installed by another process meanwhile: install skipped", lockfile.name);
 	else if (status == 0)
-		status = install(invocation, loop, &lockfile, hex, record_path, &lock, reason);
-	lockfile_release(&lock);
+		status = install(invocation, loop, &lockfile, hex, record_path, locks, reason);
+	lockfile_release(&locks[1]);
+	lockfile_release(&locks[0]);
 	return status;
 }

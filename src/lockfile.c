@@ -34,6 +34,27 @@ int lockfile_open(struct lockfile *lock, const char *path, char *error, size_t e
 	return 0;
 }
 
+int lockfile_open_folder(struct lockfile *lock, const char *path, char *error, size_t error_size)
+{
+	lock->held = false;
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		int saved = errno;
+
+		snprintf(error, error_size, "cannot create the folder %s: %s", path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	lock->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+	if (lock->fd < 0) {
+		int saved = errno;
+
+		snprintf(error, error_size, "cannot open the folder %s: %s", path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
 int lockfile_try(struct lockfile *lock)
 {
 	if (flock(lock->fd, LOCK_EX | LOCK_NB) == 0) {

@@ -108,7 +108,7 @@ def measure_install(binary, env, work, runs, warmup):
     app = npm_app.copy_app(work / "install-app", benchlib.fixture_node_modules())
     for name in npm_app.SHARED_PACKAGES:  # links into the cache: npm ci must not see them (see copy_app)
         (app / "node_modules" / name).unlink()
-    env = {**env, **npm_app.offline_npm_env()}
+    env = {**env, **npm_app.offline_npm_env(work / "npm-logs")}
     os.utime(app / "package-lock.json")  # newer than npm's own install: as after a pull
     run = [str(binary), "run", "--no-wait", "--no-migrate", "--install"]
     first = run_checked([*run, "auto", "--", TRUE], env, app, "the first start (npm ci, generate)")
@@ -214,7 +214,7 @@ def report_install(install):
     }
     say(
         f"install = auto with node_modules in sync: {ms(auto['mean_s'])} ms vs install = off {ms(off['mean_s'])} ms: "
-        f"+{ms(cost_s)} ms (medians: +{ms(cost_med_s)} ms); target < {TARGET_INSTALL_MS} ms: "
+        f"{cost_s * 1000:+.2f} ms (medians: {cost_med_s * 1000:+.2f} ms); target < {TARGET_INSTALL_MS} ms: "
         f"{'met' if target['met'] else 'NOT met'}"
     )
     return {"install_cost_s": cost_s, "install_cost_median_s": cost_med_s, "target": target}

@@ -325,12 +325,13 @@ def install_npm_wrapper(bin_dir: Path, log: Path) -> Path:
     return write_wrapper(bin_dir / "npm", log, Path(os.path.realpath(npm)))
 
 
-def offline_npm_env() -> dict:
-    """npm_config_* variables that make an `npm ci` of the fixture's lock file (or a subset of it)
-    install from the tests' npm cache without a download, and without install scripts (as
-    installed_node_modules() installs)."""
+def offline_npm_env(logs: Path) -> dict:
+    """npm_config_* variables that make an `npm ci` of the fixture's lock file install from the
+    tests' npm cache without a download, and without install scripts (as installed_node_modules()
+    installs); npm's logs go to `logs`, not into the cache."""
     return {
         "npm_config_cache": str(cache_root() / "npm"),
+        "npm_config_logs_dir": str(logs),
         "npm_config_prefer_offline": "true",
         "npm_config_ignore_scripts": "true",
         "npm_config_include": "dev",
