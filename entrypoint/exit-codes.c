@@ -28,7 +28,8 @@ const struct exit_code_doc exit_code_docs[] = {
                             "a file or folder in the way); set generate-record to a writable place"},
     {STR(EXIT_NO_PERMISSION), "restart: only root and the user the supervisor runs as may ask for a restart"},
     {STR(EXIT_CONFIG), "configuration error: INI file, environment variable or setting value (every error is "
-                       "listed); a missing or unreadable Prisma schema; no Prisma CLI found, or one that cannot "
+                       "listed); a missing or unreadable Prisma schema (or, install = auto, package.json or lockfile); "
+                       "no Prisma CLI found, or one that cannot "
                        "be run; migrations made for another database (migration_lock.toml's provider against "
                        "database-url: the message names both); migrate-mode = wait or migrate-engine = native "
                        "with a database that is not PostgreSQL; migrate-engine = native through a connection "
@@ -49,7 +50,12 @@ const struct exit_code_doc exit_code_docs[] = {
     {STR(EXIT_SEED), "seed = once: prisma db seed failed (its output above says why; the database still owes "
                      "the seed, and the next start, in any container, runs it again), or its record in the "
                      "database's prisma_entrypoint schema cannot be read or written; the app was not started"},
-    {"73-82", "restart: generate, migrate or seed failed after the app was stopped, with the "
+    {STR(EXIT_INSTALL), "install = auto: the frozen install (npm ci, pnpm install --frozen-lockfile, yarn install "
+                        "--immutable or --frozen-lockfile) failed (its output above says why: often a lockfile "
+                        "that does not match package.json), or its package manager is not in PATH, or the "
+                        "install record cannot be written; no install record was written and the app was not "
+                        "started"},
+    {"73-83", "restart: generate, migrate, seed or install failed after the app was stopped, with the "
               "code a start would have; the app stays down (the container stays up) until "
               "the next restart or, in watch mode, the next edit"},
     {STR(EXIT_TIMEOUT), "the database or another dependency was not ready within wait-timeout; one line per "

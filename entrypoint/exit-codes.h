@@ -18,6 +18,7 @@
 #define EXIT_GENERATE       80  /* prisma generate failed */
 #define EXIT_MIGRATE        81  /* a failed migration blocks deploys, deploy failed, unknown migrations refused */
 #define EXIT_SEED           82  /* seed = once: prisma db seed failed, or its record cannot be read or written */
+#define EXIT_INSTALL        83  /* install = auto: the package manager's frozen install failed or cannot run */
 #define EXIT_TIMEOUT        124 /* dependencies not ready (or migrations not applied, wait mode) before wait-timeout */
 #define EXIT_CANNOT_EXECUTE 126 /* CMD found but not executable */
 #define EXIT_NOT_FOUND      127 /* CMD not found */

@@ -158,6 +158,11 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
 	bool found;
 	int status;
 
+	/* Before generate: an install empties node_modules, the generated client
+	 * with it, and the client check below then sees it gone. */
+	status = phase_install(invocation, loop);
+	if (status != 0)
+		return status;
 	if (config_bool(config, SETTING_NO_GENERATE)) {
 		log_verbose("generate skipped: no-generate is set");
 		return 0;

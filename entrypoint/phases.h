@@ -37,6 +37,13 @@ struct phase_schema {
 
 void phase_schema_release(struct phase_schema *schema);
 
+/* install = auto: runs the lockfile's frozen install (npm ci, ...) when
+ * package.json or the lockfile changed since the last install, or
+ * node_modules is empty, under the generate lock; with install = off, only
+ * warns about an empty volume over node_modules. Called first by
+ * phase_generate(). */
+int phase_install(const struct invocation *invocation, struct loop *loop);
+
 /* Runs prisma generate when the client's inputs changed since the last
  * successful generate, or its output is missing. Fills *schema when it looked
  * for the schema. */

@@ -46,6 +46,7 @@ enum setting_id {
 	SETTING_FORCE_GENERATE,
 	SETTING_GENERATE_RECORD,
 	SETTING_GENERATE_FAILURE,
+	SETTING_INSTALL,
 	SETTING_NO_MIGRATE,
 	SETTING_MIGRATE_MODE,
 	SETTING_UNKNOWN_MIGRATIONS,
@@ -105,6 +106,7 @@ enum unknown_migrations_choice { CHOICE_UNKNOWN_MIGRATIONS_WARN, CHOICE_UNKNOWN_
 enum migrate_engine_choice { CHOICE_MIGRATE_ENGINE_PRISMA, CHOICE_MIGRATE_ENGINE_NATIVE };
 enum seed_choice { CHOICE_SEED_OFF, CHOICE_SEED_ONCE };
 enum baseline_choice { CHOICE_BASELINE_OFF, CHOICE_BASELINE_AUTO };
+enum install_choice { CHOICE_INSTALL_OFF, CHOICE_INSTALL_AUTO };
 
 /* PRISMA_ENTRYPOINT_STOP_TIMEOUT for stop-timeout. */
 void setting_env_name(const struct setting *setting, char *out, size_t out_size);

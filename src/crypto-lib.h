@@ -1,6 +1,7 @@
 /* libcrypto's function table, shared by the files that take SHA-256 digests
  * (schema-digest.c: the client's inputs; migration-checksum.c: a migration
- * against its checksum), the only ones that include this header.
+ * against its checksum; install-state.c: package.json and the lockfile), the
+ * only ones that include this header.
  *
  * Loaded on first use (dynlib.h): call cryptolib_load() before any
  * cryptolib.NAME(...); it returns 0, or -1 with a one-line reason in error,

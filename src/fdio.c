@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int fdio_write_all(int fd, const void *data, size_t len)
@@ -108,4 +110,26 @@ enum fdio_open_result fdio_read_regular(const char *path, off_t max_bytes, char 
 	(*data)[got] = '\0';
 	*len = got;
 	return FDIO_OPENED;
+}
+
+int fdio_make_parents(const char *path, char *failed, size_t failed_size)
+{
+	char folder[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(folder)) {
+		errno = ENAMETOOLONG;
+		snprintf(failed, failed_size, "%s", path);
+		return -1;
+	}
+	memcpy(folder, path, len + 1);
+	for (char *slash = strchr(folder + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(folder, 0755) < 0 && errno != EEXIST) {
+			snprintf(failed, failed_size, "%s", folder);
+			return -1;
+		}
+		*slash = '/';
+	}
+	return 0;
 }

@@ -36,4 +36,9 @@ enum fdio_open_result fdio_open_regular(int dirfd, const char *path, off_t max_b
 enum fdio_open_result fdio_read_regular(const char *path, off_t max_bytes, char **data, size_t *len, char *error,
                                         size_t error_size);
 
+/* mkdir -p for the folders leading to path (the lock files, the install
+ * record after an install emptied node_modules). Returns 0, or -1 with errno
+ * and failed naming the folder that could not be made. */
+int fdio_make_parents(const char *path, char *failed, size_t failed_size);
+
 #endif

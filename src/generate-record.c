@@ -32,6 +32,11 @@ static bool is_digest(const char *text, size_t len)
 
 int record_read(const char *path, char hex[65], char *error, size_t error_size)
 {
+	return record_read_as("generate record", path, hex, error, error_size);
+}
+
+int record_read_as(const char *what, const char *path, char hex[65], char *error, size_t error_size)
+{
 	char *line = NULL;
 	size_t capacity = 0;
 	struct stat st;
@@ -46,17 +51,17 @@ int record_read(const char *path, char hex[65], char *error, size_t error_size)
 	case FDIO_FAILED:
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		snprintf(error, error_size, "cannot read the generate record %s: %s", path, strerror(errno));
+		snprintf(error, error_size, "cannot read the %s %s: %s", what, path, strerror(errno));
 		return -1;
 	case FDIO_NOT_REGULAR:
-		snprintf(error, error_size, "the generate record %s is not a regular file", path);
+		snprintf(error, error_size, "the %s %s is not a regular file", what, path);
 		return -1;
 	case FDIO_TOO_LARGE:
-		snprintf(error, error_size, "the generate record %s is too large to be one", path);
+		snprintf(error, error_size, "the %s %s is too large to be one", what, path);
 		return -1;
 	}
 	if (!(file = fdopen(fd, "r"))) {
-		snprintf(error, error_size, "cannot read the generate record %s: %s", path, strerror(errno));
+		snprintf(error, error_size, "cannot read the %s %s: %s", what, path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -72,7 +77,7 @@ int record_read(const char *path, char hex[65], char *error, size_t error_size)
 	}
 	free(line);
 	if (!found && ferror(file)) {
-		snprintf(error, error_size, "cannot read the generate record %s: %s", path, strerror(errno));
+		snprintf(error, error_size, "cannot read the %s %s: %s", what, path, strerror(errno));
 		fclose(file);
 		return -1;
 	}
@@ -98,6 +103,17 @@ static int sync_folder(const char *path)
 
 int record_write(const char *path, const char *hex, const char *schema_path, char *error, size_t error_size)
 {
+	static const struct record_kind generate = {
+	    .what = "generate record", .comment = "inputs of the last successful prisma generate", .label = "schema"};
+
+	return record_write_as(&generate, path, hex, schema_path, error, error_size);
+}
+
+int record_write_as(const struct record_kind *kind, const char *path, const char *hex, const char *value, char *error,
+                    size_t error_size)
+{
+	const char *what = kind->what;
+
 	char temp[PATH_MAX];
 	int temp_len;
 	char content[PATH_MAX + 256];
@@ -107,23 +123,21 @@ int record_write(const char *path, const char *hex, const char *schema_path, cha
 
 	temp_len = snprintf(temp, sizeof(temp), "%s.tmp-", path);
 	if (temp_len < 0 || (size_t)temp_len + TEMP_UNIQUE_CHARS >= sizeof(temp)) {
-		snprintf(error, error_size, "cannot write the generate record %s: path too long", path);
+		snprintf(error, error_size, "cannot write the %s %s: path too long", what, path);
 		return -1;
 	}
 	/* mkostemp() makes the name unique by replacing these. */
 	memset(temp + temp_len, 'X', TEMP_UNIQUE_CHARS);
 	temp[temp_len + TEMP_UNIQUE_CHARS] = '\0';
-	content_len = snprintf(content, sizeof(content),
-	                       "# prisma-entrypoint: inputs of the last successful prisma generate\n"
-	                       "digest %s\nschema %s\n",
-	                       hex, schema_path);
+	content_len = snprintf(content, sizeof(content), "# prisma-entrypoint: %s\ndigest %s\n%s %s\n", kind->comment,
+	                       hex, kind->label, value);
 	if (content_len < 0 || (size_t)content_len >= sizeof(content)) {
-		snprintf(error, error_size, "cannot write the generate record %s: schema path too long", path);
+		snprintf(error, error_size, "cannot write the %s %s: %s too long", what, path, kind->label);
 		return -1;
 	}
 	fd = mkostemp(temp, O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(error, error_size, "cannot write the generate record %s: cannot create a file there: %s", path,
+		snprintf(error, error_size, "cannot write the %s %s: cannot create a file there: %s", what, path,
 		         strerror(errno));
 		return -1;
 	}
@@ -145,8 +159,7 @@ int record_write(const char *path, const char *hex, const char *schema_path, cha
 		int saved = errno;
 
 		unlink(temp);
-		snprintf(error, error_size, "cannot write the generate record %s: %s failed: %s", path, step,
-		         strerror(saved));
+		snprintf(error, error_size, "cannot write the %s %s: %s failed: %s", what, path, step, strerror(saved));
 		return -1;
 	}
 	/* The record is in place; a failed folder sync only weakens durability
@@ -157,19 +170,23 @@ int record_write(const char *path, const char *hex, const char *schema_path, cha
 
 int record_remove(const char *path, char *error, size_t error_size)
 {
+	return record_remove_as("generate record", path, error, error_size);
+}
+
+int record_remove_as(const char *what, const char *path, char *error, size_t error_size)
+{
 	if (unlink(path) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(error, error_size, "cannot remove the generate record %s: %s", path, strerror(errno));
+		snprintf(error, error_size, "cannot remove the %s %s: %s", what, path, strerror(errno));
 		return -1;
 	}
 	/* Until the folder is synced the removal may be lost in a crash, and the
 	 * old record come back. EINVAL: a file system that cannot sync folders
 	 * (some FUSE ones); nothing more can be done there. */
 	if (sync_folder(path) < 0 && errno != EINVAL) {
-		snprintf(error, error_size,
-		         "cannot remove the generate record %s for good (syncing its folder failed): %s", path,
-		         strerror(errno));
+		snprintf(error, error_size, "cannot remove the %s %s for good (syncing its folder failed): %s", what,
+		         path, strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -31,4 +31,19 @@ int record_write(const char *path, const char *hex, const char *schema_path, cha
  * one-line error (the record may still be there). */
 int record_remove(const char *path, char *error, size_t error_size);
 
+/* The same record format for another record (the install record: the
+ * digest of package.json and the lockfile of the last install): what names
+ * it in messages ("install record"), comment is its first line after
+ * "# prisma-entrypoint: ", and label/value the line after the digest. */
+struct record_kind {
+	const char *what;
+	const char *comment;
+	const char *label;
+};
+
+int record_read_as(const char *what, const char *path, char hex[65], char *error, size_t error_size);
+int record_write_as(const struct record_kind *kind, const char *path, const char *hex, const char *value, char *error,
+                    size_t error_size);
+int record_remove_as(const char *what, const char *path, char *error, size_t error_size);
+
 #endif

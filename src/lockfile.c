@@ -1,5 +1,7 @@
 #include "lockfile.h"
 
+#include "fdio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,36 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* mkdir -p for the folders leading to path; on failure, failed names the
- * folder that could not be made. */
-static int make_parents(const char *path, char *failed, size_t failed_size)
-{
-	char folder[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(folder)) {
-		errno = ENAMETOOLONG;
-		snprintf(failed, failed_size, "%s", path);
-		return -1;
-	}
-	memcpy(folder, path, len + 1);
-	for (char *slash = strchr(folder + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (mkdir(folder, 0755) < 0 && errno != EEXIST) {
-			snprintf(failed, failed_size, "%s", folder);
-			return -1;
-		}
-		*slash = '/';
-	}
-	return 0;
-}
-
 int lockfile_open(struct lockfile *lock, const char *path, char *error, size_t error_size)
 {
 	char failed[PATH_MAX];
 
 	lock->held = false;
-	if (make_parents(path, failed, sizeof(failed)) < 0) {
+	if (fdio_make_parents(path, failed, sizeof(failed)) < 0) {
 		int saved = errno;
 
 		snprintf(error, error_size, "cannot create the folder %s: %s", failed, strerror(saved));
@@ -50,6 +28,27 @@ int lockfile_open(struct lockfile *lock, const char *path, char *error, size_t e
 		int saved = errno;
 
 		snprintf(error, error_size, "cannot create the lock file %s: %s", path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int lockfile_open_folder(struct lockfile *lock, const char *path, char *error, size_t error_size)
+{
+	lock->held = false;
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		int saved = errno;
+
+		snprintf(error, error_size, "cannot create the folder %s: %s", path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	lock->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+	if (lock->fd < 0) {
+		int saved = errno;
+
+		snprintf(error, error_size, "cannot open the folder %s: %s", path, strerror(saved));
 		errno = saved;
 		return -1;
 	}

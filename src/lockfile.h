@@ -26,6 +26,12 @@ struct lockfile {
  * created. */
 int lockfile_open(struct lockfile *lock, const char *path, char *error, size_t error_size);
 
+/* The same with a folder as the lock (made when missing, never removed):
+ * for what must hold across a tool that empties the folder the lock file
+ * would be in (npm ci removes everything in node_modules, the lock file of
+ * the generate record included, but not node_modules itself). */
+int lockfile_open_folder(struct lockfile *lock, const char *path, char *error, size_t error_size);
+
 /* Takes the lock without waiting. Returns 1 taken, 0 held by another
  * process, -1 with errno. */
 int lockfile_try(struct lockfile *lock);

@@ -458,7 +458,7 @@ int prisma_run(const struct prisma_run_params *params, struct child_result *resu
 		return -1;
 	}
 	cli.argv = argv;
-	cli.name = "the prisma CLI";
+	cli.name = params->name ? params->name : "the prisma CLI";
 	cli.signals = params->signals;
 	cli.envp = env.vars;
 	cli.stdout_fd = pipes[0][1];
@@ -484,7 +484,7 @@ int prisma_run(const struct prisma_run_params *params, struct child_result *resu
 		 * would block on a full pipe, so close it and let writes fail. */
 		if (relay_start(&relays[i], params->loop, pipes[i][0], i == 0 ? STDOUT_FILENO : STDERR_FILENO,
 		                params->output_prefix) < 0)
-			log_warning("cannot relay the prisma CLI's output: %s", strerror(errno));
+			log_warning("cannot relay the output of %s: %s", cli.name, strerror(errno));
 	}
 	if (params->work_done) {
 		linger.params = params;

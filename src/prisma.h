@@ -39,6 +39,9 @@ struct prisma_run_params {
 	struct loop *loop;
 	const struct proc_signals *signals; /* restored in the CLI */
 	const struct prisma_cli *cli;
+	/* In messages; NULL: "the prisma CLI". The package manager's frozen
+	 * install runs here too (cli then names npm, pnpm or yarn). */
+	const char *name;
 	const char *const *args;   /* after the program, NULL-terminated; more than 14: E2BIG */
 	const char *database_url;  /* exported as DATABASE_URL when not NULL */
 	const char *url_variable;  /* not NULL: database_url is exported under this name too */

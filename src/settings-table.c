@@ -17,6 +17,7 @@ static const char *const unknown_migrations_actions[] = {"warn", "error", NULL};
 static const char *const migrate_engines[] = {"prisma", "native", NULL};
 static const char *const seed_modes[] = {"off", "once", NULL};
 static const char *const baseline_modes[] = {"off", "auto", NULL};
+static const char *const install_modes[] = {"off", "auto", NULL};
 /* What the wait phase can wait for (src/wait.c). */
 static const char *const wait_schemes[] = {"tcp", "http", "https", "unix", "file", NULL};
 
@@ -286,6 +287,18 @@ const struct setting settings_table[SETTING_COUNT] = {
             .placeholder = "ACTION",
             .help = "when prisma generate fails: exit without starting the app, or warn loudly and start it "
                     "anyway (development only)",
+        },
+    [SETTING_INSTALL] =
+        {
+            .name = "install",
+            .section = "generate",
+            .type = SETTING_TYPE_CHOICE,
+            .choices = install_modes,
+            .default_text = "off",
+            .placeholder = "MODE",
+            .help = "auto: before generate, when package.json or the lockfile changed since the last install "
+                    "(or node_modules is empty), run the lockfile's frozen install (npm ci, pnpm install "
+                    "--frozen-lockfile, yarn install --immutable or --frozen-lockfile); off: never install",
         },
     [SETTING_NO_MIGRATE] =
         {

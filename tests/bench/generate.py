@@ -14,12 +14,19 @@ Measures, in one run on one machine:
       error, not a fast number;
   (b) `prisma-entrypoint hash --schema FOLDER` on a generated multi-file schema of about 2 MB
       (--schema-files files of models) against `hash --schema FILE` on the fixture's small
-      schema, in the same empty folder: digest time = the difference of the means.
+      schema, in the same empty folder: digest time = the difference of the means;
+  (c) what install = auto costs when node_modules is in sync: in another copy of the app, one real
+      `npm ci` (offline, from the npm cache) run by prisma-entrypoint writes the install record, then
+        prisma-entrypoint run --install auto --no-wait --no-migrate -- /bin/true
+        prisma-entrypoint run --install off  --no-wait --no-migrate -- /bin/true
+      side by side (client current in both); cost = the difference of the means. A start that
+      installed during the measurement (the install record rewritten) is an error.
 
-Prints a table and writes build/bench/generate.json. The issue's targets (the skip at least 100x
-faster than npx prisma generate; the 2 MB digest under 20 ms) are reported, not enforced. Exit
-status: 0 when every measurement ran, 1 when one failed (a command exited non-zero, the client was
-generated during the measurement, the npm install failed), 2 when a tool is missing.
+Prints a table and writes build/bench/generate.json. The issues' targets (the skip at least 100x
+faster than npx prisma generate; the 2 MB digest under 20 ms; install = auto in sync under 2 ms) are
+reported, not enforced. Exit status: 0 when every measurement ran, 1 when one failed (a command
+exited non-zero, the client was generated or the packages installed during the measurement, the npm
+install failed), 2 when a tool is missing.
 
 Usage: tests/bench/generate.py [--binary PATH] [--runs N] [--warmup N] [--schema-files N]
                                [--schema-kib N] [--out FILE]
@@ -44,6 +51,9 @@ from benchlib import BenchError, hyperfine, ms, run_checked, say, tool_version  
 TRUE = "/bin/true"
 TARGET_RATIO_MIN = 100  # npx prisma generate mean / prisma-entrypoint mean
 TARGET_DIGEST_MS = 20  # digest of a ~2 MB schema
+TARGET_INSTALL_MS = 2  # install = auto with node_modules in sync, over install = off
+INSTALL_SKIPPED = "install skipped"
+INSTALLED = "installed in"
 SKIPPED = "prisma client is current"
 GENERATED = "prisma client generated"
 
@@ -87,6 +97,35 @@ def measure_skip(binary, env, work, runs, warmup):
     versions = benchlib.node_versions(app, env)
     npm_app.remove_node_modules(app)
     return timing, versions, str(node_modules)
+
+
+# ------------------------------------------------------------------------------------------------
+# (c) install = auto, node_modules in sync, vs install = off
+# ------------------------------------------------------------------------------------------------
+
+
+def measure_install(binary, env, work, runs, warmup):
+    app = npm_app.copy_app(work / "install-app", benchlib.fixture_node_modules())
+    for name in npm_app.SHARED_PACKAGES:  # links into the cache: npm ci must not see them (see copy_app)
+        (app / "node_modules" / name).unlink()
+    env = {**env, **npm_app.offline_npm_env(work / "npm-logs")}
+    os.utime(app / "package-lock.json")  # newer than npm's own install: as after a pull
+    run = [str(binary), "run", "--no-wait", "--no-migrate", "--install"]
+    first = run_checked([*run, "auto", "--", TRUE], env, app, "the first start (npm ci, generate)")
+    if INSTALLED not in first.stderr:
+        raise BenchError(f"the first start did not install (no '{INSTALLED}' line):\n{first.stderr.strip()[-2000:]}")
+    second = run_checked([*run, "auto", "--", TRUE], env, app, "the second start (in sync)")
+    if INSTALL_SKIPPED not in second.stderr or SKIPPED not in second.stderr:
+        raise BenchError(f"the second start did not skip install and generate:\n{second.stderr.strip()[-2000:]}")
+    record = app / npm_app.RECORD.parent / "install-record"
+    before = snapshot(record)
+    commands = [("install = auto, in sync", [*run, "auto", "--", TRUE]), ("install = off", [*run, "off", "--", TRUE])]
+    say(f"hyperfine: {' vs '.join(shlex.join(c) for _, c in commands)} in {app}")
+    timing = hyperfine(commands, env, app, runs, warmup)
+    if snapshot(record) != before:
+        raise BenchError(f"{record} changed during the measurement: prisma-entrypoint installed instead of skipping")
+    npm_app.remove_node_modules(app)
+    return timing
 
 
 # ------------------------------------------------------------------------------------------------
@@ -162,6 +201,23 @@ def measure_digest(binary, env, work, runs, warmup, files, kib):
 # ------------------------------------------------------------------------------------------------
 # report
 # ------------------------------------------------------------------------------------------------
+
+
+def report_install(install):
+    (auto_name, auto), (off_name, off) = list(install.items())
+    cost_s = auto["mean_s"] - off["mean_s"]
+    cost_med_s = auto["median_s"] - off["median_s"]
+    target = {
+        "target_max": TARGET_INSTALL_MS,
+        "measured": round(cost_s * 1000, 3),
+        "met": cost_s * 1000 < TARGET_INSTALL_MS,
+    }
+    say(
+        f"install = auto with node_modules in sync: {ms(auto['mean_s'])} ms vs install = off {ms(off['mean_s'])} ms: "
+        f"{cost_s * 1000:+.2f} ms (medians: {cost_med_s * 1000:+.2f} ms); target < {TARGET_INSTALL_MS} ms: "
+        f"{'met' if target['met'] else 'NOT met'}"
+    )
+    return {"install_cost_s": cost_s, "install_cost_median_s": cost_med_s, "target": target}
 
 
 def report(meta, skip, digest, schema):
@@ -246,6 +302,7 @@ def main():
             digest, schema = measure_digest(
                 binary, env, work, args.runs, args.warmup, args.schema_files, args.schema_kib
             )
+            install = measure_install(binary, env, work, args.runs, args.warmup)
         meta = {
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "runs": args.runs,
@@ -260,10 +317,15 @@ def main():
             "big_schema": schema,
         }
         summary = report(meta, skip, digest, schema)
+        benchlib.timing_table(list(install.items()), 44)
+        install_summary = report_install(install)
     except (BenchError, OSError, subprocess.SubprocessError, ValueError) as e:
         return benchlib.fail(e)
 
-    benchlib.write_json(args.out, {"meta": meta, "skip": skip, "digest": digest, **summary})
+    summary["targets"]["install_in_sync_ms"] = install_summary.pop("target")
+    benchlib.write_json(
+        args.out, {"meta": meta, "skip": skip, "digest": digest, "install": install, **summary, **install_summary}
+    )
     return 0
 
 

@@ -316,6 +316,31 @@ def install_wrapper(app: Path, log: Path, before_exec: str = "", node_args=()) -
     return write_wrapper(app / "node_modules" / ".bin" / "prisma", log, real_cli(app), before_exec, node_args)
 
 
+def install_npm_wrapper(bin_dir: Path, log: Path) -> Path:
+    """A recording wrapper (wrapper_script()) named npm in bin_dir, around the real npm's CLI script:
+    put bin_dir first in PATH and every npm the entrypoint starts is logged. Returns its path."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise NpmAppError("`npm` not found on PATH: the install tests need it")
+    return write_wrapper(bin_dir / "npm", log, Path(os.path.realpath(npm)))
+
+
+def offline_npm_env(logs: Path) -> dict:
+    """npm_config_* variables that make an `npm ci` of the fixture's lock file install from the
+    tests' npm cache without a download, and without install scripts (as installed_node_modules()
+    installs); npm's logs go to `logs`, not into the cache."""
+    return {
+        "npm_config_cache": str(cache_root() / "npm"),
+        "npm_config_logs_dir": str(logs),
+        "npm_config_prefer_offline": "true",
+        "npm_config_ignore_scripts": "true",
+        "npm_config_include": "dev",
+        "npm_config_audit": "false",
+        "npm_config_fund": "false",
+        "npm_config_update_notifier": "false",
+    }
+
+
 def read_calls(log: Path) -> list[dict]:
     """The calls a wrapper logged: dicts with cwd, the variables (None when unset) and args (a list)."""
     if not log.exists():

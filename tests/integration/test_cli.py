@@ -32,6 +32,7 @@ SETTINGS = [
     "force-generate",
     "generate-record",
     "generate-failure",
+    "install",
     "no-migrate",
     "migrate-mode",
     "unknown-migrations",
