@@ -96,7 +96,8 @@ static int sync_folder(const char *path)
 	return status;
 }
 
-int record_write(const char *path, const char *hex, const char *schema_path, char *error, size_t error_size)
+int record_write(const char *path, const char *hex, const char *schema_path, const struct file_owner *owner,
+                 char *error, size_t error_size)
 {
 	char temp[PATH_MAX];
 	int temp_len;
@@ -129,6 +130,8 @@ int record_write(const char *path, const char *hex, const char *schema_path, cha
 	}
 	/* mkostemp makes it 0600; a record is not a secret, and another user
 	 * (the app's) may need to read it. */
+	/* Before the rename, so that the record appears with its owner. */
+	file_owner_give(owner, fd, path);
 	if (fchmod(fd, 0644) < 0)
 		step = "chmod";
 	else if (fdio_write_all(fd, content, (size_t)content_len) < 0)

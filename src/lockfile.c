@@ -11,7 +11,7 @@
 
 /* mkdir -p for the folders leading to path; on failure, failed names the
  * folder that could not be made. */
-static int make_parents(const char *path, char *failed, size_t failed_size)
+static int make_parents(const char *path, const struct file_owner *owner, char *failed, size_t failed_size)
 {
 	char folder[PATH_MAX];
 	size_t len = strlen(path);
@@ -24,7 +24,9 @@ static int make_parents(const char *path, char *failed, size_t failed_size)
 	memcpy(folder, path, len + 1);
 	for (char *slash = strchr(folder + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
-		if (mkdir(folder, 0755) < 0 && errno != EEXIST) {
+		if (mkdir(folder, 0755) == 0)
+			file_owner_give(owner, -1, folder);
+		else if (errno != EEXIST) {
 			snprintf(failed, failed_size, "%s", folder);
 			return -1;
 		}
@@ -33,12 +35,13 @@ static int make_parents(const char *path, char *failed, size_t failed_size)
 	return 0;
 }
 
-int lockfile_open(struct lockfile *lock, const char *path, char *error, size_t error_size)
+int lockfile_open(struct lockfile *lock, const char *path, const struct file_owner *owner, char *error,
+                  size_t error_size)
 {
 	char failed[PATH_MAX];
 
 	lock->held = false;
-	if (make_parents(path, failed, sizeof(failed)) < 0) {
+	if (make_parents(path, owner, failed, sizeof(failed)) < 0) {
 		int saved = errno;
 
 		snprintf(error, error_size, "cannot create the folder %s: %s", failed, strerror(saved));
@@ -53,6 +56,7 @@ int lockfile_open(struct lockfile *lock, const char *path, char *error, size_t e
 		errno = saved;
 		return -1;
 	}
+	file_owner_give(owner, lock->fd, path);
 	return 0;
 }
 

@@ -38,6 +38,7 @@ int prisma_locate(const char *configured, struct prisma_cli *cli, char *error, s
 struct prisma_run_params {
 	struct loop *loop;
 	const struct proc_signals *signals; /* restored in the CLI */
+	const struct proc_user *user;       /* the CLI runs as this user; NULL: as this process */
 	const struct prisma_cli *cli;
 	const char *const *args;   /* after the program, NULL-terminated; more than 14: E2BIG */
 	const char *database_url;  /* exported as DATABASE_URL when not NULL */
