@@ -49,7 +49,6 @@ static int find_user(const char *spec, const char *part, uid_t *uid, struct entr
 {
 	long long number;
 	struct passwd *pw;
-	const char *why;
 
 	errno = 0;
 	if (is_number(part, &number)) {
@@ -58,7 +57,8 @@ static int find_user(const char *spec, const char *part, uid_t *uid, struct entr
 	} else {
 		pw = getpwnam(part);
 		if (!pw) {
-			why = lookup_failure(errno);
+			const char *why = lookup_failure(errno);
+
 			snprintf(error, error_size,
 			         "cannot run as user '%s': no user named '%s'%s%s%s; create it in the image (useradd "
 			         "%s), or give numeric ids (user = 1000:1000), or user = owner for the owner of the "
@@ -80,7 +80,6 @@ static int find_group(const char *spec, const char *part, gid_t *gid, char *erro
 {
 	long long number;
 	struct group *gr;
-	const char *why;
 
 	if (is_number(part, &number)) {
 		*gid = (gid_t)number;
@@ -89,7 +88,8 @@ static int find_group(const char *spec, const char *part, gid_t *gid, char *erro
 	errno = 0;
 	gr = getgrnam(part);
 	if (!gr) {
-		why = lookup_failure(errno);
+		const char *why = lookup_failure(errno);
+
 		snprintf(error, error_size,
 		         "cannot run as user '%s': no group named '%s'%s%s%s; create it in the image (groupadd %s), or "
 		         "give a numeric gid after the ':'",
@@ -109,8 +109,8 @@ static int find_owner(uid_t *uid, gid_t *gid, struct entry *entry, char *error, 
 	struct passwd *pw;
 
 	if (stat(".", &st) < 0) {
-		snprintf(error, error_size, "cannot run as user '" USER_OWNER "': cannot read the working directory: %s",
-		         strerror(errno));
+		snprintf(error, error_size,
+		         "cannot run as user '" USER_OWNER "': cannot read the working directory: %s", strerror(errno));
 		return -1;
 	}
 	*uid = st.st_uid;
@@ -255,11 +255,12 @@ int user_resolve(const char *spec, struct user *user, char *error, size_t error_
 		char ids[256];
 
 		describe_ids(user, ids, sizeof(ids));
-		snprintf(error, error_size,
-		         "cannot run as user '%s' (%s): the switch failed here: %s; the container lacks "
-		         "CAP_SETUID/CAP_SETGID (cap_drop), or its user namespace maps no such id; allow them, or start "
-		         "the container as that user and unset user",
-		         spec, ids, strerror(errno));
+		snprintf(
+		    error, error_size,
+		    "cannot run as user '%s' (%s): the switch failed here: %s; the container lacks "
+		    "CAP_SETUID/CAP_SETGID (cap_drop), or its user namespace maps no such id; allow them, or start "
+		    "the container as that user and unset user",
+		    spec, ids, strerror(errno));
 		goto out;
 	}
 	status = 0;
