@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 
 from conftest import helper, read_signals
-from npm_app import CLIENT_DIR, RECORD, copy_app
+import test_migrate
+from npm_app import CLIENT_DIR, RECORD, copy_app, install_wrapper, read_calls
 from test_generate import BASE_ENV, GENERATED
 
 UNREACHABLE_URL = "postgresql://u:p@127.0.0.1:1/db"  # nothing listens on port 1
@@ -313,6 +314,23 @@ def test_prisma_generate_runs_as_the_user_and_every_file_written_is_theirs(
     assert res.returncode == 0, str(res)
     assert owner(elsewhere / "record") == (0, 0), str(res)
     assert owner(client) == ids, str(res)
+
+
+def test_migrate_deploy_runs_as_the_user_against_a_real_database(pe_plain, named_user, project, pg, npm_node_modules):
+    ids = (named_user.uid, named_user.gid)
+    root = copy_app(project(*ids), npm_node_modules, shared=False)
+    pe_plain.cwd = root
+    app = test_migrate.App(pe_plain, root, pg, test_migrate.new_database(pg))
+    # what the wrapper writes must be in the project: the runner's own folder is closed to the user
+    app.calls_log, app.marker = root / "prisma-calls.log", root / "app-ran"
+    install_wrapper(root, app.calls_log, before_exec=f'id -u >> {root / "prisma-ran-as"}')
+    chown_tree(root, *ids)
+    res = app.run("--user", "owner", generate=True)
+    assert res.returncode == 0, str(res)
+    assert [c["args"][0] for c in read_calls(app.calls_log)] == ["generate", "migrate"], str(res)
+    assert (root / "prisma-ran-as").read_text().split() == [str(named_user.uid)] * 2, str(res)
+    assert app.rows() == [(test_migrate.INIT, "t", "f")], str(res)
+    assert app.app_ran and owner(app.marker) == ids, str(res)
 
 
 # ---------------------------------------------------------------------------------------------
