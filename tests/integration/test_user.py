@@ -26,6 +26,7 @@ import pytest
 
 from conftest import helper, read_signals
 import test_migrate
+import test_restart as rs
 from npm_app import CLIENT_DIR, RECORD, copy_app, install_wrapper, read_calls
 from test_generate import BASE_ENV, GENERATED
 
@@ -349,3 +350,23 @@ def test_sigterm_reaches_the_app_and_its_status_is_passed_through(pe_pid1, named
     res = p.wait()
     assert res.returncode == 7, str(res)
     assert read_signals(pe_pid1.cwd / "got") == [signal.SIGTERM], str(res)
+
+
+def test_a_restart_runs_the_cli_and_the_new_app_as_the_user(pe_pid1, named_user, project):
+    ids = (named_user.uid, named_user.gid)
+    pe_pid1.cwd = project(*ids)
+    cli = rs.fake_cli(pe_pid1.cwd / "fake")  # logs its calls next to itself
+    opts = rs.schema_app(pe_pid1, cli)
+    chown_tree(pe_pid1.cwd, *ids)
+    starts = pe_pid1.cwd / "starts"
+    p = pe_pid1.start(
+        [*opts, "--force-generate", "--user", named_user.name, "--", *rs.app_argv(starts)], env=rs.FAKE_ENV
+    )
+    [first] = rs.wait_starts(starts, 1, p)
+    res = rs.restart(p)  # as root, as `docker compose exec` is by default
+    assert res.returncode == 0, rs.show(res)
+    [_, second] = rs.wait_starts(starts, 2, p)
+    assert uid_of(rs.outer_pid(p, second)) == named_user.uid
+    assert len(rs.fake_calls(cli)) == 2 and owner(cli.parent / "calls") == ids
+    assert owner(pe_pid1.cwd / RECORD) == ids
+    rs.stop(p)
