@@ -156,14 +156,24 @@ static int find_groups(struct user *user)
 	}
 }
 
+/* "NAME=value" in *out, or NULL (asprintf leaves it undefined on failure). */
+static int make_var(char **out, const char *name, const char *value)
+{
+	if (asprintf(out, "%s=%s", name, value) < 0) {
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static int make_env(struct user *user)
 {
 	size_t used = 0;
 
-	if (asprintf(&user->env_vars[0], "HOME=%s", user->home) < 0)
-		return user->env_vars[0] = NULL, -1;
-	if (user->name && (asprintf(&user->env_vars[1], "USER=%s", user->name) < 0 ||
-	                   asprintf(&user->env_vars[2], "LOGNAME=%s", user->name) < 0))
+	if (make_var(&user->env_vars[0], "HOME", user->home) < 0)
+		return -1;
+	if (user->name && (make_var(&user->env_vars[1], "USER", user->name) < 0 ||
+	                   make_var(&user->env_vars[2], "LOGNAME", user->name) < 0))
 		return -1;
 	for (size_t i = 0; i < 3; i++)
 		if (user->env_vars[i])
@@ -250,19 +260,18 @@ int user_resolve(const char *spec, struct user *user, char *error, size_t error_
 		report_unprivileged(spec, user, error, error_size);
 		goto out;
 	}
-	user->switching = true;
 	if (proc_user_try(&user->ids) < 0) {
 		char ids[256];
 
 		describe_ids(user, ids, sizeof(ids));
-		snprintf(
-		    error, error_size,
-		    "cannot run as user '%s' (%s): the switch failed here: %s; the container lacks "
-		    "CAP_SETUID/CAP_SETGID (cap_drop), or its user namespace maps no such id; allow them, or start "
-		    "the container as that user and unset user",
-		    spec, ids, strerror(errno));
+		snprintf(error, error_size,
+		         "cannot run as user '%s' (%s): the switch failed here: %s; the container may lack "
+		         "CAP_SETUID/CAP_SETGID (cap_drop), or its user namespace map no such id; allow them, or start "
+		         "the container as that user and unset user",
+		         spec, ids, strerror(errno));
 		goto out;
 	}
+	user->switching = true;
 	status = 0;
 out:
 	free(user_part);

@@ -24,7 +24,7 @@
 
 struct user {
 	/* false: nothing to switch (the setting is unset, or names this
-	 * process's own uid and gid); the rest is then unset. */
+	 * process's own uid and gid); ids are then not to be applied. */
 	bool switching;
 	struct proc_user ids; /* what proc_spawn() and proc_exec() apply */
 	char *name;           /* from the passwd entry; NULL when the uid has none */
