@@ -26,7 +26,7 @@ int phase_user_resolve(struct invocation *invocation, struct user *user)
 		return 0;
 	}
 	user_describe(user, described, sizeof(described));
-	log_verbose("the prisma CLI and the app run as user '%s': %s", spec, described);
+	log_info("the prisma CLI and the app run as user '%s': %s", spec, described);
 	invocation->user = user;
 	return 0;
 }
