@@ -352,7 +352,7 @@ def test_sigterm_reaches_the_app_and_its_status_is_passed_through(pe_pid1, named
     assert read_signals(pe_pid1.cwd / "got") == [signal.SIGTERM], str(res)
 
 
-def test_a_restart_runs_the_cli_and_the_new_app_as_the_user(pe_pid1, named_user, project):
+def test_a_restart_runs_the_cli_and_the_new_app_as_the_user_who_may_ask_for_it(pe_pid1, named_user, project):
     ids = (named_user.uid, named_user.gid)
     pe_pid1.cwd = project(*ids)
     cli = rs.fake_cli(pe_pid1.cwd / "fake")  # logs its calls next to itself
@@ -369,4 +369,14 @@ def test_a_restart_runs_the_cli_and_the_new_app_as_the_user(pe_pid1, named_user,
     assert uid_of(rs.outer_pid(p, second)) == named_user.uid
     assert len(rs.fake_calls(cli)) == 2 and owner(cli.parent / "calls") == ids
     assert owner(pe_pid1.cwd / RECORD) == ids
+    # the app's user may ask too (docker compose exec -u), anyone else may not
+    res = rs.restart(p, uid=named_user.uid)
+    assert res.returncode == 0, rs.show(res)
+    rs.wait_starts(starts, 3, p)
+    res = rs.restart(p, uid=NOBODY)
+    assert res.returncode == 77, rs.show(res)
+    assert res.stderr.splitlines() == [
+        "prisma-entrypoint: error: restart refused: only root, uid 0 (the supervisor's user) and "
+        f"uid {named_user.uid} (the app's user) may ask for a restart"
+    ], rs.show(res)
     rs.stop(p)
