@@ -49,11 +49,20 @@ static int report_exec_failure(const char *cmd, int exec_errno)
 	return EXIT_CANNOT_EXECUTE;
 }
 
+/* The switch worked when tried before the phases, and failed now. */
+static int report_user_failure(const struct invocation *invocation, const char *cmd, int switch_errno)
+{
+	log_error("cannot run '%s' as user '%s': the switch failed: %s", cmd,
+	          config_text(&invocation->config, SETTING_USER), strerror(switch_errno));
+	return EXIT_CONFIG;
+}
+
 static int supervise_app(const struct invocation *invocation, const char *const *argv, struct loop *loop)
 {
 	struct supervise_params params = {
 	    .argv = argv,
 	    .signals = invocation->signals,
+	    .user = phase_child_user(invocation),
 	    .loop = loop,
 	    .stop_timeout_ms = config_duration_ms(&invocation->config, SETTING_STOP_TIMEOUT),
 	    .forward_to_group = config_choice(&invocation->config, SETTING_SIGNAL_TARGET) == CHOICE_SIGNAL_GROUP,
@@ -73,6 +82,8 @@ static int supervise_app(const struct invocation *invocation, const char *const 
 	case CHILD_SPAWN_FAILED:
 		if (result.failed == PROC_FAILED_EXEC)
 			return report_exec_failure(argv[0], result.status);
+		if (result.failed == PROC_FAILED_USER)
+			return report_user_failure(invocation, argv[0], result.status);
 		log_error("cannot start '%s': %s", argv[0], strerror(result.status));
 		return EXIT_OS_ERROR;
 	case CHILD_LOOP_FAILED:
@@ -97,7 +108,11 @@ static int run_phases(const struct invocation *invocation, const char *const *ar
 		log_verbose("exec %s", argv[0]);
 		if (became_reaper)
 			supervise_leave_reaper();
-		proc_exec(argv, invocation->signals);
+		enum proc_failure failed;
+
+		proc_exec(argv, invocation->signals, phase_child_user(invocation), &failed);
+		if (failed == PROC_FAILED_USER)
+			return report_user_failure(invocation, argv[0], errno);
 		return report_exec_failure(argv[0], errno);
 	}
 	return supervise_app(invocation, argv, loop);
@@ -123,7 +138,14 @@ static int run_app(const struct invocation *invocation, const char *const *argv)
 
 static int run_exec(struct invocation *invocation)
 {
-	return run_app(invocation, (const char *const *)invocation->args);
+	struct user user;
+	int status = phase_user_resolve(invocation, &user);
+
+	if (status == 0)
+		status = run_app(invocation, (const char *const *)invocation->args);
+	invocation->user = NULL;
+	user_release(&user);
+	return status;
 }
 
 const struct command command_run = {

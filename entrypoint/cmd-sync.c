@@ -13,6 +13,7 @@
 static int sync_exec(struct invocation *invocation)
 {
 	struct loop loop;
+	struct user user;
 	int status;
 
 	if (invocation_flag(invocation, "force")) {
@@ -22,14 +23,22 @@ static int sync_exec(struct invocation *invocation)
 		config_set(&invocation->config, SETTING_FORCE_GENERATE, "true", SOURCE_FLAG, "--force", &errors);
 		config_errors_release(&errors);
 	}
+	status = phase_user_resolve(invocation, &user);
+	if (status != 0) {
+		user_release(&user);
+		return status;
+	}
 	if (loop_init(&loop, &invocation->signals->blocked) < 0) {
 		log_error("cannot create the signal descriptor: %s", strerror(errno));
+		user_release(&user);
 		return EXIT_OS_ERROR;
 	}
 	/* What the Prisma CLI leaves behind is re-parented here and reaped. */
 	supervise_become_reaper();
 	status = phase_sequence(invocation, &loop, true, "the sync ended");
 	loop_release(&loop);
+	invocation->user = NULL;
+	user_release(&user);
 	if (status == 0)
 		log_info("the Prisma client and the database are in sync");
 	return status;

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "proc.h"
+#include "user.h"
 
 #include <stdbool.h>
 
@@ -15,6 +16,9 @@ struct invocation {
 	const struct command *command;
 	struct config config;
 	const struct proc_signals *signals;
+	/* run and sync (phase_user_resolve()): who the Prisma CLI and the app
+	 * run as; NULL: as this process. */
+	const struct user *user;
 	char **args; /* the arguments after the command and its options */
 	int arg_count;
 	unsigned given_flags; /* bit i: command->flags[i] was given; read it with invocation_flag() */

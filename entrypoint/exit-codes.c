@@ -35,7 +35,8 @@ const struct exit_code_doc exit_code_docs[] = {
                        "with a database that is not PostgreSQL; migrate-engine = native through a connection "
                        "pooler with no direct URL; seed = once with no seed command configured, a "
                        "seed command whose program is not installed (named), or a database that is not "
-                       "PostgreSQL"},
+                       "PostgreSQL; a user setting naming no such user or group, another user when not "
+                       "run as root, or a switch of user the container refuses"},
     {STR(EXIT_GENERATE), "prisma generate failed: its output above says why; the app was not started, and no "
                          "generate record vouches for what it may have written"},
     {STR(EXIT_MIGRATE), "migrations: a migration failed earlier and blocks every later deploy (the message names "

@@ -309,6 +309,7 @@ struct prisma_run_params migrate_plan_cli_params(const struct invocation *invoca
 	return (struct prisma_run_params){
 	    .loop = loop,
 	    .signals = invocation->signals,
+	    .user = phase_child_user(invocation),
 	    .args = args,
 	    .database_url = migrate_plan_url(config, plan),
 	    .url_variable = migrate_plan_url_variable(plan),

@@ -58,6 +58,11 @@ int phase_report_spawn_failure(const struct child_result *result, const struct p
 		log_error("cannot start the prisma CLI: %s", strerror(result->status));
 		return EXIT_OS_ERROR;
 	}
+	if (result->failed == PROC_FAILED_USER) {
+		log_error("cannot run the prisma CLI %s as the configured user: the switch failed: %s", cli->program,
+		          strerror(result->status));
+		return EXIT_CONFIG;
+	}
 	log_error("cannot run the prisma CLI %s (found by %s): %s; reinstall prisma, or set prisma-cli", cli->program,
 	          cli->found_by, strerror(result->status));
 	return EXIT_CONFIG;

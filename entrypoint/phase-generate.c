@@ -30,9 +30,10 @@ static int report_run(const struct invocation *invocation, const struct client_i
 	if (ended == 0) {
 		char error[LINE_MAX_CHARS];
 		char took[32];
+		struct file_owner owner;
 
-		if (record_write(inputs->record_path, inputs->digest, inputs->schema.schema_path, error,
-		                 sizeof(error)) < 0) {
+		if (record_write(inputs->record_path, inputs->digest, inputs->schema.schema_path,
+		                 phase_file_owner(invocation, &owner), error, sizeof(error)) < 0) {
 			log_error("%s: the client was generated but not recorded, and the app was not started; set "
 			          "generate-record to a writable place",
 			          error);
@@ -65,6 +66,7 @@ static int generate(const struct invocation *invocation, struct loop *loop, cons
 	struct prisma_run_params params = {
 	    .loop = loop,
 	    .signals = invocation->signals,
+	    .user = phase_child_user(invocation),
 	    .cli = cli,
 	    .args = args,
 	    .database_url = config_text(&invocation->config, SETTING_DATABASE_URL),
@@ -99,8 +101,8 @@ static int generate(const struct invocation *invocation, struct loop *loop, cons
 /* Takes the lock, waiting while another start holds it, then looks at the
  * record again: another start may have generated these inputs since it was
  * first read. Returns 0 with *verdict (RUN, or MEANWHILE), or an exit code. */
-static int take_lock(struct lockfile *lock, struct loop *loop, struct client_inputs *inputs,
-                     enum generate_verdict *verdict)
+static int take_lock(const struct invocation *invocation, struct lockfile *lock, struct loop *loop,
+                     struct client_inputs *inputs, enum generate_verdict *verdict)
 {
 	char error[LINE_MAX_CHARS];
 	char lock_path[PATH_MAX];
@@ -109,11 +111,12 @@ static int take_lock(struct lockfile *lock, struct loop *loop, struct client_inp
 	char first_recorded[sizeof(inputs->status.recorded)];
 	struct lock_wait_params params = {.try_lock = lockfile_take, .arg = lock, .announce = announce, .what = what};
 	struct lock_wait_result waited;
+	struct file_owner owner;
 	int status;
 
 	*verdict = GENERATE_RUN;
 	snprintf(lock_path, sizeof(lock_path), "%s.lock", inputs->record_path);
-	if (lockfile_open(lock, lock_path, error, sizeof(error)) < 0) {
+	if (lockfile_open(lock, lock_path, phase_file_owner(invocation, &owner), error, sizeof(error)) < 0) {
 		log_error("cannot write the generate record %s: %s; set generate-record to a writable place, or "
 		          "generate at build time",
 		          inputs->record_path, error);
@@ -201,7 +204,7 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
 			snprintf(reason, sizeof(reason), "force-generate is set");
 		else
 			client_inputs_describe(&inputs, reason, sizeof(reason));
-		status = take_lock(&lock, loop, &inputs, &verdict);
+		status = take_lock(invocation, &lock, loop, &inputs, &verdict);
 		if (status == 0 && verdict == GENERATE_RUN)
 			status = generate(invocation, loop, &inputs, &lock, &cli, reason);
 	}

@@ -80,7 +80,8 @@ static int check(const struct install_lockfile *lockfile, const char *hex, const
  * it. Returns 0, or an exit code after one line; a lock that cannot be taken
  * at all (ENOLCK on some network file systems) is a warning. */
 static int wait_for(struct lockfile *lock, struct loop *loop, const char *path,
-                    int (*open_lock)(struct lockfile *, const char *, char *, size_t), const char *holder)
+                    int (*open_lock)(struct lockfile *, const char *, const struct file_owner *, char *, size_t),
+                    const struct file_owner *owner, const char *holder)
 {
 	char error[LINE_MAX_CHARS];
 	char announce[PATH_MAX + 128];
@@ -89,7 +90,7 @@ static int wait_for(struct lockfile *lock, struct loop *loop, const char *path,
 	struct lock_wait_result waited;
 	int status;
 
-	if (open_lock(lock, path, error, sizeof(error)) < 0) {
+	if (open_lock(lock, path, owner, error, sizeof(error)) < 0) {
 		log_error("cannot install: %s; set generate-record to a writable place", error);
 		return EXIT_CANT_CREATE;
 	}
@@ -118,15 +119,16 @@ static int wait_for(struct lockfile *lock, struct loop *loop, const char *path,
  * into it before that lock is held. Generate takes only the second: no
  * cycle. */
 static int take_locks(struct lockfile locks[2], struct loop *loop, const char *generate_record,
-                      const struct install_lockfile *lockfile, const char *hex, const char *record_path, int *state)
+                      const struct install_lockfile *lockfile, const char *hex, const char *record_path,
+                      const struct file_owner *owner, int *state)
 {
 	char lock_path[PATH_MAX];
 	int status;
 
 	snprintf(lock_path, sizeof(lock_path), "%s.lock", generate_record);
-	status = wait_for(&locks[0], loop, "node_modules", lockfile_open_folder, "installing into node_modules");
+	status = wait_for(&locks[0], loop, "node_modules", lockfile_open_folder, owner, "installing into node_modules");
 	if (status == 0)
-		status = wait_for(&locks[1], loop, lock_path, lockfile_open, "installing or generating");
+		status = wait_for(&locks[1], loop, lock_path, lockfile_open, owner, "installing or generating");
 	if (status != 0)
 		return status;
 	return check(lockfile, hex, record_path, state);
@@ -138,6 +140,7 @@ static int install(const struct invocation *invocation, struct loop *loop, const
                    const char *hex, const char *record_path, struct lockfile locks[2], const char *reason)
 {
 	struct prisma_cli manager = {.found_by = "PATH"};
+	struct file_owner owner;
 	const char *args[4] = {NULL};
 	struct prisma_run_params params = {
 	    .loop = loop,
@@ -147,6 +150,7 @@ static int install(const struct invocation *invocation, struct loop *loop, const
 	    .args = args,
 	    .output_prefix = config_text(&invocation->config, SETTING_PRISMA_OUTPUT_PREFIX),
 	    .stop_timeout_ms = config_duration_ms(&invocation->config, SETTING_STOP_TIMEOUT),
+	    .user = phase_child_user(invocation),
 	};
 	char command[64];
 	char error[LINE_MAX_CHARS];
@@ -201,10 +205,11 @@ static int install(const struct invocation *invocation, struct loop *loop, const
 	if (ended != 0)
 		return ended;
 	/* The install emptied node_modules, and the record's folder with it. */
-	if (fdio_make_parents(record_path, failed, sizeof(failed)) < 0)
+	if (fdio_make_parents(record_path, NULL, NULL, failed, sizeof(failed)) < 0)
 		snprintf(error, sizeof(error), "cannot write the install record %s: cannot create the folder %s: %s",
 		         record_path, failed, strerror(errno));
-	else if (record_write_as(&install_record, record_path, hex, lockfile->name, error, sizeof(error)) == 0)
+	else if (record_write_as(&install_record, record_path, hex, lockfile->name,
+	                         phase_file_owner(invocation, &owner), error, sizeof(error)) == 0)
 		error[0] = '\0';
 	if (error[0]) {
 		log_error("%s: the packages were installed but not recorded, and the app was not started; set "
@@ -224,6 +229,7 @@ int phase_install(const struct invocation *invocation, struct loop *loop)
 	enum node_modules_state node_modules = install_node_modules_state();
 	struct schema_stop stop = {.should_stop = phase_stop_pending};
 	struct lockfile locks[2] = {LOCKFILE_INIT, LOCKFILE_INIT};
+	struct file_owner owner;
 	struct install_lockfile lockfile;
 	char record_path[PATH_MAX];
 	char error[LINE_MAX_CHARS];
@@ -267,7 +273,8 @@ int phase_install(const struct invocation *invocation, struct loop *loop)
 		return 0;
 	}
 	describe(state, &lockfile, node_modules, record_path, reason, sizeof(reason));
-	status = take_locks(locks, loop, generate_record, &lockfile, hex, record_path, &state);
+	status = take_locks(locks, loop, generate_record, &lockfile, hex, record_path,
+	                    phase_file_owner(invocation, &owner), &state);
 	if (status == 0 && in_sync(state))
 		log_info("packages of %s were installed by another process meanwhile: install skipped", lockfile.name);
 	else if (status == 0)

@@ -148,6 +148,7 @@ int phase_seed_run(const struct invocation *invocation, struct loop *loop, struc
 	struct prisma_run_params params = {
 	    .loop = loop,
 	    .signals = invocation->signals,
+	    .user = phase_child_user(invocation),
 	    .args = args,
 	    .database_url = config_text(config, SETTING_DATABASE_URL),
 	    .output_prefix = config_text(config, SETTING_PRISMA_OUTPUT_PREFIX),

@@ -11,6 +11,7 @@
 #include "command.h"
 #include "loop.h"
 #include "client-inputs.h"
+#include "file-owner.h"
 #include "lock-wait.h"
 #include "pg-session.h"
 #include "prisma.h"
@@ -18,6 +19,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* Before anything runs (run, sync): resolves the user setting into *user,
+ * and points invocation->user at it when the children are to switch. Returns
+ * 0, or EXIT_CONFIG after one line (no such user or group, not root, the
+ * switch refused here). *user is the caller's to release either way. */
+int phase_user_resolve(struct invocation *invocation, struct user *user);
+
+/* The user the phases' children run as (NULL: as this process), and the
+ * owner to give the files written for them (NULL: none). */
+const struct proc_user *phase_child_user(const struct invocation *invocation);
+const struct file_owner *phase_file_owner(const struct invocation *invocation, struct file_owner *storage);
 
 /* Waits for the database and the --wait dependencies. */
 int phase_wait(const struct invocation *invocation, struct loop *loop);

@@ -123,6 +123,8 @@ void run_restarts_start(struct run_restarts *run, const struct invocation *invoc
 	control_name(name, sizeof(name));
 	if (control_listen(&run->control, loop, on_request, run) == 0) {
 		run->listening = true;
+		if (invocation->user)
+			control_allow(&run->control, invocation->user->ids.uid);
 		log_debug("restart requests: listening on %s", name);
 	} else if (errno == EADDRINUSE) {
 		log_verbose("restart requests go to the prisma-entrypoint that already listens on %s (one per PID "

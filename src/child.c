@@ -45,6 +45,7 @@ int child_start(struct child *child, struct loop *loop)
 	spawn.new_process_group = true;
 	spawn.take_terminal = owns_terminal();
 	spawn.envp = child->envp;
+	spawn.user = child->user;
 	spawn.stdout_fd = child->stdout_fd;
 	spawn.stderr_fd = child->stderr_fd;
 	if (proc_spawn(&spawn) < 0) {

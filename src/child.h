@@ -84,6 +84,7 @@ struct child {
 	const char *name;                   /* in messages ("the prisma CLI"); NULL: argv[0] */
 	const struct proc_signals *signals; /* restored in the child */
 	char *const *envp;                  /* NULL: this process's environment */
+	const struct proc_user *user;       /* NULL: runs as this process does (see proc_child) */
 	int stdout_fd;                      /* -1: inherited; else the child's stdout (see proc_child) */
 	int stderr_fd;                      /* -1: inherited; else the child's stderr */
 	enum child_forward forward;

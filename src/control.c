@@ -107,14 +107,18 @@ static void take_connection(struct control_server *server, int fd)
 		close(fd);
 		return;
 	}
-	if (peer.uid != 0 && peer.uid != geteuid()) {
+	if (peer.uid != 0 && peer.uid != geteuid() && peer.uid != server->app_uid) {
 		char line[CONTROL_LINE_MAX];
+		char who[128];
 
-		log_warning("refused a restart request from uid %u (pid %d): only root and uid %u may ask",
-		            (unsigned)peer.uid, (int)peer.pid, (unsigned)geteuid());
-		snprintf(line, sizeof(line),
-		         "denied only root and uid %u (the supervisor's user) may ask for a restart\n",
-		         (unsigned)geteuid());
+		if (server->app_uid == (uid_t)-1)
+			snprintf(who, sizeof(who), "root and uid %u (the supervisor's user)", (unsigned)geteuid());
+		else
+			snprintf(who, sizeof(who), "root, uid %u (the supervisor's user) and uid %u (the app's user)",
+			         (unsigned)geteuid(), (unsigned)server->app_uid);
+		log_warning("refused a restart request from uid %u (pid %d): only %s may ask", (unsigned)peer.uid,
+		            (int)peer.pid, who);
+		snprintf(line, sizeof(line), "denied only %s may ask for a restart\n", who);
 		say(fd, line);
 		close(fd);
 		return;
@@ -150,7 +154,8 @@ int control_listen(struct control_server *server, struct loop *loop, control_req
 	socklen_t address_size = control_address(&address);
 	int fd;
 
-	*server = (struct control_server){.listen_fd = -1, .loop = loop, .on_request = on_request, .arg = arg};
+	*server = (struct control_server){
+	    .listen_fd = -1, .loop = loop, .on_request = on_request, .arg = arg, .app_uid = (uid_t)-1};
 	for (size_t i = 0; i < CONTROL_MAX_WAITERS; i++)
 		server->waiters[i].fd = -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -166,6 +171,11 @@ int control_listen(struct control_server *server, struct loop *loop, control_req
 	}
 	server->listen_fd = fd;
 	return 0;
+}
+
+void control_allow(struct control_server *server, uid_t uid)
+{
+	server->app_uid = uid;
 }
 
 void control_answer(struct control_server *server, int exit_code, const char *message)

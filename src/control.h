@@ -7,8 +7,8 @@
  * read-only root filesystem, and `docker exec` joins both namespaces it
  * depends on (network for the abstract name, PID for the inode). No signal is
  * taken over: every signal still reaches the app. The kernel says who
- * connects (SO_PEERCRED); only root and the supervisor's own user are
- * served.
+ * connects (SO_PEERCRED); only root, the supervisor's own user and the
+ * app's user (control_allow(), with the user setting) are served.
  *
  * The protocol is lines of text. The requester sends "restart\n"; the server
  * answers with one line, "ok MESSAGE", "failed CODE MESSAGE" (CODE: the exit
@@ -43,6 +43,7 @@ struct control_server {
 	struct loop *loop;
 	control_request_fn *on_request;
 	void *arg;
+	uid_t app_uid; /* served too; (uid_t)-1: nobody but root and this process's user */
 	struct control_waiter waiters[CONTROL_MAX_WAITERS];
 };
 
@@ -51,6 +52,10 @@ struct control_server {
  * (EADDRINUSE: another supervisor in the same PID namespace) or the socket
  * cannot be made. */
 int control_listen(struct control_server *server, struct loop *loop, control_request_fn *on_request, void *arg);
+
+/* Serves uid as well: the user the app runs as (the user setting), so that
+ * `docker exec -u` as that user may ask too. */
+void control_allow(struct control_server *server, uid_t uid);
 
 /* Answers every requester that has asked (and not hung up) with "ok MESSAGE"
  * (exit_code 0) or "failed EXIT_CODE MESSAGE", then closes their connections. */

@@ -112,7 +112,8 @@ enum fdio_open_result fdio_read_regular(const char *path, off_t max_bytes, char 
 	return FDIO_OPENED;
 }
 
-int fdio_make_parents(const char *path, char *failed, size_t failed_size)
+int fdio_make_parents(const char *path, void (*made)(void *arg, const char *folder), void *arg, char *failed,
+                      size_t failed_size)
 {
 	char folder[PATH_MAX];
 	size_t len = strlen(path);
@@ -125,7 +126,10 @@ int fdio_make_parents(const char *path, char *failed, size_t failed_size)
 	memcpy(folder, path, len + 1);
 	for (char *slash = strchr(folder + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
-		if (mkdir(folder, 0755) < 0 && errno != EEXIST) {
+		if (mkdir(folder, 0755) == 0) {
+			if (made)
+				made(arg, folder);
+		} else if (errno != EEXIST) {
 			snprintf(failed, failed_size, "%s", folder);
 			return -1;
 		}

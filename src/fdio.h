@@ -39,6 +39,7 @@ enum fdio_open_result fdio_read_regular(const char *path, off_t max_bytes, char 
 /* mkdir -p for the folders leading to path (the lock files, the install
  * record after an install emptied node_modules). Returns 0, or -1 with errno
  * and failed naming the folder that could not be made. */
-int fdio_make_parents(const char *path, char *failed, size_t failed_size);
+int fdio_make_parents(const char *path, void (*made)(void *arg, const char *folder), void *arg, char *failed,
+                      size_t failed_size);
 
 #endif

@@ -101,16 +101,17 @@ static int sync_folder(const char *path)
 	return status;
 }
 
-int record_write(const char *path, const char *hex, const char *schema_path, char *error, size_t error_size)
+int record_write(const char *path, const char *hex, const char *schema_path, const struct file_owner *owner,
+                 char *error, size_t error_size)
 {
 	static const struct record_kind generate = {
 	    .what = "generate record", .comment = "inputs of the last successful prisma generate", .label = "schema"};
 
-	return record_write_as(&generate, path, hex, schema_path, error, error_size);
+	return record_write_as(&generate, path, hex, schema_path, owner, error, error_size);
 }
 
-int record_write_as(const struct record_kind *kind, const char *path, const char *hex, const char *value, char *error,
-                    size_t error_size)
+int record_write_as(const struct record_kind *kind, const char *path, const char *hex, const char *value,
+                    const struct file_owner *owner, char *error, size_t error_size)
 {
 	const char *what = kind->what;
 
@@ -143,6 +144,8 @@ int record_write_as(const struct record_kind *kind, const char *path, const char
 	}
 	/* mkostemp makes it 0600; a record is not a secret, and another user
 	 * (the app's) may need to read it. */
+	/* Before the rename, so that the record appears with its owner. */
+	file_owner_give(owner, fd, path);
 	if (fchmod(fd, 0644) < 0)
 		step = "chmod";
 	else if (fdio_write_all(fd, content, (size_t)content_len) < 0)

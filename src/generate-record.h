@@ -11,6 +11,8 @@
 #ifndef PE_GENERATE_RECORD_H
 #define PE_GENERATE_RECORD_H
 
+#include "file-owner.h"
+
 #include <stddef.h>
 
 /* Reads the digest recorded at path into hex (64 lowercase hex digits and a
@@ -21,9 +23,12 @@ int record_read(const char *path, char hex[65], char *error, size_t error_size);
 
 /* Replaces the record at path: a temporary file in the same folder (which
  * must exist), written, fsync'd, renamed over path, then the folder fsync'd.
+ * The file is given to owner before the rename when the folder belongs to it
+ * (file_owner_give(); NULL: left to this process; a refusal is not an error).
  * Returns 0, or -1 with a one-line error; on failure the old record (if any)
  * is left as it was and no temporary file remains. */
-int record_write(const char *path, const char *hex, const char *schema_path, char *error, size_t error_size);
+int record_write(const char *path, const char *hex, const char *schema_path, const struct file_owner *owner,
+                 char *error, size_t error_size);
 
 /* Removes the record at path for good: unlinked, then the folder fsync'd, so
  * that a crash or power cut after this cannot bring the record back to vouch
@@ -42,8 +47,8 @@ struct record_kind {
 };
 
 int record_read_as(const char *what, const char *path, char hex[65], char *error, size_t error_size);
-int record_write_as(const struct record_kind *kind, const char *path, const char *hex, const char *value, char *error,
-                    size_t error_size);
+int record_write_as(const struct record_kind *kind, const char *path, const char *hex, const char *value,
+                    const struct file_owner *owner, char *error, size_t error_size);
 int record_remove_as(const char *what, const char *path, char *error, size_t error_size);
 
 #endif

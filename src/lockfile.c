@@ -11,12 +11,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int lockfile_open(struct lockfile *lock, const char *path, char *error, size_t error_size)
+/* For fdio_make_parents(): a folder made on the way to the lock file is
+ * given to the children's user, as the lock file is. */
+static void give_folder(void *arg, const char *folder)
+{
+	file_owner_give(arg, -1, folder);
+}
+
+int lockfile_open(struct lockfile *lock, const char *path, const struct file_owner *owner, char *error,
+                  size_t error_size)
 {
 	char failed[PATH_MAX];
 
 	lock->held = false;
-	if (fdio_make_parents(path, failed, sizeof(failed)) < 0) {
+	if (fdio_make_parents(path, give_folder, (void *)owner, failed, sizeof(failed)) < 0) {
 		int saved = errno;
 
 		snprintf(error, error_size, "cannot create the folder %s: %s", failed, strerror(saved));
@@ -31,13 +39,17 @@ int lockfile_open(struct lockfile *lock, const char *path, char *error, size_t e
 		errno = saved;
 		return -1;
 	}
+	file_owner_give(owner, lock->fd, path);
 	return 0;
 }
 
-int lockfile_open_folder(struct lockfile *lock, const char *path, char *error, size_t error_size)
+int lockfile_open_folder(struct lockfile *lock, const char *path, const struct file_owner *owner, char *error,
+                         size_t error_size)
 {
 	lock->held = false;
-	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+	if (mkdir(path, 0755) == 0)
+		file_owner_give(owner, -1, path);
+	else if (errno != EEXIST) {
 		int saved = errno;
 
 		snprintf(error, error_size, "cannot create the folder %s: %s", path, strerror(saved));

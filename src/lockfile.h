@@ -6,6 +6,7 @@
 #ifndef PE_LOCKFILE_H
 #define PE_LOCKFILE_H
 
+#include "file-owner.h"
 #include "lock-wait.h"
 
 #include <stdbool.h>
@@ -22,15 +23,19 @@ struct lockfile {
 	}
 
 /* Opens (creating) the lock file at path, and the folders leading to it.
- * Returns 0, or -1 with errno and a one-line error naming what could not be
- * created. */
-int lockfile_open(struct lockfile *lock, const char *path, char *error, size_t error_size);
+ * The folders it makes and the file are given to owner where their folder
+ * belongs to it (file_owner_give(); NULL: left as made; a refusal is not an
+ * error: the lock works as well). Returns 0, or -1 with errno and a one-line
+ * error naming what could not be created. */
+int lockfile_open(struct lockfile *lock, const char *path, const struct file_owner *owner, char *error,
+                  size_t error_size);
 
 /* The same with a folder as the lock (made when missing, never removed):
  * for what must hold across a tool that empties the folder the lock file
  * would be in (npm ci removes everything in node_modules, the lock file of
  * the generate record included, but not node_modules itself). */
-int lockfile_open_folder(struct lockfile *lock, const char *path, char *error, size_t error_size);
+int lockfile_open_folder(struct lockfile *lock, const char *path, const struct file_owner *owner, char *error,
+                         size_t error_size);
 
 /* Takes the lock without waiting. Returns 1 taken, 0 held by another
  * process, -1 with errno. */

@@ -461,6 +461,7 @@ int prisma_run(const struct prisma_run_params *params, struct child_result *resu
 	cli.name = params->name ? params->name : "the prisma CLI";
 	cli.signals = params->signals;
 	cli.envp = env.vars;
+	cli.user = params->user;
 	cli.stdout_fd = pipes[0][1];
 	cli.stderr_fd = pipes[1][1];
 	/* A phase is stopped as a whole: only stop signals concern the CLI, and

@@ -38,6 +38,7 @@ int prisma_locate(const char *configured, struct prisma_cli *cli, char *error, s
 struct prisma_run_params {
 	struct loop *loop;
 	const struct proc_signals *signals; /* restored in the CLI */
+	const struct proc_user *user;       /* the CLI runs as this user; NULL: as this process */
 	const struct prisma_cli *cli;
 	/* In messages; NULL: "the prisma CLI". The package manager's frozen
 	 * install runs here too (cli then names npm, pnpm or yarn). */

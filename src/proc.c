@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,10 +121,81 @@ static int redirect(int fd, int target)
 	return dup2(fd, target) < 0 ? -1 : 0;
 }
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static void exec_in_child(const struct proc_child *child, const char *program, int error_pipe)
+int proc_user_apply(const struct proc_user *user)
 {
-	int exec_errno;
+	if (setgroups(user->group_count, user->groups) < 0 || setgid(user->gid) < 0 || setuid(user->uid) < 0)
+		return -1;
+	return 0;
+}
+
+int proc_user_try(const struct proc_user *user)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(proc_user_apply(user) < 0 ? errno & 0xff : 0);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	errno = WIFEXITED(status) ? WEXITSTATUS(status) : EPERM;
+	return -1;
+}
+
+static bool names_variable(const char *var, const char *name)
+{
+	size_t len = strlen(name);
+
+	return strncmp(var, name, len) == 0 && var[len] == '=';
+}
+
+static bool replaced_by_user(const char *var)
+{
+	return names_variable(var, "HOME") || names_variable(var, "USER") || names_variable(var, "LOGNAME");
+}
+
+/* base (NULL: environ) with user's HOME, USER and LOGNAME in place of its
+ * own. Made before fork: malloc is not safe after it. The array is the
+ * caller's to free; its strings are base's and user's. NULL: ENOMEM. */
+static char **user_environment(char *const *base, const struct proc_user *user)
+{
+	size_t count = 0;
+	size_t extra = 0;
+	size_t used = 0;
+	char **vars;
+
+	if (!base)
+		base = environ;
+	while (base[count])
+		count++;
+	while (user->env[extra])
+		extra++;
+	vars = calloc(count + extra + 1, sizeof(vars[0]));
+	if (!vars)
+		return NULL;
+	for (size_t i = 0; i < count; i++)
+		if (!replaced_by_user(base[i]))
+			vars[used++] = base[i];
+	for (size_t i = 0; i < extra; i++)
+		vars[used++] = (char *)user->env[i];
+	vars[used] = NULL;
+	return vars;
+}
+
+/* What the child sends back over its error pipe when it cannot exec. */
+struct spawn_error {
+	enum proc_failure failed;
+	int error;
+};
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void exec_in_child(const struct proc_child *child, const char *program, char *const *envp, int error_pipe)
+{
+	struct spawn_error report = {.failed = PROC_FAILED_EXEC};
 
 	if (child->new_process_group)
 		setpgid(0, 0);
@@ -132,13 +204,16 @@ static void exec_in_child(const struct proc_child *child, const char *program, i
 	if (child->take_terminal)
 		tcsetpgrp(STDIN_FILENO, getpid());
 	if (redirect(child->stdout_fd, STDOUT_FILENO) < 0 || redirect(child->stderr_fd, STDERR_FILENO) < 0)
-		exec_errno = errno;
-	else {
+		report.error = errno;
+	else if (child->user && proc_user_apply(child->user) < 0) {
+		report.failed = PROC_FAILED_USER;
+		report.error = errno;
+	} else {
 		proc_signals_restore(child->signals);
-		execve(program, (char *const *)child->argv, child->envp ? child->envp : environ);
-		exec_errno = errno;
+		execve(program, (char *const *)child->argv, envp);
+		report.error = errno;
 	}
-	while (write(error_pipe, &exec_errno, sizeof(exec_errno)) < 0 && errno == EINTR)
+	while (write(error_pipe, &report, sizeof(report)) < 0 && errno == EINTR)
 		;
 	_exit(127);
 }
@@ -147,7 +222,9 @@ int proc_spawn(struct proc_child *child)
 {
 	char program[PATH_MAX];
 	int error_pipe[2];
-	int exec_errno = 0;
+	struct spawn_error report;
+	char **user_envp = NULL;
+	char *const *envp = child->envp ? child->envp : environ;
 	ssize_t n;
 
 	child->failed = PROC_FAILED_NONE;
@@ -157,7 +234,16 @@ int proc_spawn(struct proc_child *child)
 		child->failed = PROC_FAILED_EXEC;
 		return -1;
 	}
+	if (child->user) {
+		user_envp = user_environment(child->envp, child->user);
+		if (!user_envp) {
+			child->failed = PROC_FAILED_FORK;
+			return -1;
+		}
+		envp = user_envp;
+	}
 	if (pipe2(error_pipe, O_CLOEXEC) < 0) {
+		free(user_envp);
 		child->failed = PROC_FAILED_FORK;
 		return -1;
 	}
@@ -167,27 +253,29 @@ int proc_spawn(struct proc_child *child)
 
 		close(error_pipe[0]);
 		close(error_pipe[1]);
+		free(user_envp);
 		child->failed = PROC_FAILED_FORK;
 		errno = fork_errno;
 		return -1;
 	}
 	if (child->pid == 0)
-		exec_in_child(child, program, error_pipe[1]);
+		exec_in_child(child, program, envp, error_pipe[1]);
+	free(user_envp);
 	close(error_pipe[1]);
 	/* Set the group from this side too, so that it exists as soon as
 	 * fork returns here, whichever process runs first. */
 	if (child->new_process_group)
 		setpgid(child->pid, child->pid);
 	do
-		n = read(error_pipe[0], &exec_errno, sizeof(exec_errno));
+		n = read(error_pipe[0], &report, sizeof(report));
 	while (n < 0 && errno == EINTR);
 	close(error_pipe[0]);
-	if (n == (ssize_t)sizeof(exec_errno)) {
+	if (n == (ssize_t)sizeof(report)) {
 		while (waitpid(child->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		child->pid = -1;
-		child->failed = PROC_FAILED_EXEC;
-		errno = exec_errno;
+		child->failed = report.failed;
+		errno = report.error;
 		return -1;
 	}
 	return 0;
@@ -215,17 +303,35 @@ bool proc_reap(pid_t watched, int *status, unsigned *others)
 	}
 }
 
-int proc_exec(const char *const *argv, const struct proc_signals *signals)
+int proc_exec(const char *const *argv, const struct proc_signals *signals, const struct proc_user *user,
+              enum proc_failure *failed)
 {
 	char program[PATH_MAX];
+	char **user_envp = NULL;
 	int exec_errno;
 
+	if (failed)
+		*failed = PROC_FAILED_EXEC;
 	if (proc_find_program(argv[0], program, sizeof(program)) < 0)
 		return -1;
+	if (user) {
+		user_envp = user_environment(NULL, user);
+		if (!user_envp)
+			return -1;
+		if (proc_user_apply(user) < 0) {
+			exec_errno = errno;
+			free(user_envp);
+			if (failed)
+				*failed = PROC_FAILED_USER;
+			errno = exec_errno;
+			return -1;
+		}
+	}
 	proc_signals_restore(signals);
-	execve(program, (char *const *)argv, environ);
+	execve(program, (char *const *)argv, user_envp ? user_envp : environ);
 	exec_errno = errno;
 	sigprocmask(SIG_SETMASK, &signals->blocked, NULL);
+	free(user_envp);
 	errno = exec_errno;
 	return -1;
 }

@@ -46,7 +46,33 @@ int proc_pending_stop_signal(void);
 /* True for the signals left unblocked by proc_signals_block(). */
 bool proc_is_fault_signal(int signo);
 
-enum proc_failure { PROC_FAILED_NONE, PROC_FAILED_FORK, PROC_FAILED_EXEC };
+/* PROC_FAILED_USER: the child could not take on its user (proc_user_apply()). */
+enum proc_failure { PROC_FAILED_NONE, PROC_FAILED_FORK, PROC_FAILED_EXEC, PROC_FAILED_USER };
+
+/* The user a child runs as, resolved before any fork (user.h): the switch
+ * itself is three system calls, safe between fork and exec, and the
+ * environment that goes with it is built before fork. */
+struct proc_user {
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups; /* the supplementary groups, gid included */
+	size_t group_count;
+	/* "HOME=...", and "USER=..." and "LOGNAME=..." when the user has a
+	 * name; NULL-terminated. They replace HOME, USER and LOGNAME of the
+	 * environment the child would get (which are dropped when absent
+	 * here: they would name root). */
+	const char *const *env;
+};
+
+/* setgroups, setgid, setuid, in that order (each needs the privilege the
+ * next one drops). Async-signal-safe. Returns 0, or -1 with errno. */
+int proc_user_apply(const struct proc_user *user);
+
+/* Whether the switch works here, in a child that does nothing else: a
+ * container without CAP_SETUID/CAP_SETGID, or a user namespace that maps no
+ * such id, refuses it. Returns 0, or -1 with errno (from the switch, or from
+ * fork). */
+int proc_user_try(const struct proc_user *user);
 
 struct proc_child {
 	const char *const *argv;            /* argv[0] is looked up in PATH */
@@ -54,6 +80,7 @@ struct proc_child {
 	bool new_process_group;             /* the child leads a group of its own */
 	bool take_terminal;                 /* and becomes the terminal's foreground */
 	char *const *envp;                  /* NULL: this process's environment */
+	const struct proc_user *user;       /* NULL: this process's own */
 	int stdout_fd;                      /* -1: inherited; else becomes the child's stdout */
 	int stderr_fd;                      /* -1: inherited; else becomes the child's stderr */
 	pid_t pid;                          /* set by proc_spawn() */
@@ -67,8 +94,9 @@ struct proc_child {
 
 /* Starts child->argv. Returns 0 with child->pid set, or -1 with errno and
  * child->failed: PROC_FAILED_EXEC when the program is missing or cannot be
- * executed (errno from execve, e.g. ENOENT, EACCES, ENOEXEC), PROC_FAILED_FORK
- * when no process could be made. */
+ * executed (errno from execve, e.g. ENOENT, EACCES, ENOEXEC), PROC_FAILED_USER
+ * when the child could not switch to child->user, PROC_FAILED_FORK when no
+ * process could be made. */
 int proc_spawn(struct proc_child *child);
 
 /* Reaps every child that has ended, without blocking: the one watched and
@@ -76,9 +104,12 @@ int proc_spawn(struct proc_child *child);
  * status in *status; *others counts the rest. */
 bool proc_reap(pid_t watched, int *status, unsigned *others);
 
-/* Replaces this process with argv after restoring signals. Returns only on
- * failure: -1 with errno. */
-int proc_exec(const char *const *argv, const struct proc_signals *signals);
+/* Replaces this process with argv after restoring signals, as user (NULL:
+ * as itself). Returns only on failure: -1 with errno, and *failed saying
+ * where (PROC_FAILED_EXEC or PROC_FAILED_USER; failed may be NULL). After a
+ * failed user switch this process may have lost some of its privileges. */
+int proc_exec(const char *const *argv, const struct proc_signals *signals, const struct proc_user *user,
+              enum proc_failure *failed);
 
 /* Finds name the way execvp would. Returns 0 with the path in out, or -1 with
  * errno ENOENT (nowhere) or EACCES (found, not executable). */

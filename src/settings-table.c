@@ -82,6 +82,15 @@ const struct setting settings_table[SETTING_COUNT] = {
             .help = "replace prisma-entrypoint with the app instead of supervising it (when another init, "
                     "such as compose 'init: true', is PID 1)",
         },
+    [SETTING_USER] =
+        {
+            .name = "user",
+            .section = "run",
+            .type = SETTING_TYPE_TEXT,
+            .placeholder = "USER",
+            .help = "run the Prisma CLI and the app as USER (a name, a uid, name:group, uid:gid, or 'owner': the "
+                    "owner of the working directory) while prisma-entrypoint stays root; default: as itself",
+        },
     [SETTING_WATCH] =
         {
             .name = "watch",

@@ -222,6 +222,7 @@ int supervise_run(const struct supervise_params *params, struct child_result *re
 	supervise_become_reaper();
 	app.argv = params->argv;
 	app.signals = params->signals;
+	app.user = params->user;
 	app.forward = CHILD_FORWARD_ALL;
 	app.signal_group = params->forward_to_group;
 	app.leftovers = CHILD_LEFTOVERS_TERM;

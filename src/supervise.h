@@ -49,6 +49,7 @@ struct supervise_restarts {
 struct supervise_params {
 	const char *const *argv;
 	const struct proc_signals *signals; /* restored in the app */
+	const struct proc_user *user;       /* the app runs as this user; NULL: as this process */
 	struct loop *loop;                  /* reads the blocked signals */
 	int64_t stop_timeout_ms;
 	bool forward_to_group;

@@ -243,10 +243,11 @@ def installed_node_modules(say=None) -> Path:
 # ------------------------------------------------------------------------------------------------
 
 
-def copy_app(dest: Path, node_modules: Path | None) -> Path:
+def copy_app(dest: Path, node_modules: Path | None, shared: bool = True) -> Path:
     """Copy the fixture app into dest (created if needed; may already exist, empty) and, unless
     node_modules is None, node_modules: a real copy (`cp -a`) of every package except SHARED_PACKAGES,
-    which are symlinks into the cache. Returns dest."""
+    which are symlinks into the cache. shared=False copies those too: for a copy that another user
+    runs (the cache may be in a home folder only its owner can enter). Returns dest."""
     dest.mkdir(parents=True, exist_ok=True)
     for item in FIXTURE.iterdir():
         if item.name == "node_modules":
@@ -259,12 +260,13 @@ def copy_app(dest: Path, node_modules: Path | None) -> Path:
         target = dest / "node_modules"
         target.mkdir()
         entries = sorted(os.listdir(node_modules))
-        copied = [node_modules / e for e in entries if e not in SHARED_PACKAGES]
+        linked = SHARED_PACKAGES if shared else frozenset()
+        copied = [node_modules / e for e in entries if e not in linked]
         p = subprocess.run(["cp", "-a", "--", *map(str, copied), str(target)], capture_output=True, text=True)
         if p.returncode != 0:
             raise NpmAppError(f"cp -a {node_modules}/* {target} failed: {p.stderr.strip()}")
         for e in entries:
-            if e in SHARED_PACKAGES:
+            if e in linked:
                 (target / e).symlink_to(node_modules / e)
     return dest
 

@@ -250,7 +250,7 @@ static void test_write_content_and_mode(void **state)
 	char content[1024], names[256];
 	struct stat st;
 	mode_t old_umask = umask(077);
-	int rc = record_write(fx->path, HEX_A, "prisma/schema.prisma", fx->error, sizeof(fx->error));
+	int rc = record_write(fx->path, HEX_A, "prisma/schema.prisma", NULL, fx->error, sizeof(fx->error));
 
 	umask(old_umask);
 	assert_int_equal(rc, 0);
@@ -272,7 +272,7 @@ static void test_write_round_trip(void **state)
 	struct fixture *fx = *state;
 	char hex[65];
 
-	assert_int_equal(record_write(fx->path, HEX_B, "schema.prisma", fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(record_write(fx->path, HEX_B, "schema.prisma", NULL, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(record_read(fx->path, hex, fx->error, sizeof(fx->error)), 1);
 	assert_string_equal(hex, HEX_B);
 }
@@ -286,7 +286,7 @@ static void test_write_relative_path_and_spaces(void **state)
 
 	assert_non_null(getcwd(old_cwd, sizeof(old_cwd)));
 	assert_int_equal(chdir(fx->dir), 0);
-	write_rc = record_write("record", HEX_A, "my app/prisma/schema.prisma", fx->error, sizeof(fx->error));
+	write_rc = record_write("record", HEX_A, "my app/prisma/schema.prisma", NULL, fx->error, sizeof(fx->error));
 	read_rc = record_read("record", hex, fx->error, sizeof(fx->error));
 	assert_int_equal(chdir(old_cwd), 0);
 	assert_int_equal(write_rc, 0);
@@ -302,9 +302,9 @@ static void test_write_replaces_existing_record(void **state)
 	char content[1024], names[256], hex[65];
 	struct stat before, after;
 
-	assert_int_equal(record_write(fx->path, HEX_A, "a.prisma", fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(record_write(fx->path, HEX_A, "a.prisma", NULL, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(stat(fx->path, &before), 0);
-	assert_int_equal(record_write(fx->path, HEX_B, "b.prisma", fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(record_write(fx->path, HEX_B, "b.prisma", NULL, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(stat(fx->path, &after), 0);
 	/* Replaced by a rename, not rewritten in place. */
 	assert_true(before.st_ino != after.st_ino);
@@ -325,7 +325,7 @@ static void test_write_replaces_a_foreign_file(void **state)
 	char hex[65];
 
 	write_text(fx->path, "something else entirely\n");
-	assert_int_equal(record_write(fx->path, HEX_A, "s", fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(record_write(fx->path, HEX_A, "s", NULL, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(record_read(fx->path, hex, fx->error, sizeof(fx->error)), 1);
 	assert_string_equal(hex, HEX_A);
 }
@@ -336,7 +336,7 @@ static void test_write_folder_missing(void **state)
 	char path[PATH_MAX], names[256];
 
 	snprintf(path, sizeof(path), "%s/missing/record", fx->dir);
-	assert_int_equal(record_write(path, HEX_A, "s", fx->error, sizeof(fx->error)), -1);
+	assert_int_equal(record_write(path, HEX_A, "s", NULL, fx->error, sizeof(fx->error)), -1);
 	assert_one_line(fx->error);
 	assert_non_null(strstr(fx->error, path));
 	assert_non_null(strstr(fx->error, strerror(ENOENT)));
@@ -355,7 +355,7 @@ static void test_write_over_a_directory(void **state)
 	assert_int_equal(mkdir(fx->path, 0755), 0);
 	snprintf(inside, sizeof(inside), "%s/record/keep", fx->dir);
 	write_text(inside, "kept\n");
-	assert_int_equal(record_write(fx->path, HEX_A, "s", fx->error, sizeof(fx->error)), -1);
+	assert_int_equal(record_write(fx->path, HEX_A, "s", NULL, fx->error, sizeof(fx->error)), -1);
 	assert_one_line(fx->error);
 	assert_non_null(strstr(fx->error, fx->path));
 	assert_non_null(strstr(fx->error, "rename"));
@@ -376,7 +376,7 @@ static void test_write_failure_keeps_old_record(void **state)
 	char before[1024], after[1024], names[256], hex[65];
 	int rc;
 
-	assert_int_equal(record_write(fx->path, HEX_A, "old.prisma", fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(record_write(fx->path, HEX_A, "old.prisma", NULL, fx->error, sizeof(fx->error)), 0);
 	read_text(fx->path, before, sizeof(before));
 
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
@@ -385,7 +385,7 @@ static void test_write_failure_keeps_old_record(void **state)
 	/* Past the limit, write() fails with EFBIG once SIGXFSZ is ignored. */
 	assert_int_equal(sigaction(SIGXFSZ, &ignore, &old_action), 0);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
-	rc = record_write(fx->path, HEX_B, "new.prisma", fx->error, sizeof(fx->error));
+	rc = record_write(fx->path, HEX_B, "new.prisma", NULL, fx->error, sizeof(fx->error));
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
 	assert_int_equal(sigaction(SIGXFSZ, &old_action, NULL), 0);
 
@@ -407,7 +407,7 @@ static void test_write_folder_not_writable_even_for_root(void **state)
 {
 	struct fixture *fx = *state;
 
-	assert_int_equal(record_write("/proc/self/pe-test-record", HEX_A, "s", fx->error, sizeof(fx->error)), -1);
+	assert_int_equal(record_write("/proc/self/pe-test-record", HEX_A, "s", NULL, fx->error, sizeof(fx->error)), -1);
 	assert_one_line(fx->error);
 	assert_non_null(strstr(fx->error, "/proc/self/pe-test-record"));
 	assert_int_equal(access("/proc/self/pe-test-record", F_OK), -1);
@@ -424,10 +424,10 @@ static void test_write_read_only_folder(void **state)
 
 	if (geteuid() == 0)
 		skip();
-	assert_int_equal(record_write(fx->path, HEX_A, "old.prisma", fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(record_write(fx->path, HEX_A, "old.prisma", NULL, fx->error, sizeof(fx->error)), 0);
 	read_text(fx->path, before, sizeof(before));
 	assert_int_equal(chmod(fx->dir, 0555), 0);
-	rc = record_write(fx->path, HEX_B, "new.prisma", fx->error, sizeof(fx->error));
+	rc = record_write(fx->path, HEX_B, "new.prisma", NULL, fx->error, sizeof(fx->error));
 	assert_int_equal(chmod(fx->dir, 0755), 0);
 	assert_int_equal(rc, -1);
 	assert_one_line(fx->error);
@@ -447,7 +447,7 @@ static void test_write_path_too_long(void **state)
 	memset(path, 'a', sizeof(path) - 1);
 	path[0] = '/';
 	path[sizeof(path) - 1] = '\0';
-	assert_int_equal(record_write(path, HEX_A, "s", error, sizeof(error)), -1);
+	assert_int_equal(record_write(path, HEX_A, "s", NULL, error, sizeof(error)), -1);
 	assert_one_line(error);
 	assert_non_null(strstr(error, "too long"));
 	list_dir(fx->dir, names, sizeof(names));
@@ -459,10 +459,10 @@ static void test_write_schema_path_too_long(void **state)
 	struct fixture *fx = *state;
 	char schema[PATH_MAX + 300], names[256];
 
-	assert_int_equal(record_write(fx->path, HEX_A, "old.prisma", fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(record_write(fx->path, HEX_A, "old.prisma", NULL, fx->error, sizeof(fx->error)), 0);
 	memset(schema, 's', sizeof(schema) - 1);
 	schema[sizeof(schema) - 1] = '\0';
-	assert_int_equal(record_write(fx->path, HEX_B, schema, fx->error, sizeof(fx->error)), -1);
+	assert_int_equal(record_write(fx->path, HEX_B, schema, NULL, fx->error, sizeof(fx->error)), -1);
 	assert_one_line(fx->error);
 	assert_non_null(strstr(fx->error, "too long"));
 	list_dir(fx->dir, names, sizeof(names));

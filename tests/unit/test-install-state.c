@@ -186,7 +186,8 @@ static void test_verdicts(void **state)
 
 	/* a record decides, whatever the times say */
 	static const struct record_kind kind = {.what = "install record", .comment = "test", .label = "lockfile"};
-	assert_int_equal(record_write_as(&kind, RECORD, hex, "package-lock.json", fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(record_write_as(&kind, RECORD, hex, "package-lock.json", NULL, fx->error, sizeof(fx->error)),
+	                 0);
 	age("package-lock.json", 60);
 	assert_int_equal(install_state_check(&lockfile, hex, RECORD, NODE_MODULES_FILLED, fx->error, sizeof(fx->error)),
 	                 INSTALL_IN_SYNC);

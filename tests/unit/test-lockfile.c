@@ -104,7 +104,7 @@ static pid_t fork_holder(const char *path, long hold_ms, int *go_fd)
 		close(fds[0]);
 		if (go_fd)
 			close(go[1]);
-		if (lockfile_open(&lock, path, error, sizeof(error)) < 0 || lockfile_try(&lock) != 1)
+		if (lockfile_open(&lock, path, NULL, error, sizeof(error)) < 0 || lockfile_try(&lock) != 1)
 			_exit(1);
 		if (write(fds[1], "L", 1) != 1)
 			_exit(2);
@@ -151,7 +151,7 @@ static void test_open_creates_folders_and_file(void **state)
 	char folder[PATH_MAX];
 	struct stat st;
 
-	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(lockfile_open(&fx->first, fx->path, NULL, fx->error, sizeof(fx->error)), 0);
 	assert_true(fx->first.fd >= 0);
 	assert_false(fx->first.held);
 	assert_int_equal(stat(fx->path, &st), 0);
@@ -169,7 +169,7 @@ static void test_open_creates_deep_folders(void **state)
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/a/b//c/d/x.lock", fx->dir);
-	assert_int_equal(lockfile_open(&fx->first, path, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(lockfile_open(&fx->first, path, NULL, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(access(path, F_OK), 0);
 }
 
@@ -184,7 +184,7 @@ static void test_open_existing_file_keeps_content(void **state)
 	assert_non_null(file);
 	fputs("keep", file);
 	assert_int_equal(fclose(file), 0);
-	assert_int_equal(lockfile_open(&fx->first, path, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(lockfile_open(&fx->first, path, NULL, fx->error, sizeof(fx->error)), 0);
 	file = fopen(path, "r");
 	assert_non_null(file);
 	assert_non_null(fgets(content, sizeof(content), file));
@@ -200,7 +200,7 @@ static void test_open_relative_path(void **state)
 
 	assert_non_null(getcwd(old_cwd, sizeof(old_cwd)));
 	assert_int_equal(chdir(fx->dir), 0);
-	rc = lockfile_open(&fx->first, "rel/x.lock", fx->error, sizeof(fx->error));
+	rc = lockfile_open(&fx->first, "rel/x.lock", NULL, fx->error, sizeof(fx->error));
 	assert_int_equal(chdir(old_cwd), 0);
 	assert_int_equal(rc, 0);
 	snprintf(path, sizeof(path), "%s/rel/x.lock", fx->dir);
@@ -220,7 +220,7 @@ static void test_open_parent_is_a_file(void **state)
 	assert_int_equal(fclose(file), 0);
 
 	errno = 0;
-	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), -1);
+	assert_int_equal(lockfile_open(&fx->first, fx->path, NULL, fx->error, sizeof(fx->error)), -1);
 	assert_int_equal(errno, ENOTDIR);
 	assert_int_equal(fx->first.fd, -1);
 	assert_one_line(fx->error);
@@ -230,7 +230,7 @@ static void test_open_parent_is_a_file(void **state)
 	/* Deeper: the folder below the file is the one that cannot be made. */
 	snprintf(path, sizeof(path), "%s/locks/sub/generate.lock", fx->dir);
 	errno = 0;
-	assert_int_equal(lockfile_open(&fx->second, path, fx->error, sizeof(fx->error)), -1);
+	assert_int_equal(lockfile_open(&fx->second, path, NULL, fx->error, sizeof(fx->error)), -1);
 	assert_int_equal(errno, ENOTDIR);
 	assert_one_line(fx->error);
 	assert_non_null(strstr(fx->error, "folder"));
@@ -244,7 +244,7 @@ static void test_open_path_is_a_directory(void **state)
 	struct fixture *fx = *state;
 
 	errno = 0;
-	assert_int_equal(lockfile_open(&fx->first, fx->dir, fx->error, sizeof(fx->error)), -1);
+	assert_int_equal(lockfile_open(&fx->first, fx->dir, NULL, fx->error, sizeof(fx->error)), -1);
 	assert_int_equal(errno, EISDIR);
 	assert_one_line(fx->error);
 	assert_non_null(strstr(fx->error, fx->dir));
@@ -257,7 +257,7 @@ static void test_release_never_opened_and_twice(void **state)
 
 	lockfile_release(&lock);
 	assert_int_equal(lock.fd, -1);
-	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(lockfile_open(&fx->first, fx->path, NULL, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(lockfile_try(&fx->first), 1);
 	lockfile_release(&fx->first);
 	assert_int_equal(fx->first.fd, -1);
@@ -274,8 +274,8 @@ static void test_try_two_descriptions(void **state)
 {
 	struct fixture *fx = *state;
 
-	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
-	assert_int_equal(lockfile_open(&fx->second, fx->path, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(lockfile_open(&fx->first, fx->path, NULL, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(lockfile_open(&fx->second, fx->path, NULL, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(lockfile_try(&fx->first), 1);
 	assert_true(fx->first.held);
 	assert_int_equal(lockfile_try(&fx->second), 0);
@@ -304,7 +304,7 @@ static void test_lock_of_other_process_until_it_exits(void **state)
 	int go_fd;
 
 	fx->holder = fork_holder(fx->path, 0, &go_fd);
-	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(lockfile_open(&fx->first, fx->path, NULL, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(lockfile_try(&fx->first), 0);
 	/* It ends by itself, still holding the lock. */
 	close(go_fd);
@@ -320,7 +320,7 @@ static void test_lock_of_killed_process_is_released(void **state)
 	int status;
 
 	fx->holder = fork_holder(fx->path, -1, NULL);
-	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(lockfile_open(&fx->first, fx->path, NULL, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(lockfile_try(&fx->first), 0);
 	assert_int_equal(kill(fx->holder, SIGKILL), 0);
 	status = wait_status(fx->holder);
@@ -364,7 +364,7 @@ static void test_wait_free_lock(void **state)
 	struct lock_wait_result result;
 	int64_t start;
 
-	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(lockfile_open(&fx->first, fx->path, NULL, fx->error, sizeof(fx->error)), 0);
 	start = loop_now_ms();
 	assert_int_equal(wait_for(fx, &fx->first, 1000, &result), LOCK_WAIT_TAKEN);
 	assert_true(loop_now_ms() - start < 500);
@@ -382,7 +382,7 @@ static void test_wait_until_holder_exits(void **state)
 	int64_t start, waited;
 	int status;
 
-	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(lockfile_open(&fx->first, fx->path, NULL, fx->error, sizeof(fx->error)), 0);
 	start = loop_now_ms();
 	fx->holder = fork_holder(fx->path, 100, NULL);
 	assert_int_equal(wait_for(fx, &fx->first, 10, &result), LOCK_WAIT_TAKEN);
@@ -414,7 +414,7 @@ static void test_wait_stopped_by_sigterm(void **state)
 	sigset_t pending;
 
 	fx->holder = fork_holder(fx->path, -1, NULL);
-	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(lockfile_open(&fx->first, fx->path, NULL, fx->error, sizeof(fx->error)), 0);
 	/* Another signal first: read from the signalfd and ignored. */
 	assert_true(loop_add_timer(&fx->loop, 30, send_self, (void *)&sigusr1) >= 0);
 	assert_true(loop_add_timer(&fx->loop, 80, send_self, (void *)&sigterm) >= 0);
@@ -441,7 +441,7 @@ static void test_wait_stopped_by_pending_sigint(void **state)
 	struct lock_wait_result result;
 
 	fx->holder = fork_holder(fx->path, -1, NULL);
-	assert_int_equal(lockfile_open(&fx->first, fx->path, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(lockfile_open(&fx->first, fx->path, NULL, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(kill(getpid(), SIGINT), 0);
 	assert_int_equal(wait_for(fx, &fx->first, 20, &result), LOCK_WAIT_STOPPED);
 	assert_int_equal(result.stop_signal, SIGINT);

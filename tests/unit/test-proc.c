@@ -975,11 +975,11 @@ static const char *check_exec_failure_keeps_signals_blocked(void)
 
 	CHECK(proc_signals_block(&signals) == 0);
 	errno = 0;
-	CHECK(proc_exec(missing, &signals) == -1);
+	CHECK(proc_exec(missing, &signals, NULL, NULL) == -1);
 	CHECK(errno == ENOENT);
 	CHECK(sigprocmask(SIG_BLOCK, NULL, &now) == 0 && sigismember(&now, SIGTERM));
 	errno = 0;
-	CHECK(proc_exec(missing_in_path, &signals) == -1);
+	CHECK(proc_exec(missing_in_path, &signals, NULL, NULL) == -1);
 	CHECK(errno == ENOENT);
 	CHECK(sigprocmask(SIG_BLOCK, NULL, &now) == 0 && sigismember(&now, SIGTERM));
 
@@ -990,7 +990,7 @@ static const char *check_exec_failure_keeps_signals_blocked(void)
 	close(fd);
 	CHECK(chmod(file, 0644) == 0);
 	errno = 0;
-	rc = proc_exec(not_executable, &signals);
+	rc = proc_exec(not_executable, &signals, NULL, NULL);
 	exec_errno = errno;
 	unlink(file);
 	CHECK(rc == -1);
@@ -1023,7 +1023,7 @@ static void test_exec_replaces_process_with_original_signals(void **state)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (proc_signals_block(&signals) < 0)
 			_exit(90);
-		proc_exec(argv, &signals);
+		proc_exec(argv, &signals, NULL, NULL);
 		_exit(91);
 	}
 	status = wait_status(pid);
