@@ -1,4 +1,5 @@
 /* run: the phases before the app, then the app itself, supervised or exec'd. */
+#include "cmdline.h"
 #include "command.h"
 #include "exit-codes.h"
 #include "log.h"
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* One line naming CMD and what to do about it; returns the exit code. */
@@ -47,6 +49,38 @@ static int report_exec_failure(const char *cmd, int exec_errno)
 	else
 		log_error("cannot run '%s': %s", cmd, strerror(exec_errno));
 	return EXIT_CANNOT_EXECUTE;
+}
+
+/* The app's command as the exec will find it, looked up before any phase
+ * runs: a command that cannot run fails now, not after a wait, a generate
+ * and a deploy done for nothing. The exec keeps its own checks (the file may
+ * change meanwhile). Returns 0, or the exit code after one line. */
+static int check_app_command(const char *cmd)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (proc_find_program(cmd, path, sizeof(path)) < 0 || stat(path, &st) < 0)
+		return report_exec_failure(cmd, errno);
+	if (S_ISDIR(st.st_mode)) {
+		log_error("cannot run '%s': %s is a directory, not a program", cmd, path);
+		return EXIT_CANNOT_EXECUTE;
+	}
+	if (access(path, X_OK) < 0)
+		return report_exec_failure(cmd, errno);
+	return 0;
+}
+
+/* `ENTRYPOINT ["prisma-entrypoint", "--"]` makes every word of CMD the
+ * app's: a `-v` or `wait` meant for us runs as a program (it may be one),
+ * and one line says how it would reach us. */
+static void warn_if_meant_for_us(const char *cmd)
+{
+	char how[256];
+
+	if (cmdline_looks_like_ours(cmd, how, sizeof(how)))
+		log_warning("the app's command '%s' is also a prisma-entrypoint %s: it runs as the app; %s", cmd,
+		            cmd[0] == '-' ? "option" : "command", how);
 }
 
 static int supervise_app(const struct invocation *invocation, const char *const *argv, struct loop *loop)
@@ -89,6 +123,10 @@ static int run_phases(const struct invocation *invocation, const char *const *ar
 	char next[PATH_MAX + 16];
 	int status;
 
+	warn_if_meant_for_us(argv[0]);
+	status = check_app_command(argv[0]);
+	if (status != 0)
+		return status;
 	snprintf(next, sizeof(next), "%s started", argv[0]);
 	status = phase_sequence(invocation, loop, true, next);
 	if (status != 0)
