@@ -2,6 +2,7 @@
 #include "cmdline.h"
 #include "command.h"
 #include "exit-codes.h"
+#include "launcher.h"
 #include "log.h"
 #include "phases.h"
 #include "loop.h"
@@ -85,16 +86,25 @@ static void warn_if_meant_for_us(const char *cmd)
 
 static int supervise_app(const struct invocation *invocation, const char *const *argv, struct loop *loop)
 {
+	int signal_target = config_choice(&invocation->config, SETTING_SIGNAL_TARGET);
+	bool launcher = signal_target == CHOICE_SIGNAL_AUTO && launcher_is_package_manager(argv);
 	struct supervise_params params = {
 	    .argv = argv,
 	    .signals = invocation->signals,
 	    .loop = loop,
 	    .stop_timeout_ms = config_duration_ms(&invocation->config, SETTING_STOP_TIMEOUT),
-	    .forward_to_group = config_choice(&invocation->config, SETTING_SIGNAL_TARGET) == CHOICE_SIGNAL_GROUP,
+	    .forward_to_group = signal_target == CHOICE_SIGNAL_GROUP || launcher,
+	    .spare_launcher = launcher,
 	};
 	struct run_restarts restarts;
 	struct child_result result;
 
+	/* A launcher passes a stop on and then dies of it itself (npm: 143
+	 * for a script that exited 0): the script gets the signals instead. */
+	if (launcher)
+		log_verbose("%s is a package-manager launcher: signals go to the script it runs (signal-target = "
+		            "auto)",
+		            argv[0]);
 	run_restarts_start(&restarts, invocation, argv[0], loop);
 	params.restarts = &restarts.restarts;
 	supervise_run(&params, &result);
