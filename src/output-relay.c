@@ -31,13 +31,14 @@ static void copy_json(struct relay *relay, const char *data, size_t len)
 		const char *newline = memchr(data, '\n', len);
 		size_t part = newline ? (size_t)(newline - data) : len;
 		size_t room = RELAY_LINE_MAX - relay->line_len;
-		size_t taken = part < room ? part : room;
+		bool fits = part <= room; /* the rest of this line, up to its newline */
+		size_t taken = fits ? part : room;
 
 		memcpy(relay->line + relay->line_len, data, taken);
 		relay->line_len += taken;
 		data += taken;
 		len -= taken;
-		if (taken == part && newline) {
+		if (fits && newline) {
 			data++; /* the newline itself */
 			len--;
 			flush_json_line(relay);
