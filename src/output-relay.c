@@ -124,10 +124,7 @@ void relay_finish(struct relay *relay, struct loop *loop)
 	 * the app's output) starts on a new line. */
 	if (relay->line_len > 0)
 		flush_json_line(relay);
-	/* Without a prefix the output stays the child's byte for byte: a line
-	 * of ours ends it when one comes (log.h). */
-	if (*relay->prefix)
-		log_relay_end_line(relay->out_fd);
+	log_relay_end_line(relay->out_fd);
 	loop_unwatch_fd(loop, relay->fd);
 	close(relay->fd);
 	relay->fd = -1;

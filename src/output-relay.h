@@ -36,8 +36,8 @@ int relay_start(struct relay *relay, struct loop *loop, int fd, int out_fd, cons
 
 /* Copies what is left in the pipe without waiting for more (a process that
  * outlives the child may hold it open), ends a last line that has no
- * newline (text: only with a prefix), then stops watching and closes the
- * pipe. Safe to call twice. */
+ * newline (what comes next, ours or the app's, starts a line), then stops
+ * watching and closes the pipe. Safe to call twice. */
 void relay_finish(struct relay *relay, struct loop *loop);
 
 #endif

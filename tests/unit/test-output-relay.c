@@ -263,7 +263,7 @@ static void test_null_prefix_is_empty(void **state)
 	feed(fx, "x\ny");
 	close_writer(fx);
 	run_until_closed(fx);
-	assert_output(fx, "x\ny");
+	assert_output(fx, "x\ny\n");
 }
 
 /* ---- the end ---- */
@@ -315,16 +315,16 @@ static void test_finish_after_complete_line(void **state)
 	assert_output(fx, "> done\n");
 }
 
-/* Without a prefix, the output is the child's, byte for byte: no newline
- * is made up after a last partial line. */
-static void test_finish_empty_prefix_adds_nothing(void **state)
+/* Without a prefix too, an unfinished last line is ended: what follows
+ * (ours, the app's) starts a line of its own. */
+static void test_finish_empty_prefix_ends_the_line(void **state)
 {
 	struct fixture *fx = *state;
 
 	start(fx, "");
 	feed(fx, "tail");
 	relay_finish(&fx->relay, &fx->loop);
-	assert_output(fx, "tail");
+	assert_output(fx, "tail\n");
 }
 
 /* Nothing written at all: nothing out, not even a prefix. */
@@ -498,7 +498,7 @@ int main(void)
 	    TEST(test_end_of_pipe_finishes),
 	    TEST(test_finish_drains_what_is_left),
 	    TEST(test_finish_after_complete_line),
-	    TEST(test_finish_empty_prefix_adds_nothing),
+	    TEST(test_finish_empty_prefix_ends_the_line),
 	    TEST(test_our_line_never_continues_a_relayed_one),
 	    TEST(test_our_line_never_continues_a_relayed_one_without_prefix),
 	    TEST(test_json_lines),
