@@ -760,12 +760,14 @@ def test_output_prefix_marks_every_line_of_prisma(app):
 
 
 def split_line_around_our_log(app, err_log: Path) -> str:
-    """Wrapper code: prisma's stderr gets "abc" without a newline, then a SIGUSR1 makes the
-    entrypoint log a line (-vv: "ignoring SIGUSR1 while the prisma CLI runs"), and once that line is
-    in its stderr (the file err_log), the line's rest "def" follows; then the real CLI runs."""
+    """Wrapper code: prisma's stderr gets "abc" without a newline; once the entrypoint's stderr (the
+    file err_log) has it in text mode, a SIGUSR1 makes the entrypoint log a line (-vv: "ignoring SIGUSR1
+    while the prisma CLI runs"), and once that line is there, the line's rest "def" follows; then the
+    real CLI runs. (JSON mode holds "abc" back until its line is whole: no wait for it there.)"""
     q = shlex.quote(str(err_log))
     return (
         "printf abc >&2\n"
+        f'if [ -z "$JSON" ]; then while ! grep -q abc {q}; do sleep 0.01; done; fi\n'
         "kill -USR1 $PPID\n"
         f"while ! grep -q 'ignoring SIGUSR1' {q}; do sleep 0.01; done\n"
         "printf 'def\\n' >&2\n"
@@ -789,7 +791,9 @@ def test_our_lines_never_continue_a_line_of_prisma(app):
 def test_json_log_format_makes_every_line_of_prisma_an_object(app):
     err_log = app.pe.tmp / "stderr"
     app.wrap(before_exec=split_line_around_our_log(app, err_log))
-    res = app.pe.start(app.args("-vv", "--log-format", "json"), env=app.env(), stderr_path=err_log).wait(60)
+    res = app.pe.start(app.args("-vv", "--log-format", "json"), env=app.env({"JSON": "1"}), stderr_path=err_log).wait(
+        60
+    )
     assert res.returncode == 0, str(res)
     assert app.app_ran, str(res)
     objects = {"stderr": [], "stdout": []}
