@@ -1,6 +1,8 @@
 /* run: the phases before the app, then the app itself, supervised or exec'd. */
+#include "cmdline.h"
 #include "command.h"
 #include "exit-codes.h"
+#include "launcher.h"
 #include "log.h"
 #include "phases.h"
 #include "loop.h"
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* One line naming CMD and what to do about it; returns the exit code. */
@@ -57,19 +60,60 @@ static int report_user_failure(const struct invocation *invocation, const char *
 	return EXIT_CONFIG;
 }
 
+/* The app's command as the exec will find it, looked up before any phase
+ * runs: a command that cannot run fails now, not after a wait, a generate
+ * and a deploy done for nothing. The exec keeps its own checks (the file may
+ * change meanwhile). Returns 0, or the exit code after one line. */
+static int check_app_command(const char *cmd)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (proc_find_program(cmd, path, sizeof(path)) < 0 || stat(path, &st) < 0)
+		return report_exec_failure(cmd, errno);
+	if (S_ISDIR(st.st_mode)) {
+		log_error("cannot run '%s': %s is a directory, not a program", cmd, path);
+		return EXIT_CANNOT_EXECUTE;
+	}
+	if (access(path, X_OK) < 0)
+		return report_exec_failure(cmd, errno);
+	return 0;
+}
+
+/* `ENTRYPOINT ["prisma-entrypoint", "--"]` makes every word of CMD the
+ * app's: a `-v` or `wait` meant for us runs as a program (it may be one),
+ * and one line says how it would reach us. */
+static void warn_if_meant_for_us(const char *cmd)
+{
+	char how[256];
+
+	if (cmdline_looks_like_ours(cmd, how, sizeof(how)))
+		log_warning("the app's command '%s' is also a prisma-entrypoint %s: it runs as the app; %s", cmd,
+		            cmd[0] == '-' ? "option" : "command", how);
+}
+
 static int supervise_app(const struct invocation *invocation, const char *const *argv, struct loop *loop)
 {
+	int signal_target = config_choice(&invocation->config, SETTING_SIGNAL_TARGET);
+	bool launcher = signal_target == CHOICE_SIGNAL_AUTO && launcher_is_package_manager(argv);
 	struct supervise_params params = {
 	    .argv = argv,
 	    .signals = invocation->signals,
 	    .user = phase_child_user(invocation),
 	    .loop = loop,
 	    .stop_timeout_ms = config_duration_ms(&invocation->config, SETTING_STOP_TIMEOUT),
-	    .forward_to_group = config_choice(&invocation->config, SETTING_SIGNAL_TARGET) == CHOICE_SIGNAL_GROUP,
+	    .forward_to_group = signal_target == CHOICE_SIGNAL_GROUP || launcher,
+	    .spare_launcher = launcher,
 	};
 	struct run_restarts restarts;
 	struct child_result result;
 
+	/* A launcher passes a stop on and then dies of it itself (npm: 143
+	 * for a script that exited 0): the script gets the signals instead. */
+	if (launcher)
+		log_verbose("%s is a package-manager launcher: signals go to the script it runs (signal-target = "
+		            "auto)",
+		            argv[0]);
 	run_restarts_start(&restarts, invocation, argv[0], loop);
 	params.restarts = &restarts.restarts;
 	supervise_run(&params, &result);
@@ -100,6 +144,10 @@ static int run_phases(const struct invocation *invocation, const char *const *ar
 	char next[PATH_MAX + 16];
 	int status;
 
+	warn_if_meant_for_us(argv[0]);
+	status = check_app_command(argv[0]);
+	if (status != 0)
+		return status;
 	snprintf(next, sizeof(next), "%s started", argv[0]);
 	status = phase_sequence(invocation, loop, true, next);
 	if (status != 0)

@@ -195,6 +195,88 @@ void cmdline_parse(int argc, char **argv, struct cmdline *cmdline, struct config
 		cmdline->arg_count = 0;
 }
 
+/* The setting a long flag names ("no-wait", "log-level", "no-exec"), or -1;
+ * *negated tells a "no-" form of a boolean. */
+static int setting_for_long(const char *name, size_t len, bool *negated)
+{
+	*negated = false;
+	for (int id = 0; id < SETTING_COUNT; id++) {
+		const char *own = settings_table[id].name;
+
+		if (strlen(own) == len && strncmp(own, name, len) == 0)
+			return id;
+		if (setting_has_negation(&settings_table[id]) && len == strlen(own) + 3 &&
+		    strncmp(name, "no-", 3) == 0 && strncmp(own, name + 3, len - 3) == 0) {
+			*negated = true;
+			return id;
+		}
+	}
+	return -1;
+}
+
+/* "put it before '--', or set PRISMA_ENTRYPOINT_NO_WAIT=true in the environment" */
+static void say_set_instead(int id, const char *value, char *how, size_t how_size)
+{
+	char variable[96];
+
+	setting_env_name(&settings_table[id], variable, sizeof(variable));
+	snprintf(how, how_size, "put it before '--', or set %s=%s in the environment", variable, value);
+}
+
+bool cmdline_looks_like_ours(const char *word, char *how, size_t how_size)
+{
+	static const char *const plain_flags[] = {"help", "quiet", "verbose", "version", "print-config"};
+	const struct command *command = command_find(word);
+
+	if (command) {
+		snprintf(how, how_size,
+		         "to run prisma-entrypoint's %s command instead, give it without '--' before it (docker run "
+		         "--entrypoint prisma-entrypoint IMAGE %s)",
+		         command->name, command->name);
+		return true;
+	}
+	if (word[0] != '-' || word[1] == '\0')
+		return false;
+	if (word[1] == '-') {
+		const char *name = word + 2;
+		size_t len = strcspn(name, "=");
+		bool negated;
+		int id = setting_for_long(name, len, &negated);
+
+		if (id >= 0) {
+			const char *value = name[len] == '=' ? name + len + 1 : "VALUE";
+
+			if (settings_table[id].type == SETTING_TYPE_BOOL && name[len] != '=')
+				value = negated ? "false" : "true";
+			say_set_instead(id, value, how, how_size);
+			return true;
+		}
+		for (size_t i = 0; i < sizeof(plain_flags) / sizeof(plain_flags[0]); i++)
+			if (strlen(plain_flags[i]) == len && strncmp(plain_flags[i], name, len) == 0) {
+				snprintf(how, how_size, "put it before '--'");
+				return true;
+			}
+		return false;
+	}
+	if (word[1] == 'q' || word[1] == 'v') {
+		say_set_instead(SETTING_LOG_LEVEL,
+		                word[1] == 'q'   ? "quiet"
+		                : word[2] == 'v' ? "debug"
+		                                 : "verbose",
+		                how, how_size);
+		return true;
+	}
+	if (word[1] == 'h') {
+		snprintf(how, how_size, "put it before '--'");
+		return true;
+	}
+	if (setting_for_short(word[1]) >= 0) {
+		say_set_instead(setting_for_short(word[1]), word[2] ? word + 2 : "VALUE", how, how_size);
+		return true;
+	}
+	return false;
+}
+
 void cmdline_print_options(FILE *out)
 {
 	for (int id = 0; id < SETTING_COUNT; id++) {

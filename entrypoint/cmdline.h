@@ -7,6 +7,7 @@
 #include "command.h"
 #include "config.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CMDLINE_MAX_FLAGS 64
@@ -30,6 +31,12 @@ struct cmdline {
 
 /* Fills cmdline; usage errors go to errors (with errors->usage set). */
 void cmdline_parse(int argc, char **argv, struct cmdline *cmdline, struct config_errors *errors);
+
+/* Whether word, found where the app's command starts (after "--"), reads
+ * like one of this program's options or commands ("-v", "--no-wait=1",
+ * "wait"). When it does, fills how with what to do instead, for a warning:
+ * "put it before '--', or set PRISMA_ENTRYPOINT_NO_WAIT". */
+bool cmdline_looks_like_ours(const char *word, char *how, size_t how_size);
 
 /* Prints the option list of --help. */
 void cmdline_print_options(FILE *out);

@@ -169,6 +169,8 @@ static pid_t target(const struct child *child)
 /* "process group 12" or "pid 12": where forwarded signals go. */
 static const char *target_kind(const struct child *child)
 {
+	if (child->spare_launcher)
+		return "the script run by the launcher in process group";
 	return child->signal_group ? "process group" : "pid";
 }
 
@@ -178,7 +180,9 @@ static void forward(const struct child *child, int signo)
 
 	proc_signal_name(signo, name, sizeof(name));
 	log_verbose("forwarding %s to %s %d", name, target_kind(child), (int)child->pid);
-	if (kill(target(child), signo) < 0 && errno != ESRCH)
+	if (child->spare_launcher && proc_signal_script(child->pid, signo) > 0)
+		return;
+	if (kill(child->spare_launcher ? child->pid : target(child), signo) < 0 && errno != ESRCH)
 		log_warning("cannot forward %s to %d: %s", name, (int)child->pid, strerror(errno));
 }
 

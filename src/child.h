@@ -89,6 +89,11 @@ struct child {
 	int stderr_fd;                      /* -1: inherited; else the child's stderr */
 	enum child_forward forward;
 	bool signal_group; /* forwarded signals go to the child's group; else to the child alone */
+	/* With signal_group, for a package-manager launcher (launcher.h):
+	 * forwarded signals go to the script it runs, not to the launcher and
+	 * its shell (proc_signal_script()), which then end with the script's
+	 * status; to the launcher while no script runs. */
+	bool spare_launcher;
 	enum child_leftovers leftovers;
 	int64_t stop_timeout_ms; /* after a stop signal (or a SIGTERM to leftovers), before SIGKILL */
 	child_exit_fn *on_exit;  /* NULL: nothing to call */

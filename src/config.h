@@ -100,7 +100,7 @@ extern const struct setting settings_table[SETTING_COUNT];
 /* Choice indexes, in the order of their rows' choices lists. */
 enum log_level_choice { CHOICE_LOG_QUIET, CHOICE_LOG_INFO, CHOICE_LOG_VERBOSE, CHOICE_LOG_DEBUG };
 enum log_format_choice { CHOICE_LOG_TEXT, CHOICE_LOG_JSON };
-enum signal_target_choice { CHOICE_SIGNAL_CHILD, CHOICE_SIGNAL_GROUP };
+enum signal_target_choice { CHOICE_SIGNAL_AUTO, CHOICE_SIGNAL_CHILD, CHOICE_SIGNAL_GROUP };
 enum generate_failure_choice { CHOICE_GENERATE_FAILURE_EXIT, CHOICE_GENERATE_FAILURE_WARN };
 enum migrate_mode_choice { CHOICE_MIGRATE_DEPLOY, CHOICE_MIGRATE_WAIT, CHOICE_MIGRATE_OFF };
 enum unknown_migrations_choice { CHOICE_UNKNOWN_MIGRATIONS_WARN, CHOICE_UNKNOWN_MIGRATIONS_ERROR };

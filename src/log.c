@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,10 @@ static enum log_level current_level = LOG_LEVEL_INFO;
 static enum log_format current_format = LOG_FORMAT_TEXT;
 /* The last error logged: see log_last_error(). */
 static char last_error[LOG_LINE_MAX];
+/* Descriptors below this one are tracked for unfinished relayed lines
+ * (stdout, stderr, and what the tests relay to). */
+#define LOG_TRACKED_FDS 16
+static bool relay_mid_line[LOG_TRACKED_FDS];
 
 static const char *const severity_names[] = {
     [LOG_ERROR] = "error",     [LOG_WARNING] = "warning", [LOG_INFO] = "info",
@@ -53,7 +58,8 @@ static void write_stderr(const char *buf, size_t len)
 	(void)fdio_write_all(STDERR_FILENO, buf, len);
 }
 
-static size_t format_json(char *line, size_t size, enum log_severity severity, const char *message)
+/* source: NULL for our own lines; else the relayed child's name. */
+static size_t format_json(char *line, size_t size, enum log_severity severity, const char *source, const char *message)
 {
 	struct timespec now;
 	struct tm utc;
@@ -63,8 +69,14 @@ static size_t format_json(char *line, size_t size, enum log_severity severity, c
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &utc);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &utc);
-	used = (size_t)snprintf(line, size, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"", stamp,
-	                        now.tv_nsec / 1000000L, severity_names[severity]);
+	used = (size_t)snprintf(line, size, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",", stamp, now.tv_nsec / 1000000L,
+	                        severity_names[severity]);
+	if (source) {
+		used += (size_t)snprintf(line + used, size - used, "\"source\":\"");
+		json_string_append(line, size, &used, source, LOG_JSON_KEEP);
+		used += (size_t)snprintf(line + used, size - used, "\",");
+	}
+	used += (size_t)snprintf(line + used, size - used, "\"msg\":\"");
 	json_string_append(line, size, &used, message, LOG_JSON_KEEP);
 	memcpy(line + used, "\"}\n", 3);
 	return used + 3;
@@ -100,6 +112,64 @@ static size_t format_text(char *line, size_t size, enum log_severity severity, c
 	return used;
 }
 
+static bool same_file(int fd, int other)
+{
+	struct stat a;
+	struct stat b;
+
+	return fstat(fd, &a) == 0 && fstat(other, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Our line must start a line wherever it shows: the relayed line left
+ * unfinished on stderr, or on stdout when that is the same file, ends first.
+ * Its rest then comes on a line of its own. */
+static void end_relayed_lines_on_stderr(void)
+{
+	for (int fd = 0; fd < LOG_TRACKED_FDS; fd++)
+		if (relay_mid_line[fd] && (fd == STDERR_FILENO || same_file(fd, STDERR_FILENO)))
+			log_relay_end_line(fd);
+}
+
+void log_relay_write(int fd, const char *data, size_t len)
+{
+	if (len == 0)
+		return;
+	(void)fdio_write_all(fd, data, len);
+	if (fd >= 0 && fd < LOG_TRACKED_FDS)
+		relay_mid_line[fd] = data[len - 1] != '\n';
+}
+
+bool log_relay_mid_line(int fd)
+{
+	return fd >= 0 && fd < LOG_TRACKED_FDS && relay_mid_line[fd];
+}
+
+void log_relay_end_line(int fd)
+{
+	if (log_relay_mid_line(fd))
+		log_relay_write(fd, "\n", 1);
+}
+
+bool log_is_json(void)
+{
+	return current_format == LOG_FORMAT_JSON;
+}
+
+void log_relay_json_line(int fd, const char *source, const char *text, size_t len)
+{
+	char message[LOG_LINE_MAX];
+	char line[LOG_LINE_MAX + 256];
+	size_t line_len;
+
+	/* A NUL in the child's output ends the text here: json_string_append
+	 * reads a C string. */
+	snprintf(message, sizeof(message), "%.*s", (int)(len < sizeof(message) ? len : sizeof(message) - 1), text);
+	line_len = format_json(line, sizeof(line), LOG_INFO, source, message);
+	if (fd == STDERR_FILENO || same_file(fd, STDERR_FILENO))
+		end_relayed_lines_on_stderr();
+	log_relay_write(fd, line, line_len);
+}
+
 void log_vmessage(enum log_severity severity, const char *fmt, va_list ap)
 {
 	char message[LOG_LINE_MAX];
@@ -113,9 +183,10 @@ void log_vmessage(enum log_severity severity, const char *fmt, va_list ap)
 	if (severity == LOG_ERROR)
 		snprintf(last_error, sizeof(last_error), "%s", message);
 	if (current_format == LOG_FORMAT_JSON)
-		len = format_json(line, sizeof(line), severity, message);
+		len = format_json(line, sizeof(line), severity, NULL, message);
 	else
 		len = format_text(line, sizeof(line), severity, message);
+	end_relayed_lines_on_stderr();
 	write_stderr(line, len);
 	errno = saved_errno;
 }

@@ -27,6 +27,27 @@ bool log_enabled(enum log_severity severity);
 void log_message(enum log_severity severity, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmessage(enum log_severity severity, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
+/* Output relayed from a child (the Prisma CLI, see output-relay.h) onto fd,
+ * written here too, so that its lines and ours never share a line: a relayed
+ * line left unfinished on stderr, or on a descriptor that is the same file
+ * (2>&1, a terminal), is ended with a newline before our next line goes out.
+ * Relayed output shows at every log level. */
+void log_relay_write(int fd, const char *data, size_t len);
+
+/* Whether a relayed line on fd is unfinished (no newline yet). */
+bool log_relay_mid_line(int fd);
+
+/* Ends the unfinished relayed line on fd, if there is one. */
+void log_relay_end_line(int fd);
+
+/* Whether lines go out as JSON (log-format = json). */
+bool log_is_json(void);
+
+/* JSON format: one relayed line (len bytes, no newline) as an object of its
+ * own on fd, shaped as ours with a "source" ("prisma"):
+ * {"time":"...","level":"info","source":"prisma","msg":"..."}. */
+void log_relay_json_line(int fd, const char *source, const char *line, size_t len);
+
 /* The last error logged (without prefix), "" when none since the start or
  * log_forget_errors(): for a summary told to someone who cannot see stderr
  * (a restart's requester). */

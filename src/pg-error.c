@@ -182,7 +182,14 @@ void pg_error_read(struct pg_error *error, const char *raw, const char *sqlstate
  * not change the answer (credentials, pg_hba.conf, database name, TLS
  * settings). */
 static const struct pg_error_rule rules[] = {
-    {"28P01", NULL, {NULL}, PG_WHEN_ALWAYS, PG_ERROR_PERMANENT, "check the password in DATABASE_URL"},
+    {"28P01",
+     NULL,
+     {NULL},
+     PG_WHEN_ALWAYS,
+     PG_ERROR_PERMANENT,
+     "check the password in DATABASE_URL; with the official postgres image, POSTGRES_PASSWORD is only "
+     "applied when its data volume is first created: a persisted volume keeps the password it was made with "
+     "(change it there with ALTER ROLE, or recreate the volume)"},
     /* 28xxx: the server refused the login. */
     {"28",
      NULL,

@@ -447,7 +447,10 @@ int prisma_run(const struct prisma_run_params *params, struct child_result *resu
 		    (struct child_result){.outcome = CHILD_SPAWN_FAILED, .status = ENOMEM, .failed = PROC_FAILED_FORK};
 		return -1;
 	}
-	if (params->output_prefix && (pipe2(pipes[0], O_CLOEXEC) < 0 || pipe2(pipes[1], O_CLOEXEC) < 0)) {
+	/* Always through relays: the CLI writing straight to our stderr would
+	 * leave its unfinished lines for ours to continue ("Loading...prisma-
+	 * entrypoint: ..."), and in JSON its lines would not be objects. */
+	if (pipe2(pipes[0], O_CLOEXEC) < 0 || pipe2(pipes[1], O_CLOEXEC) < 0) {
 		int saved = errno;
 
 		close_pair(pipes[0]);
@@ -479,12 +482,12 @@ int prisma_run(const struct prisma_run_params *params, struct child_result *resu
 		return -1;
 	}
 	child_env_release(&env);
-	for (int i = 0; i < 2 && params->output_prefix; i++) {
+	for (int i = 0; i < 2; i++) {
 		close(pipes[i][1]);
 		/* A relay that cannot start leaves that stream unread: the CLI
 		 * would block on a full pipe, so close it and let writes fail. */
 		if (relay_start(&relays[i], params->loop, pipes[i][0], i == 0 ? STDOUT_FILENO : STDERR_FILENO,
-		                params->output_prefix) < 0)
+		                params->output_prefix, params->name ? params->name : "prisma") < 0)
 			log_warning("cannot relay the output of %s: %s", cli.name, strerror(errno));
 	}
 	if (params->work_done) {

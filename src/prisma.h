@@ -4,8 +4,9 @@
  * The CLI runs in a process group of its own, so that a stop request reaches
  * everything it started (Node, its workers) and nothing it left behind
  * outlives the phase; on a terminal, that group has the foreground while it
- * runs. Its output goes straight to ours, or through a relay
- * when a prefix is asked for. */
+ * runs. Its output comes through relays (output-relay.h) onto our stdout and
+ * stderr: never mixed into a line of ours, with a prefix when one is asked
+ * for, as JSON lines with log-format = json. */
 #ifndef PE_PRISMA_H
 #define PE_PRISMA_H
 
@@ -46,7 +47,7 @@ struct prisma_run_params {
 	const char *const *args;   /* after the program, NULL-terminated; more than 14: E2BIG */
 	const char *database_url;  /* exported as DATABASE_URL when not NULL */
 	const char *url_variable;  /* not NULL: database_url is exported under this name too */
-	const char *output_prefix; /* NULL: output passes through untouched */
+	const char *output_prefix; /* NULL: none */
 	/* A folder put first in the CLI's PATH, or NULL: the app's
 	 * node_modules/.bin for prisma db seed, whose command (tsx, ts-node) is
 	 * found as `npx prisma db seed` finds it. */

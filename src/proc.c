@@ -1,5 +1,6 @@
 #include "proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -334,6 +335,82 @@ int proc_exec(const char *const *argv, const struct proc_signals *signals, const
 	free(user_envp);
 	errno = exec_errno;
 	return -1;
+}
+
+/* The shells package managers run scripts with (dash is Debian's sh,
+ * busybox Alpine's): a stop sent to one would end it by that signal, and
+ * the launcher after it. */
+static bool is_shell(const char *comm)
+{
+	static const char *const shells[] = {"sh", "dash", "bash", "ash", "busybox", "zsh"};
+
+	for (size_t i = 0; i < sizeof(shells) / sizeof(shells[0]); i++)
+		if (strcmp(comm, shells[i]) == 0)
+			return true;
+	return false;
+}
+
+/* From /proc/PID/stat: the name, the parent and the process group. */
+static bool read_stat(pid_t pid, char *comm, size_t comm_size, pid_t *ppid, pid_t *pgrp)
+{
+	char path[64];
+	char text[512];
+	ssize_t n;
+	int fd;
+	const char *open_paren;
+	const char *close_paren;
+	int parent;
+	int group;
+	char state;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	/* The name may hold spaces and parentheses: it ends at the last ')'. */
+	open_paren = strchr(text, '(');
+	close_paren = strrchr(text, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren ||
+	    sscanf(close_paren + 1, " %c %d %d", &state, &parent, &group) != 3)
+		return false;
+	snprintf(comm, comm_size, "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
+	*ppid = parent;
+	*pgrp = group;
+	return state != 'Z';
+}
+
+int proc_signal_script(pid_t launcher, int signo)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *entry;
+	int signalled = 0;
+
+	if (!proc)
+		return 0;
+	while ((entry = readdir(proc)) != NULL) {
+		char comm[64];
+		char *end;
+		long number = strtol(entry->d_name, &end, 10);
+		pid_t pid = (pid_t)number;
+		pid_t ppid;
+		pid_t pgrp;
+
+		if (*end || number <= 0 || pid == launcher)
+			continue;
+		if (!read_stat(pid, comm, sizeof(comm), &ppid, &pgrp) || pgrp != launcher)
+			continue;
+		if (ppid == launcher && is_shell(comm))
+			continue;
+		if (kill(pid, signo) == 0)
+			signalled++;
+	}
+	closedir(proc);
+	return signalled;
 }
 
 /* Linux's signal names by number (glibc's sigabbrev_np() is not in musl). */

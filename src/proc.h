@@ -115,6 +115,14 @@ int proc_exec(const char *const *argv, const struct proc_signals *signals, const
  * errno ENOENT (nowhere) or EACCES (found, not executable). */
 int proc_find_program(const char *name, char *out, size_t out_size);
 
+/* Sends signo to the script a package-manager launcher runs (launcher.h):
+ * every process of the launcher's process group but the launcher itself and
+ * the shells it started directly (sh -c "SCRIPT"), read from /proc. Those two
+ * then end by themselves with the script's own status. Returns how many
+ * processes were signalled: 0 when the script has not started yet (or /proc
+ * cannot be read), and then the caller signals the launcher. */
+int proc_signal_script(pid_t launcher, int signo);
+
 /* "SIGTERM", "SIGRTMIN+3", or "signal 99". */
 const char *proc_signal_name(int signo, char *buf, size_t size);
 

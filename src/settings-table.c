@@ -10,7 +10,7 @@
 
 static const char *const log_levels[] = {"quiet", "info", "verbose", "debug", NULL};
 static const char *const log_formats[] = {"text", "json", NULL};
-static const char *const signal_targets[] = {"child", "group", NULL};
+static const char *const signal_targets[] = {"auto", "child", "group", NULL};
 static const char *const generate_failures[] = {"exit", "warn", NULL};
 static const char *const migrate_modes[] = {"deploy", "wait", "off", NULL};
 static const char *const unknown_migrations_actions[] = {"warn", "error", NULL};
@@ -68,9 +68,11 @@ const struct setting settings_table[SETTING_COUNT] = {
             .section = "run",
             .type = SETTING_TYPE_CHOICE,
             .choices = signal_targets,
-            .default_text = "child",
+            .default_text = "auto",
             .placeholder = "TARGET",
-            .help = "forward signals to the app only, or to the app's whole process group",
+            .help = "forward signals to the app only (child), or to the app's whole process group (group); auto: "
+                    "child, but for a package-manager launcher (npm, npx, yarn, pnpm, node --run) the script it "
+                    "runs, so that a stop ends with the script's own status",
         },
     [SETTING_EXEC] =
         {

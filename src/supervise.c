@@ -225,6 +225,7 @@ int supervise_run(const struct supervise_params *params, struct child_result *re
 	app.user = params->user;
 	app.forward = CHILD_FORWARD_ALL;
 	app.signal_group = params->forward_to_group;
+	app.spare_launcher = params->forward_to_group && params->spare_launcher;
 	app.leftovers = CHILD_LEFTOVERS_TERM;
 	app.stop_timeout_ms = params->stop_timeout_ms;
 	app.on_exit = on_app_exit;

@@ -53,6 +53,7 @@ struct supervise_params {
 	struct loop *loop;                  /* reads the blocked signals */
 	int64_t stop_timeout_ms;
 	bool forward_to_group;
+	bool spare_launcher;                 /* with forward_to_group: see struct child */
 	struct supervise_restarts *restarts; /* NULL: the app runs once */
 };
 

@@ -256,8 +256,9 @@ class Result:
 class Proc:
     """A started entrypoint (plain: the binary itself; pid1: the unshare process around it)."""
 
-    def __init__(self, runner: "Runner", popen: subprocess.Popen, argv, input_bytes=None):
+    def __init__(self, runner: "Runner", popen: subprocess.Popen, argv, input_bytes=None, stderr_path=None):
         self.runner = runner
+        self.stderr_path = stderr_path
         self.popen = popen
         self.argv = argv
         self.started = time.monotonic()
@@ -328,6 +329,8 @@ class Proc:
             raise AssertionError(
                 f"the entrypoint did not exit within {timeout(seconds):.1f} s (killed)\n{partial}"
             ) from None
+        if self.stderr_path is not None:
+            err = self.stderr_path.read_bytes()
         self._result = Result(self.popen.returncode, out or b"", err or b"", time.monotonic() - self.started, self.argv)
         with self.runner._lock:
             self.runner.results.append(self._result)
@@ -405,24 +408,38 @@ class Runner:
     # -- starting --------------------------------------------------------------------------
 
     def start(
-        self, args, env=None, stdin=subprocess.DEVNULL, input: bytes | None = None, preexec_fn=None, argv=None
+        self,
+        args,
+        env=None,
+        stdin=subprocess.DEVNULL,
+        input: bytes | None = None,
+        preexec_fn=None,
+        argv=None,
+        stderr_path: Path | None = None,
     ) -> Proc:
+        """stderr_path: the binary's stderr goes to that file (which its children may read while it
+        runs) instead of a pipe; the Result still holds it."""
         if not BIN.exists():
             pytest.fail(f"binary under test not found: {BIN} (build it, or set PRISMA_ENTRYPOINT_BIN)")
         argv = argv or self.argv(args)
         if input is not None:
             stdin = subprocess.PIPE
-        popen = subprocess.Popen(
-            argv,
-            cwd=self.cwd,
-            env=self.env(env),
-            stdin=stdin,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            preexec_fn=with_reset_signals(preexec_fn),
-        )
-        proc = Proc(self, popen, argv, input)
+        err_file = open(stderr_path, "wb") if stderr_path is not None else None
+        try:
+            popen = subprocess.Popen(
+                argv,
+                cwd=self.cwd,
+                env=self.env(env),
+                stdin=stdin,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE if err_file is None else err_file,
+                start_new_session=True,
+                preexec_fn=with_reset_signals(preexec_fn),
+            )
+        finally:
+            if err_file is not None:
+                err_file.close()  # the binary has its own copy
+        proc = Proc(self, popen, argv, input, stderr_path)
         with self._lock:
             self.procs.append(proc)
         return proc

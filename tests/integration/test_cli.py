@@ -225,6 +225,86 @@ def test_run_double_dash_then_option_like_cmd(pe_plain):
     assert "cannot run" in res.stderr and "--version" in res.stderr
 
 
+# ---------------------------------------------------------------------------------------------
+# CMD looked up before any phase runs
+# ---------------------------------------------------------------------------------------------
+
+# nothing listens on port 1: without the early look-up, the wait would go on for its 30 s
+UNREACHABLE = {"DATABASE_URL": "postgresql://app:secret@127.0.0.1:1/app"}
+
+
+def no_phase_ran(res):
+    assert not [line for line in res.stderr_lines() if "waiting for" in line], f"the wait started\n{res}"
+    assert res.elapsed < 30, str(res)
+
+
+@pytest.mark.supervisor
+@pytest.mark.parametrize("cmd", ["no-such-command-pe-test", "./missing-here"], ids=["path-lookup", "relative"])
+def test_missing_command_fails_before_the_wait(pe_plain, cmd):
+    res = pe_plain.run(["--wait-timeout", "30s", "--", cmd, "arg"], env=UNREACHABLE)
+    assert res.returncode == 127, str(res)
+    lines = [line for line in res.stderr_lines() if "cannot run" in line]
+    assert len(lines) == 1 and "not found" in lines[0] and cmd in lines[0], str(res)
+    no_phase_ran(res)
+
+
+@pytest.mark.supervisor
+@pytest.mark.parametrize("kind", ["no-exec-bit", "directory", "in-path-no-exec-bit"])
+def test_command_that_cannot_run_fails_before_the_wait(pe_plain, kind):
+    bindir = pe_plain.path("bin")
+    bindir.mkdir()
+    cmd = "./script.sh"
+    target = pe_plain.path("script.sh")
+    if kind == "directory":
+        target.mkdir()
+    else:
+        if kind == "in-path-no-exec-bit":
+            cmd, target = "pe-test-script", bindir / "pe-test-script"
+        target.write_text("#!/bin/sh\ntouch ran\n")
+        target.chmod(0o644)
+    res = pe_plain.run(["--wait-timeout", "30s", "--", cmd], env={**UNREACHABLE, "PATH": f"{bindir}:/usr/bin:/bin"})
+    assert res.returncode == 126, str(res)
+    lines = [line for line in res.stderr_lines() if "cannot run" in line]
+    assert len(lines) == 1 and cmd in lines[0], str(res)
+    if kind == "directory":
+        assert "is a directory" in lines[0], str(res)
+    no_phase_ran(res)
+    assert not pe_plain.path("ran").exists()
+
+
+@pytest.mark.supervisor
+@pytest.mark.parametrize(
+    "word,how",
+    [
+        ("wait", "prisma-entrypoint's wait command"),
+        ("status", "prisma-entrypoint's status command"),
+        ("-v", "PRISMA_ENTRYPOINT_LOG_LEVEL=verbose"),
+        ("--no-wait", "PRISMA_ENTRYPOINT_NO_WAIT=true"),
+        ("--stop-timeout=3s", "PRISMA_ENTRYPOINT_STOP_TIMEOUT=3s"),
+    ],
+)
+def test_app_command_that_looks_like_ours_gets_a_warning_and_still_runs(pe_plain, word, how):
+    # a real program of that name in PATH: it is run, as given
+    bindir = pe_plain.path("bin")
+    bindir.mkdir()
+    script = bindir / word
+    script.write_text('#!/bin/sh\necho "the app ran: $0 $*"\nexit 5\n')
+    script.chmod(0o755)
+    res = pe_plain.run(["--no-wait", "--", word, "x"], env={"PATH": f"{bindir}:/usr/bin:/bin"})
+    assert res.returncode == 5, str(res)
+    assert res.stdout == f"the app ran: {script} x\n", str(res)
+    warnings = [line for line in res.stderr_lines() if "warning:" in line]
+    assert len(warnings) == 1, str(res)
+    assert f"'{word}'" in warnings[0] and ("before '--'" in warnings[0] or "without '--'" in warnings[0]), str(res)
+    assert how in warnings[0], str(res)
+
+
+@pytest.mark.supervisor
+def test_ordinary_app_command_gets_no_warning(pe_plain):
+    res = pe_plain.run(["--no-wait", "--", "sh", "-c", "exit 0"])
+    assert res.returncode == 0 and "warning" not in res.stderr, str(res)
+
+
 @pytest.mark.parametrize(
     "args",
     [[], ["run"], ["--"], ["run", "--"], ["-q"], ["--stop-timeout", "1s"], ["-q", "run", "--"]],

@@ -119,7 +119,7 @@ def test_config_output_names_env_variable_and_flag(pe_plain):
 
 def test_defaults(pe_plain):
     settings, res = config(pe_plain)
-    expected = {"log-level": "info", "log-format": "text", "signal-target": "child"}
+    expected = {"log-level": "info", "log-format": "text", "signal-target": "auto"}
     for key, value in expected.items():
         assert settings[key][1].lower() == value and source_kind(settings[key][2]) == "default", res.stdout
     assert duration_ms(settings["stop-timeout"][1]) == 8000

@@ -11,6 +11,7 @@ Every run has DATABASE_URL set to a dummy URL (prisma needs one even for generat
 One real `prisma generate` takes about 1-1.5 s; tests share generates where it is natural.
 """
 
+import json
 import os
 import random
 import re
@@ -756,6 +757,59 @@ def test_output_prefix_marks_every_line_of_prisma(app):
     assert any(line.startswith(prefix) for line in err), f"prisma's stderr lines carry no prefix\n{res}"
     bare = [line for line in err if not line.startswith((prefix.rstrip(), "prisma-entrypoint:"))]
     assert not bare, f"stderr lines that are neither ours nor prefixed: {bare}\n{res}"
+
+
+def split_line_around_our_log(app, err_log: Path) -> str:
+    """Wrapper code: prisma's stderr gets "abc" without a newline; once the entrypoint's stderr (the
+    file err_log) has it in text mode, a SIGUSR1 makes the entrypoint log a line (-vv: "ignoring SIGUSR1
+    while the prisma CLI runs"), and once that line is there, the line's rest "def" follows; then the
+    real CLI runs. (JSON mode holds "abc" back until its line is whole: no wait for it there.)"""
+    q = shlex.quote(str(err_log))
+    return (
+        "printf abc >&2\n"
+        f'if [ -z "$JSON" ]; then while ! grep -q abc {q}; do sleep 0.01; done; fi\n'
+        "kill -USR1 $PPID\n"
+        f"while ! grep -q 'ignoring SIGUSR1' {q}; do sleep 0.01; done\n"
+        "printf 'def\\n' >&2\n"
+    )
+
+
+def test_our_lines_never_continue_a_line_of_prisma(app):
+    err_log = app.pe.tmp / "stderr"
+    app.wrap(before_exec=split_line_around_our_log(app, err_log))
+    res = app.pe.start(app.args("-vv"), env=app.env(), stderr_path=err_log).wait(60)
+    app.assert_generated(res, calls=1)
+    lines = res.stderr.splitlines()
+    ours = [line for line in lines if "prisma-entrypoint" in line]
+    assert all(line.startswith("prisma-entrypoint: ") for line in ours), f"a line of ours mid-line\n{res}"
+    assert "abc" in lines and "def" in lines, f"prisma's line was not ended before ours\n{res}"
+    assert lines.index("abc") < lines.index("def"), str(res)
+    between = lines[lines.index("abc") + 1 : lines.index("def")]
+    assert any("ignoring SIGUSR1" in line for line in between), str(res)
+
+
+def test_json_log_format_makes_every_line_of_prisma_an_object(app):
+    err_log = app.pe.tmp / "stderr"
+    app.wrap(before_exec=split_line_around_our_log(app, err_log))
+    res = app.pe.start(app.args("-vv", "--log-format", "json"), env=app.env({"JSON": "1"}), stderr_path=err_log).wait(
+        60
+    )
+    assert res.returncode == 0, str(res)
+    assert app.app_ran, str(res)
+    objects = {"stderr": [], "stdout": []}
+    for stream, text in (("stderr", res.stderr), ("stdout", res.stdout)):
+        for line in text.splitlines():
+            try:
+                objects[stream].append(json.loads(line))
+            except ValueError:
+                raise AssertionError(f"{stream} line is not JSON: {line!r}\n{res}") from None
+    relayed = [o for o in objects["stderr"] + objects["stdout"] if o.get("source") == "prisma"]
+    ours = [o for o in objects["stderr"] if "source" not in o]
+    assert all(set(o) == {"time", "level", "source", "msg"} for o in relayed), relayed
+    assert any("ignoring SIGUSR1" in o["msg"] for o in ours), str(res)
+    # the line split around ours is one object, whole
+    assert [o["msg"] for o in relayed if o["msg"].startswith("abc")] == ["abcdef"], str(res)
+    assert any("Generated Prisma Client" in o["msg"] for o in relayed), str(res)
 
 
 def test_no_schema_skips_generate_and_starts_the_app(pe_plain):

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import time
@@ -241,6 +242,57 @@ def test_signal_target_child_does_not_reach_a_grandchild(pe):
     got = read_signals(pe.path("got"))
     assert signal.SIGUSR1 not in got, f"SIGUSR1 reached the grandchild with signal-target child\n{res}"
     assert without_cont(got) == [signal.SIGTERM], str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# a package manager as the app: `npm run dev`
+# ---------------------------------------------------------------------------------------------
+
+# the dev script: traps SIGTERM and exits with the status given in its environment
+DEV_APP_JS = """
+const fs = require("fs");
+process.on("SIGTERM", () => {
+  fs.writeFileSync("got-term", "");
+  process.exit(Number(process.env.STATUS_ON_TERM));
+});
+fs.writeFileSync("ready", String(process.pid));
+setInterval(() => {}, 1000);
+"""
+
+
+def npm_project(pe):
+    pe.path("package.json").write_text('{"name": "dev-app", "version": "1.0.0", "scripts": {"dev": "node app.js"}}\n')
+    pe.path("app.js").write_text(DEV_APP_JS)
+    # npm's own chatter (update notices, logs) stays out of the test's folder and output
+    return {"npm_config_update_notifier": "false", "npm_config_cache": str(pe.tmp / "npm-cache")}
+
+
+@pytest.mark.parametrize("status", [0, 3])
+def test_npm_run_dev_stopped_ends_with_the_scripts_status(pe, status):
+    if shutil.which("npm") is None:
+        pytest.fail("npm not found on PATH: this test runs a real `npm run dev` (apt-get install -y npm)")
+    env = {**npm_project(pe), "STATUS_ON_TERM": status}
+    p = pe.start(["-v", "--stop-timeout", "30s", "--", "npm", "run", "dev"], env=env)
+    pe.wait_file("ready", p, seconds=30)
+    p.signal(signal.SIGTERM)
+    res = p.wait()
+    assert pe.path("got-term").exists(), f"the script never got SIGTERM\n{res}"
+    # npm alone on SIGTERM passes it to its shell and then dies of it: 143, and the script orphaned
+    assert res.returncode == status, str(res)
+    assert "package-manager launcher" in res.stderr, str(res)
+    assert "SIGKILL" not in res.stderr, str(res)
+
+
+def test_npm_with_signal_target_child_gets_the_signal_itself(pe):
+    if shutil.which("npm") is None:
+        pytest.fail("npm not found on PATH: this test runs a real `npm run dev` (apt-get install -y npm)")
+    env = {**npm_project(pe), "STATUS_ON_TERM": 0}
+    p = pe.start(["--signal-target", "child", "--stop-timeout", "30s", "--", "npm", "run", "dev"], env=env)
+    pe.wait_file("ready", p, seconds=30)
+    p.signal(signal.SIGTERM)
+    res = p.wait()
+    # what npm does with a stop of its own, and why auto spares it
+    assert res.returncode == 143, str(res)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -438,6 +438,8 @@ def test_wrong_password_fails_at_once(pe_plain, pg):
     line = one_line(res, f"127.0.0.1:{pg.port}", "password authentication failed", what="naming the problem")
     assert "28P01" in line, line
     assert re.search(r"check|DATABASE_URL", line), f"the line does not say what to do: {line!r}"
+    # the usual cause with the official image: a volume made with another POSTGRES_PASSWORD
+    assert "POSTGRES_PASSWORD" in line and "volume is first created" in line, line
 
 
 def test_missing_role_over_tcp_fails_at_once(pe_plain, pg):

@@ -193,6 +193,7 @@ static void test_choice_enums_match_table(void **state)
 	assert_string_equal(formats[CHOICE_LOG_TEXT], "text");
 	assert_string_equal(formats[CHOICE_LOG_JSON], "json");
 	assert_null(formats[CHOICE_LOG_JSON + 1]);
+	assert_string_equal(targets[CHOICE_SIGNAL_AUTO], "auto");
 	assert_string_equal(targets[CHOICE_SIGNAL_CHILD], "child");
 	assert_string_equal(targets[CHOICE_SIGNAL_GROUP], "group");
 	assert_null(targets[CHOICE_SIGNAL_GROUP + 1]);
@@ -228,7 +229,7 @@ static void test_init_gives_defaults(void **state)
 	assert_int_equal(config_duration_ms(c, SETTING_STOP_TIMEOUT), 8000);
 	assert_int_equal(config_choice(c, SETTING_LOG_LEVEL), CHOICE_LOG_INFO);
 	assert_int_equal(config_choice(c, SETTING_LOG_FORMAT), CHOICE_LOG_TEXT);
-	assert_int_equal(config_choice(c, SETTING_SIGNAL_TARGET), CHOICE_SIGNAL_CHILD);
+	assert_int_equal(config_choice(c, SETTING_SIGNAL_TARGET), CHOICE_SIGNAL_AUTO);
 	assert_false(config_bool(c, SETTING_EXEC));
 }
 
@@ -1167,7 +1168,7 @@ static void test_precedence(void **state)
 	assert_no_errors(&fx->errors);
 	/* default < file */
 	assert_value(c, SETTING_LOG_LEVEL, "debug", SOURCE_FILE, "a.ini:2");
-	assert_value(c, SETTING_SIGNAL_TARGET, "child", SOURCE_DEFAULT, NULL);
+	assert_value(c, SETTING_SIGNAL_TARGET, "auto", SOURCE_DEFAULT, NULL);
 	/* file < env, the alias included */
 	assert_value(c, SETTING_LOG_FORMAT, "text", SOURCE_ENV, "PRISMA_ENTRYPOINT_LOG_FORMAT");
 	assert_value(c, SETTING_STOP_TIMEOUT, "3s", SOURCE_ENV, "PRISMA_ENTRYPOINT_STOP_TIMEOUT");
@@ -1198,7 +1199,7 @@ static void test_print_defaults(void **state)
 	assert_non_null(strstr(text, "; config file: none\n"));
 	assert_non_null(strstr(text, "\n[log]\nlog-level = info ; default\nlog-format = text ; default\n"));
 	assert_non_null(strstr(text, "\n[run]\nstop-timeout = 8s ; default\n"));
-	assert_non_null(strstr(text, "signal-target = child ; default\n"));
+	assert_non_null(strstr(text, "signal-target = auto ; default\n"));
 	assert_non_null(strstr(text, "exec = false ; default\n"));
 	assert_non_null(strstr(text, "\n[database]\n"));
 	assert_non_null(strstr(text, "; database-url is not set\n"));

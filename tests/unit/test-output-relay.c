@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "log.h"
 #include "loop.h"
 #include "output-relay.h"
 
@@ -63,6 +64,9 @@ static int teardown(void **state)
 	relay_finish(&fx->relay, &fx->loop);
 	if (fx->write_fd >= 0)
 		close(fx->write_fd);
+	/* The next test's file may get the same descriptor: it starts at a
+	 * line's start. */
+	log_relay_end_line(fileno(fx->out));
 	fclose(fx->out);
 	loop_release(&fx->loop);
 	free(fx);
@@ -73,7 +77,7 @@ static int teardown(void **state)
 
 static void start(struct fixture *fx, const char *prefix)
 {
-	assert_int_equal(relay_start(&fx->relay, &fx->loop, fx->read_fd, fileno(fx->out), prefix), 0);
+	assert_int_equal(relay_start(&fx->relay, &fx->loop, fx->read_fd, fileno(fx->out), prefix, "prisma"), 0);
 }
 
 static void feed(struct fixture *fx, const char *text)
@@ -164,7 +168,7 @@ static void test_start_watches_non_blocking(void **state)
 	assert_true(fcntl(fx->read_fd, F_GETFL) & O_NONBLOCK);
 	assert_int_equal(fx->loop.watch_count, 1);
 	assert_int_equal(fx->loop.watches[0].fd, fx->read_fd);
-	assert_true(fx->relay.at_line_start);
+	assert_false(log_relay_mid_line(fileno(fx->out)));
 }
 
 /* The loop has no room: the relay gives the fd back closed. */
@@ -177,7 +181,7 @@ static void test_start_failure_closes_fd(void **state)
 	for (int i = 0; i < LOOP_MAX_WATCHES; i++)
 		assert_int_equal(loop_watch_fd(&fx->loop, spare[0], POLLIN, NULL, NULL), 0);
 	errno = 0;
-	assert_int_equal(relay_start(&fx->relay, &fx->loop, fx->read_fd, fileno(fx->out), "[p] "), -1);
+	assert_int_equal(relay_start(&fx->relay, &fx->loop, fx->read_fd, fileno(fx->out), "[p] ", "prisma"), -1);
 	assert_int_equal(errno, ENOSPC);
 	assert_int_equal(fx->relay.fd, -1);
 	assert_int_equal(fcntl(fx->read_fd, F_GETFD), -1);
@@ -226,7 +230,7 @@ static void test_partial_lines(void **state)
 	feed(fx, "Downloading");
 	pump(fx, 20);
 	assert_output(fx, "> Downloading");
-	assert_false(fx->relay.at_line_start);
+	assert_true(log_relay_mid_line(fileno(fx->out)));
 	feed(fx, "...");
 	pump(fx, 20);
 	assert_output(fx, "> Downloading...");
@@ -236,7 +240,7 @@ static void test_partial_lines(void **state)
 	feed(fx, "\n");
 	pump(fx, 20);
 	assert_output(fx, "> Downloading... done\n> next\n");
-	assert_true(fx->relay.at_line_start);
+	assert_false(log_relay_mid_line(fileno(fx->out)));
 }
 
 static void test_empty_prefix_passes_bytes_untouched(void **state)
@@ -259,7 +263,7 @@ static void test_null_prefix_is_empty(void **state)
 	feed(fx, "x\ny");
 	close_writer(fx);
 	run_until_closed(fx);
-	assert_output(fx, "x\ny");
+	assert_output(fx, "x\ny\n");
 }
 
 /* ---- the end ---- */
@@ -311,16 +315,16 @@ static void test_finish_after_complete_line(void **state)
 	assert_output(fx, "> done\n");
 }
 
-/* Without a prefix, the output is the child's, byte for byte: no newline
- * is made up after a last partial line. */
-static void test_finish_empty_prefix_adds_nothing(void **state)
+/* Without a prefix too, an unfinished last line is ended: what follows
+ * (ours, the app's) starts a line of its own. */
+static void test_finish_empty_prefix_ends_the_line(void **state)
 {
 	struct fixture *fx = *state;
 
 	start(fx, "");
 	feed(fx, "tail");
 	relay_finish(&fx->relay, &fx->loop);
-	assert_output(fx, "tail");
+	assert_output(fx, "tail\n");
 }
 
 /* Nothing written at all: nothing out, not even a prefix. */
@@ -404,6 +408,83 @@ static void test_large_output_from_child(void **state)
 	assert_int_equal(count, LINES);
 }
 
+/* ---- our lines and relayed ones ---- */
+
+/* Runs fn with stderr on the relay's output file, as with 2>&1. */
+static void with_stderr_on_output(struct fixture *fx, void (*fn)(struct fixture *))
+{
+	int saved = dup(STDERR_FILENO);
+
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fileno(fx->out), STDERR_FILENO), STDERR_FILENO);
+	fn(fx);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+}
+
+static void log_between_halves(struct fixture *fx)
+{
+	feed(fx, "abc");
+	pump(fx, 20);
+	log_info("our line");
+	feed(fx, "def\n");
+	pump(fx, 20);
+}
+
+/* A line of ours while a relayed line is unfinished ends that line first;
+ * the rest comes on a line of its own, with its prefix. */
+static void test_our_line_never_continues_a_relayed_one(void **state)
+{
+	struct fixture *fx = *state;
+
+	start(fx, "> ");
+	with_stderr_on_output(fx, log_between_halves);
+	assert_output(fx, "> abc\nprisma-entrypoint: our line\n> def\n");
+}
+
+static void test_our_line_never_continues_a_relayed_one_without_prefix(void **state)
+{
+	struct fixture *fx = *state;
+
+	start(fx, NULL);
+	with_stderr_on_output(fx, log_between_halves);
+	assert_output(fx, "abc\nprisma-entrypoint: our line\ndef\n");
+}
+
+/* JSON: every relayed line is an object of its own, gathered whole even when
+ * a line of ours comes in the middle; the last one without a newline too. */
+static void test_json_lines(void **state)
+{
+	struct fixture *fx = *state;
+	char *text;
+	char *first;
+	char *second;
+	char *third;
+	char *fourth;
+
+	log_setup(LOG_LEVEL_INFO, LOG_FORMAT_JSON);
+	start(fx, "[p] ");
+	with_stderr_on_output(fx, log_between_halves);
+	feed(fx, "crlf\r\nsay \"hi\"\tend");
+	close_writer(fx);
+	run_until_closed(fx);
+	log_setup(LOG_LEVEL_INFO, LOG_FORMAT_TEXT);
+	text = output(fx);
+	first = strtok(text, "\n");
+	second = strtok(NULL, "\n");
+	third = strtok(NULL, "\n");
+	fourth = strtok(NULL, "\n");
+	assert_non_null(fourth);
+	assert_null(strtok(NULL, "\n"));
+	assert_non_null(strstr(first, "\"level\":\"info\",\"msg\":\"our line\"}"));
+	assert_null(strstr(first, "source"));
+	assert_non_null(strstr(second, "\"level\":\"info\",\"source\":\"prisma\",\"msg\":\"[p] abcdef\"}"));
+	assert_non_null(strstr(third, "\"source\":\"prisma\",\"msg\":\"[p] crlf\"}"));
+	assert_non_null(strstr(fourth, "\"msg\":\"[p] say \\\"hi\\\"\\tend\"}"));
+	assert_true(strncmp(second, "{\"time\":\"", 9) == 0);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,7 +498,10 @@ int main(void)
 	    TEST(test_end_of_pipe_finishes),
 	    TEST(test_finish_drains_what_is_left),
 	    TEST(test_finish_after_complete_line),
-	    TEST(test_finish_empty_prefix_adds_nothing),
+	    TEST(test_finish_empty_prefix_ends_the_line),
+	    TEST(test_our_line_never_continues_a_relayed_one),
+	    TEST(test_our_line_never_continues_a_relayed_one_without_prefix),
+	    TEST(test_json_lines),
 	    TEST(test_finish_with_nothing),
 	    TEST(test_finish_does_not_wait_for_open_writer),
 	    TEST(test_large_output_from_child),

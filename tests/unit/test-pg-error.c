@@ -31,11 +31,17 @@ struct error_case {
 	const char *advice; /* exact; NULL: "" */
 };
 
+/* The 28P01 advice, volume note included. */
+#define PASSWORD_ADVICE                                                                                                \
+	"check the password in DATABASE_URL; with the official postgres image, POSTGRES_PASSWORD is only applied "     \
+	"when "                                                                                                        \
+	"its data volume is first created: a persisted volume keeps the password it was made with (change it there "   \
+	"with ALTER ROLE, or recreate the volume)"
+
 static const struct error_case error_cases[] = {
     /* SQLSTATE in libpq's verbose text */
     {AT "FATAL:  28P01: password authentication failed for user \"app\"\nLOCATION:  auth_failed, auth.c:323\n", NULL,
-     false, false, "password authentication failed for user \"app\" (28P01)", PG_ERROR_PERMANENT,
-     "check the password in DATABASE_URL"},
+     false, false, "password authentication failed for user \"app\" (28P01)", PG_ERROR_PERMANENT, PASSWORD_ADVICE},
     {AT "SSL error: certificate verify failed\n" AT "FATAL:  28000: no pg_hba.conf entry for host \"10.0.0.9\", "
         "user \"app\", database \"app\", no encryption\n",
      NULL, false, false, "SSL error: certificate verify failed, and the server refuses unencrypted connections (28000)",
@@ -169,8 +175,7 @@ static const struct error_case error_cases[] = {
     /* Reading: the password never shows, control characters become spaces,
      * a malformed SQLSTATE field is left out */
     {AT "FATAL:  28P01: password authentication failed for user \"" PASSWORD "\"\n", NULL, false, false,
-     "password authentication failed for user \"****\" (28P01)", PG_ERROR_PERMANENT,
-     "check the password in DATABASE_URL"},
+     "password authentication failed for user \"****\" (28P01)", PG_ERROR_PERMANENT, PASSWORD_ADVICE},
     {"role \"a\tb\" does not exist", "28000", false, false, "role \"a b\" does not exist (28000)", PG_ERROR_PERMANENT,
      "check the user name in DATABASE_URL, or create the role"},
     {"something odd", "28P0\n", false, false, "something odd; not recognised, retrying", PG_ERROR_TRANSIENT, NULL},

@@ -1162,7 +1162,7 @@ static void expect_output(struct fixture *fx, const char *prefix, const char *ou
 
 static void test_run_output_untouched_without_prefix(void **state)
 {
-	expect_output(*state, NULL, "out1\nout partial", "err1\nerr partial");
+	expect_output(*state, NULL, "out1\nout partial\n", "err1\nerr partial\n");
 }
 
 static void test_run_output_prefix(void **state)
@@ -1171,10 +1171,11 @@ static void test_run_output_prefix(void **state)
 	              "[prisma] err1\n[prisma] err partial\n");
 }
 
-/* An empty prefix relays the bytes as they are. */
+/* An empty prefix relays the bytes as they are, but for the newline that
+ * ends an unfinished last line: what follows starts a line of its own. */
 static void test_run_output_empty_prefix(void **state)
 {
-	expect_output(*state, "", "out1\nout partial", "err1\nerr partial");
+	expect_output(*state, "", "out1\nout partial\n", "err1\nerr partial\n");
 }
 
 /* More than a pipe holds on both streams: nothing lost, nothing stuck. */
