@@ -163,11 +163,7 @@ static int read_migrations_direct(const struct config *config, struct status_rep
 {
 	struct pg_target target;
 	struct pg_session *session = NULL;
-	struct pg_session_params params = {
-	    .target = &target,
-	    .timeout_ms = config_duration_ms(config, SETTING_ATTEMPT_TIMEOUT),
-	    .should_stop = phase_stop_pending,
-	};
+	struct pg_session_params params = phase_session_params(config, &target);
 	char error[LINE_MAX_CHARS];
 	int status = 0;
 
@@ -202,11 +198,7 @@ static int check_database(const struct config *config, struct status_report *rep
 	const char *url = config_text(config, SETTING_DATABASE_URL);
 	struct pg_target target;
 	struct pg_session *session = NULL;
-	struct pg_session_params params = {
-	    .target = &target,
-	    .timeout_ms = config_duration_ms(config, SETTING_ATTEMPT_TIMEOUT),
-	    .should_stop = phase_stop_pending,
-	};
+	struct pg_session_params params = phase_session_params(config, &target);
 	char error[LINE_MAX_CHARS];
 	enum pg_session_status opened;
 	int status = 0;

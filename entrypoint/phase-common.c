@@ -52,6 +52,15 @@ int phase_lock_wait(struct lock_wait_params *params, struct loop *loop, const ch
 	return phase_report_stop(result->stop_signal, during);
 }
 
+struct pg_session_params phase_session_params(const struct config *config, const struct pg_target *target)
+{
+	return (struct pg_session_params){
+	    .target = target,
+	    .timeout_ms = config_duration_ms(config, SETTING_ATTEMPT_TIMEOUT),
+	    .should_stop = phase_stop_pending,
+	};
+}
+
 int phase_report_spawn_failure(const struct child_result *result, const struct prisma_cli *cli)
 {
 	if (result->failed == PROC_FAILED_FORK) {

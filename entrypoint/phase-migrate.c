@@ -720,19 +720,10 @@ static int wait_connected(const struct invocation *invocation, struct loop *loop
 	return EXIT_TIMEOUT;
 }
 
-static struct pg_session_params session_params(const struct config *config, const struct pg_target *target)
-{
-	return (struct pg_session_params){
-	    .target = target,
-	    .timeout_ms = config_duration_ms(config, SETTING_ATTEMPT_TIMEOUT),
-	    .should_stop = phase_stop_pending,
-	};
-}
-
 static enum pg_session_status open_session(const struct config *config, const struct pg_target *target,
                                            struct pg_session **session, char *error, size_t error_size)
 {
-	struct pg_session_params params = session_params(config, target);
+	struct pg_session_params params = phase_session_params(config, target);
 
 	return pgconn_session_open(&params, session, error, error_size);
 }
@@ -913,7 +904,7 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 {
 	const struct config *config = &invocation->config;
 	struct pg_target target;
-	struct pg_session_params params = session_params(config, &target);
+	struct pg_session_params params = phase_session_params(config, &target);
 	struct pg_session *session = NULL;
 	char error[LINE_MAX_CHARS];
 	enum pg_session_status opened;

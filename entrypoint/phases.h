@@ -121,6 +121,10 @@ int phase_report_stopped(const char *what);
 int phase_lock_wait(struct lock_wait_params *params, struct loop *loop, const char *waiting_for,
                     struct lock_wait_result *result);
 
+/* A database session as every command makes one: attempt-timeout for the
+ * login and each query, a stop signal heard while it waits. */
+struct pg_session_params phase_session_params(const struct config *config, const struct pg_target *target);
+
 /* The Prisma CLI could not be started (CHILD_SPAWN_FAILED): logs why and
  * returns the exit code. Not prisma's failure, so never "start anyway". */
 int phase_report_spawn_failure(const struct child_result *result, const struct prisma_cli *cli);
