@@ -644,6 +644,20 @@ def npm_node_modules():
     return node_modules_or_fail()
 
 
+@pytest.fixture(scope="session")
+def package_managers():
+    """pnpm 9, yarn 1 (classic) and yarn 4 (berry), pinned by tests/fixtures/install-managers/tools and
+    installed once per lock file into the tests' cache (npm_app.py): name -> the manager's CLI script."""
+    from npm_app import REPO, node_modules_or_fail
+
+    node_modules = node_modules_or_fail(REPO / "tests" / "fixtures" / "install-managers" / "tools")
+    return {
+        "pnpm": node_modules / "pnpm" / "bin" / "pnpm.cjs",
+        "yarn": node_modules / "yarn" / "bin" / "yarn.js",
+        "berry": node_modules / "yarn-berry" / "bin" / "yarn.js",
+    }
+
+
 @pytest.fixture
 def real_app(pe_pid1, npm_node_modules):
     """test_generate.py's App (the fixture app with the real Prisma CLI behind a call-recording

@@ -89,31 +89,33 @@ def cache_root() -> Path:
     return Path(base).absolute() / "prisma-entrypoint-tests"
 
 
-def install_key() -> str:
+def install_key(fixture=FIXTURE) -> str:
     h = hashlib.sha256()
     for name in LOCK_INPUTS:
-        data = (FIXTURE / name).read_bytes()
+        data = (fixture / name).read_bytes()
         h.update(f"{name}\0{len(data)}\0".encode())
         h.update(data)
     return h.hexdigest()[:12]
 
 
-def _locked_versions() -> dict:
-    """package name -> version as package-lock.json pins it, for the packages the tests rely on."""
-    lock = json.loads((FIXTURE / "package-lock.json").read_text())
+def _locked_versions(fixture: Path) -> dict:
+    """package name -> version as the fixture's package-lock.json pins it, for its direct dependencies."""
+    lock = json.loads((fixture / "package-lock.json").read_text())
     packages = lock.get("packages", {})
+    root = packages.get("", {})
     want = {}
-    for name in ("prisma", "@prisma/client"):
+    for name in (*root.get("dependencies", {}), *root.get("devDependencies", {})):
         entry = packages.get(f"node_modules/{name}")
         if not entry or "version" not in entry:
-            raise NpmAppError(f"{FIXTURE / 'package-lock.json'} pins no version of {name}")
+            raise NpmAppError(f"{fixture / 'package-lock.json'} pins no version of {name}")
         want[name] = entry["version"]
     return want
 
 
-def _problem(node_modules: Path) -> str | None:
+def _problem(node_modules: Path, fixture: Path) -> str | None:
     """What is wrong with an installed tree, or None when it is usable."""
-    for name, version in _locked_versions().items():
+    versions = _locked_versions(fixture)
+    for name, version in versions.items():
         pj = node_modules / name / "package.json"
         try:
             got = json.loads(pj.read_text()).get("version")
@@ -122,7 +124,7 @@ def _problem(node_modules: Path) -> str | None:
         if got != version:
             return f"{pj}: version {got}, package-lock.json pins {version}"
     cli = node_modules / ".bin" / "prisma"
-    if not cli.is_symlink() or not cli.resolve().is_file():
+    if "prisma" in versions and (not cli.is_symlink() or not cli.resolve().is_file()):
         return f"{cli} is not npm's symlink to the Prisma CLI"
     if (node_modules / ".prisma").exists():
         return f"{node_modules / '.prisma'} exists: the cached tree must not hold a generated client"
@@ -156,7 +158,7 @@ def _tail(text: str, n: int = 3000) -> str:
     return text if len(text) <= n else "..." + text[-n:]
 
 
-def installed_node_modules(say=None) -> Path:
+def installed_node_modules(say=None, fixture=FIXTURE) -> Path:
     """The cached node_modules of the fixture app (installed first if needed, see the docstring)."""
     say = say or (lambda msg: None)
     for tool in ("npm", "node"):
@@ -166,9 +168,9 @@ def installed_node_modules(say=None) -> Path:
                 "need Node.js and npm (Debian: apt-get install -y nodejs npm)"
             )
     root = cache_root()
-    final = root / f"app-{install_key()}"
+    final = root / f"app-{install_key(fixture)}"
     node_modules = final / "node_modules"
-    if final.is_dir() and _problem(node_modules) is None:  # the common case, no lock needed
+    if final.is_dir() and _problem(node_modules, fixture) is None:  # the common case, no lock needed
         return node_modules
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -180,7 +182,7 @@ def installed_node_modules(say=None) -> Path:
         for stale in root.glob("tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
         if final.is_dir():
-            problem = _problem(node_modules)
+            problem = _problem(node_modules, fixture)
             if problem is None:
                 return node_modules
             say(f"npm_app: cached install {final} is unusable ({problem}): installing again")
@@ -190,7 +192,7 @@ def installed_node_modules(say=None) -> Path:
         work = Path(tempfile.mkdtemp(prefix="tmp-app-", dir=root))
         try:
             for name in LOCK_INPUTS:
-                shutil.copy2(FIXTURE / name, work / name)
+                shutil.copy2(fixture / name, work / name)
             argv = [
                 "npm",
                 "ci",
@@ -221,9 +223,9 @@ def installed_node_modules(say=None) -> Path:
             if p.returncode != 0:
                 raise NpmAppError(
                     f"`{shlex.join(argv)}` failed (exit {p.returncode}) installing "
-                    f"{FIXTURE / 'package-lock.json'}:\n{_tail(p.stdout + p.stderr)}"
+                    f"{fixture / 'package-lock.json'}:\n{_tail(p.stdout + p.stderr)}"
                 )
-            problem = _problem(work / "node_modules")
+            problem = _problem(work / "node_modules", fixture)
             if problem is not None:
                 raise NpmAppError(
                     f"`{shlex.join(argv)}` exited 0 but left an unusable tree: {problem}\n"
@@ -379,13 +381,13 @@ def read_record(path: Path) -> dict:
 # ------------------------------------------------------------------------------------------------
 
 
-def node_modules_or_fail(say=None) -> Path:
+def node_modules_or_fail(fixture: Path = FIXTURE, say=None) -> Path:
     """installed_node_modules() for a pytest fixture: a missing npm or a failed install fails the
     test that needs it (pytest.fail), never skips it."""
     import pytest  # only here: the benchmark imports this module without pytest
 
     try:
-        return installed_node_modules(say=say or (lambda msg: print(msg, flush=True)))
+        return installed_node_modules(say=say or (lambda msg: print(msg, flush=True)), fixture=fixture)
     except NpmAppError as e:
         problem = str(e)
-    pytest.fail(f"cannot install the fixture app with npm: {problem}", pytrace=False)
+    pytest.fail(f"cannot install the fixture {fixture} with npm: {problem}", pytrace=False)

@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from npm_app import write_wrapper
 from conftest import (
     IS_VALGRIND,
     WRAPPER,
@@ -278,6 +279,31 @@ def test_npm_run_dev_stopped_ends_with_the_scripts_status(pe, status):
     res = p.wait()
     assert pe.path("got-term").exists(), f"the script never got SIGTERM\n{res}"
     # npm alone on SIGTERM passes it to its shell and then dies of it: 143, and the script orphaned
+    assert res.returncode == status, str(res)
+    assert "package-manager launcher" in res.stderr, str(res)
+    assert "SIGKILL" not in res.stderr, str(res)
+
+
+@pytest.mark.parametrize("status", [0, 3])
+@pytest.mark.parametrize("manager", ["pnpm", "yarn", "berry"])
+def test_pnpm_and_yarn_dev_stopped_end_with_the_scripts_status(pe, package_managers, manager, status):
+    """`pnpm dev`, `yarn dev` (1.x) and `yarn dev` (4.x), the real managers through a PATH entry
+    named as users name them."""
+    env = {**npm_project(pe), "STATUS_ON_TERM": status, "YARN_ENABLE_TELEMETRY": "0", "CI": None}
+    env["YARN_GLOBAL_FOLDER"] = str(pe.tmp / "yarn-global")
+    program = "pnpm" if manager == "pnpm" else "yarn"
+    bin_dir = pe.tmp / "bin"
+    write_wrapper(bin_dir / program, pe.tmp / "calls.log", package_managers[manager])
+    env["PATH"] = f"{bin_dir}:{os.environ.get('PATH', '')}"
+    if manager == "berry":  # yarn 4 runs scripts of installed projects only (no dependencies here)
+        pe.path(".yarnrc.yml").write_text("nodeLinker: node-modules\n")
+        installed = subprocess.run([program, "install"], cwd=pe.cwd, env=pe.env(env), capture_output=True, text=True)
+        assert installed.returncode == 0, installed.stdout + installed.stderr
+    p = pe.start(["-v", "--stop-timeout", "30s", "--", program, "dev"], env=env)
+    pe.wait_file("ready", p, seconds=30)
+    p.signal(signal.SIGTERM)
+    res = p.wait()
+    assert pe.path("got-term").exists(), f"the script never got SIGTERM\n{res}"
     assert res.returncode == status, str(res)
     assert "package-manager launcher" in res.stderr, str(res)
     assert "SIGKILL" not in res.stderr, str(res)
