@@ -380,3 +380,23 @@ def test_a_restart_runs_the_cli_and_the_new_app_as_the_user_who_may_ask_for_it(p
         f"uid {named_user.uid} (the app's user) may ask for a restart"
     ], rs.show(res)
     rs.stop(p)
+
+
+def test_a_watch_restart_runs_the_cli_and_the_new_app_as_the_user(pe_pid1, named_user, project):
+    ids = (named_user.uid, named_user.gid)
+    pe_pid1.cwd = project(*ids)
+    cli = rs.fake_cli(pe_pid1.cwd / "fake")
+    opts = rs.schema_app(pe_pid1, cli)
+    chown_tree(pe_pid1.cwd, *ids)
+    starts = pe_pid1.cwd / "starts"
+    p = pe_pid1.start([*opts, "--watch", "--user", named_user.name, "--", *rs.app_argv(starts)], env=rs.FAKE_ENV)
+    [first] = rs.wait_starts(starts, 1, p)
+    assert uid_of(rs.outer_pid(p, first)) == named_user.uid
+    with open(pe_pid1.cwd / "prisma" / "schema.prisma", "a") as schema:  # the host user's edit
+        schema.write("// edited\n")
+    [_, second] = rs.wait_starts(starts, 2, p)
+    assert uid_of(rs.outer_pid(p, second)) == named_user.uid
+    assert uid_of(p.epid()) == 0, "the supervisor must stay root"
+    assert len(rs.fake_calls(cli)) == 2 and owner(cli.parent / "calls") == ids
+    assert owner(pe_pid1.cwd / RECORD) == ids
+    rs.stop(p)
