@@ -278,16 +278,22 @@ static const char *exit_code_name(int exit_code)
 static void print_pending(const struct status_report *report, const char *between, void (*print_name)(const char *name))
 {
 	const struct migrations_folder *folder = &report->plan.folder;
+	struct migration_lookup applied;
 	bool first = true;
 
+	if (migration_lookup_init(&applied, report->rows.rows, report->rows.count) < 0) {
+		print_name("(out of memory)"); /* stays a string in the JSON output */
+		return;
+	}
 	for (size_t i = 0; i < folder->count; i++) {
-		if (!migrations_is_pending(report->rows.rows, report->rows.count, folder->names[i]))
+		if (!migrations_is_pending(&applied, folder->names[i]))
 			continue;
 		if (!first)
 			fputs(between, stdout);
 		print_name(folder->names[i]);
 		first = false;
 	}
+	migration_lookup_release(&applied);
 }
 
 static void print_plain(const char *text)

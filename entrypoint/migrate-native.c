@@ -35,6 +35,8 @@ static int read_pending(struct pg_session *session, const struct migrate_plan *p
 {
 	const struct migrations_folder *folder = &plan->folder;
 	struct migration_row *rows = NULL;
+	struct migration_lookup applied;
+	struct migration_checksummer checksummer;
 	size_t row_count = 0;
 	bool found;
 	char error[MIGRATE_PLAN_LINE_MAX];
@@ -50,17 +52,28 @@ static int read_pending(struct pg_session *session, const struct migrate_plan *p
 		          error);
 		return EXIT_MIGRATE;
 	}
-	if (folder->count && !(*pending = calloc(folder->count, sizeof(**pending)))) {
+	if ((folder->count && !(*pending = calloc(folder->count, sizeof(**pending)))) ||
+	    migration_lookup_init(&applied, rows, row_count) < 0) {
+		free(*pending);
+		*pending = NULL;
 		migration_rows_free(rows, row_count);
 		log_error("cannot apply the migrations: %s", strerror(ENOMEM));
 		return EXIT_OS_ERROR;
+	}
+	if (migration_checksummer_init(&checksummer, error, sizeof(error)) < 0) {
+		log_error("cannot apply the migrations: %s", error);
+		free(*pending);
+		*pending = NULL;
+		migration_lookup_release(&applied);
+		migration_rows_free(rows, row_count);
+		return EXIT_MIGRATE;
 	}
 	for (size_t i = 0; i < folder->count; i++) {
 		struct pending_migration *next = &(*pending)[*count];
 		char path[MIGRATE_PLAN_LINE_MAX];
 		size_t len;
 
-		if (!migrations_is_pending(rows, row_count, folder->names[i]))
+		if (!migrations_is_pending(&applied, folder->names[i]))
 			continue;
 		next->name = folder->names[i];
 		snprintf(path, sizeof(path), "%s/%s/migration.sql", plan->folder_path, folder->names[i]);
@@ -80,14 +93,18 @@ static int read_pending(struct pg_session *session, const struct migrate_plan *p
 			    next->name, path);
 			goto failed;
 		}
-		if (migration_checksum_of(next->script, len, next->checksum, error, sizeof(error)) < 0) {
+		if (migration_checksum_of(&checksummer, next->script, len, next->checksum, error, sizeof(error)) < 0) {
 			log_error("migration %s cannot be applied: %s", next->name, error);
 			goto failed;
 		}
 	}
+	migration_checksummer_release(&checksummer);
+	migration_lookup_release(&applied);
 	migration_rows_free(rows, row_count);
 	return 0;
 failed:
+	migration_checksummer_release(&checksummer);
+	migration_lookup_release(&applied);
 	migration_rows_free(rows, row_count);
 	pending_release(*pending, *count);
 	*pending = NULL;

@@ -168,10 +168,16 @@ int migrate_plan_check_provider(const struct migrate_plan *plan, const char *url
 static void find_edited(const struct migrate_plan *plan, const struct migrate_rows *rows,
                         struct migrate_reading *reading)
 {
+	struct migration_checksummer checksummer;
+	char error[MIGRATE_PLAN_LINE_MAX];
+
+	/* A warning's check: without libcrypto there is no warning, as for a
+	 * file that cannot be read. */
+	if (migration_checksummer_init(&checksummer, error, sizeof(error)) < 0)
+		return;
 	for (size_t i = 0; i < rows->count; i++) {
 		const struct migration_row *row = &rows->rows[i];
 		char path[PATH_MAX];
-		char error[MIGRATE_PLAN_LINE_MAX];
 		bool matches;
 
 		if (!row->finished || row->rolled_back || !row->checksum[0] ||
@@ -179,12 +185,15 @@ static void find_edited(const struct migrate_plan *plan, const struct migrate_ro
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s/migration.sql", plan->folder_path, row->name) >=
 		        (int)sizeof(path) ||
-		    migration_checksum_file_matches(path, row->checksum, &matches, error, sizeof(error)) < 0 || matches)
+		    migration_checksum_file_matches(&checksummer, path, row->checksum, &matches, error, sizeof(error)) <
+		        0 ||
+		    matches)
 			continue;
 		if (reading->edited < MIGRATIONS_SHOWN)
 			reading->edited_shown[reading->edited] = row->name;
 		reading->edited++;
 	}
+	migration_checksummer_release(&checksummer);
 }
 
 enum plan_found migrate_plan_find(const struct config *config, const struct phase_schema *known,
@@ -241,8 +250,12 @@ static enum pg_session_status read_once(struct pg_session *session, const struct
 		if (status != PG_SESSION_OK)
 			return PG_SESSION_OK;
 	}
+	if (migrations_compare(&plan->folder, rows->rows, rows->count, &reading->compared) < 0) {
+		snprintf(error, error_size, "cannot compare the migrations with the database's rows: %s",
+		         strerror(errno));
+		return PG_SESSION_OK;
+	}
 	reading->read = true;
-	migrations_compare(&plan->folder, rows->rows, rows->count, &reading->compared);
 	if (checksums)
 		find_edited(plan, rows, reading);
 	return PG_SESSION_OK;

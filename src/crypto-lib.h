@@ -19,6 +19,8 @@
 	X(EVP_MD_CTX_new) \
 	X(EVP_MD_CTX_free) \
 	X(EVP_sha256) \
+	X(EVP_MD_fetch) \
+	X(EVP_MD_free) \
 	X(EVP_DigestInit_ex) \
 	X(EVP_DigestUpdate) \
 	X(EVP_DigestFinal_ex) \

@@ -11,27 +11,50 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* SHA-256 of data as 64 lowercase hex digits. Returns 0, or -1 with error. */
-static int sha256_hex(const char *data, size_t len, char hex[65], char *error, size_t error_size)
+int migration_checksummer_init(struct migration_checksummer *checksummer, char *error, size_t error_size)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned md_len = 0;
-	EVP_MD_CTX *ctx;
-	int status = -1;
-
+	*checksummer = (struct migration_checksummer){0};
 	if (cryptolib_load(error, error_size) < 0)
 		return -1;
-	if ((ctx = cryptolib.EVP_MD_CTX_new()) && cryptolib.EVP_DigestInit_ex(ctx, cryptolib.EVP_sha256(), NULL) == 1 &&
-	    cryptolib.EVP_DigestUpdate(ctx, data, len) == 1 && cryptolib.EVP_DigestFinal_ex(ctx, md, &md_len) == 1 &&
-	    md_len == 32) {
-		for (unsigned i = 0; i < md_len; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
-		status = 0;
-	} else {
-		snprintf(error, error_size, "SHA-256 failed");
+	if (!(checksummer->ctx = cryptolib.EVP_MD_CTX_new()) ||
+	    !(checksummer->sha256 = cryptolib.EVP_MD_fetch(NULL, "SHA256", NULL))) {
+		snprintf(error, error_size, "SHA-256 is not available from libcrypto");
+		migration_checksummer_release(checksummer);
+		return -1;
 	}
-	cryptolib.EVP_MD_CTX_free(ctx);
-	return status;
+	return 0;
+}
+
+void migration_checksummer_release(struct migration_checksummer *checksummer)
+{
+	if (checksummer->ctx)
+		cryptolib.EVP_MD_CTX_free(checksummer->ctx);
+	if (checksummer->sha256)
+		cryptolib.EVP_MD_free(checksummer->sha256);
+	*checksummer = (struct migration_checksummer){0};
+}
+
+/* SHA-256 of data as 64 lowercase hex digits. Returns 0, or -1 with error. */
+static int sha256_hex(struct migration_checksummer *checksummer, const char *data, size_t len, char hex[65],
+                      char *error, size_t error_size)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned md_len = 0;
+
+	if (cryptolib.EVP_DigestInit_ex(checksummer->ctx, checksummer->sha256, NULL) != 1 ||
+	    cryptolib.EVP_DigestUpdate(checksummer->ctx, data, len) != 1 ||
+	    cryptolib.EVP_DigestFinal_ex(checksummer->ctx, md, &md_len) != 1 || md_len != 32) {
+		snprintf(error, error_size, "SHA-256 failed");
+		return -1;
+	}
+	/* By hand, not snprintf: 32 calls of it cost more than the digest. */
+	for (unsigned i = 0; i < md_len; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 0xf];
+	}
+	hex[2 * md_len] = '\0';
+	return 0;
 }
 
 /* The script with every line end written as crlf ("\r\n") or not ("\n").
@@ -54,18 +77,19 @@ static char *with_line_ends(const char *script, size_t len, bool crlf, size_t *o
 	return out;
 }
 
-int migration_checksum_of(const char *script, size_t len, char hex[65], char *error, size_t error_size)
+int migration_checksum_of(struct migration_checksummer *checksummer, const char *script, size_t len, char hex[65],
+                          char *error, size_t error_size)
 {
-	return sha256_hex(script, len, hex, error, error_size);
+	return sha256_hex(checksummer, script, len, hex, error, error_size);
 }
 
-int migration_checksum_matches(const char *script, size_t len, const char *checksum, bool *matches, char *error,
-                               size_t error_size)
+int migration_checksum_matches(struct migration_checksummer *checksummer, const char *script, size_t len,
+                               const char *checksum, bool *matches, char *error, size_t error_size)
 {
 	char hex[65];
 
 	*matches = false;
-	if (sha256_hex(script, len, hex, error, error_size) < 0)
+	if (sha256_hex(checksummer, script, len, hex, error, error_size) < 0)
 		return -1;
 	*matches = strcasecmp(hex, checksum) == 0;
 	for (int crlf = 0; crlf <= 1 && !*matches; crlf++) {
@@ -77,7 +101,7 @@ int migration_checksum_matches(const char *script, size_t len, const char *check
 			snprintf(error, error_size, "%s", strerror(ENOMEM));
 			return -1;
 		}
-		status = sha256_hex(variant, variant_len, hex, error, error_size);
+		status = sha256_hex(checksummer, variant, variant_len, hex, error, error_size);
 		free(variant);
 		if (status < 0)
 			return -1;
@@ -86,8 +110,8 @@ int migration_checksum_matches(const char *script, size_t len, const char *check
 	return 0;
 }
 
-int migration_checksum_file_matches(const char *path, const char *checksum, bool *matches, char *error,
-                                    size_t error_size)
+int migration_checksum_file_matches(struct migration_checksummer *checksummer, const char *path, const char *checksum,
+                                    bool *matches, char *error, size_t error_size)
 {
 	char *script;
 	size_t len;
@@ -96,7 +120,7 @@ int migration_checksum_file_matches(const char *path, const char *checksum, bool
 	*matches = false;
 	if (fdio_read_regular(path, MIGRATION_FILE_MAX, &script, &len, error, error_size) != FDIO_OPENED)
 		return -1;
-	status = migration_checksum_matches(script, len, checksum, matches, error, error_size);
+	status = migration_checksum_matches(checksummer, script, len, checksum, matches, error, error_size);
 	free(script);
 	return status;
 }

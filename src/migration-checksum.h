@@ -12,18 +12,35 @@
 /* The largest migration.sql read (whole, into memory). */
 #define MIGRATION_FILE_MAX (256 * 1024 * 1024)
 
+struct evp_md_ctx_st;
+struct evp_md_st;
+
+/* What checking many scripts shares: SHA-256 fetched from libcrypto once and
+ * one digest context (a start checks every applied migration, and fetching
+ * the algorithm costs more than the digest of a small file). */
+struct migration_checksummer {
+	struct evp_md_ctx_st *ctx;
+	struct evp_md_st *sha256;
+};
+
+/* Returns 0, or -1 with a one-line error (libcrypto not loadable, no
+ * memory). */
+int migration_checksummer_init(struct migration_checksummer *checksummer, char *error, size_t error_size);
+
+void migration_checksummer_release(struct migration_checksummer *checksummer);
+
 /* The checksum Prisma records for a script: its SHA-256 as 64 lowercase hex
  * digits. Returns 0, or -1 with a one-line error. */
-int migration_checksum_of(const char *script, size_t len, char hex[65], char *error, size_t error_size);
+int migration_checksum_of(struct migration_checksummer *checksummer, const char *script, size_t len, char hex[65],
+                          char *error, size_t error_size);
 
 /* The script's bytes against checksum (hex, either case). Returns 0 with
- * *matches set, or -1 with a one-line error (libcrypto not loadable, no
- * memory). */
-int migration_checksum_matches(const char *script, size_t len, const char *checksum, bool *matches, char *error,
-                               size_t error_size);
+ * *matches set, or -1 with a one-line error (no memory). */
+int migration_checksum_matches(struct migration_checksummer *checksummer, const char *script, size_t len,
+                               const char *checksum, bool *matches, char *error, size_t error_size);
 
 /* The same for the file at path. -1 also when it cannot be read. */
-int migration_checksum_file_matches(const char *path, const char *checksum, bool *matches, char *error,
-                                    size_t error_size);
+int migration_checksum_file_matches(struct migration_checksummer *checksummer, const char *path, const char *checksum,
+                                    bool *matches, char *error, size_t error_size);
 
 #endif

@@ -140,13 +140,30 @@ int migrations_folder_find(const char *configured, const char *schema_path, char
 	return is_folder(out) ? 1 : 0;
 }
 
-bool migrations_is_pending(const struct migration_row *rows, size_t row_count, const char *name)
+int migration_lookup_init(struct migration_lookup *lookup, const struct migration_row *rows, size_t row_count)
 {
-	/* The row that counts for name is one that is not rolled back. */
+	*lookup = (struct migration_lookup){0};
+	if (row_count && !(lookup->names = malloc(row_count * sizeof(*lookup->names)))) {
+		errno = ENOMEM;
+		return -1;
+	}
 	for (size_t i = 0; i < row_count; i++)
-		if (!rows[i].rolled_back && strcmp(rows[i].name, name) == 0)
-			return false;
-	return true;
+		if (!rows[i].rolled_back)
+			lookup->names[lookup->count++] = rows[i].name;
+	if (lookup->count > 1)
+		qsort(lookup->names, lookup->count, sizeof(*lookup->names), by_name);
+	return 0;
+}
+
+void migration_lookup_release(struct migration_lookup *lookup)
+{
+	free(lookup->names);
+	*lookup = (struct migration_lookup){0};
+}
+
+bool migrations_is_pending(const struct migration_lookup *lookup, const char *name)
+{
+	return lookup->count == 0 || !bsearch(&name, lookup->names, lookup->count, sizeof(*lookup->names), by_name);
 }
 
 bool migrations_folder_has(const struct migrations_folder *folder, const char *name)
@@ -154,10 +171,14 @@ bool migrations_folder_has(const struct migrations_folder *folder, const char *n
 	return folder->count > 0 && bsearch(&name, folder->names, folder->count, sizeof(*folder->names), by_name);
 }
 
-void migrations_compare(const struct migrations_folder *folder, const struct migration_row *rows, size_t row_count,
-                        struct migrations_status *status)
+int migrations_compare(const struct migrations_folder *folder, const struct migration_row *rows, size_t row_count,
+                       struct migrations_status *status)
 {
+	struct migration_lookup lookup;
+
 	*status = (struct migrations_status){0};
+	if (migration_lookup_init(&lookup, rows, row_count) < 0)
+		return -1;
 	for (size_t i = 0; i < row_count; i++) {
 		if (rows[i].rolled_back)
 			continue;
@@ -174,7 +195,7 @@ void migrations_compare(const struct migrations_folder *folder, const struct mig
 		status->failed++;
 	}
 	for (size_t i = 0; i < folder->count; i++) {
-		if (!migrations_is_pending(rows, row_count, folder->names[i])) {
+		if (!migrations_is_pending(&lookup, folder->names[i])) {
 			status->applied++;
 			continue;
 		}
@@ -184,4 +205,6 @@ void migrations_compare(const struct migrations_folder *folder, const struct mig
 			status->pending_shown[status->pending] = folder->names[i];
 		status->pending++;
 	}
+	migration_lookup_release(&lookup);
+	return 0;
 }

@@ -45,18 +45,31 @@ static const struct checksum_case checksum_cases[] = {
 
 static void test_checksum_table(void **state)
 {
+	struct migration_checksummer checksummer;
+	char init_error[256] = "";
+
 	(void)state;
+	assert_int_equal(migration_checksummer_init(&checksummer, init_error, sizeof(init_error)), 0);
 	for (size_t i = 0; i < ARRAY_LEN(checksum_cases); i++) {
 		const struct checksum_case *c = &checksum_cases[i];
 		char error[256] = "";
 		bool matches = !c->matches;
 
-		assert_int_equal(migration_checksum_matches(c->script, strlen(c->script), c->checksum, &matches, error,
-		                                            sizeof(error)),
+		assert_int_equal(migration_checksum_matches(&checksummer, c->script, strlen(c->script), c->checksum,
+		                                            &matches, error, sizeof(error)),
 		                 0);
 		if (matches != c->matches)
 			fail_msg("%s: matches %d, expected %d", c->name, matches, c->matches);
 	}
+	/* the checksum Prisma records: lowercase hex */
+	{
+		char hex[65];
+		char error[256] = "";
+
+		assert_int_equal(migration_checksum_of(&checksummer, "abc", 3, hex, error, sizeof(error)), 0);
+		assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	}
+	migration_checksummer_release(&checksummer);
 }
 
 struct fixture {
@@ -84,21 +97,28 @@ static void test_checksum_file(void **state)
 	char path[PATH_MAX];
 	char error[PATH_MAX + 64] = "";
 	bool matches = false;
+	struct migration_checksummer checksummer;
 
+	assert_int_equal(migration_checksummer_init(&checksummer, error, sizeof(error)), 0);
 	snprintf(path, sizeof(path), "%s/migration.sql", fx->dir);
 	write_text(path, "a\r\nb\r\n");
-	assert_int_equal(migration_checksum_file_matches(path, SUM_LF, &matches, error, sizeof(error)), 0);
+	assert_int_equal(migration_checksum_file_matches(&checksummer, path, SUM_LF, &matches, error, sizeof(error)),
+	                 0);
 	assert_true(matches);
 	write_text(path, "a\nb\nc\n");
-	assert_int_equal(migration_checksum_file_matches(path, SUM_LF, &matches, error, sizeof(error)), 0);
+	assert_int_equal(migration_checksum_file_matches(&checksummer, path, SUM_LF, &matches, error, sizeof(error)),
+	                 0);
 	assert_false(matches);
 
 	snprintf(path, sizeof(path), "%s/missing.sql", fx->dir);
-	assert_int_equal(migration_checksum_file_matches(path, SUM_LF, &matches, error, sizeof(error)), -1);
+	assert_int_equal(migration_checksum_file_matches(&checksummer, path, SUM_LF, &matches, error, sizeof(error)),
+	                 -1);
 	assert_non_null(strstr(error, "missing.sql"));
 	assert_one_line(error);
-	assert_int_equal(migration_checksum_file_matches(fx->dir, SUM_LF, &matches, error, sizeof(error)), -1);
+	assert_int_equal(migration_checksum_file_matches(&checksummer, fx->dir, SUM_LF, &matches, error, sizeof(error)),
+	                 -1);
 	assert_non_null(strstr(error, "not a regular file"));
+	migration_checksummer_release(&checksummer);
 }
 
 struct lock_case {

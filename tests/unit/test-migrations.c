@@ -488,16 +488,18 @@ static void run_compare_case(void **state)
 {
 	const struct compare_case *c = *state;
 	struct migrations_status status;
+	struct migration_lookup lookup;
 
 	memset(&status, 0xff, sizeof(status));
-	migrations_compare(&folder_abc, c->rows, c->row_count, &status);
+	assert_int_equal(migrations_compare(&folder_abc, c->rows, c->row_count, &status), 0);
+	assert_int_equal(migration_lookup_init(&lookup, c->rows, c->row_count), 0);
 	expect_status(&status, c->applied, c->pending, c->failed, c->pending ? names_abc[c->first_pending] : NULL,
 	              c->failed ? &c->rows[c->first_failed] : NULL);
 	assert_int_equal(status.unknown, c->unknown);
 	/* The shown pending ones are the pending folders in folder order; the
 	 * shown unknown ones are rows without a folder, in row order. */
 	for (size_t i = 0, shown = 0; i < folder_abc.count; i++)
-		if (migrations_is_pending(c->rows, c->row_count, names_abc[i]) && shown < MIGRATIONS_SHOWN)
+		if (migrations_is_pending(&lookup, names_abc[i]) && shown < MIGRATIONS_SHOWN)
 			assert_ptr_equal(status.pending_shown[shown++], names_abc[i]);
 	for (size_t i = c->pending; i < MIGRATIONS_SHOWN; i++)
 		assert_null(status.pending_shown[i]);
@@ -507,6 +509,58 @@ static void run_compare_case(void **state)
 			assert_ptr_equal(status.unknown_shown[shown++], c->rows[i].name);
 	for (size_t i = c->unknown; i < MIGRATIONS_SHOWN; i++)
 		assert_null(status.unknown_shown[i]);
+	migration_lookup_release(&lookup);
+}
+
+/* Thousands of rows in the database's order (not the folder's), some rolled
+ * back and applied again, some rolled back only: each folder is pending
+ * exactly when no live row has its name, as a linear search says. */
+static void test_compare_many(void **state)
+{
+	enum { FOLDERS = 5000 };
+	struct migration_row *rows = calloc(2 * FOLDERS, sizeof(*rows));
+	char **names = calloc(FOLDERS, sizeof(*names));
+	struct migrations_folder folder = {.path = "m", .names = names, .count = FOLDERS};
+	struct migrations_status status;
+	struct migration_lookup lookup;
+	size_t row_count = 0, pending = 0;
+
+	(void)state;
+	assert_non_null(rows);
+	assert_non_null(names);
+	for (size_t i = 0; i < FOLDERS; i++) {
+		names[i] = malloc(32);
+		assert_non_null(names[i]);
+		snprintf(names[i], 32, "2024%08zu_m", i);
+	}
+	/* newest first; every 7th rolled back and re-applied, every 11th rolled back only, every 13th never applied */
+	for (size_t k = FOLDERS; k-- > 0;) {
+		if (k % 13 == 0)
+			continue;
+		if (k % 7 == 0 || k % 11 == 0)
+			rows[row_count++] =
+			    (struct migration_row){.name = names[k], .finished = true, .rolled_back = true};
+		if (k % 11 != 0 || k % 7 == 0)
+			rows[row_count++] = (struct migration_row){.name = names[k], .finished = true};
+	}
+	for (size_t i = 0; i < FOLDERS; i++)
+		pending += i % 13 == 0 || (i % 11 == 0 && i % 7 != 0);
+	assert_int_equal(migrations_compare(&folder, rows, row_count, &status), 0);
+	assert_int_equal(status.pending, pending);
+	assert_int_equal(status.applied, FOLDERS - pending);
+	assert_int_equal(status.unknown, 0);
+	assert_int_equal(migration_lookup_init(&lookup, rows, row_count), 0);
+	for (size_t i = 0; i < FOLDERS; i++) {
+		bool linear = true;
+		for (size_t r = 0; r < row_count; r++)
+			linear = linear && (rows[r].rolled_back || strcmp(rows[r].name, names[i]) != 0);
+		assert_int_equal(migrations_is_pending(&lookup, names[i]), linear);
+	}
+	migration_lookup_release(&lookup);
+	for (size_t i = 0; i < FOLDERS; i++)
+		free(names[i]);
+	free(names);
+	free(rows);
 }
 
 /* The compare_case compare_<name> as the test test_compare_<name>. */
@@ -627,12 +681,12 @@ static void test_compare_empty(void **state)
 
 	(void)state;
 	memset(&status, 0xff, sizeof(status));
-	migrations_compare(&empty, NULL, 0, &status);
+	assert_int_equal(migrations_compare(&empty, NULL, 0, &status), 0);
 	expect_status(&status, 0, 0, 0, NULL, NULL);
 
 	/* Rows but no folders: ignored. */
 	memset(&status, 0xff, sizeof(status));
-	migrations_compare(&empty, rows, 1, &status);
+	assert_int_equal(migrations_compare(&empty, rows, 1, &status), 0);
 	expect_status(&status, 0, 0, 0, NULL, NULL);
 }
 
@@ -648,7 +702,7 @@ static void test_compare_read_folder(void **state)
 
 	make_tree(fx, "20240102_users/ 20240101_init/ migration_lock.toml");
 	read_folder(fx, fx->dir, &folder);
-	migrations_compare(&folder, rows, 1, &status);
+	assert_int_equal(migrations_compare(&folder, rows, 1, &status), 0);
 	expect_status(&status, 1, 1, 0, folder.names[1], NULL);
 	assert_string_equal(status.first_pending, "20240102_users");
 	migrations_folder_release(&folder);
@@ -713,6 +767,7 @@ int main(void)
 	    COMPARE_TEST(rows_without_folder_ignored),
 	    COMPARE_TEST(names_match_whole),
 	    TEST(test_compare_empty),
+	    TEST(test_compare_many),
 	    TEST(test_compare_read_folder),
 	    TEST(test_rows_free),
 	};
