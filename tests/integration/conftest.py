@@ -644,6 +644,14 @@ def npm_node_modules():
     return node_modules_or_fail()
 
 
+@pytest.fixture(scope="session")
+def npm_node_modules7():
+    """The same for the Prisma 7 fixture app (tests/fixtures/app7, npm_app.APP7)."""
+    from npm_app import APP7, node_modules_or_fail
+
+    return node_modules_or_fail(fixture=APP7)
+
+
 @pytest.fixture
 def real_app(pe_pid1, npm_node_modules):
     """test_generate.py's App (the fixture app with the real Prisma CLI behind a call-recording
