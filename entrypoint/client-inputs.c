@@ -54,8 +54,8 @@ int client_inputs_check(struct client_inputs *inputs)
 {
 	char error[LINE_MAX_CHARS];
 
-	if (client_state_check(inputs->digest, inputs->record_path, inputs->schema.generator_output, &inputs->status,
-	                       error, sizeof(error)) < 0) {
+	if (client_state_check(inputs->digest, inputs->record_path, inputs->schema.generator_output,
+	                       inputs->schema.generator_typescript, &inputs->status, error, sizeof(error)) < 0) {
 		log_error("%s: remove what is there, or set generate-record to another file", error);
 		return EXIT_CANT_CREATE;
 	}

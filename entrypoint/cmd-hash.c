@@ -18,6 +18,8 @@ static void print_inputs(const struct client_inputs *inputs)
 	printf("prisma %s\n", schema->prisma_version ? schema->prisma_version : "(not installed)");
 	printf("@prisma/client %s\n", schema->client_version ? schema->client_version : "(not installed)");
 	printf("client output %s\n", schema->generator_output ? schema->generator_output : "(no client generator)");
+	if (schema->tsconfig_file) /* only then: the lines of a prisma-client-js project stay as they were */
+		printf("tsconfig %s\n", schema->tsconfig_file);
 }
 
 /* 0 when the generated client is current, 1 when not, as one line. */

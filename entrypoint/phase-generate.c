@@ -20,6 +20,12 @@
 #define DIGEST_SHOWN 12
 /* Room for a line that quotes a path or two. */
 #define LINE_MAX_CHARS (2 * PATH_MAX + 256)
+/* DATABASE_URL for generate when no database URL is configured (an image
+ * build). Prisma 7 evaluates prisma.config.ts even for generate, and its
+ * env("DATABASE_URL") throws when the variable is unset; generate never
+ * connects, and accepts a URL of another provider's scheme. The .invalid
+ * host (RFC 2606) resolves nowhere, should anything try. */
+#define PLACEHOLDER_DATABASE_URL "postgresql://placeholder:placeholder@placeholder.invalid:5432/placeholder"
 
 static int report_run(const struct invocation *invocation, const struct client_inputs *inputs,
                       const struct child_result *result, const struct prisma_cli *cli)
@@ -63,13 +69,14 @@ static int generate(const struct invocation *invocation, struct loop *loop, cons
                     struct lockfile *lock, const struct prisma_cli *cli, const char *reason)
 {
 	const char *args[] = {"generate", "--schema", inputs->schema.schema_path, NULL};
+	const char *database_url = config_text(&invocation->config, SETTING_DATABASE_URL);
 	struct prisma_run_params params = {
 	    .loop = loop,
 	    .signals = invocation->signals,
 	    .user = phase_child_user(invocation),
 	    .cli = cli,
 	    .args = args,
-	    .database_url = config_text(&invocation->config, SETTING_DATABASE_URL),
+	    .database_url = database_url && *database_url ? database_url : PLACEHOLDER_DATABASE_URL,
 	    .output_prefix = config_text(&invocation->config, SETTING_PRISMA_OUTPUT_PREFIX),
 	    .stop_timeout_ms = config_duration_ms(&invocation->config, SETTING_STOP_TIMEOUT),
 	};
@@ -87,6 +94,10 @@ static int generate(const struct invocation *invocation, struct loop *loop, cons
 		return EXIT_CANT_CREATE;
 	}
 	log_info("generating the prisma client: %s", reason);
+	if (params.database_url != database_url)
+		log_info("database-url is not set: prisma generate gets DATABASE_URL=%s, a placeholder (Prisma 7's "
+		         "prisma.config.ts needs one even for generate, which never connects)",
+		         PLACEHOLDER_DATABASE_URL);
 	log_verbose("running %s generate --schema %s (found by %s)", cli->program, inputs->schema.schema_path,
 	            cli->found_by);
 	/* The CLI holds the lock with us: if we are killed, a prisma left

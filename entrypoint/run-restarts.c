@@ -66,7 +66,8 @@ static void on_request(uid_t uid, void *arg)
 
 /* What watch mode looks at, found as the phases find it: the schema's files
  * (a schema folder: its .prisma files, new ones too), the Prisma config file,
- * the migrations folder. */
+ * the tsconfig.json the prisma-client generator reads, the migrations
+ * folder. */
 static void list_watched(struct watch_list *list, void *arg)
 {
 	const struct run_restarts *run = arg;
@@ -93,6 +94,8 @@ static void list_watched(struct watch_list *list, void *arg)
 		watch_list_add(list, inputs.schema_path, false, NULL);
 	if (inputs.config_file)
 		watch_list_add(list, inputs.config_file, false, NULL);
+	if (inputs.tsconfig_file)
+		watch_list_add(list, inputs.tsconfig_file, false, NULL);
 	if (migrations_folder_find(config_text(config, SETTING_MIGRATIONS), inputs.schema_path, migrations,
 	                           sizeof(migrations)) == 1)
 		watch_list_add(list, migrations, true, NULL);

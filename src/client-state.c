@@ -3,8 +3,10 @@
 #include "generate-record.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* How many hex digits of a digest messages show. */
 #define DIGEST_SHOWN 12
@@ -24,7 +26,22 @@ static bool is_placeholder(const char *name)
 	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
 }
 
-bool client_output_present(const char *path)
+/* The prisma-client generator's entry points: what Prisma itself looks for
+ * before it writes into a folder that is not empty (it refuses one without
+ * any: "doesn't look like a generated Prisma Client"). */
+static const char *const typescript_entry_files[] = {"client.ts", "client.mts", "client.cts", "client.d.ts"};
+
+static bool is_typescript_entry(DIR *dir, const char *name)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(typescript_entry_files) / sizeof(typescript_entry_files[0]); i++)
+		if (strcmp(name, typescript_entry_files[i]) == 0)
+			return fstatat(dirfd(dir), name, &st, 0) == 0 && S_ISREG(st.st_mode);
+	return false;
+}
+
+bool client_output_present(const char *path, bool typescript)
 {
 	DIR *dir = opendir(path);
 	const struct dirent *entry;
@@ -33,12 +50,12 @@ bool client_output_present(const char *path)
 	if (!dir)
 		return false;
 	while (!found && (entry = readdir(dir)))
-		found = !is_placeholder(entry->d_name);
+		found = typescript ? is_typescript_entry(dir, entry->d_name) : !is_placeholder(entry->d_name);
 	closedir(dir);
 	return found;
 }
 
-int client_state_check(const char *digest, const char *record_path, const char *output_path,
+int client_state_check(const char *digest, const char *record_path, const char *output_path, bool typescript,
                        struct client_status *status, char *error, size_t error_size)
 {
 	int found = record_read(record_path, status->recorded, error, error_size);
@@ -50,7 +67,7 @@ int client_state_check(const char *digest, const char *record_path, const char *
 		status->state = CLIENT_NO_RECORD;
 	} else if (strcmp(status->recorded, digest) != 0) {
 		status->state = CLIENT_CHANGED;
-	} else if (output_path && !client_output_present(output_path)) {
+	} else if (output_path && !client_output_present(output_path, typescript)) {
 		status->state = CLIENT_OUTPUT_MISSING;
 	} else {
 		status->state = CLIENT_CURRENT;

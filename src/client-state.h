@@ -20,16 +20,21 @@ struct client_status {
 };
 
 /* Compares digest with the record at record_path, then looks at the
- * generated files at output_path (NULL: no client generator to look for).
- * Returns 0 with status filled, or -1 with a one-line error when the record
- * exists but cannot be read. */
-int client_state_check(const char *digest, const char *record_path, const char *output_path,
+ * generated files at output_path (NULL: no client generator to look for;
+ * typescript: written by the prisma-client generator, see
+ * client_output_present). Returns 0 with status filled, or -1 with a
+ * one-line error when the record exists but cannot be read. */
+int client_state_check(const char *digest, const char *record_path, const char *output_path, bool typescript,
                        struct client_status *status, char *error, size_t error_size);
 
-/* True when the folder at path holds a generated client: something besides
- * the placeholder files @prisma/client's postinstall writes (index.js,
- * default.js, ... that only throw "did not initialize yet"). */
-bool client_output_present(const char *path);
+/* True when the folder at path holds a generated client. prisma-client-js
+ * (typescript false): something besides the placeholder files
+ * @prisma/client's postinstall writes (index.js, default.js, ... that only
+ * throw "did not initialize yet"). prisma-client (typescript true): its
+ * entry point, a file named client.ts, client.mts, client.cts or
+ * client.d.ts, as Prisma itself tells a generated client: the models/ and
+ * internal/ beside it are no client without it. */
+bool client_output_present(const char *path, bool typescript);
 
 /* One line on why status is not current ("no record of an earlier generate
  * at PATH", ...), or that it is. */

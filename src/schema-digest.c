@@ -88,6 +88,11 @@ int schema_digest(const struct schema_inputs *inputs, char hex[65], struct schem
 	} else if (digest_text(ctx, 'C', NULL) < 0) {
 		goto hash_failed;
 	}
+	/* Only when there is one: digests of schemas without it stay as they
+	 * were before it counted. */
+	if (inputs->tsconfig_file &&
+	    digest_file(ctx, base, 'T', 't', inputs->tsconfig_file, &buf, error, error_size) < 0)
+		goto done;
 	if (digest_text(ctx, 'V', inputs->prisma_version) < 0 || digest_text(ctx, 'v', inputs->client_version) < 0 ||
 	    cryptolib.EVP_DigestFinal_ex(ctx, md, &md_len) != 1 || md_len != 32)
 		goto hash_failed;

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,6 +77,7 @@ void schema_inputs_release(struct schema_inputs *inputs)
 	free(inputs->prisma_version);
 	free(inputs->client_version);
 	free(inputs->generator_output);
+	free(inputs->tsconfig_file);
 	schema_direct_urls_release(&inputs->direct_urls);
 	memset(inputs, 0, sizeof(*inputs));
 }
@@ -379,7 +381,7 @@ static int walk_folder(int base, const char *folder, struct visited *visited, st
  * generator. Returns 1 when it has one, with *output set to its location
  * (malloc'd; NULL when it has no plain output and needs one); 0 when the
  * file has none; -1 when out of memory. */
-static int find_client_generator(const struct schema_reader *text, const char *file, char **output)
+static int find_client_generator(const struct schema_reader *text, const char *file, char **output, bool *typescript)
 {
 	struct schema_generator generator;
 	int found = schema_client_generator(text->data, text->len, &generator);
@@ -387,6 +389,7 @@ static int find_client_generator(const struct schema_reader *text, const char *f
 	*output = NULL;
 	if (found <= 0)
 		return found;
+	*typescript = !generator.js;
 	if (generator.output) {
 		char *dir = path_dirname(file);
 
@@ -455,7 +458,9 @@ static int collect_files(int base, struct schema_inputs *inputs, const struct st
 	for (size_t i = 0; i < list.count && !(generator_found && inputs->direct_urls.datasource.given); i++) {
 		if (schema_read_file(base, list.items[i], buf, error, error_size) < 0)
 			return -1;
-		int found = generator_found ? 1 : find_client_generator(buf, list.items[i], &inputs->generator_output);
+		int found = generator_found ? 1
+		                            : find_client_generator(buf, list.items[i], &inputs->generator_output,
+		                                                    &inputs->generator_typescript);
 		if (found < 0) {
 			set_oom(error, error_size);
 			return -1;
@@ -551,8 +556,9 @@ static int read_config_file(int base, struct schema_inputs *inputs, char **schem
 		int status = schema_config_value(buf->data, buf->len, &value);
 		if (status < 0) {
 			snprintf(error, error_size,
-			         "%s: `schema` is not a plain string literal, which prisma-entrypoint cannot "
-			         "evaluate; set the schema setting to the schema's path",
+			         "%s computes the schema's path (`schema` is not a plain string literal), and "
+			         "prisma-entrypoint does not run the config file: give the path with --schema PATH, "
+			         "PRISMA_ENTRYPOINT_SCHEMA=PATH or `schema = PATH` under [prisma]",
 			         schema_config_names[i]);
 			return -1;
 		}
@@ -630,6 +636,54 @@ static int find_in(int base, const char *configured, struct schema_inputs *input
 	                   error_size);
 }
 
+/* Sets inputs->tsconfig_file to the nearest tsconfig.json above the
+ * prisma-client generator's output folder, as the generator looks for it
+ * (get-tsconfig's findUp from the output folder, which need not exist yet,
+ * up to /). Above base, the folders are named "..", "../..": the walk ends
+ * where a folder is its own parent. A file that cannot be looked at counts
+ * as absent, as in the generator. Returns 0, or -1 when out of memory. */
+static int find_tsconfig(int base, struct schema_inputs *inputs)
+{
+	char *dir = copy_text(inputs->generator_output, strlen(inputs->generator_output));
+
+	if (!dir)
+		return -1;
+	/* A bound on the folders looked at, never reached before /. */
+	for (int depth = 0; depth < PATH_MAX / 2; depth++) {
+		char *candidate = path_resolve(dir, "tsconfig.json");
+		char *parent;
+		struct stat st, parent_st;
+		bool top;
+
+		if (!candidate) {
+			free(dir);
+			return -1;
+		}
+		if (stat_at(base, candidate, &st) > 0 && S_ISREG(st.st_mode)) {
+			inputs->tsconfig_file = candidate;
+			free(dir);
+			return 0;
+		}
+		free(candidate);
+		if (!(parent = path_resolve(dir, ".."))) {
+			free(dir);
+			return -1;
+		}
+		/* "/" is its own parent by name; "../.." at the top by inode. */
+		top = strcmp(parent, dir) == 0 || (strncmp(dir, "..", 2) == 0 && stat_at(base, dir, &st) > 0 &&
+		                                   stat_at(base, parent, &parent_st) > 0 &&
+		                                   st.st_dev == parent_st.st_dev && st.st_ino == parent_st.st_ino);
+		free(dir);
+		dir = parent;
+		if (top) {
+			free(dir);
+			return 0;
+		}
+	}
+	free(dir);
+	return 0;
+}
+
 int schema_find(const char *base_dir, const char *configured, struct schema_inputs *inputs, struct schema_stop *stop,
                 char *error, size_t error_size)
 {
@@ -643,6 +697,10 @@ int schema_find(const char *base_dir, const char *configured, struct schema_inpu
 		return -1;
 	}
 	found = find_in(base, configured, inputs, &buf, error, error_size);
+	if (found == 1 && inputs->generator_typescript && inputs->generator_output && find_tsconfig(base, inputs) < 0) {
+		set_oom(error, error_size);
+		found = -1;
+	}
 	close(base);
 	schema_reader_release(&buf);
 	if (found == 1 && !(inputs->base_dir = copy_text(base_dir, strlen(base_dir)))) {

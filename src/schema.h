@@ -68,6 +68,15 @@ struct schema_inputs {
 	 * NULL when there is no such generator, or when its output is not a
 	 * plain string (env("...")) or missing (prisma-client requires one). */
 	char *generator_output;
+	/* That generator is "prisma-client" (TypeScript: client.ts and more),
+	 * not "prisma-client-js". */
+	bool generator_typescript;
+	/* The prisma-client generator reads the nearest tsconfig.json above its
+	 * output folder (the folder itself first, up to /; compilerOptions.module
+	 * picks ESM or CommonJS): that file when there is one, relative to
+	 * base_dir (as ../tsconfig.json and so on above it), else NULL. Only its
+	 * own text counts: files it `extends` are not followed. */
+	char *tsconfig_file;
 	struct schema_direct_urls direct_urls;
 };
 
@@ -126,8 +135,10 @@ int schema_find(const char *base_dir, const char *configured, struct schema_inpu
 
 /* SHA-256 over everything that changes the generated client, in a stable and
  * unambiguous encoding (tagged, length-prefixed fields): each schema file's
- * path and bytes in order, the config file's path and bytes, the prisma and
- * @prisma/client versions (an absent one differs from an empty one). Files
+ * path and bytes in order, the config file's path and bytes, tsconfig_file's
+ * path and bytes when there is one (no field at all otherwise: digests
+ * without one stay as they were), the prisma and @prisma/client versions (an
+ * absent one differs from an empty one). Files
  * are read again from base_dir, each at once, and hashed as they are read.
  * Writes 64 lowercase hex digits and a NUL into hex. Returns 0, -1 with a
  * one-line error (a file that cannot be read, libcrypto not loadable), or

@@ -20,7 +20,11 @@ for package in "${packages[@]}"; do
 done
 # Node.js and npm run the real Prisma CLI in the generate tests. Checked by
 # command, not by package: a nodejs package from elsewhere (NodeSource) ships
-# npm inside and conflicts with Debian's npm package.
+# npm inside and conflicts with Debian's npm package. The Prisma 7 fixture
+# (tests/fixtures/app7) needs Node.js 20.19 or later, which this machine's
+# NodeSource package has and Debian 12's 18.20 has not: its tests then fail,
+# saying so. Both fixtures are installed by the tests themselves (npm ci from
+# their lockfiles, cached: tests/integration/npm_app.py).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	missing+=(nodejs npm)
 fi

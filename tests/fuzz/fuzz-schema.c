@@ -176,6 +176,15 @@ static void check_found(const char *dir, const char *configured, const struct sc
 		fuzz_fail("a schema file '%s' covers %zu files", inputs->schema_path, inputs->file_count);
 	if (inputs->generator_output)
 		check_normalized("generator output", inputs->generator_output, true);
+	if (inputs->tsconfig_file) {
+		size_t len = strlen(inputs->tsconfig_file);
+
+		check_normalized("tsconfig", inputs->tsconfig_file, true);
+		if (!inputs->generator_typescript || !inputs->generator_output)
+			fuzz_fail("a tsconfig '%s' without a prisma-client generator's output", inputs->tsconfig_file);
+		if (len < 13 || strcmp(inputs->tsconfig_file + len - 13, "tsconfig.json") != 0)
+			fuzz_fail("the tsconfig '%s' is not a tsconfig.json", inputs->tsconfig_file);
+	}
 	check_direct_url("the datasource's directUrl", &inputs->direct_urls.datasource,
 	                 inputs->direct_urls.datasource_file);
 	check_direct_url("the config's datasource.directUrl", &inputs->direct_urls.config,

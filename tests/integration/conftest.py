@@ -645,12 +645,20 @@ def npm_node_modules():
 
 
 @pytest.fixture(scope="session")
-def package_managers():
-    """pnpm 9, yarn 1 (classic) and yarn 4 (berry), pinned by tests/fixtures/install-managers/tools and
-    installed once per lock file into the tests' cache (npm_app.py): name -> the manager's CLI script."""
-    from npm_app import REPO, node_modules_or_fail
+def npm_node_modules7():
+    """The same for the Prisma 7 fixture app (tests/fixtures/app7, npm_app.APP7)."""
+    from npm_app import APP7, node_modules_or_fail
 
-    node_modules = node_modules_or_fail(REPO / "tests" / "fixtures" / "install-managers" / "tools")
+    return node_modules_or_fail(fixture=APP7)
+
+
+@pytest.fixture(scope="session")
+def package_managers():
+    """pnpm 9, yarn 1 (classic) and yarn 4 (berry), pinned by tests/fixtures/package-managers and
+    installed once per lock file into the tests' cache (npm_app.py): name -> the manager's CLI script."""
+    from npm_app import PACKAGE_MANAGERS, node_modules_or_fail
+
+    node_modules = node_modules_or_fail(fixture=PACKAGE_MANAGERS)
     return {
         "pnpm": node_modules / "pnpm" / "bin" / "pnpm.cjs",
         "yarn": node_modules / "yarn" / "bin" / "yarn.js",

@@ -1,5 +1,7 @@
-"""The fixture app (tests/fixtures/app) installed with npm, for the generate tests and the generate
-benchmark.
+"""The fixture apps installed with npm, for the generate tests and the generate benchmark:
+tests/fixtures/app (Prisma 6.19, APP, the default everywhere) and tests/fixtures/app7 (Prisma 7 with the
+`prisma-client` generator, APP7). Every function that installs or copies takes the fixture as a
+parameter (a Fixture); both are cached and copied the same way.
 
 Installing
 ----------
@@ -8,7 +10,8 @@ a cache folder outside the repository,
 
     ${PE_TESTS_CACHE:-${XDG_CACHE_HOME:-~/.cache}/prisma-entrypoint-tests}/
         app-<sha12>/node_modules   the installed packages; <sha12> = first 12 hex digits of the SHA-256
-                                   of the fixture's package.json and package-lock.json
+                                   of the fixture's package.json and package-lock.json (app7-<sha12>
+                                   for APP7: the folder is named after the fixture)
         npm/                       npm's own download cache (`npm ci --cache`), so that a new lock file
                                    mostly installs from it
         install.lock               flock()ed while one session checks or installs, so that
@@ -23,11 +26,11 @@ installs for other lock files are left alone (another checkout may use them).
 When npm or node is missing, or the install fails, NpmAppError says why; node_modules_or_fail(), for
 a session fixture, turns it into a failure (not a skip): CI must prove the generate tests.
 
-Per test, copy_app() copies tests/fixtures/app (without node_modules) into the test's folder and the
+Per test, copy_app() copies the fixture (without node_modules) into the test's folder and the
 cached node_modules with `cp -a` (a real copy, never hard links: tests edit files in node_modules,
-and prisma writes the client into node_modules/.prisma), except three big read-only libraries
-(SHARED_PACKAGES: effect, fast-check, pure-rand; 4000 of the 5400 files), which are symlinks into
-the cache: copying them took three quarters of the copy's time. remove_node_modules() drops the
+and prisma writes the client into node_modules/.prisma), except big read-only libraries (the
+fixture's shared_packages: for APP effect, fast-check, pure-rand, 4000 of the 5400 files), which are
+symlinks into the cache: copying them took three quarters of the copy's time. remove_node_modules() drops the
 copy again after the test (175 MB each; pytest keeps the folders of the last three sessions).
 
 Calls of the Prisma CLI are recorded by install_wrapper(): node_modules/.bin/prisma (npm's symlink
@@ -46,11 +49,12 @@ import shutil
 import subprocess
 import tempfile
 import time
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-FIXTURE = REPO / "tests" / "fixtures" / "app"
 LOCK_INPUTS = ("package.json", "package-lock.json")
 
 # Every prisma command needs DATABASE_URL, even generate; nothing listens on port 1.
@@ -67,6 +71,53 @@ RECORD = Path("node_modules/.cache/prisma-entrypoint/generate-record")  # the de
 # does not matter may be listed: never prisma, @prisma/client (the client is generated next to its
 # real path) or anything under @prisma.
 SHARED_PACKAGES = frozenset({"effect", "fast-check", "pure-rand"})
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """One fixture app under tests/fixtures, and what differs between them."""
+
+    name: str  # its folder under tests/fixtures; also names its cache folder
+    client_dir: Path  # where its generator writes the client, from the app root
+    client_file: str  # a file the generator always writes into client_dir
+    client_types: tuple  # the files (in client_dir) whose text declares the models
+    shared_packages: frozenset  # symlinked into the cache by copy_app(), see SHARED_PACKAGES
+    env: dict = dataclasses.field(default_factory=dict)  # what its CLI needs here to run offline
+    min_node: tuple = (0,)  # the oldest Node.js its prisma runs on (package.json "engines")
+
+    @property
+    def path(self) -> Path:
+        return REPO / "tests" / "fixtures" / self.name
+
+    @property
+    def prisma_major(self) -> int:
+        return int(_locked_versions(self)["prisma"].split(".")[0])
+
+
+APP = Fixture(
+    "app",
+    client_dir=CLIENT_DIR,
+    client_file="index.js",
+    client_types=("index.d.ts",),
+    shared_packages=SHARED_PACKAGES,
+)
+# Prisma 7: the `prisma-client` generator writes TypeScript to its required output. Installed with
+# --ignore-scripts, the CLI asks Prisma's server for the schema engine before generate unless
+# PRISMA_SCHEMA_ENGINE_BINARY names a file; generate never runs it. The extra shared packages are
+# the libraries of Prisma Studio and `prisma dev` (110 of its 305 MB), which generate never loads.
+APP7 = Fixture(
+    "app7",
+    client_dir=Path("src/generated/prisma"),
+    client_file="client.ts",
+    client_types=("client.ts", "models"),
+    shared_packages=SHARED_PACKAGES | {"@electric-sql", "react-dom", "elkjs", "@visx", "lodash", "remeda"},
+    env={"PRISMA_SCHEMA_ENGINE_BINARY": "/bin/false"},
+    min_node=(20, 19),  # prisma 7.10: "^20.19 || ^22.12 || >=24.0"
+)
+# pnpm 9, yarn 1 and yarn 4 (an npm alias), pinned: the package managers install = auto runs for real
+PACKAGE_MANAGERS = Fixture(
+    "package-managers", client_dir=Path("."), client_file="", client_types=(), shared_packages=frozenset()
+)
 
 NPM_TIMEOUT_S = 900
 FIELD_SEP = "\037"  # between the arguments of one call in the wrapper's log
@@ -89,30 +140,30 @@ def cache_root() -> Path:
     return Path(base).absolute() / "prisma-entrypoint-tests"
 
 
-def install_key(fixture=FIXTURE) -> str:
+def install_key(fixture: Fixture = APP) -> str:
     h = hashlib.sha256()
     for name in LOCK_INPUTS:
-        data = (fixture / name).read_bytes()
+        data = (fixture.path / name).read_bytes()
         h.update(f"{name}\0{len(data)}\0".encode())
         h.update(data)
     return h.hexdigest()[:12]
 
 
-def _locked_versions(fixture: Path) -> dict:
-    """package name -> version as the fixture's package-lock.json pins it, for its direct dependencies."""
-    lock = json.loads((fixture / "package-lock.json").read_text())
+def _locked_versions(fixture: Fixture) -> dict:
+    """package name -> version as package-lock.json pins it, for the fixture's direct dependencies."""
+    lock = json.loads((fixture.path / "package-lock.json").read_text())
     packages = lock.get("packages", {})
     root = packages.get("", {})
     want = {}
     for name in (*root.get("dependencies", {}), *root.get("devDependencies", {})):
         entry = packages.get(f"node_modules/{name}")
         if not entry or "version" not in entry:
-            raise NpmAppError(f"{fixture / 'package-lock.json'} pins no version of {name}")
+            raise NpmAppError(f"{fixture.path / 'package-lock.json'} pins no version of {name}")
         want[name] = entry["version"]
     return want
 
 
-def _problem(node_modules: Path, fixture: Path) -> str | None:
+def _problem(fixture: Fixture, node_modules: Path) -> str | None:
     """What is wrong with an installed tree, or None when it is usable."""
     versions = _locked_versions(fixture)
     for name, version in versions.items():
@@ -158,8 +209,20 @@ def _tail(text: str, n: int = 3000) -> str:
     return text if len(text) <= n else "..." + text[-n:]
 
 
-def installed_node_modules(say=None, fixture=FIXTURE) -> Path:
-    """The cached node_modules of the fixture app (installed first if needed, see the docstring)."""
+def _check_node(fixture: Fixture):
+    """A Node.js too old for the fixture's prisma is named, rather than left to a generate failing later."""
+    try:
+        out = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+        version = tuple(int(part) for part in out.lstrip("v").split(".")[:2])
+    except (OSError, ValueError, subprocess.SubprocessError) as e:
+        raise NpmAppError(f"cannot tell the version of `node`: {e}") from e
+    if version < fixture.min_node:
+        want = ".".join(map(str, fixture.min_node))
+        raise NpmAppError(f"node {out} is older than {want}, the oldest the fixture {fixture.name}'s prisma runs on")
+
+
+def installed_node_modules(say=None, fixture: Fixture = APP) -> Path:
+    """The cached node_modules of a fixture app (installed first if needed, see the docstring)."""
     say = say or (lambda msg: None)
     for tool in ("npm", "node"):
         if shutil.which(tool) is None:
@@ -167,10 +230,11 @@ def installed_node_modules(say=None, fixture=FIXTURE) -> Path:
                 f"`{tool}` not found on PATH ({os.environ.get('PATH', '')}): the generate tests "
                 "need Node.js and npm (Debian: apt-get install -y nodejs npm)"
             )
+    _check_node(fixture)
     root = cache_root()
-    final = root / f"app-{install_key(fixture)}"
+    final = root / f"{fixture.name}-{install_key(fixture)}"
     node_modules = final / "node_modules"
-    if final.is_dir() and _problem(node_modules, fixture) is None:  # the common case, no lock needed
+    if final.is_dir() and _problem(fixture, node_modules) is None:  # the common case, no lock needed
         return node_modules
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -182,7 +246,7 @@ def installed_node_modules(say=None, fixture=FIXTURE) -> Path:
         for stale in root.glob("tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
         if final.is_dir():
-            problem = _problem(node_modules, fixture)
+            problem = _problem(fixture, node_modules)
             if problem is None:
                 return node_modules
             say(f"npm_app: cached install {final} is unusable ({problem}): installing again")
@@ -192,7 +256,7 @@ def installed_node_modules(say=None, fixture=FIXTURE) -> Path:
         work = Path(tempfile.mkdtemp(prefix="tmp-app-", dir=root))
         try:
             for name in LOCK_INPUTS:
-                shutil.copy2(fixture / name, work / name)
+                shutil.copy2(fixture.path / name, work / name)
             argv = [
                 "npm",
                 "ci",
@@ -204,7 +268,7 @@ def installed_node_modules(say=None, fixture=FIXTURE) -> Path:
                 "--cache",
                 str(root / "npm"),
             ]
-            say(f"npm_app: installing the fixture app into {final} ({shlex.join(argv)})")
+            say(f"npm_app: installing the fixture {fixture.name} into {final} ({shlex.join(argv)})")
             t0 = time.monotonic()
             try:
                 p = subprocess.run(
@@ -223,9 +287,9 @@ def installed_node_modules(say=None, fixture=FIXTURE) -> Path:
             if p.returncode != 0:
                 raise NpmAppError(
                     f"`{shlex.join(argv)}` failed (exit {p.returncode}) installing "
-                    f"{fixture / 'package-lock.json'}:\n{_tail(p.stdout + p.stderr)}"
+                    f"{fixture.path / 'package-lock.json'}:\n{_tail(p.stdout + p.stderr)}"
                 )
-            problem = _problem(work / "node_modules", fixture)
+            problem = _problem(fixture, work / "node_modules")
             if problem is not None:
                 raise NpmAppError(
                     f"`{shlex.join(argv)}` exited 0 but left an unusable tree: {problem}\n"
@@ -245,13 +309,14 @@ def installed_node_modules(say=None, fixture=FIXTURE) -> Path:
 # ------------------------------------------------------------------------------------------------
 
 
-def copy_app(dest: Path, node_modules: Path | None, shared: bool = True) -> Path:
-    """Copy the fixture app into dest (created if needed; may already exist, empty) and, unless
-    node_modules is None, node_modules: a real copy (`cp -a`) of every package except SHARED_PACKAGES,
-    which are symlinks into the cache. shared=False copies those too: for a copy that another user
-    runs (the cache may be in a home folder only its owner can enter). Returns dest."""
+def copy_app(dest: Path, node_modules: Path | None, shared: bool = True, fixture: Fixture = APP) -> Path:
+    """Copy a fixture app into dest (created if needed; may already exist, empty) and, unless
+    node_modules is None, node_modules (fixture's, from installed_node_modules()): a real copy
+    (`cp -a`) of every package except the fixture's shared_packages, which are symlinks into the
+    cache. shared=False copies those too: for a copy that another user runs (the cache may be in a
+    home folder only its owner can enter). Returns dest."""
     dest.mkdir(parents=True, exist_ok=True)
-    for item in FIXTURE.iterdir():
+    for item in fixture.path.iterdir():
         if item.name == "node_modules":
             continue
         if item.is_dir():
@@ -262,7 +327,7 @@ def copy_app(dest: Path, node_modules: Path | None, shared: bool = True) -> Path
         target = dest / "node_modules"
         target.mkdir()
         entries = sorted(os.listdir(node_modules))
-        linked = SHARED_PACKAGES if shared else frozenset()
+        linked = fixture.shared_packages if shared else frozenset()
         copied = [node_modules / e for e in entries if e not in linked]
         p = subprocess.run(["cp", "-a", "--", *map(str, copied), str(target)], capture_output=True, text=True)
         if p.returncode != 0:
@@ -381,7 +446,7 @@ def read_record(path: Path) -> dict:
 # ------------------------------------------------------------------------------------------------
 
 
-def node_modules_or_fail(fixture: Path = FIXTURE, say=None) -> Path:
+def node_modules_or_fail(say=None, fixture: Fixture = APP) -> Path:
     """installed_node_modules() for a pytest fixture: a missing npm or a failed install fails the
     test that needs it (pytest.fail), never skips it."""
     import pytest  # only here: the benchmark imports this module without pytest
@@ -390,4 +455,4 @@ def node_modules_or_fail(fixture: Path = FIXTURE, say=None) -> Path:
         return installed_node_modules(say=say or (lambda msg: print(msg, flush=True)), fixture=fixture)
     except NpmAppError as e:
         problem = str(e)
-    pytest.fail(f"cannot install the fixture {fixture} with npm: {problem}", pytrace=False)
+    pytest.fail(f"cannot install the fixture {fixture.name} with npm: {problem}", pytrace=False)

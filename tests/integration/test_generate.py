@@ -1,6 +1,10 @@
-"""The generate phase of `run` (wait -> generate -> app), against the real Prisma 6.19 CLI.
+"""The generate phase of `run` (wait -> generate -> app), against the real Prisma 6.19 CLI and, for
+the tests that take `any_app` (ids [prisma6] and [prisma7]) or `app7`, the real Prisma 7 CLI
+(tests/fixtures/app7: the `prisma-client` generator writing TypeScript to src/generated/prisma, the
+URL in prisma.config.ts, a tsconfig.json; its generate runs offline with
+PRISMA_SCHEMA_ENGINE_BINARY=/bin/false, npm_app.APP7.env).
 
-Each test works in a copy of tests/fixtures/app with a real copy of node_modules installed by npm
+Each test works in a copy of tests/fixtures/app (or app7) with a real copy of node_modules installed by npm
 once per lock file (npm_app.py: a session fixture, cached outside the repository between runs; a
 missing npm or a failed install fails these tests). Whether prisma ran is proven by a call-recording
 wrapper put in place of node_modules/.bin/prisma: it logs every call (arguments, cwd and the
@@ -27,7 +31,8 @@ import pytest
 
 from conftest import REPO, SANITIZER_REPORT, all_pids, children_of, pid_alive, proc_cmdline, timeout, wait_until
 from npm_app import (
-    CLIENT_DIR,
+    APP,
+    APP7,
     DUMMY_DATABASE_URL,
     RECORD,
     copy_app,
@@ -91,13 +96,14 @@ def same_path(a, b) -> bool:
 class App:
     """A copy of the fixture app as the runner's working directory, and what a test asks of it."""
 
-    def __init__(self, runner, root: Path):
+    def __init__(self, runner, root: Path, fixture=APP):
         self.pe = runner
         self.root = root
+        self.fixture = fixture
         self.calls_log = runner.tmp / "prisma-calls.log"
         self.marker = runner.tmp / "app-ran"
         self.record = root / RECORD
-        self.client = root / CLIENT_DIR
+        self.client = root / fixture.client_dir
 
     # -- files -------------------------------------------------------------------------------
 
@@ -118,7 +124,13 @@ class App:
         pj.write_text(new)
 
     def dts(self) -> str:
-        return (self.client / "index.d.ts").read_text()
+        """The text of the generated client's type declarations (every .ts file of a folder)."""
+        parts = []
+        for name in self.fixture.client_types:
+            path = self.client / name
+            files = sorted(path.rglob("*.ts")) if path.is_dir() else [path]
+            parts.extend(f.read_text() for f in files)
+        return "\n".join(parts)
 
     def has_model(self, name: str) -> bool:
         return f"export type {name} = " in self.dts()
@@ -136,9 +148,8 @@ class App:
     def args(self, *opts, status: int = 0) -> list:
         return ["--no-wait", *opts, "--", "/bin/sh", "-c", f'echo ran >> "$0"; exit {status}', str(self.marker)]
 
-    @staticmethod
-    def env(extra=None) -> dict:
-        return {**BASE_ENV, **(extra or {})}
+    def env(self, extra=None) -> dict:
+        return {**BASE_ENV, **self.fixture.env, **(extra or {})}
 
     def run(self, *opts, env=None, status: int = 0, seconds: float = 60):
         self.marker.unlink(missing_ok=True)
@@ -175,7 +186,8 @@ class App:
         digest `hash` prints and the success line names it. Returns the digest."""
         assert res.returncode == 0, str(res)
         assert len(self.calls()) == calls, f"expected {calls} prisma call(s), got {self.calls()}\n{res}"
-        assert (self.client / "index.js").is_file(), f"no generated client in {self.client}\n{res}"
+        client_file = self.client / self.fixture.client_file
+        assert client_file.is_file(), f"no generated client at {client_file}\n{res}"
         digest = self.hash()
         assert self.record_digest() == digest, f"record {self.record.read_text()!r} vs hash {digest}\n{res}"
         m = GENERATED.search(res.stderr)
@@ -198,14 +210,31 @@ class App:
         assert not left, f"files left next to the generate record in {folder}: {sorted(left)}\n{res or ''}"
 
 
-def make_app(runner, node_modules):
-    root = copy_app(runner.cwd, node_modules)
-    return App(runner, root)
+def make_app(runner, node_modules, fixture=APP):
+    root = copy_app(runner.cwd, node_modules, fixture=fixture)
+    return App(runner, root, fixture)
 
 
 @pytest.fixture
 def app(pe_plain, npm_node_modules):
     a = make_app(pe_plain, npm_node_modules)
+    yield a
+    remove_node_modules(a.root)
+
+
+@pytest.fixture(params=[APP, APP7], ids=lambda f: f"prisma{f.prisma_major}")
+def any_app(request, pe_plain):
+    """The app of either fixture: Prisma 6.19 (prisma-client-js into node_modules/.prisma/client) or
+    Prisma 7 (prisma-client, TypeScript into src/generated/prisma), for the tests that hold for both."""
+    node_modules = request.getfixturevalue("npm_node_modules7" if request.param is APP7 else "npm_node_modules")
+    a = make_app(pe_plain, node_modules, request.param)
+    yield a
+    remove_node_modules(a.root)
+
+
+@pytest.fixture
+def app7(pe_plain, npm_node_modules7):
+    a = make_app(pe_plain, npm_node_modules7, APP7)
     yield a
     remove_node_modules(a.root)
 
@@ -230,7 +259,8 @@ def schema_arg(call) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_first_start_generates_and_the_next_one_skips(app):
+def test_first_start_generates_and_the_next_one_skips(any_app):
+    app = any_app
     app.wrap()
     assert not app.client.exists() and not app.record.exists()
     res = app.run()
@@ -241,6 +271,7 @@ def test_first_start_generates_and_the_next_one_skips(app):
     # not set by the test: set by the entrypoint for prisma
     assert call["CHECKPOINT_DISABLE"] == "1" and call["PRISMA_HIDE_UPDATE_MESSAGE"] == "1", call
     assert call["DATABASE_URL"] == DUMMY_DATABASE_URL, call
+    assert "placeholder" not in res.stderr, f"a database URL is set: no placeholder\n{res}"
     assert "Generated Prisma Client" in res.stdout, f"prisma's own output should pass through\n{res}"
 
     record, folder = snapshot(app.record), folder_state(app.record.parent)
@@ -267,7 +298,8 @@ def test_prisma_sees_variables_already_set_and_the_effective_database_url(app):
     assert call["DATABASE_URL"] == OTHER_DATABASE_URL, call
 
 
-def test_schema_edit_regenerates_with_the_new_field(app):
+def test_schema_edit_regenerates_with_the_new_field(any_app):
+    app = any_app
     app.wrap()
     first = app.assert_generated(app.run(), calls=1)
     assert not re.search(r"\bhostname\b", app.dts())
@@ -310,7 +342,8 @@ def test_verbose_names_the_rule_and_a_configured_schema_that_is_missing_is_exit_
     assert len(app.calls()) == 1, "prisma ran for a schema that does not exist"
 
 
-def test_config_file_names_a_schema_elsewhere(app):
+def test_config_file_names_a_schema_elsewhere(any_app):
+    app = any_app
     (app.root / "db").mkdir()
     shutil.move(str(app.root / SCHEMA), app.root / "db" / "main.prisma")
     shutil.rmtree(app.root / "prisma")  # nothing at the default places
@@ -321,6 +354,95 @@ def test_config_file_names_a_schema_elsewhere(app):
     app.assert_generated(app.run(), calls=1)
     assert same_path(schema_arg(app.calls()[0]), app.root / "db" / "main.prisma")
     assert app.has_model("Tenant") and app.has_model("User")
+
+
+def test_a_deleted_or_emptied_client_output_folder_regenerates(any_app):
+    """Prisma 6: node_modules/.prisma/client; Prisma 7: the generator's own output (src/generated/prisma)."""
+    app = any_app
+    app.wrap()
+    first = app.assert_generated(app.run(), calls=1)
+    shutil.rmtree(app.client)
+    res = app.run()
+    assert app.assert_generated(res, calls=2) == first
+    assert f"the generated client is missing at {app.fixture.client_dir}" in res.stderr, str(res)
+    shutil.rmtree(app.client)
+    app.client.mkdir()
+    assert app.assert_generated(app.run(), calls=3) == first
+    app.assert_skipped(app.run(), first, calls=3)
+
+
+def test_prisma7_client_without_its_entry_point_is_not_taken_for_current(app7):
+    """What an interrupted generate or a careless cleanup leaves: models/ and internal/ without
+    client.ts are no client. prisma runs (and, as Prisma 7 does for such a folder, refuses to write
+    into it: its own message), the app does not start on a broken client."""
+    app7.wrap()
+    first = app7.assert_generated(app7.run(), calls=1)
+    (app7.client / "client.ts").unlink()
+    assert (app7.client / "models").is_dir()
+    res = app7.run()
+    assert res.returncode == 80 and len(app7.calls()) == 2 and not app7.app_ran, str(res)
+    assert "the generated client is missing at src/generated/prisma" in res.stderr, str(res)
+    assert "doesn't look like a generated Prisma Client" in res.stdout + res.stderr, str(res)
+    shutil.rmtree(app7.client)
+    assert app7.assert_generated(app7.run(), calls=3) == first
+
+
+def test_prisma7_the_nearest_tsconfig_above_the_output_is_an_input(app7):
+    """The prisma-client generator reads the nearest tsconfig.json above its output folder
+    (compilerOptions.module: ESM or CommonJS output)."""
+    app7.wrap()
+    first = app7.assert_generated(app7.run(), calls=1)
+    assert "import.meta.url" in (app7.client / "client.ts").read_text()
+    assert "tsconfig tsconfig.json" in app7.pe.run(["hash"], env=app7.env()).stdout.splitlines()
+
+    app7.edit("tsconfig.json", '"module": "ESNext"', '"module": "CommonJS"')
+    res = app7.run()
+    second = app7.assert_generated(res, calls=2)
+    assert second != first
+    assert "import.meta.url" not in (app7.client / "client.ts").read_text(), "not generated for CommonJS"
+    app7.assert_skipped(app7.run(), second, calls=2)
+
+    # a nearer one (src/) takes over; the root one then no longer counts
+    shutil.copy(app7.root / "tsconfig.json", app7.root / "src" / "tsconfig.json")
+    third = app7.assert_generated(app7.run(), calls=3)
+    assert third != second
+    assert "tsconfig src/tsconfig.json" in app7.pe.run(["hash"], env=app7.env()).stdout.splitlines()
+    app7.edit("tsconfig.json", '"strict": true', '"strict": false')
+    app7.assert_skipped(app7.run(), third, calls=3)
+
+
+def test_prisma7_generate_without_a_database_url_gets_a_placeholder(app7):
+    """Prisma 7 evaluates prisma.config.ts even for generate, and env("DATABASE_URL") throws when
+    it is unset (an image build): the generate child gets a placeholder, said in one line."""
+    app7.wrap()
+    res = app7.run(env={"DATABASE_URL": None})
+    app7.assert_generated(res, calls=1)
+    url = app7.calls()[0]["DATABASE_URL"]
+    assert url and "placeholder.invalid" in url, app7.calls()
+    lines = [line for line in res.stderr_lines() if "placeholder" in line]
+    assert len(lines) == 1 and "database-url is not set" in lines[0] and url in lines[0], str(res)
+    assert "PrismaConfigEnvError" not in res.stdout + res.stderr, str(res)
+
+
+def test_a_schema_path_computed_by_the_config_file_is_one_clear_error(any_app):
+    app = any_app
+    text = (app.root / "prisma.config.ts").read_text()
+    text = 'import path from "node:path";\n' + text.replace(
+        'schema: "prisma/schema.prisma"', 'schema: path.join("prisma", "schema.prisma")'
+    )
+    (app.root / "prisma.config.ts").write_text(text)
+    app.wrap()
+    res = app.run()
+    assert res.returncode == 78, str(res)
+    errors = [line for line in res.stderr_lines() if "error" in line]
+    assert len(errors) == 1, str(res)
+    assert "prisma.config.ts computes the schema's path" in errors[0], str(res)
+    assert "--schema PATH, PRISMA_ENTRYPOINT_SCHEMA=PATH" in errors[0], str(res)
+    assert not app.app_ran and not app.calls(), str(res)
+    # given the path, Prisma itself evaluates the config file
+    res = app.run(env={"PRISMA_ENTRYPOINT_SCHEMA": SCHEMA})
+    assert res.returncode == 0 and len(app.calls()) == 1 and app.app_ran, str(res)
+    assert GENERATED.search(res.stderr) and (app.client / app.fixture.client_file).is_file(), str(res)
 
 
 def test_regenerates_when_the_client_is_gone_or_prisma_changes(app):

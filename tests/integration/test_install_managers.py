@@ -1,8 +1,8 @@
 """install = auto with pnpm, yarn 1 (classic) and yarn 4 (berry), the real package managers.
 
 test_install.py covers npm with the fixture app. Here each manager installs a one-package project
-(tests/fixtures/install-managers/<manager>: package.json and the manager's own lockfile, as the
-manager wrote it). The managers themselves come pinned from tests/fixtures/install-managers/tools,
+(tests/fixtures/install-projects/<manager>: package.json and the manager's own lockfile, as the
+manager wrote it). The managers themselves come pinned from tests/fixtures/package-managers,
 installed once per lock file into the tests' cache (conftest's package_managers). Each is found
 in PATH through a call-recording wrapper, so that a test can prove which install ran, with which
 arguments, or that nothing was spawned. The managers' download caches live in the tests' cache too.
@@ -16,7 +16,7 @@ import pytest
 
 from npm_app import RECORD, cache_root, read_calls, read_record, write_wrapper
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "install-managers"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "install-projects"
 INSTALL_RECORD = RECORD.parent / "install-record"
 EXIT_INSTALL = 83
 APP = ["--no-wait", "--no-generate", "--no-migrate", "--", "node", "-e", "require('is-number')"]
@@ -41,7 +41,7 @@ class ManagerProject:
         self.bin = pe.tmp / "bin"
         write_wrapper(self.bin / self.program, self.log, script)
         self.record = self.root / INSTALL_RECORD
-        caches = cache_root() / "install-managers"
+        caches = cache_root() / "package-manager-caches"
         self.env = {
             "PATH": f"{self.bin}:/usr/local/bin:/usr/bin:/bin",
             "PRISMA_ENTRYPOINT_INSTALL": "auto",

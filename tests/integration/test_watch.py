@@ -77,6 +77,28 @@ def test_schema_edit_restarts_once_with_the_new_client(pe_pid1, real_app):
     assert f"prisma-entrypoint: sh restarted (pid {second})" in out.stderr, str(out)
 
 
+def test_prisma7_tsconfig_edit_restarts_with_a_client_for_the_new_module_format(pe_pid1, npm_node_modules7):
+    """Prisma 7's prisma-client generator reads the nearest tsconfig.json above its output: an edit
+    of it is an edit of the client's inputs."""
+    app = gen.make_app(pe_pid1, npm_node_modules7, gen.APP7)
+    app.wrap()
+    try:
+        starts = pe_pid1.tmp / "starts"
+        p = pe_pid1.start(["--no-wait", "--watch", "--", *app_argv(starts)], env=app.env())
+        wait_starts(starts, 1, p, seconds=60)
+        assert "import.meta.url" in (app.client / "client.ts").read_text()
+
+        app.edit("tsconfig.json", '"module": "ESNext"', '"module": "CommonJS"')
+        wait_starts(starts, 2, p, seconds=60)
+        assert len(app.calls()) == 2, app.calls()
+        assert "import.meta.url" not in (app.client / "client.ts").read_text(), "not generated for CommonJS"
+        out = stop(p)
+        lines = restarting_lines(out.stderr)
+        assert len(lines) == 1 and "tsconfig.json changed" in lines[0], str(out)
+    finally:
+        remove_node_modules(app.root)
+
+
 def test_broken_schema_keeps_the_app_down_and_the_fix_starts_it(pe_pid1, real_app):
     starts = pe_pid1.tmp / "starts"
     p = pe_pid1.start(["--no-wait", "--watch", "--", *app_argv(starts)], env=real_app.env())

@@ -69,8 +69,8 @@ static void test_no_record(void **state)
 	struct fixture *fx = *state;
 
 	add_output_file(fx, "schema.prisma");
-	assert_int_equal(client_state_check(HEX_A, fx->record, fx->output, &fx->status, fx->error, sizeof(fx->error)),
-	                 0);
+	assert_int_equal(
+	    client_state_check(HEX_A, fx->record, fx->output, false, &fx->status, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(fx->status.state, CLIENT_NO_RECORD);
 	assert_string_equal(fx->status.recorded, "");
 }
@@ -81,8 +81,8 @@ static void test_changed(void **state)
 
 	write_record(fx, HEX_B);
 	add_output_file(fx, "schema.prisma");
-	assert_int_equal(client_state_check(HEX_A, fx->record, fx->output, &fx->status, fx->error, sizeof(fx->error)),
-	                 0);
+	assert_int_equal(
+	    client_state_check(HEX_A, fx->record, fx->output, false, &fx->status, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(fx->status.state, CLIENT_CHANGED);
 	assert_string_equal(fx->status.recorded, HEX_B);
 }
@@ -94,8 +94,8 @@ static void test_current(void **state)
 	write_record(fx, HEX_A);
 	add_output_file(fx, "index.js");
 	add_output_file(fx, "schema.prisma");
-	assert_int_equal(client_state_check(HEX_A, fx->record, fx->output, &fx->status, fx->error, sizeof(fx->error)),
-	                 0);
+	assert_int_equal(
+	    client_state_check(HEX_A, fx->record, fx->output, false, &fx->status, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(fx->status.state, CLIENT_CURRENT);
 }
 
@@ -104,8 +104,8 @@ static void test_output_missing(void **state)
 	struct fixture *fx = *state;
 
 	write_record(fx, HEX_A);
-	assert_int_equal(client_state_check(HEX_A, fx->record, fx->output, &fx->status, fx->error, sizeof(fx->error)),
-	                 0);
+	assert_int_equal(
+	    client_state_check(HEX_A, fx->record, fx->output, false, &fx->status, fx->error, sizeof(fx->error)), 0);
 	assert_int_equal(fx->status.state, CLIENT_OUTPUT_MISSING);
 }
 
@@ -115,7 +115,8 @@ static void test_no_output_to_look_for(void **state)
 	struct fixture *fx = *state;
 
 	write_record(fx, HEX_A);
-	assert_int_equal(client_state_check(HEX_A, fx->record, NULL, &fx->status, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(client_state_check(HEX_A, fx->record, NULL, false, &fx->status, fx->error, sizeof(fx->error)),
+	                 0);
 	assert_int_equal(fx->status.state, CLIENT_CURRENT);
 }
 
@@ -124,8 +125,8 @@ static void test_unreadable_record_is_an_error(void **state)
 	struct fixture *fx = *state;
 
 	assert_int_equal(mkdir(fx->record, 0755), 0);
-	assert_int_equal(client_state_check(HEX_A, fx->record, fx->output, &fx->status, fx->error, sizeof(fx->error)),
-	                 -1);
+	assert_int_equal(
+	    client_state_check(HEX_A, fx->record, fx->output, false, &fx->status, fx->error, sizeof(fx->error)), -1);
 	assert_non_null(strstr(fx->error, fx->record));
 }
 
@@ -133,9 +134,9 @@ static void test_output_present_empty_folder(void **state)
 {
 	struct fixture *fx = *state;
 
-	assert_false(client_output_present(fx->output));
+	assert_false(client_output_present(fx->output, false));
 	assert_int_equal(mkdir(fx->output, 0755), 0);
-	assert_false(client_output_present(fx->output));
+	assert_false(client_output_present(fx->output, false));
 }
 
 /* What @prisma/client's postinstall writes when it cannot generate. */
@@ -148,9 +149,9 @@ static void test_output_present_placeholders_only(void **state)
 
 	for (size_t i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++)
 		add_output_file(fx, placeholders[i]);
-	assert_false(client_output_present(fx->output));
+	assert_false(client_output_present(fx->output, false));
 	add_output_file(fx, "schema.prisma");
-	assert_true(client_output_present(fx->output));
+	assert_true(client_output_present(fx->output, false));
 }
 
 /* The prisma-client generator's output has other names altogether. */
@@ -159,7 +160,32 @@ static void test_output_present_other_generator(void **state)
 	struct fixture *fx = *state;
 
 	add_output_file(fx, "client.ts");
-	assert_true(client_output_present(fx->output));
+	assert_true(client_output_present(fx->output, false));
+}
+
+/* prisma-client: its entry point client.ts, not whatever else is in the
+ * folder (models/ left from an interrupted generate, a .gitkeep). */
+static void test_output_present_typescript_needs_its_entry_point(void **state)
+{
+	struct fixture *fx = *state;
+	char path[PATH_MAX + 64];
+
+	add_output_file(fx, ".gitkeep");
+	snprintf(path, sizeof(path), "%s/models", fx->output);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_false(client_output_present(fx->output, true));
+	assert_true(client_output_present(fx->output, false));
+	snprintf(path, sizeof(path), "%s/client.ts", fx->output);
+	assert_int_equal(mkdir(path, 0755), 0); /* a folder by that name is no entry point */
+	assert_false(client_output_present(fx->output, true));
+	add_output_file(fx, "client.js"); /* not one Prisma takes for a client */
+	assert_false(client_output_present(fx->output, true));
+	add_output_file(fx, "client.mts");
+	assert_true(client_output_present(fx->output, true));
+	write_record(fx, HEX_A);
+	assert_int_equal(
+	    client_state_check(HEX_A, fx->record, fx->output, true, &fx->status, fx->error, sizeof(fx->error)), 0);
+	assert_int_equal(fx->status.state, CLIENT_CURRENT);
 }
 
 static void test_describe(void **state)
@@ -241,6 +267,7 @@ int main(void)
 	    TEST(test_output_present_empty_folder),
 	    TEST(test_output_present_placeholders_only),
 	    TEST(test_output_present_other_generator),
+	    TEST(test_output_present_typescript_needs_its_entry_point),
 	    TEST(test_describe),
 	    cmocka_unit_test(test_verdict_table),
 	};

@@ -439,8 +439,9 @@ static void test_config_file_not_a_literal(void **state)
 	write_file(fx, "prisma/schema.prisma", schema_text);
 	for (size_t i = 0; i < ARRAY_LEN(configs); i++) {
 		write_file(fx, "prisma.config.ts", configs[i]);
-		assert_error(fx, NULL, "prisma.config.ts: `schema` is not a plain string literal");
-		assert_error(fx, NULL, "set the schema setting");
+		assert_error(fx, NULL,
+		             "prisma.config.ts computes the schema's path (`schema` is not a plain string literal)");
+		assert_error(fx, NULL, "give the path with --schema PATH, PRISMA_ENTRYPOINT_SCHEMA=PATH");
 		/* With the setting, the config file's schema does not matter. */
 		assert_found(fx, "prisma/schema.prisma", SCHEMA_FROM_SETTING, "prisma/schema.prisma");
 	}
@@ -628,6 +629,38 @@ static void test_generator_output_in_a_folder_schema(void **state)
 	assert_output(fx, "prisma/schema", "generated/client");
 }
 
+/* The prisma-client generator reads the nearest tsconfig.json above its
+ * output folder, the folder itself first; prisma-client-js reads none. */
+static void test_tsconfig_nearest_to_the_output(void **state)
+{
+	struct fixture *fx = *state;
+	static const char ts_schema[] = "generator client {\n  provider = \"prisma-client\"\n"
+	                                "  output   = \"../src/generated/prisma\"\n}\n";
+
+	write_file(fx, "prisma/schema.prisma", ts_schema);
+	assert_int_equal(find(fx, NULL), 1);
+	assert_true(fx->inputs.generator_typescript);
+	assert_null(fx->inputs.tsconfig_file);
+	write_file(fx, "tsconfig.json", "{}\n");
+	write_file(fx, "prisma/tsconfig.json", "{}\n"); /* beside the schema: not on the way up */
+	assert_int_equal(find(fx, NULL), 1);
+	assert_string_equal(fx->inputs.tsconfig_file, "tsconfig.json");
+	write_file(fx, "src/generated/tsconfig.json/x", "a folder by that name is no tsconfig\n");
+	write_file(fx, "src/tsconfig.json", "{}\n");
+	assert_int_equal(find(fx, NULL), 1);
+	assert_string_equal(fx->inputs.tsconfig_file, "src/tsconfig.json");
+	write_file(fx, "src/generated/prisma/tsconfig.json", "{}\n");
+	assert_int_equal(find(fx, NULL), 1);
+	assert_string_equal(fx->inputs.tsconfig_file, "src/generated/prisma/tsconfig.json");
+
+	write_file(fx, "prisma/schema.prisma",
+	           "generator client {\n  provider = \"prisma-client-js\"\n"
+	           "  output   = \"../src/generated/prisma\"\n}\n");
+	assert_int_equal(find(fx, NULL), 1);
+	assert_false(fx->inputs.generator_typescript);
+	assert_null(fx->inputs.tsconfig_file);
+}
+
 /* ---- the digest ----------------------------------------------------------- */
 
 static void set_up_project(struct fixture *fx)
@@ -766,6 +799,51 @@ static void test_digest_encoding(void **state)
 	for (unsigned int i = 0; i < md_len; i++)
 		snprintf(expected + 2 * i, 3, "%02x", md[i]);
 	assert_string_equal(hex, expected);
+}
+
+/* The nearest tsconfig.json counts for prisma-client, as a T/t field after
+ * the config file; without one, no field: the digest is as before. */
+static void test_digest_of_the_tsconfig(void **state)
+{
+	struct fixture *fx = *state;
+	static const char ts_schema[] =
+	    "generator client {\n  provider = \"prisma-client\"\n  output = \"../gen\"\n}\n";
+	static const char format[] = "prisma-entrypoint schema digest 1";
+	static const char tsconfig[] = "{\"compilerOptions\": {\"module\": \"ESNext\"}}\n";
+	unsigned char md[32];
+	unsigned int md_len = 0;
+	char expected[65], hex[65], before[65];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	write_file(fx, "prisma/schema.prisma", ts_schema);
+	refind_digest(fx, before);
+	write_file(fx, "tsconfig.json", tsconfig);
+	assert_digest_changes(fx, before, "a tsconfig.json added");
+	memcpy(hex, before, sizeof(hex));
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL), 1);
+	put_field(ctx, 'H', format, strlen(format), 0);
+	put_field(ctx, 'P', "prisma/schema.prisma", 20, 0);
+	put_field(ctx, 'F', ts_schema, strlen(ts_schema), 0);
+	put_field(ctx, 'C', NULL, 0, 1);
+	put_field(ctx, 'T', "tsconfig.json", 13, 0);
+	put_field(ctx, 't', tsconfig, strlen(tsconfig), 0);
+	put_field(ctx, 'V', NULL, 0, 1);
+	put_field(ctx, 'v', NULL, 0, 1);
+	assert_int_equal(EVP_DigestFinal_ex(ctx, md, &md_len), 1);
+	EVP_MD_CTX_free(ctx);
+	for (unsigned int i = 0; i < md_len; i++)
+		snprintf(expected + 2 * i, 3, "%02x", md[i]);
+	assert_string_equal(hex, expected);
+
+	write_file(fx, "tsconfig.json", "{\"compilerOptions\": {\"module\": \"CommonJS\"}}\n");
+	assert_digest_changes(fx, before, "an edit of the tsconfig.json");
+	write_file(fx, "gen/tsconfig.json", tsconfig);
+	assert_digest_changes(fx, before, "a nearer tsconfig.json");
+	write_file(fx, "tsconfig.json", "{}\n");
+	refind_digest(fx, hex);
+	assert_string_equal(hex, before); /* no longer the nearest */
 }
 
 static void test_digest_of_an_unreadable_file(void **state)
@@ -1011,6 +1089,8 @@ int main(void)
 	    TEST(test_folder_without_schema_files),
 	    TEST(test_generator_output),
 	    TEST(test_generator_output_in_a_folder_schema),
+	    TEST(test_tsconfig_nearest_to_the_output),
+	    TEST(test_digest_of_the_tsconfig),
 	    TEST(test_digest_is_stable),
 	    TEST(test_digest_sensitivity),
 	    TEST(test_digest_is_unambiguous),
