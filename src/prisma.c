@@ -489,6 +489,8 @@ int prisma_run(const struct prisma_run_params *params, struct child_result *resu
 		if (relay_start(&relays[i], params->loop, pipes[i][0], i == 0 ? STDOUT_FILENO : STDERR_FILENO,
 		                params->output_prefix, params->name ? params->name : "prisma") < 0)
 			log_warning("cannot relay the output of %s: %s", cli.name, strerror(errno));
+		relays[i].observe = params->on_output;
+		relays[i].observe_arg = params->on_output_arg;
 	}
 	if (params->work_done) {
 		linger.params = params;

@@ -61,6 +61,11 @@ struct prisma_run_params {
 	 * (when not NULL) says so: its result is then the stop's, and its work
 	 * counts, unlike after a stop signal received. */
 	bool (*work_done)(void *arg);
+	/* Called with each chunk of the CLI's output, stdout and stderr alike,
+	 * as it is relayed (NULL: none): what it says of its work, for
+	 * work_done and for the caller (output-watch.h). */
+	void (*on_output)(void *arg, const char *data, size_t len);
+	void *on_output_arg;
 	void *work_done_arg;
 	int64_t linger_ms;
 	bool *lingered;
