@@ -136,6 +136,7 @@ static int run_push(const struct invocation *invocation, struct loop *loop, cons
 		return EXIT_CONFIG;
 	}
 	params.cli = &cli;
+	params.unattended = true; /* on a terminal, a push that would lose data would ask instead of stopping */
 	params.on_output = output_watch_feed;
 	params.on_output_arg = &watch;
 	if (config_duration_ms(config, SETTING_DEPLOY_LINGER) > 0) {

@@ -53,6 +53,10 @@ struct prisma_run_params {
 	 * found as `npx prisma db seed` finds it. */
 	const char *path_first;
 	int64_t stop_timeout_ms; /* after a stop signal, before SIGKILL */
+	/* The CLI must never ask: CI=1 in its environment unless CI is set.
+	 * On a terminal, Prisma prompts (db push: "Do you want to ignore the
+	 * warning(s)?") unless it thinks it runs in CI. */
+	bool unattended;
 	/* A CLI that lingers after its work (prisma migrate deploy often does:
 	 * an engine or a pool that keeps Node alive): while it runs, work_done
 	 * is asked every PRISMA_WORK_POLL_MS whether its work is done as seen

@@ -12,7 +12,9 @@ work counts.
 The app is `/bin/sh -c 'echo ran >> MARKER'`, so each test can tell whether it was started.
 """
 
+import os
 import signal
+import subprocess
 import threading
 import uuid
 from pathlib import Path
@@ -80,9 +82,9 @@ class PushApp:
         self.marker.unlink(missing_ok=True)
         return self.pe.run(self.args(*opts), env=self.env(env), seconds=seconds)
 
-    def start(self, *opts, env=None):
+    def start(self, *opts, env=None, stdin=subprocess.DEVNULL):
         self.marker.unlink(missing_ok=True)
-        return self.pe.start(self.args(*opts), env=self.env(env))
+        return self.pe.start(self.args(*opts), env=self.env(env), stdin=stdin)
 
     def pushes(self) -> list:
         return [c for c in read_calls(self.calls_log) if c["args"][:2] == ["db", "push"]]
@@ -176,6 +178,24 @@ def test_a_push_that_would_lose_data_stops_and_the_setting_accepts_it(app):
     assert app.columns("User") == {"id", "email"}
     assert app.sql('SELECT email FROM "User"') == "a@example.com"
     assert app.app_ran
+
+
+def test_a_push_that_would_lose_data_never_asks_on_a_terminal(app):
+    # On a terminal (and not in CI), Prisma asks "Do you want to ignore the warning(s)?" and waits
+    # for an answer: the start must stop with 81 instead, whoever is at the keyboard.
+    assert app.run().returncode == 0
+    app.sql("INSERT INTO \"User\" (email, name) VALUES ('a@example.com', 'Ann')")
+    app.edit_schema("  name  String?\n", "")
+    leader, follower = os.openpty()
+    try:
+        proc = app.start(env={"CI": None, "TERM": "xterm"}, stdin=follower)
+        res = proc.wait(60)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert res.returncode == 81, str(res)
+    assert "prisma db push would lose data" in res.stderr, str(res)
+    assert app.sql('SELECT name FROM "User"') == "Ann"
 
 
 def test_sigterm_during_push_stops_it_and_records_nothing(app):
