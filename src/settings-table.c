@@ -365,8 +365,8 @@ const struct setting settings_table[SETTING_COUNT] = {
             .default_text = "2s",
             .placeholder = "DURATION",
             .help = "how long prisma migrate deploy may stay after its work is done (every migration finished "
-                    "in _prisma_migrations, Prisma's lock released) before it is stopped and the deploy "
-                    "counted as done; 0: wait for it to exit",
+                    "in _prisma_migrations, Prisma's lock released; for prisma db push, its 'database is now "
+                    "in sync') before it is stopped and its work counted as done; 0: wait for it to exit",
         },
     [SETTING_MIGRATE_ENGINE] =
         {
@@ -425,6 +425,7 @@ const struct setting settings_table[SETTING_COUNT] = {
             .section = "migrate",
             .type = SETTING_TYPE_BOOL,
             .default_text = "false",
+            .placeholder = "BOOL",
             .help = "migrate-mode = push: pass --accept-data-loss to prisma db push (a change that drops a "
                     "column or a table with data goes through); false: such a push stops with exit code 81 and "
                     "Prisma's warnings, nothing changed",

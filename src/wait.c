@@ -605,10 +605,11 @@ static int setup_database(struct dep *dep, const char *url, char *error, size_t 
 		 * sqlite_file), else from the working directory. */
 		const char *sqlite_file = dep->waiter->params->sqlite_file;
 		char resolved[PATH_MAX];
-		char cwd[PATH_MAX];
 		char *path;
 
 		if (!sqlite_file) {
+			char cwd[PATH_MAX];
+
 			if (!getcwd(cwd, sizeof(cwd))) {
 				snprintf(error, error_size, "cannot read the working directory: %s", strerror(errno));
 				return -1;

@@ -12,9 +12,13 @@ work counts.
 The app is `/bin/sh -c 'echo ran >> MARKER'`, so each test can tell whether it was started.
 """
 
+import fcntl
+import hashlib
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import uuid
 from pathlib import Path
@@ -22,10 +26,12 @@ from pathlib import Path
 import pytest
 
 from conftest import wait_until
-from npm_app import copy_app, install_wrapper, read_calls, remove_node_modules
+from npm_app import NPM_TIMEOUT_S, _npm_env, _tail, cache_root, copy_app, install_wrapper, read_calls
+from npm_app import remove_node_modules
 from pg import APP_PASSWORD
 
 RECORD_DIR = Path("node_modules/.cache/prisma-entrypoint")
+SQLITE_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sqlite-app"
 
 # Prepended to the copy's prisma.config.ts (see the module's docstring): both the promise and the
 # callback forms of pg.Client.prototype.query, and every result of a multi-statement query.
@@ -123,7 +129,9 @@ def test_push_creates_the_tables_then_skips_until_the_schema_changes(app):
     res = app.run()
     assert res.returncode == 0, str(res)
     assert app.columns("User") == {"id", "email", "name"}, str(res)
-    assert f'running prisma db push to postgresql {app.pg.host}:{app.pg.port}/{app.database} schema public' in res.stderr
+    assert (
+        f"running prisma db push to postgresql {app.pg.host}:{app.pg.port}/{app.database} schema public" in res.stderr
+    )
     assert "no push recorded for this database yet" in res.stderr, str(res)
     assert len(app.pushes()) == 1 and "--accept-data-loss" not in app.pushes()[0]["args"]
     assert "--skip-generate" in app.pushes()[0]["args"]
@@ -321,3 +329,98 @@ def test_deploy_names_the_migrations_folder(pe_plain):
     ), str(res)
 
 
+# ---------------------------------------------------------------------------------------------
+# a real push to SQLite: tests/fixtures/sqlite-app (Prisma 6.19, @prisma/adapter-libsql, whose
+# @libsql/client has its native part on npm), installed once per lock file like the app fixture
+# (npm_app.py: the same cache folder and install lock)
+# ---------------------------------------------------------------------------------------------
+
+
+def sqlite_node_modules() -> Path:
+    h = hashlib.sha256()
+    for name in ("package.json", "package-lock.json"):
+        h.update((SQLITE_FIXTURE / name).read_bytes())
+    root = cache_root()
+    final = root / f"sqlite-app-{h.hexdigest()[:12]}"
+    if (final / "node_modules" / "prisma" / "build" / "index.js").exists():
+        return final / "node_modules"
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / "install.lock", "a") as lockf:
+        fcntl.flock(lockf, fcntl.LOCK_EX)
+        if final.is_dir():
+            return final / "node_modules"
+        work = Path(tempfile.mkdtemp(prefix="tmp-sqlite-", dir=root))
+        try:
+            for name in ("package.json", "package-lock.json"):
+                shutil.copy2(SQLITE_FIXTURE / name, work / name)
+            argv = ["npm", "ci", "--ignore-scripts", "--include=dev", "--cache", str(root / "npm")]
+            p = subprocess.run(
+                argv,
+                cwd=work,
+                env=_npm_env(),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=NPM_TIMEOUT_S,
+            )
+            if p.returncode != 0:
+                pytest.fail(f"npm ci of {SQLITE_FIXTURE} failed (exit {p.returncode}):\n{_tail(p.stdout + p.stderr)}")
+            work.chmod(0o755)
+            work.rename(final)
+        finally:
+            if work.exists():
+                shutil.rmtree(work, ignore_errors=True)
+    return final / "node_modules"
+
+
+@pytest.fixture
+def sqlite_app(pe_plain):
+    node_modules = sqlite_node_modules()
+    for item in SQLITE_FIXTURE.iterdir():
+        if item.name not in ("node_modules", "package-lock.json"):
+            (shutil.copytree if item.is_dir() else shutil.copy2)(item, pe_plain.cwd / item.name)
+    subprocess.run(["cp", "-a", str(node_modules), str(pe_plain.cwd / "node_modules")], check=True)
+    yield pe_plain
+    shutil.rmtree(pe_plain.cwd / "node_modules", ignore_errors=True)
+
+
+def sqlite_rows(path: Path, query: str) -> list:
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        return db.execute(query).fetchall()
+
+
+def test_sqlite_push_for_real(sqlite_app):
+    pe = sqlite_app
+    marker = pe.tmp / "app-ran"
+    args = ["--no-generate", "--", "/bin/sh", "-c", 'echo ran >> "$0"', str(marker)]
+    # the adapter opens ./data/dev.db from the working directory (engine: "js")
+    env = {"DATABASE_URL": "file:./data/dev.db", "PRISMA_ENTRYPOINT_MIGRATE_MODE": "push", "CHECKPOINT_DISABLE": None}
+    (pe.cwd / "data").mkdir()
+    db = pe.cwd / "data" / "dev.db"
+
+    res = pe.run(args, env=env, seconds=120)
+    assert res.returncode == 0, str(res)
+    assert f"running prisma db push to sqlite {db}: the SQLite file {db} does not exist yet" in res.stderr, str(res)
+    assert sqlite_rows(db, "SELECT name FROM pragma_table_info('User') ORDER BY cid") == [("id",), ("name",)]
+    assert marker.exists()
+
+    res = pe.run(args, env=env)
+    assert res.returncode == 0, str(res)
+    assert f"schema unchanged since the last prisma db push to sqlite {db}: push skipped" in res.stderr, str(res)
+
+    # a column with data dropped: refused, the row kept
+    sqlite_rows(db, "INSERT INTO User (name) VALUES ('Ann')")
+    schema = pe.cwd / "prisma" / "schema.prisma"
+    schema.write_text(schema.read_text().replace("  name String?\n", "  nick String?\n"))
+    marker.unlink()
+    res = pe.run(args, env=env, seconds=120)
+    assert res.returncode == 81, str(res)
+    assert "You are about to drop the column `name` on the `User` table" in res.stdout + res.stderr, str(res)
+    assert f"prisma db push would lose data in sqlite {db}" in res.stderr, str(res)
+    assert sqlite_rows(db, "SELECT name FROM User") == [("Ann",)] and not marker.exists()
+
+    res = pe.run(args, env={**env, "PRISMA_ENTRYPOINT_PUSH_ACCEPT_DATA_LOSS": "1"}, seconds=120)
+    assert res.returncode == 0, str(res)
+    assert sqlite_rows(db, "SELECT nick FROM User") == [(None,)]
