@@ -115,9 +115,12 @@ static int run_push(const struct invocation *invocation, struct loop *loop, cons
 {
 	const struct config *config = &invocation->config;
 	bool accept = config_bool(config, SETTING_PUSH_ACCEPT_DATA_LOSS);
-	const char *args[] = {
-	    "db", "push", "--skip-generate", "--schema", plan->schema_path, accept ? "--accept-data-loss" : NULL, NULL};
-	struct prisma_run_params params = migrate_plan_cli_params(invocation, loop, plan, args);
+	/* Prisma 7's db push never generates, and rejects --skip-generate;
+	 * before it, the generate phase has done that work already. */
+	const char *skip_generate = plan->prisma_major >= 7 ? NULL : "--skip-generate";
+	const char *args[8] = {"db", "push", "--schema", plan->schema_path};
+	size_t argc = 4;
+	struct prisma_run_params params;
 	struct output_watch watch = {.phrases = {[PUSH_IN_SYNC] = "Your database is now in sync",
 	                                         [PUSH_ALREADY_IN_SYNC] = "already in sync with the Prisma schema",
 	                                         [PUSH_DATA_LOSS] = "There might be data loss",
@@ -131,6 +134,12 @@ static int run_push(const struct invocation *invocation, struct loop *loop, cons
 	bool lingered = false;
 	int ended;
 
+	if (skip_generate)
+		args[argc++] = skip_generate;
+	if (accept)
+		args[argc++] = "--accept-data-loss";
+	args[argc] = NULL;
+	params = migrate_plan_cli_params(invocation, loop, plan, args);
 	if (prisma_locate(config_text(config, SETTING_PRISMA_CLI), &cli, error, sizeof(error)) < 0) {
 		log_error("%s", error);
 		return EXIT_CONFIG;
@@ -145,8 +154,8 @@ static int run_push(const struct invocation *invocation, struct loop *loop, cons
 		params.linger_ms = config_duration_ms(config, SETTING_DEPLOY_LINGER);
 		params.lingered = &lingered;
 	}
-	log_verbose("running %s db push --skip-generate --schema %s%s (found by %s)", cli.program, plan->schema_path,
-	            accept ? " --accept-data-loss" : "", cli.found_by);
+	log_verbose("running %s db push --schema %s%s%s (found by %s)", cli.program, plan->schema_path,
+	            skip_generate ? " --skip-generate" : "", accept ? " --accept-data-loss" : "", cli.found_by);
 	prisma_run(&params, &result);
 	value_format_duration(result.elapsed_ms, took, sizeof(took));
 	if (lingered && !result.received_stop && result.outcome != CHILD_LOOP_FAILED) {

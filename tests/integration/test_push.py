@@ -283,7 +283,7 @@ def test_sqlite_push_record_is_keyed_by_the_absolute_file(pe_plain):
     (record,) = [p for p in (pe_plain.cwd / RECORD_DIR).glob("push-*") if not p.name.endswith(".lock")]
     assert f"database sqlite {expected}\n" in record.read_text()
     calls = (pe_plain.cwd / "fake-calls").read_text().splitlines()
-    assert calls == ["db push --skip-generate --schema prisma/schema.sqlite.prisma"]
+    assert calls == ["db push --schema prisma/schema.sqlite.prisma --skip-generate"]
     # the same file by another spelling: the same record, and once the file exists, no push
     expected.write_bytes(b"")
     res = pe_plain.run(args, env={**env, "DATABASE_URL": f"file:{pe_plain.cwd}/prisma/../prisma/dev.db"})
@@ -296,6 +296,23 @@ def test_sqlite_push_record_is_keyed_by_the_absolute_file(pe_plain):
     assert res.returncode == 0, str(res)
     assert "does not exist yet" in res.stderr
     assert len((pe_plain.cwd / "fake-calls").read_text().splitlines()) == 2
+
+
+def test_prisma_7_resolves_from_the_working_directory_and_gets_no_skip_generate(pe_plain):
+    # Prisma 7 (the version in node_modules/prisma) reads file: paths from the working directory,
+    # and its db push never generates: it rejects --skip-generate
+    sqlite_project(pe_plain.cwd)
+    package = pe_plain.cwd / "node_modules" / "prisma" / "package.json"
+    package.parent.mkdir(parents=True)
+    package.write_text('{"name": "prisma", "version": "7.1.0"}\n')
+    cli = fake_cli(pe_plain.cwd, "Your database is now in sync with your Prisma schema. Done in 5ms")
+    res = pe_plain.run(
+        ["sync", "--no-generate", "--no-wait", "--migrate-mode", "push"],
+        env={"DATABASE_URL": "file:./dev.db", "PRISMA_ENTRYPOINT_PRISMA_CLI": str(cli)},
+    )
+    assert res.returncode == 0, str(res)
+    assert f"running prisma db push to sqlite {pe_plain.cwd}/dev.db:" in res.stderr, str(res)
+    assert (pe_plain.cwd / "fake-calls").read_text().splitlines() == ["db push --schema prisma/schema.prisma"]
 
 
 def test_a_failed_push_that_is_not_data_loss_exits_81(pe_plain):
