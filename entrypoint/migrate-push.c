@@ -212,54 +212,92 @@ static int take_lock(const struct invocation *invocation, struct loop *loop, str
 	return status;
 }
 
+/* What a push looks at: the database, its record, the schema's digest. */
+struct push_target {
+	char identity[PATH_MAX + 64];
+	char sqlite_file[PATH_MAX];
+	char record_path[PATH_MAX];
+	char digest[65];
+};
+
+static int find_target(const struct config *config, const struct migrate_plan *plan, const char *url,
+                       struct push_target *target)
+{
+	struct schema_inputs inputs = {0};
+	int status;
+
+	if (!url || !url[0]) {
+		log_error("migrate-mode = push needs database-url (DATABASE_URL)");
+		return EXIT_CONFIG;
+	}
+	status = schema_inputs_digest(plan, &inputs, target->digest);
+	if (status == 0)
+		status = database_identity(url, &inputs, target->identity, sizeof(target->identity),
+		                           target->sqlite_file, sizeof(target->sqlite_file));
+	schema_inputs_release(&inputs);
+	if (status == 0)
+		record_path_for(config, target->identity, target->record_path, sizeof(target->record_path));
+	return status;
+}
+
+/* Whether target's database has its schema, as its record says; reason
+ * says why not (for "running prisma db push to ...: REASON"). */
+static enum push_state judge(const struct push_target *target, char *reason, size_t reason_size)
+{
+	char recorded[65] = "";
+	char error[LINE_MAX_CHARS];
+	struct stat st;
+	int found = record_read_as(push_record.what, target->record_path, recorded, error, sizeof(error));
+
+	if (found < 0)
+		log_warning("%s", error);
+	if (target->sqlite_file[0] && stat(target->sqlite_file, &st) < 0) {
+		snprintf(reason, reason_size, "the SQLite file %.4000s does not exist yet", target->sqlite_file);
+		return PUSH_PENDING;
+	}
+	if (found == 1 && strcmp(recorded, target->digest) == 0) {
+		snprintf(reason, reason_size, "schema unchanged since the last prisma db push to %s", target->identity);
+		return PUSH_CURRENT;
+	}
+	snprintf(reason, reason_size, "%s",
+	         found == 1 ? "the schema changed since the last push" : "no push recorded for this database yet");
+	return PUSH_PENDING;
+}
+
+int migrate_push_state(const struct config *config, const struct migrate_plan *plan, const char *url,
+                       enum push_state *state, char *why, size_t why_size)
+{
+	struct push_target target;
+	int status = find_target(config, plan, url, &target);
+
+	if (status == 0)
+		*state = judge(&target, why, why_size);
+	return status;
+}
+
 int migrate_push(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
                  const char *url)
 {
 	const struct config *config = &invocation->config;
 	struct lockfile lock = LOCKFILE_INIT;
-	struct schema_inputs inputs = {0};
+	struct push_target target;
 	struct file_owner owner;
-	char identity[PATH_MAX + 64];
-	char sqlite_file[PATH_MAX];
-	char record_path[PATH_MAX];
-	char digest[65];
-	char recorded[65] = "";
 	char error[LINE_MAX_CHARS];
 	char reason[PATH_MAX + 256];
-	struct stat st;
-	int found;
-	int status;
+	int status = find_target(config, plan, url, &target);
 
-	if (!url || !url[0]) {
-		log_error("migrate-mode = push needs database-url (DATABASE_URL): the app was not started");
-		return EXIT_CONFIG;
-	}
-	status = schema_inputs_digest(plan, &inputs, digest);
-	if (status == 0)
-		status = database_identity(url, &inputs, identity, sizeof(identity), sqlite_file, sizeof(sqlite_file));
-	schema_inputs_release(&inputs);
 	if (status != 0)
 		return status;
-	record_path_for(config, identity, record_path, sizeof(record_path));
-	status = take_lock(invocation, loop, &lock, record_path);
+	status = take_lock(invocation, loop, &lock, target.record_path);
 	if (status != 0)
 		goto done;
-	found = record_read_as(push_record.what, record_path, recorded, error, sizeof(error));
-	if (found < 0)
-		log_warning("%s: pushing", error);
-	if (sqlite_file[0] && stat(sqlite_file, &st) < 0) {
-		snprintf(reason, sizeof(reason), "the SQLite file %.4000s does not exist yet", sqlite_file);
-	} else if (found == 1 && strcmp(recorded, digest) == 0) {
-		log_info("schema unchanged since the last prisma db push to %s: push skipped", identity);
+	if (judge(&target, reason, sizeof(reason)) == PUSH_CURRENT) {
+		log_info("%s: push skipped", reason);
 		goto done;
-	} else if (found == 1) {
-		snprintf(reason, sizeof(reason), "the schema changed since the last push");
-	} else {
-		snprintf(reason, sizeof(reason), "no push recorded for this database yet");
 	}
-	log_info("running prisma db push to %s: %s", identity, reason);
-	status = run_push(invocation, loop, plan, identity);
-	if (status == 0 && record_write_as(&push_record, record_path, digest, identity,
+	log_info("running prisma db push to %s: %s", target.identity, reason);
+	status = run_push(invocation, loop, plan, target.identity);
+	if (status == 0 && record_write_as(&push_record, target.record_path, target.digest, target.identity,
 	                                   phase_file_owner(invocation, &owner), error, sizeof(error)) < 0) {
 		log_error("%s: the next start pushes again", error);
 		status = EXIT_CANT_CREATE;

@@ -15,4 +15,16 @@
 int migrate_push(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
                  const char *url);
 
+enum push_state {
+	PUSH_CURRENT, /* the record vouches for these schema inputs (and the SQLite file exists) */
+	PUSH_PENDING, /* no record, another schema, or no SQLite file: the next start pushes */
+};
+
+/* For status: whether the next start would push, without writing anything
+ * or taking the lock; why gets one line ("the schema changed since the last
+ * push", "schema unchanged since the last prisma db push to DATABASE").
+ * Returns 0, or an exit code after one line. */
+int migrate_push_state(const struct config *config, const struct migrate_plan *plan, const char *url,
+                       enum push_state *state, char *why, size_t why_size);
+
 #endif

@@ -14,6 +14,7 @@ The app is `/bin/sh -c 'echo ran >> MARKER'`, so each test can tell whether it w
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -313,6 +314,34 @@ def test_prisma_7_resolves_from_the_working_directory_and_gets_no_skip_generate(
     assert res.returncode == 0, str(res)
     assert f"running prisma db push to sqlite {pe_plain.cwd}/dev.db:" in res.stderr, str(res)
     assert (pe_plain.cwd / "fake-calls").read_text().splitlines() == ["db push --schema prisma/schema.prisma"]
+
+
+def test_status_says_whether_the_next_start_pushes(pe_plain):
+    sqlite_project(pe_plain.cwd)
+    cli = fake_cli(pe_plain.cwd, "Your database is now in sync with your Prisma schema. Done in 5ms")
+    env = {
+        "DATABASE_URL": "file:./dev.db",
+        "PRISMA_ENTRYPOINT_PRISMA_CLI": str(cli),
+        "PRISMA_ENTRYPOINT_MIGRATE_MODE": "push",
+    }
+    res = pe_plain.run(["status"], env=env)
+    db = pe_plain.cwd / "prisma" / "dev.db"
+    assert f"migrations: push pending (migrate-mode = push: the SQLite file {db} does not exist yet)" in res.stdout
+    assert res.returncode == 10, str(res)
+    assert pe_plain.run(["sync", "--no-generate", "--no-wait"], env=env).returncode == 0
+    (pe_plain.cwd / "prisma" / "dev.db").write_bytes(b"")  # what the push would have made
+    res = pe_plain.run(["status", "--json"], env=env)
+    migrations = json.loads(res.stdout)["migrations"]
+    assert migrations == {
+        "state": "pushed",
+        "reason": f"schema unchanged since the last prisma db push to sqlite {pe_plain.cwd}/prisma/dev.db",
+    }, str(res)
+    schema = pe_plain.cwd / "prisma" / "schema.prisma"
+    schema.write_text(schema.read_text() + "model A {\n  id Int @id\n}\n")
+    res = pe_plain.run(["status"], env=env)
+    assert "migrations: push pending (migrate-mode = push: the schema changed since the last push)" in res.stdout
+    assert res.returncode == 10, str(res)
+    assert len((pe_plain.cwd / "fake-calls").read_text().splitlines()) == 1  # status runs nothing
 
 
 def test_a_failed_push_that_is_not_data_loss_exits_81(pe_plain):
