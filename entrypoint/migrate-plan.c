@@ -334,8 +334,21 @@ int migrate_plan_sqlite_file(const char *url, const struct schema_inputs *inputs
 		snprintf(error, error_size, "cannot read the working directory: %s", strerror(errno));
 		return -1;
 	}
-	if (!schema_path || schema_major_version(inputs->prisma_version) >= 7 ||
-	    config_uses_adapter(inputs->config_file))
+	if (schema_path && schema_major_version(inputs->prisma_version) >= 7 && inputs->config_file) {
+		/* Prisma 7 resolves datasource paths from the config file's
+		 * folder (prisma/prisma#28514): "." or ".config". */
+		char *slash;
+		bool absolute = inputs->config_file[0] == '/';
+
+		if (snprintf(base, sizeof(base), "%s%s%s", absolute ? "" : cwd, absolute ? "" : "/",
+		             inputs->config_file) >= (int)sizeof(base)) {
+			snprintf(error, error_size, "the config file's path is too long");
+			return -1;
+		}
+		slash = strrchr(base, '/');
+		*slash = '\0';
+	} else if (!schema_path || schema_major_version(inputs->prisma_version) >= 7 ||
+	           config_uses_adapter(inputs->config_file))
 		snprintf(base, sizeof(base), "%s", cwd);
 	else if (snprintf(base, sizeof(base), "%s%s%s", schema_path[0] == '/' ? "" : cwd,
 	                  schema_path[0] == '/' ? "" : "/", schema_path) >= (int)sizeof(base)) {

@@ -67,12 +67,13 @@ const char *migrate_plan_url(const struct config *config, const struct migrate_p
 const char *migrate_plan_url_variable(const struct migrate_plan *plan);
 
 /* The file a SQLite file: URL names, resolved as Prisma resolves it
- * (url_sqlite_path()): from the folder of the schema file (or the schema
- * folder) for Prisma 6's own engine; from the working directory for Prisma 7,
- * for a driver adapter (`engine: "js"` in the Prisma config file: the
- * adapter opens the path itself, as the process sees it: checked with
- * @prisma/adapter-libsql 6.19), and without a schema (inputs NULL). Returns
- * 0, or -1 with a one-line error. */
+ * (url_sqlite_path()): Prisma 7 (the version in node_modules/prisma) from
+ * the folder of the Prisma config file (prisma/prisma#28514; the working
+ * directory without one); Prisma 6 from the folder of the schema file (or
+ * the schema folder), but with a driver adapter (`engine: "js"` in the
+ * config file: the adapter opens the path itself, checked with
+ * @prisma/adapter-libsql 6.19) and without a schema (inputs NULL) from the
+ * working directory. Returns 0, or -1 with a one-line error. */
 int migrate_plan_sqlite_file(const char *url, const struct schema_inputs *inputs, char *out, size_t out_size,
                              char *error, size_t error_size);
 

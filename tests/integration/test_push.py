@@ -344,6 +344,19 @@ def test_status_says_whether_the_next_start_pushes(pe_plain):
     assert len((pe_plain.cwd / "fake-calls").read_text().splitlines()) == 1  # status runs nothing
 
 
+def test_prisma_7_resolves_from_the_config_files_folder(pe_plain):
+    # prisma/prisma#28514 (Prisma 7): datasource paths are relative to the config file
+    sqlite_project(pe_plain.cwd)
+    (pe_plain.cwd / ".config").mkdir()
+    (pe_plain.cwd / ".config" / "prisma.ts").write_text('export default { schema: "../prisma/schema.prisma" };\n')
+    package = pe_plain.cwd / "node_modules" / "prisma" / "package.json"
+    package.parent.mkdir(parents=True)
+    package.write_text('{"name": "prisma", "version": "7.1.0"}\n')
+    res = pe_plain.run(["wait", "-v", "--wait-timeout", "5s"], env={"DATABASE_URL": "file:./dev.db"})
+    assert res.returncode == 0, str(res)
+    assert f"database-url names the SQLite file {pe_plain.cwd}/.config/dev.db" in res.stderr, str(res)
+
+
 def test_a_failed_push_that_is_not_data_loss_exits_81(pe_plain):
     sqlite_project(pe_plain.cwd)
     cli = fake_cli(pe_plain.cwd, "Error: P1012 schema validation failed", status=1)
