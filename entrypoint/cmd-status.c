@@ -10,6 +10,7 @@
 #include "log.h"
 #include "loop.h"
 #include "migrate-plan.h"
+#include "migrate-push.h"
 #include "phases.h"
 #include "url.h"
 
@@ -34,6 +35,8 @@ enum migrations_state {
 	MIGRATIONS_BASELINE, /* tables but no history: deploy would stop (P3005) */
 	MIGRATIONS_UNKNOWN,
 	MIGRATIONS_NOT_USED,
+	MIGRATIONS_PUSHED,       /* migrate-mode = push: the push record vouches for the schema */
+	MIGRATIONS_PUSH_PENDING, /* migrate-mode = push: the next start pushes */
 };
 
 /* Everything status found out, for either output. */
@@ -50,7 +53,7 @@ struct status_report {
 	const struct migration_row *failed;  /* FAILED: the first failed row */
 	size_t applied;                      /* UP_TO_DATE */
 	size_t pending;                      /* PENDING */
-	char migrations_why[LINE_MAX_CHARS]; /* FAILED: why it failed; APPLYING: its name; UNKNOWN, NOT_USED */
+	char migrations_why[LINE_MAX_CHARS]; /* FAILED: why it failed; APPLYING: its name; UNKNOWN, NOT_USED, PUSH* */
 	/* The history, when the rows were read: applied migrations the folder
 	 * lacks, applied ones whose migration.sql changed since (into rows). */
 	size_t unknown;
@@ -67,10 +70,11 @@ static const char *const database_names[] = {
 };
 
 static const char *const migrations_names[] = {
-    [MIGRATIONS_UP_TO_DATE] = "up-to-date",    [MIGRATIONS_PENDING] = "pending",
-    [MIGRATIONS_APPLYING] = "applying",        [MIGRATIONS_FAILED] = "failed",
-    [MIGRATIONS_BASELINE] = "baseline-needed", [MIGRATIONS_UNKNOWN] = "unknown",
-    [MIGRATIONS_NOT_USED] = "not-used",
+    [MIGRATIONS_UP_TO_DATE] = "up-to-date",     [MIGRATIONS_PENDING] = "pending",
+    [MIGRATIONS_APPLYING] = "applying",         [MIGRATIONS_FAILED] = "failed",
+    [MIGRATIONS_BASELINE] = "baseline-needed",  [MIGRATIONS_UNKNOWN] = "unknown",
+    [MIGRATIONS_NOT_USED] = "not-used",         [MIGRATIONS_PUSHED] = "pushed",
+    [MIGRATIONS_PUSH_PENDING] = "push-pending",
 };
 
 /* The migrations' state from the plan when there is nothing to read: not
@@ -255,7 +259,7 @@ static int report_exit_code(const struct status_report *report)
 	if (report->migrations == MIGRATIONS_FAILED || report->migrations == MIGRATIONS_BASELINE)
 		return EXIT_STATUS_FAILED_MIGRATION;
 	if (report->client.status.state != CLIENT_CURRENT || report->migrations == MIGRATIONS_PENDING ||
-	    report->migrations == MIGRATIONS_APPLYING)
+	    report->migrations == MIGRATIONS_APPLYING || report->migrations == MIGRATIONS_PUSH_PENDING)
 		return EXIT_STATUS_OUT_OF_SYNC;
 	return 0;
 }
@@ -377,6 +381,12 @@ static void print_text(const struct status_report *report)
 	case MIGRATIONS_NOT_USED:
 		printf("migrations: not used (%s)\n", report->migrations_why);
 		break;
+	case MIGRATIONS_PUSHED:
+		printf("migrations: pushed (migrate-mode = push: %s)\n", report->migrations_why);
+		break;
+	case MIGRATIONS_PUSH_PENDING:
+		printf("migrations: push pending (migrate-mode = push: %s)\n", report->migrations_why);
+		break;
 	}
 	print_history_text(report);
 }
@@ -463,12 +473,27 @@ static void print_json(const struct status_report *report, int exit_code)
 	case MIGRATIONS_BASELINE:
 	case MIGRATIONS_UNKNOWN:
 	case MIGRATIONS_NOT_USED:
+	case MIGRATIONS_PUSHED:
+	case MIGRATIONS_PUSH_PENDING:
 		printf(",\"reason\":");
 		print_json_string(report->migrations_why);
 		break;
 	}
 	print_history_json(report);
 	printf("}}\n");
+}
+
+/* migrate-mode = push: whether the next start would push (its record against
+ * the schema), instead of the migrations. */
+static int push_state(const struct config *config, struct status_report *report)
+{
+	enum push_state state;
+	int status = migrate_push_state(config, &report->plan, migrate_plan_url(config, &report->plan), &state,
+	                                report->migrations_why, sizeof(report->migrations_why));
+
+	if (status == 0)
+		report->migrations = state == PUSH_CURRENT ? MIGRATIONS_PUSHED : MIGRATIONS_PUSH_PENDING;
+	return status;
 }
 
 /* Finds out everything; returns 0, or an exit code after logging why.
@@ -492,6 +517,8 @@ static int collect(const struct invocation *invocation, struct status_report *re
 	known.direct_urls = report->client.schema.direct_urls; /* borrowed: report->client owns them */
 	known.prisma_major = schema_major_version(report->client.schema.prisma_version);
 	status = plan_migrations(config, report, migrate_plan_find(config, &known, &report->plan));
+	if (status == 0 && migrate_plan_mode(config) == CHOICE_MIGRATE_PUSH && report->plan.schema_path[0])
+		status = push_state(config, report);
 	if (status == 0)
 		status = check_database(config, report);
 	if (status == 0 && report->migrations == MIGRATIONS_UNKNOWN && !report->migrations_why[0])

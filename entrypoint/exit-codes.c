@@ -24,14 +24,16 @@ const struct exit_code_doc exit_code_docs[] = {
                             "container (with exec = true the app replaced it), or it ended "
                             "before the restart did"},
     {STR(EXIT_OS_ERROR), "the system refused a resource prisma-entrypoint needs (fork, signalfd)"},
-    {STR(EXIT_CANT_CREATE), "the generate record or its lock file cannot be read or written (read-only folder, "
-                            "a file or folder in the way); set generate-record to a writable place"},
+    {STR(EXIT_CANT_CREATE), "the generate record or its lock file (or, migrate-mode = push, the push record "
+                            "beside it) cannot be read or written (read-only folder, a file or folder in the "
+                            "way); set generate-record to a writable place"},
     {STR(EXIT_NO_PERMISSION), "restart: only root and the user the supervisor runs as may ask for a restart"},
     {STR(EXIT_CONFIG), "configuration error: INI file, environment variable or setting value (every error is "
                        "listed); a missing or unreadable Prisma schema (or, install = auto, package.json or lockfile); "
                        "no Prisma CLI found, or one that cannot "
                        "be run; migrations made for another database (migration_lock.toml's provider against "
-                       "database-url: the message names both); migrate-mode = wait or migrate-engine = native "
+                       "database-url: the message names both); migrate-mode = push without database-url; "
+                       "migrate-mode = wait or migrate-engine = native "
                        "with a database that is not PostgreSQL; migrate-engine = native through a connection "
                        "pooler with no direct URL; seed = once with no seed command configured, a "
                        "seed command whose program is not installed (named), or a database that is not "
@@ -47,7 +49,10 @@ const struct exit_code_doc exit_code_docs[] = {
                         "or migrate-engine = native could not apply a migration (the line names it, the line of "
                         "migration.sql and the server's error; a missing migration.sql stops it before anything "
                         "is applied), or baseline = auto found differences between the database and the schema "
-                        "(or could not compare them: nothing recorded); the app was not started"},
+                        "(or could not compare them: nothing recorded), or migrate-mode = push: prisma db push "
+                        "failed (its output above says why), or would lose data and push-accept-data-loss is "
+                        "false (Prisma's warnings above, nothing pushed, nothing recorded); the app was not "
+                        "started"},
     {STR(EXIT_SEED), "seed = once: prisma db seed failed (its output above says why; the database still owes "
                      "the seed, and the next start, in any container, runs it again), or its record in the "
                      "database's prisma_entrypoint schema cannot be read or written; the app was not started"},

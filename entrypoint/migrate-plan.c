@@ -4,12 +4,15 @@
 #include "exit-codes.h"
 #include "migration-checksum.h"
 #include "migration-lock.h"
+#include "schema-js.h"
+#include "url.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static enum plan_found plan_failed(struct migrate_plan *plan, int exit_code, const char *fmt, ...)
@@ -312,6 +315,65 @@ const char *migrate_plan_url_variable(const struct migrate_plan *plan)
 	    strcmp(plan->direct_url_variable, "DATABASE_URL") == 0)
 		return NULL;
 	return plan->direct_url_variable;
+}
+
+/* Whether the Prisma config file says engine: "js" (a driver adapter). */
+static bool config_uses_adapter(const char *config_file)
+{
+	char text[64 * 1024];
+	char *engine = NULL;
+	size_t len;
+	bool adapter;
+	FILE *file = config_file ? fopen(config_file, "re") : NULL;
+
+	if (!file)
+		return false;
+	len = fread(text, 1, sizeof(text), file);
+	fclose(file);
+	adapter = config_string_value(text, len, "engine", &engine) == 1 && strcmp(engine, "js") == 0;
+	free(engine);
+	return adapter;
+}
+
+int migrate_plan_sqlite_file(const char *url, const struct schema_inputs *inputs, char *out, size_t out_size,
+                             char *error, size_t error_size)
+{
+	char base[PATH_MAX];
+	char cwd[PATH_MAX];
+	const char *schema_path = inputs ? inputs->schema_path : NULL;
+	struct stat st;
+
+	if (!getcwd(cwd, sizeof(cwd))) {
+		snprintf(error, error_size, "cannot read the working directory: %s", strerror(errno));
+		return -1;
+	}
+	if (schema_path && schema_major_version(inputs->prisma_version) >= 7 && inputs->config_file) {
+		/* Prisma 7 resolves datasource paths from the config file's
+		 * folder (prisma/prisma#28514): "." or ".config". */
+		char *slash;
+		bool absolute = inputs->config_file[0] == '/';
+
+		if (snprintf(base, sizeof(base), "%s%s%s", absolute ? "" : cwd, absolute ? "" : "/",
+		             inputs->config_file) >= (int)sizeof(base)) {
+			snprintf(error, error_size, "the config file's path is too long");
+			return -1;
+		}
+		slash = strrchr(base, '/');
+		*slash = '\0';
+	} else if (!schema_path || schema_major_version(inputs->prisma_version) >= 7 ||
+	           config_uses_adapter(inputs->config_file))
+		snprintf(base, sizeof(base), "%s", cwd);
+	else if (snprintf(base, sizeof(base), "%s%s%s", schema_path[0] == '/' ? "" : cwd,
+	                  schema_path[0] == '/' ? "" : "/", schema_path) >= (int)sizeof(base)) {
+		snprintf(error, error_size, "the schema's path is too long");
+		return -1;
+	} else if (stat(base, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		char *slash = strrchr(base, '/');
+
+		if (slash && slash != base)
+			*slash = '\0';
+	}
+	return url_sqlite_path(url, base, out, out_size, error, error_size);
 }
 
 struct prisma_run_params migrate_plan_cli_params(const struct invocation *invocation, struct loop *loop,

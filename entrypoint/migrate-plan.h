@@ -66,6 +66,17 @@ const char *migrate_plan_url(const struct config *config, const struct migrate_p
  * direct-url setting wins there too; NULL when none. */
 const char *migrate_plan_url_variable(const struct migrate_plan *plan);
 
+/* The file a SQLite file: URL names, resolved as Prisma resolves it
+ * (url_sqlite_path()): Prisma 7 (the version in node_modules/prisma) from
+ * the folder of the Prisma config file (prisma/prisma#28514; the working
+ * directory without one); Prisma 6 from the folder of the schema file (or
+ * the schema folder), but with a driver adapter (`engine: "js"` in the
+ * config file: the adapter opens the path itself, checked with
+ * @prisma/adapter-libsql 6.19) and without a schema (inputs NULL) from the
+ * working directory. Returns 0, or -1 with a one-line error. */
+int migrate_plan_sqlite_file(const char *url, const struct schema_inputs *inputs, char *out, size_t out_size,
+                             char *error, size_t error_size);
+
 /* How the migrate phase runs the Prisma CLI with args (deploy, diff): the
  * URL migrations use as DATABASE_URL (and under the directUrl variable), the
  * settings' output prefix and stop timeout; cli is for the caller to set. */

@@ -10,6 +10,7 @@
 #include "migrate-baseline.h"
 #include "migrate-native.h"
 #include "migrate-plan.h"
+#include "migrate-push.h"
 #include "pooler.h"
 #include "prisma.h"
 #include "url.h"
@@ -153,7 +154,7 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 		params.lingered = &lingered;
 	}
 	warn_if_pooled(config, plan);
-	log_info("running prisma migrate deploy: %s", reason);
+	log_info("running prisma migrate deploy: %s (migrations from %s)", reason, plan->folder_path);
 	log_verbose("running %s migrate deploy --schema %s (found by %s)", cli.program, plan->schema_path,
 	            cli.found_by);
 	prisma_run(&params, &result);
@@ -950,6 +951,15 @@ int phase_migrate(const struct invocation *invocation, struct loop *loop, const 
 	char error[LINE_MAX_CHARS];
 	int status;
 
+	if (migrate_plan_mode(config) == CHOICE_MIGRATE_PUSH &&
+	    (found == PLAN_READY || found == PLAN_NO_FOLDER || found == PLAN_NO_MIGRATIONS)) {
+		/* db push needs the schema only; migrations are not applied. */
+		if (found == PLAN_READY) {
+			log_verbose("migrate-mode = push: the migrations in %s are not applied", plan.folder_path);
+			migrations_folder_release(&plan.folder);
+		}
+		return migrate_push(invocation, loop, &plan, url);
+	}
 	if (found != PLAN_READY)
 		return report_plan(config, found, &plan);
 	if (plan.direct_url_problem[0])

@@ -2,9 +2,13 @@
 
 #include "exit-codes.h"
 #include "log.h"
+#include "migrate-plan.h"
+#include "schema.h"
+#include "url.h"
 #include "wait.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +38,39 @@ static int http_statuses(const struct config *config, int *statuses, size_t capa
 	return status;
 }
 
+/* A file: database-url names a file relative to the schema's folder in
+ * Prisma 6: the schema is looked for (only then) to wait for the right
+ * folder. Returns 0 with out filled, 1 when there is nothing to resolve
+ * (not file:, or no schema: the wait resolves it from the working
+ * directory), or an exit code after one line. */
+static int resolve_sqlite_file(const struct config *config, char *out, size_t out_size)
+{
+	const char *url = config_text(config, SETTING_DATABASE_URL);
+	struct schema_stop stop = {.should_stop = phase_stop_pending};
+	struct schema_inputs inputs;
+	char error[2 * PATH_MAX];
+	int found;
+
+	if (!url || !url_has_scheme(url, "file"))
+		return 1;
+	found = schema_find(".", config_text(config, SETTING_SCHEMA), &inputs, &stop, error, sizeof(error));
+	if (found == SCHEMA_STOPPED)
+		return phase_report_stopped("looking for the prisma schema");
+	if (found != 1) {
+		schema_inputs_release(&inputs);
+		return 1; /* the phases that need the schema say what is wrong with it */
+	}
+	if (migrate_plan_sqlite_file(url, &inputs, out, out_size, error, sizeof(error)) < 0) {
+		schema_inputs_release(&inputs);
+		log_error("database-url: %s", error);
+		return EXIT_CONFIG;
+	}
+	log_verbose("database-url names the SQLite file %s (from %s, as prisma %s resolves it)", out,
+	            inputs.schema_path, inputs.prisma_version ? inputs.prisma_version : "?");
+	schema_inputs_release(&inputs);
+	return 0;
+}
+
 int phase_wait(const struct invocation *invocation, struct loop *loop)
 {
 	const struct config *config = &invocation->config;
@@ -49,8 +86,15 @@ int phase_wait(const struct invocation *invocation, struct loop *loop)
 	int statuses[64];
 	char **urls;
 
+	char sqlite_file[PATH_MAX];
+	int resolved;
+
 	if (http_statuses(config, statuses, sizeof(statuses) / sizeof(statuses[0]), &params.http_status_count) < 0)
 		return EXIT_CONFIG;
+	resolved = resolve_sqlite_file(config, sqlite_file, sizeof(sqlite_file));
+	if (resolved > 1)
+		return resolved;
+	params.sqlite_file = resolved == 0 ? sqlite_file : NULL;
 	params.http_statuses = statuses;
 	params.http_ca_file = config_text(config, SETTING_HTTP_CA_FILE);
 	params.http_insecure = config_bool(config, SETTING_HTTP_INSECURE);

@@ -72,6 +72,8 @@ static bool drain(struct relay *relay)
 		ssize_t n = read(relay->fd, chunk, sizeof(chunk));
 
 		if (n > 0) {
+			if (relay->observe)
+				relay->observe(relay->observe_arg, chunk, (size_t)n);
 			if (log_is_json())
 				copy_json(relay, chunk, (size_t)n);
 			else

@@ -24,6 +24,11 @@ struct relay {
 	int out_fd; /* where the output goes, e.g. STDERR_FILENO */
 	const char *prefix;
 	const char *source; /* JSON: the "source" of each line ("prisma") */
+	/* Called with every chunk read, before it is relayed (NULL: none):
+	 * what the output says, for the caller (output-watch.h). Set after
+	 * relay_start(). */
+	void (*observe)(void *arg, const char *data, size_t len);
+	void *observe_arg;
 	/* JSON: the line read so far, not yet written */
 	char line[RELAY_LINE_MAX];
 	size_t line_len;

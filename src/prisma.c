@@ -324,7 +324,7 @@ static void child_env_release(struct child_env *env)
 }
 
 /* This process's environment with Prisma's update check and banner off
- * (unless set), DATABASE_URL (and url_variable) as configured, and
+ * (unless set), CI=1 when unattended (unless CI is set), DATABASE_URL (and url_variable) as configured, and
  * path_first and NVM's node in PATH. */
 static int child_env_build(const struct prisma_run_params *params, struct child_env *env)
 {
@@ -335,7 +335,7 @@ static int child_env_build(const struct prisma_run_params *params, struct child_
 	*env = (struct child_env){0};
 	while (environ[count])
 		count++;
-	env->vars = calloc(count + 6, sizeof(env->vars[0]));
+	env->vars = calloc(count + 7, sizeof(env->vars[0]));
 	if (!env->vars)
 		return -1;
 	if (params->database_url && asprintf(&env->owned[0], "DATABASE_URL=%s", params->database_url) < 0) {
@@ -358,7 +358,8 @@ static int child_env_build(const struct prisma_run_params *params, struct child_
 		if ((env->owned[0] && names(environ[i], "DATABASE_URL")) ||
 		    (env->owned[2] && names(environ[i], params->url_variable)) ||
 		    (env->owned[1] && names(environ[i], "PATH")) || is_empty(environ[i], "CHECKPOINT_DISABLE") ||
-		    is_empty(environ[i], "PRISMA_HIDE_UPDATE_MESSAGE"))
+		    is_empty(environ[i], "PRISMA_HIDE_UPDATE_MESSAGE") ||
+		    (params->unattended && is_empty(environ[i], "CI")))
 			continue;
 		env->vars[used++] = environ[i];
 	}
@@ -369,6 +370,8 @@ static int child_env_build(const struct prisma_run_params *params, struct child_
 		env->vars[used++] = (char *)"CHECKPOINT_DISABLE=1";
 	if (!is_set("PRISMA_HIDE_UPDATE_MESSAGE"))
 		env->vars[used++] = (char *)"PRISMA_HIDE_UPDATE_MESSAGE=1";
+	if (params->unattended && !is_set("CI"))
+		env->vars[used++] = (char *)"CI=1";
 	env->vars[used] = NULL;
 	return 0;
 }
@@ -489,6 +492,8 @@ int prisma_run(const struct prisma_run_params *params, struct child_result *resu
 		if (relay_start(&relays[i], params->loop, pipes[i][0], i == 0 ? STDOUT_FILENO : STDERR_FILENO,
 		                params->output_prefix, params->name ? params->name : "prisma") < 0)
 			log_warning("cannot relay the output of %s: %s", cli.name, strerror(errno));
+		relays[i].observe = params->on_output;
+		relays[i].observe_arg = params->on_output_arg;
 	}
 	if (params->work_done) {
 		linger.params = params;

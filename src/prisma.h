@@ -53,6 +53,10 @@ struct prisma_run_params {
 	 * found as `npx prisma db seed` finds it. */
 	const char *path_first;
 	int64_t stop_timeout_ms; /* after a stop signal, before SIGKILL */
+	/* The CLI must never ask: CI=1 in its environment unless CI is set.
+	 * On a terminal, Prisma prompts (db push: "Do you want to ignore the
+	 * warning(s)?") unless it thinks it runs in CI. */
+	bool unattended;
 	/* A CLI that lingers after its work (prisma migrate deploy often does:
 	 * an engine or a pool that keeps Node alive): while it runs, work_done
 	 * is asked every PRISMA_WORK_POLL_MS whether its work is done as seen
@@ -61,6 +65,11 @@ struct prisma_run_params {
 	 * (when not NULL) says so: its result is then the stop's, and its work
 	 * counts, unlike after a stop signal received. */
 	bool (*work_done)(void *arg);
+	/* Called with each chunk of the CLI's output, stdout and stderr alike,
+	 * as it is relayed (NULL: none): what it says of its work, for
+	 * work_done and for the caller (output-watch.h). */
+	void (*on_output)(void *arg, const char *data, size_t len);
+	void *on_output_arg;
 	void *work_done_arg;
 	int64_t linger_ms;
 	bool *lingered;

@@ -12,7 +12,7 @@ static const char *const log_levels[] = {"quiet", "info", "verbose", "debug", NU
 static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const signal_targets[] = {"auto", "child", "group", NULL};
 static const char *const generate_failures[] = {"exit", "warn", NULL};
-static const char *const migrate_modes[] = {"deploy", "wait", "off", NULL};
+static const char *const migrate_modes[] = {"deploy", "wait", "off", "push", NULL};
 static const char *const unknown_migrations_actions[] = {"warn", "error", NULL};
 static const char *const migrate_engines[] = {"prisma", "native", NULL};
 static const char *const seed_modes[] = {"off", "once", NULL};
@@ -331,7 +331,9 @@ const struct setting settings_table[SETTING_COUNT] = {
             .placeholder = "MODE",
             .help = "deploy: run prisma migrate deploy when migrations are pending; wait: never run it, wait "
                     "(within wait-timeout) until another process (a Job, an initContainer) has applied every "
-                    "migration of the folder; off: leave the database alone (as no-migrate)",
+                    "migration of the folder; off: leave the database alone (as no-migrate); push (development): "
+                    "run prisma db push --skip-generate when the schema changed since the last push to that "
+                    "database, no migrations",
         },
     [SETTING_UNKNOWN_MIGRATIONS] =
         {
@@ -363,8 +365,8 @@ const struct setting settings_table[SETTING_COUNT] = {
             .default_text = "2s",
             .placeholder = "DURATION",
             .help = "how long prisma migrate deploy may stay after its work is done (every migration finished "
-                    "in _prisma_migrations, Prisma's lock released) before it is stopped and the deploy "
-                    "counted as done; 0: wait for it to exit",
+                    "in _prisma_migrations, Prisma's lock released; for prisma db push, its 'database is now "
+                    "in sync') before it is stopped and its work counted as done; 0: wait for it to exit",
         },
     [SETTING_MIGRATE_ENGINE] =
         {
@@ -416,5 +418,16 @@ const struct setting settings_table[SETTING_COUNT] = {
                     "81 and the steps; auto records every migration of the folder as applied (as prisma migrate "
                     "resolve --applied does) when prisma migrate diff finds no difference between the database "
                     "and the schema, else stops",
+        },
+    [SETTING_PUSH_ACCEPT_DATA_LOSS] =
+        {
+            .name = "push-accept-data-loss",
+            .section = "migrate",
+            .type = SETTING_TYPE_BOOL,
+            .default_text = "false",
+            .placeholder = "BOOL",
+            .help = "migrate-mode = push: pass --accept-data-loss to prisma db push (a change that drops a "
+                    "column or a table with data goes through); false: such a push stops with exit code 81 and "
+                    "Prisma's warnings, nothing changed",
         },
 };

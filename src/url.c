@@ -102,6 +102,84 @@ bool url_has_scheme(const char *text, const char *scheme)
 	return strncasecmp(text, scheme, len) == 0 && text[len] == ':';
 }
 
+/* Appends one part of a path to out (len bytes so far, "/" when empty),
+ * resolving "." and "..". Returns the new length, or -1 when it does not fit. */
+static long path_push(char *out, size_t out_size, size_t len, const char *part, size_t part_len)
+{
+	if (part_len == 0 || (part_len == 1 && part[0] == '.'))
+		return (long)len;
+	if (part_len == 2 && part[0] == '.' && part[1] == '.') {
+		while (len > 1 && out[len - 1] != '/')
+			len--;
+		if (len > 1)
+			len--; /* the slash before the part removed */
+		out[len] = '\0';
+		return (long)len;
+	}
+	if (len + (len > 1) + part_len + 1 > out_size)
+		return -1;
+	if (len > 1)
+		out[len++] = '/';
+	memcpy(out + len, part, part_len);
+	len += part_len;
+	out[len] = '\0';
+	return (long)len;
+}
+
+/* Appends every part of path to out. */
+static long path_push_all(char *out, size_t out_size, long len, const char *path)
+{
+	while (len >= 0 && *path) {
+		size_t part_len = strcspn(path, "/");
+
+		len = path_push(out, out_size, (size_t)len, path, part_len);
+		path += part_len;
+		path += strspn(path, "/");
+	}
+	return len;
+}
+
+int url_sqlite_path(const char *url, const char *base_dir, char *out, size_t out_size, char *error, size_t error_size)
+{
+	const char *path;
+	size_t path_len;
+	char *copy;
+	long len;
+
+	if (!url_has_scheme(url, "file")) {
+		snprintf(error, error_size, "not a file: URL");
+		return -1;
+	}
+	path = url + strlen("file:");
+	if (strncmp(path, "//", 2) == 0)
+		path += 2; /* file:///data/dev.db */
+	path_len = strcspn(path, "?#");
+	if (path_len == 0) {
+		snprintf(error, error_size, "the file: URL names no file");
+		return -1;
+	}
+	if (out_size < 2) {
+		snprintf(error, error_size, "the SQLite file's path is too long");
+		return -1;
+	}
+	copy = strndup(path, path_len);
+	if (!copy) {
+		snprintf(error, error_size, "%s", strerror(errno));
+		return -1;
+	}
+	strcpy(out, "/");
+	len = 1;
+	if (copy[0] != '/')
+		len = path_push_all(out, out_size, len, base_dir ? base_dir : "/");
+	len = path_push_all(out, out_size, len, copy);
+	free(copy);
+	if (len < 0) {
+		snprintf(error, error_size, "the SQLite file's path is too long");
+		return -1;
+	}
+	return 0;
+}
+
 void url_for_message(const char *text, char *out, size_t out_size)
 {
 	redact_secrets(text, out, out_size);

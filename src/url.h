@@ -54,6 +54,16 @@ bool url_has_scheme(const char *text, const char *scheme);
  * one-line message; always terminated. */
 void url_for_message(const char *text, char *out, size_t out_size);
 
+/* The file a SQLite `file:` URL names, as an absolute path without "." or
+ * ".." parts: "file:./dev.db", "file:dev.db", "file:/data/dev.db" and
+ * "file:///data/dev.db" (its query, "?connection_limit=1", dropped). A
+ * relative path is taken from base_dir (absolute; Prisma 6 reads it from the
+ * schema file's folder, Prisma 7 and a driver adapter from the working
+ * directory: the caller picks). Returns 0, or -1 with a one-line error (not
+ * a file: URL, no path, too long). One resolver for the wait, the push
+ * record and the messages, so that all of them name the same file. */
+int url_sqlite_path(const char *url, const char *base_dir, char *out, size_t out_size, char *error, size_t error_size);
+
 /* Frees every string of url and clears it; a cleared url may be released again. */
 void url_release(struct url *url);
 

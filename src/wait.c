@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -599,13 +600,28 @@ static int setup_database(struct dep *dep, const char *url, char *error, size_t 
 		return setup_port_only(dep, url, "sqlserver", "1433", error, error_size);
 	if (url_has_scheme(url, "file")) {
 		/* SQLite creates the file; its directory must exist and be
-		 * writable. "file:./dev.db" and "file:/data/dev.db" alike. */
-		char *path = xstrdup(url + strlen("file:"));
+		 * writable. "file:./dev.db" and "file:/data/dev.db" alike, the
+		 * relative one from where Prisma reads it (the caller's
+		 * sqlite_file), else from the working directory. */
+		const char *sqlite_file = dep->waiter->params->sqlite_file;
+		char resolved[PATH_MAX];
+		char *path;
 
-		path[strcspn(path, "?")] = '\0';
+		if (!sqlite_file) {
+			char cwd[PATH_MAX];
+
+			if (!getcwd(cwd, sizeof(cwd))) {
+				snprintf(error, error_size, "cannot read the working directory: %s", strerror(errno));
+				return -1;
+			}
+			if (url_sqlite_path(url, cwd, resolved, sizeof(resolved), error, error_size) < 0)
+				return -1;
+			sqlite_file = resolved;
+		}
+		path = xstrdup(sqlite_file);
 		dep->kind = DEP_DIRECTORY;
 		dep->path = xstrdup(dirname(path));
-		dep->label = format("sqlite directory %s", dep->path);
+		dep->label = format("sqlite directory %s (of %s)", dep->path, sqlite_file);
 		free(path);
 		return 0;
 	}

@@ -20,6 +20,10 @@ struct wait_params {
 	const char *database_url; /* DATABASE_URL as Prisma reads it; NULL when unset */
 	char *const *urls;        /* further dependencies: tcp://, http(s)://, unix://, file:// */
 	size_t url_count;
+	/* The file a file: database_url names, resolved as Prisma resolves it
+	 * (migrate_plan_sqlite_file()); NULL: resolved from the working
+	 * directory. Its folder is waited for. */
+	const char *sqlite_file;
 	int64_t timeout_ms; /* 0: no deadline */
 	int64_t attempt_timeout_ms;
 	int64_t backoff_max_ms;

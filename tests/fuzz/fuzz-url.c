@@ -204,6 +204,26 @@ static void check_decode(const char *text, size_t len)
 	free(decoded);
 }
 
+/* A file: URL resolves to an absolute path without "." or ".." parts or
+ * doubled slashes, within the buffer, or fails with a one-line error. */
+static void check_sqlite_path(const char *input)
+{
+	char *url = malloc(strlen(input) + 6);
+	char path[256];
+	char error[ERROR_SIZE];
+
+	sprintf(url, "file:%s", input);
+	if (url_sqlite_path(url, "/app/prisma", path, sizeof(path), error, sizeof(error)) < 0) {
+		check_one_line("url_sqlite_path error", error);
+	} else {
+		check_terminated("url_sqlite_path", path, sizeof(path));
+		if (path[0] != '/' || strstr(path, "//") || strstr(path, "/./") || strstr(path, "/../") ||
+		    (strlen(path) > 1 && path[strlen(path) - 1] == '/'))
+			fuzz_fail("url_sqlite_path('%s') is '%s', not a normalized absolute path", url, path);
+	}
+	free(url);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *input, *text;
@@ -218,6 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_redaction(text);
 	check_parse(text, at);
 	check_decode(input, len);
+	check_sqlite_path(input);
 	if (url_has_scheme(text, "postgresql") != (strncasecmp(text, "postgresql:", 11) == 0))
 		fuzz_fail("url_has_scheme disagrees on '%s'", text);
 	free(text);

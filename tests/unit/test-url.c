@@ -326,6 +326,42 @@ static void test_decode_length_and_nul(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* SQLite file: URLs resolved as Prisma resolves them, from the folder the
+ * caller names (the schema's for Prisma 6). */
+static void test_sqlite_path(void **state)
+{
+	static const struct {
+		const char *url;
+		const char *base;
+		const char *path;
+	} cases[] = {
+	    {"file:./dev.db", "/app/prisma", "/app/prisma/dev.db"},
+	    {"file:dev.db", "/app/prisma", "/app/prisma/dev.db"},
+	    {"file:../data/dev.db", "/app/prisma", "/app/data/dev.db"},
+	    {"file:./dev.db?connection_limit=1", "/app/prisma", "/app/prisma/dev.db"},
+	    {"file:/data/dev.db", "/app/prisma", "/data/dev.db"},
+	    {"file:///data/./x/../dev.db", "/app", "/data/dev.db"},
+	    {"FILE:./a//b.db", "/app/", "/app/a/b.db"},
+	    {"file:../../../../x.db", "/app/prisma", "/x.db"},
+	    {"file:./dev.db", "/", "/dev.db"},
+	};
+	char out[256];
+	char error[128];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		if (url_sqlite_path(cases[i].url, cases[i].base, out, sizeof(out), error, sizeof(error)) < 0)
+			fail_msg("%s: %s", cases[i].url, error);
+		if (strcmp(out, cases[i].path) != 0)
+			fail_msg("%s from %s resolved to '%s', expected '%s'", cases[i].url, cases[i].base, out,
+			         cases[i].path);
+	}
+	assert_int_equal(url_sqlite_path("postgresql://h/db", "/app", out, sizeof(out), error, sizeof(error)), -1);
+	assert_int_equal(url_sqlite_path("file:?mode=memory", "/app", out, sizeof(out), error, sizeof(error)), -1);
+	assert_string_equal(error, "the file: URL names no file");
+	assert_int_equal(url_sqlite_path("file:./a-long-name.db", "/app", out, 8, error, sizeof(error)), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +372,7 @@ int main(void)
 	    cmocka_unit_test(test_param_lookup_last_wins),
 	    cmocka_unit_test(test_decode),
 	    cmocka_unit_test(test_decode_length_and_nul),
+	    cmocka_unit_test(test_sqlite_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
