@@ -653,6 +653,14 @@ def npm_node_modules7():
 
 
 @pytest.fixture(scope="session")
+def npm_node_modules_sqlite():
+    """The same for the SQLite fixture app (tests/fixtures/sqlite-app, npm_app.SQLITE_APP)."""
+    from npm_app import SQLITE_APP, node_modules_or_fail
+
+    return node_modules_or_fail(fixture=SQLITE_APP)
+
+
+@pytest.fixture(scope="session")
 def package_managers():
     """pnpm 9, yarn 1 (classic) and yarn 4 (berry), pinned by tests/fixtures/package-managers and
     installed once per lock file into the tests' cache (npm_app.py): name -> the manager's CLI script."""

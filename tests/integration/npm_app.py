@@ -114,6 +114,15 @@ APP7 = Fixture(
     env={"PRISMA_SCHEMA_ENGINE_BINARY": "/bin/false"},
     min_node=(20, 19),  # prisma 7.10: "^20.19 || ^22.12 || >=24.0"
 )
+# Prisma 6.19 on SQLite through the libsql driver adapter, whose native part is an npm package: a
+# real `prisma db push` (migrate-mode = push)
+SQLITE_APP = Fixture(
+    "sqlite-app",
+    client_dir=CLIENT_DIR,
+    client_file="index.js",
+    client_types=("index.d.ts",),
+    shared_packages=SHARED_PACKAGES,
+)
 # pnpm 9, yarn 1 and yarn 4 (an npm alias), pinned: the package managers install = auto runs for real
 PACKAGE_MANAGERS = Fixture(
     "package-managers", client_dir=Path("."), client_file="", client_types=(), shared_packages=frozenset()

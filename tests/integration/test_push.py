@@ -12,14 +12,10 @@ work counts.
 The app is `/bin/sh -c 'echo ran >> MARKER'`, so each test can tell whether it was started.
 """
 
-import fcntl
-import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import uuid
 from pathlib import Path
@@ -27,12 +23,10 @@ from pathlib import Path
 import pytest
 
 from conftest import wait_until
-from npm_app import NPM_TIMEOUT_S, _npm_env, _tail, cache_root, copy_app, install_wrapper, read_calls
-from npm_app import remove_node_modules
+from npm_app import SQLITE_APP, copy_app, install_wrapper, read_calls, remove_node_modules
 from pg import APP_PASSWORD
 
 RECORD_DIR = Path("node_modules/.cache/prisma-entrypoint")
-SQLITE_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sqlite-app"
 
 # Prepended to the copy's prisma.config.ts (see the module's docstring): both the promise and the
 # callback forms of pg.Client.prototype.query, and every result of a multi-statement query.
@@ -391,56 +385,15 @@ def test_deploy_names_the_migrations_folder(pe_plain):
 # ---------------------------------------------------------------------------------------------
 # a real push to SQLite: tests/fixtures/sqlite-app (Prisma 6.19, @prisma/adapter-libsql, whose
 # @libsql/client has its native part on npm), installed once per lock file like the app fixture
-# (npm_app.py: the same cache folder and install lock)
+# (npm_app.SQLITE_APP)
 # ---------------------------------------------------------------------------------------------
 
 
-def sqlite_node_modules() -> Path:
-    h = hashlib.sha256()
-    for name in ("package.json", "package-lock.json"):
-        h.update((SQLITE_FIXTURE / name).read_bytes())
-    root = cache_root()
-    final = root / f"sqlite-app-{h.hexdigest()[:12]}"
-    if (final / "node_modules" / "prisma" / "build" / "index.js").exists():
-        return final / "node_modules"
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / "install.lock", "a") as lockf:
-        fcntl.flock(lockf, fcntl.LOCK_EX)
-        if final.is_dir():
-            return final / "node_modules"
-        work = Path(tempfile.mkdtemp(prefix="tmp-sqlite-", dir=root))
-        try:
-            for name in ("package.json", "package-lock.json"):
-                shutil.copy2(SQLITE_FIXTURE / name, work / name)
-            argv = ["npm", "ci", "--ignore-scripts", "--include=dev", "--cache", str(root / "npm")]
-            p = subprocess.run(
-                argv,
-                cwd=work,
-                env=_npm_env(),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=NPM_TIMEOUT_S,
-            )
-            if p.returncode != 0:
-                pytest.fail(f"npm ci of {SQLITE_FIXTURE} failed (exit {p.returncode}):\n{_tail(p.stdout + p.stderr)}")
-            work.chmod(0o755)
-            work.rename(final)
-        finally:
-            if work.exists():
-                shutil.rmtree(work, ignore_errors=True)
-    return final / "node_modules"
-
-
 @pytest.fixture
-def sqlite_app(pe_plain):
-    node_modules = sqlite_node_modules()
-    for item in SQLITE_FIXTURE.iterdir():
-        if item.name not in ("node_modules", "package-lock.json"):
-            (shutil.copytree if item.is_dir() else shutil.copy2)(item, pe_plain.cwd / item.name)
-    subprocess.run(["cp", "-a", str(node_modules), str(pe_plain.cwd / "node_modules")], check=True)
+def sqlite_app(pe_plain, npm_node_modules_sqlite):
+    copy_app(pe_plain.cwd, npm_node_modules_sqlite, fixture=SQLITE_APP)
     yield pe_plain
-    shutil.rmtree(pe_plain.cwd / "node_modules", ignore_errors=True)
+    remove_node_modules(pe_plain.cwd)
 
 
 def sqlite_rows(path: Path, query: str) -> list:
