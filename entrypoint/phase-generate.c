@@ -21,12 +21,25 @@
 /* Room for a line that quotes a path or two. */
 #define LINE_MAX_CHARS (2 * PATH_MAX + 256)
 
-static int report_run(const struct invocation *invocation, const struct client_inputs *inputs,
+static int report_run(const struct invocation *invocation, struct client_inputs *inputs,
                       const struct child_result *result, const struct prisma_cli *cli)
 {
 	char how[64];
 	int ended = phase_cli_ended(result, cli, "prisma generate", "no record was written", how, sizeof(how));
 
+	if (ended == 0 && !client_inputs_check_engine(inputs)) {
+		char line[2 * LINE_MAX_CHARS];
+
+		/* binaryTargets without this platform: the generate succeeded, and
+		 * the app would fail at its first query. */
+		client_inputs_describe_engine(inputs, line, sizeof(line));
+		if (config_choice(&invocation->config, SETTING_GENERATE_FAILURE) == CHOICE_GENERATE_FAILURE_WARN) {
+			log_warning("prisma generate ran, but %s; starting the app ANYWAY because generate-failure=warn", line);
+			return 0;
+		}
+		log_error("prisma generate ran, but %s; no record was written and the app was not started", line);
+		return EXIT_GENERATE;
+	}
 	if (ended == 0) {
 		char error[LINE_MAX_CHARS];
 		char took[32];
@@ -59,7 +72,7 @@ static int report_run(const struct invocation *invocation, const struct client_i
 }
 
 /* With the lock held: generate, and record what was generated from. */
-static int generate(const struct invocation *invocation, struct loop *loop, const struct client_inputs *inputs,
+static int generate(const struct invocation *invocation, struct loop *loop, struct client_inputs *inputs,
                     struct lockfile *lock, const struct prisma_cli *cli, const char *reason)
 {
 	const char *args[] = {"generate", "--schema", inputs->schema.schema_path, NULL};
@@ -149,6 +162,28 @@ static int take_lock(const struct invocation *invocation, struct lockfile *lock,
 	return 0;
 }
 
+/* no-generate: the client was generated elsewhere (an image's build stage,
+ * the host); stops before the app when it cannot run on this platform. */
+static int check_engine_only(const struct invocation *invocation)
+{
+	struct client_inputs inputs;
+	char line[2 * LINE_MAX_CHARS];
+	bool found;
+	int status = client_inputs_find_engine(&invocation->config, &inputs, &found);
+
+	if (status != 0 || !found)
+		return status;
+	if (!inputs.engine.present) {
+		client_inputs_describe_engine(&inputs, line, sizeof(line));
+		log_error("%s; the app was not started (no-generate is set)", line);
+		status = EXIT_GENERATE;
+	} else if (inputs.engine_kind != ENGINE_NONE) {
+		log_verbose("the generated client holds the query engine for %s: %s", inputs.target.name, inputs.engine.file);
+	}
+	client_inputs_release(&inputs);
+	return status;
+}
+
 int phase_generate(const struct invocation *invocation, struct loop *loop, struct phase_schema *schema)
 {
 	const struct config *config = &invocation->config;
@@ -168,7 +203,7 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
 		return status;
 	if (config_bool(config, SETTING_NO_GENERATE)) {
 		log_verbose("generate skipped: no-generate is set");
-		return 0;
+		return check_engine_only(invocation);
 	}
 	status = client_inputs_find(config, &inputs, &found);
 	if (status != 0)
