@@ -39,13 +39,16 @@ static void decide_engine(struct client_inputs *inputs)
 
 bool client_inputs_check_engine(struct client_inputs *inputs)
 {
-	if (inputs->engine_kind == ENGINE_NONE) {
-		inputs->engine.present = true;
+	inputs->engine_judged = false;
+	if (inputs->engine_kind == ENGINE_NONE)
 		return true;
-	}
 	engine_query_check(inputs->schema.generator_output, inputs->engine_kind, inputs->target.name,
 	                   getenv(engine_override_name(inputs->engine_kind)), &inputs->engine);
-	return inputs->engine.present;
+	/* A folder with no engine of that kind at all is no client generated
+	 * for another platform: a client made with --no-engine (Accelerate),
+	 * or none generated yet (a migration Job's image); not judged. */
+	inputs->engine_judged = inputs->engine.present || inputs->engine.others_count > 0;
+	return !inputs->engine_judged || inputs->engine.present;
 }
 
 static int find(const struct config *config, struct client_inputs *inputs, bool *found, bool digest)
@@ -118,7 +121,7 @@ void client_inputs_describe_engine(const struct client_inputs *inputs, char *out
 		snprintf(holds, sizeof(holds), "it holds no %s engine", engine_kind_name(inputs->engine_kind));
 	snprintf(out, size,
 	         "the generated Prisma client at %s has no query engine for this platform, %s (%s is missing; %s), "
-	         "and Prisma would stop with \"Prisma Client could not locate the Query Engine for runtime %s\"; "
+	         "so Prisma would stop with: Prisma Client could not locate the Query Engine for runtime \"%s\"; "
 	         "add the platform to the generator's binaryTargets in %s and generate again: "
 	         "binaryTargets = [\"native\", \"%s\"]",
 	         inputs->schema.generator_output, inputs->target.name, inputs->engine.file, holds, inputs->target.name,
@@ -146,7 +149,8 @@ int client_inputs_check(struct client_inputs *inputs)
 void client_inputs_describe(const struct client_inputs *inputs, char *out, size_t size)
 {
 	if (inputs->status.state == CLIENT_ENGINE_MISSING) {
-		snprintf(out, size, "the generated client at %s has no query engine for this platform, %s (%s is missing)",
+		snprintf(out, size,
+		         "the generated client at %s has no query engine for this platform, %s (%s is missing)",
 		         inputs->schema.generator_output, inputs->target.name, inputs->engine.file);
 		return;
 	}

@@ -29,6 +29,9 @@ struct client_inputs {
 	bool target_known;
 	struct engine_target target;
 	struct engine_presence engine;
+	/* The folder holds query engines of that kind (this platform's or
+	 * others'), so whether this platform's is there was judged. */
+	bool engine_judged;
 };
 
 /* Finds the schema (the schema setting, else as Prisma does) and takes the
@@ -41,11 +44,12 @@ int client_inputs_find(const struct config *config, struct client_inputs *inputs
  * looks whether the generated client holds this platform's query engine
  * (for no-generate: a client made elsewhere that cannot run here). Returns
  * 0 with *found, or an exit code after logging why; release as above.
- * inputs->engine.present is true when no engine is needed or it is there. */
+ * Missing: inputs->engine_judged and not inputs->engine.present. */
 int client_inputs_find_engine(const struct config *config, struct client_inputs *inputs, bool *found);
 
 /* Looks whether the generated client holds this platform's query engine
- * (inputs->engine); true when it does or none is needed. */
+ * (inputs->engine); false only when it holds engines of the kind needed,
+ * all for other platforms. */
 bool client_inputs_check_engine(struct client_inputs *inputs);
 
 /* Detects the platform into inputs->target when not done yet (for the

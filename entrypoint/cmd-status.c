@@ -317,11 +317,11 @@ static void print_history_text(const struct status_report *report)
 	printf("\n");
 }
 
-/* Whether the client's engine was looked at: only for a client otherwise
- * current (client_inputs_check()). */
+/* Whether the client's engine was judged: only for a client otherwise
+ * current (client_inputs_check()) that holds engines of its kind. */
 static bool engine_looked(const struct client_inputs *client)
 {
-	return client->engine_kind != ENGINE_NONE &&
+	return client->engine_judged &&
 	       (client->status.state == CLIENT_CURRENT || client->status.state == CLIENT_ENGINE_MISSING);
 }
 

@@ -34,7 +34,8 @@ static int report_run(const struct invocation *invocation, struct client_inputs 
 		 * the app would fail at its first query. */
 		client_inputs_describe_engine(inputs, line, sizeof(line));
 		if (config_choice(&invocation->config, SETTING_GENERATE_FAILURE) == CHOICE_GENERATE_FAILURE_WARN) {
-			log_warning("prisma generate ran, but %s; starting the app ANYWAY because generate-failure=warn", line);
+			log_warning(
+			    "prisma generate ran, but %s; starting the app ANYWAY because generate-failure=warn", line);
 			return 0;
 		}
 		log_error("prisma generate ran, but %s; no record was written and the app was not started", line);
@@ -167,18 +168,20 @@ static int take_lock(const struct invocation *invocation, struct lockfile *lock,
 static int check_engine_only(const struct invocation *invocation)
 {
 	struct client_inputs inputs;
-	char line[2 * LINE_MAX_CHARS];
 	bool found;
 	int status = client_inputs_find_engine(&invocation->config, &inputs, &found);
 
 	if (status != 0 || !found)
 		return status;
-	if (!inputs.engine.present) {
+	if (inputs.engine_judged && !inputs.engine.present) {
+		char line[2 * LINE_MAX_CHARS];
+
 		client_inputs_describe_engine(&inputs, line, sizeof(line));
 		log_error("%s; the app was not started (no-generate is set)", line);
 		status = EXIT_GENERATE;
-	} else if (inputs.engine_kind != ENGINE_NONE) {
-		log_verbose("the generated client holds the query engine for %s: %s", inputs.target.name, inputs.engine.file);
+	} else if (inputs.engine_judged) {
+		log_verbose("the generated client holds the query engine for %s: %s", inputs.target.name,
+		            inputs.engine.file);
 	}
 	client_inputs_release(&inputs);
 	return status;

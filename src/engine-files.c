@@ -58,8 +58,8 @@ static const char *target_of(const char *name, const char *prefix, char *out, si
 	return out;
 }
 
-static void look(const char *folder, const char *prefix, const char *suffix, const char *target,
-                 const char *override, struct engine_presence *presence)
+static void look(const char *folder, const char *prefix, const char *suffix, const char *target, const char *override,
+                 struct engine_presence *presence)
 {
 	struct stat st;
 	DIR *dir;
@@ -98,8 +98,7 @@ void engine_query_check(const char *folder, enum engine_kind kind, const char *t
 		look(folder, "libquery_engine-", ".so.node", target, override, presence);
 }
 
-void engine_schema_check(const char *folder, const char *target, const char *override,
-                         struct engine_presence *presence)
+void engine_schema_check(const char *folder, const char *target, const char *override, struct engine_presence *presence)
 {
 	look(folder, "schema-engine-", "", target, override, presence);
 }

@@ -101,7 +101,8 @@ static struct distro parse_distro(const char *id, const char *id_like)
 		return (struct distro){"debian", FAMILY_DEBIAN};
 	if (strcmp(id, "arch") == 0 || strstr(id_like, "arch"))
 		return (struct distro){"debian", FAMILY_ARCH};
-	if (strstr(id_like, "centos") || strstr(id_like, "fedora") || strstr(id_like, "rhel") || strstr(id_like, "suse"))
+	if (strstr(id_like, "centos") || strstr(id_like, "fedora") || strstr(id_like, "rhel") ||
+	    strstr(id_like, "suse"))
 		return (struct distro){"rhel", FAMILY_RHEL};
 	return (struct distro){NULL, FAMILY_NONE};
 }
@@ -189,8 +190,7 @@ static bool libssl_in_ld_cache(const char *root, char out[8])
 	return found;
 }
 
-static void find_libssl(const char *root, enum distro_family family, const char *machine,
-                        struct engine_target *target)
+static void find_libssl(const char *root, enum distro_family family, const char *machine, struct engine_target *target)
 {
 	static const char *const generic[] = {"/lib64", "/usr/lib64", "/lib", "/usr/lib"};
 	static const char *const musl[] = {"/lib", "/usr/lib"};

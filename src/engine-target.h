@@ -26,11 +26,11 @@
 #include <stddef.h>
 
 struct engine_target {
-	char name[64];         /* "linux-musl-openssl-3.0.x" */
-	char distro[64];       /* os-release's ID ("alpine"), "" when unknown */
-	char libssl[8];        /* "3.0.x", "1.1.x", "1.0.x"; "" when none found (name uses 1.1.x) */
-	char libssl_by[64];     /* where libssl was found: a folder, "/etc/ld.so.cache", or "not found" */
-	char machine[65];      /* uname's machine ("x86_64") */
+	char name[64];      /* "linux-musl-openssl-3.0.x" */
+	char distro[64];    /* os-release's ID ("alpine"), "" when unknown */
+	char libssl[8];     /* "3.0.x", "1.1.x", "1.0.x"; "" when none found (name uses 1.1.x) */
+	char libssl_by[64]; /* where libssl was found: a folder, "/etc/ld.so.cache", or "not found" */
+	char machine[65];   /* uname's machine ("x86_64") */
 };
 
 /* Fills target for the system under root ("/" or "": the real one) and

@@ -381,8 +381,7 @@ static int walk_folder(int base, const char *folder, struct visited *visited, st
  * (malloc'd; NULL when it has no plain output and needs one) and
  * *engine_type to its engineType (malloc'd; NULL when absent); 0 when the
  * file has none; -1 when out of memory. */
-static int find_client_generator(const struct schema_reader *text, const char *file, char **output,
-                                 char **engine_type)
+static int find_client_generator(const struct schema_reader *text, const char *file, char **output, char **engine_type)
 {
 	struct schema_generator generator;
 	int found = schema_client_generator(text->data, text->len, &generator);
@@ -459,8 +458,9 @@ static int collect_files(int base, struct schema_inputs *inputs, const struct st
 	for (size_t i = 0; i < list.count && !(generator_found && inputs->direct_urls.datasource.given); i++) {
 		if (schema_read_file(base, list.items[i], buf, error, error_size) < 0)
 			return -1;
-		int found = generator_found ? 1 : find_client_generator(buf, list.items[i], &inputs->generator_output,
-		                                                                     &inputs->generator_engine_type);
+		int found = generator_found ? 1
+		                            : find_client_generator(buf, list.items[i], &inputs->generator_output,
+		                                                    &inputs->generator_engine_type);
 		if (found < 0) {
 			set_oom(error, error_size);
 			return -1;

@@ -10,6 +10,7 @@ for the CLI only (the entrypoint never sees it), so what the entrypoint judges i
 """
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,7 @@ def test_no_generate_stops_before_the_app_and_names_the_binary_targets_entry(app
     errors = [x for x in res.stderr.splitlines() if "has no query engine for this platform" in x]
     assert len(errors) == 1, str(res)
     assert binary_targets_line(TARGET) in errors[0], errors[0]
-    assert f"Prisma Client could not locate the Query Engine for runtime {TARGET}" in errors[0], errors[0]
+    assert f'Prisma Client could not locate the Query Engine for runtime "{TARGET}";' in errors[0], errors[0]
     assert f"it holds {OTHER}" in errors[0], errors[0]
     # hash --check and the engine line of status say the same
     res = app.check()
@@ -118,6 +119,18 @@ def test_no_generate_with_this_platforms_engine_starts_the_app(app):
     res = app.run("--no-generate")
     assert res.returncode == 0 and app.app_ran, str(res)
     assert len(app.calls()) == 1
+
+
+def test_no_generate_passes_a_client_with_no_engine_at_all(app):
+    # generated with --no-engine (Accelerate), or never generated: nothing says which platform it was for
+    use_library_engine(app)
+    app.assert_generated(app.run(), calls=1)
+    (app.client / engine_name(TARGET)).unlink()
+    res = app.run("--no-generate")
+    assert res.returncode == 0 and app.app_ran, str(res)
+    shutil.rmtree(app.client)
+    res = app.run("--no-generate")
+    assert res.returncode == 0 and app.app_ran, str(res)
 
 
 def test_an_override_that_exists_counts_as_present(app):
@@ -152,3 +165,47 @@ def test_a_client_with_no_native_engine_is_not_looked_at(app):
     res = app.run()
     assert res.returncode == 0 and "generate skipped" in res.stderr, str(res)
     assert len(app.calls()) == 1, str(res)
+
+
+# ---------------------------------------------------------------------------------------------
+# the CLI's schema engine, before a deploy
+# ---------------------------------------------------------------------------------------------
+
+SCHEMA_ENGINE_WARNING = "the Prisma CLI has no schema engine for this platform"
+
+
+@pytest.fixture
+def mig_app(pe_plain, pg, npm_node_modules):
+    import test_migrate as mig
+    from npm_app import copy_app
+
+    a = mig.App(pe_plain, copy_app(pe_plain.cwd, npm_node_modules), pg, mig.new_database(pg))
+    yield a
+    remove_node_modules(a.root)
+
+
+def test_a_deploy_warns_when_the_cli_holds_only_another_platforms_schema_engine(mig_app):
+    engines = mig_app.root / "node_modules" / "@prisma" / "engines"
+    (engines / f"schema-engine-{OTHER}").write_bytes(b"another platform's engine\n")
+    res = mig_app.run()
+    # the fixture's CLI runs the schema engine as WebAssembly (engine "js"), so the deploy still works
+    assert res.returncode == 0 and mig_app.app_ran, str(res)
+    assert len(mig_app.deploys()) == 1, str(res)
+    warnings = [x for x in res.stderr.splitlines() if SCHEMA_ENGINE_WARNING in x]
+    assert len(warnings) == 1, str(res)
+    assert f"{TARGET} (node_modules/@prisma/engines/schema-engine-{TARGET} is missing" in warnings[0], warnings[0]
+    assert "PRISMA_SCHEMA_ENGINE_BINARY" in warnings[0], warnings[0]
+
+
+def test_a_deploy_does_not_warn_with_this_platforms_schema_engine_or_none_at_all(mig_app):
+    engines = mig_app.root / "node_modules" / "@prisma" / "engines"
+    mig_app.add_migration("20270101000000_add_age", 'ALTER TABLE "User" ADD COLUMN "age" INTEGER;\n')
+    res = mig_app.run()  # no native schema engine at all: nothing to compare
+    assert res.returncode == 0 and len(mig_app.deploys()) == 1, str(res)
+    assert SCHEMA_ENGINE_WARNING not in res.stderr, str(res)
+    (engines / f"schema-engine-{OTHER}").write_bytes(b"x\n")
+    (engines / f"schema-engine-{TARGET}").write_bytes(b"x\n")
+    mig_app.add_migration("20270102000000_add_city", 'ALTER TABLE "User" ADD COLUMN "city" TEXT;\n')
+    res = mig_app.run()
+    assert res.returncode == 0 and len(mig_app.deploys()) == 2, str(res)
+    assert SCHEMA_ENGINE_WARNING not in res.stderr, str(res)

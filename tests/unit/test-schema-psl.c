@@ -112,8 +112,9 @@ static void test_engine_type(void **state)
 
 		assert_int_equal(schema_client_generator(cases[i].text, strlen(cases[i].text), &generator), 1);
 		if (cases[i].engine_type)
-			EXPECT_SHOWING(generator.engine_type && strcmp(generator.engine_type, cases[i].engine_type) == 0,
-			               "case %zu: engineType %s", i, generator.engine_type ? generator.engine_type : "(none)");
+			EXPECT_SHOWING(
+			    generator.engine_type && strcmp(generator.engine_type, cases[i].engine_type) == 0,
+			    "case %zu: engineType %s", i, generator.engine_type ? generator.engine_type : "(none)");
 		else
 			EXPECT_SHOWING(!generator.engine_type, "case %zu: engineType %s, expected none", i,
 			               generator.engine_type);
