@@ -11,6 +11,7 @@ for the CLI only (the entrypoint never sees it), so what the entrypoint judges i
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,8 @@ def app(pe_plain, npm_node_modules):
 def use_library_engine(app: App, provided: str = TARGET) -> Path:
     """engineType "library" in the schema, and a wrapper whose prisma generate copies a stand-in
     engine for `provided` into the client (as it would copy a downloaded one). Returns the file."""
-    app.edit(SCHEMA, CLIENT, LIBRARY)
+    if CLIENT in (app.root / SCHEMA).read_text():
+        app.edit(SCHEMA, CLIENT, LIBRARY)
     stand_in = app.pe.tmp / "engines" / engine_name(provided)
     stand_in.parent.mkdir(exist_ok=True)
     stand_in.write_bytes(b"not a real engine\n")
@@ -153,6 +155,42 @@ def test_a_generate_that_leaves_no_engine_for_this_platform_fails_without_a_reco
     assert binary_targets_line(TARGET) in res.stderr, str(res)
     assert not app.record.exists(), "a record vouches for a client that cannot run here"
     assert not app.app_ran, str(res)
+
+
+def as_alpine(app: App):
+    """argv= for App.start(): the binary in a mount namespace of its own whose /etc/os-release says
+    Alpine (the library folders stay Debian's: libssl.so.3 is then found through ld.so.cache, as
+    Prisma's ldconfig step finds it), so it names this platform linux-musl-openssl-3.0.x."""
+    os_release = app.pe.tmp / "os-release-alpine"
+    os_release.write_text('NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\n')
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/os-release', str(os_release)], capture_output=True
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"no mount namespace here (unshare -m: {probe.stderr.decode().strip()})")
+    return (
+        lambda argv: ["unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/os-release && exec "$@"', str(os_release)]
+        + argv
+    )
+
+
+def test_a_client_generated_in_a_debian_stage_on_an_alpine_base(app):
+    """The issue's own case: generated in a Debian build stage, run on Alpine."""
+    use_library_engine(app)
+    app.assert_generated(app.run(), calls=1)
+    alpine = as_alpine(app)
+    res = app.start("--no-generate", argv=alpine).wait(60)
+    assert res.returncode == 80 and not app.app_ran, str(res)
+    assert f"no query engine for this platform, {OTHER}" in res.stderr, str(res)
+    assert f"it holds {TARGET}" in res.stderr and binary_targets_line(OTHER) in res.stderr, str(res)
+    # generate on: the platform is one of the inputs, so the client is generated again, here with
+    # the engine binaryTargets = ["native", ...] gives it
+    use_library_engine(app, provided=OTHER)
+    res = app.start(argv=alpine).wait(60)
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert len(app.calls()) == 2, str(res)
+    assert "generating the prisma client: the inputs changed since the last generate" in res.stderr, str(res)
+    assert (app.client / engine_name(OTHER)).is_file()
 
 
 def test_a_client_with_no_native_engine_is_not_looked_at(app):
