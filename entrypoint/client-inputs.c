@@ -67,6 +67,13 @@ static int find(const struct config *config, struct client_inputs *inputs, bool 
 	status = schema_find(cwd, config_text(config, SETTING_SCHEMA), &inputs->schema, &stop, error, sizeof(error));
 	if (status == SCHEMA_STOPPED)
 		return phase_report_stopped("looking for the prisma schema");
+	if (status < 0 && !digest) {
+		/* no-generate: the schema is not this phase's business, and a
+		 * schema that cannot be found only means no engine to look at
+		 * (the migrate phase, when on, says what is wrong with it). */
+		log_verbose("the client's engine is not looked at: %s", error);
+		return 0;
+	}
 	if (status < 0) {
 		log_error("%s", error);
 		return EXIT_CONFIG;

@@ -43,7 +43,9 @@ int client_inputs_find(const struct config *config, struct client_inputs *inputs
 /* Finds the schema as client_inputs_find() does, without the digest, and
  * looks whether the generated client holds this platform's query engine
  * (for no-generate: a client made elsewhere that cannot run here). Returns
- * 0 with *found, or an exit code after logging why; release as above.
+ * 0 with *found (false, too, for a schema that cannot be found or read:
+ * only a verbose line says why), or an exit code after logging why (a stop
+ * request); release as above.
  * Missing: inputs->engine_judged and not inputs->engine.present. */
 int client_inputs_find_engine(const struct config *config, struct client_inputs *inputs, bool *found);
 

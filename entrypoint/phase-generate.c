@@ -163,9 +163,22 @@ static int take_lock(const struct invocation *invocation, struct lockfile *lock,
 	return 0;
 }
 
+/* Keeps where the schema was found for the migrate phase (phases.h). */
+static int keep_schema(struct phase_schema *schema, const struct client_inputs *inputs, bool found)
+{
+	schema->searched = true;
+	schema->prisma_major = found ? schema_major_version(inputs->schema.prisma_version) : -1;
+	if (found && (!(schema->path = strdup(inputs->schema.schema_path)) ||
+	              schema_direct_urls_copy(&schema->direct_urls, &inputs->schema.direct_urls) < 0)) {
+		log_error("cannot keep the schema's path: %s", strerror(ENOMEM));
+		return EXIT_OS_ERROR;
+	}
+	return 0;
+}
+
 /* no-generate: the client was generated elsewhere (an image's build stage,
  * the host); stops before the app when it cannot run on this platform. */
-static int check_engine_only(const struct invocation *invocation)
+static int check_engine_only(const struct invocation *invocation, struct phase_schema *schema)
 {
 	struct client_inputs inputs;
 	bool found;
@@ -173,13 +186,14 @@ static int check_engine_only(const struct invocation *invocation)
 
 	if (status != 0 || !found)
 		return status;
-	if (inputs.engine_judged && !inputs.engine.present) {
+	status = keep_schema(schema, &inputs, found);
+	if (status == 0 && inputs.engine_judged && !inputs.engine.present) {
 		char line[2 * LINE_MAX_CHARS];
 
 		client_inputs_describe_engine(&inputs, line, sizeof(line));
 		log_error("%s; the app was not started (no-generate is set)", line);
 		status = EXIT_GENERATE;
-	} else if (inputs.engine_judged) {
+	} else if (status == 0 && inputs.engine_judged) {
 		log_verbose("the generated client holds the query engine for %s: %s", inputs.target.name,
 		            inputs.engine.file);
 	}
@@ -206,18 +220,15 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
 		return status;
 	if (config_bool(config, SETTING_NO_GENERATE)) {
 		log_verbose("generate skipped: no-generate is set");
-		return check_engine_only(invocation);
+		return check_engine_only(invocation, schema);
 	}
 	status = client_inputs_find(config, &inputs, &found);
 	if (status != 0)
 		return status;
-	schema->searched = true;
-	schema->prisma_major = found ? schema_major_version(inputs.schema.prisma_version) : -1;
-	if (found && (!(schema->path = strdup(inputs.schema.schema_path)) ||
-	              schema_direct_urls_copy(&schema->direct_urls, &inputs.schema.direct_urls) < 0)) {
-		log_error("cannot keep the schema's path: %s", strerror(ENOMEM));
+	status = keep_schema(schema, &inputs, found);
+	if (status != 0) {
 		client_inputs_release(&inputs);
-		return EXIT_OS_ERROR;
+		return status;
 	}
 	if (!found) {
 		log_info("no Prisma schema found: generate skipped");

@@ -247,3 +247,11 @@ def test_a_deploy_does_not_warn_with_this_platforms_schema_engine_or_none_at_all
     res = mig_app.run()
     assert res.returncode == 0 and len(mig_app.deploys()) == 2, str(res)
     assert SCHEMA_ENGINE_WARNING not in res.stderr, str(res)
+
+
+def test_no_generate_with_a_schema_it_cannot_read_still_starts_the_app(app):
+    # no-generate never needed the schema: one it cannot find only means no engine to look at
+    app.set_config_schema('" + "prisma/schema.prisma')  # a computed path: not readable without Node
+    res = app.run("--no-generate")
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert "error" not in res.stderr, str(res)
