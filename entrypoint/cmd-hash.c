@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 
-static void print_inputs(const struct client_inputs *inputs)
+static void print_inputs(struct client_inputs *inputs)
 {
 	const struct schema_inputs *schema = &inputs->schema;
 
@@ -20,6 +20,14 @@ static void print_inputs(const struct client_inputs *inputs)
 	printf("client output %s\n", schema->generator_output ? schema->generator_output : "(no client generator)");
 	if (schema->tsconfig_file) /* only then: the lines of a prisma-client-js project stay as they were */
 		printf("tsconfig %s\n", schema->tsconfig_file);
+	/* The platform is one of the inputs only when the client needs its
+	 * native engine. */
+	client_inputs_detect_target(inputs);
+	printf("engine %s%s\n", engine_kind_name(inputs->engine_kind),
+	       inputs->engine_kind == ENGINE_NONE ? " (no native engine)" : "");
+	printf("target %s%s (libssl %s, found by %s)\n", inputs->target.name,
+	       inputs->engine_kind == ENGINE_NONE ? ", not an input" : "",
+	       inputs->target.libssl[0] ? inputs->target.libssl : "unknown", inputs->target.libssl_by);
 }
 
 /* 0 when the generated client is current, 1 when not, as one line. */

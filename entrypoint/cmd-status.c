@@ -327,6 +327,30 @@ static void print_history_text(const struct status_report *report)
 	printf("\n");
 }
 
+/* Whether the client's engine was judged: only for a client otherwise
+ * current (client_inputs_check()) that holds engines of its kind. */
+static bool engine_looked(const struct client_inputs *client)
+{
+	return client->engine_judged &&
+	       (client->status.state == CLIENT_CURRENT || client->status.state == CLIENT_ENGINE_MISSING);
+}
+
+/* The line on the client's native engine and this platform's name. */
+static void print_engine(const struct client_inputs *client)
+{
+	if (client->engine_kind == ENGINE_NONE) {
+		printf("engine: client, none needed (this platform: %s)\n", client->target.name);
+		return;
+	}
+	printf("engine: %s for %s", engine_kind_name(client->engine_kind), client->target.name);
+	if (engine_looked(client) && client->engine.present)
+		printf(": present\n");
+	else if (engine_looked(client))
+		printf(": missing (binaryTargets = [\"native\", \"%s\"])\n", client->target.name);
+	else
+		printf("\n");
+}
+
 static void print_text(const struct status_report *report)
 {
 	const char *name = report->failed ? report->failed->name : "";
@@ -349,6 +373,7 @@ static void print_text(const struct status_report *report)
 		printf("client: current (%s)\n", report->client.digest);
 	else
 		printf("client: stale: %s\n", report->client_why);
+	print_engine(&report->client);
 	switch (report->migrations) {
 	case MIGRATIONS_UP_TO_DATE:
 		printf("migrations: up to date (%zu applied)\n", report->applied);
@@ -426,6 +451,15 @@ static void print_history_json(const struct status_report *report)
 	}
 }
 
+static void print_engine_json(const struct client_inputs *client)
+{
+	printf(",\"engine\":{\"type\":\"%s\",\"target\":", engine_kind_name(client->engine_kind));
+	print_json_string(client->target.name);
+	if (engine_looked(client))
+		printf(",\"present\":%s", client->engine.present ? "true" : "false");
+	printf("}");
+}
+
 static void print_json(const struct status_report *report, int exit_code)
 {
 	char resolve[LINE_MAX_CHARS];
@@ -442,12 +476,13 @@ static void print_json(const struct status_report *report, int exit_code)
 		print_json_string(report->database_why);
 	}
 	if (report->client.status.state == CLIENT_CURRENT) {
-		printf("},\"client\":{\"state\":\"current\",\"digest\":\"%s\"}", report->client.digest);
+		printf("},\"client\":{\"state\":\"current\",\"digest\":\"%s\"", report->client.digest);
 	} else {
 		printf("},\"client\":{\"state\":\"stale\",\"reason\":");
 		print_json_string(report->client_why);
-		printf("}");
 	}
+	print_engine_json(&report->client);
+	printf("}");
 	printf(",\"migrations\":{\"state\":\"%s\"", migrations_names[report->migrations]);
 	switch (report->migrations) {
 	case MIGRATIONS_UP_TO_DATE:
@@ -511,6 +546,7 @@ static int collect(const struct invocation *invocation, struct status_report *re
 	status = client_inputs_check(&report->client);
 	if (status != 0)
 		return status;
+	client_inputs_detect_target(&report->client);
 	if (report->client.status.state != CLIENT_CURRENT)
 		client_inputs_describe(&report->client, report->client_why, sizeof(report->client_why));
 	known.path = report->client.schema.schema_path;

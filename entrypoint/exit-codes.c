@@ -40,7 +40,9 @@ const struct exit_code_doc exit_code_docs[] = {
                        "PostgreSQL; a user setting naming no such user or group, another user when not "
                        "run as root, or a switch of user the container refuses"},
     {STR(EXIT_GENERATE), "prisma generate failed: its output above says why; the app was not started, and no "
-                         "generate record vouches for what it may have written"},
+                         "generate record vouches for what it may have written; or the generated client has no "
+                         "query engine for this platform (Prisma 6, engineType library or binary) with no-generate "
+                         "set, or after a generate: the line names the binaryTargets entry to add"},
     {STR(EXIT_MIGRATE), "migrations: a migration failed earlier and blocks every later deploy (the message names "
                         "it and the prisma migrate resolve command; in every migrate-mode), prisma migrate deploy "
                         "failed (its output above says why), the database has applied migrations the folder "

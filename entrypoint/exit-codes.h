@@ -15,7 +15,7 @@
 #define EXIT_CANT_CREATE    73  /* the generate record or its lock cannot be written */
 #define EXIT_NO_PERMISSION  77  /* restart: only root and the supervisor's user may ask */
 #define EXIT_CONFIG         78  /* bad settings: INI file, environment, values; migrations for another database; user */
-#define EXIT_GENERATE       80  /* prisma generate failed */
+#define EXIT_GENERATE       80  /* prisma generate failed, or the client lacks this platform's engine */
 #define EXIT_MIGRATE        81  /* a failed migration blocks deploys, deploy failed, unknown migrations refused */
 #define EXIT_SEED           82  /* seed = once: prisma db seed failed, or its record cannot be read or written */
 #define EXIT_INSTALL        83  /* install = auto: the package manager's frozen install failed or cannot run */

@@ -95,9 +95,9 @@ static int schema_inputs_digest(const struct migrate_plan *plan, struct schema_i
 
 	found = schema_find(".", plan->schema_path, inputs, &stop, error, sizeof(error));
 	if (found == 1)
-		found = schema_digest(inputs, hex, &stop, error, sizeof(error)) == 0 ? 1
-		        : stop.stopped                                               ? SCHEMA_STOPPED
-		                                                                     : -1;
+		found = schema_digest(inputs, NULL, hex, &stop, error, sizeof(error)) == 0 ? 1
+		        : stop.stopped                                                     ? SCHEMA_STOPPED
+		                                                                           : -1;
 	if (found == SCHEMA_STOPPED)
 		return phase_report_stopped("reading the prisma schema");
 	if (found != 1) {

@@ -27,12 +27,26 @@
  * host (RFC 2606) resolves nowhere, should anything try. */
 #define PLACEHOLDER_DATABASE_URL "postgresql://placeholder:placeholder@placeholder.invalid:5432/placeholder"
 
-static int report_run(const struct invocation *invocation, const struct client_inputs *inputs,
+static int report_run(const struct invocation *invocation, struct client_inputs *inputs,
                       const struct child_result *result, const struct prisma_cli *cli)
 {
 	char how[64];
 	int ended = phase_cli_ended(result, cli, "prisma generate", "no record was written", how, sizeof(how));
 
+	if (ended == 0 && !client_inputs_check_engine(inputs)) {
+		char line[2 * LINE_MAX_CHARS];
+
+		/* binaryTargets without this platform: the generate succeeded, and
+		 * the app would fail at its first query. */
+		client_inputs_describe_engine(inputs, line, sizeof(line));
+		if (config_choice(&invocation->config, SETTING_GENERATE_FAILURE) == CHOICE_GENERATE_FAILURE_WARN) {
+			log_warning(
+			    "prisma generate ran, but %s; starting the app ANYWAY because generate-failure=warn", line);
+			return 0;
+		}
+		log_error("prisma generate ran, but %s; no record was written and the app was not started", line);
+		return EXIT_GENERATE;
+	}
 	if (ended == 0) {
 		char error[LINE_MAX_CHARS];
 		char took[32];
@@ -65,7 +79,7 @@ static int report_run(const struct invocation *invocation, const struct client_i
 }
 
 /* With the lock held: generate, and record what was generated from. */
-static int generate(const struct invocation *invocation, struct loop *loop, const struct client_inputs *inputs,
+static int generate(const struct invocation *invocation, struct loop *loop, struct client_inputs *inputs,
                     struct lockfile *lock, const struct prisma_cli *cli, const char *reason)
 {
 	const char *args[] = {"generate", "--schema", inputs->schema.schema_path, NULL};
@@ -160,6 +174,44 @@ static int take_lock(const struct invocation *invocation, struct lockfile *lock,
 	return 0;
 }
 
+/* Keeps where the schema was found for the migrate phase (phases.h). */
+static int keep_schema(struct phase_schema *schema, const struct client_inputs *inputs, bool found)
+{
+	schema->searched = true;
+	schema->prisma_major = found ? schema_major_version(inputs->schema.prisma_version) : -1;
+	if (found && (!(schema->path = strdup(inputs->schema.schema_path)) ||
+	              schema_direct_urls_copy(&schema->direct_urls, &inputs->schema.direct_urls) < 0)) {
+		log_error("cannot keep the schema's path: %s", strerror(ENOMEM));
+		return EXIT_OS_ERROR;
+	}
+	return 0;
+}
+
+/* no-generate: the client was generated elsewhere (an image's build stage,
+ * the host); stops before the app when it cannot run on this platform. */
+static int check_engine_only(const struct invocation *invocation, struct phase_schema *schema)
+{
+	struct client_inputs inputs;
+	bool found;
+	int status = client_inputs_find_engine(&invocation->config, &inputs, &found);
+
+	if (status != 0 || !found)
+		return status;
+	status = keep_schema(schema, &inputs, found);
+	if (status == 0 && inputs.engine_judged && !inputs.engine.present) {
+		char line[2 * LINE_MAX_CHARS];
+
+		client_inputs_describe_engine(&inputs, line, sizeof(line));
+		log_error("%s; the app was not started (no-generate is set)", line);
+		status = EXIT_GENERATE;
+	} else if (status == 0 && inputs.engine_judged) {
+		log_verbose("the generated client holds the query engine for %s: %s", inputs.target.name,
+		            inputs.engine.file);
+	}
+	client_inputs_release(&inputs);
+	return status;
+}
+
 int phase_generate(const struct invocation *invocation, struct loop *loop, struct phase_schema *schema)
 {
 	const struct config *config = &invocation->config;
@@ -179,18 +231,15 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
 		return status;
 	if (config_bool(config, SETTING_NO_GENERATE)) {
 		log_verbose("generate skipped: no-generate is set");
-		return 0;
+		return check_engine_only(invocation, schema);
 	}
 	status = client_inputs_find(config, &inputs, &found);
 	if (status != 0)
 		return status;
-	schema->searched = true;
-	schema->prisma_major = found ? schema_major_version(inputs.schema.prisma_version) : -1;
-	if (found && (!(schema->path = strdup(inputs.schema.schema_path)) ||
-	              schema_direct_urls_copy(&schema->direct_urls, &inputs.schema.direct_urls) < 0)) {
-		log_error("cannot keep the schema's path: %s", strerror(ENOMEM));
+	status = keep_schema(schema, &inputs, found);
+	if (status != 0) {
 		client_inputs_release(&inputs);
-		return EXIT_OS_ERROR;
+		return status;
 	}
 	if (!found) {
 		log_info("no Prisma schema found: generate skipped");

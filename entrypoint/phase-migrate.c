@@ -5,6 +5,8 @@
  * until every migration is applied. */
 #include "phases.h"
 
+#include "engine-files.h"
+#include "engine-target.h"
 #include "exit-codes.h"
 #include "log.h"
 #include "migrate-baseline.h"
@@ -20,6 +22,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -105,6 +108,44 @@ static void warn_if_pooled(const struct config *config, const struct migrate_pla
 	            why);
 }
 
+/* Where the CLI of ./node_modules/.bin/prisma finds @prisma/engines: nested
+ * under prisma when npm put it there, else hoisted. */
+static const char *const engines_folders[] = {"node_modules/prisma/node_modules/@prisma/engines",
+                                              "node_modules/@prisma/engines"};
+
+/* Before a deploy through the CLI: whether @prisma/engines holds the schema
+ * engine for this platform. Looked at only when it holds native schema
+ * engines at all: none means a CLI that runs the schema engine as
+ * WebAssembly through a driver adapter (prisma.config engine "js"), or one
+ * whose engines were never downloaded (npm ci --ignore-scripts); either way
+ * there is nothing to compare. Only a warning: online, the CLI downloads a
+ * missing engine itself at start; offline, that download fails, and this
+ * line says why before the CLI's own error. */
+static void warn_if_schema_engine_missing(void)
+{
+	struct engine_presence presence;
+	struct engine_target target;
+	const char *folder = NULL;
+
+	for (size_t i = 0; i < sizeof(engines_folders) / sizeof(engines_folders[0]) && !folder; i++)
+		if (access(engines_folders[i], F_OK) == 0)
+			folder = engines_folders[i];
+	if (!folder)
+		return;
+	engine_target_detect("/", NULL, &target);
+	engine_schema_check(folder, target.name, getenv("PRISMA_SCHEMA_ENGINE_BINARY"), &presence);
+	if (presence.present || presence.others_count == 0) {
+		log_verbose("schema engine for %s: %s", target.name,
+		            presence.present ? presence.file : "no native schema engine installed, none looked for");
+		return;
+	}
+	log_warning("the Prisma CLI has no schema engine for this platform, %s (%s is missing; %s holds %s): "
+	            "node_modules was installed on another platform (a host, or a build stage of another base "
+	            "image); prisma migrate deploy downloads it from binaries.prisma.sh and fails offline. Install "
+	            "node_modules in this image, or set PRISMA_SCHEMA_ENGINE_BINARY",
+	            target.name, presence.file, folder, presence.others);
+}
+
 /* Runs prisma migrate deploy; 0 when it succeeded, else an exit code. With a
  * session to the database, a deploy that has done its work but lingers is
  * stopped deploy-linger later and counts as done.
@@ -154,6 +195,7 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 		params.lingered = &lingered;
 	}
 	warn_if_pooled(config, plan);
+	warn_if_schema_engine_missing();
 	log_info("running prisma migrate deploy: %s (migrations from %s)", reason, plan->folder_path);
 	log_verbose("running %s migrate deploy --schema %s (found by %s)", cli.program, plan->schema_path,
 	            cli.found_by);

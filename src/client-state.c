@@ -92,6 +92,10 @@ void client_state_describe(const struct client_status *status, const char *diges
 	case CLIENT_OUTPUT_MISSING:
 		snprintf(out, size, "the generated client is missing at %s", output_path ? output_path : "(none)");
 		return;
+	case CLIENT_ENGINE_MISSING:
+		snprintf(out, size, "the generated client at %s lacks this platform's query engine",
+		         output_path ? output_path : "(none)");
+		return;
 	}
 }
 

@@ -12,6 +12,7 @@ enum client_state {
 	CLIENT_NO_RECORD,      /* never generated here, or the record was removed */
 	CLIENT_CHANGED,        /* the inputs' digest differs from the record */
 	CLIENT_OUTPUT_MISSING, /* the record matches, but the generated files are gone */
+	CLIENT_ENGINE_MISSING, /* current, but without the native engine this platform needs (engine-files.h) */
 };
 
 struct client_status {

@@ -54,8 +54,8 @@ int schema_digest_library_version(char *out, size_t out_size)
 	return 0;
 }
 
-int schema_digest(const struct schema_inputs *inputs, char hex[65], struct schema_stop *stop, char *error,
-                  size_t error_size)
+int schema_digest(const struct schema_inputs *inputs, const char *engine_target, char hex[65], struct schema_stop *stop,
+                  char *error, size_t error_size)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
@@ -93,7 +93,10 @@ int schema_digest(const struct schema_inputs *inputs, char hex[65], struct schem
 	if (inputs->tsconfig_file &&
 	    digest_file(ctx, base, 'T', 't', inputs->tsconfig_file, &buf, error, error_size) < 0)
 		goto done;
+	/* The platform only when the client needs its native engine, and last:
+	 * the digests of every other client stay what they were. */
 	if (digest_text(ctx, 'V', inputs->prisma_version) < 0 || digest_text(ctx, 'v', inputs->client_version) < 0 ||
+	    (engine_target && digest_text(ctx, 'E', engine_target) < 0) ||
 	    cryptolib.EVP_DigestFinal_ex(ctx, md, &md_len) != 1 || md_len != 32)
 		goto hash_failed;
 	for (unsigned int i = 0; i < md_len; i++)

@@ -81,8 +81,8 @@ int schema_client_generator(const char *text, size_t text_len, struct schema_gen
 	enum psl_token kind, prev[2] = {PSL_END, PSL_END};
 	int depth = 0;
 	bool in_generator = false, client = false, client_js = false, output_plain = false, output_other = false;
-	const char *output_start = NULL;
-	size_t output_len = 0;
+	const char *output_start = NULL, *engine_start = NULL;
+	size_t output_len = 0, engine_len = 0;
 
 	*generator = (struct schema_generator){0};
 	while ((kind = psl_next(&p, end, &start, &len)) != PSL_END) {
@@ -97,12 +97,16 @@ int schema_client_generator(const char *text, size_t text_len, struct schema_gen
 			output_other = !output_plain;
 			output_start = start;
 			output_len = len;
+		} else if (assigned && psl_is(prev_start[1], prev_len[1], "engineType") && kind == PSL_STRING) {
+			engine_start = start;
+			engine_len = len;
 		}
 		if (kind == PSL_PUNCT && (*start == '{' || *start == '(' || *start == '[')) {
 			if (*start == '{' && depth == 0 && prev[0] == PSL_WORD && prev[1] == PSL_WORD &&
 			    psl_is(prev_start[1], prev_len[1], "generator")) {
 				in_generator = true;
 				client = client_js = output_plain = output_other = false;
+				engine_start = NULL;
 			}
 			depth++;
 		} else if (kind == PSL_PUNCT && (*start == '}' || *start == ')' || *start == ']')) {
@@ -123,6 +127,11 @@ int schema_client_generator(const char *text, size_t text_len, struct schema_gen
 	generator->output_given = output_plain || output_other;
 	if (output_plain && !(generator->output = psl_string(output_start, output_len)))
 		return -1;
+	if (engine_start && !(generator->engine_type = psl_string(engine_start, engine_len))) {
+		free(generator->output);
+		generator->output = NULL;
+		return -1;
+	}
 	return 1;
 }
 

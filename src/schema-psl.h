@@ -15,6 +15,7 @@ struct schema_generator {
 	bool js;           /* provider "prisma-client-js" (else "prisma-client") */
 	bool output_given; /* an `output = ...` setting is there, a plain string or not */
 	char *output;      /* its plain string value, unescaped (malloc'd); NULL when absent or not plain */
+	char *engine_type; /* `engineType = "..."`'s value (malloc'd): library, binary, client; NULL when absent */
 };
 
 /* The first generator block of text (len bytes) whose provider is

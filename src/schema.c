@@ -78,6 +78,7 @@ void schema_inputs_release(struct schema_inputs *inputs)
 	free(inputs->client_version);
 	free(inputs->generator_output);
 	free(inputs->tsconfig_file);
+	free(inputs->generator_engine_type);
 	schema_direct_urls_release(&inputs->direct_urls);
 	memset(inputs, 0, sizeof(*inputs));
 }
@@ -379,9 +380,11 @@ static int walk_folder(int base, const char *folder, struct visited *visited, st
 
 /* Looks through one schema file (text, at path file) for a client
  * generator. Returns 1 when it has one, with *output set to its location
- * (malloc'd; NULL when it has no plain output and needs one); 0 when the
+ * (malloc'd; NULL when it has no plain output and needs one) and
+ * *engine_type to its engineType (malloc'd; NULL when absent); 0 when the
  * file has none; -1 when out of memory. */
-static int find_client_generator(const struct schema_reader *text, const char *file, char **output, bool *typescript)
+static int find_client_generator(const struct schema_reader *text, const char *file, char **output, bool *typescript,
+                                 char **engine_type)
 {
 	struct schema_generator generator;
 	int found = schema_client_generator(text->data, text->len, &generator);
@@ -390,6 +393,7 @@ static int find_client_generator(const struct schema_reader *text, const char *f
 	if (found <= 0)
 		return found;
 	*typescript = !generator.js;
+	*engine_type = generator.engine_type;
 	if (generator.output) {
 		char *dir = path_dirname(file);
 
@@ -460,7 +464,8 @@ static int collect_files(int base, struct schema_inputs *inputs, const struct st
 			return -1;
 		int found = generator_found ? 1
 		                            : find_client_generator(buf, list.items[i], &inputs->generator_output,
-		                                                    &inputs->generator_typescript);
+		                                                    &inputs->generator_typescript,
+		                                                    &inputs->generator_engine_type);
 		if (found < 0) {
 			set_oom(error, error_size);
 			return -1;

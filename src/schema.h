@@ -77,6 +77,9 @@ struct schema_inputs {
 	 * base_dir (as ../tsconfig.json and so on above it), else NULL. Only its
 	 * own text counts: files it `extends` are not followed. */
 	char *tsconfig_file;
+	/* That generator's `engineType` ("library", "binary", "client"), a
+	 * plain string; NULL when absent (Prisma 6's default is library). */
+	char *generator_engine_type;
 	struct schema_direct_urls direct_urls;
 };
 
@@ -138,13 +141,15 @@ int schema_find(const char *base_dir, const char *configured, struct schema_inpu
  * path and bytes in order, the config file's path and bytes, tsconfig_file's
  * path and bytes when there is one (no field at all otherwise: digests
  * without one stay as they were), the prisma and @prisma/client versions (an
- * absent one differs from an empty one). Files
- * are read again from base_dir, each at once, and hashed as they are read.
+ * absent one differs from an empty one), and engine_target (the platform's
+ * name, engine-target.h) when not NULL: a client that needs a native engine
+ * is generated again on another platform. Files are read again from
+ * base_dir, each at once, and hashed as they are read.
  * Writes 64 lowercase hex digits and a NUL into hex. Returns 0, -1 with a
  * one-line error (a file that cannot be read, libcrypto not loadable), or
  * SCHEMA_STOPPED. */
-int schema_digest(const struct schema_inputs *inputs, char hex[65], struct schema_stop *stop, char *error,
-                  size_t error_size);
+int schema_digest(const struct schema_inputs *inputs, const char *engine_target, char hex[65], struct schema_stop *stop,
+                  char *error, size_t error_size);
 
 /* The version of the library that takes the digest ("OpenSSL 3.0.20 ...")
  * in out: 0; or -1 with why it cannot be loaded. */

@@ -236,13 +236,13 @@ static void check_digest(const char *dir, const char *configured, const struct s
 	char hex[65], again[65], error[ERROR_SIZE];
 	struct schema_inputs second;
 
-	if (schema_digest(inputs, hex, NULL, error, sizeof(error)) < 0)
+	if (schema_digest(inputs, NULL, hex, NULL, error, sizeof(error)) < 0)
 		fuzz_fail("no digest of what was found: %s", error);
 	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
 		fuzz_fail("digest '%s'", hex);
 	if (schema_find(dir, configured, &second, NULL, error, sizeof(error)) != 1)
 		fuzz_fail("found once, not twice: %s", error);
-	if (schema_digest(&second, again, NULL, error, sizeof(error)) < 0 || strcmp(hex, again) != 0)
+	if (schema_digest(&second, NULL, again, NULL, error, sizeof(error)) < 0 || strcmp(hex, again) != 0)
 		fuzz_fail("two digests of the same folder differ");
 	schema_inputs_release(&second);
 }

@@ -19,7 +19,7 @@ import pytest
 
 import pg as pgm
 import test_migrate as mig
-from npm_app import copy_app, read_calls, remove_node_modules
+from npm_app import copy_app, install_wrapper, read_calls, remove_node_modules
 from test_migrate import ADD_AGE, INIT
 
 BROKEN = "20270202000000_broken"
@@ -92,13 +92,18 @@ def test_in_sync(app):
     assert text.stdout.splitlines() == [
         f"database: ready (PostgreSQL {server_version(app)})",
         f"client: current ({app.digest()})",
+        "engine: client, none needed (this platform: debian-openssl-3.0.x)",
         "migrations: up to date (1 applied)",
     ], str(text)
     assert text.stderr == "", str(text)
     assert doc == {
         "status": "in-sync",
         "database": {"state": "ready", "version": server_version(app)},
-        "client": {"state": "current", "digest": app.digest()},
+        "client": {
+            "state": "current",
+            "digest": app.digest(),
+            "engine": {"type": "client", "target": "debian-openssl-3.0.x"},
+        },
         "migrations": {"state": "up-to-date", "applied": 1},
     }, js.stdout
 
@@ -155,6 +160,35 @@ def test_never_generated_and_output_missing(app):
     assert text.returncode == EXIT_OUT_OF_SYNC, str(text)
     assert "client: stale: the generated client is missing" in text.stdout, str(text)
     assert doc["client"]["state"] == "stale" and "missing" in doc["client"]["reason"], doc
+
+
+def test_a_library_client_without_this_platforms_engine(app):
+    """engineType "library": the engine line names this platform's target, and a client that holds
+    only another platform's engine is stale (test_engines.py has the rest)."""
+    target, engine = "debian-openssl-3.0.x", "libquery_engine-debian-openssl-3.0.x.so.node"
+    schema = app.root / "prisma" / "schema.prisma"
+    schema.write_text(schema.read_text().replace('engineType      = "client"', 'engineType      = "library"'))
+    stand_in = app.pe.tmp / engine
+    stand_in.write_bytes(b"not a real engine\n")
+    # the real prisma generate copies the file this names instead of downloading an engine
+    install_wrapper(app.root, app.calls_log, before_exec=f"export PRISMA_QUERY_ENGINE_LIBRARY='{stand_in}'")
+    app.migrations_table((INIT, True, None))
+    app.generate()
+    text, js, doc = app.status()
+    assert text.returncode == 0, str(text)
+    assert line(text, "engine") == f"engine: library for {target}: present", str(text)
+    assert doc["client"]["engine"] == {"type": "library", "target": target, "present": True}, doc
+
+    client = app.root / "node_modules" / ".prisma" / "client"
+    (client / engine).rename(client / "libquery_engine-linux-musl-openssl-3.0.x.so.node")
+    text, js, doc = app.status()
+    assert text.returncode == EXIT_OUT_OF_SYNC, str(text)
+    assert line(text, "client").startswith(
+        f"client: stale: the generated client at node_modules/.prisma/client has no query engine for this platform, "
+        f"{target}"
+    ), str(text)
+    assert line(text, "engine") == f'engine: library for {target}: missing (binaryTargets = ["native", "{target}"])'
+    assert doc["client"]["engine"] == {"type": "library", "target": target, "present": False}, doc
 
 
 def test_pending_migrations(app):

@@ -60,6 +60,7 @@ static void test_client_generator(void **state)
 		else
 			EXPECT_SHOWING(!generator.output, "case %zu: output '%s', expected none", i, generator.output);
 		free(generator.output);
+		free(generator.engine_type);
 	}
 }
 
@@ -86,6 +87,41 @@ static const struct direct_url_case direct_url_cases[] = {
     /* cut short */
     {"datasource db {\n  directUrl = env(", 1, NULL, NULL},
 };
+
+/* The client generator's engineType, a plain string only, and only its own. */
+static void test_engine_type(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *engine_type; /* NULL: none */
+	} cases[] = {
+	    {"generator client {\n  provider = \"prisma-client-js\"\n}\n", NULL},
+	    {"generator client {\n  provider = \"prisma-client-js\"\n  engineType = \"binary\"\n}\n", "binary"},
+	    {"generator client {\n  engineType = \"client\"\n  provider = \"prisma-client\"\n  output = \"g\"\n}\n",
+	     "client"},
+	    {"generator client {\n  provider = \"prisma-client-js\"\n  engineType = env(\"X\")\n}\n", NULL},
+	    /* another generator's engineType is not the client's */
+	    {"generator other {\n  provider = \"x\"\n  engineType = \"binary\"\n}\n"
+	     "generator client {\n  provider = \"prisma-client-js\"\n}\n",
+	     NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct schema_generator generator;
+
+		assert_int_equal(schema_client_generator(cases[i].text, strlen(cases[i].text), &generator), 1);
+		if (cases[i].engine_type)
+			EXPECT_SHOWING(
+			    generator.engine_type && strcmp(generator.engine_type, cases[i].engine_type) == 0,
+			    "case %zu: engineType %s", i, generator.engine_type ? generator.engine_type : "(none)");
+		else
+			EXPECT_SHOWING(!generator.engine_type, "case %zu: engineType %s, expected none", i,
+			               generator.engine_type);
+		free(generator.output);
+		free(generator.engine_type);
+	}
+}
 
 static void test_datasource_direct_url(void **state)
 {
@@ -120,6 +156,7 @@ static void test_cut_anywhere(void **state)
 		memcpy(copy, text, cut);
 		assert_in_range(schema_client_generator(copy, cut, &generator), 0, 1);
 		free(generator.output);
+		free(generator.engine_type);
 		free(copy);
 	}
 }
@@ -130,6 +167,7 @@ int main(void)
 	    cmocka_unit_test(test_client_generator),
 	    cmocka_unit_test(test_cut_anywhere),
 	    cmocka_unit_test(test_datasource_direct_url),
+	    cmocka_unit_test(test_engine_type),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

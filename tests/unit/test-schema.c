@@ -136,7 +136,7 @@ static void assert_files(const struct fixture *fx, const char *const *files, siz
 
 static void digest(struct fixture *fx, char hex[65])
 {
-	if (schema_digest(&fx->inputs, hex, NULL, fx->error, sizeof(fx->error)) != 0)
+	if (schema_digest(&fx->inputs, NULL, hex, NULL, fx->error, sizeof(fx->error)) != 0)
 		fail_msg("digest failed: %s", fx->error);
 	assert_int_equal(strlen(hex), 64);
 	assert_int_equal(strspn(hex, "0123456789abcdef"), 64);
@@ -856,7 +856,7 @@ static void test_digest_of_an_unreadable_file(void **state)
 	assert_int_equal(find(fx, NULL), 1);
 	snprintf(path, sizeof(path), "%s/schema.prisma", fx->dir);
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(schema_digest(&fx->inputs, hex, NULL, fx->error, sizeof(fx->error)), -1);
+	assert_int_equal(schema_digest(&fx->inputs, NULL, hex, NULL, fx->error, sizeof(fx->error)), -1);
 	assert_non_null(strstr(fx->error, "cannot read schema.prisma"));
 }
 
@@ -977,7 +977,7 @@ static void test_a_stop_ends_the_digest(void **state)
 
 	write_file(fx, "schema.prisma", schema_text);
 	assert_int_equal(find(fx, NULL), 1);
-	assert_int_equal(schema_digest(&fx->inputs, hex, &stop, fx->error, sizeof(fx->error)), SCHEMA_STOPPED);
+	assert_int_equal(schema_digest(&fx->inputs, NULL, hex, &stop, fx->error, sizeof(fx->error)), SCHEMA_STOPPED);
 	assert_true(stop.stopped);
 	assert_string_equal(hex, "");
 }
