@@ -462,10 +462,10 @@ static int collect_files(int base, struct schema_inputs *inputs, const struct st
 	for (size_t i = 0; i < list.count && !(generator_found && inputs->direct_urls.datasource.given); i++) {
 		if (schema_read_file(base, list.items[i], buf, error, error_size) < 0)
 			return -1;
-		int found = generator_found ? 1
-		                            : find_client_generator(buf, list.items[i], &inputs->generator_output,
-		                                                    &inputs->generator_typescript,
-		                                                    &inputs->generator_engine_type);
+		int found = generator_found
+		                ? 1
+		                : find_client_generator(buf, list.items[i], &inputs->generator_output,
+		                                        &inputs->generator_typescript, &inputs->generator_engine_type);
 		if (found < 0) {
 			set_oom(error, error_size);
 			return -1;
