@@ -190,26 +190,19 @@ static int take_lock(const struct invocation *invocation, struct loop *loop, str
                      const char *record_path)
 {
 	char lock_path[PATH_MAX + 8];
-	char error[LINE_MAX_CHARS];
-	char announce[PATH_MAX + 160];
-	char what[PATH_MAX + 32];
-	struct lock_wait_params params = {.try_lock = lockfile_take, .arg = lock, .announce = announce, .what = what};
-	struct lock_wait_result waited;
+	char cannot_open[PATH_MAX + 64];
+	const struct phase_lock_text text = {
+	    .cannot_open = cannot_open,
+	    .advice = "set generate-record to a writable place",
+	    .holder = "pushing the schema",
+	    .doing = "pushing",
+	};
 	struct file_owner owner;
-	int status;
 
 	snprintf(lock_path, sizeof(lock_path), "%s.lock", record_path);
-	if (lockfile_open(lock, lock_path, phase_file_owner(invocation, &owner), error, sizeof(error)) < 0) {
-		log_error("cannot write the push record %s: %s; set generate-record to a writable place", record_path,
-		          error);
-		return EXIT_CANT_CREATE;
-	}
-	snprintf(announce, sizeof(announce), "another process is pushing the schema (lock %s): waiting", lock_path);
-	snprintf(what, sizeof(what), "the lock %s", lock_path);
-	status = phase_lock_wait(&params, loop, "the push lock", &waited);
-	if (status == 0 && waited.outcome == LOCK_WAIT_FAILED)
-		log_warning("cannot lock %s (%s): pushing without the lock", lock_path, strerror(waited.error));
-	return status;
+	snprintf(cannot_open, sizeof(cannot_open), "cannot write the push record %s", record_path);
+	return phase_take_file_lock(lock, loop, lock_path, lockfile_open, phase_file_owner(invocation, &owner), &text,
+	                            NULL);
 }
 
 /* What a push looks at: the database, its record, the schema's digest. */
@@ -288,9 +281,16 @@ int migrate_push(const struct invocation *invocation, struct loop *loop, const s
 
 	if (status != 0)
 		return status;
+	/* The record first, as generate does: a start with nothing to push
+	 * writes nothing, not even a lock file (a read-only folder is fine). */
+	if (judge(&target, reason, sizeof(reason)) == PUSH_CURRENT) {
+		log_info("%s: push skipped", reason);
+		return 0;
+	}
 	status = take_lock(invocation, loop, &lock, target.record_path);
 	if (status != 0)
 		goto done;
+	/* Another start may have pushed while this one waited. */
 	if (judge(&target, reason, sizeof(reason)) == PUSH_CURRENT) {
 		log_info("%s: push skipped", reason);
 		goto done;

@@ -52,6 +52,43 @@ int phase_lock_wait(struct lock_wait_params *params, struct loop *loop, const ch
 	return phase_report_stop(result->stop_signal, during);
 }
 
+int phase_take_file_lock(struct lockfile *lock, struct loop *loop, const char *path,
+                         int (*open_lock)(struct lockfile *, const char *, const struct file_owner *, char *, size_t),
+                         const struct file_owner *owner, const struct phase_lock_text *text, bool *waited)
+{
+	char error[2 * PATH_MAX + 256];
+	char announce[PATH_MAX + 256];
+	char what[PATH_MAX + 16];
+	struct lock_wait_params params = {.try_lock = lockfile_take, .arg = lock, .announce = announce, .what = what};
+	struct lock_wait_result result;
+	int status;
+
+	if (waited)
+		*waited = false;
+	if (open_lock(lock, path, owner, error, sizeof(error)) < 0) {
+		log_error("%s: %s; %s", text->cannot_open, error, text->advice);
+		return EXIT_CANT_CREATE;
+	}
+	snprintf(announce, sizeof(announce), "another process is %s (lock %s): waiting", text->holder, path);
+	snprintf(what, sizeof(what), "the lock %s", path);
+	status = phase_lock_wait(&params, loop, what, &result);
+	if (status != 0)
+		return status;
+	if (waited)
+		*waited = result.waited;
+	if (result.outcome == LOCK_WAIT_FAILED) {
+		/* After a wait the lock worked a moment ago: this is no file
+		 * system that cannot lock, and going on could do the work twice
+		 * at once. */
+		if (result.waited) {
+			log_error("cannot lock %s: %s", path, strerror(result.error));
+			return EXIT_CANT_CREATE;
+		}
+		log_warning("cannot lock %s (%s): %s without the lock", path, strerror(result.error), text->doing);
+	}
+	return 0;
+}
+
 struct pg_session_params phase_session_params(const struct config *config, const struct pg_target *target)
 {
 	return (struct pg_session_params){

@@ -76,40 +76,6 @@ static int check(const struct install_lockfile *lockfile, const char *hex, const
 	return 0;
 }
 
-/* Opens (open_lock) and takes one lock, waiting while another start holds
- * it. Returns 0, or an exit code after one line; a lock that cannot be taken
- * at all (ENOLCK on some network file systems) is a warning. */
-static int wait_for(struct lockfile *lock, struct loop *loop, const char *path,
-                    int (*open_lock)(struct lockfile *, const char *, const struct file_owner *, char *, size_t),
-                    const struct file_owner *owner, const char *holder)
-{
-	char error[LINE_MAX_CHARS];
-	char announce[PATH_MAX + 128];
-	char what[PATH_MAX + 16];
-	struct lock_wait_params params = {.try_lock = lockfile_take, .arg = lock, .announce = announce, .what = what};
-	struct lock_wait_result waited;
-	int status;
-
-	if (open_lock(lock, path, owner, error, sizeof(error)) < 0) {
-		log_error("cannot install: %s; set generate-record to a writable place", error);
-		return EXIT_CANT_CREATE;
-	}
-	snprintf(announce, sizeof(announce), "another process is %s (lock %s): waiting", holder, path);
-	snprintf(what, sizeof(what), "the lock %s", path);
-	snprintf(error, sizeof(error), "the lock %s", path);
-	status = phase_lock_wait(&params, loop, error, &waited);
-	if (status != 0)
-		return status;
-	if (waited.outcome == LOCK_WAIT_FAILED) {
-		if (waited.waited) {
-			log_error("cannot lock %s: %s", path, strerror(waited.error));
-			return EXIT_CANT_CREATE;
-		}
-		log_warning("cannot lock %s (%s): installing without the lock", path, strerror(waited.error));
-	}
-	return 0;
-}
-
 /* Takes node_modules itself, then the generate lock, and looks again: the
  * other start may have been installing these very files. node_modules first
  * because npm ci empties it, the generate lock's file with it: a start that
@@ -123,12 +89,19 @@ static int take_locks(struct lockfile locks[2], struct loop *loop, const char *g
                       const struct file_owner *owner, int *state)
 {
 	char lock_path[PATH_MAX];
+	struct phase_lock_text text = {
+	    .cannot_open = "cannot install",
+	    .advice = "set generate-record to a writable place",
+	    .holder = "installing into node_modules",
+	    .doing = "installing",
+	};
 	int status;
 
 	snprintf(lock_path, sizeof(lock_path), "%s.lock", generate_record);
-	status = wait_for(&locks[0], loop, "node_modules", lockfile_open_folder, owner, "installing into node_modules");
+	status = phase_take_file_lock(&locks[0], loop, "node_modules", lockfile_open_folder, owner, &text, NULL);
+	text.holder = "installing or generating";
 	if (status == 0)
-		status = wait_for(&locks[1], loop, lock_path, lockfile_open, owner, "installing or generating");
+		status = phase_take_file_lock(&locks[1], loop, lock_path, lockfile_open, owner, &text, NULL);
 	if (status != 0)
 		return status;
 	return check(lockfile, hex, record_path, state);

@@ -70,10 +70,21 @@ bool phase_migrate_creates_database(const void *arg, char *why, size_t why_size)
 	const struct invocation *invocation = arg;
 	struct migrate_plan plan = {0};
 
-	if (migrate_plan_mode(&invocation->config) != CHOICE_MIGRATE_DEPLOY ||
-	    migrate_plan_find(&invocation->config, NULL, &plan) != PLAN_READY)
+	enum migrate_mode_choice mode = migrate_plan_mode(&invocation->config);
+	enum plan_found found;
+
+	if (mode != CHOICE_MIGRATE_DEPLOY && mode != CHOICE_MIGRATE_PUSH)
 		return false;
-	migrations_folder_release(&plan.folder);
+	found = migrate_plan_find(&invocation->config, NULL, &plan);
+	if (found == PLAN_READY)
+		migrations_folder_release(&plan.folder);
+	if (mode == CHOICE_MIGRATE_PUSH &&
+	    (found == PLAN_READY || found == PLAN_NO_FOLDER || found == PLAN_NO_MIGRATIONS)) {
+		snprintf(why, why_size, "prisma db push creates it");
+		return true;
+	}
+	if (found != PLAN_READY)
+		return false;
 	snprintf(why, why_size, "the migrate phase creates it and applies %s", plan.folder_path);
 	return true;
 }

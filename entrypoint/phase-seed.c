@@ -61,6 +61,12 @@ int phase_seed_check(const struct invocation *invocation)
 
 	if (config_choice(config, SETTING_SEED) != CHOICE_SEED_ONCE)
 		return 0;
+	if (!phase_seed_wanted(invocation) && migrate_plan_mode(config) == CHOICE_MIGRATE_PUSH) {
+		log_warning(
+		    "seed = once seeds after the migrations are deployed, and migrate-mode = push deploys none: "
+		    "the seed is not run (run prisma db seed yourself, or use migrate-mode = deploy)");
+		return 0;
+	}
 	if (!phase_seed_wanted(invocation)) {
 		log_verbose("seed = once: migrate-mode is %s: the process that deploys the migrations seeds",
 		            migrate_plan_mode(config) == CHOICE_MIGRATE_WAIT ? "wait" : "off");

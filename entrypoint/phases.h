@@ -13,6 +13,7 @@
 #include "client-inputs.h"
 #include "file-owner.h"
 #include "lock-wait.h"
+#include "lockfile.h"
 #include "pg-session.h"
 #include "prisma.h"
 #include "schema.h"
@@ -120,6 +121,25 @@ int phase_report_stopped(const char *what);
  * "stopped by SIGTERM while waiting for WAITING_FOR". */
 int phase_lock_wait(struct lock_wait_params *params, struct loop *loop, const char *waiting_for,
                     struct lock_wait_result *result);
+
+/* What phase_take_file_lock() says about one lock. */
+struct phase_lock_text {
+	const char *cannot_open; /* "cannot write the generate record R": before ": <why>; <advice>" */
+	const char *advice;      /* "set generate-record to a writable place" */
+	const char *holder;      /* "generating the prisma client": "another process is HOLDER (lock P): waiting" */
+	const char *doing;       /* "generating": "cannot lock P (...): DOING without the lock" */
+};
+
+/* Opens the lock at path with open_lock (lockfile_open, or
+ * lockfile_open_folder) and takes it, waiting while another start holds it.
+ * Returns 0 when it is held, or when this file system cannot lock at all
+ * (ENOLCK on some network file systems: one warning, and better the work
+ * done twice than not at all); else an exit code after one line:
+ * EXIT_CANT_CREATE when it cannot be opened, or taking it failed after a
+ * wait; 128+N when stopped. *waited (may be NULL): another start held it. */
+int phase_take_file_lock(struct lockfile *lock, struct loop *loop, const char *path,
+                         int (*open_lock)(struct lockfile *, const char *, const struct file_owner *, char *, size_t),
+                         const struct file_owner *owner, const struct phase_lock_text *text, bool *waited);
 
 /* A database session as every command makes one: attempt-timeout for the
  * login and each query, a stop signal heard while it waits. */

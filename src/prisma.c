@@ -324,7 +324,8 @@ static void child_env_release(struct child_env *env)
 }
 
 /* This process's environment with Prisma's update check and banner off
- * (unless set), CI=1 when unattended (unless CI is set), DATABASE_URL (and url_variable) as configured, and
+ * (unless set), CI=1 when unattended (whatever CI was: CI=false would let
+ * Prisma prompt on a terminal), DATABASE_URL (and url_variable) as configured, and
  * path_first and NVM's node in PATH. */
 static int child_env_build(const struct prisma_run_params *params, struct child_env *env)
 {
@@ -359,7 +360,7 @@ static int child_env_build(const struct prisma_run_params *params, struct child_
 		    (env->owned[2] && names(environ[i], params->url_variable)) ||
 		    (env->owned[1] && names(environ[i], "PATH")) || is_empty(environ[i], "CHECKPOINT_DISABLE") ||
 		    is_empty(environ[i], "PRISMA_HIDE_UPDATE_MESSAGE") ||
-		    (params->unattended && is_empty(environ[i], "CI")))
+		    (params->unattended && names(environ[i], "CI")))
 			continue;
 		env->vars[used++] = environ[i];
 	}
@@ -370,7 +371,7 @@ static int child_env_build(const struct prisma_run_params *params, struct child_
 		env->vars[used++] = (char *)"CHECKPOINT_DISABLE=1";
 	if (!is_set("PRISMA_HIDE_UPDATE_MESSAGE"))
 		env->vars[used++] = (char *)"PRISMA_HIDE_UPDATE_MESSAGE=1";
-	if (params->unattended && !is_set("CI"))
+	if (params->unattended)
 		env->vars[used++] = (char *)"CI=1";
 	env->vars[used] = NULL;
 	return 0;

@@ -53,7 +53,7 @@ struct prisma_run_params {
 	 * found as `npx prisma db seed` finds it. */
 	const char *path_first;
 	int64_t stop_timeout_ms; /* after a stop signal, before SIGKILL */
-	/* The CLI must never ask: CI=1 in its environment unless CI is set.
+	/* The CLI must never ask: CI=1 in its environment, whatever CI was.
 	 * On a terminal, Prisma prompts (db push: "Do you want to ignore the
 	 * warning(s)?") unless it thinks it runs in CI. */
 	bool unattended;

@@ -142,7 +142,6 @@ def test_push_creates_the_tables_then_skips_until_the_schema_changes(app):
     assert res.returncode == 0, str(res)
     assert "schema unchanged since the last prisma db push to postgresql" in res.stderr, str(res)
     assert len(app.pushes()) == 1 and app.app_ran
-    assert res.elapsed < 1.0, str(res)
 
     # a change: pushed again
     app.edit_schema("  name  String?\n", "  name  String?\n  age   Int?\n")
@@ -213,7 +212,7 @@ def test_sigterm_during_push_stops_it_and_records_nothing(app):
 
 
 def test_two_starts_push_once(app):
-    install_wrapper(app.root, app.calls_log, before_exec="sleep 1")
+    install_wrapper(app.root, app.calls_log, before_exec="sleep 5")
     first = app.start()
     wait_until(lambda: app.pushes(), 30, "prisma db push", first)
     second = app.start()
@@ -436,3 +435,77 @@ def test_sqlite_push_for_real(sqlite_app):
     res = pe.run(args, env={**env, "PRISMA_ENTRYPOINT_PUSH_ACCEPT_DATA_LOSS": "1"}, seconds=120)
     assert res.returncode == 0, str(res)
     assert sqlite_rows(db, "SELECT nick FROM User") == [(None,)]
+
+
+# ---------------------------------------------------------------------------------------------
+# what the review of the push found (a stand-in CLI where the real one cannot show it)
+# ---------------------------------------------------------------------------------------------
+
+IN_SYNC = "Your database is now in sync with your Prisma schema. Done in 5ms"
+
+
+def push_env(cli: Path, url: str = "file:./dev.db", **extra) -> dict:
+    return {
+        "DATABASE_URL": url,
+        "PRISMA_ENTRYPOINT_PRISMA_CLI": str(cli),
+        "PRISMA_ENTRYPOINT_MIGRATE_MODE": "push",
+        **extra,
+    }
+
+
+def push_records(root: Path) -> list:
+    folder = root / RECORD_DIR
+    return sorted(p for p in folder.glob("push-*") if not p.name.endswith(".lock")) if folder.exists() else []
+
+
+def test_an_unchanged_schema_starts_even_where_no_lock_can_be_made(pe_plain):
+    sqlite_project(pe_plain.cwd)
+    cli = fake_cli(pe_plain.cwd, IN_SYNC)
+    args = ["--no-generate", "--no-wait", "--", "true"]
+    assert pe_plain.run(args, env=push_env(cli)).returncode == 0
+    (pe_plain.cwd / "prisma" / "dev.db").write_bytes(b"")  # what the push would have made
+    (record,) = push_records(pe_plain.cwd)
+    lock = record.with_name(record.name + ".lock")
+    lock.unlink(missing_ok=True)
+    lock.mkdir()  # in the lock file's way, as a read-only folder would be
+    res = pe_plain.run(args, env=push_env(cli))
+    assert res.returncode == 0, str(res)
+    assert "push skipped" in res.stderr, str(res)
+    assert (pe_plain.cwd / "fake-calls").read_text().count("db push") == 1
+
+
+def test_a_missing_postgres_database_passes_the_wait_for_the_push_to_create(pe_plain, pg):
+    sqlite_project(pe_plain.cwd)
+    schema = pe_plain.cwd / "prisma" / "schema.prisma"
+    schema.write_text(schema.read_text().replace('"sqlite"', '"postgresql"'))
+    cli = fake_cli(pe_plain.cwd, IN_SYNC)
+    database = f"push_missing_{uuid.uuid4().hex[:8]}"
+    res = pe_plain.run(["--no-generate", "--", "true"], env=push_env(cli, pg.url(database=database)))
+    assert res.returncode == 0, str(res)
+    assert f'database "{database}" does not exist yet: prisma db push creates it' in res.stderr, str(res)
+    assert (pe_plain.cwd / "fake-calls").read_text().count("db push") == 1
+
+
+def test_seed_once_in_push_mode_says_it_is_not_run(pe_plain):
+    sqlite_project(pe_plain.cwd)
+    cli = fake_cli(pe_plain.cwd, IN_SYNC)
+    res = pe_plain.run(["--no-generate", "--no-wait", "--seed", "once", "--", "true"], env=push_env(cli))
+    assert res.returncode == 0, str(res)
+    assert "seed = once seeds after the migrations are deployed, and migrate-mode = push deploys none" in res.stderr
+
+
+def test_sigterm_while_the_push_lingers_records_nothing(pe_plain):
+    sqlite_project(pe_plain.cwd)
+    cli = pe_plain.cwd / "fake-prisma"
+    cli.write_text(f'#!/bin/sh\necho "$CI" > "{pe_plain.cwd}/ci-seen"\necho "{IN_SYNC}"\nexec sleep 60\n')
+    cli.chmod(0o755)
+    proc = pe_plain.start(
+        ["--no-generate", "--no-wait", "--deploy-linger", "30s", "--", "true"], env=push_env(cli, CI="false")
+    )
+    wait_until(lambda: (pe_plain.cwd / "ci-seen").exists(), 30, "the push", proc)
+    proc.signal(signal.SIGTERM)
+    res = proc.wait(20)
+    assert res.returncode == 143, str(res)
+    assert push_records(pe_plain.cwd) == [], str(res)
+    # CI=false would let Prisma prompt on a terminal: the push always gets CI=1
+    assert (pe_plain.cwd / "ci-seen").read_text().strip() == "1"
