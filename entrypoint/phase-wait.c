@@ -65,8 +65,13 @@ static int resolve_sqlite_file(const struct config *config, char *out, size_t ou
 		log_error("database-url: %s", error);
 		return EXIT_CONFIG;
 	}
-	log_verbose("database-url names the SQLite file %s (from %s, as prisma %s resolves it)", out,
-	            inputs.schema_path, inputs.prisma_version ? inputs.prisma_version : "?");
+	if (inputs.prisma_version)
+		log_verbose("database-url names the SQLite file %s (from %s, as prisma %s resolves it)", out,
+		            inputs.schema_path, inputs.prisma_version);
+	else
+		log_verbose("database-url names the SQLite file %s (from %s, as Prisma 6 resolves it: no prisma is "
+		            "installed here to say which)",
+		            out, inputs.schema_path);
 	schema_inputs_release(&inputs);
 	return 0;
 }

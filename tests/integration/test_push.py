@@ -28,6 +28,13 @@ from pg import APP_PASSWORD
 
 RECORD_DIR = Path("node_modules/.cache/prisma-entrypoint")
 
+
+def push_records(root: Path) -> list:
+    """The push records (not their lock files) of the project at root."""
+    folder = root / RECORD_DIR
+    return sorted(p for p in folder.glob("push-*") if not p.name.endswith(".lock")) if folder.exists() else []
+
+
 # Prepended to the copy's prisma.config.ts (see the module's docstring): both the promise and the
 # callback forms of pg.Client.prototype.query, and every result of a multi-statement query.
 SHIM = """import pg from "pg";
@@ -107,8 +114,7 @@ class PushApp:
         path.write_text(text.replace(old, new))
 
     def records(self) -> list:
-        folder = self.root / RECORD_DIR
-        return sorted(p for p in folder.glob("push-*") if not p.name.endswith(".lock")) if folder.exists() else []
+        return push_records(self.root)
 
 
 @pytest.fixture
@@ -274,7 +280,7 @@ def test_sqlite_push_record_is_keyed_by_the_absolute_file(pe_plain):
     assert res.returncode == 0, str(res)
     expected = pe_plain.cwd / "prisma" / "dev.db"
     assert f"running prisma db push to sqlite {expected}: the SQLite file {expected} does not exist yet" in res.stderr
-    (record,) = [p for p in (pe_plain.cwd / RECORD_DIR).glob("push-*") if not p.name.endswith(".lock")]
+    (record,) = push_records(pe_plain.cwd)
     assert f"database sqlite {expected}\n" in record.read_text()
     calls = (pe_plain.cwd / "fake-calls").read_text().splitlines()
     assert calls == ["db push --schema prisma/schema.sqlite.prisma --skip-generate"]
@@ -359,9 +365,7 @@ def test_a_failed_push_that_is_not_data_loss_exits_81(pe_plain):
     )
     assert res.returncode == 81, str(res)
     assert "prisma-entrypoint: error: prisma db push failed (exit status 1): the app was not started" in res.stderr
-    assert not (pe_plain.cwd / RECORD_DIR).exists() or not [
-        p for p in (pe_plain.cwd / RECORD_DIR).glob("push-*") if not p.name.endswith(".lock")
-    ]
+    assert push_records(pe_plain.cwd) == [], str(res)
 
 
 def test_deploy_names_the_migrations_folder(pe_plain):
@@ -451,11 +455,6 @@ def push_env(cli: Path, url: str = "file:./dev.db", **extra) -> dict:
         "PRISMA_ENTRYPOINT_MIGRATE_MODE": "push",
         **extra,
     }
-
-
-def push_records(root: Path) -> list:
-    folder = root / RECORD_DIR
-    return sorted(p for p in folder.glob("push-*") if not p.name.endswith(".lock")) if folder.exists() else []
 
 
 def test_an_unchanged_schema_starts_even_where_no_lock_can_be_made(pe_plain):
