@@ -953,8 +953,30 @@ static int migrate_missing_database(const struct invocation *invocation, struct 
 /* PostgreSQL: read the rows natively, deploy only when something is pending,
  * holding the lock from the first read after it to the end of the deploy; in
  * wait mode, read them until another process has applied everything. */
+/* A session for url: over the wait's connection when it was made for the
+ * same URL and still works, else a new login. */
+static enum pg_session_status open_first_session(const struct pg_session_params *params, const char *url,
+                                                 struct phase_connection *connection, struct pg_session **session,
+                                                 char *error, size_t error_size)
+{
+	if (connection && connection->probe && connection->url && strcmp(connection->url, url) == 0) {
+		struct pg_probe *probe = connection->probe;
+		enum pg_session_status adopted;
+
+		connection->probe = NULL;
+		adopted = pgconn_session_adopt(params, probe, session, error, error_size);
+		if (adopted != PG_SESSION_FAILED) {
+			if (adopted == PG_SESSION_OK)
+				log_verbose("reading the migrations through the wait's connection");
+			return adopted;
+		}
+		log_verbose("the wait's connection no longer works (%s): connecting again", error);
+	}
+	return pgconn_session_open(params, session, error, error_size);
+}
+
 static int migrate_postgres(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
-                            const char *url, bool wait_mode)
+                            const char *url, bool wait_mode, struct phase_connection *connection)
 {
 	const struct config *config = &invocation->config;
 	struct pg_target target;
@@ -968,7 +990,7 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 		log_error("%s", error);
 		return EXIT_CONFIG;
 	}
-	opened = pgconn_session_open(&params, &session, error, sizeof(error));
+	opened = open_first_session(&params, url, connection, &session, error, sizeof(error));
 	if (opened == PG_SESSION_STOPPED) {
 		status = phase_report_stopped("connecting to read the migrations");
 	} else if (opened != PG_SESSION_OK && wait_mode) {
@@ -993,7 +1015,8 @@ static int migrate_postgres(const struct invocation *invocation, struct loop *lo
 	return status;
 }
 
-int phase_migrate(const struct invocation *invocation, struct loop *loop, const struct phase_schema *schema)
+int phase_migrate(const struct invocation *invocation, struct loop *loop, const struct phase_schema *schema,
+                  struct phase_connection *connection)
 {
 	const struct config *config = &invocation->config;
 	struct migrate_plan plan = {0};
@@ -1040,7 +1063,7 @@ int phase_migrate(const struct invocation *invocation, struct loop *loop, const 
 	} else if (!postgres) {
 		status = deploy(invocation, loop, &plan, NULL, "only PostgreSQL databases are checked first");
 	} else {
-		status = migrate_postgres(invocation, loop, &plan, url, wait_mode);
+		status = migrate_postgres(invocation, loop, &plan, url, wait_mode, connection);
 	}
 	migrations_folder_release(&plan.folder);
 	return status;

@@ -21,6 +21,7 @@ static int stopped_before(const char *next)
 int phase_sequence(const struct invocation *invocation, struct loop *loop, bool wait, const char *next)
 {
 	struct phase_schema schema = {0};
+	struct phase_connection connection = {0};
 	int status = 0;
 
 	/* A seed that cannot run is named before anything runs: not after a
@@ -29,7 +30,7 @@ int phase_sequence(const struct invocation *invocation, struct loop *loop, bool 
 	/* A stop request that came while no phase was reading signals ends the
 	 * sequence before the next phase. */
 	if (status == 0 && wait && !config_bool(&invocation->config, SETTING_NO_WAIT))
-		status = phase_wait(invocation, loop);
+		status = phase_wait(invocation, loop, &connection);
 	if (status == 0)
 		status = stopped_before(next);
 	if (status == 0)
@@ -37,7 +38,8 @@ int phase_sequence(const struct invocation *invocation, struct loop *loop, bool 
 	if (status == 0)
 		status = stopped_before(next);
 	if (status == 0)
-		status = phase_migrate(invocation, loop, &schema);
+		status = phase_migrate(invocation, loop, &schema, &connection);
+	phase_connection_release(&connection);
 	phase_schema_release(&schema);
 	if (status == 0)
 		status = stopped_before(next);

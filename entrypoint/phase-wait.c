@@ -3,6 +3,7 @@
 #include "exit-codes.h"
 #include "log.h"
 #include "migrate-plan.h"
+#include "pg-probe.h"
 #include "schema.h"
 #include "url.h"
 #include "wait.h"
@@ -76,7 +77,14 @@ static int resolve_sqlite_file(const struct config *config, char *out, size_t ou
 	return 0;
 }
 
-int phase_wait(const struct invocation *invocation, struct loop *loop)
+void phase_connection_release(struct phase_connection *connection)
+{
+	if (connection->probe)
+		pgconn_probe_free(connection->probe);
+	*connection = (struct phase_connection){0};
+}
+
+int phase_wait(const struct invocation *invocation, struct loop *loop, struct phase_connection *keep)
 {
 	const struct config *config = &invocation->config;
 	struct wait_params params = {
@@ -107,8 +115,14 @@ int phase_wait(const struct invocation *invocation, struct loop *loop)
 	params.database_created_later = phase_migrate_creates_database;
 	params.database_created_later_arg = invocation;
 	params.urls = urls;
+	/* Only for the phase that reads _prisma_migrations through it. */
+	params.keep_database_connection = keep && (migrate_plan_mode(config) == CHOICE_MIGRATE_DEPLOY ||
+	                                           migrate_plan_mode(config) == CHOICE_MIGRATE_WAIT);
 	wait_run(&params, &result);
 	config_list_free(urls);
+	if (result.database_connection) {
+		*keep = (struct phase_connection){.probe = result.database_connection, .url = params.database_url};
+	}
 	switch (result.outcome) {
 	case WAIT_READY:
 		return 0;
@@ -136,7 +150,7 @@ int phase_wait_alone(const struct invocation *invocation)
 		log_error("cannot create the signal descriptor: %s", strerror(errno));
 		return EXIT_OS_ERROR;
 	}
-	status = phase_wait(invocation, &loop);
+	status = phase_wait(invocation, &loop, NULL);
 	loop_release(&loop);
 	return status;
 }

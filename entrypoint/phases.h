@@ -32,8 +32,19 @@ int phase_user_resolve(struct invocation *invocation, struct user *user);
 const struct proc_user *phase_child_user(const struct invocation *invocation);
 const struct file_owner *phase_file_owner(const struct invocation *invocation, struct file_owner *storage);
 
-/* Waits for the database and the --wait dependencies. */
-int phase_wait(const struct invocation *invocation, struct loop *loop);
+/* The wait's ready connection to database-url, kept for the migrate phase:
+ * a start logs in once, not twice. */
+struct phase_connection {
+	struct pg_probe *probe; /* NULL: none */
+	const char *url;        /* the URL it was made for (the configuration's text) */
+};
+
+void phase_connection_release(struct phase_connection *connection);
+
+/* Waits for the database and the --wait dependencies. With keep (may be
+ * NULL), the database's ready connection goes there when the migrate phase
+ * may use it. */
+int phase_wait(const struct invocation *invocation, struct loop *loop, struct phase_connection *keep);
 
 /* The wait phase on a loop of its own, for the commands that wait first and
  * then do something without one (wait, status --wait). */
@@ -65,7 +76,8 @@ int phase_generate(const struct invocation *invocation, struct loop *loop, struc
 /* Runs prisma migrate deploy when the migrations folder has migrations the
  * database has not applied (read natively), one process at a time per
  * database; stops with a clear message when a failed migration blocks. */
-int phase_migrate(const struct invocation *invocation, struct loop *loop, const struct phase_schema *schema);
+int phase_migrate(const struct invocation *invocation, struct loop *loop, const struct phase_schema *schema,
+                  struct phase_connection *connection);
 
 /* seed = once, in deploy mode: the migrate phase seeds a database once. */
 bool phase_seed_wanted(const struct invocation *invocation);

@@ -166,6 +166,51 @@ out:
 	return status;
 }
 
+/* Sends sql with its text parameters and waits for its one result. Returns
+ * OK with *result to PQclear, or STOPPED, or FAILED with error set. */
+static enum pg_session_status session_query(struct pg_session *session, const char *sql, int count,
+                                            const char *const *values, PGresult **result, char *error,
+                                            size_t error_size)
+{
+	struct pg_query query = {.sql = sql, .count = count, .values = values};
+	enum pg_session_status status = pgconn_session_run(session, &query, result, error, error_size);
+
+	if (status != PG_SESSION_OK && *result) {
+		pglib.PQclear(*result);
+		*result = NULL;
+	}
+	return status;
+}
+
+enum pg_session_status pgconn_session_adopt(const struct pg_session_params *params, struct pg_probe *probe,
+                                            struct pg_session **out, char *error, size_t error_size)
+{
+	struct pg_session *session = calloc(1, sizeof(*session));
+	enum pg_session_status status;
+	PGresult *result = NULL;
+
+	*out = NULL;
+	if (!session) {
+		pgconn_probe_free(probe);
+		snprintf(error, error_size, "%s", strerror(ENOMEM));
+		return PG_SESSION_FAILED;
+	}
+	*session = (struct pg_session){.probe = probe,
+	                               .target = params->target,
+	                               .timeout_ms = params->timeout_ms,
+	                               .should_stop = params->should_stop,
+	                               .stop_arg = params->stop_arg};
+	status = session_query(session, "SELECT 1", 0, NULL, &result, error, error_size);
+	if (result)
+		pglib.PQclear(result);
+	if (status != PG_SESSION_OK) {
+		pgconn_session_close(session);
+		return status;
+	}
+	*out = session;
+	return PG_SESSION_OK;
+}
+
 void pgconn_session_server_version(const struct pg_session *session, char *out, size_t out_size)
 {
 	const char *version = NULL;
@@ -343,22 +388,6 @@ waited:
 PGconn *pgconn_session_connection(struct pg_session *session)
 {
 	return session->probe ? pgconn_probe_connection(session->probe) : NULL;
-}
-
-/* Sends sql with its text parameters and waits for its one result. Returns
- * OK with *result to PQclear, or STOPPED, or FAILED with error set. */
-static enum pg_session_status session_query(struct pg_session *session, const char *sql, int count,
-                                            const char *const *values, PGresult **result, char *error,
-                                            size_t error_size)
-{
-	struct pg_query query = {.sql = sql, .count = count, .values = values};
-	enum pg_session_status status = pgconn_session_run(session, &query, result, error, error_size);
-
-	if (status != PG_SESSION_OK && *result) {
-		pglib.PQclear(*result);
-		*result = NULL;
-	}
-	return status;
 }
 
 enum pg_session_status pgconn_session_migrations(struct pg_session *session, struct migration_row **rows, size_t *count,

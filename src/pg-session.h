@@ -47,6 +47,17 @@ enum pg_session_status {
 enum pg_session_status pgconn_session_open(const struct pg_session_params *params, struct pg_session **session,
                                            char *error, size_t error_size);
 
+struct pg_probe;
+
+/* A session over a connection the wait phase made ready (pg-probe.h), which
+ * it takes over (and frees when it fails): a start logs in once, not twice
+ * (the login is most of what a warm start costs). The connection may have
+ * been idle for a while (a generate ran since; a pooler or the server may
+ * have closed it): one round trip shows it still works. Returns OK with
+ * *session, STOPPED, or FAILED with error (the caller opens a new session). */
+enum pg_session_status pgconn_session_adopt(const struct pg_session_params *params, struct pg_probe *probe,
+                                            struct pg_session **session, char *error, size_t error_size);
+
 /* The server's version as it announced it at login (server_version, e.g.
  * "16.4", without a packager's suffix such as " (Debian 16.4-1)"); "" when
  * it did not. */

@@ -75,6 +75,8 @@ struct dep {
 	char endpoint_addresses[MAX_ENDPOINTS][64];
 	size_t endpoint_count;
 	struct pg_probe *probe;
+	bool is_database;      /* the database_url's dependency */
+	struct pg_probe *kept; /* is_database, ready: its connection, kept for the caller */
 
 	char attempt_error[MESSAGE_MAX]; /* the current attempt's latest failure */
 	char last_error[MESSAGE_MAX];    /* why the last finished attempt failed */
@@ -337,6 +339,13 @@ static void advance_probe(struct dep *dep)
 		watch(dep, pgconn_probe_fd(dep->probe), pgconn_probe_events(dep->probe), on_probe_ready);
 		return;
 	case PG_PROBE_READY:
+		/* The migrate phase logs in next: it gets this connection rather
+		 * than paying for a second login (SCRAM) right after this one. */
+		if (dep->is_database && dep->waiter->params->keep_database_connection) {
+			unwatch(dep);
+			dep->kept = dep->probe;
+			dep->probe = NULL;
+		}
 		attempt_succeeded(dep);
 		return;
 	case PG_PROBE_PERMANENT:
@@ -590,6 +599,7 @@ static int setup_database(struct dep *dep, const char *url, char *error, size_t 
 		if (pgconn_target_from_url(url, &dep->target, error, error_size) < 0)
 			return -1;
 		dep->has_target = true;
+		dep->is_database = true;
 		dep->kind = DEP_POSTGRES;
 		dep->label = format("postgres at %s", dep->target.display);
 		return 0;
@@ -688,6 +698,9 @@ static void release_dep(struct dep *dep)
 {
 	abort_attempt(dep);
 	loop_cancel_timer(dep->waiter->params->loop, dep->retry_timer);
+	if (dep->kept)
+		pgconn_probe_free(dep->kept);
+	dep->kept = NULL;
 	if (dep->has_target)
 		pgconn_target_release(&dep->target);
 	free(dep->label);
@@ -765,7 +778,7 @@ int wait_run(const struct wait_params *params, struct wait_result *result)
 	size_t wanted = params->url_count + (params->database_url ? 1 : 0);
 	char error[MESSAGE_MAX];
 
-	*result = (struct wait_result){WAIT_READY, 0};
+	*result = (struct wait_result){.outcome = WAIT_READY};
 	if (wanted == 0) {
 		log_verbose("nothing to wait for: no database URL and no --wait");
 		return 0;
@@ -815,9 +828,14 @@ int wait_run(const struct wait_params *params, struct wait_result *result)
 		loop_cancel_timer(params->loop, deadline);
 		loop_cancel_timer(params->loop, waiter.progress_timer);
 	}
-	for (size_t i = 0; i < waiter.count; i++)
+	*result = (struct wait_result){.outcome = waiter.outcome, .signal = waiter.signal};
+	for (size_t i = 0; i < waiter.count; i++) {
+		if (waiter.outcome == WAIT_READY && waiter.deps[i].kept) {
+			result->database_connection = waiter.deps[i].kept;
+			waiter.deps[i].kept = NULL;
+		}
 		release_dep(&waiter.deps[i]);
+	}
 	free(waiter.deps);
-	*result = (struct wait_result){waiter.outcome, waiter.signal};
 	return waiter.outcome == WAIT_READY ? 0 : -1;
 }

@@ -17,8 +17,9 @@
 
 struct wait_params {
 	struct loop *loop;
-	const char *database_url; /* DATABASE_URL as Prisma reads it; NULL when unset */
-	char *const *urls;        /* further dependencies: tcp://, http(s)://, unix://, file:// */
+	const char *database_url;      /* DATABASE_URL as Prisma reads it; NULL when unset */
+	bool keep_database_connection; /* hand the ready connection over in wait_result */
+	char *const *urls;             /* further dependencies: tcp://, http(s)://, unix://, file:// */
 	size_t url_count;
 	/* The file a file: database_url names, resolved as Prisma resolves it
 	 * (migrate_plan_sqlite_file()); NULL: resolved from the working
@@ -49,9 +50,15 @@ enum wait_outcome {
 	WAIT_FAILED,    /* the system refused something (threads, sockets, poll) */
 };
 
+struct pg_probe;
+
 struct wait_result {
 	enum wait_outcome outcome;
 	int signal;
+	/* With keep_database_connection, when the database was found ready: its
+	 * connection, logged in and idle, for the next phase to use rather than
+	 * log in again (the caller frees it with pgconn_probe_free()); else NULL. */
+	struct pg_probe *database_connection;
 };
 
 /* Waits; returns 0 when everything is ready, -1 otherwise (result says why). */

@@ -1092,3 +1092,62 @@ def test_a_replica_killed_mid_deploy_strands_no_one(app_pid1):
     )
     assert held.split() == [], held
     assert len(app.deploys()) == 1 and not app.app_ran
+
+
+# ---------------------------------------------------------------------------------------------
+# one login per start: the wait's connection reads the migrations
+# ---------------------------------------------------------------------------------------------
+
+
+def logins(app) -> int:
+    """Sessions ever opened to the app's database (pg_stat_database.sessions), once the count is
+    steady: a backend counts its session when it exits, a moment after its client left."""
+    query = f"SELECT sessions FROM pg_stat_database WHERE datname = '{app.database}'"
+    last, steady_since = None, time.monotonic()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        now = int(app.pg.psql(query).strip() or 0)
+        if now != last:
+            last, steady_since = now, time.monotonic()
+        elif time.monotonic() - steady_since > 0.5:
+            break
+        time.sleep(0.05)
+    return last
+
+
+def test_a_start_logs_in_once(app):
+    assert app.run().returncode == 0  # deploys: the CLI's own sessions are not counted below
+    before = logins(app)
+    res = app.run("-v")
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert "reading the migrations through the wait's connection" in res.stderr, str(res)
+    assert "database is up to date" in res.stderr, str(res)
+    assert logins(app) - before == 1, f"the wait and the migrate phase logged in {logins(app) - before} times\n{res}"
+
+
+def test_a_wait_connection_closed_meanwhile_is_replaced_by_a_new_login(app):
+    """The server (or a pooler) may close the wait's connection while generate runs: the migrate phase
+    logs in again instead of failing."""
+    terminate = shlex.join(
+        [
+            str(pgm.PG_BIN / "psql"),
+            "-X",
+            "-q",
+            "-h",
+            str(app.pg.socket_dir),
+            "-p",
+            str(app.pg.port),
+            "-U",
+            pgm.PG_USER,
+            "-d",
+            "postgres",
+            "-c",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+            f"'prisma-entrypoint' AND datname = '{app.database}'",
+        ]
+    )
+    install_wrapper(app.root, app.calls_log, before_exec=f"{terminate} >/dev/null")
+    res = app.run("-v", "--force-generate", generate=True, seconds=120)
+    assert res.returncode == 0 and app.app_ran, str(res)
+    assert "the wait's connection no longer works" in res.stderr, str(res)
+    assert app.rows() == [(INIT, "t", "f")], str(res)
