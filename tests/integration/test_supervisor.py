@@ -268,29 +268,14 @@ def npm_project(pe):
     return {"npm_config_update_notifier": "false", "npm_config_cache": str(pe.tmp / "npm-cache")}
 
 
-@pytest.mark.parametrize("status", [0, 3])
-def test_npm_run_dev_stopped_ends_with_the_scripts_status(pe, status):
-    if shutil.which("npm") is None:
-        pytest.fail("npm not found on PATH: this test runs a real `npm run dev` (apt-get install -y npm)")
-    env = {**npm_project(pe), "STATUS_ON_TERM": status}
-    p = pe.start(["-v", "--stop-timeout", "30s", "--", "npm", "run", "dev"], env=env)
-    pe.wait_file("ready", p, seconds=30)
-    p.signal(signal.SIGTERM)
-    res = p.wait()
-    assert pe.path("got-term").exists(), f"the script never got SIGTERM\n{res}"
-    # npm alone on SIGTERM passes it to its shell and then dies of it: 143, and the script orphaned
-    assert res.returncode == status, str(res)
-    assert "package-manager launcher" in res.stderr, str(res)
-    assert "SIGKILL" not in res.stderr, str(res)
-
-
-@pytest.mark.parametrize("status", [0, 3])
-@pytest.mark.parametrize("manager", ["pnpm", "yarn", "berry"])
-def test_pnpm_and_yarn_dev_stopped_end_with_the_scripts_status(pe, package_managers, manager, status):
-    """`pnpm dev`, `yarn dev` (1.x) and `yarn dev` (4.x), the real managers through a PATH entry
-    named as users name them."""
-    env = {**npm_project(pe), "STATUS_ON_TERM": status, "YARN_ENABLE_TELEMETRY": "0", "CI": None}
-    env["YARN_GLOBAL_FOLDER"] = str(pe.tmp / "yarn-global")
+def dev_command(pe, env: dict, manager: str, package_managers) -> list:
+    """How a user starts the dev script with manager (npm from PATH; pnpm, yarn 1 and yarn 4 from
+    the tests' pinned install, through a PATH entry named as users name them)."""
+    if manager == "npm":
+        if shutil.which("npm") is None:
+            pytest.fail("npm not found on PATH: this test runs a real `npm run dev` (apt-get install -y npm)")
+        return ["npm", "run", "dev"]
+    env.update({"YARN_ENABLE_TELEMETRY": "0", "CI": None, "YARN_GLOBAL_FOLDER": str(pe.tmp / "yarn-global")})
     program = "pnpm" if manager == "pnpm" else "yarn"
     bin_dir = pe.tmp / "bin"
     write_wrapper(bin_dir / program, pe.tmp / "calls.log", package_managers[manager])
@@ -299,11 +284,20 @@ def test_pnpm_and_yarn_dev_stopped_end_with_the_scripts_status(pe, package_manag
         pe.path(".yarnrc.yml").write_text("nodeLinker: node-modules\n")
         installed = subprocess.run([program, "install"], cwd=pe.cwd, env=pe.env(env), capture_output=True, text=True)
         assert installed.returncode == 0, installed.stdout + installed.stderr
-    p = pe.start(["-v", "--stop-timeout", "30s", "--", program, "dev"], env=env)
+    return [program, "dev"]
+
+
+@pytest.mark.parametrize("status", [0, 3])
+@pytest.mark.parametrize("manager", ["npm", "pnpm", "yarn", "berry"])
+def test_a_dev_script_stopped_ends_with_the_scripts_status(pe, package_managers, manager, status):
+    env = {**npm_project(pe), "STATUS_ON_TERM": status}
+    command = dev_command(pe, env, manager, package_managers)
+    p = pe.start(["-v", "--stop-timeout", "30s", "--", *command], env=env)
     pe.wait_file("ready", p, seconds=30)
     p.signal(signal.SIGTERM)
     res = p.wait()
     assert pe.path("got-term").exists(), f"the script never got SIGTERM\n{res}"
+    # a launcher alone on SIGTERM passes it to its shell and then dies of it: 143, the script orphaned
     assert res.returncode == status, str(res)
     assert "package-manager launcher" in res.stderr, str(res)
     assert "SIGKILL" not in res.stderr, str(res)
