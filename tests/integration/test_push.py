@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+import test_migrate
 from conftest import wait_until
 from npm_app import SQLITE_APP, copy_app, install_wrapper, read_calls, remove_node_modules
 from pg import APP_PASSWORD
@@ -56,39 +57,17 @@ const originalQuery = (pg.Client.prototype as any).query;
 SCHEMA = Path("prisma/schema.prisma")
 
 
-class PushApp:
-    """A copy of the fixture app (with the shim) and a database of its own."""
+class PushApp(test_migrate.App):
+    """test_migrate's App (a copy of the fixture app and a database of its own) in push mode, with the
+    shim in its prisma.config.ts."""
 
     def __init__(self, runner, root: Path, cluster, database: str):
-        self.pe = runner
-        self.root = root
-        self.pg = cluster
-        self.database = database
-        self.calls_log = runner.tmp / "prisma-calls.log"
-        self.marker = runner.tmp / "app-ran"
         config = root / "prisma.config.ts"
         config.write_text(SHIM + config.read_text())
-        install_wrapper(root, self.calls_log)
-
-    @property
-    def url(self) -> str:
-        return self.pg.url(database=self.database)
-
-    def args(self, *opts) -> list:
-        return ["--no-generate", *opts, "--", "/bin/sh", "-c", 'echo ran >> "$0"', str(self.marker)]
+        super().__init__(runner, root, cluster, database)
 
     def env(self, extra=None) -> dict:
-        return {
-            "DATABASE_URL": self.url,
-            "PRISMA_ENTRYPOINT_MIGRATE_MODE": "push",
-            "CHECKPOINT_DISABLE": None,
-            "NVM_DIR": None,
-            **(extra or {}),
-        }
-
-    def run(self, *opts, env=None, seconds: float = 120):
-        self.marker.unlink(missing_ok=True)
-        return self.pe.run(self.args(*opts), env=self.env(env), seconds=seconds)
+        return super().env({"PRISMA_ENTRYPOINT_MIGRATE_MODE": "push", **(extra or {})})
 
     def start(self, *opts, env=None, stdin=subprocess.DEVNULL):
         self.marker.unlink(missing_ok=True)
@@ -97,15 +76,8 @@ class PushApp:
     def pushes(self) -> list:
         return [c for c in read_calls(self.calls_log) if c["args"][:2] == ["db", "push"]]
 
-    @property
-    def app_ran(self) -> bool:
-        return self.marker.exists()
-
     def sql(self, query: str) -> str:
         return self.pg.psql(query, database=self.database).strip()
-
-    def columns(self, table: str) -> set:
-        return set(self.sql(f"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}'").split())
 
     def edit_schema(self, old: str, new: str):
         path = self.root / SCHEMA
