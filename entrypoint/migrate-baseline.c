@@ -11,7 +11,6 @@
 int migrate_baseline(const struct invocation *invocation, struct loop *loop, struct pg_session *session,
                      const struct migrate_plan *plan, const char *what)
 {
-	const struct config *config = &invocation->config;
 	/* The database through the datasource the CLI reads (its url, from
 	 * the environment), not --from-url: a URL in argv shows its password to
 	 * every process that can read /proc. Prisma 7 renamed the options and
@@ -27,7 +26,7 @@ int migrate_baseline(const struct invocation *invocation, struct loop *loop, str
 	const char *args7[] = {"migrate",     "diff", "--from-config-datasource", "--to-schema", plan->schema_path,
 	                       "--exit-code", NULL};
 	const char *const *args = plan->prisma_major >= 7 ? args7 : args6;
-	struct prisma_run_params params = migrate_plan_cli_params(invocation, loop, plan, args);
+	struct prisma_run_params params;
 	struct child_result result;
 	struct prisma_cli cli;
 	char error[MIGRATE_PLAN_LINE_MAX];
@@ -35,11 +34,10 @@ int migrate_baseline(const struct invocation *invocation, struct loop *loop, str
 	int ended;
 	int status;
 
-	if (prisma_locate(config_text(config, SETTING_PRISMA_CLI), &cli, error, sizeof(error)) < 0) {
+	if (migrate_plan_cli_params(invocation, loop, plan, args, &cli, &params, error, sizeof(error)) < 0) {
 		log_error("baseline = auto needs the prisma CLI to compare the database with the schema: %s", error);
 		return EXIT_CONFIG;
 	}
-	params.cli = &cli;
 	log_info("baseline = auto: the database's schema has %s: comparing it with %s "
 	         "(prisma migrate diff)",
 	         what, plan->schema_path);

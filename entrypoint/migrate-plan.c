@@ -376,19 +376,33 @@ int migrate_plan_sqlite_file(const char *url, const struct schema_inputs *inputs
 	return url_sqlite_path(url, base, out, out_size, error, error_size);
 }
 
-struct prisma_run_params migrate_plan_cli_params(const struct invocation *invocation, struct loop *loop,
-                                                 const struct migrate_plan *plan, const char *const *args)
+int migrate_plan_cli_params(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
+                            const char *const *args, struct prisma_cli *cli, struct prisma_run_params *params,
+                            char *error, size_t error_size)
 {
 	const struct config *config = &invocation->config;
 
-	return (struct prisma_run_params){
+	*params = (struct prisma_run_params){
 	    .loop = loop,
 	    .signals = invocation->signals,
 	    .user = phase_child_user(invocation),
+	    .cli = cli,
 	    .args = args,
 	    .database_url = migrate_plan_url(config, plan),
 	    .url_variable = migrate_plan_url_variable(plan),
 	    .output_prefix = config_text(config, SETTING_PRISMA_OUTPUT_PREFIX),
 	    .stop_timeout_ms = config_duration_ms(config, SETTING_STOP_TIMEOUT),
 	};
+	return prisma_locate(config_text(config, SETTING_PRISMA_CLI), cli, error, error_size);
+}
+
+void migrate_plan_cli_linger(const struct config *config, struct prisma_run_params *params,
+                             bool (*work_done)(void *arg), void *arg, bool *lingered)
+{
+	if (config_duration_ms(config, SETTING_DEPLOY_LINGER) <= 0)
+		return;
+	params->work_done = work_done;
+	params->work_done_arg = arg;
+	params->linger_ms = config_duration_ms(config, SETTING_DEPLOY_LINGER);
+	params->lingered = lingered;
 }

@@ -77,11 +77,20 @@ const char *migrate_plan_url_variable(const struct migrate_plan *plan);
 int migrate_plan_sqlite_file(const char *url, const struct schema_inputs *inputs, char *out, size_t out_size,
                              char *error, size_t error_size);
 
-/* How the migrate phase runs the Prisma CLI with args (deploy, diff): the
- * URL migrations use as DATABASE_URL (and under the directUrl variable), the
- * settings' output prefix and stop timeout; cli is for the caller to set. */
-struct prisma_run_params migrate_plan_cli_params(const struct invocation *invocation, struct loop *loop,
-                                                 const struct migrate_plan *plan, const char *const *args);
+/* How the migrate phase runs the Prisma CLI with args (deploy, diff, db
+ * push): the CLI located as the prisma-cli setting says (into *cli, which
+ * params points to), the URL migrations use as DATABASE_URL (and under the
+ * directUrl variable), the settings' output prefix and stop timeout.
+ * Returns 0, or -1 with a one-line error when no CLI is found. */
+int migrate_plan_cli_params(const struct invocation *invocation, struct loop *loop, const struct migrate_plan *plan,
+                            const char *const *args, struct prisma_cli *cli, struct prisma_run_params *params,
+                            char *error, size_t error_size);
+
+/* For a CLI that lingers after its work (deploy, db push): unless
+ * deploy-linger is 0, it is stopped deploy-linger after work_done(arg) first
+ * says its work is done, and *lingered says so (prisma.h). */
+void migrate_plan_cli_linger(const struct config *config, struct prisma_run_params *params,
+                             bool (*work_done)(void *arg), void *arg, bool *lingered);
 
 /* Whether the migrations folder was made for the kind of database url names
  * (its migration_lock.toml's provider; a missing file fits). Returns 0, or

@@ -139,21 +139,14 @@ static int run_push(const struct invocation *invocation, struct loop *loop, cons
 	if (accept)
 		args[argc++] = "--accept-data-loss";
 	args[argc] = NULL;
-	params = migrate_plan_cli_params(invocation, loop, plan, args);
-	if (prisma_locate(config_text(config, SETTING_PRISMA_CLI), &cli, error, sizeof(error)) < 0) {
+	if (migrate_plan_cli_params(invocation, loop, plan, args, &cli, &params, error, sizeof(error)) < 0) {
 		log_error("%s", error);
 		return EXIT_CONFIG;
 	}
-	params.cli = &cli;
 	params.unattended = true; /* on a terminal, a push that would lose data would ask instead of stopping */
 	params.on_output = output_watch_feed;
 	params.on_output_arg = &watch;
-	if (config_duration_ms(config, SETTING_DEPLOY_LINGER) > 0) {
-		params.work_done = push_work_done;
-		params.work_done_arg = &watch;
-		params.linger_ms = config_duration_ms(config, SETTING_DEPLOY_LINGER);
-		params.lingered = &lingered;
-	}
+	migrate_plan_cli_linger(config, &params, push_work_done, &watch, &lingered);
 	log_verbose("running %s db push --schema %s%s%s (found by %s)", cli.program, plan->schema_path,
 	            skip_generate ? " --skip-generate" : "", accept ? " --accept-data-loss" : "", cli.found_by);
 	prisma_run(&params, &result);

@@ -175,7 +175,7 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 {
 	const struct config *config = &invocation->config;
 	const char *args[] = {"migrate", "deploy", "--schema", plan->schema_path, NULL};
-	struct prisma_run_params params = migrate_plan_cli_params(invocation, loop, plan, args);
+	struct prisma_run_params params;
 	struct deploy_progress progress = {session, plan};
 	struct child_result result;
 	struct prisma_cli cli;
@@ -194,17 +194,13 @@ static int deploy(const struct invocation *invocation, struct loop *loop, const 
 		          reason);
 		return EXIT_MIGRATE;
 	}
-	if (prisma_locate(config_text(config, SETTING_PRISMA_CLI), &cli, error, sizeof(error)) < 0) {
+	if (migrate_plan_cli_params(invocation, loop, plan, args, &cli, &params, error, sizeof(error)) < 0) {
 		log_error("%s", error);
 		return EXIT_CONFIG;
 	}
-	params.cli = &cli;
-	if (session && config_duration_ms(config, SETTING_DEPLOY_LINGER) > 0) {
-		params.work_done = deploy_work_done;
-		params.work_done_arg = &progress;
-		params.linger_ms = config_duration_ms(config, SETTING_DEPLOY_LINGER);
-		params.lingered = &lingered;
-	}
+	/* Whether its work is done is read through the session. */
+	if (session)
+		migrate_plan_cli_linger(config, &params, deploy_work_done, &progress, &lingered);
 	warn_if_pooled(config, plan);
 	warn_if_schema_engine_missing();
 	log_info("running prisma migrate deploy: %s (migrations from %s)", reason, plan->folder_path);

@@ -181,6 +181,11 @@ def hyperfine_results(commands, env, cwd, runs, warmup):
         os.unlink(export)
 
 
+def p90(times):
+    """The 90th percentile of run times (the one time when there is one)."""
+    return statistics.quantiles(times, n=10, method="inclusive")[-1] if len(times) > 1 else times[0]
+
+
 def time_stats(command, times):
     """The summary of one command's run times (seconds), as the JSON results hold it."""
     return {

@@ -26,7 +26,6 @@ import hashlib
 import os
 import platform
 import shlex
-import statistics
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ sys.path.insert(0, str(REPO / "tests" / "integration"))
 sys.path.insert(0, str(REPO / "tests" / "bench"))
 import benchlib  # noqa: E402  (tests/bench/benchlib.py: what the benchmarks share)
 import pg  # noqa: E402  (tests/integration/pg.py: throwaway PostgreSQL clusters)
-from benchlib import BenchError, hyperfine_results, ms, run_checked, say, time_stats, tool_version  # noqa: E402
+from benchlib import BenchError, hyperfine_results, ms, p90, run_checked, say, time_stats, tool_version  # noqa: E402
 
 TRUE = "/bin/true"
 UP_TO_DATE = "database is up to date"
@@ -47,10 +46,6 @@ SCHEMA = """datasource db {
   url      = env("DATABASE_URL")
 }
 """
-
-
-def p90(times):
-    return statistics.quantiles(times, n=10, method="inclusive")[-1] if len(times) > 1 else times[0]
 
 
 def migration_name(i: int) -> str:

@@ -28,7 +28,6 @@ Usage: tests/bench/status.py [--binary PATH] [--runs N] [--warmup N] [--out FILE
 import os
 import platform
 import shlex
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ sys.path.insert(0, str(REPO / "tests" / "bench"))
 import benchlib  # noqa: E402  (tests/bench/benchlib.py: what the benchmarks share)
 import npm_app  # noqa: E402  (tests/integration/npm_app.py: the fixture app installed with npm, cached)
 import pg  # noqa: E402  (tests/integration/pg.py: throwaway PostgreSQL clusters)
-from benchlib import BenchError, hyperfine_results, ms, run_checked, say, time_stats, tool_version  # noqa: E402
+from benchlib import BenchError, hyperfine_results, ms, p90, run_checked, say, time_stats, tool_version  # noqa: E402
 
 TRUE = "/bin/true"
 DATABASE = "bench_status"
@@ -49,10 +48,6 @@ TARGET_MEDIAN_S = 0.030
 READ_ONLY_RUNS = 20  # status runs between two snapshots of the app's files, before the measurement
 IN_SYNC = ["database: ready", "client: current", "migrations: up to date (1 applied)"]
 STATUS_UP_TO_DATE = "Database schema is up to date"  # `prisma migrate status` with nothing pending
-
-
-def p90(times):
-    return statistics.quantiles(times, n=10, method="inclusive")[-1] if len(times) > 1 else times[0]
 
 
 def tree_snapshot(root):
