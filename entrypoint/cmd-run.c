@@ -142,6 +142,7 @@ static int run_phases(const struct invocation *invocation, const char *const *ar
                       bool became_reaper)
 {
 	char next[PATH_MAX + 16];
+	bool exec;
 	int status;
 
 	warn_if_meant_for_us(argv[0]);
@@ -149,10 +150,16 @@ static int run_phases(const struct invocation *invocation, const char *const *ar
 	if (status != 0)
 		return status;
 	snprintf(next, sizeof(next), "%s started", argv[0]);
-	status = phase_sequence(invocation, loop, true, next);
+	exec = config_bool(&invocation->config, SETTING_EXEC);
+	/* Supervising, the phases run in a child: nothing they load stays
+	 * mapped in PID 1 for the app's whole life. An exec replaces it all. */
+	if (exec)
+		status = phase_sequence(invocation, loop, true, next);
+	else
+		status = phase_sequence_in_child(invocation, loop, true, next);
 	if (status != 0)
 		return status;
-	if (config_bool(&invocation->config, SETTING_EXEC)) {
+	if (exec) {
 		log_verbose("exec %s", argv[0]);
 		if (became_reaper)
 			supervise_leave_reaper();

@@ -6,7 +6,8 @@
 const struct exit_code_doc exit_code_docs[] = {
     {"0-255", "the app's own exit status, passed through"},
     {"128+N", "the app died of signal N (143 SIGTERM, 137 SIGKILL, 130 SIGINT); also prisma-entrypoint "
-              "itself when signal N stopped it before the app started"},
+              "itself when signal N stopped it before the app started, or killed its phases' child "
+              "(\"the phases were killed by SIGKILL\": the out-of-memory killer?)"},
     {STR(EXIT_STATUS_OUT_OF_SYNC), "status: out of sync: the generated client is stale (or missing), or "
                                    "migrations are pending (or being applied right now); each line says which"},
     {STR(EXIT_STATUS_FAILED_MIGRATION), "status: a failed migration blocks every later deploy; the line names it "

@@ -2,20 +2,40 @@
  * sync does alone, and a restart does again between two runs of the app. */
 #include "phases.h"
 
+#include "child.h"
 #include "exit-codes.h"
 #include "log.h"
 #include "proc.h"
 
-/* 0, or 128+N when stop signal N is pending. */
-static int stopped_before(const char *next)
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+/* After a stop signal, how much longer than stop-timeout the phases' child
+ * gets to end by itself before SIGKILL: it gives the Prisma CLI stop-timeout
+ * and then waits up to 2 s for it to vanish (child.c). */
+#define PHASES_STOP_MARGIN_MS 3000
+
+/* The child's name (comm: at most 15 bytes). */
+#define PHASES_PROCESS_NAME "pe-phases"
+
+/* 0 when stop is 0, else 128+stop after one line. */
+static int stopped_by(int stop, const char *next)
 {
-	int stop = proc_pending_stop_signal();
 	char name[32];
 
 	if (!stop)
 		return 0;
 	log_info("stopped by %s before %s", proc_signal_name(stop, name, sizeof(name)), next);
 	return EXIT_SIGNAL_BASE + stop;
+}
+
+/* 0, or 128+N when stop signal N is pending. */
+static int stopped_before(const char *next)
+{
+	return stopped_by(proc_pending_stop_signal(), next);
 }
 
 int phase_sequence(const struct invocation *invocation, struct loop *loop, bool wait, const char *next)
@@ -41,6 +61,104 @@ int phase_sequence(const struct invocation *invocation, struct loop *loop, bool 
 		status = phase_migrate(invocation, loop, &schema, &connection);
 	phase_connection_release(&connection);
 	phase_schema_release(&schema);
+	if (status == 0)
+		status = stopped_before(next);
+	return status;
+}
+
+/* What the phases' child is to do, and where its last error goes. */
+struct sequence_child {
+	const struct invocation *invocation;
+	bool wait;
+	const char *next;
+	int error_fd; /* the write end of a pipe: log_last_error() at the end */
+};
+
+/* In the child: the sequence on a loop of its own (the parent's loop is the
+ * parent's; only its descriptors were copied). */
+static int sequence_in_child(void *arg)
+{
+	const struct sequence_child *run = arg;
+	const char *last_error;
+	struct loop loop;
+	int status;
+
+	/* What `top` and `ps -o comm` show for it, beside the app. */
+	prctl(PR_SET_NAME, PHASES_PROCESS_NAME);
+	if (loop_init(&loop, &run->invocation->signals->blocked) < 0) {
+		log_error("cannot create the signal descriptor: %s", strerror(errno));
+		status = EXIT_OS_ERROR;
+	} else {
+		status = phase_sequence(run->invocation, &loop, run->wait, run->next);
+		loop_release(&loop);
+	}
+	last_error = log_last_error();
+	/* Shorter than a pipe's buffer: this never blocks. */
+	if (*last_error && write(run->error_fd, last_error, strlen(last_error)) < 0)
+		log_debug("cannot pass the last error on: %s", strerror(errno));
+	close(run->error_fd);
+	return status;
+}
+
+/* The child's last error, from the read end of its pipe, as this process's. */
+static void take_last_error(int fd)
+{
+	char text[LOG_LINE_MAX];
+	size_t used = 0;
+	ssize_t n;
+
+	while (used < sizeof(text) - 1 &&
+	       ((n = read(fd, text + used, sizeof(text) - 1 - used)) > 0 || (n < 0 && errno == EINTR)))
+		if (n > 0)
+			used += (size_t)n;
+	text[used] = '\0';
+	if (used)
+		log_set_last_error(text);
+}
+
+int phase_sequence_in_child(const struct invocation *invocation, struct loop *loop, bool wait, const char *next)
+{
+	struct sequence_child run = {.invocation = invocation, .wait = wait, .next = next};
+	struct child phases = CHILD_INIT;
+	int error_pipe[2];
+	int status;
+
+	if (pipe2(error_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		log_error("cannot start the phases: %s", strerror(errno));
+		return EXIT_OS_ERROR;
+	}
+	run.error_fd = error_pipe[1];
+	phases.function = sequence_in_child;
+	phases.function_arg = &run;
+	phases.name = "the phases";
+	phases.signals = invocation->signals;
+	phases.forward = CHILD_FORWARD_STOP_TO_SELF;
+	phases.leftovers = CHILD_LEFTOVERS_KILL;
+	phases.stop_timeout_ms = config_duration_ms(&invocation->config, SETTING_STOP_TIMEOUT) + PHASES_STOP_MARGIN_MS;
+	if (child_start(&phases, loop) < 0) {
+		log_error("cannot start the phases: %s", strerror(phases.result.status));
+		close(error_pipe[0]);
+		close(error_pipe[1]);
+		return EXIT_OS_ERROR;
+	}
+	close(error_pipe[1]);
+	if (child_finish(&phases) < 0) {
+		log_error("running the phases failed: %s", strerror(phases.result.status));
+		close(error_pipe[0]);
+		return EXIT_OS_ERROR;
+	}
+	take_last_error(error_pipe[0]);
+	close(error_pipe[0]);
+	if (phases.result.outcome == CHILD_SIGNALED) {
+		char name[32];
+
+		log_error("the phases were killed by %s", proc_signal_name(phases.result.status, name, sizeof(name)));
+		return EXIT_SIGNAL_BASE + phases.result.status;
+	}
+	status = phases.result.status;
+	/* A stop passed on as the child was ending, too late for it to see. */
+	if (status == 0)
+		status = stopped_by(phases.result.received_stop, next);
 	if (status == 0)
 		status = stopped_before(next);
 	return status;

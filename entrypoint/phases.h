@@ -110,6 +110,17 @@ int phase_seed_run(const struct invocation *invocation, struct loop *loop, struc
  * started"). Returns 0, or the exit code of the phase that ended it. */
 int phase_sequence(const struct invocation *invocation, struct loop *loop, bool wait, const char *next);
 
+/* phase_sequence() in a child of this process, for a PID 1 that supervises
+ * next: what the phases load (libpq, libcurl, OpenSSL, the schema, the
+ * migrations) dies with the child, and the supervisor stays as small as an
+ * init without phases. The child gets its own loop; on loop, this process
+ * passes stop signals on to it (it then ends as phase_sequence() does,
+ * which has said why), reaps orphans, and keeps serving loop's other
+ * watches. The child's last error becomes this process's (log_last_error()).
+ * Returns as phase_sequence() does; 128+N too when the child was killed by
+ * signal N, or stop signal N came as it ended. */
+int phase_sequence_in_child(const struct invocation *invocation, struct loop *loop, bool wait, const char *next);
+
 /* For the wait: whether the migrate phase will run and create a missing
  * database (not no-migrate, a schema and a migrations folder); why names the
  * folder. arg is the invocation. */

@@ -14,7 +14,7 @@
 
 /* Between the two runs of the app: generate and migrate as a start does,
  * without the wait (the database was there a moment ago; migrate says so if
- * it is not). */
+ * it is not), in a child as at the start. */
 static int prepare(void *arg)
 {
 	struct run_restarts *run = arg;
@@ -22,7 +22,7 @@ static int prepare(void *arg)
 
 	log_forget_errors();
 	snprintf(next, sizeof(next), "%s started again", run->app);
-	return phase_sequence(run->invocation, run->loop, false, next);
+	return phase_sequence_in_child(run->invocation, run->loop, false, next);
 }
 
 static void restarted(int status, pid_t pid, void *arg)

@@ -41,9 +41,16 @@ int child_start(struct child *child, struct loop *loop)
 	child->result = (struct child_result){.outcome = CHILD_SPAWN_FAILED};
 
 	spawn.argv = child->argv;
+	spawn.function = child->function;
+	spawn.function_arg = child->function_arg;
 	spawn.signals = child->signals;
-	spawn.new_process_group = true;
-	spawn.take_terminal = owns_terminal();
+	/* A part of this program stays in this process's group, and so owns
+	 * the terminal when this process does: the Prisma CLI it runs takes the
+	 * foreground from that group and gives it back to it, which works even
+	 * where the group's leader is outside this PID namespace (getpgrp()
+	 * is 0 there, and nothing could give the terminal back to it). */
+	spawn.new_process_group = !child->function;
+	spawn.take_terminal = spawn.new_process_group && owns_terminal();
 	spawn.envp = child->envp;
 	spawn.user = child->user;
 	spawn.stdout_fd = child->stdout_fd;

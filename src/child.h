@@ -17,7 +17,10 @@
  * The child leads a process group of its own, so that a stop reaches
  * everything it started and nothing it leaves behind outlives it; it gets the
  * terminal's foreground while it runs when this process has it (a job
- * started in the background must not take the terminal). */
+ * started in the background must not take the terminal). A child that is a
+ * part of this program (child->function) stays in this process's group
+ * instead, sharing its terminal: it runs its own children on a runner of its
+ * own. */
 #ifndef PE_CHILD_H
 #define PE_CHILD_H
 
@@ -37,6 +40,10 @@ enum child_forward {
 	 * resume a stopped child, which would never see the stop); the rest
 	 * are ignored while the child runs. */
 	CHILD_FORWARD_STOP,
+	/* Only stop signals, passed on as they came, to a child that is a
+	 * part of this program (child->function): it stops what it runs
+	 * itself, as this process would. The rest are ignored. */
+	CHILD_FORWARD_STOP_TO_SELF,
 };
 
 /* What happens to the processes the child leaves in its group when it exits. */
@@ -80,8 +87,10 @@ typedef void child_exit_fn(const struct child *child, int wait_status, void *arg
 struct child {
 	/* Set by the caller (CHILD_INIT gives the defaults); the runner only
 	 * reads them, and the strings must live until child_finish() returns. */
-	const char *const *argv;            /* argv[0] is looked up in PATH */
-	const char *name;                   /* in messages ("the prisma CLI"); NULL: argv[0] */
+	const char *const *argv;    /* argv[0] is looked up in PATH */
+	proc_function_fn *function; /* instead of argv (see struct proc_child) */
+	void *function_arg;
+	const char *name;                   /* in messages ("the prisma CLI"); NULL: argv[0]; needed with function */
 	const struct proc_signals *signals; /* restored in the child */
 	char *const *envp;                  /* NULL: this process's environment */
 	const struct proc_user *user;       /* NULL: runs as this process does (see proc_child) */
@@ -117,7 +126,7 @@ struct child {
 		.stdout_fd = -1, .stderr_fd = -1, .pid = -1, .grace_timer = -1, .kill_wait_timer = -1                  \
 	}
 
-/* Starts child->argv on loop, which must read the signals proc_signals_block()
+/* Starts child->argv (or child->function) on loop, which must read the signals proc_signals_block()
  * blocked. Returns 0 with child->pid set, or -1 with errno and child->result
  * filled (CHILD_SPAWN_FAILED, with where it failed); nothing is left to
  * finish then. The terminal's foreground, if taken, is given back by

@@ -10,8 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_PREFIX   "prisma-entrypoint: "
-#define LOG_LINE_MAX 4096
+#define LOG_PREFIX "prisma-entrypoint: "
 /* Room format_json() keeps after the message for `"}\n`, with slack. */
 #define LOG_JSON_KEEP 8
 
@@ -199,6 +198,11 @@ const char *log_last_error(void)
 void log_forget_errors(void)
 {
 	last_error[0] = '\0';
+}
+
+void log_set_last_error(const char *message)
+{
+	snprintf(last_error, sizeof(last_error), "%s", message);
 }
 
 void log_message(enum log_severity severity, const char *fmt, ...)

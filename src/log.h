@@ -48,11 +48,19 @@ bool log_is_json(void);
  * {"time":"...","level":"info","source":"prisma","msg":"..."}. */
 void log_relay_json_line(int fd, const char *source, const char *line, size_t len);
 
+/* The longest line logged; a longer message is cut. */
+#define LOG_LINE_MAX 4096
+
 /* The last error logged (without prefix), "" when none since the start or
  * log_forget_errors(): for a summary told to someone who cannot see stderr
  * (a restart's requester). */
 const char *log_last_error(void);
 void log_forget_errors(void);
+
+/* Takes message as the last error without logging it: the one a child that
+ * is a part of this program logged (the phases run in a child, see
+ * phases.h). */
+void log_set_last_error(const char *message);
 
 #define log_error(...)   log_message(LOG_ERROR, __VA_ARGS__)
 #define log_warning(...) log_message(LOG_WARNING, __VA_ARGS__)

@@ -219,6 +219,20 @@ static void exec_in_child(const struct proc_child *child, const char *program, c
 	_exit(127);
 }
 
+/* In the child, instead of exec: the part of this program it is to run. Not
+ * async-signal-safe, nor need it be: this program has no threads. exit(),
+ * not _exit(): what the function leaves is checked and flushed as at the end
+ * of any run (stdio was flushed before fork, so nothing is written twice). */
+static void call_in_child(const struct proc_child *child, int error_pipe)
+{
+	close(error_pipe);
+	if (child->new_process_group)
+		setpgid(0, 0);
+	if (child->take_terminal)
+		tcsetpgrp(STDIN_FILENO, getpid());
+	exit(child->function(child->function_arg));
+}
+
 int proc_spawn(struct proc_child *child)
 {
 	char program[PATH_MAX];
@@ -231,11 +245,13 @@ int proc_spawn(struct proc_child *child)
 	child->failed = PROC_FAILED_NONE;
 	child->pid = -1;
 	/* Looked up before fork: getenv and stat need not be safe after it. */
-	if (proc_find_program(child->argv[0], program, sizeof(program)) < 0) {
+	if (child->function) {
+		fflush(NULL);
+	} else if (proc_find_program(child->argv[0], program, sizeof(program)) < 0) {
 		child->failed = PROC_FAILED_EXEC;
 		return -1;
 	}
-	if (child->user) {
+	if (child->user && !child->function) {
 		user_envp = user_environment(child->envp, child->user);
 		if (!user_envp) {
 			child->failed = PROC_FAILED_FORK;
@@ -259,6 +275,8 @@ int proc_spawn(struct proc_child *child)
 		errno = fork_errno;
 		return -1;
 	}
+	if (child->pid == 0 && child->function)
+		call_in_child(child, error_pipe[1]);
 	if (child->pid == 0)
 		exec_in_child(child, program, envp, error_pipe[1]);
 	free(user_envp);

@@ -74,8 +74,19 @@ int proc_user_apply(const struct proc_user *user);
  * fork). */
 int proc_user_try(const struct proc_user *user);
 
+/* A part of this program run in a child of its own instead of a program:
+ * what it returns is the child's exit status. */
+typedef int proc_function_fn(void *arg);
+
 struct proc_child {
-	const char *const *argv;            /* argv[0] is looked up in PATH */
+	const char *const *argv; /* argv[0] is looked up in PATH; NULL with function */
+	/* Instead of argv: called in the child, which exits with what it
+	 * returns and never execs. It runs as this process does (user,
+	 * envp, stdout_fd and stderr_fd are not used), with this process's
+	 * signal mask (signals stays unrestored): a copy of this program,
+	 * reading its signals as this one does. */
+	proc_function_fn *function;
+	void *function_arg;
 	const struct proc_signals *signals; /* restored in the child */
 	bool new_process_group;             /* the child leads a group of its own */
 	bool take_terminal;                 /* and becomes the terminal's foreground */
@@ -92,7 +103,7 @@ struct proc_child {
 		.stdout_fd = -1, .stderr_fd = -1, .pid = -1                                                            \
 	}
 
-/* Starts child->argv. Returns 0 with child->pid set, or -1 with errno and
+/* Starts child->argv (or child->function). Returns 0 with child->pid set, or -1 with errno and
  * child->failed: PROC_FAILED_EXEC when the program is missing or cannot be
  * executed (errno from execve, e.g. ENOENT, EACCES, ENOEXEC), PROC_FAILED_USER
  * when the child could not switch to child->user, PROC_FAILED_FORK when no

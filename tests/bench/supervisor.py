@@ -5,14 +5,21 @@ Measures, in one run on one machine:
   (a) start-to-exit time of `X -- /bin/true` with hyperfine (and /bin/true alone as the baseline);
       overhead = mean(X) - mean(/bin/true), and prisma-entrypoint's overhead as a ratio of tini's;
   (b) memory of the supervisor process while it supervises `sleep 5`: VmHWM (peak RSS), VmRSS and
-      Pss from /proc/<pid>/status and /proc/<pid>/smaps_rollup, sampled once the child is running.
+      Pss from /proc/<pid>/status and /proc/<pid>/smaps_rollup, sampled once the child is running,
+      and the shared objects it has mapped then (/proc/<pid>/maps);
+  (c) the same with a database configured: prisma-entrypoint in the fixture app (tests/fixtures/app,
+      npm cache of the tests) with DATABASE_URL pointing at a throwaway PostgreSQL cluster, every
+      phase on (wait, generate current, migrate up to date) before `sleep 5`; with --compare, the
+      same for another build (main before a change) in the same run. The phases load libpq,
+      libcurl and OpenSSL: what the supervisor keeps of them is what the app pays for its whole
+      life. --no-database skips it.
 
 Prints a table and writes build/bench/supervisor.json. The issue's targets (overhead no worse than
 1.2x tini's, peak RSS under 2 MiB) are reported, not enforced. Exit status: 0 when every measurement
 ran, 1 when a run failed (a tool exited wrongly, hyperfine failed), 2 when a tool is missing.
 
 Usage: tests/bench/supervisor.py [--binary PATH] [--runs N] [--warmup N] [--rounds N] [--rss-samples N]
-                                 [--out FILE]
+                                 [--no-database] [--compare PATH] [--out FILE]
 """
 
 import os
@@ -28,8 +35,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "integration"))
 sys.path.insert(0, str(REPO / "tests" / "bench"))
 import benchlib  # noqa: E402  (tests/bench/benchlib.py: what the benchmarks share)
+import pg  # noqa: E402  (tests/integration/pg.py: throwaway PostgreSQL clusters)
 from benchlib import BenchError, say  # noqa: E402
 
 TRUE = "/bin/true"
@@ -113,6 +122,19 @@ def read_pss_kb(pid):
     return None
 
 
+def mapped_libraries(pid):
+    """The shared objects mapped into pid (each file once), the program itself not counted."""
+    names = set()
+    try:
+        for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+            path = line.split(maxsplit=5)[5] if len(line.split(maxsplit=5)) == 6 else ""
+            if ".so" in Path(path).name:
+                names.add(path)
+    except OSError:
+        pass
+    return len(names)
+
+
 def sample_rss(name, prefix, env, cwd):
     """Start `X -- sleep 5`, wait until sleep runs, read the supervisor's memory, then stop it."""
     proc = subprocess.Popen(
@@ -134,7 +156,12 @@ def sample_rss(name, prefix, env, cwd):
             time.sleep(0.01)
         time.sleep(0.2)  # let it settle into its wait loop
         st = read_status_kb(proc.pid, {"VmHWM", "VmRSS"})
-        sample = {"peak_rss_kb": st["VmHWM"], "rss_kb": st["VmRSS"], "pss_kb": read_pss_kb(proc.pid)}
+        sample = {
+            "peak_rss_kb": st["VmHWM"],
+            "rss_kb": st["VmRSS"],
+            "pss_kb": read_pss_kb(proc.pid),
+            "mapped_libraries": mapped_libraries(proc.pid),
+        }
         proc.send_signal(signal.SIGTERM)
         try:
             code = proc.wait(timeout=10)
@@ -160,12 +187,13 @@ def _comm(pid):
 
 def measure_rss(tools, samples, env, cwd):
     out = {}
-    for name, prefix, _ in tools:
+    for name, prefix, *_ in tools:
         got = [sample_rss(name, prefix, env, cwd) for _ in range(samples)]
         out[name] = {
             "samples": got,
             "peak_rss_kb": statistics.median(s["peak_rss_kb"] for s in got),
             "rss_kb": statistics.median(s["rss_kb"] for s in got),
+            "mapped_libraries": statistics.median(s["mapped_libraries"] for s in got),
             "pss_kb": (
                 statistics.median(s["pss_kb"] for s in got) if all(s["pss_kb"] is not None for s in got) else None
             ),
@@ -175,6 +203,51 @@ def measure_rss(tools, samples, env, cwd):
 
 def ms(seconds):
     return f"{seconds * 1000:.3f}"
+
+
+DATABASE = "bench_supervisor"
+DATABASE_ROW = "prisma-entrypoint, database configured"
+DATABASE_COMPARED = "compared build, database configured"
+
+
+def measure_database_rss(binary, compare, samples, work):
+    """(c): every phase on in the fixture app against a real database, then `sleep 5` supervised."""
+    with benchlib.fixture_app_with_database(work, DATABASE) as (app, cluster):
+        env = benchlib.prisma_db_env(cluster.url(database=DATABASE))
+        rows = [(DATABASE_ROW, [str(binary), "--"])]
+        if compare:
+            rows.append((DATABASE_COMPARED, [str(compare), "--"]))
+        for name, prefix in rows:
+            # the first start generates and deploys; the samples are warm starts, as a restart is
+            out = benchlib.run_checked(prefix + [TRUE], env, app, f"{name}: the first start", timeout=180)
+            again = benchlib.run_checked(prefix + [TRUE], env, app, f"{name}: the second start")
+            if "up to date" not in again.stderr or "generate skipped" not in again.stderr:
+                raise BenchError(f"{name}: a second start did not skip generate and migrate:\n{again.stderr[-2000:]}")
+            del out
+        return measure_rss(rows, samples, env, app)
+
+
+def report_database(rss, db_rss, tini_pss):
+    say("")
+    say(f"with a database configured (every phase before `sleep 5`; tini's Pss: {tini_pss} kB):")
+    say(f"{'':<40} {'peak RSS':>9} {'RSS':>8} {'Pss':>8} {'x tini Pss':>10} {'mapped libs':>11}")
+    out = {}
+    for name, row in [("prisma-entrypoint, no database", rss["prisma-entrypoint"]), *db_rss.items()]:
+        pss = row["pss_kb"]
+        pss_ratio = pss / tini_pss if pss is not None and tini_pss else None
+        out[name] = {**{k: v for k, v in row.items() if k != "samples"}, "pss_ratio_vs_tini": pss_ratio}
+        say(
+            f"{name:<40} {row['peak_rss_kb']:>6} kB {row['rss_kb']:>5} kB {(pss if pss is not None else '-'):>5} kB "
+            f"{(f'{pss_ratio:.2f}' if pss_ratio is not None else 'n/a'):>10} {row['mapped_libraries']:>11}"
+        )
+    pe = db_rss[DATABASE_ROW]
+    met_rss = pe["rss_kb"] < TARGET_PEAK_RSS_KB
+    met_pss = pe["pss_kb"] is not None and tini_pss and pe["pss_kb"] <= 1.5 * tini_pss
+    say(
+        f"target: supervising RSS < {TARGET_PEAK_RSS_KB} kB with a database: {'met' if met_rss else 'NOT met'} "
+        f"({pe['rss_kb']} kB); Pss <= 1.5x tini's: {'met' if met_pss else 'NOT met'}"
+    )
+    return {"rows": out, "targets": {"rss_kb_below": TARGET_PEAK_RSS_KB, "rss_met": met_rss, "pss_met": bool(met_pss)}}
 
 
 def report(meta, timing, rss):
@@ -254,6 +327,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=20, help="hyperfine warmup runs per round (default 20)")
     ap.add_argument("--rounds", type=int, default=5, help="hyperfine rounds, order rotated (default 5)")
     ap.add_argument("--rss-samples", type=int, default=3, help="memory samples per tool, median kept (default 3)")
+    ap.add_argument("--no-database", action="store_true", help="skip (c), the rows with a database configured")
+    ap.add_argument("--compare", metavar="PATH", help="another build for (c), e.g. main's before a change")
     benchlib.add_out(ap, "supervisor")
     args = ap.parse_args()
     binary = Path(args.binary).resolve()
@@ -265,6 +340,10 @@ def main():
             check_runs(tools, env, cwd)
             timing = run_hyperfine(tools, args.runs, args.warmup, max(1, args.rounds), env, cwd)
             rss = measure_rss(tools, args.rss_samples, env, cwd)
+            db_rss = None
+            if not args.no_database:
+                compare = Path(args.compare).resolve() if args.compare else None
+                db_rss = measure_database_rss(binary, compare, args.rss_samples, cwd)
         meta = {
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "runs": timing["/bin/true"]["runs"],
@@ -279,7 +358,9 @@ def main():
             "shared_libraries": {name: shared_library_count(prefix[0]) for name, prefix, _ in tools},
         }
         summary = report(meta, timing, rss)
-    except (BenchError, OSError, subprocess.SubprocessError) as e:
+        if db_rss is not None:
+            summary["database"] = report_database(rss, db_rss, rss["tini"]["pss_kb"])
+    except (BenchError, OSError, subprocess.SubprocessError, pg.PgUnavailable, pg.PgCommandError) as e:
         return benchlib.fail(e)
 
     benchlib.write_json(args.out, {"meta": meta, "timing": timing, "memory": rss, **summary})

@@ -96,6 +96,17 @@ def proc_stat(pid: int):
     return comm, rest[0], int(rest[1]), int(rest[2])
 
 
+# The comm of the child that runs the phases while PID 1 waits (entrypoint/phase-sequence.c).
+PHASES_COMM = "pe-phases"
+
+
+def proc_comm(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return None
+
+
 def proc_cmdline(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
@@ -295,9 +306,22 @@ class Proc:
         os.kill(self.epid(), sig)
 
     def app_pid(self, seconds: float = 10) -> int:
-        """PID (in our namespace) of the entrypoint's single child (the app)."""
+        """PID (in our namespace) of the entrypoint's single child (the app), once the phases' child
+        has gone and the app has exec'd: a child named pe-phases, or with the entrypoint's own
+        command line (a fork not yet named or exec'd; under valgrind, which keeps the name to itself,
+        the phases' child all along), or a zombie, is not the app."""
         ep = self.epid()
-        kids = wait_until(lambda: children_of(ep), seconds, "the app process", self)
+        own = proc_cmdline(ep)
+
+        def phases(kid):
+            stat = proc_stat(kid)  # None: gone (reaped) since it was listed; Z: exited, not reaped yet
+            return stat is None or stat[1] == "Z" or stat[0] == PHASES_COMM or proc_cmdline(kid) == own
+
+        def app():
+            kids = children_of(ep)
+            return kids if kids and not any(phases(k) for k in kids) else None
+
+        kids = wait_until(app, seconds, "the app process", self)
         assert len(kids) == 1, f"expected one child of the entrypoint, found {kids}"
         return kids[0]
 

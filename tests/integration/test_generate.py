@@ -1129,7 +1129,9 @@ def test_sigterm_during_a_long_schema_walk_stops_it(pe_plain, command):
     if command == "run-no-generate":  # the migrate phase looks for the schema itself
         env["PRISMA_ENTRYPOINT_NO_MIGRATE"] = None
     p = pe_plain.start(args, env=env)
-    wait_until(lambda: reads_under(p.epid(), "/usr"), timeout(30), "the walk under /usr", p)
+    # run walks in the phases' child, hash in the entrypoint itself
+    walkers = lambda: [p.epid(), *children_of(p.epid())]  # noqa: E731
+    wait_until(lambda: any(reads_under(pid, "/usr") for pid in walkers()), timeout(30), "the walk under /usr", p)
     p.signal(signal.SIGTERM)
     res = p.wait(30)
     assert res.returncode == 128 + signal.SIGTERM, str(res)

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -21,8 +22,10 @@ from npm_app import write_wrapper
 from conftest import (
     IS_VALGRIND,
     WRAPPER,
+    children_of,
     helper,
     pid_alive,
+    proc_comm,
     proc_stat,
     read_signals,
     signame,
@@ -648,3 +651,65 @@ def test_exec_mode_leaves_the_app_no_subreaper_attribute(pe_plain):
     )
     res = pe_plain.run(["--exec", "--no-wait", "--", "/usr/bin/python3", "-c", code])
     assert res.returncode == 10, f"the exec'd app is a child subreaper\n{res}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The phases run in a child: PID 1 keeps nothing they loaded, and loses no signal at the boundary
+# ---------------------------------------------------------------------------------------------
+
+
+def test_supervisor_keeps_none_of_the_libraries_the_phases_loaded(pe, pg):
+    """The wait logs in with libpq (OpenSSL under it) and reads the URL with libcurl: all of that
+    stays in the phases' child, which is gone once the app runs; PID 1 is as small as without a
+    database."""
+    p = pe.start(["--", "sleep", "30"], env={"DATABASE_URL": pg.url()})
+    app = p.app_pid()
+    wait_until(lambda: proc_comm(app) == "sleep", 10, "the app to exec sleep", p)
+    assert children_of(p.epid()) == [app], "the phases' child is still there while the app runs"
+    maps = Path(f"/proc/{p.epid()}/maps").read_text()
+    kept = sorted({lib for lib in ("libpq", "libcurl", "libcrypto", "libssl") if lib in maps})
+    assert kept == [], f"the supervisor still maps {kept} while the app runs"
+    p.signal(signal.SIGTERM)
+    res = p.wait()
+    assert res.returncode == 143, str(res)
+    assert re.search(r"postgres at .* ready after", res.stderr), str(res)
+
+
+def test_sigterm_at_any_moment_of_a_start_is_never_lost(pe, pg, tmp_path):
+    """SIGTERM sent at moments spread over a start (during the wait, as the phases' child ends, as
+    the app starts): the start always ends with 143, either before the app (one line saying so) or
+    by the app's own end of the signal; it never hangs and the app never runs on."""
+    marker = pe.path("started")
+    log = tmp_path / "stderr"
+    app = ["sh", "-c", f"echo started > {shlex.quote(str(marker))}; exec sleep 30"]
+    env = {"DATABASE_URL": pg.url()}
+
+    def start():
+        """Started, and past its first line: its signals are its own (valgrind's included)."""
+        marker.unlink(missing_ok=True)
+        p = pe.start(["--", *app], env=env, stderr_path=log)
+        wait_until(lambda: "waiting for postgres" in log.read_text(), 10, "the wait to begin", p)
+        return p, time.monotonic()
+
+    p, begun = start()
+    wait_until(marker.exists, 10, "the app to start", p)
+    start_s = time.monotonic() - begun
+    p.signal(signal.SIGTERM)
+    assert p.wait().returncode == 143
+    outcomes = set()
+    for i in range(16):
+        p, _ = start()
+        time.sleep(start_s * i / 10)
+        p.signal(signal.SIGTERM)
+        res = p.wait(15)
+        assert res.returncode == 143, str(res)
+        if re.search(r"started sh \(pid \d+\)", res.stderr):
+            outcomes.add("app")
+            assert re.search(r"sh (was killed by SIGTERM|exited with status 143)", res.stderr), str(res)
+        else:
+            outcomes.add("before")
+            assert re.search(r"^prisma-entrypoint: stopped (by SIGTERM )?(before|while|during)", res.stderr, re.M), str(
+                res
+            )
+            assert not marker.exists(), f"the app ran but the log does not say it started\n{res}"
+    assert outcomes == {"app", "before"}, f"the signals all landed on one side of the start: {outcomes}"
