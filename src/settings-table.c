@@ -199,10 +199,10 @@ const struct setting settings_table[SETTING_COUNT] = {
             .type = SETTING_TYPE_DURATION,
             .min = 0,
             .max = VALUE_DURATION_MAX_MS,
-            .default_text = "60ms",
+            .default_text = "100ms",
             .placeholder = "DURATION",
             .help = "the longest pause between attempts; pauses start at 10ms and grow by half each time, "
-                    "with 20% jitter",
+                    "with 20% jitter; a closed PostgreSQL port is probed every backoff-max (+0-10%)",
         },
     [SETTING_HTTP_STATUS] =
         {

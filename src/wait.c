@@ -7,11 +7,14 @@
 #include "resolve.h"
 #include "url.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,6 +33,8 @@
 #define MESSAGE_MAX    512
 #define SHOWN_URL_MAX  256 /* a URL in a message of MESSAGE_MAX */
 #define MAX_ENDPOINTS  16
+/* An address in a message: numeric, or a unix socket's path. */
+#define ADDRESS_TEXT_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) + 8)
 /* setup_database(): a well-formed URL for a database nobody here speaks to. */
 #define UNSUPPORTED_SCHEME (-2)
 
@@ -43,6 +48,13 @@ enum dep_kind {
 };
 
 struct waiter;
+
+/* One address a connect probe tries: a TCP address, or a unix socket. */
+struct port_address {
+	struct sockaddr_storage address;
+	socklen_t length;
+	char text[ADDRESS_TEXT_MAX];
+};
 
 struct dep {
 	struct waiter *waiter;
@@ -65,10 +77,14 @@ struct dep {
 	struct resolve_request *resolving;
 	/* What to do once resolving is over (tcp or PostgreSQL); error is NULL on success. */
 	void (*on_resolved)(struct dep *dep, const struct addrinfo *addresses, const char *error);
-	const struct addrinfo *next_address;
-	struct resolve_request *addresses; /* owns next_address's list */
+	/* The connect probe (tcp, and PostgreSQL before it logs in): the
+	 * addresses tried in turn, and what follows when one accepts. */
+	struct port_address ports[MAX_ENDPOINTS];
+	size_t port_count;
+	size_t port_index;
+	void (*on_port_open)(struct dep *dep);
 	int socket_fd;
-	char address_text[64];
+	char address_text[ADDRESS_TEXT_MAX];
 	/* PostgreSQL: hosts resolved so far, then the probe over all of them */
 	size_t host_index;
 	struct pg_endpoint endpoints[MAX_ENDPOINTS];
@@ -77,6 +93,11 @@ struct dep {
 	struct pg_probe *probe;
 	bool is_database;      /* the database_url's dependency */
 	struct pg_probe *kept; /* is_database, ready: its connection, kept for the caller */
+	/* The server answered the last login (57P03 starting up, 53300 too
+	 * many clients): the next attempt logs in again at once rather than
+	 * probing a port known to be open. */
+	bool login_next;
+	const char *step; /* PostgreSQL: "connect probe" or "login", for the -vv attempt lines */
 
 	char attempt_error[MESSAGE_MAX]; /* the current attempt's latest failure */
 	char last_error[MESSAGE_MAX];    /* why the last finished attempt failed */
@@ -132,9 +153,6 @@ static void abort_attempt(struct dep *dep)
 	dep->attempt_timer = -1;
 	resolve_release(dep->resolving);
 	dep->resolving = NULL;
-	resolve_release(dep->addresses);
-	dep->addresses = NULL;
-	dep->next_address = NULL;
 	if (dep->socket_fd >= 0)
 		close(dep->socket_fd);
 	dep->socket_fd = -1;
@@ -169,9 +187,24 @@ static int64_t next_pause(struct dep *dep)
 	return base + jitter > 0 ? base + jitter : 1;
 }
 
+/* A PostgreSQL port that refuses: probed again after backoff-max, without
+ * the growth from 10 ms. A refused connect costs the server nothing, but the
+ * pause alone sets how many connects a second it sees while down; jitter
+ * only upwards (up to 10%) so that the rate stays under 1/backoff-max. */
+static int64_t probe_pause(struct dep *dep)
+{
+	int64_t base = dep->waiter->params->backoff_max_ms;
+	int64_t jitter = base / 10 ? (int64_t)(random() % (base / 10 + 1)) : 0;
+
+	/* Once the port opens, logins turned away start again from 10 ms. */
+	dep->pause_ms = 0;
+	return base + jitter > 0 ? base + jitter : 1;
+}
+
 /* message and advice may point into dep->attempt_error, which
  * abort_attempt() leaves alone, but not into the probes it frees. */
-static void attempt_failed(struct dep *dep, bool permanent, const char *message, const char *advice)
+static void attempt_failed_after(struct dep *dep, bool permanent, const char *message, const char *advice,
+                                 int64_t (*pause)(struct dep *dep))
 {
 	abort_attempt(dep);
 	snprintf(dep->last_error, sizeof(dep->last_error), "%s", message);
@@ -183,8 +216,16 @@ static void attempt_failed(struct dep *dep, bool permanent, const char *message,
 		finish(dep->waiter, WAIT_REFUSED);
 		return;
 	}
-	log_debug("%s: attempt %d: %s", dep->label, dep->attempts, message);
-	dep->retry_timer = loop_add_timer(dep->waiter->params->loop, next_pause(dep), on_retry, dep);
+	if (dep->step)
+		log_debug("%s: attempt %d: %s: %s", dep->label, dep->attempts, dep->step, message);
+	else
+		log_debug("%s: attempt %d: %s", dep->label, dep->attempts, message);
+	dep->retry_timer = loop_add_timer(dep->waiter->params->loop, pause(dep), on_retry, dep);
+}
+
+static void attempt_failed(struct dep *dep, bool permanent, const char *message, const char *advice)
+{
+	attempt_failed_after(dep, permanent, message, advice, next_pause);
 }
 
 /* note: said after the ready line, in parentheses, when not "". */
@@ -222,9 +263,45 @@ static void on_attempt_timeout(struct loop *loop, void *arg)
 	attempt_failed(dep, false, message, NULL);
 }
 
-/* ---- TCP ---- */
+/* ---- TCP: the connect probe ---- */
 
-static void try_next_address(struct dep *dep);
+static void try_next_port(struct dep *dep);
+
+/* Nothing accepted: a tcp:// dependency backs off as usual; PostgreSQL
+ * probes again after backoff-max. */
+static void ports_closed(struct dep *dep)
+{
+	if (dep->kind == DEP_POSTGRES)
+		attempt_failed_after(dep, false, dep->attempt_error, NULL, probe_pause);
+	else
+		attempt_failed(dep, false, dep->attempt_error, NULL);
+}
+
+/* Why a connect failed, for dep->attempt_error. PostgreSQL's in the words
+ * its login would have used (pg-error.c reads libpq's): "connection
+ * refused", "socket /run/postgresql/.s.PGSQL.5432 does not exist". */
+static void connect_failed(struct dep *dep, int error)
+{
+	const struct port_address *port = &dep->ports[dep->port_index];
+
+	if (dep->kind != DEP_POSTGRES)
+		snprintf(dep->attempt_error, sizeof(dep->attempt_error), "%s (%s)", strerror(error), port->text);
+	else if (port->address.ss_family == AF_UNIX && error == ENOENT)
+		snprintf(dep->attempt_error, sizeof(dep->attempt_error), "socket %s does not exist", port->text);
+	else {
+		snprintf(dep->attempt_error, sizeof(dep->attempt_error), "%s", strerror(error));
+		dep->attempt_error[0] = (char)tolower((unsigned char)dep->attempt_error[0]);
+	}
+}
+
+static void port_open(struct dep *dep)
+{
+	unwatch(dep);
+	if (dep->socket_fd >= 0)
+		close(dep->socket_fd);
+	dep->socket_fd = -1;
+	dep->on_port_open(dep);
+}
 
 static void on_connected(struct loop *loop, int fd, short revents, void *arg)
 {
@@ -237,42 +314,76 @@ static void on_connected(struct loop *loop, int fd, short revents, void *arg)
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
 		error = errno;
 	if (error == 0) {
-		attempt_succeeded(dep);
+		port_open(dep);
 		return;
 	}
 	unwatch(dep);
 	close(dep->socket_fd);
 	dep->socket_fd = -1;
-	snprintf(dep->attempt_error, sizeof(dep->attempt_error), "%s (%s)", strerror(error), dep->address_text);
-	dep->next_address = dep->next_address->ai_next;
-	try_next_address(dep);
+	connect_failed(dep, error);
+	dep->port_index++;
+	try_next_port(dep);
 }
 
-/* Every address of a name is tried in turn: localhost may be ::1 first. */
-static void try_next_address(struct dep *dep)
+/* Every address is tried in turn: localhost may be ::1 first. A
+ * non-blocking connect: on loopback, or to a host that answers, a closed
+ * port is refused at once; only an unanswered SYN waits (attempt-timeout). */
+static void try_next_port(struct dep *dep)
 {
-	while (dep->next_address) {
-		const struct addrinfo *address = dep->next_address;
+	while (dep->port_index < dep->port_count) {
+		const struct port_address *port = &dep->ports[dep->port_index];
 
-		resolve_numeric(address, dep->address_text, sizeof(dep->address_text));
-		dep->socket_fd = socket(address->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		snprintf(dep->address_text, sizeof(dep->address_text), "%s", port->text);
+		dep->socket_fd = socket(port->address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (dep->socket_fd >= 0) {
-			if (connect(dep->socket_fd, address->ai_addr, address->ai_addrlen) == 0) {
-				attempt_succeeded(dep);
+			if (connect(dep->socket_fd, (const struct sockaddr *)&port->address, port->length) == 0) {
+				port_open(dep);
 				return;
 			}
 			if (errno == EINPROGRESS) {
 				watch(dep, dep->socket_fd, POLLOUT, on_connected);
 				return;
 			}
-			snprintf(dep->attempt_error, sizeof(dep->attempt_error), "%s (%s)", strerror(errno),
-			         dep->address_text);
+			connect_failed(dep, errno);
 			close(dep->socket_fd);
 			dep->socket_fd = -1;
+		} else {
+			connect_failed(dep, errno);
 		}
-		dep->next_address = address->ai_next;
+		dep->port_index++;
 	}
-	attempt_failed(dep, false, dep->attempt_error, NULL);
+	ports_closed(dep);
+}
+
+static void start_connect_probe(struct dep *dep, void (*then)(struct dep *dep))
+{
+	dep->port_index = 0;
+	dep->on_port_open = then;
+	try_next_port(dep);
+}
+
+/* A resolved address for the connect probe; false when there is no room. */
+static bool add_port(struct dep *dep, const struct addrinfo *address)
+{
+	struct port_address *port;
+
+	if (dep->port_count == MAX_ENDPOINTS || address->ai_addrlen > sizeof(port->address))
+		return false;
+	port = &dep->ports[dep->port_count++];
+	memcpy(&port->address, address->ai_addr, address->ai_addrlen);
+	port->length = address->ai_addrlen;
+	{
+		char numeric[64];
+		unsigned number = 0;
+
+		resolve_numeric(address, numeric, sizeof(numeric));
+		if (address->ai_family == AF_INET)
+			number = ntohs(((const struct sockaddr_in *)address->ai_addr)->sin_port);
+		else if (address->ai_family == AF_INET6)
+			number = ntohs(((const struct sockaddr_in6 *)address->ai_addr)->sin6_port);
+		snprintf(port->text, sizeof(port->text), strchr(numeric, ':') ? "[%s]:%u" : "%s:%u", numeric, number);
+	}
+	return true;
 }
 
 /* A lookup is over: dep->resolving holds its result. */
@@ -280,8 +391,10 @@ typedef void resolved_fn(struct dep *dep, const struct addrinfo *addresses, cons
 
 static void tcp_resolved(struct dep *dep, const struct addrinfo *addresses, const char *error)
 {
-	/* The list stays with dep while its addresses are tried. */
-	dep->addresses = dep->resolving;
+	dep->port_count = 0;
+	for (; addresses && add_port(dep, addresses); addresses = addresses->ai_next)
+		;
+	resolve_release(dep->resolving);
 	dep->resolving = NULL;
 	if (error) {
 		char message[MESSAGE_MAX];
@@ -290,9 +403,8 @@ static void tcp_resolved(struct dep *dep, const struct addrinfo *addresses, cons
 		attempt_failed(dep, false, message, NULL);
 		return;
 	}
-	dep->next_address = addresses;
 	snprintf(dep->attempt_error, sizeof(dep->attempt_error), "no address");
-	try_next_address(dep);
+	start_connect_probe(dep, attempt_succeeded);
 }
 
 static void on_resolved(struct loop *loop, int fd, short revents, void *arg)
@@ -333,6 +445,10 @@ static void advance_probe(struct dep *dep)
 {
 	enum pg_probe_state state = pgconn_probe_advance(dep->probe);
 	char message[MESSAGE_MAX];
+
+	/* A SQLSTATE: the server (or a pooler) is there and answered. */
+	if (state != PG_PROBE_RUNNING)
+		dep->login_next = pgconn_probe_sqlstate(dep->probe)[0] != '\0';
 
 	switch (state) {
 	case PG_PROBE_RUNNING:
@@ -383,6 +499,48 @@ static void on_probe_ready(struct loop *loop, int fd, short revents, void *arg)
 
 static void resolve_next_host(struct dep *dep);
 
+/* The full attempt: libpq over every endpoint, logged in, SELECT 1. */
+static void start_login(struct dep *dep)
+{
+	dep->step = "login";
+	dep->login_next = false;     /* until the server answers this one */
+	dep->address_text[0] = '\0'; /* libpq may end up on another endpoint */
+	dep->probe = pgconn_probe_start(&dep->target, dep->endpoints, dep->endpoint_count);
+	if (!dep->probe) {
+		attempt_failed(dep, false, "cannot start a connection (out of memory?)", NULL);
+		return;
+	}
+	advance_probe(dep);
+}
+
+static void port_open_log_in(struct dep *dep)
+{
+	log_debug("%s: %s accepts a connection: logging in (attempt %d)", dep->label, dep->address_text, dep->attempts);
+	start_login(dep);
+}
+
+/* The socket libpq connects to for a socket directory; false when its path
+ * does not fit (libpq then says so at the login). */
+static bool add_socket_port(struct dep *dep, const struct pg_host *host)
+{
+	struct port_address *port;
+	struct sockaddr_un *address;
+	int length;
+
+	if (dep->port_count == MAX_ENDPOINTS)
+		return false;
+	port = &dep->ports[dep->port_count];
+	address = (struct sockaddr_un *)&port->address;
+	*address = (struct sockaddr_un){.sun_family = AF_UNIX};
+	length = snprintf(address->sun_path, sizeof(address->sun_path), "%s/.s.PGSQL.%s", host->name, host->port);
+	if (length < 0 || (size_t)length >= sizeof(address->sun_path))
+		return false;
+	port->length = sizeof(*address);
+	snprintf(port->text, sizeof(port->text), "%s", address->sun_path);
+	dep->port_count++;
+	return true;
+}
+
 static void pg_resolved(struct dep *dep, const struct addrinfo *addresses, const char *error)
 {
 	const struct pg_host *host = &dep->target.hosts[dep->host_index];
@@ -394,6 +552,7 @@ static void pg_resolved(struct dep *dep, const struct addrinfo *addresses, const
 
 		resolve_numeric(addresses, dep->endpoint_addresses[i], sizeof(dep->endpoint_addresses[i]));
 		dep->endpoints[i] = (struct pg_endpoint){host->name, dep->endpoint_addresses[i], host->port};
+		add_port(dep, addresses);
 	}
 	resolve_release(dep->resolving);
 	dep->resolving = NULL;
@@ -412,20 +571,27 @@ static void resolve_next_host(struct dep *dep)
 			start_resolving(dep, host->name, host->port, pg_resolved);
 			return;
 		}
-		if (dep->endpoint_count < MAX_ENDPOINTS)
+		if (dep->endpoint_count < MAX_ENDPOINTS) {
 			dep->endpoints[dep->endpoint_count++] = (struct pg_endpoint){host->name, NULL, host->port};
+			add_socket_port(dep, host);
+		}
 		dep->host_index++;
 	}
 	if (dep->endpoint_count == 0) {
 		attempt_failed(dep, false, dep->attempt_error, NULL);
 		return;
 	}
-	dep->probe = pgconn_probe_start(&dep->target, dep->endpoints, dep->endpoint_count);
-	if (!dep->probe) {
-		attempt_failed(dep, false, "cannot start a connection (out of memory?)", NULL);
+	/* While the server is down, a bare connect tells "closed" for next to
+	 * nothing, and is cheap enough to repeat every backoff-max; a login
+	 * (libpq's set-up, TLS, the server's fork and authentication) is only
+	 * worth it once a port accepts, and at once again after the server
+	 * answered one ("starting up": the port is known to be open). */
+	if (dep->login_next || dep->port_count == 0) {
+		start_login(dep);
 		return;
 	}
-	advance_probe(dep);
+	dep->step = "connect probe";
+	start_connect_probe(dep, port_open_log_in);
 }
 
 /* ---- HTTP ---- */
@@ -534,6 +700,8 @@ static void start_attempt(struct dep *dep)
 	}
 	dep->host_index = 0;
 	dep->endpoint_count = 0;
+	dep->port_count = 0;
+	dep->step = "name lookup";
 	snprintf(dep->attempt_error, sizeof(dep->attempt_error), "no address");
 	resolve_next_host(dep);
 }

@@ -4,6 +4,10 @@
  * (resolve, connect, for PostgreSQL authenticate and SELECT 1), bounded by
  * its own timeout, then a pause that grows from 10 ms to backoff_max with
  * jitter, until it is ready, fails for good, or the one deadline passes.
+ * PostgreSQL's attempt starts with a bare connect to its ports (the connect
+ * probe) and logs in only when one accepts: a closed port is probed again
+ * every backoff_max, a login the server turned away (starting up) is tried
+ * again from 10 ms without a probe.
  * All dependencies are waited for at once. Progress and the diagnosis are
  * logged here; the caller only maps the outcome to an exit code. */
 #ifndef PE_WAIT_H

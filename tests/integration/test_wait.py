@@ -305,7 +305,7 @@ def test_database_started_two_seconds_into_the_wait(pe_plain, pg_fresh, later):
     assert "appdb" in start_line and re.search(r"\(timeout 20(\.0)? ?s\)", start_line), start_line
     secs, attempts = ready_line(res, f"127.0.0.1:{pg_fresh.port}")
     assert secs >= 1.9, f"ready after {secs} s although the server started 2 s in\n{res}"
-    # the retry interval is capped at 60 ms by default: a 2 s wait is dozens of attempts, not 2 or 3
+    # a closed port is probed every 100 ms by default (backoff-max): a 2 s wait is ~20 attempts, not 2 or 3
     assert attempts >= 15, f"only {attempts} attempts in {secs} s: the backoff does not look capped\n{res}"
     assert "at" in started, "the server was not started"
     late = p.started + res.elapsed - started["at"]
@@ -320,8 +320,9 @@ def test_backoff_max_caps_the_retry_interval_from_above(pe_plain, pg_fresh, late
     res = p.wait(40)
     assert res.returncode == 0, str(res)
     secs, attempts = ready_line(res, f"127.0.0.1:{pg_fresh.port}")
-    # 10 ms growing x1.5 to 500 ms (+-20%) is about 11 attempts in 1.6 s; 60 ms steps would be ~30
-    assert 4 <= attempts <= 16, f"{attempts} attempts in {secs} s with --backoff-max 500ms\n{res}"
+    # a closed port probed every 500-550 ms is 3-4 attempts in 1.6 s, then a login or a few (57P03
+    # from 10 ms, growing); 100 ms steps would be ~17
+    assert 3 <= attempts <= 16, f"{attempts} attempts in {secs} s with --backoff-max 500ms\n{res}"
 
 
 def test_database_stopped_and_restarted_during_the_wait(pe_plain, pg_fresh):
@@ -603,6 +604,115 @@ def test_starting_up_then_refused_is_still_transient(pe_plain, fake_pg):
     assert res.returncode == 124, str(res)
     line = one_line(res, f"127.0.0.1:{fake.port}", pattern=r"not ready after")
     assert "refused" in line.lower(), f"the timeout line should show the last thing seen: {line!r}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The connect probe (issue 15): a closed port costs a bare connect, not a login; a port that
+# accepts is logged in to; a server that answers "starting up" is logged in to again, not probed
+# ---------------------------------------------------------------------------------------------
+
+ATTEMPT_LINE = re.compile(r": attempt (\d+): (.*)$")
+
+
+def attempt_lines(res, target: str) -> list[tuple[int, str]]:
+    """(N, what) of the -vv "TARGET: attempt N: what" lines (failed attempts), in order."""
+    out = []
+    for line in lines(res, target):
+        m = ATTEMPT_LINE.search(line)
+        if m:
+            out.append((int(m.group(1)), m.group(2)))
+    return out
+
+
+def port_open_lines(res, target: str) -> list[str]:
+    return lines(res, target, "accepts a connection: logging in")
+
+
+def test_closed_port_is_probed_with_a_connect_not_a_login(pe_plain):
+    port = closed_port()
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{port}/appdb"
+    res = wait(pe_plain, "-vv", "--wait-timeout", "1s", url=url)
+    assert res.returncode == 124, str(res)
+    tried = attempt_lines(res, f"127.0.0.1:{port}")
+    assert tried, f"no -vv attempt lines\n{res}"
+    assert all(what == "connect probe: connection refused" for _, what in tried), f"{tried}\n{res}"
+    # pauses of at least backoff-max (100 ms) between probes: at most 11 in a 1 s wait (logins backing
+    # off from 10 ms to the former 60 ms cap were ~20)
+    assert len(tried) <= 11, f"{len(tried)} probes in a 1 s wait\n{res}"
+    assert not port_open_lines(res, f"127.0.0.1:{port}"), str(res)
+    line = one_line(res, f"127.0.0.1:{port}", pattern=r"not ready after")
+    assert line.endswith(": connection refused"), line
+
+
+def test_backoff_max_sets_the_probe_interval_of_a_closed_port(pe_plain):
+    port = closed_port()
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{port}/appdb"
+    res = wait(pe_plain, "-vv", "--wait-timeout", "1s", "--backoff-max", "400ms", url=url)
+    assert res.returncode == 124, str(res)
+    tried = attempt_lines(res, f"127.0.0.1:{port}")
+    # probes at 0, 400-440, 800-880 ms: 2 or 3 (the first pause is the cap, not 10 ms)
+    assert 1 <= len(tried) <= 3, f"{len(tried)} probes in 1 s with backoff-max 400ms\n{res}"
+
+
+def test_starting_up_is_logged_in_to_again_without_probing_the_port_each_time(pe_plain, fake_pg):
+    fake = fake_pg("57P03")  # FAKE: a real server cannot be held in "starting up"
+    target = f"127.0.0.1:{fake.port}"
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@{target}/appdb"
+    res = wait(pe_plain, "-vv", "--wait-timeout", "1s", url=url)
+    assert res.returncode == 124, str(res)
+    # one probe found the port open; every attempt after it was a login the server turned away
+    assert len(port_open_lines(res, target)) == 1, str(res)
+    tried = attempt_lines(res, target)
+    assert len(tried) >= 3, f"57P03 was not retried\n{res}"
+    assert all(what == "login: the database system is starting up (57P03)" for _, what in tried), str(res)
+    # the fake saw the one bare connect (no startup packet) and then logins only
+    assert len(fake.startups) >= len(tried), f"{len(fake.startups)} logins for {len(tried)} attempts\n{res}"
+    assert fake.connections <= len(fake.startups) + 2, (
+        f"{fake.connections} connections for {len(fake.startups)} logins: the port was probed before each login"
+        f"\n{res}"
+    )
+
+
+def test_database_started_during_the_wait_is_probed_then_logged_in_to(pe_plain, pg_fresh, later):
+    p = pe_plain.start(["-vv", "wait", "--wait-timeout", "20s"], env={"DATABASE_URL": pg_fresh.url()})
+    later(1.0, pg_fresh.start)
+    res = p.wait(40)
+    assert_no_secrets(res)
+    assert res.returncode == 0, str(res)
+    target = f"127.0.0.1:{pg_fresh.port}"
+    tried = attempt_lines(res, target)
+    probes = [n for n, what in tried if what.startswith("connect probe: ")]
+    logins = [what for _, what in tried if what.startswith("login: ")]
+    assert len(probes) >= 5, f"the closed port was not probed\n{res}"
+    assert all(re.search(r"\(57P03\)$", what) for what in logins), f"a login failed otherwise: {logins}\n{res}"
+    opened = port_open_lines(res, target)
+    assert opened, f"no line says the port accepted\n{res}"
+    # logins only after the port accepted: the last probe comes before the first login
+    assert all(n < int(re.search(r"attempt (\d+)", opened[0]).group(1)) for n in probes), str(res)
+    ready_line(res, target)
+
+
+def test_unix_socket_database_started_during_the_wait(pe_plain, pg_fresh, later):
+    p = pe_plain.start(["-vv", "wait", "--wait-timeout", "20s"], env={"DATABASE_URL": pg_fresh.socket_url()})
+    later(1.0, pg_fresh.start)
+    res = p.wait(40)
+    assert_no_secrets(res)
+    assert res.returncode == 0, str(res)
+    sock = f"{pg_fresh.socket_dir}/.s.PGSQL.{pg_fresh.port}"
+    tried = attempt_lines(res, sock)
+    assert any(what == f"connect probe: socket {sock} does not exist" for _, what in tried), str(res)
+    assert port_open_lines(res, sock), str(res)
+    one_line(res, sock, pattern=r"ready after")
+
+
+def test_several_hosts_one_closed_is_ready_through_the_other(pe_plain, pg):
+    closed = closed_port()
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@127.0.0.1:{closed},127.0.0.1:{pg.port}/{pgm.APP_DB}"
+    res = wait(pe_plain, "-vv", "--wait-timeout", "10s", url=url)
+    assert res.returncode == 0, str(res)
+    opened = lines(res, f"127.0.0.1:{pg.port} accepts a connection: logging in")
+    assert opened, str(res)
+    one_line(res, pattern=r"ready after .* 1 attempt\b")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -989,7 +1099,7 @@ def test_config_shows_the_wait_settings_and_their_defaults(pe_plain):
         ("no-wait", "false"),
         ("wait-timeout", "60s"),
         ("attempt-timeout", "5s"),
-        ("backoff-max", "60ms"),
+        ("backoff-max", "100ms"),
     ):
         assert re.search(rf"^{key} = {value}\b", res.stdout, re.M), f"{key} should default to {value}\n{res.stdout}"
 
