@@ -34,12 +34,36 @@ static int digest_text(EVP_MD_CTX *ctx, char tag, const char *text)
 	return digest_field(ctx, tag, text, text ? strlen(text) : 0);
 }
 
-static int digest_file(EVP_MD_CTX *ctx, int base, char path_tag, char data_tag, const char *path,
-                       struct schema_reader *buf, char *error, size_t error_size)
+/* The bytes schema_find() kept of path, or NULL. */
+static const struct schema_kept_file *kept_file(const struct schema_inputs *inputs, const char *path)
 {
-	if (schema_read_file(base, path, buf, error, error_size) < 0)
+	for (size_t i = 0; i < inputs->kept_count; i++)
+		if (strcmp(inputs->kept[i].path, path) == 0)
+			return &inputs->kept[i];
+	return NULL;
+}
+
+static int digest_file(EVP_MD_CTX *ctx, int base, char path_tag, char data_tag, const struct schema_inputs *inputs,
+                       const char *path, struct schema_reader *buf, char *error, size_t error_size)
+{
+	const struct schema_kept_file *kept = kept_file(inputs, path);
+	const char *data;
+	size_t len;
+
+	if (kept && schema_reader_stopped(buf)) {
+		/* The check schema_read_file() makes before each file. */
+		snprintf(error, error_size, "stopped while reading %s", path);
 		return -1;
-	if (digest_text(ctx, path_tag, path) < 0 || digest_field(ctx, data_tag, buf->data, buf->len) < 0) {
+	} else if (kept) {
+		data = kept->data;
+		len = kept->len;
+	} else if (schema_read_file(base, path, buf, error, error_size) < 0) {
+		return -1;
+	} else {
+		data = buf->data;
+		len = buf->len;
+	}
+	if (digest_text(ctx, path_tag, path) < 0 || digest_field(ctx, data_tag, data, len) < 0) {
 		snprintf(error, error_size, "SHA-256 failed");
 		return -1;
 	}
@@ -79,11 +103,11 @@ int schema_digest(const struct schema_inputs *inputs, const char *engine_target,
 		goto done;
 	}
 	for (size_t i = 0; i < inputs->file_count; i++) {
-		if (digest_file(ctx, base, 'P', 'F', inputs->files[i], &buf, error, error_size) < 0)
+		if (digest_file(ctx, base, 'P', 'F', inputs, inputs->files[i], &buf, error, error_size) < 0)
 			goto done;
 	}
 	if (inputs->config_file) {
-		if (digest_file(ctx, base, 'C', 'c', inputs->config_file, &buf, error, error_size) < 0)
+		if (digest_file(ctx, base, 'C', 'c', inputs, inputs->config_file, &buf, error, error_size) < 0)
 			goto done;
 	} else if (digest_text(ctx, 'C', NULL) < 0) {
 		goto hash_failed;
@@ -91,7 +115,7 @@ int schema_digest(const struct schema_inputs *inputs, const char *engine_target,
 	/* Only when there is one: digests of schemas without it stay as they
 	 * were before it counted. */
 	if (inputs->tsconfig_file &&
-	    digest_file(ctx, base, 'T', 't', inputs->tsconfig_file, &buf, error, error_size) < 0)
+	    digest_file(ctx, base, 'T', 't', inputs, inputs->tsconfig_file, &buf, error, error_size) < 0)
 		goto done;
 	/* The platform only when the client needs its native engine, and last:
 	 * the digests of every other client stay what they were. */

@@ -80,6 +80,11 @@ void schema_inputs_release(struct schema_inputs *inputs)
 	free(inputs->tsconfig_file);
 	free(inputs->generator_engine_type);
 	schema_direct_urls_release(&inputs->direct_urls);
+	for (size_t i = 0; i < inputs->kept_count; i++) {
+		free(inputs->kept[i].path);
+		free(inputs->kept[i].data);
+	}
+	free(inputs->kept);
 	memset(inputs, 0, sizeof(*inputs));
 }
 
@@ -429,6 +434,29 @@ int schema_major_version(const char *version)
 	return version && *version >= '0' && *version <= '9' ? atoi(version) : -1;
 }
 
+/* Keeps the bytes of path just read into buf for schema_digest(), within
+ * SCHEMA_KEPT_MAX; not kept (too much, out of memory) it is read again there. */
+static void keep_file(struct schema_inputs *inputs, const char *path, const struct schema_reader *buf)
+{
+	struct schema_kept_file file = {0};
+	struct schema_kept_file *grown;
+
+	if (buf->len > SCHEMA_KEPT_MAX - inputs->kept_bytes)
+		return;
+	file.path = copy_text(path, strlen(path));
+	file.data = copy_text(buf->data, buf->len);
+	file.len = buf->len;
+	grown = file.path && file.data ? realloc(inputs->kept, (inputs->kept_count + 1) * sizeof(*grown)) : NULL;
+	if (!grown) {
+		free(file.path);
+		free(file.data);
+		return;
+	}
+	inputs->kept = grown;
+	inputs->kept[inputs->kept_count++] = file;
+	inputs->kept_bytes += buf->len;
+}
+
 /* Fills inputs->files from inputs->schema_path (a file or a folder) and
  * inputs->generator_output from their generator blocks. */
 static int collect_files(int base, struct schema_inputs *inputs, const struct stat *st, struct schema_reader *buf,
@@ -462,6 +490,7 @@ static int collect_files(int base, struct schema_inputs *inputs, const struct st
 	for (size_t i = 0; i < list.count && !(generator_found && inputs->direct_urls.datasource.given); i++) {
 		if (schema_read_file(base, list.items[i], buf, error, error_size) < 0)
 			return -1;
+		keep_file(inputs, list.items[i], buf);
 		int found = generator_found
 		                ? 1
 		                : find_client_generator(buf, list.items[i], &inputs->generator_output,
@@ -545,6 +574,7 @@ static int read_config_file(int base, struct schema_inputs *inputs, char **schem
 		}
 		if (schema_read_file(base, schema_config_names[i], buf, error, error_size) < 0)
 			return -1;
+		keep_file(inputs, schema_config_names[i], buf);
 		if (!(inputs->config_file = copy_text(schema_config_names[i], strlen(schema_config_names[i])))) {
 			set_oom(error, error_size);
 			return -1;

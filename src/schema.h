@@ -81,6 +81,23 @@ struct schema_inputs {
 	 * plain string; NULL when absent (Prisma 6's default is library). */
 	char *generator_engine_type;
 	struct schema_direct_urls direct_urls;
+	/* The bytes schema_find() read of the config file and of the schema
+	 * files it looked into, up to SCHEMA_KEPT_MAX in all, so that
+	 * schema_digest() hashes exactly what was parsed without opening each
+	 * file a second time; a file not kept is read again. */
+	struct schema_kept_file *kept;
+	size_t kept_count;
+	size_t kept_bytes;
+};
+
+/* Bytes: the schema files and config file schema_find() keeps for the
+ * digest; a project beyond it has its files read twice, as before. */
+#define SCHEMA_KEPT_MAX (1024 * 1024)
+
+struct schema_kept_file {
+	char *path; /* as in files[] or config_file */
+	char *data;
+	size_t len;
 };
 
 /* Asked before every file schema_find() and schema_digest() read and every
@@ -143,8 +160,9 @@ int schema_find(const char *base_dir, const char *configured, struct schema_inpu
  * without one stay as they were), the prisma and @prisma/client versions (an
  * absent one differs from an empty one), and engine_target (the platform's
  * name, engine-target.h) when not NULL: a client that needs a native engine
- * is generated again on another platform. Files are read again from
- * base_dir, each at once, and hashed as they are read.
+ * is generated again on another platform. Files schema_find() kept are
+ * hashed as it read them; the others are read again from base_dir, each at
+ * once, and hashed as they are read.
  * Writes 64 lowercase hex digits and a NUL into hex. Returns 0, -1 with a
  * one-line error (a file that cannot be read, libcrypto not loadable), or
  * SCHEMA_STOPPED. */

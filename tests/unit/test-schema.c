@@ -703,6 +703,44 @@ static void test_digest_is_stable(void **state)
 	assert_string_equal(first, second);
 }
 
+/* A schema whose generator and datasource (with its directUrl) schema_find()
+ * finds in it, so that it reads no other file of the folder. */
+static const char main_with_direct_url[] = "datasource db {\n"
+                                           "  provider  = \"postgresql\"\n"
+                                           "  url       = env(\"DATABASE_URL\")\n"
+                                           "  directUrl = env(\"DIRECT_URL\")\n"
+                                           "}\n"
+                                           "\n"
+                                           "generator client {\n"
+                                           "  provider = \"prisma-client-js\"\n"
+                                           "}\n";
+
+/* The config file and the schema files schema_find() read are hashed as it
+ * read them (each file opened once per start): an edit after the find
+ * counts from the next find on, and the digest always describes what was
+ * parsed. A file it did not read (post.prisma: the generator and the
+ * datasource were found before it) is read by the digest. */
+static void test_digest_hashes_what_find_read(void **state)
+{
+	struct fixture *fx = *state;
+	char found[65], after_edit[65], edited[65];
+
+	set_up_project(fx);
+	write_file(fx, "prisma/schema/main.prisma", main_with_direct_url);
+	refind_digest(fx, found);
+	write_file(fx, "prisma.config.ts", "export default { schema: 'prisma/schema' } // edited\n");
+	write_file(fx, "prisma/schema/main.prisma", "// edited\n");
+	digest(fx, after_edit);
+	assert_string_equal(found, after_edit);
+	write_file(fx, "prisma/schema/main.prisma", main_with_direct_url);
+	refind_digest(fx, edited);
+	assert_string_not_equal(found, edited);
+
+	write_file(fx, "prisma/schema/post.prisma", "model Post {\n  id Int @id\n}\n// edited\n");
+	digest(fx, after_edit);
+	assert_string_not_equal(edited, after_edit);
+}
+
 static void test_digest_sensitivity(void **state)
 {
 	struct fixture *fx = *state;
@@ -852,12 +890,14 @@ static void test_digest_of_an_unreadable_file(void **state)
 	char hex[65];
 	char path[PATH_MAX];
 
-	write_file(fx, "schema.prisma", schema_text);
+	/* post.prisma, which schema_find() had no need to read, is read by the digest. */
+	set_up_project(fx);
+	write_file(fx, "prisma/schema/main.prisma", main_with_direct_url);
 	assert_int_equal(find(fx, NULL), 1);
-	snprintf(path, sizeof(path), "%s/schema.prisma", fx->dir);
+	snprintf(path, sizeof(path), "%s/prisma/schema/post.prisma", fx->dir);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(schema_digest(&fx->inputs, NULL, hex, NULL, fx->error, sizeof(fx->error)), -1);
-	assert_non_null(strstr(fx->error, "cannot read schema.prisma"));
+	assert_non_null(strstr(fx->error, "cannot read prisma/schema/post.prisma"));
 }
 
 static double elapsed_ms(const struct timespec *start)
@@ -1092,6 +1132,7 @@ int main(void)
 	    TEST(test_tsconfig_nearest_to_the_output),
 	    TEST(test_digest_of_the_tsconfig),
 	    TEST(test_digest_is_stable),
+	    TEST(test_digest_hashes_what_find_read),
 	    TEST(test_digest_sensitivity),
 	    TEST(test_digest_is_unambiguous),
 	    TEST(test_digest_encoding),
