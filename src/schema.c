@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <search.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -552,10 +553,77 @@ static int take_schema(int base, struct schema_inputs *inputs, char *path, enum 
 	return -1;
 }
 
+/* The names probed in the working directory when nothing says where the
+ * schema is: the config file names (schema_config_names), then the default
+ * schemas, 14 in all. */
+#define DEFAULT_SCHEMA_ROOT      "schema.prisma"
+#define DEFAULT_SCHEMA_PRISMA    "prisma/schema.prisma"
+#define PROBE_DEFAULT_ROOT       12
+#define PROBE_DEFAULT_PRISMA_DIR 13
+
+static const char *probed_path(size_t i)
+{
+	return i < schema_config_name_count ? schema_config_names[i]
+	                                    : (i == PROBE_DEFAULT_ROOT ? DEFAULT_SCHEMA_ROOT : DEFAULT_SCHEMA_PRISMA);
+}
+
+/* After the first probed name that is not there, one readdir of the
+ * working directory says which of the others may be: in a folder with
+ * none of them, one listing instead of 14 stat() calls. A name whose first
+ * component is listed (compared without case: a case-insensitive bind
+ * mount finds Prisma.config.ts where prisma.config.ts is asked for) is
+ * still stat()ed, so what is found is what probing every name found; a
+ * folder that cannot be listed has every name probed. */
+struct probe_filter {
+	bool missed; /* a probed name was not there: the next probe reads the listing */
+	bool tried;  /* the listing was asked for (once) */
+	bool listed; /* it was read, and present says which names may be there */
+	uint32_t present;
+};
+_Static_assert(sizeof(schema_config_names) / sizeof(schema_config_names[0]) == PROBE_DEFAULT_ROOT,
+               "the default schemas follow the config file names");
+
+static bool component_matches(const char *entry, const char *path)
+{
+	size_t len = strcspn(path, "/");
+
+	return strlen(entry) == len && strncasecmp(entry, path, len) == 0;
+}
+
+static void probe_filter_list(int base, struct probe_filter *filter, struct schema_reader *buf)
+{
+	int fd = openat(base, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	const struct dirent *entry;
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((errno = 0, entry = readdir(dir)) && !schema_reader_stopped(buf))
+		for (size_t i = 0; i <= PROBE_DEFAULT_PRISMA_DIR; i++)
+			if (component_matches(entry->d_name, probed_path(i)))
+				filter->present |= UINT32_C(1) << i;
+	filter->listed = !entry && errno == 0;
+	closedir(dir);
+}
+
+/* Whether probed name i may be there: false only when the listing says it
+ * is not. */
+static bool may_exist(int base, struct probe_filter *filter, size_t i, struct schema_reader *buf)
+{
+	if (filter->missed && !filter->tried) {
+		filter->tried = true;
+		probe_filter_list(base, filter, buf);
+	}
+	return !filter->listed || (filter->present & (UINT32_C(1) << i));
+}
+
 /* The Prisma config file: sets inputs->config_file, and *schema to its
  * `schema` when it has one. */
-static int read_config_file(int base, struct schema_inputs *inputs, char **schema, struct schema_reader *buf,
-                            char *error, size_t error_size)
+static int read_config_file(int base, struct schema_inputs *inputs, char **schema, struct probe_filter *filter,
+                            struct schema_reader *buf, char *error, size_t error_size)
 {
 	bool need_schema = schema != NULL;
 
@@ -564,8 +632,10 @@ static int read_config_file(int base, struct schema_inputs *inputs, char **schem
 	if (need_schema)
 		*schema = NULL;
 	for (size_t i = 0; i < schema_config_name_count; i++) {
-		int found = stat_at(base, schema_config_names[i], &st);
+		int found = may_exist(base, filter, i, buf) ? stat_at(base, schema_config_names[i], &st) : 0;
 
+		if (found == 0)
+			filter->missed = true;
 		if (found == 0 || (found > 0 && !S_ISREG(st.st_mode)))
 			continue;
 		if (found < 0) {
@@ -638,6 +708,7 @@ static int read_package_schema(int base, char **schema, struct schema_reader *bu
 static int find_in(int base, const char *configured, struct schema_inputs *inputs, struct schema_reader *buf,
                    char *error, size_t error_size)
 {
+	struct probe_filter filter = {0};
 	char *path = NULL;
 	int found;
 
@@ -650,7 +721,7 @@ static int find_in(int base, const char *configured, struct schema_inputs *input
 	 * the setting, so it is always looked for; its `schema` is then unused. */
 	if (configured && !*configured)
 		configured = NULL;
-	if (read_config_file(base, inputs, configured ? NULL : &path, buf, error, error_size) < 0)
+	if (read_config_file(base, inputs, configured ? NULL : &path, &filter, buf, error, error_size) < 0)
 		return -1;
 	if (configured) {
 		return take_schema(base, inputs, path_resolve("", configured), SCHEMA_FROM_SETTING, buf, error,
@@ -664,11 +735,17 @@ static int find_in(int base, const char *configured, struct schema_inputs *input
 		if (path)
 			return take_schema(base, inputs, path, SCHEMA_FROM_PACKAGE_JSON, buf, error, error_size);
 	}
-	found = take_schema(base, inputs, copy_text("schema.prisma", 13), SCHEMA_DEFAULT_ROOT, buf, error, error_size);
-	if (found != 0)
-		return found;
-	return take_schema(base, inputs, copy_text("prisma/schema.prisma", 20), SCHEMA_DEFAULT_PRISMA_DIR, buf, error,
-	                   error_size);
+	if (may_exist(base, &filter, PROBE_DEFAULT_ROOT, buf)) {
+		found = take_schema(base, inputs, copy_text(DEFAULT_SCHEMA_ROOT, strlen(DEFAULT_SCHEMA_ROOT)),
+		                    SCHEMA_DEFAULT_ROOT, buf, error, error_size);
+		if (found != 0)
+			return found;
+		filter.missed = true;
+	}
+	if (!may_exist(base, &filter, PROBE_DEFAULT_PRISMA_DIR, buf))
+		return 0;
+	return take_schema(base, inputs, copy_text(DEFAULT_SCHEMA_PRISMA, strlen(DEFAULT_SCHEMA_PRISMA)),
+	                   SCHEMA_DEFAULT_PRISMA_DIR, buf, error, error_size);
 }
 
 /* Sets inputs->tsconfig_file to the nearest tsconfig.json above the

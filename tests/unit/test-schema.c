@@ -690,6 +690,33 @@ static void assert_digest_changes(struct fixture *fx, char before[65], const cha
 	memcpy(before, after, 65);
 }
 
+/* After the first name that is not there, one listing of the folder skips
+ * the others; the names it lists are still looked at one by one, so names
+ * that differ only in case (listed, not there as asked on a case-sensitive
+ * file system) change nothing, and the last name probed is still found. */
+static void test_probes_after_one_listing(void **state)
+{
+	struct fixture *fx = *state;
+
+	write_file(fx, "Prisma.config.ts", "export default { schema: 'decoy.prisma' }");
+	write_file(fx, "SCHEMA.prisma", schema_text);
+	write_file(fx, "Prisma/schema.prisma", schema_text);
+	for (int i = 0; i < 200; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "src/file-%d.js", i);
+		write_file(fx, name + 4, "");
+	}
+	assert_int_equal(find(fx, NULL), 0);
+	write_file(fx, "prisma/schema.prisma", schema_text);
+	assert_found(fx, NULL, SCHEMA_DEFAULT_PRISMA_DIR, "prisma/schema.prisma");
+	assert_null(fx->inputs.config_file);
+	write_file(fx, ".config/prisma.cts", "export default { schema: 'x.prisma' }");
+	write_file(fx, ".config/x.prisma", schema_text);
+	assert_found(fx, NULL, SCHEMA_FROM_CONFIG_FILE, ".config/x.prisma");
+	assert_string_equal(fx->inputs.config_file, ".config/prisma.cts");
+}
+
 static void test_digest_is_stable(void **state)
 {
 	struct fixture *fx = *state;
@@ -1131,6 +1158,7 @@ int main(void)
 	    TEST(test_generator_output_in_a_folder_schema),
 	    TEST(test_tsconfig_nearest_to_the_output),
 	    TEST(test_digest_of_the_tsconfig),
+	    TEST(test_probes_after_one_listing),
 	    TEST(test_digest_is_stable),
 	    TEST(test_digest_hashes_what_find_read),
 	    TEST(test_digest_sensitivity),
