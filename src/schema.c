@@ -710,7 +710,6 @@ static int find_in(int base, const char *configured, struct schema_inputs *input
 {
 	struct probe_filter filter = {0};
 	char *path = NULL;
-	int found;
 
 	if (read_version(base, "node_modules/prisma/package.json", &inputs->prisma_version, buf, error, error_size) <
 	        0 ||
@@ -736,8 +735,8 @@ static int find_in(int base, const char *configured, struct schema_inputs *input
 			return take_schema(base, inputs, path, SCHEMA_FROM_PACKAGE_JSON, buf, error, error_size);
 	}
 	if (may_exist(base, &filter, PROBE_DEFAULT_ROOT, buf)) {
-		found = take_schema(base, inputs, copy_text(DEFAULT_SCHEMA_ROOT, strlen(DEFAULT_SCHEMA_ROOT)),
-		                    SCHEMA_DEFAULT_ROOT, buf, error, error_size);
+		int found = take_schema(base, inputs, copy_text(DEFAULT_SCHEMA_ROOT, strlen(DEFAULT_SCHEMA_ROOT)),
+		                        SCHEMA_DEFAULT_ROOT, buf, error, error_size);
 		if (found != 0)
 			return found;
 		filter.missed = true;
