@@ -184,6 +184,7 @@ static int check_applied(struct migration_checksummer *checksummer, int dir_fd, 
 	char error[MIGRATE_PLAN_LINE_MAX];
 	char path[PATH_MAX];
 	size_t name_len = strlen(row->name);
+	const struct verified_migration *line = NULL;
 	struct stat st;
 
 	/* Not snprintf: for thousands of migrations it is a measurable part. */
@@ -192,17 +193,18 @@ static int check_applied(struct migration_checksummer *checksummer, int dir_fd, 
 	memcpy(path, row->name, name_len);
 	memcpy(path + name_len, file, sizeof(file));
 	*fresh = false;
-	if (known->count && fstatat(dir_fd, path, &st, 0) == 0 && S_ISREG(st.st_mode) &&
-	    verified_migrations_vouch(known, row->name, &st, row->checksum))
-		*matches = true;
-	else if (migration_checksum_file_matches_at(checksummer, dir_fd, path, row->checksum, matches, &st, error,
-	                                            sizeof(error)) < 0)
-		return -1;
-	else
-		*fresh = *matches;
+	if (known->count && fstatat(dir_fd, path, &st, 0) == 0 && S_ISREG(st.st_mode))
+		line = verified_migrations_vouch(known, row->name, &st, row->checksum);
 	/* Out of memory: the record just ends up shorter. */
-	if (*matches && verified_migrations_add(verified, row->name, &st, row->checksum, now) != 1)
-		*fresh = false;
+	if (line) {
+		*matches = true;
+		verified_migrations_keep(verified, line);
+		return 0;
+	}
+	if (migration_checksum_file_matches_at(checksummer, dir_fd, path, row->checksum, matches, &st, error,
+	                                       sizeof(error)) < 0)
+		return -1;
+	*fresh = *matches && verified_migrations_add(verified, row->name, &st, row->checksum, now) == 1;
 	return 0;
 }
 
@@ -257,7 +259,8 @@ static void find_edited(const struct migrate_plan *plan, const struct migrate_ro
 	 * vouched for every file writes nothing. A cache: when it cannot be
 	 * written, the next start hashes again. */
 	if (plan->record_write && plan->record_path[0] && (news || verified.count != known.count))
-		verified_migrations_write(plan->record_path, &verified, plan->record_owned ? &plan->record_owner : NULL);
+		verified_migrations_write(plan->record_path, &verified,
+		                          plan->record_owned ? &plan->record_owner : NULL);
 	verified_migrations_release(&known);
 	verified_migrations_release(&verified);
 }

@@ -125,9 +125,10 @@ struct migrate_rows {
  * the rows and, when a row failed, whether Prisma's lock is held (a deploy at
  * work); with checksums, also which applied migrations' migration.sql
  * changed since (reading->edited; files that cannot be read are not
- * counted; files the plan's record vouches for by their stat are not read). Returns STOPPED, or OK with reading->read telling whether the
- * rows were read (false: error says why). Release rows with
- * migrate_rows_release() either way. */
+ * counted; files the plan's record vouches for by their stat are not
+ * read). Returns STOPPED, or OK with reading->read telling whether the rows
+ * were read (false: error says why). Release rows with migrate_rows_release()
+ * either way. */
 enum pg_session_status migrate_plan_read(struct pg_session *session, const struct migrate_plan *plan, bool checksums,
                                          struct migrate_reading *reading, struct migrate_rows *rows, char *error,
                                          size_t error_size);

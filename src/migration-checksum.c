@@ -129,8 +129,7 @@ int migration_checksum_file_matches_at(struct migration_checksummer *checksummer
 	int status;
 
 	*matches = false;
-	if (fdio_read_regular_at(dirfd, path, MIGRATION_FILE_MAX, &script, &len, st, error, error_size) !=
-	    FDIO_OPENED)
+	if (fdio_read_regular_at(dirfd, path, MIGRATION_FILE_MAX, &script, &len, st, error, error_size) != FDIO_OPENED)
 		return -1;
 	status = migration_checksum_matches(checksummer, script, len, checksum, matches, error, error_size);
 	free(script);

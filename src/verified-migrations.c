@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define HEADER "# prisma-entrypoint: migration.sql files that matched their checksum (a cache: deleting it is safe)\n"
+#define HEADER           "# prisma-entrypoint: migration.sql files that matched their checksum (a cache: deleting it is safe)\n"
 #define CHECKSUM_HEX_LEN 64
 /* The trailing characters mkostemp() requires to be X. */
 #define TEMP_UNIQUE_CHARS 6
@@ -55,23 +55,19 @@ static bool is_lower_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
-/* A decimal number ending at a space; *text moves past the space. */
+/* A decimal number of at most 19 digits (no overflow; signed: within
+ * int64_t) ending at a space;
+ * *text moves past the space. */
 static bool parse_number(const char **text, bool is_signed, uint64_t *value)
 {
 	const char *p = *text;
 	bool negative = is_signed && *p == '-';
+	const char *digits = p + negative;
 	uint64_t n = 0;
 
-	if (negative)
-		p++;
-	if (*p < '0' || *p > '9')
-		return false;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (n > (UINT64_MAX - 9) / 10)
-			return false;
+	for (p = digits; *p >= '0' && *p <= '9'; p++)
 		n = n * 10 + (uint64_t)(*p - '0');
-	}
-	if (*p != ' ' || (is_signed && n > INT64_MAX))
+	if (p == digits || p - digits > 19 || *p != ' ' || (is_signed && n > INT64_MAX))
 		return false;
 	*value = negative ? (uint64_t)(-(int64_t)n) : n;
 	*text = p + 1;
@@ -141,8 +137,12 @@ int verified_migrations_read(const char *path, struct verified_migrations *recor
 		line = end + 1;
 	}
 	record->text = text;
-	if (record->count)
-		qsort(record->entries, record->count, sizeof(*record->entries), by_name);
+	/* Written sorted: sorted again only when edited out of order. */
+	for (size_t i = 1; i < record->count; i++)
+		if (strcmp(record->entries[i - 1].name, record->entries[i].name) > 0) {
+			qsort(record->entries, record->count, sizeof(*record->entries), by_name);
+			break;
+		}
 	return 0;
 }
 
@@ -152,14 +152,14 @@ static bool stat_is(const struct verified_migration *entry, const struct stat *s
 	       entry->ctime_ns == ns_of(&st->st_ctim) && entry->inode == (uint64_t)st->st_ino;
 }
 
-bool verified_migrations_vouch(const struct verified_migrations *record, const char *name, const struct stat *st,
-                               const char *checksum)
+const struct verified_migration *verified_migrations_vouch(const struct verified_migrations *record, const char *name,
+                                                           const struct stat *st, const char *checksum)
 {
 	struct verified_migration key = {.name = name};
 	const struct verified_migration *found;
 
 	if (!record->count)
-		return false;
+		return NULL;
 	found = bsearch(&key, record->entries, record->count, sizeof(*record->entries), by_name);
 	/* Several lines of one name (a name applied twice, with two
 	 * checksums): any of them may vouch. */
@@ -167,8 +167,17 @@ bool verified_migrations_vouch(const struct verified_migrations *record, const c
 		found--;
 	for (; found && found < record->entries + record->count && strcmp(found->name, name) == 0; found++)
 		if (stat_is(found, st) && strcasecmp(found->checksum, checksum) == 0)
-			return true;
-	return false;
+			return found;
+	return NULL;
+}
+
+int verified_migrations_keep(struct verified_migrations *record, const struct verified_migration *line)
+{
+	if (append(record, line) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
 }
 
 int verified_migrations_add(struct verified_migrations *record, const char *name, const struct stat *st,

@@ -61,10 +61,14 @@ struct verified_migrations {
  * or -1 with errno ENOMEM (record empty). */
 int verified_migrations_read(const char *path, struct verified_migrations *record);
 
-/* Whether record says the migration name's migration.sql, with stat st,
- * matched checksum (hex, either case). */
-bool verified_migrations_vouch(const struct verified_migrations *record, const char *name, const struct stat *st,
-                               const char *checksum);
+/* The line of record that says the migration name's migration.sql, with
+ * stat st, matched checksum (hex, either case); NULL when none does. */
+const struct verified_migration *verified_migrations_vouch(const struct verified_migrations *record, const char *name,
+                                                           const struct stat *st, const char *checksum);
+
+/* Adds a line another record vouched with (its name must outlive record).
+ * Returns 0, or -1 with errno ENOMEM. */
+int verified_migrations_keep(struct verified_migrations *record, const struct verified_migration *line);
 
 /* Adds that name's migration.sql, with stat st, matches checksum, unless it
  * changed less than VERIFIED_RACY_MARGIN_NS before now (or after it). name

@@ -130,10 +130,8 @@ static void test_a_record_that_does_not_parse_is_empty(void **state)
 	                             "deleting it is safe)\n";
 	static const char good[] = SUM_A " 42 1000000000123 1000000000456 7 " NAME "\n";
 	const char *broken[] = {
-	    "",
-	    "garbage\n",
-	    SUM_A " 42 1000000000123 1000000000456 7 " NAME "\n", /* no header */
-	    NULL,                                                 /* header, good line, torn line: below */
+	    "", "garbage\n", SUM_A " 42 1000000000123 1000000000456 7 " NAME "\n", /* no header */
+	    NULL, /* header, good line, torn line: below */
 	};
 	char text[1024];
 	struct verified_migrations read;
@@ -169,6 +167,27 @@ static void test_a_record_that_does_not_parse_is_empty(void **state)
 	assert_int_equal(mkdir(fx->path, 0755), 0);
 	assert_int_equal(verified_migrations_read(fx->path, &read), 0);
 	assert_int_equal(read.count, 0);
+	verified_migrations_release(&read);
+}
+
+/* A record edited out of order still vouches for each of its lines. */
+static void test_a_record_out_of_order_is_sorted(void **state)
+{
+	struct fixture *fx = *state;
+	char text[1024];
+	struct verified_migrations read;
+	struct stat st = stat_at(42, 7, 1000);
+
+	snprintf(text, sizeof(text), "%s/cache", fx->dir);
+	assert_int_equal(mkdir(text, 0755), 0);
+	write_text(fx->path,
+	           "# prisma-entrypoint: migration.sql files that matched their checksum (a cache: deleting it "
+	           "is safe)\n" SUM_B " 42 1000000000123 1000000000456 7 20240109000000_last\n" SUM_A
+	           " 42 1000000000123 1000000000456 7 " NAME "\n");
+	assert_int_equal(verified_migrations_read(fx->path, &read), 0);
+	assert_int_equal(read.count, 2);
+	assert_true(verified_migrations_vouch(&read, NAME, &st, SUM_A));
+	assert_true(verified_migrations_vouch(&read, "20240109000000_last", &st, SUM_B));
 	verified_migrations_release(&read);
 }
 
@@ -212,6 +231,7 @@ int main(void)
 	    TEST(test_round_trip_vouches_for_the_same_stat_and_checksum_only),
 	    TEST(test_recently_changed_files_are_not_added),
 	    TEST(test_a_record_that_does_not_parse_is_empty),
+	    TEST(test_a_record_out_of_order_is_sorted),
 	    TEST(test_write_leaves_no_temporary_file),
 	};
 
