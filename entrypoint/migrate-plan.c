@@ -6,13 +6,17 @@
 #include "migration-lock.h"
 #include "schema-js.h"
 #include "url.h"
+#include "verified-migrations.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static enum plan_found plan_failed(struct migrate_plan *plan, int exit_code, const char *fmt, ...)
@@ -167,36 +171,125 @@ int migrate_plan_check_provider(const struct migrate_plan *plan, const char *url
 	return EXIT_CONFIG;
 }
 
+/* Whether the applied migration row's migration.sql (relative to dir_fd)
+ * still has its checksum: vouched for by known when its stat is one known
+ * matched, else read and hashed. What matched goes into verified; *fresh
+ * says whether that is news to known. Returns 0 with *matches, or -1 when
+ * the file cannot be read. */
+static int check_applied(struct migration_checksummer *checksummer, int dir_fd, const struct migration_row *row,
+                         const struct verified_migrations *known, struct verified_migrations *verified,
+                         const struct timespec *now, bool *matches, bool *fresh)
+{
+	static const char file[] = "/migration.sql";
+	char error[MIGRATE_PLAN_LINE_MAX];
+	char path[PATH_MAX];
+	size_t name_len = strlen(row->name);
+	const struct verified_migration *line = NULL;
+	struct stat st;
+
+	/* Not snprintf: for thousands of migrations it is a measurable part. */
+	if (name_len + sizeof(file) > sizeof(path))
+		return -1;
+	memcpy(path, row->name, name_len);
+	memcpy(path + name_len, file, sizeof(file));
+	*fresh = false;
+	if (known->count && fstatat(dir_fd, path, &st, 0) == 0 && S_ISREG(st.st_mode))
+		line = verified_migrations_vouch(known, row->name, &st, row->checksum);
+	/* Out of memory: the record just ends up shorter. */
+	if (line) {
+		*matches = true;
+		verified_migrations_keep(verified, line);
+		return 0;
+	}
+	if (migration_checksum_file_matches_at(checksummer, dir_fd, path, row->checksum, matches, &st, error,
+	                                       sizeof(error)) < 0)
+		return -1;
+	*fresh = *matches && verified_migrations_add(verified, row->name, &st, row->checksum, now) == 1;
+	return 0;
+}
+
 /* Which applied migrations' migration.sql no longer has their checksum. */
 static void find_edited(const struct migrate_plan *plan, const struct migrate_rows *rows,
                         struct migrate_reading *reading)
 {
 	struct migration_checksummer checksummer;
+	struct verified_migrations known = {0};
+	struct verified_migrations verified = {0};
 	char error[MIGRATE_PLAN_LINE_MAX];
+	struct timespec now;
+	size_t news = 0;
+	int dir_fd;
 
 	/* A warning's check: without libcrypto there is no warning, as for a
 	 * file that cannot be read. */
 	if (migration_checksummer_init(&checksummer, error, sizeof(error)) < 0)
 		return;
+	/* Files are opened relative to the folder: one path lookup each. */
+	dir_fd = open(plan->folder_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0) {
+		migration_checksummer_release(&checksummer);
+		return;
+	}
+	/* Before any file is read: what changed within the racy margin before
+	 * this is hashed again next time. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (plan->record_path[0])
+		verified_migrations_read(plan->record_path, &known);
 	for (size_t i = 0; i < rows->count; i++) {
 		const struct migration_row *row = &rows->rows[i];
-		char path[PATH_MAX];
 		bool matches;
+		bool fresh;
 
 		if (!row->finished || row->rolled_back || !row->checksum[0] ||
 		    !migrations_folder_has(&plan->folder, row->name))
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s/migration.sql", plan->folder_path, row->name) >=
-		        (int)sizeof(path) ||
-		    migration_checksum_file_matches(&checksummer, path, row->checksum, &matches, error, sizeof(error)) <
-		        0 ||
-		    matches)
+		if (check_applied(&checksummer, dir_fd, row, &known, &verified, &now, &matches, &fresh) < 0)
+			continue;
+		news += fresh;
+		if (matches)
 			continue;
 		if (reading->edited < MIGRATIONS_SHOWN)
 			reading->edited_shown[reading->edited] = row->name;
 		reading->edited++;
 	}
+	close(dir_fd);
 	migration_checksummer_release(&checksummer);
+	/* Rewritten when a file was hashed and matched, or a line is no longer
+	 * of use (the file changed, the migration is gone): a start that
+	 * vouched for every file writes nothing. A cache: when it cannot be
+	 * written, the next start hashes again. */
+	if (plan->record_write && plan->record_path[0] && (news || verified.count != known.count))
+		verified_migrations_write(plan->record_path, &verified,
+		                          plan->record_owned ? &plan->record_owner : NULL);
+	verified_migrations_release(&known);
+	verified_migrations_release(&verified);
+}
+
+/* Where the verified-migrations record of the folder goes: next to the
+ * generate record, verified-migrations-<16 hex digits of the FNV-1a hash of
+ * the folder's absolute path>; "" when there is no knowing. */
+static void find_record_path(const struct config *config, struct migrate_plan *plan)
+{
+	const char *generate_record = config_text(config, SETTING_GENERATE_RECORD);
+	const char *slash = generate_record ? strrchr(generate_record, '/') : NULL;
+	uint64_t hash = 14695981039346656037ull;
+	char cwd[PATH_MAX] = "";
+
+	plan->record_path[0] = '\0';
+	plan->record_write = false;
+	if (!generate_record || !generate_record[0] || (plan->folder_path[0] != '/' && !getcwd(cwd, sizeof(cwd))))
+		return;
+	if (plan->folder_path[0] != '/') {
+		for (const unsigned char *p = (const unsigned char *)cwd; *p; p++)
+			hash = (hash ^ *p) * 1099511628211ull;
+		hash = (hash ^ '/') * 1099511628211ull;
+	}
+	for (const unsigned char *p = (const unsigned char *)plan->folder_path; *p; p++)
+		hash = (hash ^ *p) * 1099511628211ull;
+	if (snprintf(plan->record_path, sizeof(plan->record_path), "%.*sverified-migrations-%016llx",
+	             slash ? (int)(slash - generate_record + 1) : 0, generate_record,
+	             (unsigned long long)hash) >= (int)sizeof(plan->record_path))
+		plan->record_path[0] = '\0';
 }
 
 enum plan_found migrate_plan_find(const struct config *config, const struct phase_schema *known,
@@ -227,6 +320,7 @@ enum plan_found migrate_plan_find(const struct config *config, const struct phas
 		migrations_folder_release(&plan->folder);
 		return PLAN_NO_MIGRATIONS;
 	}
+	find_record_path(config, plan);
 	return PLAN_READY;
 }
 

@@ -5,6 +5,7 @@
 #define PE_MIGRATE_PLAN_H
 
 #include "config.h"
+#include "file-owner.h"
 #include "migrate-verdict.h"
 #include "migrations.h"
 #include "pg-session.h"
@@ -12,6 +13,7 @@
 #include "prisma.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define MIGRATE_PLAN_LINE_MAX (2 * PATH_MAX + 256)
@@ -38,6 +40,14 @@ struct migrate_plan {
 	char direct_url_problem[MIGRATE_PLAN_LINE_MAX];
 	char folder_path[PATH_MAX];
 	struct migrations_folder folder;
+	/* The verified-migrations record (verified-migrations.h): next to the
+	 * generate record, one per migrations folder ("" when none). Read
+	 * whenever checksums are; written only when record_write is set (the
+	 * migrate phase, not status), given to record_owner when owned. */
+	char record_path[PATH_MAX];
+	bool record_write;
+	bool record_owned;
+	struct file_owner record_owner;
 	char error[MIGRATE_PLAN_LINE_MAX]; /* PLAN_FAILED: why */
 	int exit_code;                     /* PLAN_FAILED: what to exit with */
 };
@@ -115,9 +125,10 @@ struct migrate_rows {
  * the rows and, when a row failed, whether Prisma's lock is held (a deploy at
  * work); with checksums, also which applied migrations' migration.sql
  * changed since (reading->edited; files that cannot be read are not
- * counted). Returns STOPPED, or OK with reading->read telling whether the
- * rows were read (false: error says why). Release rows with
- * migrate_rows_release() either way. */
+ * counted; files the plan's record vouches for by their stat are not
+ * read). Returns STOPPED, or OK with reading->read telling whether the rows
+ * were read (false: error says why). Release rows with migrate_rows_release()
+ * either way. */
 enum pg_session_status migrate_plan_read(struct pg_session *session, const struct migrate_plan *plan, bool checksums,
                                          struct migrate_reading *reading, struct migrate_rows *rows, char *error,
                                          size_t error_size);

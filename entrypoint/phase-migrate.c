@@ -1023,6 +1023,11 @@ int phase_migrate(const struct invocation *invocation, struct loop *loop, const 
 	char error[LINE_MAX_CHARS];
 	int status;
 
+	/* The start's check keeps the verified-migrations record (status only
+	 * reads it). */
+	plan.record_write = true;
+	plan.record_owned = phase_file_owner(invocation, &plan.record_owner) != NULL;
+
 	if (migrate_plan_mode(config) == CHOICE_MIGRATE_PUSH &&
 	    (found == PLAN_READY || found == PLAN_NO_FOLDER || found == PLAN_NO_MIGRATIONS)) {
 		/* db push needs the schema only; migrations are not applied. */

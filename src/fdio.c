@@ -63,6 +63,14 @@ enum fdio_open_result fdio_open_regular(int dirfd, const char *path, off_t max_b
 enum fdio_open_result fdio_read_regular(const char *path, off_t max_bytes, char **data, size_t *len, char *error,
                                         size_t error_size)
 {
+	struct stat st;
+
+	return fdio_read_regular_at(AT_FDCWD, path, max_bytes, data, len, &st, error, error_size);
+}
+
+enum fdio_open_result fdio_read_regular_at(int dirfd, const char *path, off_t max_bytes, char **data, size_t *len,
+                                           struct stat *stat_out, char *error, size_t error_size)
+{
 	enum fdio_open_result opened;
 	struct stat st;
 	size_t got = 0;
@@ -70,7 +78,7 @@ enum fdio_open_result fdio_read_regular(const char *path, off_t max_bytes, char 
 
 	*data = NULL;
 	*len = 0;
-	opened = fdio_open_regular(AT_FDCWD, path, max_bytes, &fd, &st);
+	opened = fdio_open_regular(dirfd, path, max_bytes, &fd, &st);
 	if (opened != FDIO_OPENED) {
 		int saved = errno;
 
@@ -109,6 +117,7 @@ enum fdio_open_result fdio_read_regular(const char *path, off_t max_bytes, char 
 	}
 	(*data)[got] = '\0';
 	*len = got;
+	*stat_out = st;
 	return FDIO_OPENED;
 }
 

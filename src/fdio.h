@@ -36,6 +36,12 @@ enum fdio_open_result fdio_open_regular(int dirfd, const char *path, off_t max_b
 enum fdio_open_result fdio_read_regular(const char *path, off_t max_bytes, char **data, size_t *len, char *error,
                                         size_t error_size);
 
+/* The same relative to dirfd, also filling *stat_out with the file's
+ * stat as it was opened (before the read): what a record of files already
+ * read keys them by. */
+enum fdio_open_result fdio_read_regular_at(int dirfd, const char *path, off_t max_bytes, char **data, size_t *len,
+                                           struct stat *stat_out, char *error, size_t error_size);
+
 /* mkdir -p for the folders leading to path (the lock files, the install
  * record after an install emptied node_modules). Returns 0, or -1 with errno
  * and failed naming the folder that could not be made. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int migration_checksummer_init(struct migration_checksummer *checksummer, char *error, size_t error_size)
@@ -113,12 +114,22 @@ int migration_checksum_matches(struct migration_checksummer *checksummer, const 
 int migration_checksum_file_matches(struct migration_checksummer *checksummer, const char *path, const char *checksum,
                                     bool *matches, char *error, size_t error_size)
 {
+	struct stat st;
+
+	return migration_checksum_file_matches_at(checksummer, AT_FDCWD, path, checksum, matches, &st, error,
+	                                          error_size);
+}
+
+int migration_checksum_file_matches_at(struct migration_checksummer *checksummer, int dirfd, const char *path,
+                                       const char *checksum, bool *matches, struct stat *st, char *error,
+                                       size_t error_size)
+{
 	char *script;
 	size_t len;
 	int status;
 
 	*matches = false;
-	if (fdio_read_regular(path, MIGRATION_FILE_MAX, &script, &len, error, error_size) != FDIO_OPENED)
+	if (fdio_read_regular_at(dirfd, path, MIGRATION_FILE_MAX, &script, &len, st, error, error_size) != FDIO_OPENED)
 		return -1;
 	status = migration_checksum_matches(checksummer, script, len, checksum, matches, error, error_size);
 	free(script);

@@ -43,4 +43,12 @@ int migration_checksum_matches(struct migration_checksummer *checksummer, const 
 int migration_checksum_file_matches(struct migration_checksummer *checksummer, const char *path, const char *checksum,
                                     bool *matches, char *error, size_t error_size);
 
+struct stat;
+
+/* The same for path relative to dirfd, filling *st with the file's stat as
+ * it was read (verified-migrations.h keys what it vouches for by it). */
+int migration_checksum_file_matches_at(struct migration_checksummer *checksummer, int dirfd, const char *path,
+                                       const char *checksum, bool *matches, struct stat *st, char *error,
+                                       size_t error_size);
+
 #endif

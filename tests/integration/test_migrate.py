@@ -1000,6 +1000,114 @@ def test_an_edited_applied_migration_is_a_warning(app):
     assert app.deploys() == []
 
 
+RECORD_DIR = Path("node_modules/.cache/prisma-entrypoint")  # next to the generate record
+
+
+def verified_record(app):
+    """The verified-migrations record of the app's migrations folder, or None."""
+    found = sorted((app.root / RECORD_DIR).glob("verified-migrations-*"))
+    assert len(found) <= 1, found
+    return found[0] if found else None
+
+
+def settle(path: Path):
+    """Waits until path last changed over 2 s ago: a file changed since is hashed at every start and not
+    recorded (it could change again within the same timestamp tick without its stat showing it)."""
+    wait = os.stat(path).st_ctime + 2.2 - time.time()
+    if wait > 0:
+        time.sleep(wait)
+
+
+def record_line(app, name: str, checksum: str) -> str:
+    """The record's line vouching that migration name's migration.sql, as it is now, matched checksum."""
+    st = os.stat(app.root / "prisma" / "migrations" / name / "migration.sql")
+    return f"{checksum} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_ino} {name}"
+
+
+def edited_warnings(res) -> list:
+    return [line for line in res.stderr_lines() if "warning:" in line and "changed since it was applied" in line]
+
+
+def test_verified_migrations_are_recorded_and_an_edit_is_still_found(app):
+    create_migrations_table(app, (INIT, True))
+    script = app.root / "prisma" / "migrations" / INIT / "migration.sql"
+    original = script.read_bytes()
+    settle(script)
+    res = app.run()
+    assert res.returncode == 0 and app.app_ran and "warning:" not in res.stderr, str(res)
+    record = verified_record(app)
+    assert record is not None, f"no verified-migrations record in {RECORD_DIR}\n{res}"
+    assert record.read_text().splitlines()[1:] == [record_line(app, INIT, migration_checksum(app, INIT))]
+
+    # a start that vouched for every file leaves the record as it was
+    before = os.stat(record)
+    res = app.run()
+    assert res.returncode == 0 and "warning:" not in res.stderr, str(res)
+    after = os.stat(record)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), "record rewritten"
+
+    # the same size and the old mtime put back: the ctime tells, the file is hashed again
+    old = os.stat(script)
+    edited = original.replace(b"CREATE TABLE", b"create table", 1)
+    assert len(edited) == len(original) and edited != original
+    script.write_bytes(edited)
+    os.utime(script, ns=(old.st_atime_ns, old.st_mtime_ns))
+    for _ in range(2):  # and on the next start too: a file that does not match is never recorded
+        res = app.run()
+        assert res.returncode == 0 and app.app_ran, str(res)
+        assert len(edited_warnings(res)) == 1, str(res)
+        assert f"prisma/migrations/{INIT}/migration.sql changed since it was applied" in edited_warnings(res)[0]
+
+    # restored, then the database's checksum changes (a reset, another history): compared again
+    script.write_bytes(original)
+    settle(script)
+    res = app.run()
+    assert res.returncode == 0 and "warning:" not in res.stderr, str(res)
+    assert record.read_text().splitlines()[1:] == [record_line(app, INIT, migration_checksum(app, INIT))]
+    app.pg.psql("UPDATE _prisma_migrations SET checksum = repeat('0', 64)", database=app.database)
+    res = app.run()
+    assert res.returncode == 0 and len(edited_warnings(res)) == 1, str(res)
+
+
+def test_a_record_that_cannot_be_used_is_ignored(app):
+    create_migrations_table(app, (INIT, True))
+    script = app.root / "prisma" / "migrations" / INIT / "migration.sql"
+    checksum = migration_checksum(app, INIT)
+    settle(script)
+    assert app.run().returncode == 0
+    record = verified_record(app)
+    assert record is not None
+
+    # what the record vouches for is not hashed: a line forged for an edited file hides the edit ...
+    header = record.read_text().splitlines()[0]
+    script.write_bytes(script.read_bytes() + b"-- edited\n")
+    settle(script)
+    record.write_text(f"{header}\n{record_line(app, INIT, checksum)}\n")
+    res = app.run()
+    assert res.returncode == 0 and "warning:" not in res.stderr, str(res)
+
+    # ... but not once any part of it is broken: then everything is hashed, and nothing else is said
+    for broken in (
+        f"{header}\n{record_line(app, INIT, checksum)}",  # torn: no newline at the end
+        f"{header}\n{record_line(app, INIT, checksum)}\ngarbage\n",
+        "garbage\n",
+        "",
+    ):
+        record.write_text(broken)
+        res = app.run()
+        assert res.returncode == 0 and app.app_ran, str(res)
+        assert len(edited_warnings(res)) == 1, str(res)
+        assert [line for line in res.stderr_lines() if "warning:" in line or "error:" in line] == edited_warnings(
+            res
+        ), str(res)
+
+    # a folder in the record's place: the same, and the start goes on
+    record.unlink()
+    record.mkdir()
+    res = app.run()
+    assert res.returncode == 0 and app.app_ran and len(edited_warnings(res)) == 1, str(res)
+
+
 def test_a_provider_mismatch_stops_before_anything_runs(app):
     (app.root / "prisma" / "migrations" / "migration_lock.toml").write_text('provider = "mysql"\n')
     res = app.run()
