@@ -7,6 +7,7 @@
 #include "phases.h"
 #include "loop.h"
 #include "proc.h"
+#include "resident.h"
 #include "run-restarts.h"
 #include "supervise.h"
 
@@ -170,6 +171,8 @@ static int run_phases(const struct invocation *invocation, const char *const *ar
 			return report_user_failure(invocation, argv[0], errno);
 		return report_exec_failure(argv[0], errno);
 	}
+	/* What the start mapped of this program is not the supervision's. */
+	resident_drop_file_pages();
 	return supervise_app(invocation, argv, loop);
 }
 

@@ -12,14 +12,15 @@ Measures, in one run on one machine:
       phase on (wait, generate current, migrate up to date) before `sleep 5`; with --compare, the
       same for another build (main before a change) in the same run. The phases load libpq,
       libcurl and OpenSSL: what the supervisor keeps of them is what the app pays for its whole
-      life. --no-database skips it.
+      life. --no-database skips it. The static build (--static, by default build/static's when
+      built), without and with a database, against tini-static.
 
 Prints a table and writes build/bench/supervisor.json. The issue's targets (overhead no worse than
 1.2x tini's, peak RSS under 2 MiB) are reported, not enforced. Exit status: 0 when every measurement
 ran, 1 when a run failed (a tool exited wrongly, hyperfine failed), 2 when a tool is missing.
 
 Usage: tests/bench/supervisor.py [--binary PATH] [--runs N] [--warmup N] [--rounds N] [--rss-samples N]
-                                 [--no-database] [--compare PATH] [--out FILE]
+                                 [--no-database] [--compare PATH] [--static PATH] [--out FILE]
 """
 
 import os
@@ -208,46 +209,48 @@ def ms(seconds):
 DATABASE = "bench_supervisor"
 DATABASE_ROW = "prisma-entrypoint, database configured"
 DATABASE_COMPARED = "compared build, database configured"
+STATIC_ROW = "static build, no database"
+STATIC_DATABASE_ROW = "static build, database configured"
+TINI_STATIC = "/usr/bin/tini-static"
 
 
-def measure_database_rss(binary, compare, samples, work):
-    """(c): every phase on in the fixture app against a real database, then `sleep 5` supervised."""
+def measure_database_rss(rows, samples, work):
+    """(c): every phase on in the fixture app against a real database, then `sleep 5` supervised,
+    for each (name, argv prefix) of rows."""
     with benchlib.fixture_app_with_database(work, DATABASE) as (app, cluster):
         env = benchlib.prisma_db_env(cluster.url(database=DATABASE))
-        rows = [(DATABASE_ROW, [str(binary), "--"])]
-        if compare:
-            rows.append((DATABASE_COMPARED, [str(compare), "--"]))
         for name, prefix in rows:
             # the first start generates and deploys; the samples are warm starts, as a restart is
-            out = benchlib.run_checked(prefix + [TRUE], env, app, f"{name}: the first start", timeout=180)
+            benchlib.run_checked(prefix + [TRUE], env, app, f"{name}: the first start", timeout=180)
             again = benchlib.run_checked(prefix + [TRUE], env, app, f"{name}: the second start")
             if "up to date" not in again.stderr or "generate skipped" not in again.stderr:
                 raise BenchError(f"{name}: a second start did not skip generate and migrate:\n{again.stderr[-2000:]}")
-            del out
         return measure_rss(rows, samples, env, app)
 
 
-def report_database(rss, db_rss, tini_pss):
+def report_memory(title, rows, peer, peer_row, target_row):
+    """One table of (c): rows (name -> memory) against peer's Pss; the targets for target_row."""
+    peer_pss = peer_row["pss_kb"]
     say("")
-    say(f"with a database configured (every phase before `sleep 5`; tini's Pss: {tini_pss} kB):")
-    say(f"{'':<40} {'peak RSS':>9} {'RSS':>8} {'Pss':>8} {'x tini Pss':>10} {'mapped libs':>11}")
+    say(f"{title} (every phase before `sleep 5` where a database is configured; {peer}'s Pss: {peer_pss} kB):")
+    say(f"{'':<40} {'peak RSS':>9} {'RSS':>8} {'Pss':>8} {'x ' + peer + ' Pss':>16} {'mapped libs':>11}")
     out = {}
-    for name, row in [("prisma-entrypoint, no database", rss["prisma-entrypoint"]), *db_rss.items()]:
+    for name, row in rows:
         pss = row["pss_kb"]
-        pss_ratio = pss / tini_pss if pss is not None and tini_pss else None
-        out[name] = {**{k: v for k, v in row.items() if k != "samples"}, "pss_ratio_vs_tini": pss_ratio}
+        pss_ratio = pss / peer_pss if pss is not None and peer_pss else None
+        out[name] = {**{k: v for k, v in row.items() if k != "samples"}, "pss_ratio": pss_ratio}
         say(
             f"{name:<40} {row['peak_rss_kb']:>6} kB {row['rss_kb']:>5} kB {(pss if pss is not None else '-'):>5} kB "
-            f"{(f'{pss_ratio:.2f}' if pss_ratio is not None else 'n/a'):>10} {row['mapped_libraries']:>11}"
+            f"{(f'{pss_ratio:.2f}' if pss_ratio is not None else 'n/a'):>16} {row['mapped_libraries']:>11}"
         )
-    pe = db_rss[DATABASE_ROW]
+    pe = dict(rows)[target_row]
     met_rss = pe["rss_kb"] < TARGET_PEAK_RSS_KB
-    met_pss = pe["pss_kb"] is not None and tini_pss and pe["pss_kb"] <= 1.5 * tini_pss
+    met_pss = bool(pe["pss_kb"] is not None and peer_pss and pe["pss_kb"] <= 1.5 * peer_pss)
     say(
-        f"target: supervising RSS < {TARGET_PEAK_RSS_KB} kB with a database: {'met' if met_rss else 'NOT met'} "
-        f"({pe['rss_kb']} kB); Pss <= 1.5x tini's: {'met' if met_pss else 'NOT met'}"
+        f"target ({target_row}): supervising RSS < {TARGET_PEAK_RSS_KB} kB: {'met' if met_rss else 'NOT met'} "
+        f"({pe['rss_kb']} kB); Pss <= 1.5x {peer}'s: {'met' if met_pss else 'NOT met'}"
     )
-    return {"rows": out, "targets": {"rss_kb_below": TARGET_PEAK_RSS_KB, "rss_met": met_rss, "pss_met": bool(met_pss)}}
+    return {"peer": peer, "rows": out, "targets": {"rss_met": met_rss, "pss_met": met_pss}}
 
 
 def report(meta, timing, rss):
@@ -329,6 +332,13 @@ def main():
     ap.add_argument("--rss-samples", type=int, default=3, help="memory samples per tool, median kept (default 3)")
     ap.add_argument("--no-database", action="store_true", help="skip (c), the rows with a database configured")
     ap.add_argument("--compare", metavar="PATH", help="another build for (c), e.g. main's before a change")
+    default_static = REPO / "build" / "static" / "prisma-entrypoint"
+    ap.add_argument(
+        "--static",
+        metavar="PATH",
+        default=str(default_static) if default_static.exists() else None,
+        help="the static build, against tini-static in (c) (default build/static/prisma-entrypoint if built)",
+    )
     benchlib.add_out(ap, "supervisor")
     args = ap.parse_args()
     binary = Path(args.binary).resolve()
@@ -340,10 +350,22 @@ def main():
             check_runs(tools, env, cwd)
             timing = run_hyperfine(tools, args.runs, args.warmup, max(1, args.rounds), env, cwd)
             rss = measure_rss(tools, args.rss_samples, env, cwd)
-            db_rss = None
+            db_rss = static_rss = None
+            static = Path(args.static).resolve() if args.static else None
+            if static and os.access(TINI_STATIC, os.X_OK):
+                static_rss = measure_rss(
+                    [("tini-static", [TINI_STATIC, "-s", "--"]), (STATIC_ROW, [str(static), "--"])],
+                    args.rss_samples,
+                    env,
+                    cwd,
+                )
             if not args.no_database:
-                compare = Path(args.compare).resolve() if args.compare else None
-                db_rss = measure_database_rss(binary, compare, args.rss_samples, cwd)
+                rows = [(DATABASE_ROW, [str(binary), "--"])]
+                if args.compare:
+                    rows.append((DATABASE_COMPARED, [str(Path(args.compare).resolve()), "--"]))
+                if static_rss:
+                    rows.append((STATIC_DATABASE_ROW, [str(static), "--"]))
+                db_rss = measure_database_rss(rows, args.rss_samples, cwd)
         meta = {
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "runs": timing["/bin/true"]["runs"],
@@ -359,11 +381,23 @@ def main():
         }
         summary = report(meta, timing, rss)
         if db_rss is not None:
-            summary["database"] = report_database(rss, db_rss, rss["tini"]["pss_kb"])
+            rows = [("prisma-entrypoint, no database", rss["prisma-entrypoint"])]
+            rows += [(name, db_rss[name]) for name in (DATABASE_ROW, DATABASE_COMPARED) if name in db_rss]
+            summary["database"] = report_memory("memory, dynamic build", rows, "tini", rss["tini"], DATABASE_ROW)
+        if static_rss is not None:
+            rows = [(STATIC_ROW, static_rss[STATIC_ROW])]
+            target = STATIC_ROW
+            if db_rss is not None:
+                rows.append((STATIC_DATABASE_ROW, db_rss[STATIC_DATABASE_ROW]))
+                target = STATIC_DATABASE_ROW
+            summary["static"] = report_memory(
+                "memory, static build", rows, "tini-static", static_rss["tini-static"], target
+            )
     except (BenchError, OSError, subprocess.SubprocessError, pg.PgUnavailable, pg.PgCommandError) as e:
         return benchlib.fail(e)
 
-    benchlib.write_json(args.out, {"meta": meta, "timing": timing, "memory": rss, **summary})
+    memory = {**rss, **(static_rss or {}), **(db_rss or {})}
+    benchlib.write_json(args.out, {"meta": meta, "timing": timing, "memory": memory, **summary})
     return 0
 
 

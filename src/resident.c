@@ -1,0 +1,67 @@
+#include "resident.h"
+
+#include "log.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* One mapping's header line of /proc/self/smaps: "start-end perms offset dev
+ * inode [path]" (no other line reads as two hex numbers and a dash). True
+ * with the range and whether the mapping may be dropped once its pages prove
+ * clean: a file's, not writable. */
+static bool read_mapping(const char *line, unsigned long *start, unsigned long *end, bool *candidate)
+{
+	unsigned long low;
+	unsigned long high;
+	char perms[8];
+	char path[PATH_MAX];
+	const char *dash = strchr(line, '-');
+	const char *space = strchr(line, ' ');
+
+	/* A header's first field is "start-end", before any space. */
+	if (!dash || !space || dash > space)
+		return false;
+	path[0] = '\0';
+	if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095s", &low, &high, perms, path) < 3)
+		return false;
+	*start = low;
+	*end = high;
+	*candidate = perms[1] != 'w' && path[0] == '/';
+	return true;
+}
+
+void resident_drop_file_pages(void)
+{
+	FILE *smaps = fopen("/proc/self/smaps", "re");
+	char line[PATH_MAX + 128];
+	unsigned long start = 0;
+	unsigned long end = 0;
+	unsigned long rss_kb = 0;
+	unsigned long dropped_kb = 0;
+	bool candidate = false;
+
+	if (!smaps)
+		return;
+	while (fgets(line, sizeof(line), smaps)) {
+		unsigned long anonymous_kb;
+
+		/* A mapping's header, or one of its "Name: value" lines. */
+		if (read_mapping(line, &start, &end, &candidate) || !candidate)
+			continue;
+		if (sscanf(line, "Rss: %lu kB", &rss_kb) == 1)
+			continue;
+		/* Written pages of a private file mapping (a relocated GOT, a
+		 * patched page) are anonymous: the file no longer has them, so
+		 * such a mapping is kept whole. */
+		if (sscanf(line, "Anonymous: %lu kB", &anonymous_kb) == 1) {
+			if (anonymous_kb == 0 && madvise((void *)start, end - start, MADV_DONTNEED) == 0)
+				dropped_kb += rss_kb;
+			candidate = false;
+		}
+	}
+	fclose(smaps);
+	log_debug("dropped %lu kB of file pages the start had mapped", dropped_kb);
+}
