@@ -713,3 +713,24 @@ def test_sigterm_at_any_moment_of_a_start_is_never_lost(pe, pg, tmp_path):
             )
             assert not marker.exists(), f"the app ran but the log does not say it started\n{res}"
     assert outcomes == {"app", "before"}, f"the signals all landed on one side of the start: {outcomes}"
+
+
+def test_processes_the_prisma_cli_leaves_are_reaped_by_the_phases_child_at_once(pe):
+    """A Prisma CLI that leaves a process in its group: the phases' child kills it and hears it end
+    (it is the subreaper of what it runs, as PID 1 was before the phases moved to a child), so the
+    start neither waits out the 2 s after SIGKILL nor warns that the process survived it."""
+    pe.path("schema.prisma").write_text(
+        'generator client {\n  provider = "prisma-client-js"\n}\n'
+        'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'
+    )
+    (pe.path("node_modules") / "prisma").mkdir(parents=True)
+    (pe.path("node_modules") / "prisma" / "package.json").write_text('{"name":"prisma","version":"6.19.0"}')
+    cli = pe.path("node_modules") / ".bin" / "prisma"
+    cli.parent.mkdir()
+    cli.write_text("#!/bin/sh\nsleep 30 &\nexit 0\n")
+    cli.chmod(0o755)
+    env = {"DATABASE_URL": "postgresql://u:p@127.0.0.1:1/db", "PRISMA_ENTRYPOINT_NO_MIGRATE": "1"}
+    res = pe.run(["-v", "--no-wait", "--", "/bin/true"], env=env)
+    assert res.returncode == 0, str(res)
+    assert "the prisma CLI left processes in its group: sending them SIGKILL" in res.stderr, str(res)
+    assert "survived SIGKILL" not in res.stderr, str(res)
