@@ -33,23 +33,31 @@ static bool read_mapping(const char *line, unsigned long *start, unsigned long *
 	return true;
 }
 
-void resident_drop_file_pages(void)
+static int drop_pages(void *start, size_t length)
 {
-	FILE *smaps = fopen("/proc/self/smaps", "re");
+	return madvise(start, length, MADV_DONTNEED);
+}
+
+unsigned long resident_drop_listed(FILE *smaps, resident_drop_fn *drop)
+{
 	char line[PATH_MAX + 128];
 	unsigned long start = 0;
 	unsigned long end = 0;
 	unsigned long rss_kb = 0;
+	unsigned long anonymous_kb = 0;
 	unsigned long dropped_kb = 0;
+	bool anonymous_seen = false;
 	bool candidate = false;
 
-	if (!smaps)
-		return;
 	while (fgets(line, sizeof(line), smaps)) {
-		unsigned long anonymous_kb;
+		unsigned long swap_kb;
 
 		/* A mapping's header, or one of its "Name: value" lines. */
-		if (read_mapping(line, &start, &end, &candidate) || !candidate)
+		if (read_mapping(line, &start, &end, &candidate)) {
+			anonymous_seen = false;
+			continue;
+		}
+		if (!candidate)
 			continue;
 		if (sscanf(line, "Rss: %lu kB", &rss_kb) == 1)
 			continue;
@@ -57,11 +65,30 @@ void resident_drop_file_pages(void)
 		 * patched page) are anonymous: the file no longer has them, so
 		 * such a mapping is kept whole. */
 		if (sscanf(line, "Anonymous: %lu kB", &anonymous_kb) == 1) {
-			if (anonymous_kb == 0 && madvise((void *)start, end - start, MADV_DONTNEED) == 0)
+			anonymous_seen = true;
+			continue;
+		}
+		/* Written pages swapped out count under Swap, not Anonymous
+		 * (which comes before it): dropping them would bring back
+		 * the file's bytes, an unrelocated GOT. */
+		if (sscanf(line, "Swap: %lu kB", &swap_kb) == 1) {
+			if (anonymous_seen && anonymous_kb == 0 && swap_kb == 0 &&
+			    drop((void *)start, end - start) == 0)
 				dropped_kb += rss_kb;
 			candidate = false;
 		}
 	}
+	return dropped_kb;
+}
+
+void resident_drop_file_pages(void)
+{
+	FILE *smaps = fopen("/proc/self/smaps", "re");
+	unsigned long dropped_kb;
+
+	if (!smaps)
+		return;
+	dropped_kb = resident_drop_listed(smaps, drop_pages);
 	fclose(smaps);
 	log_debug("dropped %lu kB of file pages the start had mapped", dropped_kb);
 }

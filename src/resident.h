@@ -10,11 +10,23 @@
 #ifndef PE_RESIDENT_H
 #define PE_RESIDENT_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 /* Drops this process's clean file-backed pages: every mapping of a file that
- * is not writable and holds no page of its own (Anonymous: 0 kB in
- * /proc/self/smaps: code and read-only data, never a relocated page).
+ * is not writable and holds no page of its own (Anonymous: 0 kB and Swap:
+ * 0 kB in /proc/self/smaps: code and read-only data, never a relocated
+ * page, in memory or swapped out).
  * The pages are still in the page cache; what runs next faults them back in.
  * Best effort: without /proc, nothing is dropped. */
 void resident_drop_file_pages(void);
+
+/* How resident_drop_listed() drops a mapping: 0, or -1 when it did not. */
+typedef int resident_drop_fn(void *start, size_t length);
+
+/* The decisions of resident_drop_file_pages() over smaps (the text of a
+ * /proc/PID/smaps): drop() for every mapping that may go. Returns the kB
+ * of Rss dropped. */
+unsigned long resident_drop_listed(FILE *smaps, resident_drop_fn *drop);
 
 #endif
