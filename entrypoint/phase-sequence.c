@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -158,6 +159,12 @@ int phase_sequence_in_child(const struct invocation *invocation, struct loop *lo
 		char name[32];
 
 		log_error("the phases were killed by %s", proc_signal_name(phases.result.status, name, sizeof(name)));
+		/* Whatever the child ran (the Prisma CLI leads a group of its
+		 * own) was re-parented here: it must not run on, unwatched.
+		 * Nothing else is a child of this process while the phases
+		 * run: the app has not started, or is down for a restart. */
+		if (proc_signal_children(SIGKILL))
+			log_verbose("killed what the phases had left running");
 		return EXIT_SIGNAL_BASE + phases.result.status;
 	}
 	status = phases.result.status;

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -11,6 +12,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* proc_signal_children(): how many children it signals and reaps at most,
+ * and how long it waits for them to end. */
+#define PROC_SIGNALLED_MAX     64
+#define PROC_SIGNALLED_WAIT_MS 1000
 
 extern char **environ;
 
@@ -454,4 +460,41 @@ const char *proc_signal_name(int signo, char *buf, size_t size)
 	else
 		snprintf(buf, size, "signal %d", signo);
 	return buf;
+}
+
+unsigned proc_signal_children(int signo)
+{
+	pid_t signalled[PROC_SIGNALLED_MAX];
+	unsigned count = 0;
+	unsigned left;
+	char path[64];
+	FILE *children;
+	int child;
+
+	/* One thread: its children are the process's. */
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	children = fopen(path, "re");
+	if (!children)
+		return 0;
+	while (fscanf(children, "%d", &child) == 1 && count < PROC_SIGNALLED_MAX)
+		if (child > 0) {
+			kill(-child, signo);
+			kill(child, signo);
+			signalled[count++] = child;
+		}
+	fclose(children);
+	/* Reaped when they end within the bound (SIGKILL: at once, unless
+	 * in uninterruptible sleep), so that no zombie outlives this process;
+	 * the others are reaped by whoever adopts them. */
+	left = count;
+	for (int waited_ms = 0; left && waited_ms < PROC_SIGNALLED_WAIT_MS; waited_ms += 10) {
+		for (unsigned i = 0; i < count; i++)
+			if (signalled[i] > 0 && waitpid(signalled[i], NULL, WNOHANG) != 0) {
+				signalled[i] = -1;
+				left--;
+			}
+		if (left)
+			usleep(10 * 1000);
+	}
+	return count;
 }

@@ -115,6 +115,13 @@ int proc_spawn(struct proc_child *child);
  * status in *status; *others counts the rest. */
 bool proc_reap(pid_t watched, int *status, unsigned *others);
 
+/* Sends signo to every child of this process and to the process group each
+ * leads (a process it adopted as a subreaper is a child too): for what a
+ * child that died without ending its own children left running; those that
+ * end within a second are reaped. Needs /proc (task/PID/children); returns
+ * how many children were signalled. */
+unsigned proc_signal_children(int signo);
+
 /* Replaces this process with argv after restoring signals, as user (NULL:
  * as itself). Returns only on failure: -1 with errno, and *failed saying
  * where (PROC_FAILED_EXEC or PROC_FAILED_USER; failed may be NULL). After a

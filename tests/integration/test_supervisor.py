@@ -715,10 +715,9 @@ def test_sigterm_at_any_moment_of_a_start_is_never_lost(pe, pg, tmp_path):
     assert outcomes == {"app", "before"}, f"the signals all landed on one side of the start: {outcomes}"
 
 
-def test_processes_the_prisma_cli_leaves_are_reaped_by_the_phases_child_at_once(pe):
-    """A Prisma CLI that leaves a process in its group: the phases' child kills it and hears it end
-    (it is the subreaper of what it runs, as PID 1 was before the phases moved to a child), so the
-    start neither waits out the 2 s after SIGKILL nor warns that the process survived it."""
+def fake_prisma_cli(pe, script: str) -> dict:
+    """A schema with a client generator and a fake node_modules/.bin/prisma running script (sh), which
+    the generate phase runs; the environment for a run without a database."""
     pe.path("schema.prisma").write_text(
         'generator client {\n  provider = "prisma-client-js"\n}\n'
         'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'
@@ -727,10 +726,36 @@ def test_processes_the_prisma_cli_leaves_are_reaped_by_the_phases_child_at_once(
     (pe.path("node_modules") / "prisma" / "package.json").write_text('{"name":"prisma","version":"6.19.0"}')
     cli = pe.path("node_modules") / ".bin" / "prisma"
     cli.parent.mkdir()
-    cli.write_text("#!/bin/sh\nsleep 30 &\nexit 0\n")
+    cli.write_text("#!/bin/sh\n" + script)
     cli.chmod(0o755)
-    env = {"DATABASE_URL": "postgresql://u:p@127.0.0.1:1/db", "PRISMA_ENTRYPOINT_NO_MIGRATE": "1"}
+    return {"DATABASE_URL": "postgresql://u:p@127.0.0.1:1/db", "PRISMA_ENTRYPOINT_NO_MIGRATE": "1"}
+
+
+def test_processes_the_prisma_cli_leaves_are_reaped_by_the_phases_child_at_once(pe):
+    """A Prisma CLI that leaves a process in its group: the phases' child kills it and hears it end
+    (it is the subreaper of what it runs, as PID 1 was before the phases moved to a child), so the
+    start neither waits out the 2 s after SIGKILL nor warns that the process survived it."""
+    env = fake_prisma_cli(pe, "sleep 30 &\nexit 0\n")
     res = pe.run(["-v", "--no-wait", "--", "/bin/true"], env=env)
     assert res.returncode == 0, str(res)
     assert "the prisma CLI left processes in its group: sending them SIGKILL" in res.stderr, str(res)
     assert "survived SIGKILL" not in res.stderr, str(res)
+
+
+def test_a_killed_phases_child_leaves_no_prisma_cli_running(pe_plain):
+    pe = pe_plain  # the CLI's $$ is a pid of this namespace
+    """SIGKILL for the phases' child (the out-of-memory killer) while the Prisma CLI runs: the CLI,
+    in a process group of its own, does not run on after the entrypoint has said the phases were
+    killed and exited 137."""
+    cli_pid = pe.path("cli.pid")
+    env = fake_prisma_cli(pe, f"echo $$ > {shlex.quote(str(cli_pid))}\nexec sleep 30\n")
+    p = pe.start(["--no-wait", "--", "/bin/true"], env=env)
+    wait_until(lambda: cli_pid.exists() and cli_pid.read_text().strip(), 10, "the prisma CLI to start", p)
+    phases = [k for k in children_of(p.epid()) if proc_comm(k) == "pe-phases"]
+    assert len(phases) == 1, f"no phases' child among {children_of(p.epid())}"
+    os.kill(phases[0], signal.SIGKILL)
+    res = p.wait(15)
+    assert res.returncode == 137, str(res)
+    assert "the phases were killed by SIGKILL" in res.stderr, str(res)
+    cli = int(cli_pid.read_text())
+    wait_until(lambda: not pid_alive(cli), 5, "the prisma CLI to be gone")
