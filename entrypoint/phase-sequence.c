@@ -150,6 +150,8 @@ int phase_sequence_in_child(const struct invocation *invocation, struct loop *lo
 	close(error_pipe[1]);
 	if (child_finish(&phases) < 0) {
 		log_error("running the phases failed: %s", strerror(phases.result.status));
+		/* The child was killed: what it ran goes too (below). */
+		proc_signal_children(SIGKILL);
 		close(error_pipe[0]);
 		return EXIT_OS_ERROR;
 	}
