@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* One mapping's header line of /proc/self/smaps: "start-end perms offset dev
  * inode [path]" (no other line reads as two hex numbers and a dash). True
  * with the range and whether the mapping may be dropped once its pages prove
- * clean: a file's, not writable. */
-static bool read_mapping(const char *line, unsigned long *start, unsigned long *end, bool *candidate)
+ * clean: a file's (program's, when not NULL), not writable. */
+static bool read_mapping(const char *line, const char *program, unsigned long *start, unsigned long *end,
+                         bool *candidate)
 {
 	unsigned long low;
 	unsigned long high;
@@ -29,7 +31,7 @@ static bool read_mapping(const char *line, unsigned long *start, unsigned long *
 		return false;
 	*start = low;
 	*end = high;
-	*candidate = perms[1] != 'w' && path[0] == '/';
+	*candidate = perms[1] != 'w' && path[0] == '/' && (!program || strcmp(path, program) == 0);
 	return true;
 }
 
@@ -38,7 +40,7 @@ static int drop_pages(void *start, size_t length)
 	return madvise(start, length, MADV_DONTNEED);
 }
 
-unsigned long resident_drop_listed(FILE *smaps, resident_drop_fn *drop)
+unsigned long resident_drop_listed(FILE *smaps, const char *program, resident_drop_fn *drop)
 {
 	char line[PATH_MAX + 128];
 	unsigned long start = 0;
@@ -53,7 +55,7 @@ unsigned long resident_drop_listed(FILE *smaps, resident_drop_fn *drop)
 		unsigned long swap_kb;
 
 		/* A mapping's header, or one of its "Name: value" lines. */
-		if (read_mapping(line, &start, &end, &candidate)) {
+		if (read_mapping(line, program, &start, &end, &candidate)) {
 			anonymous_seen = false;
 			continue;
 		}
@@ -83,12 +85,21 @@ unsigned long resident_drop_listed(FILE *smaps, resident_drop_fn *drop)
 
 void resident_drop_file_pages(void)
 {
-	FILE *smaps = fopen("/proc/self/smaps", "re");
+	char program[PATH_MAX];
+	char buffer[16384];
+	ssize_t length = readlink("/proc/self/exe", program, sizeof(program) - 1);
+	FILE *smaps;
 	unsigned long dropped_kb;
 
+	if (length < 0)
+		return;
+	program[length] = '\0';
+	smaps = fopen("/proc/self/smaps", "re");
 	if (!smaps)
 		return;
-	dropped_kb = resident_drop_listed(smaps, drop_pages);
+	/* One read for most of it, not one per kB. */
+	setvbuf(smaps, buffer, _IOFBF, sizeof(buffer));
+	dropped_kb = resident_drop_listed(smaps, program, drop_pages);
 	fclose(smaps);
-	log_debug("dropped %lu kB of file pages the start had mapped", dropped_kb);
+	log_debug("dropped %lu kB of this program's file pages the start had mapped", dropped_kb);
 }

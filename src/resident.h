@@ -13,8 +13,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Drops this process's clean file-backed pages: every mapping of a file that
- * is not writable and holds no page of its own (Anonymous: 0 kB and Swap:
+/* Drops this program's clean file-backed pages: every mapping of its own
+ * file (not of the libraries: their pages are shared with every process that
+ * uses them, and what ran next would fault them back in) that is not writable
+ * and holds no page of its own (Anonymous: 0 kB and Swap:
  * 0 kB in /proc/self/smaps: code and read-only data, never a relocated
  * page, in memory or swapped out).
  * The pages are still in the page cache; what runs next faults them back in.
@@ -25,8 +27,9 @@ void resident_drop_file_pages(void);
 typedef int resident_drop_fn(void *start, size_t length);
 
 /* The decisions of resident_drop_file_pages() over smaps (the text of a
- * /proc/PID/smaps): drop() for every mapping that may go. Returns the kB
+ * /proc/PID/smaps): drop() for every mapping that may go, of the file
+ * program only (NULL: of any file). Returns the kB
  * of Rss dropped. */
-unsigned long resident_drop_listed(FILE *smaps, resident_drop_fn *drop);
+unsigned long resident_drop_listed(FILE *smaps, const char *program, resident_drop_fn *drop);
 
 #endif

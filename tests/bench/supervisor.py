@@ -155,7 +155,7 @@ def sample_rss(name, prefix, env, cwd):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise BenchError(f"{name}: `sleep 5` did not start under it (exit {proc.poll()})")
             time.sleep(0.01)
-        time.sleep(0.2)  # let it settle into its wait loop
+        time.sleep(0.5)  # let it settle into its wait loop (it lets go of its start's pages 0.2 s in)
         st = read_status_kb(proc.pid, {"VmHWM", "VmRSS"})
         sample = {
             "peak_rss_kb": st["VmHWM"],

@@ -50,7 +50,7 @@ static unsigned long drop_listed(const char *smaps_text)
 
 	assert_non_null(smaps);
 	drop_count = 0;
-	dropped_kb = resident_drop_listed(smaps, record_drop);
+	dropped_kb = resident_drop_listed(smaps, NULL, record_drop);
 	fclose(smaps);
 	return dropped_kb;
 }
