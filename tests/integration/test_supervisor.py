@@ -759,3 +759,18 @@ def test_a_killed_phases_child_leaves_no_prisma_cli_running(pe_plain):
     assert "the phases were killed by SIGKILL" in res.stderr, str(res)
     cli = int(cli_pid.read_text())
     wait_until(lambda: not pid_alive(cli), 5, "the prisma CLI to be gone")
+
+
+def test_the_supervisor_lets_go_of_its_start_pages_and_goes_on_supervising(pe, tmp_path):
+    """0.2 s after the app's start, PID 1 drops the pages the start mapped of its own file (-vv says
+    how many kB); what it runs afterwards faults back in: signals still reach the app."""
+    log = tmp_path / "stderr"
+    p = pe.start(["-vv", "--", "sleep", "30"], stderr_path=log)
+    found = wait_until(
+        lambda: re.search(r"dropped (\d+) kB of this program's file pages", log.read_text()), 10, "the drop", p
+    )
+    assert int(found.group(1)) > 0, log.read_text()
+    p.signal(signal.SIGTERM)
+    res = p.wait()
+    assert res.returncode == 143, str(res)
+    assert "sleep was killed by SIGTERM" in res.stderr, str(res)
