@@ -167,8 +167,9 @@ static int run_phases(const struct invocation *invocation, const char *const *ar
 	snprintf(next, sizeof(next), "%s started", argv[0]);
 	exec = config_bool(&invocation->config, SETTING_EXEC);
 	/* Supervising, the phases run in a child: nothing they load stays
-	 * mapped in PID 1 for the app's whole life. An exec replaces it all. */
-	if (exec)
+	 * mapped in PID 1 for the app's whole life. An exec replaces it all,
+	 * and phases with nothing to do load nothing. */
+	if (exec || !phase_sequence_has_work(invocation))
 		status = phase_sequence(invocation, loop, true, next);
 	else
 		status = phase_sequence_in_child(invocation, loop, true, next);

@@ -9,9 +9,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* After a stop signal, how much longer than stop-timeout the phases' child
@@ -176,4 +178,28 @@ int phase_sequence_in_child(const struct invocation *invocation, struct loop *lo
 	if (status == 0)
 		status = stopped_before(next);
 	return status;
+}
+
+bool phase_sequence_has_work(const struct invocation *invocation)
+{
+	const struct config *config = &invocation->config;
+	struct schema_stop stop = {.should_stop = phase_stop_pending};
+	struct schema_inputs inputs;
+	char error[2 * PATH_MAX];
+	char **dependencies;
+	struct stat st;
+	size_t dependency_count;
+	int found;
+
+	if (config_text(config, SETTING_DATABASE_URL))
+		return true;
+	dependency_count = config_list(config, SETTING_WAIT, &dependencies);
+	config_list_free(dependencies);
+	/* A package.json: the install phase may compare it with its record. */
+	if (dependency_count > 0 || stat("package.json", &st) == 0)
+		return true;
+	/* Found, an error to report, or stopped: the phases say it. */
+	found = schema_find(".", config_text(config, SETTING_SCHEMA), &inputs, &stop, error, sizeof(error));
+	schema_inputs_release(&inputs);
+	return found != 0;
 }

@@ -121,6 +121,13 @@ int phase_sequence(const struct invocation *invocation, struct loop *loop, bool 
  * signal N, or stop signal N came as it ended. */
 int phase_sequence_in_child(const struct invocation *invocation, struct loop *loop, bool wait, const char *next);
 
+/* Whether the phases have anything to do beyond saying that there is no
+ * schema: a database-url, a dependency to wait for, a package.json, or a
+ * schema (or a schema setting, found or not). Without any, they load nothing
+ * and run nothing: a start that only supervises (tini's job) forks no child
+ * for them. Looks for the schema as the phases do, natively. */
+bool phase_sequence_has_work(const struct invocation *invocation);
+
 /* For the wait: whether the migrate phase will run and create a missing
  * database (not no-migrate, a schema and a migrations folder); why names the
  * folder. arg is the invocation. */

@@ -179,7 +179,7 @@ def write_big_schema(folder, files, kib):
 def measure_digest(binary, env, work, runs, warmup, files, kib):
     big = work / "big-schema"
     count, size = write_big_schema(big, files, kib)
-    small = npm_app.FIXTURE / "prisma" / "schema.prisma"
+    small = npm_app.APP.path / "prisma" / "schema.prisma"
     empty = work / "empty"  # no prisma.config.ts, no node_modules: only the schema is read
     empty.mkdir()
     cmd_big = [str(binary), "hash", "--schema", str(big)]
