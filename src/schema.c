@@ -818,6 +818,11 @@ int schema_find(const char *base_dir, const char *configured, struct schema_inpu
 		set_oom(error, error_size);
 		found = -1;
 	}
+	/* A stop heard anywhere ends the look, even one that went on to an
+	 * answer: the listing of the names to probe hears it and only stops
+	 * listing, leaving the probes after it to say "nothing here". */
+	if (stop && stop->stopped)
+		found = -1;
 	if (found != 1)
 		schema_inputs_release(inputs);
 	if (found < 0 && stop && stop->stopped)
