@@ -6,6 +6,8 @@
 #   debian:bookworm-slim   a Debian root made by debootstrap from the machine's
 #                          own Debian mirror
 #   node:22-bookworm-slim  built from it with Debian's nodejs (node.Dockerfile)
+#   postgres:16            built from it with Debian's PostgreSQL 15
+#                          (postgres.Dockerfile, postgres-entrypoint.sh)
 # so that the Dockerfiles stay exactly what a user builds against the real
 # images. Stand-ins carry the label org.prisma-entrypoint.stand-in=true, and
 # every run tries to pull the real image over them again, so a pull that
@@ -71,4 +73,13 @@ if ! pulled_or_real "$node"; then
 	cp "$here/node.Dockerfile" "$scratch/node/Dockerfile"
 	cp /etc/ssl/certs/ca-certificates.crt "$scratch/node/" 2>/dev/null || : >"$scratch/node/ca-certificates.crt"
 	"$engine" build "${build_options[@]}" --label "$stand_in_label=true" -t "$node" "$scratch/node" >&2
+fi
+
+postgres=docker.io/library/postgres:16
+if ! pulled_or_real "$postgres"; then
+	say "building a stand-in for $postgres with Debian's PostgreSQL"
+	mkdir "$scratch/postgres"
+	cp "$here/postgres.Dockerfile" "$scratch/postgres/Dockerfile"
+	cp "$here/postgres-entrypoint.sh" "$scratch/postgres/"
+	"$engine" build "${build_options[@]}" --label "$stand_in_label=true" -t "$postgres" "$scratch/postgres" >&2
 fi
