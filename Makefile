@@ -34,7 +34,7 @@ HELPERS := $(patsubst tests/integration/helpers/%.c,build/helpers/%,$(wildcard t
 PYTEST := /usr/bin/python3 -m pytest
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 
-.PHONY: all asan static image test deps unit integration integration-static asan-test valgrind-test fuzz fuzz-smoke lint format readme bench clean
+.PHONY: all asan static image test deps unit integration integration-static asan-test valgrind-test fuzz fuzz-smoke lint examples format readme bench clean
 all: build/prisma-entrypoint
 
 build/obj/%.o: %.c
@@ -201,6 +201,15 @@ format:
 	clang-format -i src/*.[ch] entrypoint/*.[ch] tests/unit/*.[ch] tests/integration/helpers/*.c tests/fuzz/*.[ch]
 	$(PY_FORMAT) tests
 
+# The files users copy from compose-examples/: every compose file as the
+# compose client validates it, every setting they give prisma-entrypoint as
+# it reads them, and the Kubernetes manifests against the API's fields (no
+# cluster). The end-to-end runs are in tests/integration (container tests).
+examples: build/prisma-entrypoint
+	tests/compose-config.sh
+	/usr/bin/python3 tests/example-settings.py build/prisma-entrypoint
+	/usr/bin/python3 tests/kubernetes-fields.py compose-examples/kubernetes/*.yaml
+
 # Rewrites the README's generated blocks from the binary's own tables.
 readme: build/prisma-entrypoint
 	/usr/bin/python3 tests/readme_blocks.py --write README.md build/prisma-entrypoint
@@ -208,6 +217,7 @@ readme: build/prisma-entrypoint
 test: deps
 	$(MAKE) all asan static
 	$(MAKE) lint
+	$(MAKE) examples
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
 	$(MAKE) integration

@@ -12,6 +12,7 @@ packages=(
 	tini dumb-init hyperfine wait-for-it
 	podman runc pgbouncer
 	musl-tools dpkg-dev perl patch xz-utils bzip2 debootstrap docker-compose
+	python3-yaml python3-kubernetes
 )
 
 missing=()
