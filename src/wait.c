@@ -29,10 +29,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define FIRST_PAUSE_MS 10
-#define MESSAGE_MAX    512
-#define SHOWN_URL_MAX  256 /* a URL in a message of MESSAGE_MAX */
-#define MAX_ENDPOINTS  16
+#define FIRST_PAUSE_MS      10
+#define STARTING_UP_FAST_MS 1000
+#define MESSAGE_MAX         512
+#define SHOWN_URL_MAX       256 /* a URL in a message of MESSAGE_MAX */
+#define MAX_ENDPOINTS       16
 /* An address in a message: numeric, or a unix socket's path. */
 #define ADDRESS_TEXT_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) + 8)
 /* setup_database(): a well-formed URL for a database nobody here speaks to. */
@@ -97,6 +98,9 @@ struct dep {
 	 * many clients): the next attempt logs in again at once rather than
 	 * probing a port known to be open. */
 	bool login_next;
+	/* When the server first answered 57P03 ("starting up") in the current
+	 * run of such answers; -1 outside one. */
+	int64_t starting_since_ms;
 	const char *step; /* PostgreSQL: "connect probe" or "login", for the -vv attempt lines */
 
 	char attempt_error[MESSAGE_MAX]; /* the current attempt's latest failure */
@@ -198,7 +202,25 @@ static int64_t probe_pause(struct dep *dep)
 
 	/* Once the port opens, logins turned away start again from 10 ms. */
 	dep->pause_ms = 0;
+	dep->starting_since_ms = -1;
 	return base + jitter > 0 ? base + jitter : 1;
+}
+
+/* A server that answered "the database system is starting up" is replaying
+ * its WAL and takes logins the moment it is done: asked again every 10 ms
+ * for its first second of it (the answer costs it a fork, no
+ * authentication), then with the usual growth, so that a standby that
+ * never takes logins is not asked a hundred times a second for ever. */
+static int64_t starting_up_pause(struct dep *dep)
+{
+	int64_t now = loop_now_ms();
+
+	if (dep->starting_since_ms < 0)
+		dep->starting_since_ms = now;
+	if (now - dep->starting_since_ms >= STARTING_UP_FAST_MS)
+		return next_pause(dep);
+	dep->pause_ms = 0;
+	return FIRST_PAUSE_MS;
 }
 
 /* message and advice may point into dep->attempt_error, which
@@ -225,6 +247,7 @@ static void attempt_failed_after(struct dep *dep, bool permanent, const char *me
 
 static void attempt_failed(struct dep *dep, bool permanent, const char *message, const char *advice)
 {
+	dep->starting_since_ms = -1;
 	attempt_failed_after(dep, permanent, message, advice, next_pause);
 }
 
@@ -483,6 +506,10 @@ static void advance_probe(struct dep *dep)
 			char advice[MESSAGE_MAX];
 
 			snprintf(advice, sizeof(advice), "%s", pgconn_probe_advice(dep->probe));
+			if (state == PG_PROBE_TRANSIENT && strcmp(pgconn_probe_sqlstate(dep->probe), "57P03") == 0) {
+				attempt_failed_after(dep, false, message, advice, starting_up_pause);
+				return;
+			}
 			attempt_failed(dep, state == PG_PROBE_PERMANENT, message, advice);
 		}
 		return;
@@ -960,8 +987,12 @@ int wait_run(const struct wait_params *params, struct wait_result *result)
 		struct dep *dep = &waiter.deps[waiter.count];
 		int status;
 
-		*dep = (struct dep){
-		    .waiter = &waiter, .attempt_timer = -1, .retry_timer = -1, .watched_fd = -1, .socket_fd = -1};
+		*dep = (struct dep){.waiter = &waiter,
+		                    .attempt_timer = -1,
+		                    .retry_timer = -1,
+		                    .watched_fd = -1,
+		                    .socket_fd = -1,
+		                    .starting_since_ms = -1};
 		if (params->database_url && i == 0)
 			status = setup_database(dep, params->database_url, error, sizeof(error));
 		else

@@ -673,6 +673,22 @@ def test_starting_up_is_logged_in_to_again_without_probing_the_port_each_time(pe
     )
 
 
+def test_starting_up_is_asked_again_every_10_ms_for_a_second_then_less_often(pe_plain, fake_pg):
+    """A server replaying its WAL takes logins the moment it is done: asked every 10 ms during the first
+    second of "starting up" answers (not with the growing pause), then with the growth again, so that a
+    standby that never takes logins is not asked a hundred times a second for ever."""
+    fake = fake_pg("57P03")  # FAKE: a real server cannot be held in "starting up"
+    target = f"127.0.0.1:{fake.port}"
+    url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@{target}/appdb"
+    res = wait(pe_plain, "-vv", "--wait-timeout", "2s", "--backoff-max", "400ms", url=url)
+    assert res.returncode == 124, str(res)
+    logins = [what for _, what in attempt_lines(res, target) if what.startswith("login: ")]
+    # growing pauses (10, 15, 22 ... 400 ms) make about 11 logins in 2 s; every 10 ms for the first
+    # second and growing after it, 20 to about 110; every 10 ms throughout, about 200
+    assert len(logins) >= 20, f"{len(logins)} logins in 2 s: the first second was not asked every 10 ms\n{res}"
+    assert len(logins) <= 130, f"{len(logins)} logins in 2 s: the pause did not grow after the first second\n{res}"
+
+
 def test_database_started_during_the_wait_is_probed_then_logged_in_to(pe_plain, pg_fresh, later):
     p = pe_plain.start(["-vv", "wait", "--wait-timeout", "20s"], env={"DATABASE_URL": pg_fresh.url()})
     later(1.0, pg_fresh.start)
