@@ -658,6 +658,19 @@ def test_exec_mode_leaves_the_app_no_subreaper_attribute(pe_plain):
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("project", ["nothing", "package.json"])
+def test_phases_with_nothing_to_do_take_no_child(pe_pid1, project):
+    """No database-url, no --wait, no package.json and no schema: the phases run in PID 1 itself, and
+    the app is the second process of the namespace; with a package.json (the install phase may have
+    work) a pe-phases child comes first."""
+    if project == "package.json":
+        pe_pid1.path("package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
+    res = pe_pid1.run(["--", "sh", "-c", "echo $$"])
+    assert res.returncode == 0, str(res)
+    expected = "2" if project == "nothing" else "3"
+    assert res.stdout.strip() == expected, f"the app is pid {res.stdout.strip()}, expected {expected}\n{res}"
+
+
 def test_supervisor_keeps_none_of_the_libraries_the_phases_loaded(pe, pg):
     """The wait logs in with libpq (OpenSSL under it) and reads the URL with libcurl: all of that
     stays in the phases' child, which is gone once the app runs; PID 1 is as small as without a
