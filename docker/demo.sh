@@ -103,7 +103,11 @@ export APP_PORT=$port
 # and db's address by /etc/hosts as well as by the engine's DNS, on a subnet of
 # the demo's own (podman's DNS server is one for the whole machine, shared with
 # other projects, and may not answer).
-subnet=10.$((200 + RANDOM % 50)).$((RANDOM % 250)).0/24
+subnet=$(curl -s --unix-socket "$socket" http://d/networks | python3 -c '
+import json, random, sys
+used = {c.get("Subnet") for n in json.load(sys.stdin) for c in ((n.get("IPAM") or {}).get("Config") or [])}
+free = [s for s in (f"10.{random.randrange(200, 250)}.{random.randrange(250)}.0/24" for _ in range(100)) if s not in used]
+print(free[0])')
 prefix=${subnet%.0/24}
 cat >"$app/compose.override.yaml" <<EOF
 services:
