@@ -34,7 +34,7 @@ HELPERS := $(patsubst tests/integration/helpers/%.c,build/helpers/%,$(wildcard t
 PYTEST := /usr/bin/python3 -m pytest
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 
-.PHONY: all asan static image test deps unit integration integration-static asan-test valgrind-test fuzz fuzz-smoke lint examples format readme bench clean
+.PHONY: all asan static image demo test deps unit integration integration-static asan-test valgrind-test fuzz fuzz-smoke lint examples format readme bench clean
 all: build/prisma-entrypoint
 
 build/obj/%.o: %.c
@@ -91,6 +91,12 @@ image:
 		--label org.opencontainers.image.source=$(SOURCE_URL) --label org.opencontainers.image.revision=$(REVISION) \
 		-f docker/Dockerfile -t prisma-entrypoint:latest -t prisma-entrypoint:$(VERSION) .
 	$(ENGINE) build $(IMAGE_BUILD_FLAGS) -t prisma-entrypoint-example:latest docker/example
+
+# The development loop of compose-examples/dev, run and narrated with timings:
+# installs what is missing, builds the static binary and the images, starts
+# the example, edits its schema, adds a migration, ends with down (docker/demo.sh).
+demo:
+	docker/demo.sh
 
 build/unit/%: tests/unit/%.c $(PLAIN_OBJ)
 	@mkdir -p $(dir $@)

@@ -1,10 +1,12 @@
 // The example app: counts the users through the generated Prisma client,
-// answers HTTP requests with that count, and stops cleanly on SIGTERM (what
+// answers HTTP requests with that count and the User model's fields (as the
+// generated client knows them: a field added to the schema shows once the
+// client is generated again and the app restarted), and stops cleanly on SIGTERM (what
 // `docker stop` sends; prisma-entrypoint passes it on).
 "use strict";
 
 const http = require("node:http");
-const { PrismaClient } = require("@prisma/client");
+const { Prisma, PrismaClient } = require("@prisma/client");
 const { PrismaPg } = require("adapter-pg7");
 
 const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL }) });
@@ -15,7 +17,8 @@ async function main() {
   console.log(`app: connected, ${users} user(s) in the database`);
   const server = http.createServer(async (req, res) => {
     res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ users: await prisma.user.count() }) + "\n");
+    const fields = Object.keys(Prisma.UserScalarFieldEnum);
+    res.end(JSON.stringify({ users: await prisma.user.count(), fields }) + "\n");
   });
   server.listen(port, () => console.log(`app: listening on port ${port}`));
   process.on("SIGTERM", () => {
