@@ -1,6 +1,6 @@
 """Two compose examples run for real: compose-examples/replicas and compose-examples/healthcheck, with
-docker-compose (1.29) against an engine; replicas' compose.yaml exactly as users copy it, healthcheck's
-without its published port (see healthcheck_files).
+docker-compose (1.29) against an engine; replicas' compose.yaml exactly as users copy it (plus an
+override of its images), healthcheck's without its published port (see healthcheck_files).
 
 The engine is docker/offline/compose-engine.sh's: Docker when it answers, else podman's Docker API on a
 socket. The containers talk on the projects' own bridge networks. Podman's service stays in the host's
@@ -12,6 +12,8 @@ resolving 'db'"), and its own name server would leave theirs without answers.
 The images are `make image`'s (the `images` fixture of test_images) and base-images.sh's stand-ins under
 the official names (postgres:16, node:22-bookworm-slim): podman's API resolves the examples' short names
 to the local images (localhost/prisma-entrypoint-example, docker.io/library/postgres), nothing is pulled.
+The tests still run them by ID, pinned right after `make image` (Engine.pin_images), through an override
+file (replicas) or the copy (healthcheck): other worktrees on one machine tag their builds alike.
 
 Podman here runs no healthcheck by itself (it schedules them with systemd timers, and there is no
 systemd): the test is the timer, running `podman healthcheck run` (the container's own check) every
@@ -71,6 +73,18 @@ class Engine:
                 key, value = pair.split("=", 1)
                 self.env[key] = value
         self.cli = "docker" if self.docker else "podman"
+
+    def pin_images(self):
+        """The IDs of the images the examples name, as built now: another worktree's `make image` on
+        this machine may tag other builds with the same names while the tests run (seen: an app
+        answering with fields this repository's does not have)."""
+        self.pinned = {}
+        for name in ("prisma-entrypoint-example:latest", "postgres:16", "node:22-bookworm-slim"):
+            self.pinned[name] = self("image", "inspect", "--format", "{{.Id}}", name).stdout.strip()
+
+    def with_pinned_images(self, services):
+        """The services' `image:` swapped for the pinned IDs."""
+        return {name: dict(service, image=self.pinned[service["image"]]) for name, service in services.items()}
 
     def stop(self):
         subprocess.run([str(COMPOSE_ENGINE), "stop", str(self.folder)], timeout=60, check=False)
@@ -142,6 +156,7 @@ def engine(request, tmp_path_factory):
             assert built.returncode == 0, f"make image ENGINE=docker:\n{built.stdout[-4000:]}{built.stderr[-4000:]}"
         else:
             request.getfixturevalue("images")  # make image with podman, as test_images runs it
+        started.pin_images()
         yield started
     finally:
         for project, files in started.projects:
@@ -173,9 +188,15 @@ def wait_until(what, condition, timeout, every=0.5):
         time.sleep(every)
 
 
-def test_replicas_migrate_once_and_stop_with_0(engine):
+def test_replicas_migrate_once_and_stop_with_0(engine, tmp_path):
     began = time.monotonic()
-    files = [EXAMPLES / "replicas" / "compose.yaml"]
+    example = EXAMPLES / "replicas" / "compose.yaml"
+    # The example's file untouched; an override swaps its images for the builds of this run (JSON is YAML).
+    named = {"db": {"image": "postgres:16"}, "app": {"image": "prisma-entrypoint-example:latest"}}
+    assert all(f"image: {service['image']}" in example.read_text() for service in named.values())
+    override = tmp_path / "images.yaml"
+    override.write_text(json.dumps({"services": engine.with_pinned_images(named)}))
+    files = [example, override]
     project = engine.start_project("replicas", files)
     engine.compose(project, files, "up", "-d")
     lap("up -d", began)
@@ -238,15 +259,16 @@ def test_replicas_migrate_once_and_stop_with_0(engine):
     print(f"replicas: {time.monotonic() - began:.1f} s")
 
 
-def healthcheck_files(tmp_path):
+def healthcheck_files(engine, tmp_path):
     """A copy of the example's file without the app's published port 3000, which would be the host's
     (every address, a port someone else may hold): smoke-test reaches the app on the project's network.
     A compose override cannot do it: docker-compose 1.29 adds an override's ports to the file's, and
-    has no `!reset`."""
+    has no `!reset`. Its images are the pinned builds."""
     import yaml  # docker-compose's own dependency (python3-yaml)
 
     example = yaml.safe_load((EXAMPLES / "healthcheck" / "compose.yaml").read_text())
     assert example["services"]["app"].pop("ports") == ["3000:3000"], example
+    example["services"] = engine.with_pinned_images(example["services"])
     copy = tmp_path / "compose.yaml"
     copy.write_text(yaml.safe_dump(example, sort_keys=False))
     return [copy]
@@ -254,7 +276,7 @@ def healthcheck_files(tmp_path):
 
 def test_healthcheck_holds_the_smoke_test_until_healthy(engine, tmp_path):
     began = time.monotonic()
-    files = healthcheck_files(tmp_path)
+    files = healthcheck_files(engine, tmp_path)
     project = engine.start_project("healthcheck", files)
     # `up -d` waits for the app's health before it creates smoke-test: it runs while the test watches.
     env = dict(engine.env, COMPOSE_PROJECT_NAME=project)
@@ -302,7 +324,7 @@ def test_healthcheck_holds_the_smoke_test_until_healthy(engine, tmp_path):
     state = wait_until("smoke-test done", smoke_ended, timeout=60)
     logs = engine.logs(smoke[0])
     assert state["ExitCode"] == 0, engine.everything(project, files)
-    assert re.search(r"smoke-test: the app answered \{\"users\":\d+\}", logs), logs
+    assert re.search(r'smoke-test: the app answered \{"users":\d+\}', logs), logs
     created = timestamp(engine.inspect(smoke[0])["Created"])
     started = timestamp(state["StartedAt"])
     assert first_healthy <= created <= started, (first_healthy, created, started)
