@@ -1,0 +1,336 @@
+"""Two compose examples run for real: compose-examples/replicas and compose-examples/healthcheck, with
+docker-compose (1.29) against an engine; replicas' compose.yaml exactly as users copy it (plus an
+override of its images), healthcheck's without its published port (see healthcheck_files).
+
+The engine is docker/offline/compose-engine.sh's: Docker when it answers, else podman's Docker API on a
+socket. The containers talk on the projects' own bridge networks. Podman's service stays in the host's
+network namespace: podman's name server for those networks (one aardvark-dns for every podman user of
+the machine) answers only in the namespace it was started in, so a service in a namespace of its own
+finds `db` unresolvable whenever another podman user's network is up (seen: "no answer in time
+resolving 'db'"), and its own name server would leave theirs without answers.
+
+The images are `make image`'s (the `images` fixture of test_images) and base-images.sh's stand-ins under
+the official names (postgres:16, node:22-bookworm-slim): podman's API resolves the examples' short names
+to the local images (localhost/prisma-entrypoint-example, docker.io/library/postgres), nothing is pulled.
+The tests still run them by ID, pinned right after `make image` (Engine.pin_images), through an override
+file (replicas) or the copy (healthcheck): other worktrees on one machine tag their builds alike.
+
+Podman here runs no healthcheck by itself (it schedules them with systemd timers, and there is no
+systemd): the test is the timer, running `podman healthcheck run` (the container's own check) every
+half second. docker-compose's `condition: service_healthy` reads the container's State.Health.Status
+through podman's API and waits for it as it does on Docker.
+
+In the static pass of `make test` (the images hold the static build), marked `container`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import BIN, is_static
+from test_container import podman  # noqa: F401 (a fixture: the one images uses)
+from test_images import images  # noqa: F401 (a fixture: make image with podman)
+
+pytestmark = [
+    pytest.mark.container,
+    pytest.mark.skipif(not is_static(BIN), reason="the images hold the static build: tested in its pass"),
+]
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "compose-examples"
+COMPOSE_ENGINE = REPO / "docker" / "offline" / "compose-engine.sh"
+COMMAND_TIMEOUT = 180  # any one compose or engine command: a wedged engine fails the test, not hangs it
+MIGRATION = "20261121151118_init"  # docker/example's one migration
+HEALTH_TIMER = 0.5  # seconds between two healthchecks when the test is podman's timer
+
+
+class Engine:
+    """The engine compose-engine.sh gave, its CLI (docker or podman) and docker-compose's environment."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.env = dict(os.environ)
+        self.env.pop("COMPOSE_FILE", None)
+        self.projects = []  # (project name, compose files) of every project not yet down, for the teardown
+        p = subprocess.run([str(COMPOSE_ENGINE), "start", str(folder)], capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            pytest.skip(f"no compose engine here: {p.stderr.strip()}")
+        exports = p.stdout.strip()
+        self.docker = not exports
+        if exports:
+            assert exports.startswith("export "), exports
+            for pair in exports.removeprefix("export ").split():
+                key, value = pair.split("=", 1)
+                self.env[key] = value
+        self.cli = "docker" if self.docker else "podman"
+
+    def pin_images(self):
+        """The IDs of the images the examples name, as built now: another worktree's `make image` on
+        this machine may tag other builds with the same names while the tests run (seen: an app
+        answering with fields this repository's does not have)."""
+        self.pinned = {}
+        for name in ("prisma-entrypoint-example:latest", "postgres:16", "node:22-bookworm-slim"):
+            self.pinned[name] = self("image", "inspect", "--format", "{{.Id}}", name).stdout.strip()
+
+    def with_pinned_images(self, services):
+        """The services' `image:` swapped for the pinned IDs."""
+        return {name: dict(service, image=self.pinned[service["image"]]) for name, service in services.items()}
+
+    def stop(self):
+        subprocess.run([str(COMPOSE_ENGINE), "stop", str(self.folder)], timeout=60, check=False)
+
+    def __call__(self, *args, check=True, timeout=COMMAND_TIMEOUT):
+        """The engine's CLI (podman with the service's containers.conf: runc, no default ulimits)."""
+        p = subprocess.run([self.cli, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError(f"{self.cli} {' '.join(args)} exited {p.returncode}: {p.stdout}{p.stderr}")
+        return p
+
+    def compose(self, project, files, *args, check=True, timeout=COMMAND_TIMEOUT):
+        command = ["docker-compose", *(a for f in files for a in ("-f", str(f))), *args]
+        env = dict(self.env, COMPOSE_PROJECT_NAME=project)
+        p = subprocess.run(command, env=env, cwd=files[0].parent, capture_output=True, text=True, timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError(f"{' '.join(command)} exited {p.returncode}:\n{p.stdout}{p.stderr}")
+        return p
+
+    def start_project(self, prefix, files):
+        """A project name of this test's own; `down -v` for it whatever happens next."""
+        project = f"pe-e2e-{prefix}-{uuid.uuid4().hex[:8]}"
+        self.projects.append((project, files))
+        return project
+
+    def down(self, project, files):
+        self.compose(project, files, "down", "-v", "--remove-orphans")
+        self.projects.remove((project, files))
+
+    def everything(self, project, files):
+        """Every service's log and the containers' states, for a failure's message."""
+        logs = self.compose(project, files, "logs", "--no-color", check=False).stdout
+        states = {name: self.inspect(name)["State"] for name in self.containers(project)}
+        return f"{logs}\n{json.dumps(states, indent=1)}"
+
+    def containers(self, project, service=None):
+        """Names of the project's containers (of one service), stopped ones included."""
+        filters = ["--filter", f"label=com.docker.compose.project={project}"]
+        if service:
+            filters += ["--filter", f"label=com.docker.compose.service={service}"]
+        names = self("ps", "-a", *filters, "--format", "{{.Names}}").stdout.split()
+        return sorted(names)
+
+    def inspect(self, name):
+        return json.loads(self("inspect", name).stdout)[0]
+
+    def logs(self, name):
+        p = subprocess.run(
+            [self.cli, "logs", name],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+        )
+        return p.stdout
+
+
+@pytest.fixture(scope="module")
+def engine(request, tmp_path_factory):
+    if shutil.which("docker-compose") is None:
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
+    started = Engine(tmp_path_factory.mktemp("compose-engine"))
+    try:
+        if started.docker:
+            built = subprocess.run(
+                ["make", "-C", str(REPO), "image", "ENGINE=docker"], capture_output=True, text=True, timeout=1800
+            )
+            assert built.returncode == 0, f"make image ENGINE=docker:\n{built.stdout[-4000:]}{built.stderr[-4000:]}"
+        else:
+            request.getfixturevalue("images")  # make image with podman, as test_images runs it
+        started.pin_images()
+        yield started
+    finally:
+        for project, files in started.projects:
+            started.compose(project, files, "down", "-v", "--remove-orphans", "-t", "5", check=False)
+        started.stop()
+
+
+def timestamp(text):
+    """An engine's RFC 3339 time (nanoseconds, Z or an offset) as a datetime."""
+    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$", text)
+    assert m, text
+    fraction = (m.group(2) or "0")[:6].ljust(6, "0")
+    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
+    return datetime.fromisoformat(f"{m.group(1)}.{fraction}{zone}")
+
+
+def lap(what, since):
+    print(f"  {what}: {time.monotonic() - since:.1f} s")
+
+
+def wait_until(what, condition, timeout, every=0.5):
+    deadline = time.monotonic() + timeout
+    while True:
+        found = condition()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(every)
+
+
+def test_replicas_migrate_once_and_stop_with_0(engine, tmp_path):
+    began = time.monotonic()
+    example = EXAMPLES / "replicas" / "compose.yaml"
+    # The example's file untouched; an override swaps its images for the builds of this run (JSON is YAML).
+    named = {"db": {"image": "postgres:16"}, "app": {"image": "prisma-entrypoint-example:latest"}}
+    assert all(f"image: {service['image']}" in example.read_text() for service in named.values())
+    override = tmp_path / "images.yaml"
+    override.write_text(json.dumps({"services": engine.with_pinned_images(named)}))
+    files = [example, override]
+    project = engine.start_project("replicas", files)
+    engine.compose(project, files, "up", "-d")
+    lap("up -d", began)
+    apps = engine.containers(project, "app")
+    assert len(apps) == 3, apps  # deploy.replicas
+
+    def all_listening():
+        logs = {name: engine.logs(name) for name in apps}
+        return logs if all("app: listening" in text for text in logs.values()) else None
+
+    try:
+        logs = wait_until("three replicas listening", all_listening, timeout=120)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n{engine.everything(project, files)}") from e
+    lap("all listening", began)
+
+    everything = engine.compose(project, files, "logs", "--no-color").stdout
+    lap("logs", began)
+    assert "P1002" not in everything, everything
+    deployed = [name for name, text in logs.items() if "running prisma migrate deploy" in text]
+    assert len(deployed) == 1, everything
+    assert "prisma migrate deploy finished" in logs[deployed[0]], everything
+    for name, text in logs.items():
+        assert "started node" in text and "app: connected" in text, text
+        if name not in deployed:  # waited for the deploy, or came after it
+            assert "migrate skipped" in text, text
+            assert "running prisma migrate deploy" not in text, text
+
+    rows = engine.compose(
+        project,
+        files,
+        "exec",
+        "-T",
+        "db",
+        "psql",
+        "-U",
+        "app",
+        "-d",
+        "app",
+        "-Atc",
+        'SELECT migration_name, finished_at IS NOT NULL, rolled_back_at IS NULL FROM "_prisma_migrations"',
+    ).stdout.split()
+    lap("psql", began)
+    assert rows == [f"{MIGRATION}|t|t"], rows
+    status = engine.compose(project, files, "exec", "-T", "--index=2", "app", "prisma-entrypoint", "status")
+    assert "migrations: up to date (1 applied)" in status.stdout, status.stdout
+
+    volumes = [m["Name"] for c in engine.containers(project) for m in engine.inspect(c)["Mounts"] if m.get("Name")]
+    engine.compose(project, files, "stop")  # what down does first: SIGTERM, then the exit codes are there
+    lap("stop", began)
+    for name in apps:
+        state = engine.inspect(name)["State"]
+        assert state["ExitCode"] == 0, (state, engine.logs(name))  # the app's own, from its SIGTERM handler
+        assert "app: SIGTERM received" in engine.logs(name)
+    engine.down(project, files)
+    lap("down", began)
+    assert engine.containers(project) == []
+    for volume in volumes:  # the database's anonymous volume (VOLUME in the postgres image) went with -v
+        assert engine("volume", "inspect", volume, check=False).returncode != 0, volume
+    print(f"replicas: {time.monotonic() - began:.1f} s")
+
+
+def healthcheck_files(engine, tmp_path):
+    """A copy of the example's file without the app's published port 3000, which would be the host's
+    (every address, a port someone else may hold): smoke-test reaches the app on the project's network.
+    A compose override cannot do it: docker-compose 1.29 adds an override's ports to the file's, and
+    has no `!reset`. Its images are the pinned builds."""
+    import yaml  # docker-compose's own dependency (python3-yaml)
+
+    example = yaml.safe_load((EXAMPLES / "healthcheck" / "compose.yaml").read_text())
+    assert example["services"]["app"].pop("ports") == ["3000:3000"], example
+    example["services"] = engine.with_pinned_images(example["services"])
+    copy = tmp_path / "compose.yaml"
+    copy.write_text(yaml.safe_dump(example, sort_keys=False))
+    return [copy]
+
+
+def test_healthcheck_holds_the_smoke_test_until_healthy(engine, tmp_path):
+    began = time.monotonic()
+    files = healthcheck_files(engine, tmp_path)
+    project = engine.start_project("healthcheck", files)
+    # `up -d` waits for the app's health before it creates smoke-test: it runs while the test watches.
+    env = dict(engine.env, COMPOSE_PROJECT_NAME=project)
+    up = subprocess.Popen(
+        ["docker-compose", *(a for f in files for a in ("-f", str(f))), "up", "-d"],
+        cwd=files[0].parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        app = wait_until("the app's container", lambda: engine.containers(project, "app"), timeout=60)[0]
+        checks = 0
+
+        def healthy():
+            nonlocal checks
+            early = engine.containers(project, "smoke-test")
+            assert early == [], f"smoke-test created before the app was healthy: {engine.inspect(app)['State']}"
+            if not engine.docker:  # podman has no timer here: this is it
+                engine("healthcheck", "run", app, check=False)
+                checks += 1
+            return engine.inspect(app)["State"]["Health"]["Status"] == "healthy"
+
+        try:
+            wait_until("the app healthy", healthy, timeout=120, every=HEALTH_TIMER)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n{engine.everything(project, files)}") from e
+        health = engine.inspect(app)["State"]["Health"]
+        first_healthy = min(timestamp(entry["End"]) for entry in health["Log"] if entry["ExitCode"] == 0)
+        output, _ = up.communicate(timeout=COMMAND_TIMEOUT)
+        assert up.returncode == 0, output
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+
+    smoke = engine.containers(project, "smoke-test")
+    assert len(smoke) == 1, (smoke, output)
+
+    def smoke_ended():
+        state = engine.inspect(smoke[0])["State"]
+        return state if state["Status"] == "exited" else None
+
+    state = wait_until("smoke-test done", smoke_ended, timeout=60)
+    logs = engine.logs(smoke[0])
+    assert state["ExitCode"] == 0, engine.everything(project, files)
+    assert re.search(r'smoke-test: the app answered \{"users":\d+\}', logs), logs
+    created = timestamp(engine.inspect(smoke[0])["Created"])
+    started = timestamp(state["StartedAt"])
+    assert first_healthy <= created <= started, (first_healthy, created, started)
+    app_logs = engine.logs(app)
+    assert "running prisma migrate deploy" in app_logs and "app: listening" in app_logs, app_logs
+
+    engine.down(project, files)
+    assert engine.containers(project) == []
+    print(f"healthcheck: {time.monotonic() - began:.1f} s, {checks} healthcheck(s) run by the test")
