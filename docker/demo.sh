@@ -99,33 +99,14 @@ cp "$REPO/compose-examples/dev/compose.yaml" "$REPO/compose-examples/dev/Dockerf
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export APP_PORT=$port
 # What this machine needs and a user does not: the image's name (one for every
-# run, so that the second finds it built), the build's network (the registries),
-# and db's address by /etc/hosts as well as by the engine's DNS, on a subnet of
-# the demo's own (podman's DNS server is one for the whole machine, shared with
-# other projects, and may not answer).
-subnet=$(curl -s --unix-socket "$socket" http://d/networks | python3 -c '
-import json, random, sys
-used = {c.get("Subnet") for n in json.load(sys.stdin) for c in ((n.get("IPAM") or {}).get("Config") or [])}
-free = [s for s in (f"10.{random.randrange(200, 250)}.{random.randrange(250)}.0/24" for _ in range(100)) if s not in used]
-print(free[0])')
-prefix=${subnet%.0/24}
+# run, so that the second finds it built) and the build's network (the
+# registries, through the host's network where the engine's bridge has none).
 cat >"$app/compose.override.yaml" <<EOF
 services:
-  db:
-    networks:
-      default:
-        ipv4_address: $prefix.10
   app:
     image: prisma-entrypoint-dev-demo:latest
     build:
       network: host
-    extra_hosts:
-      - "db:$prefix.10"
-networks:
-  default:
-    ipam:
-      config:
-        - subnet: $subnet
 EOF
 cd "$app"
 say "compose project $project in $app: docker/example's app, compose.yaml and Dockerfile.dev of compose-examples/dev"
