@@ -324,7 +324,7 @@ def test_healthcheck_holds_the_smoke_test_until_healthy(engine, tmp_path):
     state = wait_until("smoke-test done", smoke_ended, timeout=60)
     logs = engine.logs(smoke[0])
     assert state["ExitCode"] == 0, engine.everything(project, files)
-    assert re.search(r'smoke-test: the app answered \{"users":\d+\}', logs), logs
+    assert re.search(r'smoke-test: the app answered \{"users":\d+,', logs), logs
     created = timestamp(engine.inspect(smoke[0])["Created"])
     started = timestamp(state["StartedAt"])
     assert first_healthy <= created <= started, (first_healthy, created, started)
