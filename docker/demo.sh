@@ -49,7 +49,8 @@ if [ $build = yes ]; then
 fi
 
 scratch=$(mktemp -d /tmp/prisma-entrypoint-demo.XXXXXX)
-project=demo$(basename "$scratch" | tr -dc 'a-z0-9' | tail -c 6)
+# mktemp's six random letters, lowercased (compose's project names are).
+project=demo-$(basename "$scratch" | sed 's/.*\.//' | tr '[:upper:]' '[:lower:]')
 app=$scratch/app
 compose=
 cleanup() {
@@ -66,21 +67,25 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-eval "$("$REPO/docker/offline/compose-engine.sh" start "$scratch/engine")"
+engine_env=$("$REPO/docker/offline/compose-engine.sh" start "$scratch/engine") || fail "no container engine to run the demo on"
+eval "$engine_env"
 if docker compose version >/dev/null 2>&1; then
 	compose="docker compose -p $project"
 else
 	compose="docker-compose -p $project"
 fi
-if [ -n "${DOCKER_HOST:-}" ]; then # podman's API, started above
+if [ "$PE_ENGINE" = podman ]; then # podman's API, started above
 	engine="podman --runtime runc"
-	socket=${DOCKER_HOST#unix://}
 	build_flags="--network host"
 else
 	engine=docker
-	socket=/var/run/docker.sock
 	build_flags=
 fi
+# The engine's API, for what compose does not say (what a project left behind).
+case ${DOCKER_HOST:-} in
+unix://*) socket=${DOCKER_HOST#unix://} ;;
+*) socket=/var/run/docker.sock ;;
+esac
 
 if [ $build = yes ]; then
 	say "building the static binary and the images (make static image; the first time takes minutes)"
@@ -131,10 +136,12 @@ wait_answer() {
 # answers in a fraction of compose's second (the demo polls it).
 log_lines() { $engine logs "$app_id" 2>&1 | grep -a '^prisma-entrypoint:' | sed -n "$1,\$p"; }
 log_count() { log_lines 1 | wc -l; }
+# grep -q would end the pipe early (SIGPIPE: 141 under pipefail): reads it all.
+log_has() { [ "$(log_lines "$1" | grep -c -- "$2")" -gt 0 ]; }
 # Waits until prisma-entrypoint's log, from line $1 on, has a line matching $2.
 wait_log() {
 	local deadline=$(($(date +%s) + WAIT_LIMIT))
-	until log_lines "$1" | grep -q -- "$2"; do
+	until log_has "$1" "$2"; do
 		[ "$(date +%s)" -lt $deadline ] || {
 			log_lines 1 | tail -n 40 | indent
 			fail "no '$2' in prisma-entrypoint's log within $WAIT_LIMIT s"
@@ -157,7 +164,7 @@ db_id=$($compose ps -q db)
 say "containers started"
 wait_answer '"users":0'
 say "what prisma-entrypoint did before starting the app:"
-log_lines 1 | grep -E 'ready after|install skipped|installed|generate skipped|generat|migrat|applied|started node|watching' | indent
+log_lines 1 | { grep -E 'ready after|install skipped|installed|generate skipped|generat|migrat|applied|started node|watching' || true; } | indent
 status
 
 # -- 2. an edit of the schema on the host ---------------------------------------------------------

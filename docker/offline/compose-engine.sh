@@ -3,7 +3,8 @@
 # to: Docker's own when `docker info` answers; else podman's Docker-compatible
 # API, started here as a service on a socket in FOLDER.
 #
-#   eval "$(docker/offline/compose-engine.sh start FOLDER)"   # exports DOCKER_HOST when podman's
+#   eval "$(docker/offline/compose-engine.sh start FOLDER)"   # exports PE_ENGINE=docker|podman, and
+#                                                             # DOCKER_HOST, CONTAINERS_CONF for podman
 #   docker/offline/compose-engine.sh stop FOLDER              # ends the service this started, if any
 #
 # The podman it starts uses runc and no default ulimits (containers.conf in
@@ -18,6 +19,7 @@ case $action in
 start)
 	if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
 		say "using Docker"
+		echo "export PE_ENGINE=docker"
 		exit 0
 	fi
 	command -v podman >/dev/null || { say "error: neither Docker nor podman is installed (apt-get install podman runc)"; exit 1; }
@@ -28,18 +30,23 @@ start)
 	CONTAINERS_CONF=$folder/containers.conf setsid podman system service --time=0 "unix://$socket" \
 		>"$folder/podman-service.log" 2>&1 </dev/null &
 	echo $! >"$folder/podman-service.pid"
-	for _ in $(seq 100); do
+	# A start that fails leaves no service behind.
+	give_up() {
+		say "error: $*"
+		"$0" stop "$folder"
+		exit 1
+	}
+	for _ in $(seq 300); do
 		if curl -sf --unix-socket "$socket" http://d/_ping >/dev/null 2>&1; then
 			say "using podman's Docker API on $socket"
-			printf 'export DOCKER_HOST=unix://%s CONTAINERS_CONF=%s\n' "$socket" "$folder/containers.conf"
+			printf 'export PE_ENGINE=podman DOCKER_HOST=unix://%s CONTAINERS_CONF=%s\n' "$socket" "$folder/containers.conf"
 			exit 0
 		fi
 		kill -0 "$(cat "$folder/podman-service.pid")" 2>/dev/null ||
-			{ say "error: podman system service ended: $(tail -n 1 "$folder/podman-service.log")"; exit 1; }
+			give_up "podman system service ended: $(tail -n 1 "$folder/podman-service.log")"
 		sleep 0.1
 	done
-	say "error: podman's API did not answer on $socket within 10 s"
-	exit 1
+	give_up "podman's API did not answer on $socket within 30 s"
 	;;
 stop)
 	pid_file=$folder/podman-service.pid

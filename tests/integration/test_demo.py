@@ -34,15 +34,26 @@ DEMO_TIMEOUT = 900  # a cold dev image build runs npm ci against the registry
 
 def run_demo(images):  # noqa: F811 (the fixture imported above)
     started = time.monotonic()
-    p = subprocess.run(
+    p = subprocess.Popen(
         [str(REPO / "docker" / "demo.sh"), "--no-build"],
         env=images.env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=DEMO_TIMEOUT,
     )
-    print(f"demo: {time.monotonic() - started:.0f} s\n{p.stdout}")
-    return p, p.stdout + p.stderr
+    try:
+        stdout, stderr = p.communicate(timeout=DEMO_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # SIGTERM first: the demo's trap takes its project down and ends its engine; SIGKILL would not.
+        p.terminate()
+        try:
+            stdout, stderr = p.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            stdout, stderr = p.communicate()
+        pytest.fail(f"the demo did not end within {DEMO_TIMEOUT} s:\n{stdout}{stderr}")
+    print(f"demo: {time.monotonic() - started:.0f} s\n{stdout}")
+    return p, stdout + stderr
 
 
 def step(out, number):
@@ -120,8 +131,12 @@ def test_demo_interrupted_leaves_nothing(images):  # noqa: F811
         out += proc.communicate(timeout=120)[0]
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+            proc.terminate()  # the trap cleans up; SIGKILL only if it hangs
+            try:
+                proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     assert proc.returncode == 130, out
     m = re.search(r"compose project (\S+) in (\S+)/app:", out)
     assert m, out

@@ -64,14 +64,14 @@ class Engine:
         self.projects = []  # (project name, compose files) of every project not yet down, for the teardown
         p = subprocess.run([str(COMPOSE_ENGINE), "start", str(folder)], capture_output=True, text=True, timeout=60)
         if p.returncode != 0:
+            self.stop()  # compose-engine.sh ends what it started; this makes sure
             pytest.skip(f"no compose engine here: {p.stderr.strip()}")
         exports = p.stdout.strip()
-        self.docker = not exports
-        if exports:
-            assert exports.startswith("export "), exports
-            for pair in exports.removeprefix("export ").split():
-                key, value = pair.split("=", 1)
-                self.env[key] = value
+        assert exports.startswith("export "), exports
+        for pair in exports.removeprefix("export ").split():
+            key, value = pair.split("=", 1)
+            self.env[key] = value
+        self.docker = self.env["PE_ENGINE"] == "docker"
         self.cli = "docker" if self.docker else "podman"
 
     def pin_images(self):
@@ -307,6 +307,13 @@ def test_healthcheck_holds_the_smoke_test_until_healthy(engine, tmp_path):
             raise AssertionError(f"{e}\n{engine.everything(project, files)}") from e
         health = engine.inspect(app)["State"]["Health"]
         first_healthy = min(timestamp(entry["End"]) for entry in health["Log"] if entry["ExitCode"] == 0)
+        # status said 12 (database not usable) or 10 (migration pending or being applied) first: a status
+        # that always said 0 would make the app healthy at once, and the order below prove nothing
+        unhealthy = [entry for entry in health["Log"] if entry["ExitCode"] != 0]
+        assert unhealthy and min(timestamp(entry["End"]) for entry in unhealthy) < first_healthy, health
+        # (podman records any failing check as 1; its output says which)
+        not_yet = re.compile(r"database: not reachable|migrations: (\d+ pending|applying)")
+        assert all(not_yet.search(entry["Output"]) for entry in unhealthy), health
         output, _ = up.communicate(timeout=COMMAND_TIMEOUT)
         assert up.returncode == 0, output
     finally:

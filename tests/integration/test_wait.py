@@ -25,6 +25,7 @@ import socket
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -680,13 +681,21 @@ def test_starting_up_is_asked_again_every_10_ms_for_a_second_then_less_often(pe_
     fake = fake_pg("57P03")  # FAKE: a real server cannot be held in "starting up"
     target = f"127.0.0.1:{fake.port}"
     url = f"postgresql://app:{quote(pgm.APP_PASSWORD)}@{target}/appdb"
-    res = wait(pe_plain, "-vv", "--wait-timeout", "2s", "--backoff-max", "400ms", url=url)
+    res = wait(pe_plain, "-vv", "--log-format", "json", "--wait-timeout", "3s", "--backoff-max", "400ms", url=url)
     assert res.returncode == 124, str(res)
-    logins = [what for _, what in attempt_lines(res, target) if what.startswith("login: ")]
-    # growing pauses (10, 15, 22 ... 400 ms) make about 11 logins in 2 s; every 10 ms for the first
-    # second and growing after it, 20 to about 110; every 10 ms throughout, about 200
-    assert len(logins) >= 20, f"{len(logins)} logins in 2 s: the first second was not asked every 10 ms\n{res}"
-    assert len(logins) <= 130, f"{len(logins)} logins in 2 s: the pause did not grow after the first second\n{res}"
+    times = []  # seconds (the log's own clock) of each login turned away with 57P03
+    for line in res.stderr.splitlines():
+        entry = json.loads(line)
+        if re.search(r": attempt \d+: login: .*\(57P03\)$", entry["msg"]):
+            times.append(datetime.strptime(entry["time"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp())
+    assert times, str(res)
+    first = [t for t in times if t - times[0] < 0.9]
+    # growing pauses (10, 15, 22 ... ms) make 8 logins in the first 0.9 s; every 10 ms, 40 or more
+    assert len(first) >= 20, f"{len(first)} logins in the first 0.9 s: not asked every 10 ms\n{res}"
+    # after the first second the pauses grow again from 10 ms: past 2 s they are 250 ms and more
+    late = [t for t in times if t - times[0] >= 2.0]
+    gaps = [round((b - a) * 1000) for a, b in zip(late, late[1:])]
+    assert late and all(gap >= 150 for gap in gaps), f"gaps after 2 s: {gaps} ms: the pause did not grow\n{res}"
 
 
 def test_database_started_during_the_wait_is_probed_then_logged_in_to(pe_plain, pg_fresh, later):
