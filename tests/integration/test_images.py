@@ -138,6 +138,20 @@ def test_example_waits_generates_nothing_migrates_runs_and_stops(example, pg):
     assert "generate skipped" in logs and "migrate skipped" in logs, logs
 
 
+def test_example_read_only_root_deploys_on_a_fresh_database(example, pg):
+    """compose-examples/production and kubernetes: a read-only root file system, the image's non-root
+    user and a tmpfs on /tmp are enough for the start to apply migrations (not only to skip them)."""
+    name = start_example(example, options=["--read-only", "--tmpfs", "/tmp"])
+    logs = example.wait_for_log(name, "app: listening", timeout=90)
+    assert "generate skipped" in logs and "running prisma migrate deploy" in logs, logs
+    user = example.podman("inspect", "--format", "{{.Config.User}}", name).stdout.strip()
+    assert user == "node", user
+    applied = pg.psql(
+        "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL", database=example.database
+    )
+    assert applied.split() == ["20261121151118_init"], (applied, logs)
+
+
 def test_example_started_before_postgresql_waits(images, pg_fresh):
     containers = Containers(images, EXAMPLE_IMAGE)
     containers.env = {"DATABASE_URL": pg_fresh.url()}
