@@ -1,6 +1,8 @@
-"""Two compose examples run for real: compose-examples/replicas and compose-examples/healthcheck, with
-docker-compose (1.29) against an engine; replicas' compose.yaml exactly as users copy it (plus an
-override of its images), healthcheck's without its published port (see healthcheck_files).
+"""Three compose examples run for real: compose-examples/replicas, compose-examples/healthcheck and
+compose-examples/makefile, with docker-compose (1.29) against an engine; replicas' compose.yaml exactly
+as users copy it (plus an override of its images), healthcheck's without its published port (see
+healthcheck_files); makefile's targets run with make in a scratch project as its README has users make
+it (see MakefileProject), each target's effect checked.
 
 The engine is docker/offline/compose-engine.sh's: Docker when it answers, else podman's Docker API on a
 socket. The containers talk on the projects' own bridge networks. Podman's service stays in the host's
@@ -27,10 +29,13 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
+import socket
 import subprocess
 import time
+import urllib.request
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -79,7 +84,12 @@ class Engine:
         this machine may tag other builds with the same names while the tests run (seen: an app
         answering with fields this repository's does not have)."""
         self.pinned = {}
-        for name in ("prisma-entrypoint-example:latest", "postgres:16", "node:22-bookworm-slim"):
+        for name in (
+            "prisma-entrypoint-example:latest",
+            "prisma-entrypoint:latest",
+            "postgres:16",
+            "node:22-bookworm-slim",
+        ):
             self.pinned[name] = self("image", "inspect", "--format", "{{.Id}}", name).stdout.strip()
 
     def with_pinned_images(self, services):
@@ -341,3 +351,204 @@ def test_healthcheck_holds_the_smoke_test_until_healthy(engine, tmp_path):
     engine.down(project, files)
     assert engine.containers(project) == []
     print(f"healthcheck: {time.monotonic() - began:.1f} s, {checks} healthcheck(s) run by the test")
+
+
+MAKEFILE_DEV_IMAGE = "prisma-entrypoint-dev-makefile:latest"  # built by docker-up; every run's build is cached
+HOSTNAME_MIGRATION = "20261207120000_add_hostname"
+
+
+class MakefileProject:
+    """A scratch project as the makefile example's README has users make it: docker/example's app with
+    the example's Makefile, compose.yaml and Dockerfile.dev, plus an override of what this machine needs
+    (the database's pinned image, the dev image's name and base, the build on the host's network: the
+    build's npm ci reaches the registry)."""
+
+    def __init__(self, engine, tmp_path):
+        self.engine = engine
+        self.folder = tmp_path / "app"
+        shutil.copytree(REPO / "docker" / "example", self.folder)
+        (self.folder / "Dockerfile").unlink()  # the production image's
+        for name in ("Makefile", "compose.yaml", "Dockerfile.dev"):
+            shutil.copy(EXAMPLES / "makefile" / name, self.folder)
+        # db's address by /etc/hosts too, as docker/demo.sh has it: podman's name server, one for every
+        # user of the machine, at times left `db` unresolvable (seen: status's "'db': name does not
+        # resolve" between two targets that had reached it).
+        subnet = free_subnet(engine)
+        db_address = subnet.replace(".0/24", ".10")
+        override = {
+            "services": {
+                "db": {"image": engine.pinned["postgres:16"], "networks": {"default": {"ipv4_address": db_address}}},
+                "app": {
+                    "image": MAKEFILE_DEV_IMAGE,
+                    "build": {
+                        "network": "host",
+                        "args": {"PRISMA_ENTRYPOINT_IMAGE": engine.pinned["prisma-entrypoint:latest"]},
+                    },
+                    "extra_hosts": [f"db:{db_address}"],
+                },
+            },
+            # podman reports its IPAM driver as an option, which docker-compose 1.x compares with this
+            # file's before `run` (else: "needs to be recreated - IPAM option \"driver\" has changed").
+            "networks": {"default": {"ipam": {"config": [{"subnet": subnet}], **ipam_options(engine)}}},
+        }
+        (self.folder / "override.yaml").write_text(json.dumps(override))
+        self.files = [self.folder / "compose.yaml", self.folder / "override.yaml"]
+        self.project = engine.start_project("makefile", self.files)
+        self.port = free_port()
+        self.env = dict(engine.env, APP_PORT=str(self.port))
+        self.env.pop("MAKEFLAGS", None)
+        self.env.pop("MAKELEVEL", None)
+
+    def make(self, target, *variables, timeout=COMMAND_TIMEOUT):
+        """`make TARGET` with the Makefile's COMPOSE naming this project and its override."""
+        began = time.monotonic()
+        compose = f"docker-compose -p {self.project} -f compose.yaml -f override.yaml"
+        p = subprocess.run(
+            ["make", "-C", str(self.folder), target, f"COMPOSE={compose}", *variables],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        lap(f"make {target}: exit {p.returncode}", began)
+        return p
+
+    def compose(self, *args, check=True):
+        return self.engine.compose(self.project, self.files, *args, check=check)
+
+    def answer(self):
+        """The app's answer through the published APP_PORT, None while nothing answers."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2) as response:
+                return json.loads(response.read())
+        except (OSError, ValueError):
+            return None
+
+    def wait_answer(self, expected, timeout=120):
+        try:
+            return wait_until(f"the app answers {expected}", lambda: self.answer() == expected, timeout, 0.2)
+        except AssertionError as e:
+            raise AssertionError(f"{e} (last: {self.answer()})\n{self.everything()}") from e
+
+    def psql(self, sql):
+        return self.compose("exec", "-T", "db", "psql", "-U", "app", "-d", "app", "-Atc", sql).stdout.split()
+
+    def client_mtime(self):
+        """The generated client's index.js modification time, in the app's container."""
+        script = "console.log(require('fs').statSync('node_modules/.prisma/client/index.js').mtimeMs)"
+        return float(self.compose("exec", "-T", "app", "node", "-e", script).stdout)
+
+    def everything(self):
+        return self.engine.everything(self.project, self.files)
+
+
+def free_subnet(engine):
+    """A /24 no network of the engine uses (any user's)."""
+    ids = engine("network", "ls", "-q").stdout.split()
+    used = set(re.findall(r"\d+\.\d+\.\d+\.\d+/\d+", engine("network", "inspect", *ids).stdout)) if ids else set()
+    return next(
+        s
+        for s in (f"10.{random.randrange(200, 250)}.{random.randrange(250)}.0/24" for _ in range(100))
+        if s not in used
+    )
+
+
+def ipam_options(engine):
+    return {} if engine.docker else {"options": {"driver": "host-local"}}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def restarted_pid(output):
+    """The app's new pid in a restart's output."""
+    m = re.search(r"node restarted \(pid (\d+)\)", output)
+    assert m, output
+    return int(m.group(1))
+
+
+def test_makefile_targets_do_what_they_say(engine, tmp_path):
+    began = time.monotonic()
+    project = MakefileProject(engine, tmp_path)
+    fields = ["id", "email", "name"]
+
+    def ok(p):
+        assert p.returncode == 0, f"{p.args} exited {p.returncode}:\n{p.stdout}{p.stderr}\n{project.everything()}"
+        return p.stdout + p.stderr
+
+    ok(project.make("docker-up", timeout=900))  # a cold build runs npm ci against the registry
+    project.wait_answer({"users": 0, "fields": fields})
+    lap("the app answers", began)
+    log = project.compose("logs", "--no-color", "app").stdout
+    assert "install skipped" in log and "generate skipped" in log, log  # the image did both
+
+    status = ok(project.make("status"))
+    assert "client: current" in status and "migrations: up to date (1 applied)" in status, status
+
+    before = project.client_mtime()
+    generated = ok(project.make("prisma-generate"))
+    assert "generating the prisma client" in generated, generated
+    assert project.client_mtime() > before
+
+    # A schema edit on the host: prisma-sync regenerates and restarts the app, which knows the field.
+    schema = project.folder / "prisma" / "schema.prisma"
+    schema.write_text(schema.read_text().replace("  name  String?\n", "  name  String?\n  hostname String?\n"))
+    assert "hostname String?" in schema.read_text()
+    stale = project.make("status")
+    # make exits 2 when a command fails, naming the command's own code.
+    assert stale.returncode == 2 and "status] Error 10" in stale.stderr and "client: stale" in stale.stdout, stale
+    synced = ok(project.make("prisma-sync"))
+    first_pid = restarted_pid(synced)
+    fields.append("hostname")
+    project.wait_answer({"users": 0, "fields": fields})
+
+    # A new migration folder: db-migrate applies it.
+    migration = project.folder / "prisma" / "migrations" / HOSTNAME_MIGRATION
+    migration.mkdir()
+    (migration / "migration.sql").write_text('ALTER TABLE "User" ADD COLUMN "hostname" TEXT;\n')
+    ok(project.make("db-migrate"))
+    applied = 'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL ORDER BY 1'
+    assert project.psql(applied) == [MIGRATION, HOSTNAME_MIGRATION]
+    status = ok(project.make("status"))
+    assert "migrations: up to date (2 applied)" in status, status
+
+    restarted = ok(project.make("docker-restart"))
+    assert restarted_pid(restarted) != first_pid, restarted
+    project.wait_answer({"users": 0, "fields": fields})
+
+    # db-reset: a user inserted first is gone; every migration applied again to a new database.
+    project.psql("INSERT INTO \"User\" (email, hostname) VALUES ('a@example.com', 'h')")
+    project.wait_answer({"users": 1, "fields": fields})
+    oid = project.psql("SELECT oid FROM pg_database WHERE datname = 'app'")
+    mark = len(project.compose("logs", "--no-color", "app").stdout)
+    reset = ok(project.make("db-reset"))
+    restarted_pid(reset)
+    project.wait_answer({"users": 0, "fields": fields})
+    log = project.compose("logs", "--no-color", "app").stdout[mark:]
+    # dropdb --force ended the app's connections; the app was still up for the restart, which stopped it
+    # cleanly, created the database and applied both migrations.
+    assert "node exited with status 0" in log and 'database "app" does not exist yet: creating it' in log, log
+    assert "2 migrations pending, no _prisma_migrations table yet" in log, log
+    assert project.psql("SELECT oid FROM pg_database WHERE datname = 'app'") != oid
+    assert project.psql(applied) == [MIGRATION, HOSTNAME_MIGRATION]
+    assert project.psql('SELECT count(*) FROM "User"') == ["0"]
+
+    logs = ok(project.make("logs", "FOLLOW="))
+    assert "app: listening on port 3000" in logs and "prisma-entrypoint:" in logs, logs
+    assert logs.count("app: listening on port 3000") >= 4, logs  # the first start and three restarts
+
+    # db-check in a new container: with the app's stopped (docker-compose 1.x links a one-off container
+    # to the service's running ones, which podman's API refuses: "link is not supported"), then with the
+    # database stopped too (no answer within its 10 s).
+    project.compose("stop", "app")
+    ok(project.make("db-check"))
+    project.compose("stop", "db")
+    unanswered = project.make("db-check")
+    assert unanswered.returncode == 2 and "db-check] Error 124" in unanswered.stderr, unanswered  # make: 2
+
+    engine.down(project.project, project.files)
+    assert engine.containers(project.project) == []
+    print(f"makefile: {time.monotonic() - began:.1f} s")
