@@ -34,28 +34,49 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO_TIMEOUT = 900  # a cold dev image build runs npm ci against the registry
 
 
-def run_demo(images):  # noqa: F811 (the fixture imported above)
-    started = time.monotonic()
-    p = subprocess.Popen(
+def as_a_terminals_job():
+    """In the child before the exec: SIGINT back to its default. A test run started in the background
+    (`make test &`, nohup) has it ignored, that is inherited, and bash cannot trap a signal ignored when
+    it started: Ctrl-C at a terminal never comes to a job that ignores it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def start_demo(images):  # noqa: F811 (the fixture imported above)
+    """docker/demo.sh --no-build in a process group of its own, as a terminal's foreground job."""
+    return subprocess.Popen(
         [str(REPO / "docker" / "demo.sh"), "--no-build"],
         env=images.env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
+        preexec_fn=as_a_terminals_job,
     )
+
+
+def end_demo(proc, timeout):
+    """Its output once it has ended by itself within timeout, else None once it is ended: SIGTERM first,
+    for the demo's trap to take its project down and end its engine (SIGKILL would not)."""
     try:
-        stdout, stderr = p.communicate(timeout=DEMO_TIMEOUT)
+        return proc.communicate(timeout=timeout)[0]
     except subprocess.TimeoutExpired:
-        # SIGTERM first: the demo's trap takes its project down and ends its engine; SIGKILL would not.
-        p.terminate()
+        proc.terminate()
         try:
-            stdout, stderr = p.communicate(timeout=120)
+            proc.communicate(timeout=120)
         except subprocess.TimeoutExpired:
-            p.kill()
-            stdout, stderr = p.communicate()
-        pytest.fail(f"the demo did not end within {DEMO_TIMEOUT} s:\n{stdout}{stderr}")
-    print(f"demo: {time.monotonic() - started:.0f} s\n{stdout}")
-    return p, stdout + stderr
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+        return None
+
+
+def run_demo(images):  # noqa: F811
+    started = time.monotonic()
+    p = start_demo(images)
+    out = end_demo(p, DEMO_TIMEOUT)
+    if out is None:
+        pytest.fail(f"the demo did not end within {DEMO_TIMEOUT} s")
+    print(f"demo: {time.monotonic() - started:.0f} s\n{out}")
+    return p, out
 
 
 def step(out, number):
@@ -119,30 +140,16 @@ def test_demo_interrupted_leaves_nothing(images):  # noqa: F811
     terminal's foreground process group, the demo and the command it runs (curl, compose) alike: bash
     runs its INT trap once that command has died of it (a SIGINT to bash alone, while a command it waits
     for exits normally, bash may take as handled by that command)."""
-    proc = subprocess.Popen(
-        [str(REPO / "docker" / "demo.sh"), "--no-build"],
-        env=images.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # a process group of its own, as a terminal's foreground job has
-    )
+    proc = start_demo(images)
     out = ""
-    try:
-        for line in proc.stdout:
-            out += line
-            if "containers started" in line:
-                os.killpg(proc.pid, signal.SIGINT)
-                break
-        out += proc.communicate(timeout=120)[0]
-    finally:
-        if proc.poll() is None:
-            proc.terminate()  # the trap cleans up; SIGKILL only if it hangs
-            try:
-                proc.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    for line in proc.stdout:
+        out += line
+        if "containers started" in line:
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+    rest = end_demo(proc, 120)
+    assert rest is not None, f"the demo did not end within 120 s of Ctrl-C\n{out}"
+    out += rest
     assert proc.returncode == 130, out
     m = re.search(r"compose project (\S+) in (\S+)/app:", out)
     assert m, out
