@@ -662,13 +662,14 @@ def test_exec_mode_leaves_the_app_no_subreaper_attribute(pe_plain):
 def test_phases_with_nothing_to_do_take_no_child(pe_pid1, project):
     """No database-url, no --wait, no package.json and no schema: the phases run in PID 1 itself, and
     the app is the second process of the namespace; with a package.json (the install phase may have
-    work) a pe-phases child comes first."""
+    work) a pe-phases child comes before it."""
     if project == "package.json":
         pe_pid1.path("package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
     res = pe_pid1.run(["--", "sh", "-c", "echo $$"])
     assert res.returncode == 0, str(res)
-    expected = "2" if project == "nothing" else "3"
-    assert res.stdout.strip() == expected, f"the app is pid {res.stdout.strip()}, expected {expected}\n{res}"
+    pid = int(res.stdout)
+    # (not exactly 3: LeakSanitizer's tracer, when the phases' child exits under ASan, is a pid too)
+    assert pid == 2 if project == "nothing" else pid > 2, f"the app is pid {pid}\n{res}"
 
 
 def test_supervisor_keeps_none_of_the_libraries_the_phases_loaded(pe, pg):
@@ -676,9 +677,14 @@ def test_supervisor_keeps_none_of_the_libraries_the_phases_loaded(pe, pg):
     stays in the phases' child, which is gone once the app runs; PID 1 is as small as without a
     database."""
     p = pe.start(["--", "sleep", "30"], env={"DATABASE_URL": pg.url()})
-    app = p.app_pid()
-    wait_until(lambda: proc_comm(app) == "sleep", 10, "the app to exec sleep", p)
-    assert children_of(p.epid()) == [app], "the phases' child is still there while the app runs"
+    # the child named sleep, not p.app_pid(): under valgrind the phases' child is not named pe-phases
+    # at once, and that guess could take it for the app (seen: the test then waited for it in vain)
+    apps = wait_until(
+        lambda: [k for k in children_of(p.epid()) if proc_comm(k) == "sleep"], 10, "the app to exec sleep", p
+    )
+    app = apps[0]
+    # the phases' child ended before the app started; its reaping may come a moment after
+    wait_until(lambda: children_of(p.epid()) == [app], 2, "the phases' child gone while the app runs", p)
     maps = Path(f"/proc/{p.epid()}/maps").read_text()
     kept = sorted({lib for lib in ("libpq", "libcurl", "libcrypto", "libssl") if lib in maps})
     assert kept == [], f"the supervisor still maps {kept} while the app runs"
