@@ -9,7 +9,7 @@
 # Ctrl-C too. Images stay (prisma-entrypoint-dev-demo:latest is the dev image):
 # a second run builds nothing and takes well under a minute.
 #
-#   docker/demo.sh            # installs what is missing (as root), make static image, then the demo
+#   docker/demo.sh            # installs what is missing (as root), make image, then the demo
 #   docker/demo.sh --no-build # the images exist already (the tests build them first)
 set -euo pipefail
 
@@ -38,7 +38,7 @@ indent() { sed 's/^/    | /'; }
 # -- what the demo needs --------------------------------------------------------------------------
 if [ $build = yes ]; then
 	missing=
-	for tool in make curl musl-gcc docker-compose python3; do
+	for tool in make curl docker-compose python3; do
 		command -v $tool >/dev/null || missing="$missing $tool"
 	done
 	command -v docker >/dev/null || command -v podman >/dev/null || missing="$missing podman"
@@ -88,11 +88,12 @@ unix://*) socket=${DOCKER_HOST#unix://} ;;
 esac
 
 if [ $build = yes ]; then
-	say "building the static binary and the images (make static image; the first time takes minutes)"
-	nice make -C "$REPO" --no-print-directory static >"$scratch/make.log" 2>&1 ||
-		{ tail -n 30 "$scratch/make.log"; fail "make static failed"; }
+	# The image's build stage builds the static binary (docker/Dockerfile), and
+	# the demo runs only images: a `make static` on the host first would build
+	# OpenSSL, libpq and libcurl a second time for nothing.
+	say "building the images, the static binary inside (make image; the first time takes minutes)"
 	nice make -C "$REPO" --no-print-directory image ENGINE="${engine%% *}" IMAGE_BUILD_FLAGS="$build_flags" \
-		>>"$scratch/make.log" 2>&1 || { tail -n 30 "$scratch/make.log"; fail "make image failed"; }
+		>"$scratch/make.log" 2>&1 || { tail -n 30 "$scratch/make.log"; fail "make image failed"; }
 	say "binary and images built"
 fi
 
