@@ -144,7 +144,7 @@ static int supervise_app(const struct invocation *invocation, const char *const 
  * once is not charged for it at all. */
 #define RESIDENT_DROP_DELAY_MS 200
 
-static void on_drop_resident(struct loop *loop, void *arg)
+STAYS_RESIDENT static void on_drop_resident(struct loop *loop, void *arg)
 {
 	(void)loop;
 	(void)arg;

@@ -1,5 +1,7 @@
 #include "log.h"
 
+#include "resident.h"
+
 #include "fdio.h"
 #include "json-string.h"
 
@@ -35,7 +37,7 @@ void log_setup(enum log_level level, enum log_format format)
 	current_format = format;
 }
 
-bool log_enabled(enum log_severity severity)
+STAYS_RESIDENT bool log_enabled(enum log_severity severity)
 {
 	switch (severity) {
 	case LOG_ERROR:

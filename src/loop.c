@@ -1,5 +1,7 @@
 #include "loop.h"
 
+#include "resident.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -7,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t loop_now_ms(void)
+STAYS_RESIDENT int64_t loop_now_ms(void)
 {
 	struct timespec now;
 
@@ -90,7 +92,7 @@ void loop_stop(struct loop *loop)
 }
 
 /* Milliseconds until the earliest timer, or -1 (no timer: wait forever). */
-static int next_timeout(const struct loop *loop)
+STAYS_RESIDENT static int next_timeout(const struct loop *loop)
 {
 	int64_t earliest = 0;
 	int64_t now;
@@ -107,7 +109,7 @@ static int next_timeout(const struct loop *loop)
 }
 
 /* The due timer with the earliest deadline, or -1. */
-static int earliest_due(const struct loop *loop, int64_t now)
+STAYS_RESIDENT static int earliest_due(const struct loop *loop, int64_t now)
 {
 	int best = -1;
 
@@ -120,7 +122,7 @@ static int earliest_due(const struct loop *loop, int64_t now)
 	return best;
 }
 
-static void fire_timers(struct loop *loop)
+STAYS_RESIDENT static void fire_timers(struct loop *loop)
 {
 	int64_t now = loop_now_ms();
 	int slot;
@@ -161,7 +163,7 @@ static bool still_watched(const struct loop *loop, const struct loop_watch *watc
 	return false;
 }
 
-int loop_run(struct loop *loop)
+STAYS_RESIDENT int loop_run(struct loop *loop)
 {
 	loop->stopped = false;
 	while (!loop->stopped) {

@@ -13,8 +13,8 @@
  * inode [path]" (no other line reads as two hex numbers and a dash). True
  * with the range and whether the mapping may be dropped once its pages prove
  * clean: a file's (program's, when not NULL), not writable. */
-static bool read_mapping(const char *line, const char *program, unsigned long *start, unsigned long *end,
-                         bool *candidate)
+STAYS_RESIDENT static bool read_mapping(const char *line, const char *program, unsigned long *start, unsigned long *end,
+                                        bool *candidate)
 {
 	unsigned long low;
 	unsigned long high;
@@ -35,14 +35,32 @@ static bool read_mapping(const char *line, const char *program, unsigned long *s
 	return true;
 }
 
-static int drop_pages(void *start, size_t length)
+STAYS_RESIDENT static int drop_pages(void *start, size_t length)
 {
 	return madvise(start, length, MADV_DONTNEED);
 }
 
-unsigned long resident_drop_listed(FILE *smaps, const char *program, resident_drop_fn *drop)
+STAYS_RESIDENT static bool is_stack(const char *header)
+{
+	size_t len = strcspn(header, "\n");
+
+	return len >= 7 && strncmp(header + len - 7, "[stack]", 7) == 0;
+}
+
+/* The most mappings of one file dropped in one go; a program has four or
+ * five (headers, code, read-only data, then what relocation wrote). */
+#define MAPPINGS_MAX 16
+
+STAYS_RESIDENT unsigned long resident_drop_listed(FILE *smaps, const char *program, resident_drop_fn *drop,
+                                                  unsigned long *stack_start)
 {
 	char line[PATH_MAX + 128];
+	struct {
+		unsigned long start;
+		unsigned long end;
+		unsigned long rss_kb;
+	} chosen[MAPPINGS_MAX];
+	size_t chosen_count = 0;
 	unsigned long start = 0;
 	unsigned long end = 0;
 	unsigned long rss_kb = 0;
@@ -57,6 +75,8 @@ unsigned long resident_drop_listed(FILE *smaps, const char *program, resident_dr
 		/* A mapping's header, or one of its "Name: value" lines. */
 		if (read_mapping(line, program, &start, &end, &candidate)) {
 			anonymous_seen = false;
+			if (is_stack(line))
+				*stack_start = start;
 			continue;
 		}
 		if (!candidate)
@@ -74,16 +94,29 @@ unsigned long resident_drop_listed(FILE *smaps, const char *program, resident_dr
 		 * (which comes before it): dropping them would bring back
 		 * the file's bytes, an unrelocated GOT. */
 		if (sscanf(line, "Swap: %lu kB", &swap_kb) == 1) {
-			if (anonymous_seen && anonymous_kb == 0 && swap_kb == 0 &&
-			    drop((void *)start, end - start) == 0)
-				dropped_kb += rss_kb;
+			if (anonymous_seen && anonymous_kb == 0 && swap_kb == 0 && chosen_count < MAPPINGS_MAX) {
+				chosen[chosen_count].start = start;
+				chosen[chosen_count].end = end;
+				chosen[chosen_count].rss_kb = rss_kb;
+				chosen_count++;
+			}
 			candidate = false;
 		}
 	}
+	/* Dropped once the reading is done: the reading's own constants (the
+	 * formats above) are read-only data of this program, and dropped
+	 * before the last line they would only be faulted back in. */
+	for (size_t i = 0; i < chosen_count; i++)
+		if (drop((void *)chosen[i].start, chosen[i].end - chosen[i].start) == 0)
+			dropped_kb += chosen[i].rss_kb;
 	return dropped_kb;
 }
 
-void resident_drop_file_pages(void)
+/* The file pages: apart from resident_drop_file_pages(), whose frame stays
+ * small, so that its 20 kB of buffers are off the stack when the stack below
+ * the caller is dropped. Returns the kB dropped; *stack_start is the lowest
+ * address of the stack mapping, 0 when not known. */
+STAYS_RESIDENT __attribute__((noinline)) static unsigned long drop_program_pages(unsigned long *stack_start)
 {
 	char program[PATH_MAX];
 	char buffer[16384];
@@ -91,15 +124,35 @@ void resident_drop_file_pages(void)
 	FILE *smaps;
 	unsigned long dropped_kb;
 
+	*stack_start = 0;
 	if (length < 0)
-		return;
+		return 0;
 	program[length] = '\0';
 	smaps = fopen("/proc/self/smaps", "re");
 	if (!smaps)
-		return;
+		return 0;
 	/* One read for most of it, not one per kB. */
 	setvbuf(smaps, buffer, _IOFBF, sizeof(buffer));
-	dropped_kb = resident_drop_listed(smaps, program, drop_pages);
+	dropped_kb = resident_drop_listed(smaps, program, drop_pages, stack_start);
 	fclose(smaps);
-	log_debug("dropped %lu kB of this program's file pages the start had mapped", dropped_kb);
+	return dropped_kb;
+}
+
+STAYS_RESIDENT void resident_drop_file_pages(void)
+{
+	unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE);
+	unsigned long stack_start;
+	unsigned long dropped_kb = drop_program_pages(&stack_start);
+	/* Everything from one page below this frame's page up is kept: this
+	 * frame, the red zone under it and madvise()'s call. Below that, the
+	 * stack holds nothing live; the start's deepest calls (parsing, the
+	 * spawn) touched it once. */
+	unsigned long keep_from = ((unsigned long)__builtin_frame_address(0) & ~(page - 1)) - page;
+
+	if (stack_start && keep_from > stack_start)
+		drop_pages((void *)stack_start, keep_from - stack_start);
+	/* log_enabled() first: log.c's pages are not touched again for a
+	 * message that is not shown. */
+	if (log_enabled(LOG_DEBUG))
+		log_debug("dropped %lu kB of this program's file pages the start had mapped", dropped_kb);
 }

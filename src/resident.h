@@ -13,7 +13,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Drops this program's clean file-backed pages: every mapping of its own
+/* For the code PID 1 runs while it only waits (the event loop, its timers,
+ * the drop below): GCC puts hot functions in .text.hot, which the linker
+ * places together ahead of the rest of .text. What the wait runs after the
+ * drop then faults back in as one window of fault-around, not one in every
+ * corner of the program. */
+#define STAYS_RESIDENT __attribute__((hot))
+
+/* Drops the pages of the stack below the caller (the start's deepest calls
+ * touched them once) and this program's clean file-backed pages: every
+ * mapping of its own
  * file (not of the libraries: their pages are shared with every process that
  * uses them, and what ran next would fault them back in) that is not writable
  * and holds no page of its own (Anonymous: 0 kB and Swap:
@@ -28,8 +37,10 @@ typedef int resident_drop_fn(void *start, size_t length);
 
 /* The decisions of resident_drop_file_pages() over smaps (the text of a
  * /proc/PID/smaps): drop() for every mapping that may go, of the file
- * program only (NULL: of any file). Returns the kB
- * of Rss dropped. */
-unsigned long resident_drop_listed(FILE *smaps, const char *program, resident_drop_fn *drop);
+ * program only (NULL: of any file). Returns the kB of Rss dropped; the
+ * lowest address of the [stack] mapping goes to *stack_start (left alone
+ * when there is none). */
+unsigned long resident_drop_listed(FILE *smaps, const char *program, resident_drop_fn *drop,
+                                   unsigned long *stack_start);
 
 #endif

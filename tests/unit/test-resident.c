@@ -43,6 +43,8 @@ static int record_drop(void *start, size_t length)
 	      "SwapPss:              " swap " kB\n"                                                                    \
 	      "VmFlags: rd mr mw me sd\n"
 
+static unsigned long stack_start;
+
 static unsigned long drop_listed(const char *smaps_text)
 {
 	FILE *smaps = fmemopen((void *)smaps_text, strlen(smaps_text), "r");
@@ -50,7 +52,8 @@ static unsigned long drop_listed(const char *smaps_text)
 
 	assert_non_null(smaps);
 	drop_count = 0;
-	dropped_kb = resident_drop_listed(smaps, NULL, record_drop);
+	stack_start = 0;
+	dropped_kb = resident_drop_listed(smaps, NULL, record_drop, &stack_start);
 	fclose(smaps);
 	return dropped_kb;
 }
@@ -79,11 +82,25 @@ static void test_a_mapping_with_written_pages_swapped_out_is_kept(void **state)
 	assert_int_equal(dropped_starts[0], 0x5000);
 }
 
+static void test_the_stack_is_found_and_left_to_the_caller(void **state)
+{
+	(void)state;
+	/* Anonymous, written: never dropped here; its start is reported. */
+	assert_int_equal(drop_listed(MAPPING("1000-5000", "r-xp", "/usr/bin/pe", "12", "0", "0")
+	                                 MAPPING("7ffd0000-7ffd8000", "rw-p", "[stack]", "24", "24", "0")),
+	                 12);
+	assert_int_equal(drop_count, 1);
+	assert_int_equal(stack_start, 0x7ffd0000);
+	assert_int_equal(drop_listed(MAPPING("1000-5000", "r-xp", "/usr/bin/pe", "12", "0", "0")), 12);
+	assert_int_equal(stack_start, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_only_clean_read_only_file_mappings_are_dropped),
 	    cmocka_unit_test(test_a_mapping_with_written_pages_swapped_out_is_kept),
+	    cmocka_unit_test(test_the_stack_is_found_and_left_to_the_caller),
 	};
 
 	return cmocka_run_group_tests_name("resident", tests, NULL, NULL);
