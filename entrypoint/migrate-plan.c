@@ -4,6 +4,7 @@
 #include "exit-codes.h"
 #include "migration-checksum.h"
 #include "migration-lock.h"
+#include "migration-scan.h"
 #include "schema-js.h"
 #include "url.h"
 #include "verified-migrations.h"
@@ -171,16 +172,53 @@ int migrate_plan_check_provider(const struct migrate_plan *plan, const char *url
 	return EXIT_CONFIG;
 }
 
-/* Whether the applied migration row's migration.sql (relative to dir_fd)
- * still has its checksum: vouched for by known when its stat is one known
- * matched, else read and hashed. What matched goes into verified; *fresh
- * says whether that is news to known. Returns 0 with *matches, or -1 when
- * the file cannot be read. */
-static int check_applied(struct migration_checksummer *checksummer, int dir_fd, const struct migration_row *row,
-                         const struct verified_migrations *known, struct verified_migrations *verified,
-                         const struct timespec *now, bool *matches, bool *fresh)
+/* The "changed since it was applied" check of one read: its files scanned
+ * while the rows are read (migration-scan.h). */
+struct edit_check {
+	struct migration_checksummer checksummer;
+	struct migration_scan scan;
+	struct timespec now;
+	int dir_fd;
+};
+
+/* Starts the check: false when there is none (no libcrypto, as for a file
+ * that cannot be read, or no folder to open). */
+static bool edit_check_start(const struct migrate_plan *plan, struct edit_check *check)
+{
+	char error[MIGRATE_PLAN_LINE_MAX];
+
+	if (migration_checksummer_init(&check->checksummer, error, sizeof(error)) < 0)
+		return false;
+	/* Files are opened relative to the folder: one path lookup each. */
+	check->dir_fd = open(plan->folder_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (check->dir_fd < 0) {
+		migration_checksummer_release(&check->checksummer);
+		return false;
+	}
+	/* Before any file is looked at: what changed within the racy margin
+	 * before this is hashed again next time. */
+	clock_gettime(CLOCK_REALTIME, &check->now);
+	migration_scan_start(&check->scan, &plan->folder, check->dir_fd, plan->record_path);
+	return true;
+}
+
+static void edit_check_end(struct edit_check *check)
+{
+	migration_scan_release(&check->scan);
+	close(check->dir_fd);
+	migration_checksummer_release(&check->checksummer);
+}
+
+/* Whether the applied migration row's migration.sql, folder entry index,
+ * still has its checksum: vouched for by the record when the scan's stat of
+ * it is one that matched, else read and hashed. What matched goes into
+ * verified; *fresh says whether that is news to the record. Returns 0 with
+ * *matches, or -1 when the file cannot be read. */
+static int check_applied(struct edit_check *check, long index, const struct migration_row *row,
+                         struct verified_migrations *verified, bool *matches, bool *fresh)
 {
 	static const char file[] = "/migration.sql";
+	const struct migration_scan *scan = &check->scan;
 	char error[MIGRATE_PLAN_LINE_MAX];
 	char path[PATH_MAX];
 	size_t name_len = strlen(row->name);
@@ -193,57 +231,39 @@ static int check_applied(struct migration_checksummer *checksummer, int dir_fd, 
 	memcpy(path, row->name, name_len);
 	memcpy(path + name_len, file, sizeof(file));
 	*fresh = false;
-	if (known->count && fstatat(dir_fd, path, &st, 0) == 0 && S_ISREG(st.st_mode))
-		line = verified_migrations_vouch(known, row->name, &st, row->checksum);
+	if (scan->known.count && scan->stats && scan->found[index])
+		line = verified_migrations_vouch(&scan->known, row->name, &scan->stats[index], row->checksum);
 	/* Out of memory: the record just ends up shorter. */
 	if (line) {
 		*matches = true;
 		verified_migrations_keep(verified, line);
 		return 0;
 	}
-	if (migration_checksum_file_matches_at(checksummer, dir_fd, path, row->checksum, matches, &st, error,
-	                                       sizeof(error)) < 0)
+	if (migration_checksum_file_matches_at(&check->checksummer, check->dir_fd, path, row->checksum, matches, &st,
+	                                       error, sizeof(error)) < 0)
 		return -1;
-	*fresh = *matches && verified_migrations_add(verified, row->name, &st, row->checksum, now) == 1;
+	*fresh = *matches && verified_migrations_add(verified, row->name, &st, row->checksum, &check->now) == 1;
 	return 0;
 }
 
 /* Which applied migrations' migration.sql no longer has their checksum. */
 static void find_edited(const struct migrate_plan *plan, const struct migrate_rows *rows,
-                        struct migrate_reading *reading)
+                        struct migrate_reading *reading, struct edit_check *check)
 {
-	struct migration_checksummer checksummer;
-	struct verified_migrations known = {0};
+	const struct verified_migrations *known = &check->scan.known;
 	struct verified_migrations verified = {0};
-	char error[MIGRATE_PLAN_LINE_MAX];
-	struct timespec now;
 	size_t news = 0;
-	int dir_fd;
 
-	/* A warning's check: without libcrypto there is no warning, as for a
-	 * file that cannot be read. */
-	if (migration_checksummer_init(&checksummer, error, sizeof(error)) < 0)
-		return;
-	/* Files are opened relative to the folder: one path lookup each. */
-	dir_fd = open(plan->folder_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0) {
-		migration_checksummer_release(&checksummer);
-		return;
-	}
-	/* Before any file is read: what changed within the racy margin before
-	 * this is hashed again next time. */
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (plan->record_path[0])
-		verified_migrations_read(plan->record_path, &known);
 	for (size_t i = 0; i < rows->count; i++) {
 		const struct migration_row *row = &rows->rows[i];
+		long index;
 		bool matches;
 		bool fresh;
 
 		if (!row->finished || row->rolled_back || !row->checksum[0] ||
-		    !migrations_folder_has(&plan->folder, row->name))
+		    (index = migrations_folder_index(&plan->folder, row->name)) < 0)
 			continue;
-		if (check_applied(&checksummer, dir_fd, row, &known, &verified, &now, &matches, &fresh) < 0)
+		if (check_applied(check, index, row, &verified, &matches, &fresh) < 0)
 			continue;
 		news += fresh;
 		if (matches)
@@ -252,16 +272,13 @@ static void find_edited(const struct migrate_plan *plan, const struct migrate_ro
 			reading->edited_shown[reading->edited] = row->name;
 		reading->edited++;
 	}
-	close(dir_fd);
-	migration_checksummer_release(&checksummer);
 	/* Rewritten when a file was hashed and matched, or a line is no longer
 	 * of use (the file changed, the migration is gone): a start that
 	 * vouched for every file writes nothing. A cache: when it cannot be
 	 * written, the next start hashes again. */
-	if (plan->record_write && plan->record_path[0] && (news || verified.count != known.count))
+	if (plan->record_write && plan->record_path[0] && (news || verified.count != known->count))
 		verified_migrations_write(plan->record_path, &verified,
 		                          plan->record_owned ? &plan->record_owner : NULL);
-	verified_migrations_release(&known);
 	verified_migrations_release(&verified);
 }
 
@@ -324,15 +341,13 @@ enum plan_found migrate_plan_find(const struct config *config, const struct phas
 	return PLAN_READY;
 }
 
-/* One read of the rows, compared with the folder; see migrate_plan_read(). */
-static enum pg_session_status read_once(struct pg_session *session, const struct migrate_plan *plan, bool checksums,
+/* The rows, compared with the folder: reading->read when they were. */
+static enum pg_session_status read_rows(struct pg_session *session, const struct migrate_plan *plan,
                                         struct migrate_reading *reading, struct migrate_rows *rows, char *error,
                                         size_t error_size)
 {
 	enum pg_session_status status;
 
-	*reading = (struct migrate_reading){0};
-	*rows = (struct migrate_rows){0};
 	status =
 	    pgconn_session_migrations(session, &rows->rows, &rows->count, &reading->table_found, error, error_size);
 	if (status == PG_SESSION_STOPPED)
@@ -353,9 +368,29 @@ static enum pg_session_status read_once(struct pg_session *session, const struct
 		return PG_SESSION_OK;
 	}
 	reading->read = true;
-	if (checksums)
-		find_edited(plan, rows, reading);
 	return PG_SESSION_OK;
+}
+
+/* One read of the rows, compared with the folder; see migrate_plan_read().
+ * The files are scanned while the rows are read. */
+static enum pg_session_status read_once(struct pg_session *session, const struct migrate_plan *plan, bool checksums,
+                                        struct migrate_reading *reading, struct migrate_rows *rows, char *error,
+                                        size_t error_size)
+{
+	struct edit_check check;
+	bool checking = checksums && edit_check_start(plan, &check);
+	enum pg_session_status status;
+
+	*reading = (struct migrate_reading){0};
+	*rows = (struct migrate_rows){0};
+	status = read_rows(session, plan, reading, rows, error, error_size);
+	if (checking) {
+		migration_scan_finish(&check.scan);
+		if (status == PG_SESSION_OK && reading->read)
+			find_edited(plan, rows, reading, &check);
+		edit_check_end(&check);
+	}
+	return status;
 }
 
 enum pg_session_status migrate_plan_read(struct pg_session *session, const struct migrate_plan *plan, bool checksums,

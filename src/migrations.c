@@ -168,7 +168,15 @@ bool migrations_is_pending(const struct migration_lookup *lookup, const char *na
 
 bool migrations_folder_has(const struct migrations_folder *folder, const char *name)
 {
-	return folder->count > 0 && bsearch(&name, folder->names, folder->count, sizeof(*folder->names), by_name);
+	return migrations_folder_index(folder, name) >= 0;
+}
+
+long migrations_folder_index(const struct migrations_folder *folder, const char *name)
+{
+	char **found =
+	    folder->count > 0 ? bsearch(&name, folder->names, folder->count, sizeof(*folder->names), by_name) : NULL;
+
+	return found ? (long)(found - folder->names) : -1;
 }
 
 int migrations_compare(const struct migrations_folder *folder, const struct migration_row *rows, size_t row_count,

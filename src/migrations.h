@@ -68,6 +68,9 @@ struct migrations_status {
 /* Whether the folder has a migration called name. */
 bool migrations_folder_has(const struct migrations_folder *folder, const char *name);
 
+/* The index of name in folder->names, or -1 when it is not there. */
+long migrations_folder_index(const struct migrations_folder *folder, const char *name);
+
 /* The names of the rows that count for deploy (not rolled back), sorted,
  * so that each folder is looked up in O(log rows): a start with thousands
  * of migrations stays linear-logarithmic instead of folders x rows. The

@@ -1069,6 +1069,40 @@ def test_verified_migrations_are_recorded_and_an_edit_is_still_found(app):
     assert res.returncode == 0 and len(edited_warnings(res)) == 1, str(res)
 
 
+def test_hundreds_of_migrations_are_scanned_beside_the_query_and_each_edit_is_found(app):
+    """From a few hundred migrations the files are stat'ed in two threads while the rows are read
+    (src/migration-scan.h): a start that changed nothing vouches for every file, and an edit in
+    either half of the folder is still found."""
+    names = [f"2026010100{i:04d}_step" for i in range(300)]
+    for i, name in enumerate(names):
+        app.add_migration(name, f"SELECT {i};\n")
+    create_migrations_table(app, (INIT, True), *[(name, True) for name in names])
+    settle(app.root / "prisma" / "migrations" / names[-1] / "migration.sql")
+    res = app.run()
+    assert res.returncode == 0 and app.app_ran and "warning:" not in res.stderr, str(res)
+    assert "301 migrations applied, none pending" in res.stderr, str(res)
+    record = verified_record(app)
+    assert record is not None and len(record.read_text().splitlines()) == 1 + 301
+
+    before = os.stat(record)
+    res = app.run()
+    assert res.returncode == 0 and "warning:" not in res.stderr, str(res)
+    after = os.stat(record)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), "record rewritten"
+
+    # the same size and the old mtime put back, one in each half: the ctime tells
+    for name in (names[5], names[-5]):
+        script = app.root / "prisma" / "migrations" / name / "migration.sql"
+        old = os.stat(script)
+        script.write_bytes(script.read_bytes().replace(b"SELECT", b"select"))
+        os.utime(script, ns=(old.st_atime_ns, old.st_mtime_ns))
+    res = app.run()
+    assert res.returncode == 0 and app.app_ran, str(res)
+    warned = [line for line in res.stderr_lines() if "changed since they were applied" in line]
+    assert len(warned) == 1 and "warning:" in warned[0], str(res)
+    assert f"prisma/migrations/{names[5]}/migration.sql, prisma/migrations/{names[-5]}/migration.sql" in warned[0]
+
+
 def test_a_record_that_cannot_be_used_is_ignored(app):
     create_migrations_table(app, (INIT, True))
     script = app.root / "prisma" / "migrations" / INIT / "migration.sql"
