@@ -75,6 +75,7 @@ struct sequence_child {
 	bool wait;
 	const char *next;
 	int error_fd; /* the write end of a pipe: log_last_error() at the end */
+	pid_t parent; /* the supervisor */
 };
 
 /* In the child: the sequence on a loop of its own (the parent's loop is the
@@ -93,6 +94,14 @@ static int sequence_in_child(void *arg)
 	 * inherited): the runner then hears each end (SIGCHLD) instead of
 	 * waiting out the 2 s after SIGKILL for a reap by PID 1. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
+	/* A supervisor killed outright (not PID 1: then the kernel ends the
+	 * namespace) leaves no start running on without it: its end stops the
+	 * phases as a stop signal would, the Prisma CLI included. SIGTERM is
+	 * blocked here and read by the loop; a supervisor gone before this line
+	 * is caught by the parent check. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != run->parent)
+		kill(getpid(), SIGTERM);
 	if (loop_init(&loop, &run->invocation->signals->blocked) < 0) {
 		log_error("cannot create the signal descriptor: %s", strerror(errno));
 		status = EXIT_OS_ERROR;
@@ -126,7 +135,7 @@ static void take_last_error(int fd)
 
 int phase_sequence_in_child(const struct invocation *invocation, struct loop *loop, bool wait, const char *next)
 {
-	struct sequence_child run = {.invocation = invocation, .wait = wait, .next = next};
+	struct sequence_child run = {.invocation = invocation, .wait = wait, .next = next, .parent = getpid()};
 	struct child phases = CHILD_INIT;
 	int error_pipe[2];
 	int status;

@@ -780,6 +780,25 @@ def test_a_killed_phases_child_leaves_no_prisma_cli_running(pe_plain):
     wait_until(lambda: not pid_alive(cli), 5, "the prisma CLI to be gone")
 
 
+def test_a_killed_supervisor_leaves_no_phases_running(pe_plain):
+    pe = pe_plain  # not PID 1: the kernel does not end what it leaves
+    """SIGKILL for the entrypoint itself while the phases' child runs the Prisma CLI: the phases'
+    child hears its parent's end (as a stop signal) and stops the CLI; nothing runs on."""
+    cli_pid = pe.path("cli.pid")
+    env = fake_prisma_cli(pe, f"echo $$ > {shlex.quote(str(cli_pid))}\nexec sleep 30\n")
+    p = pe.start(["--no-wait", "--", "/bin/true"], env=env)
+    wait_until(lambda: cli_pid.exists() and cli_pid.read_text().strip(), 10, "the prisma CLI to start", p)
+    phases = [k for k in children_of(p.epid()) if proc_comm(k) == "pe-phases"]
+    assert len(phases) == 1, f"no phases' child among {children_of(p.epid())}"
+    pe.force_killed = True  # what it leaves comes to pytest, as zombies: checked here, reaped after
+    os.kill(p.epid(), signal.SIGKILL)
+    res = p.wait(15)
+    assert res.returncode == -signal.SIGKILL or res.returncode == 137, str(res)
+    cli = int(cli_pid.read_text())
+    wait_until(lambda: not pid_alive(phases[0]), 10, "the phases' child to end")
+    wait_until(lambda: not pid_alive(cli), 5, "the prisma CLI to be gone")
+
+
 def test_the_supervisor_lets_go_of_its_start_pages_and_goes_on_supervising(pe, tmp_path):
     """0.2 s after the app's start, PID 1 drops the pages the start mapped of its own file (-vv says
     how many kB); what it runs afterwards faults back in: signals still reach the app."""
