@@ -45,13 +45,8 @@ build/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
-# Every symbol bound at start (-z now), none lazily later: a lazy binding
-# reads the symbol tables again, and PID 1 would keep their pages mapped once
-# it has let go of its start's (src/resident.h). The GOT is then read-only too.
-BIND_NOW := -Wl,-z,now -Wl,-z,relro
-
 build/prisma-entrypoint: $(PLAIN_OBJ) $(call obj,,$(ENTRY))
-	$(CC) $(CFLAGS) $(BIND_NOW) -pthread -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -pthread -o $@ $^ $(PKG_LIBS)
 
 build/asan/prisma-entrypoint: $(ASAN_OBJ) $(call obj,asan/,$(ENTRY))
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) -pthread -o $@ $^ $(PKG_LIBS)

@@ -37,7 +37,10 @@ static void *scan_first(void *arg)
 
 	if (scan->record_path[0])
 		verified_migrations_read(scan->record_path, &scan->known);
-	stat_files(scan, 0, scan->half);
+	/* The second thread cannot know this, and stats on: it is a first
+	 * start, which hashes every file anyway. */
+	if (scan->known.count)
+		stat_files(scan, 0, scan->half);
 	return NULL;
 }
 
@@ -53,7 +56,8 @@ void migration_scan_start(struct migration_scan *scan, const struct migrations_f
                           const char *record_path)
 {
 	*scan = (struct migration_scan){.folder = folder, .dir_fd = dir_fd, .record_path = record_path};
-	if (folder->count) {
+	/* No record, nothing to vouch with: no stat is of use. */
+	if (folder->count && record_path[0]) {
 		scan->stats = malloc(folder->count * sizeof(*scan->stats));
 		scan->found = calloc(folder->count, sizeof(*scan->found));
 		if (!scan->stats || !scan->found) {
@@ -79,7 +83,7 @@ void migration_scan_finish(struct migration_scan *scan)
 		scan_first(scan);
 	if (scan->threaded[1])
 		pthread_join(scan->thread[1], NULL);
-	else
+	else if (scan->known.count)
 		scan_second(scan);
 	scan->threaded[0] = scan->threaded[1] = false;
 }

@@ -26,8 +26,9 @@
 
 struct migration_scan {
 	/* Results, once finished: stats[i] is the stat of
-	 * folder->names[i]/migration.sql when found[i] (a regular file; none
-	 * is found when known is empty: nothing could be vouched for). */
+	 * folder->names[i]/migration.sql when found[i] (a regular file).
+	 * Without a record (record_path "") nothing is stat'ed; with an empty
+	 * one only the second thread's half may have been. */
 	struct stat *stats;
 	bool *found;
 	struct verified_migrations known; /* empty when there is no record */

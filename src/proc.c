@@ -35,11 +35,15 @@ int proc_pending_stop_signal(void)
 {
 	sigset_t pending;
 
+	/* The lowest pending one, as a walk from 1 would find it (asked between
+	 * steps of every long job: not a walk over every signal). */
+	static const int stop_signals[] = {SIGINT, SIGQUIT, SIGTERM};
+
 	if (sigpending(&pending) < 0)
 		return 0;
-	for (int signo = 1; signo < SIGRTMIN; signo++)
-		if (proc_is_stop_signal(signo) && sigismember(&pending, signo))
-			return signo;
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		if (sigismember(&pending, stop_signals[i]))
+			return stop_signals[i];
 	return 0;
 }
 

@@ -47,36 +47,27 @@ STAYS_RESIDENT static bool is_stack(const char *header)
 	return len >= 7 && strncmp(header + len - 7, "[stack]", 7) == 0;
 }
 
-/* The most mappings of one file dropped in one go; a program has four or
- * five (headers, code, read-only data, then what relocation wrote). */
-#define MAPPINGS_MAX 16
-
-STAYS_RESIDENT unsigned long resident_drop_listed(FILE *smaps, const char *program, resident_drop_fn *drop,
-                                                  unsigned long *stack_start)
+STAYS_RESIDENT void resident_list(FILE *smaps, const char *program, struct resident_plan *plan)
 {
 	char line[PATH_MAX + 128];
-	struct {
-		unsigned long start;
-		unsigned long end;
-		unsigned long rss_kb;
-	} chosen[MAPPINGS_MAX];
-	size_t chosen_count = 0;
 	unsigned long start = 0;
 	unsigned long end = 0;
 	unsigned long rss_kb = 0;
 	unsigned long anonymous_kb = 0;
-	unsigned long dropped_kb = 0;
 	bool anonymous_seen = false;
 	bool candidate = false;
 
+	*plan = (struct resident_plan){0};
 	while (fgets(line, sizeof(line), smaps)) {
 		unsigned long swap_kb;
 
 		/* A mapping's header, or one of its "Name: value" lines. */
 		if (read_mapping(line, program, &start, &end, &candidate)) {
 			anonymous_seen = false;
-			if (is_stack(line))
-				*stack_start = start;
+			if (is_stack(line)) {
+				plan->stack_start = start;
+				plan->stack_end = end;
+			}
 			continue;
 		}
 		if (!candidate)
@@ -94,37 +85,40 @@ STAYS_RESIDENT unsigned long resident_drop_listed(FILE *smaps, const char *progr
 		 * (which comes before it): dropping them would bring back
 		 * the file's bytes, an unrelocated GOT. */
 		if (sscanf(line, "Swap: %lu kB", &swap_kb) == 1) {
-			if (anonymous_seen && anonymous_kb == 0 && swap_kb == 0 && chosen_count < MAPPINGS_MAX) {
-				chosen[chosen_count].start = start;
-				chosen[chosen_count].end = end;
-				chosen[chosen_count].rss_kb = rss_kb;
-				chosen_count++;
+			if (anonymous_seen && anonymous_kb == 0 && swap_kb == 0 &&
+			    plan->count < RESIDENT_MAPPINGS_MAX) {
+				plan->mappings[plan->count].start = start;
+				plan->mappings[plan->count].end = end;
+				plan->mappings[plan->count].rss_kb = rss_kb;
+				plan->count++;
 			}
 			candidate = false;
 		}
 	}
-	/* Dropped once the reading is done: the reading's own constants (the
-	 * formats above) are read-only data of this program, and dropped
-	 * before the last line they would only be faulted back in. */
-	for (size_t i = 0; i < chosen_count; i++)
-		if (drop((void *)chosen[i].start, chosen[i].end - chosen[i].start) == 0)
-			dropped_kb += chosen[i].rss_kb;
+}
+
+STAYS_RESIDENT unsigned long resident_drop(const struct resident_plan *plan, resident_drop_fn *drop)
+{
+	unsigned long dropped_kb = 0;
+
+	for (size_t i = 0; i < plan->count; i++)
+		if (drop((void *)plan->mappings[i].start, plan->mappings[i].end - plan->mappings[i].start) == 0)
+			dropped_kb += plan->mappings[i].rss_kb;
 	return dropped_kb;
 }
 
 /* The file pages: apart from resident_drop_file_pages(), whose frame stays
  * small, so that its 20 kB of buffers are off the stack when the stack below
- * the caller is dropped. Returns the kB dropped; *stack_start is the lowest
- * address of the stack mapping, 0 when not known. */
-STAYS_RESIDENT __attribute__((noinline)) static unsigned long drop_program_pages(unsigned long *stack_start)
+ * the caller is dropped. Returns the kB dropped; the plan's stack range is
+ * 0 and 0 when not known. */
+STAYS_RESIDENT __attribute__((noinline)) static unsigned long drop_program_pages(struct resident_plan *plan)
 {
 	char program[PATH_MAX];
 	char buffer[16384];
 	ssize_t length = readlink("/proc/self/exe", program, sizeof(program) - 1);
 	FILE *smaps;
-	unsigned long dropped_kb;
 
-	*stack_start = 0;
+	*plan = (struct resident_plan){0};
 	if (length < 0)
 		return 0;
 	program[length] = '\0';
@@ -133,24 +127,31 @@ STAYS_RESIDENT __attribute__((noinline)) static unsigned long drop_program_pages
 		return 0;
 	/* One read for most of it, not one per kB. */
 	setvbuf(smaps, buffer, _IOFBF, sizeof(buffer));
-	dropped_kb = resident_drop_listed(smaps, program, drop_pages, stack_start);
+	resident_list(smaps, program, plan);
+	/* Dropped once the reading is done, the file closed: the reading's
+	 * constants (the formats above) are read-only data of this program, and
+	 * a first call into libc (fclose) would have the dynamic linker read the
+	 * program's symbol tables: dropped before, they would only come back. */
 	fclose(smaps);
-	return dropped_kb;
+	return resident_drop(plan, drop_pages);
 }
 
 STAYS_RESIDENT void resident_drop_file_pages(void)
 {
 	unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE);
-	unsigned long stack_start;
-	unsigned long dropped_kb = drop_program_pages(&stack_start);
+	struct resident_plan plan;
+	unsigned long dropped_kb = drop_program_pages(&plan);
 	/* Everything from one page below this frame's page up is kept: this
 	 * frame, the red zone under it and madvise()'s call. Below that, the
 	 * stack holds nothing live; the start's deepest calls (parsing, the
 	 * spawn) touched it once. */
 	unsigned long keep_from = ((unsigned long)__builtin_frame_address(0) & ~(page - 1)) - page;
 
-	if (stack_start && keep_from > stack_start)
-		drop_pages((void *)stack_start, keep_from - stack_start);
+	/* Only when this frame is in that mapping (not so under valgrind, which
+	 * runs the program on a stack of its own): madvise() would go on over
+	 * whatever lies between. */
+	if (plan.stack_start < keep_from && keep_from < plan.stack_end)
+		drop_pages((void *)plan.stack_start, keep_from - plan.stack_start);
 	/* log_enabled() first: log.c's pages are not touched again for a
 	 * message that is not shown. */
 	if (log_enabled(LOG_DEBUG))

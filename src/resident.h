@@ -32,15 +32,32 @@
  * Best effort: without /proc, nothing is dropped. */
 void resident_drop_file_pages(void);
 
-/* How resident_drop_listed() drops a mapping: 0, or -1 when it did not. */
+/* How resident_drop() drops a mapping: 0, or -1 when it did not. */
 typedef int resident_drop_fn(void *start, size_t length);
 
+/* The most mappings of one file dropped in one go; a program has four or
+ * five (headers, code, read-only data, then what relocation wrote). */
+#define RESIDENT_MAPPINGS_MAX 16
+
+/* What may be dropped, read off /proc/PID/smaps. */
+struct resident_plan {
+	struct {
+		unsigned long start;
+		unsigned long end;
+		unsigned long rss_kb;
+	} mappings[RESIDENT_MAPPINGS_MAX];
+	size_t count;
+	unsigned long stack_start; /* the [stack] mapping; 0 and 0 when there is none */
+	unsigned long stack_end;
+};
+
 /* The decisions of resident_drop_file_pages() over smaps (the text of a
- * /proc/PID/smaps): drop() for every mapping that may go, of the file
- * program only (NULL: of any file). Returns the kB of Rss dropped; the
- * lowest address of the [stack] mapping goes to *stack_start (left alone
- * when there is none). */
-unsigned long resident_drop_listed(FILE *smaps, const char *program, resident_drop_fn *drop,
-                                   unsigned long *stack_start);
+ * /proc/PID/smaps): every mapping that may go, of the file program only
+ * (NULL: of any file; the first RESIDENT_MAPPINGS_MAX), and where the
+ * stack is. */
+void resident_list(FILE *smaps, const char *program, struct resident_plan *plan);
+
+/* drop() for every mapping of plan. Returns the kB of Rss dropped. */
+unsigned long resident_drop(const struct resident_plan *plan, resident_drop_fn *drop);
 
 #endif

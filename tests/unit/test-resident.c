@@ -44,18 +44,20 @@ static int record_drop(void *start, size_t length)
 	      "VmFlags: rd mr mw me sd\n"
 
 static unsigned long stack_start;
+static unsigned long stack_end;
 
 static unsigned long drop_listed(const char *smaps_text)
 {
 	FILE *smaps = fmemopen((void *)smaps_text, strlen(smaps_text), "r");
-	unsigned long dropped_kb;
+	struct resident_plan plan;
 
 	assert_non_null(smaps);
 	drop_count = 0;
-	stack_start = 0;
-	dropped_kb = resident_drop_listed(smaps, NULL, record_drop, &stack_start);
+	resident_list(smaps, NULL, &plan);
 	fclose(smaps);
-	return dropped_kb;
+	stack_start = plan.stack_start;
+	stack_end = plan.stack_end;
+	return resident_drop(&plan, record_drop);
 }
 
 static void test_only_clean_read_only_file_mappings_are_dropped(void **state)
@@ -91,6 +93,7 @@ static void test_the_stack_is_found_and_left_to_the_caller(void **state)
 	                 12);
 	assert_int_equal(drop_count, 1);
 	assert_int_equal(stack_start, 0x7ffd0000);
+	assert_int_equal(stack_end, 0x7ffd8000);
 	assert_int_equal(drop_listed(MAPPING("1000-5000", "r-xp", "/usr/bin/pe", "12", "0", "0")), 12);
 	assert_int_equal(stack_start, 0);
 }
