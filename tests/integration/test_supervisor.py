@@ -761,41 +761,41 @@ def test_processes_the_prisma_cli_leaves_are_reaped_by_the_phases_child_at_once(
     assert "survived SIGKILL" not in res.stderr, str(res)
 
 
-def test_a_killed_phases_child_leaves_no_prisma_cli_running(pe_plain):
-    pe = pe_plain  # the CLI's $$ is a pid of this namespace
-    """SIGKILL for the phases' child (the out-of-memory killer) while the Prisma CLI runs: the CLI,
-    in a process group of its own, does not run on after the entrypoint has said the phases were
-    killed and exited 137."""
+def start_with_the_cli_running(pe):
+    """A start whose phases' child runs a Prisma CLI that sleeps: (the entrypoint, the CLI's pid, the
+    phases' child's pid), once the CLI runs. pe must not be PID 1 of its own namespace (the CLI's $$
+    is a pid of this one)."""
     cli_pid = pe.path("cli.pid")
     env = fake_prisma_cli(pe, f"echo $$ > {shlex.quote(str(cli_pid))}\nexec sleep 30\n")
     p = pe.start(["--no-wait", "--", "/bin/true"], env=env)
     wait_until(lambda: cli_pid.exists() and cli_pid.read_text().strip(), 10, "the prisma CLI to start", p)
     phases = [k for k in children_of(p.epid()) if proc_comm(k) == "pe-phases"]
     assert len(phases) == 1, f"no phases' child among {children_of(p.epid())}"
-    os.kill(phases[0], signal.SIGKILL)
+    return p, int(cli_pid.read_text()), phases[0]
+
+
+def test_a_killed_phases_child_leaves_no_prisma_cli_running(pe_plain):
+    """SIGKILL for the phases' child (the out-of-memory killer) while the Prisma CLI runs: the CLI,
+    in a process group of its own, does not run on after the entrypoint has said the phases were
+    killed and exited 137."""
+    p, cli, phases = start_with_the_cli_running(pe_plain)
+    os.kill(phases, signal.SIGKILL)
     res = p.wait(15)
     assert res.returncode == 137, str(res)
     assert "the phases were killed by SIGKILL" in res.stderr, str(res)
-    cli = int(cli_pid.read_text())
     wait_until(lambda: not pid_alive(cli), 5, "the prisma CLI to be gone")
 
 
 def test_a_killed_supervisor_leaves_no_phases_running(pe_plain):
-    pe = pe_plain  # not PID 1: the kernel does not end what it leaves
-    """SIGKILL for the entrypoint itself while the phases' child runs the Prisma CLI: the phases'
-    child hears its parent's end (as a stop signal) and stops the CLI; nothing runs on."""
-    cli_pid = pe.path("cli.pid")
-    env = fake_prisma_cli(pe, f"echo $$ > {shlex.quote(str(cli_pid))}\nexec sleep 30\n")
-    p = pe.start(["--no-wait", "--", "/bin/true"], env=env)
-    wait_until(lambda: cli_pid.exists() and cli_pid.read_text().strip(), 10, "the prisma CLI to start", p)
-    phases = [k for k in children_of(p.epid()) if proc_comm(k) == "pe-phases"]
-    assert len(phases) == 1, f"no phases' child among {children_of(p.epid())}"
-    pe.force_killed = True  # what it leaves comes to pytest, as zombies: checked here, reaped after
+    """SIGKILL for the entrypoint itself (not PID 1: the kernel does not end what it leaves) while the
+    phases' child runs the Prisma CLI: the phases' child hears its parent's end (as a stop signal)
+    and stops the CLI; nothing runs on."""
+    p, cli, phases = start_with_the_cli_running(pe_plain)
+    pe_plain.force_killed = True  # what it leaves comes to pytest, as zombies: checked here, reaped after
     os.kill(p.epid(), signal.SIGKILL)
     res = p.wait(15)
     assert res.returncode == -signal.SIGKILL or res.returncode == 137, str(res)
-    cli = int(cli_pid.read_text())
-    wait_until(lambda: not pid_alive(phases[0]), 10, "the phases' child to end")
+    wait_until(lambda: not pid_alive(phases), 10, "the phases' child to end")
     wait_until(lambda: not pid_alive(cli), 5, "the prisma CLI to be gone")
 
 
