@@ -279,6 +279,17 @@ def healthcheck_files(engine, tmp_path):
     example = yaml.safe_load((EXAMPLES / "healthcheck" / "compose.yaml").read_text())
     assert example["services"]["app"].pop("ports") == ["3000:3000"], example
     example["services"] = engine.with_pinned_images(example["services"])
+    # Each name by /etc/hosts too, as the makefile test and docker/demo.sh have them: podman's name
+    # server at times answers nothing for a new project's network for over 30 s (seen about one run in
+    # eight: app's node stuck on its lookup of `db`, then smoke-test's "getaddrinfo ENOTFOUND app").
+    subnet = free_subnet(engine)
+    db_address, app_address = (subnet.replace(".0/24", f".{n}") for n in (10, 11))
+    services = example["services"]
+    services["db"]["networks"] = {"default": {"ipv4_address": db_address}}
+    services["app"]["networks"] = {"default": {"ipv4_address": app_address}}
+    services["app"]["extra_hosts"] = [f"db:{db_address}"]
+    services["smoke-test"]["extra_hosts"] = [f"app:{app_address}"]
+    example["networks"] = {"default": {"ipam": {"config": [{"subnet": subnet}], **ipam_options(engine)}}}
     copy = tmp_path / "compose.yaml"
     copy.write_text(yaml.safe_dump(example, sort_keys=False))
     return [copy]
