@@ -282,14 +282,12 @@ def healthcheck_files(engine, tmp_path):
     # Each name by /etc/hosts too, as the makefile test and docker/demo.sh have them: podman's name
     # server at times answers nothing for a new project's network for over 30 s (seen about one run in
     # eight: app's node stuck on its lookup of `db`, then smoke-test's "getaddrinfo ENOTFOUND app").
-    subnet = free_subnet(engine)
-    db_address, app_address = (subnet.replace(".0/24", f".{n}") for n in (10, 11))
+    address, example["networks"] = fixed_network(engine, "db", "app")
     services = example["services"]
-    services["db"]["networks"] = {"default": {"ipv4_address": db_address}}
-    services["app"]["networks"] = {"default": {"ipv4_address": app_address}}
-    services["app"]["extra_hosts"] = [f"db:{db_address}"]
-    services["smoke-test"]["extra_hosts"] = [f"app:{app_address}"]
-    example["networks"] = {"default": {"ipam": {"config": [{"subnet": subnet}], **ipam_options(engine)}}}
+    services["db"]["networks"] = {"default": {"ipv4_address": address["db"]}}
+    services["app"]["networks"] = {"default": {"ipv4_address": address["app"]}}
+    services["app"]["extra_hosts"] = [f"db:{address['db']}"]
+    services["smoke-test"]["extra_hosts"] = [f"app:{address['app']}"]
     copy = tmp_path / "compose.yaml"
     copy.write_text(yaml.safe_dump(example, sort_keys=False))
     return [copy]
@@ -384,8 +382,8 @@ class MakefileProject:
         # db's address by /etc/hosts too, as docker/demo.sh has it: podman's name server, one for every
         # user of the machine, at times left `db` unresolvable (seen: status's "'db': name does not
         # resolve" between two targets that had reached it).
-        subnet = free_subnet(engine)
-        db_address = subnet.replace(".0/24", ".10")
+        address, networks = fixed_network(engine, "db")
+        db_address = address["db"]
         override = {
             "services": {
                 "db": {"image": engine.pinned["postgres:16"], "networks": {"default": {"ipv4_address": db_address}}},
@@ -398,9 +396,7 @@ class MakefileProject:
                     "extra_hosts": [f"db:{db_address}"],
                 },
             },
-            # podman reports its IPAM driver as an option, which docker-compose 1.x compares with this
-            # file's before `run` (else: "needs to be recreated - IPAM option \"driver\" has changed").
-            "networks": {"default": {"ipam": {"config": [{"subnet": subnet}], **ipam_options(engine)}}},
+            "networks": networks,
         }
         (self.folder / "override.yaml").write_text(json.dumps(override))
         self.files = [self.folder / "compose.yaml", self.folder / "override.yaml"]
@@ -466,6 +462,17 @@ def free_subnet(engine):
 
 def ipam_options(engine):
     return {} if engine.docker else {"options": {"driver": "host-local"}}
+
+
+def fixed_network(engine, *hosts):
+    """A free subnet for a project's default network and an address on it for each of hosts (from .10):
+    ({host: address}, the file's `networks:`), for names given by /etc/hosts (extra_hosts) where
+    podman's name server cannot be counted on."""
+    subnet = free_subnet(engine)
+    address = {host: subnet.replace(".0/24", f".{10 + i}") for i, host in enumerate(hosts)}
+    # podman reports its IPAM driver as an option, which docker-compose 1.x compares with the file's
+    # before `run` (else: "needs to be recreated - IPAM option \"driver\" has changed").
+    return address, {"default": {"ipam": {"config": [{"subnet": subnet}], **ipam_options(engine)}}}
 
 
 def free_port():
